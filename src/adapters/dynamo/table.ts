@@ -1,0 +1,78 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one table of TMS, defined once: the DynamoDB adapter, the local stack, the tests and the CDK
+ * stack all build it from here.
+ *
+ * | item               | pk                  | sk                   | gsi1 (pk / sk)                     | gsi2            | gsi3             |
+ * |--------------------|---------------------|----------------------|------------------------------------|-----------------|------------------|
+ * | task               | TASK#<n>            | TASK                 | STATUS#<status> / <n, padded>      | SERVICE#<svc>   | ASSIGNEE#<user>  |
+ * | timeline entry     | TASK#<n>            | EVENT#<ver>#<seq>    |                                    |                 |                  |
+ * | task id counter    | COUNTER#task        | COUNTER              |                                    |                 |                  |
+ * | fingerprint index  | FP#<fingerprint>    | FP                   |                                    |                 |                  |
+ * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING / <received>#<src>#<id> (until processed)     |
+ */
+export const TABLE = {
+  defaultName: 'tms',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB deletes the item some time after. */
+  ttlAttribute: 'ttl',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  ],
+} as const;
+
+export type IndexName = (typeof TABLE.indexes)[number]['name'];
+
+/** The CreateTable request for the local store and tests (infra builds the same table in CDK). */
+export function createTableInput(tableName: string = TABLE.defaultName): CreateTableCommandInput {
+  const keys = [
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  };
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const taskNumber = (id: string) => Number(id.slice('TMS-'.length));
+
+/** Every key TMS writes, in one place. Task numbers are padded so string order is number order. */
+export const keys = {
+  task: (id: string) => ({ pk: `TASK#${taskNumber(id)}`, sk: 'TASK' }),
+  taskOrder: (id: string) => pad(taskNumber(id), 10),
+  byStatus: (status: string) => `STATUS#${status}`,
+  byService: (service: string) => `SERVICE#${service}`,
+  byAssignee: (assignee: string) => `ASSIGNEE#${assignee}`,
+  timelineEntry: (id: string, version: number, seq: number) => ({
+    pk: `TASK#${taskNumber(id)}`,
+    sk: `EVENT#${pad(version, 10)}#${pad(seq, 3)}`,
+  }),
+  timelinePrefix: 'EVENT#',
+  counter: { pk: 'COUNTER#task', sk: 'COUNTER' },
+  fingerprint: (fingerprint: string) => ({ pk: `FP#${fingerprint}`, sk: 'FP' }),
+  raw: (source: string, deliveryId: string) => ({ pk: `RAW#${source}#${deliveryId}`, sk: 'RAW' }),
+  rawPending: 'RAW#PENDING',
+  rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
+    `${receivedAt}#${source}#${deliveryId}`,
+} as const;

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Config } from './config.js';
+import { Link, Priority, type Task } from './task.js';
+
+export const AlertSource = z.enum([
+  'github',
+  'jenkins',
+  'cloudwatch',
+  'kubernetes',
+  'alertmanager',
+  'logs',
+  'generic',
+]);
+export type AlertSource = z.infer<typeof AlertSource>;
+
+/**
+ * What every ingest source is normalized into. `action` has PagerDuty's dedup_key semantics:
+ * `trigger` opens or appends, `acknowledge` and `resolve` act on an open task and never create one.
+ */
+export const Alert = z.strictObject({
+  source: AlertSource,
+  action: z.enum(['trigger', 'acknowledge', 'resolve']),
+  /** Stable per cause: the same failure or alarm always has the same fingerprint. */
+  fingerprint: z.string().min(1).max(512),
+  title: z.string().min(1).max(300),
+  description: z.string().max(4000).default(''),
+  /** The source's own severity word (`critical`, `warning`…), mapped through the config's `severity` table. */
+  severity: z.string().optional(),
+  /** An explicit priority wins over the severity mapping. */
+  priority: Priority.optional(),
+  /** An explicit service (a `service` label or field); else the config's match rules route it. */
+  service: z.string().min(1).optional(),
+  /** What the config's match rules look at. */
+  routing: z
+    .strictObject({
+      repository: z.string().optional(),
+      namespace: z.string().optional(),
+      alarm: z.string().optional(),
+      logGroup: z.string().optional(),
+    })
+    .default({}),
+  labels: z.record(z.string(), z.string()).default({}),
+  links: z.array(Link).max(20).default([]),
+  occurredAt: z.iso.datetime(),
+  /** One line for the timeline when the alert repeats. */
+  summary: z.string().max(300).optional(),
+});
+export type Alert = z.infer<typeof Alert>;
+export type AlertInput = z.input<typeof Alert>;
+
+export interface Route {
+  readonly service: string;
+  readonly team: string | null;
+  readonly channel: string;
+}
+
+/** `checkout-*` style patterns: `*` matches any run of characters, everything else literally. */
+export function globMatch(pattern: string, value: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+function matches(alert: Alert, match: NonNullable<Config['services'][string]['match']>): boolean {
+  const { repository, namespace, alarm, logGroup } = alert.routing;
+  if (repository && match.repositories?.some((r) => r.toLowerCase() === repository.toLowerCase()))
+    return true;
+  if (namespace && match.namespaces?.includes(namespace)) return true;
+  if (alarm && match.alarms?.some((p) => globMatch(p, alarm))) return true;
+  if (logGroup && match.logGroups?.some((p) => globMatch(p, logGroup))) return true;
+  const labels = Object.entries(match.labels ?? {});
+  return labels.length > 0 && labels.every(([key, value]) => alert.labels[key] === value);
+}
+
+/** The service an alert belongs to, then its team and channel (service's, else team's, else the default). */
+export function route(alert: Alert, config: Pick<Config, 'services' | 'teams' | 'defaults'>): Route {
+  const services = Object.entries(config.services);
+  const byName = alert.service ?? alert.labels.service;
+  const service =
+    (byName && (config.services[byName] ? byName : undefined)) ??
+    services.find(([, s]) => s.match && matches(alert, s.match))?.[0] ??
+    byName ??
+    config.defaults.service;
+  return routeService(service, config);
+}
+
+/** Team and channel of a named service, known to the config or not. */
+export function routeService(
+  service: string,
+  config: Pick<Config, 'services' | 'teams' | 'defaults'>,
+): Route {
+  const settings = config.services[service];
+  const team = settings?.team ?? null;
+  const channel =
+    settings?.channel ?? (team ? config.teams[team]?.channel : undefined) ?? config.defaults.channel;
+  return { service, team, channel };
+}
+
+/** An explicit priority, else the source's severity through the config's table, else the default. */
+export function prioritize(alert: Alert, config: Pick<Config, 'severity' | 'defaults'>): Priority {
+  if (alert.priority) return alert.priority;
+  const table = config.severity[alert.source];
+  const severity = alert.severity?.toLowerCase();
+  return (severity && table?.[severity]) || config.defaults.priority;
+}
+
+/** What an alert does, given the fingerprint's open task and its last resolved one. */
+export type AlertDecision =
+  | { readonly type: 'create' }
+  | { readonly type: 'append'; readonly task: Task }
+  | { readonly type: 'reopen'; readonly task: Task }
+  | { readonly type: 'acknowledge'; readonly task: Task }
+  | { readonly type: 'resolve'; readonly task: Task }
+  | { readonly type: 'ignore'; readonly reason: string };
+
+export function decide(
+  alert: Alert,
+  open: Task | undefined,
+  lastResolved: Task | undefined,
+  now: Date,
+  config: Pick<Config, 'dedup'>,
+): AlertDecision {
+  switch (alert.action) {
+    case 'trigger': {
+      if (open) return { type: 'append', task: open };
+      const resolvedAt = lastResolved?.resolvedAt ? Date.parse(lastResolved.resolvedAt) : undefined;
+      if (
+        lastResolved &&
+        resolvedAt !== undefined &&
+        now.getTime() - resolvedAt <= config.dedup.reopenWithin
+      ) {
+        return { type: 'reopen', task: lastResolved };
+      }
+      return { type: 'create' };
+    }
+    case 'acknowledge':
+      if (!open) return { type: 'ignore', reason: 'no open task for this alert' };
+      return open.status === 'open'
+        ? { type: 'acknowledge', task: open }
+        : { type: 'ignore', reason: `${open.id} is already ${open.status.replace('_', ' ')}` };
+    case 'resolve':
+      return open
+        ? { type: 'resolve', task: open }
+        : { type: 'ignore', reason: 'no open task for this alert' };
+  }
+}

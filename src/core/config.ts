@@ -1,0 +1,340 @@
+import { Cron } from 'croner';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { PRIORITIES, Priority } from './task.js';
+import { parseDuration } from './time.js';
+
+/** `30s`, `5m`, `4h`, `3d`, `1w`, parsed to milliseconds. */
+const Duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30s, 5m, 4h or 3d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const TimeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone such as Europe/Berlin' },
+);
+
+const CronExpression = z.string().superRefine((pattern, ctx) => {
+  try {
+    new Cron(pattern, { paused: true });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a cron expression: ${(error as Error).message}` });
+  }
+});
+
+/** Slack channel, user and user-group ids: the config names people and places by id, never by display name. */
+const ChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123ABCD');
+const UserOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user-group id (S…)');
+const UserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD');
+const GroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group id such as S0123ABCD');
+const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+
+const SlaWindow = z.strictObject({ ack: Duration, resolve: Duration }).refine((w) => w.ack <= w.resolve, {
+  message: 'ack must not be longer than resolve',
+});
+
+const Match = z.strictObject({
+  repositories: z.array(z.string().min(1)).optional(),
+  namespaces: z.array(z.string().min(1)).optional(),
+  alarms: z.array(z.string().min(1)).optional(),
+  logGroups: z.array(z.string().min(1)).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const Service = z.strictObject({
+  team: Name.optional(),
+  channel: ChannelId.optional(),
+  runbook: z.url().optional(),
+  match: Match.optional(),
+  logPatterns: z.array(z.string().min(1)).optional(),
+  escalation: Name.optional(),
+});
+
+const Team = z.strictObject({
+  channel: ChannelId.optional(),
+  usergroup: GroupId.optional(),
+  oncall: z
+    .strictObject({
+      rotation: z.array(UserId).min(1),
+      every: Duration,
+      /** A local wall-clock time in `timezone` when the first person's turn starts. */
+      handoff: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'a local time such as 2026-01-05T09:00:00'),
+      timezone: TimeZone,
+    })
+    .optional(),
+});
+
+const EscalationStep = z.union([
+  z.strictObject({ wait: Duration }),
+  z.strictObject({ notify: z.union([z.enum(['oncall', 'channel', 'team', 'assignee']), UserOrGroupId]) }),
+  z.strictObject({ repeat: z.number().int().min(1).max(10) }),
+]);
+
+const SeverityTable = z.record(z.string().min(1), Priority);
+
+const PartialSla = z.strictObject({
+  P1: SlaWindow.optional(),
+  P2: SlaWindow.optional(),
+  P3: SlaWindow.optional(),
+  P4: SlaWindow.optional(),
+  atRisk: z.number().gt(0).lt(1).optional(),
+});
+
+/** The file as written: every section optional. */
+const ConfigFile = z.strictObject({
+  sla: PartialSla.optional(),
+  dedup: z.strictObject({ reopenWithin: Duration.optional() }).optional(),
+  defaults: z
+    .strictObject({ service: Name.optional(), channel: ChannelId.optional(), priority: Priority.optional() })
+    .optional(),
+  services: z.record(Name, Service).optional(),
+  teams: z.record(Name, Team).optional(),
+  severity: z.record(z.string().min(1), SeverityTable).optional(),
+  trends: z
+    .strictObject({
+      window: Duration.optional(),
+      baseline: Duration.optional(),
+      factor: z.number().gt(1).optional(),
+      minCount: z.number().int().positive().optional(),
+    })
+    .optional(),
+  digests: z
+    .array(z.strictObject({ channel: ChannelId, cron: CronExpression, timezone: TimeZone.default('UTC') }))
+    .optional(),
+  escalations: z.record(Name, z.array(EscalationStep).min(1)).optional(),
+  notifications: z
+    .strictObject({
+      sns: z.strictObject({ emails: z.array(z.email()).optional() }).optional(),
+    })
+    .optional(),
+  sources: z
+    .strictObject({
+      cloudwatch: z.strictObject({ topics: z.array(z.string().startsWith('arn:aws')).optional() }).optional(),
+    })
+    .optional(),
+  rbac: z
+    .strictObject({
+      admins: z.array(UserOrGroupId).optional(),
+      viewers: z.array(UserOrGroupId).optional(),
+      default: z.enum(['admin', 'developer', 'viewer']).optional(),
+    })
+    .optional(),
+  sandbox: z
+    .strictObject({
+      users: z
+        .record(
+          UserId,
+          z.strictObject({
+            name: z.string().min(1),
+            tz: TimeZone.optional(),
+            real_name: z.string().optional(),
+          }),
+        )
+        .optional(),
+      usergroups: z.record(GroupId, z.array(UserId)).optional(),
+    })
+    .optional(),
+});
+type ConfigFile = z.infer<typeof ConfigFile>;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const DEFAULT_SLA = {
+  P1: { ack: 5 * MINUTE, resolve: HOUR },
+  P2: { ack: 15 * MINUTE, resolve: 4 * HOUR },
+  P3: { ack: HOUR, resolve: DAY },
+  P4: { ack: 4 * HOUR, resolve: 3 * DAY },
+} as const satisfies Record<Priority, { ack: number; resolve: number }>;
+
+const DEFAULT_SEVERITY: Record<string, Record<string, Priority>> = {
+  generic: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' },
+  alertmanager: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' },
+};
+
+/** The configuration as the rest of TMS reads it: every section present, durations in milliseconds. */
+export interface Config {
+  sla: Record<Priority, { ack: number; resolve: number }> & { atRisk: number };
+  dedup: { reopenWithin: number };
+  defaults: { service: string; channel: string; priority: Priority };
+  services: Record<string, z.infer<typeof Service>>;
+  teams: Record<string, z.infer<typeof Team>>;
+  severity: Record<string, Record<string, Priority>>;
+  trends: { window: number; baseline: number; factor: number; minCount: number };
+  digests: { channel: string; cron: string; timezone: string }[];
+  escalations: Record<string, z.infer<typeof EscalationStep>[]>;
+  notifications: { sns: { emails: string[] } };
+  sources: { cloudwatch: { topics: string[] } };
+  rbac: { admins: string[]; viewers: string[]; default: 'admin' | 'developer' | 'viewer' };
+  sandbox: {
+    users: Record<string, { name: string; tz?: string | undefined; real_name?: string | undefined }>;
+    usergroups: Record<string, string[]>;
+  };
+}
+export type ServiceConfig = Config['services'][string];
+export type TeamConfig = Config['teams'][string];
+export type EscalationStep = z.infer<typeof EscalationStep>;
+
+/** Each section merges with its defaults; sla and severity merge per entry. */
+function withDefaults(file: ConfigFile): Config {
+  const sla = file.sla ?? {};
+  const severity: Record<string, Record<string, Priority>> = { ...DEFAULT_SEVERITY };
+  for (const [source, table] of Object.entries(file.severity ?? {})) {
+    severity[source] = { ...DEFAULT_SEVERITY[source], ...table };
+  }
+  return {
+    sla: {
+      P1: sla.P1 ?? DEFAULT_SLA.P1,
+      P2: sla.P2 ?? DEFAULT_SLA.P2,
+      P3: sla.P3 ?? DEFAULT_SLA.P3,
+      P4: sla.P4 ?? DEFAULT_SLA.P4,
+      atRisk: sla.atRisk ?? 0.8,
+    },
+    dedup: { reopenWithin: file.dedup?.reopenWithin ?? 10 * MINUTE },
+    defaults: {
+      service: file.defaults?.service ?? 'general',
+      channel: file.defaults?.channel ?? 'C0GENERAL',
+      priority: file.defaults?.priority ?? 'P3',
+    },
+    services: file.services ?? {},
+    teams: file.teams ?? {},
+    severity,
+    trends: {
+      window: file.trends?.window ?? HOUR,
+      baseline: file.trends?.baseline ?? DAY,
+      factor: file.trends?.factor ?? 3,
+      minCount: file.trends?.minCount ?? 5,
+    },
+    digests: file.digests ?? [],
+    escalations: file.escalations ?? {},
+    notifications: { sns: { emails: file.notifications?.sns?.emails ?? [] } },
+    sources: { cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] } },
+    rbac: {
+      admins: file.rbac?.admins ?? [],
+      viewers: file.rbac?.viewers ?? [],
+      default: file.rbac?.default ?? 'developer',
+    },
+    sandbox: { users: file.sandbox?.users ?? {}, usergroups: file.sandbox?.usergroups ?? {} },
+  };
+}
+
+/** Checks that need the whole file: names that point at other sections must exist. */
+function crossReferences(config: Config): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  for (const [name, service] of Object.entries(config.services)) {
+    if (service.team && !config.teams[service.team]) {
+      issues.push({ path: ['services', name, 'team'], message: `no team "${service.team}" in teams` });
+    }
+    if (service.escalation && !config.escalations[service.escalation]) {
+      issues.push({
+        path: ['services', name, 'escalation'],
+        message: `no escalation policy "${service.escalation}" in escalations`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Parses and validates the text of `tms.config.yaml`. An empty text is the all-defaults config.
+ * Throws ConfigError naming every bad key with its line.
+ */
+export function parseConfig(text: string, source = 'tms.config.yaml'): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: '',
+        line: e.linePos?.[0]?.line,
+        message: e.message.split('\n')[0] ?? 'not valid YAML',
+      })),
+    );
+  }
+  const raw = doc.toJS() ?? {};
+  const parsed = ConfigFile.safeParse(raw);
+  const lineOf = (path: readonly PropertyKey[]) => {
+    const offset = locate(doc.contents, path);
+    return offset === undefined ? undefined : lines.linePos(offset).line;
+  };
+  if (!parsed.success) {
+    throw new ConfigError(
+      source,
+      parsed.error.issues.flatMap((issue) => describe(issue, lineOf)),
+    );
+  }
+  const config = withDefaults(parsed.data);
+  const broken = crossReferences(config);
+  if (broken.length > 0) {
+    throw new ConfigError(
+      source,
+      broken.map((i) => ({ path: i.path.join('.'), line: lineOf(i.path), message: i.message })),
+    );
+  }
+  return config;
+}
+
+function describe(
+  issue: z.core.$ZodIssue,
+  lineOf: (path: readonly PropertyKey[]) => number | undefined,
+): ConfigIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      return { path: path.map(String).join('.'), line: lineOf(path), message: 'unknown key' };
+    });
+  }
+  if (issue.code === 'invalid_key') {
+    return [
+      {
+        path: issue.path.map(String).join('.'),
+        line: lineOf(issue.path),
+        message: `bad name: ${issue.issues[0]?.message ?? issue.message}`,
+      },
+    ];
+  }
+  return [{ path: issue.path.map(String).join('.'), line: lineOf(issue.path), message: issue.message }];
+}
+
+/** The source offset of the node at `path` (a key's own position when the path ends at a key), if it is in the file. */
+function locate(root: Node | null, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = root;
+  let offset = (root as Node | null)?.range?.[0];
+  for (const step of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step),
+      );
+      if (!pair) return offset;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof step === 'number') {
+      const item = node.items[step] as Node | undefined;
+      if (!item) return offset;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);

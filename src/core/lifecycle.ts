@@ -1,0 +1,285 @@
+import { DomainError, type ErrorCode } from './errors.js';
+import { fail, ok, type Result } from './result.js';
+import { deadlines } from './sla.js';
+import type { Priority, Status, Task } from './task.js';
+import { ago, formatDuration, parseDuration } from './time.js';
+import { type ChangeContext, stamp, type TimelineChange, type TimelineEntry } from './timeline.js';
+
+/** What can be done to a task, by a person or by its alert source. */
+export type Command =
+  | { readonly type: 'acknowledge' }
+  /** Assign to the actor and acknowledge, in one step. */
+  | { readonly type: 'claim' }
+  | { readonly type: 'start' }
+  | { readonly type: 'resolve'; readonly resolution: string | null }
+  /** `flap`: the alert fired again soon after the task was resolved. */
+  | { readonly type: 'reopen'; readonly flap?: boolean }
+  | { readonly type: 'assign'; readonly assignee: string | null }
+  | { readonly type: 'snooze'; readonly until: string }
+  | { readonly type: 'unsnooze' }
+  | { readonly type: 'set_priority'; readonly priority: Priority }
+  | { readonly type: 'comment'; readonly text: string }
+  /** The alert behind the task fired again while it is open. */
+  | { readonly type: 'occur'; readonly at: string; readonly summary?: string };
+export type CommandType = Command['type'];
+
+const STAY = 'stay' as const;
+type Refusal = { readonly refuse: ErrorCode };
+type Outcome = Status | typeof STAY | Refusal;
+const refuse = (code: ErrorCode): Refusal => ({ refuse: code });
+
+const resolvedRefusal = refuse('TASK_ALREADY_RESOLVED');
+const onUnresolved = (outcome: Outcome): Record<Status, Outcome> => ({
+  open: outcome,
+  acknowledged: outcome,
+  in_progress: outcome,
+  resolved: resolvedRefusal,
+});
+
+/**
+ * The lifecycle, the single source of truth: for each command and current status, the next status
+ * (`stay`: the status does not change) or the refusal. Guards that need more than the status (a claim
+ * on someone else's task, a change to the same value) are in `guard` below.
+ */
+export const TRANSITIONS: Readonly<Record<CommandType, Readonly<Record<Status, Outcome>>>> = {
+  acknowledge: {
+    open: 'acknowledged',
+    acknowledged: refuse('TASK_ALREADY_ACKNOWLEDGED'),
+    in_progress: refuse('TASK_ALREADY_IN_PROGRESS'),
+    resolved: resolvedRefusal,
+  },
+  claim: { open: 'acknowledged', acknowledged: STAY, in_progress: STAY, resolved: resolvedRefusal },
+  start: {
+    open: 'in_progress',
+    acknowledged: 'in_progress',
+    in_progress: refuse('TASK_ALREADY_IN_PROGRESS'),
+    resolved: resolvedRefusal,
+  },
+  resolve: onUnresolved('resolved'),
+  reopen: {
+    open: refuse('TASK_NOT_RESOLVED'),
+    acknowledged: refuse('TASK_NOT_RESOLVED'),
+    in_progress: refuse('TASK_NOT_RESOLVED'),
+    resolved: 'open',
+  },
+  assign: onUnresolved(STAY),
+  snooze: onUnresolved(STAY),
+  unsnooze: onUnresolved(STAY),
+  set_priority: onUnresolved(STAY),
+  comment: { open: STAY, acknowledged: STAY, in_progress: STAY, resolved: STAY },
+  occur: onUnresolved(STAY),
+};
+
+/** A name Slack renders: user ids become mentions, source names stay as they are. */
+export const who = (id: string | null): string =>
+  id && /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : (id ?? 'someone');
+
+function refusal(code: ErrorCode, task: Task, command: Command, now: Date): DomainError {
+  const context = { taskId: task.id, status: task.status, command: command.type };
+  switch (code) {
+    case 'TASK_ALREADY_RESOLVED':
+      return new DomainError(
+        code,
+        `${task.id} was already resolved by ${who(task.resolvedBy)} ${task.resolvedAt ? ago(task.resolvedAt, now) : ''}`.trim(),
+        { ...context, resolvedBy: task.resolvedBy },
+      );
+    case 'TASK_ALREADY_ACKNOWLEDGED':
+      return new DomainError(
+        code,
+        `${task.id} was already acknowledged by ${who(task.acknowledgedBy)}${task.acknowledgedAt ? ` ${ago(task.acknowledgedAt, now)}` : ''}`,
+        { ...context, acknowledgedBy: task.acknowledgedBy },
+      );
+    case 'TASK_ALREADY_IN_PROGRESS':
+      return new DomainError(
+        code,
+        `${task.id} is already in progress${task.assignee ? ` with ${who(task.assignee)}` : ''}`,
+        context,
+      );
+    case 'TASK_NOT_RESOLVED':
+      return new DomainError(
+        code,
+        `${task.id} is not resolved (it is ${task.status.replace('_', ' ')}), so it cannot be reopened`,
+        context,
+      );
+    default:
+      return new DomainError(code, `${task.id} cannot be changed that way now`, context);
+  }
+}
+
+/** Refusals that need more than the status. */
+function guard(task: Task, command: Command, ctx: ChangeContext): DomainError | undefined {
+  const context = { taskId: task.id, command: command.type };
+  switch (command.type) {
+    case 'claim': {
+      if (task.assignee && task.assignee !== ctx.actor.id) {
+        return new DomainError(
+          'TASK_ALREADY_CLAIMED',
+          `${task.id} is already claimed by ${who(task.assignee)}`,
+          { ...context, assignee: task.assignee },
+        );
+      }
+      if (task.assignee === ctx.actor.id && task.status !== 'open') {
+        return new DomainError('NO_CHANGE', `You already have ${task.id}`, context);
+      }
+      return undefined;
+    }
+    case 'assign':
+      return task.assignee === command.assignee
+        ? new DomainError(
+            'NO_CHANGE',
+            command.assignee
+              ? `${task.id} is already assigned to ${who(command.assignee)}`
+              : `${task.id} is not assigned`,
+            context,
+          )
+        : undefined;
+    case 'set_priority':
+      return task.priority === command.priority
+        ? new DomainError('NO_CHANGE', `${task.id} is already ${task.priority}`, context)
+        : undefined;
+    case 'snooze':
+      return Date.parse(command.until) <= ctx.now.getTime()
+        ? new DomainError('INVALID_INPUT', 'A snooze must end in the future', context)
+        : undefined;
+    case 'unsnooze':
+      return task.snoozedUntil && Date.parse(task.snoozedUntil) > ctx.now.getTime()
+        ? undefined
+        : new DomainError('NO_CHANGE', `${task.id} is not snoozed`, context);
+    case 'comment':
+      return command.text.trim() === ''
+        ? new DomainError('INVALID_INPUT', 'A comment needs some text', context)
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export interface Transition {
+  readonly task: Task;
+  readonly entries: readonly TimelineEntry[];
+}
+
+/**
+ * Applies a command to a task at `ctx.now`. Pure: returns the next version of the task and the
+ * timeline entries of the change, or the refusal (the task is then unchanged).
+ */
+export function applyCommand(
+  task: Task,
+  command: Command,
+  ctx: ChangeContext,
+): Result<Transition, DomainError> {
+  const outcome = TRANSITIONS[command.type][task.status];
+  if (typeof outcome === 'object') return fail(refusal(outcome.refuse, task, command, ctx.now));
+  const refused = guard(task, command, ctx);
+  if (refused) return fail(refused);
+
+  const now = ctx.now.toISOString();
+  const actorId = ctx.actor.id;
+  const next: Task = { ...task, status: outcome === STAY ? task.status : outcome };
+  const changes: TimelineChange[] = [];
+
+  switch (command.type) {
+    case 'acknowledge':
+      next.acknowledgedAt = now;
+      next.acknowledgedBy = actorId;
+      changes.push({ type: 'acknowledged' });
+      break;
+    case 'claim':
+      if (task.assignee !== actorId) {
+        next.assignee = actorId;
+        changes.push({ type: 'assigned', from: task.assignee, to: actorId });
+      }
+      if (task.status === 'open') {
+        next.acknowledgedAt = now;
+        next.acknowledgedBy = actorId;
+        changes.push({ type: 'acknowledged' });
+      }
+      break;
+    case 'start':
+      next.acknowledgedAt = task.acknowledgedAt ?? now;
+      next.acknowledgedBy = task.acknowledgedBy ?? actorId;
+      changes.push({ type: 'started' });
+      break;
+    case 'resolve':
+      next.resolvedAt = now;
+      next.resolvedBy = actorId;
+      next.resolution = command.resolution?.trim() || null;
+      next.snoozedUntil = null;
+      changes.push({ type: 'resolved', resolution: next.resolution });
+      break;
+    case 'reopen': {
+      Object.assign(next, deadlines(task.sla, task.priority, now));
+      next.acknowledgedAt = null;
+      next.acknowledgedBy = null;
+      next.resolvedAt = null;
+      next.resolvedBy = null;
+      next.resolution = null;
+      if (command.flap) {
+        next.flapCount = task.flapCount + 1;
+        next.occurrences = task.occurrences + 1;
+        next.lastSeenAt = now;
+      }
+      changes.push({ type: 'reopened', from: task.status, flap: command.flap ?? false });
+      break;
+    }
+    case 'assign':
+      next.assignee = command.assignee;
+      changes.push({ type: 'assigned', from: task.assignee, to: command.assignee });
+      break;
+    case 'snooze':
+      next.snoozedUntil = command.until;
+      changes.push({ type: 'snoozed', until: command.until });
+      break;
+    case 'unsnooze':
+      next.snoozedUntil = null;
+      changes.push({ type: 'unsnoozed' });
+      break;
+    case 'set_priority': {
+      // The clocks keep their start; only the window length changes, under the task's own SLA snapshot.
+      const windows = task.sla.windows;
+      const ackStart = new Date(Date.parse(task.ackDueAt) - windows[task.priority].ack).toISOString();
+      const resolveStart = new Date(
+        Date.parse(task.resolveDueAt) - windows[task.priority].resolve,
+      ).toISOString();
+      next.priority = command.priority;
+      next.ackDueAt = deadlines(task.sla, command.priority, ackStart).ackDueAt;
+      next.resolveDueAt = deadlines(task.sla, command.priority, resolveStart).resolveDueAt;
+      changes.push({ type: 'priority_changed', from: task.priority, to: command.priority });
+      break;
+    }
+    case 'comment':
+      changes.push({ type: 'commented', text: command.text.trim() });
+      break;
+    case 'occur':
+      next.occurrences = task.occurrences + 1;
+      next.lastSeenAt =
+        Date.parse(command.at) > Date.parse(task.lastSeenAt)
+          ? new Date(command.at).toISOString()
+          : task.lastSeenAt;
+      changes.push({
+        type: 'occurred',
+        occurrences: next.occurrences,
+        ...(command.summary ? { summary: command.summary } : {}),
+      });
+      break;
+  }
+
+  next.version = task.version + 1;
+  next.updatedAt = now;
+  return ok({ task: next, entries: stamp(task.id, next.version, changes, ctx) });
+}
+
+/** A snooze length from a person: `30m`, `2h`, `1d`; refused when it is not a duration or longer than a week. */
+export function snoozeUntil(text: string, now: Date): Result<string, DomainError> {
+  const ms = parseDuration(text);
+  const week = 7 * 86_400_000;
+  if (ms === undefined || ms > week) {
+    return fail(
+      new DomainError(
+        'INVALID_INPUT',
+        `"${text}" is not a snooze length: use 30m, 2h or 1d (at most ${formatDuration(week)})`,
+      ),
+    );
+  }
+  return ok(new Date(now.getTime() + ms).toISOString());
+}

@@ -1,0 +1,142 @@
+import type { Config } from './config.js';
+import { DomainError } from './errors.js';
+import type { Command } from './lifecycle.js';
+import { who } from './lifecycle.js';
+import { fail, ok, type Result } from './result.js';
+import type { Task } from './task.js';
+
+export const ROLES = ['admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a person may ask for; commands on a task map to these by who holds the task and what changes. */
+export type Action =
+  | 'view'
+  | 'create'
+  | 'comment'
+  | 'acknowledge'
+  | 'claim'
+  | 'start'
+  | 'resolve'
+  | 'reopen'
+  /** Assign a task that nobody holds, or that the actor holds, to anyone. */
+  | 'assign'
+  /** Take a task away from the person who holds it (another than the actor). */
+  | 'reassign'
+  | 'snooze'
+  | 'raise_priority'
+  /** Lowering priority hides an incident from the SLA clocks, so it is kept to whoever holds the task. */
+  | 'lower_priority'
+  | 'silence'
+  | 'administer';
+
+/** `yes`, `no`, or `holder`: allowed when the actor holds the task or nobody does. */
+type Rule = 'yes' | 'no' | 'holder';
+
+/** Who may do what: the single table every entry point (Slack, API, Step Functions) checks. */
+export const PERMISSIONS: Readonly<Record<Action, Readonly<Record<Role, Rule>>>> = {
+  view: { admin: 'yes', developer: 'yes', viewer: 'yes' },
+  create: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  comment: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  acknowledge: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  claim: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  start: { admin: 'yes', developer: 'holder', viewer: 'no' },
+  resolve: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  reopen: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  assign: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  reassign: { admin: 'yes', developer: 'no', viewer: 'no' },
+  snooze: { admin: 'yes', developer: 'holder', viewer: 'no' },
+  raise_priority: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  lower_priority: { admin: 'yes', developer: 'holder', viewer: 'no' },
+  silence: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  administer: { admin: 'yes', developer: 'no', viewer: 'no' },
+};
+
+/**
+ * A person's role from the config's `rbac` section, by their user id or any user group they are in.
+ * Admin wins over viewer when both name them, so an admin is never locked out by a group.
+ */
+export function roleOf(userId: string, groups: readonly string[], rbac: Config['rbac']): Role {
+  const ids = new Set([userId, ...groups]);
+  if (rbac.admins.some((id) => ids.has(id))) return 'admin';
+  if (rbac.viewers.some((id) => ids.has(id))) return 'viewer';
+  return rbac.default;
+}
+
+/** The action a command on a task amounts to, for the actor. */
+export function actionFor(
+  command: Command,
+  task: Pick<Task, 'assignee' | 'priority'>,
+  actorId: string,
+): Action {
+  switch (command.type) {
+    case 'assign':
+      return task.assignee && task.assignee !== actorId ? 'reassign' : 'assign';
+    case 'set_priority':
+      return command.priority < task.priority ? 'raise_priority' : 'lower_priority';
+    case 'unsnooze':
+      return 'snooze';
+    case 'occur':
+      return 'administer';
+    default:
+      return command.type;
+  }
+}
+
+const DESCRIPTIONS: Record<Action, string> = {
+  view: 'see tasks',
+  create: 'open tasks',
+  comment: 'comment on tasks',
+  acknowledge: 'acknowledge tasks',
+  claim: 'claim tasks',
+  start: 'start work on',
+  resolve: 'resolve tasks',
+  reopen: 'reopen tasks',
+  assign: 'assign tasks',
+  reassign: 'reassign',
+  snooze: 'snooze',
+  raise_priority: 'raise the priority of tasks',
+  lower_priority: 'lower the priority of',
+  silence: 'silence alerts',
+  administer: 'change how TMS is set up',
+};
+
+/** Allowed, or a refusal that says why and what would allow it. Nothing changes on a refusal. */
+export function authorize(
+  role: Role,
+  action: Action,
+  actorId: string,
+  task?: Pick<Task, 'id' | 'assignee'>,
+): Result<void, DomainError> {
+  const rule = PERMISSIONS[action][role];
+  const holds = !task?.assignee || task.assignee === actorId;
+  if (rule === 'yes' || (rule === 'holder' && holds)) return ok(undefined);
+  const context = { role, action, taskId: task?.id };
+  if (role === 'viewer') {
+    return fail(
+      new DomainError(
+        'NOT_ALLOWED',
+        `You have read-only access to TMS, so you cannot ${DESCRIPTIONS[action]}. Ask an admin for the developer role.`,
+        context,
+      ),
+    );
+  }
+  if (rule === 'holder' && task) {
+    return fail(
+      new DomainError(
+        'NOT_ALLOWED',
+        `Only ${who(task.assignee)}, who has ${task.id}, or an admin can ${DESCRIPTIONS[action]} it.`,
+        context,
+      ),
+    );
+  }
+  if (action === 'reassign' && task) {
+    return fail(
+      new DomainError(
+        'NOT_ALLOWED',
+        `${task.id} is ${who(task.assignee)}'s: only they or an admin can reassign it.`,
+        context,
+      ),
+    );
+  }
+  return fail(new DomainError('NOT_ALLOWED', `Only admins can ${DESCRIPTIONS[action]}.`, context));
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export const Priority = z.enum(PRIORITIES);
+export type Priority = z.infer<typeof Priority>;
+
+export const STATUSES = ['open', 'acknowledged', 'in_progress', 'resolved'] as const;
+export const Status = z.enum(STATUSES);
+export type Status = z.infer<typeof Status>;
+export const UNRESOLVED: readonly Status[] = ['open', 'acknowledged', 'in_progress'];
+
+/** Where a task came from: an alert source, a person in Slack or the API, or a schedule. */
+export const TaskSource = z.enum([
+  'github',
+  'jenkins',
+  'cloudwatch',
+  'kubernetes',
+  'alertmanager',
+  'logs',
+  'generic',
+  'slack',
+  'api',
+  'schedule',
+]);
+export type TaskSource = z.infer<typeof TaskSource>;
+
+/** `alert`: opened by a source and deduplicated by fingerprint; `manual`: typed by a person; `chore`: a recurring schedule. */
+export const TaskKind = z.enum(['alert', 'manual', 'chore']);
+export type TaskKind = z.infer<typeof TaskKind>;
+
+const Timestamp = z.iso.datetime({ offset: false });
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U01234ABC');
+
+export const Link = z.strictObject({ label: z.string().min(1).max(80), url: z.url() });
+export type Link = z.infer<typeof Link>;
+
+/** The SLA windows in force when the task opened, for every priority, so a later priority change uses them too. */
+export const SlaSnapshot = z.strictObject({
+  windows: z.record(
+    Priority,
+    z.strictObject({ ack: z.number().int().positive(), resolve: z.number().int().positive() }),
+  ),
+  atRisk: z.number().gt(0).lt(1),
+});
+export type SlaSnapshot = z.infer<typeof SlaSnapshot>;
+
+export const TASK_ID = /^(?:TMS-)?([1-9]\d{0,9})$/i;
+
+export const Task = z.strictObject({
+  id: z.string().regex(/^TMS-[1-9]\d*$/),
+  title: z.string().min(1).max(300),
+  description: z.string().max(4000),
+  status: Status,
+  priority: Priority,
+  service: z.string().min(1),
+  team: z.string().nullable(),
+  source: TaskSource,
+  kind: TaskKind,
+  assignee: SlackUserId.nullable(),
+  channel: z.string().min(1),
+  /** The dedup key of an alert task; null for tasks people typed in. */
+  fingerprint: z.string().min(1).nullable(),
+  occurrences: z.number().int().positive(),
+  /** How often this task reopened because its alert fired again soon after it was resolved. */
+  flapCount: z.number().int().nonnegative(),
+  firstSeenAt: Timestamp,
+  lastSeenAt: Timestamp,
+  snoozedUntil: Timestamp.nullable(),
+  ackDueAt: Timestamp,
+  resolveDueAt: Timestamp,
+  createdAt: Timestamp,
+  createdBy: z.string().min(1),
+  updatedAt: Timestamp,
+  acknowledgedAt: Timestamp.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  resolvedAt: Timestamp.nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().max(4000).nullable(),
+  labels: z.record(z.string(), z.string()),
+  links: z.array(Link).max(20),
+  sla: SlaSnapshot,
+  version: z.number().int().positive(),
+});
+export type Task = z.infer<typeof Task>;
+
+/** `TMS-42`, `tms-42` or `42` to the canonical `TMS-42`; undefined for anything else. */
+export function parseTaskId(text: string): string | undefined {
+  const match = TASK_ID.exec(text.trim());
+  return match ? `TMS-${Number(match[1])}` : undefined;
+}
+
+export const taskNumber = (id: string): number => Number(id.slice('TMS-'.length));
+export const formatTaskId = (n: number): string => `TMS-${n}`;
+export const isResolved = (task: Pick<Task, 'status'>): boolean => task.status === 'resolved';

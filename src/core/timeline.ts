@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { Link, Priority, Status } from './task.js';
+
+/** Who made a change: a person (Slack user id), an alert source, a schedule, or TMS itself. */
+export const Actor = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('user'), id: z.string().min(1) }),
+  z.strictObject({ type: z.literal('source'), id: z.string().min(1) }),
+  z.strictObject({ type: z.literal('schedule'), id: z.string().min(1) }),
+  z.strictObject({ type: z.literal('system'), id: z.string().min(1) }),
+]);
+export type Actor = z.infer<typeof Actor>;
+
+/** From where the change came. */
+export const Via = z.enum(['slack', 'ingest', 'schedule', 'api', 'system']);
+export type Via = z.infer<typeof Via>;
+
+const common = {
+  taskId: z.string(),
+  /** The task version this change produced; with `seq`, the entry's stable key. */
+  version: z.number().int().positive(),
+  seq: z.number().int().nonnegative(),
+  at: z.iso.datetime(),
+  actor: Actor,
+  via: Via,
+};
+
+const entry = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.strictObject({ ...common, type: z.literal(type), ...shape });
+
+/** One typed entry per change; the task's history is the list of these. */
+export const TimelineEntry = z.discriminatedUnion('type', [
+  entry('opened', {
+    title: z.string(),
+    priority: Priority,
+    service: z.string(),
+    assignee: z.string().nullable(),
+    links: z.array(Link).optional(),
+  }),
+  entry('occurred', { occurrences: z.number().int().positive(), summary: z.string().optional() }),
+  entry('acknowledged', {}),
+  entry('assigned', { from: z.string().nullable(), to: z.string().nullable() }),
+  entry('started', {}),
+  entry('resolved', { resolution: z.string().nullable() }),
+  entry('reopened', { from: Status, flap: z.boolean() }),
+  entry('snoozed', { until: z.iso.datetime() }),
+  entry('unsnoozed', {}),
+  entry('priority_changed', { from: Priority, to: Priority }),
+  entry('commented', { text: z.string().min(1).max(4000) }),
+]);
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+export type TimelineType = TimelineEntry['type'];
+
+/** An entry before it is stamped with its task, version and position. */
+export type TimelineChange = TimelineEntry extends infer E
+  ? E extends TimelineEntry
+    ? Omit<E, 'taskId' | 'version' | 'seq' | 'at' | 'actor' | 'via'>
+    : never
+  : never;
+
+export interface ChangeContext {
+  readonly actor: Actor;
+  readonly via: Via;
+  readonly now: Date;
+}
+
+export function stamp(
+  taskId: string,
+  version: number,
+  changes: readonly TimelineChange[],
+  ctx: ChangeContext,
+): TimelineEntry[] {
+  return changes.map(
+    (change, seq) =>
+      ({
+        ...change,
+        taskId,
+        version,
+        seq,
+        at: ctx.now.toISOString(),
+        actor: ctx.actor,
+        via: ctx.via,
+      }) as TimelineEntry,
+  );
+}
+
+/** How a person is named in a sentence Slack renders: users are mentioned, others named. */
+export function actorLabel(actor: Actor): string {
+  return actor.type === 'user' ? `<@${actor.id}>` : actor.id;
+}

@@ -1,0 +1,36 @@
+import type { Config } from '../config.js';
+import { TransientError } from '../errors.js';
+import type { TaskStore } from '../ports.js';
+import type { Clock } from '../time.js';
+
+/** What the use cases need from the world, built once per process by the entry point. */
+export interface Deps {
+  readonly store: TaskStore;
+  readonly clock: Clock;
+  readonly config: Config;
+  /** Random tokens for fingerprint claims and generated dedup keys. */
+  readonly newId: () => string;
+  /** Waits between retries under contention; injected so tests and property runs need not wait. */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Deps => ({
+  store,
+  config,
+  clock,
+  newId: () => globalThis.crypto.randomUUID(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+
+/** Retried conflicts outlasted their budget: a transient fault (HTTP 503), the caller or the sender retries. */
+export class ContentionError extends TransientError {
+  override readonly name = 'ContentionError';
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super(message, { context });
+  }
+}
+
+/** A claim older than this belongs to a writer that died mid-way; another may take it over. */
+export const CLAIM_STALE_MS = 10_000;
+export const MAX_ATTEMPTS = 12;
+export const backoff = (attempt: number): number => Math.min(250, 10 * 2 ** attempt);

@@ -1,0 +1,169 @@
+import { type Alert, decide } from '../alert.js';
+import { applyCommand, type Command } from '../lifecycle.js';
+import type { FingerprintRecord } from '../ports.js';
+import { formatTaskId, type Task } from '../task.js';
+import type { ChangeContext } from '../timeline.js';
+import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
+import { taskFromAlert } from './open-task.js';
+
+export type IngestOutcome =
+  | {
+      readonly result: 'created' | 'appended' | 'reopened' | 'acknowledged' | 'resolved';
+      readonly taskId: string;
+    }
+  | { readonly result: 'ignored'; readonly taskId: string | null; readonly reason: string };
+
+/**
+ * An alert becomes a task, or a repeat of one, with PagerDuty's dedup_key semantics:
+ * - while the fingerprint has an open task, a trigger appends to it (occurrences, last seen);
+ * - after it is resolved, a trigger opens a new task, unless it fires within `dedup.reopenWithin`
+ *   (then the same task reopens and its flap count rises);
+ * - acknowledge and resolve act on the open task and never create one.
+ *
+ * Without transactions: the fingerprint record is claimed (conditional write) before a task is opened,
+ * then bound to the task id before the task is written, so two deliveries at the same moment open one
+ * task, and a writer that dies at any step leaves a state the next delivery completes.
+ */
+export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutcome> {
+  const { store } = deps;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const ctx: ChangeContext = {
+      actor: { type: 'source', id: alert.source },
+      via: 'ingest',
+      now: deps.clock.now(),
+    };
+    const record = await store.fingerprint(alert.fingerprint);
+    const open = record?.openTaskId ? await store.get(record.openTaskId) : undefined;
+
+    if (record?.openTaskId && !open) {
+      // Bound to an id whose task was never written (its writer died, or is writing it now).
+      if (alert.action !== 'trigger') return ignored(null, 'no open task for this alert');
+      const { task, entries } = taskFromAlert(record.openTaskId, alert, deps.config, ctx);
+      if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: task.id };
+      continue;
+    }
+    if (open?.status === 'resolved') {
+      // Resolved, but the fingerprint was not released (its writer died in between): finish that first.
+      await store.releaseFingerprint(alert.fingerprint, open.id, open.resolvedAt ?? ctx.now.toISOString());
+      continue;
+    }
+
+    const lastResolved = !open && alert.action === 'trigger' ? await lastTask(deps, record) : undefined;
+    const decision = decide(alert, open, lastResolved, ctx.now, deps.config);
+    switch (decision.type) {
+      case 'ignore':
+        return ignored(null, decision.reason);
+      case 'append': {
+        const outcome = await change(
+          deps,
+          decision.task,
+          { type: 'occur', at: alert.occurredAt, ...summary(alert) },
+          ctx,
+        );
+        if (outcome === 'saved') return { result: 'appended', taskId: decision.task.id };
+        if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
+        continue;
+      }
+      case 'acknowledge': {
+        const outcome = await change(deps, decision.task, { type: 'acknowledge' }, ctx);
+        if (outcome === 'saved') return { result: 'acknowledged', taskId: decision.task.id };
+        if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
+        continue;
+      }
+      case 'resolve': {
+        const task = decision.task;
+        const outcome = await change(deps, task, { type: 'resolve', resolution: alert.summary ?? null }, ctx);
+        if (outcome === 'saved') {
+          await store.releaseFingerprint(alert.fingerprint, task.id, ctx.now.toISOString());
+          return { result: 'resolved', taskId: task.id };
+        }
+        if (typeof outcome === 'object') return ignored(task.id, outcome.reason);
+        continue;
+      }
+      case 'create':
+      case 'reopen': {
+        const token = deps.newId();
+        const staleBefore = new Date(ctx.now.getTime() - CLAIM_STALE_MS).toISOString();
+        if (!(await store.claimFingerprint(alert.fingerprint, token, ctx.now.toISOString(), staleBefore))) {
+          await deps.sleep(backoff(attempt)); // another delivery is opening the task right now
+          continue;
+        }
+        const outcome = await openUnderClaim(deps, alert, token, ctx);
+        if (outcome) return outcome;
+        await store.dropClaim(alert.fingerprint, token);
+        continue;
+      }
+    }
+  }
+  throw new ContentionError(
+    `Could not record the alert ${alert.fingerprint} under contention; it will be retried`,
+    {
+      fingerprint: alert.fingerprint,
+    },
+  );
+}
+
+/** Holding the claim, nobody else opens a task for this fingerprint: decide again on fresh reads and open. */
+async function openUnderClaim(
+  deps: Deps,
+  alert: Alert,
+  token: string,
+  ctx: ChangeContext,
+): Promise<IngestOutcome | undefined> {
+  const { store, config } = deps;
+  const record = await store.fingerprint(alert.fingerprint);
+  const last = await lastTask(deps, record);
+
+  if (last && last.status !== 'resolved') {
+    // Reopened by a person whose bind did not happen: it is the open task.
+    if (!(await store.bindFingerprint(alert.fingerprint, token, last.id))) return undefined;
+    const outcome = await change(deps, last, { type: 'occur', at: alert.occurredAt, ...summary(alert) }, ctx);
+    return outcome === 'saved' ? { result: 'appended', taskId: last.id } : undefined;
+  }
+
+  const decision = decide(alert, undefined, last, ctx.now, config);
+  if (decision.type === 'reopen') {
+    const outcome = await change(deps, decision.task, { type: 'reopen', flap: true }, ctx);
+    if (outcome !== 'saved') return undefined;
+    await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
+    return { result: 'reopened', taskId: decision.task.id };
+  }
+
+  const id = formatTaskId(await store.nextTaskNumber());
+  if (!(await store.bindFingerprint(alert.fingerprint, token, id))) return undefined; // our claim went stale
+  const { task, entries } = taskFromAlert(id, alert, config, ctx);
+  // `exists` means a concurrent delivery saw the binding first and wrote the task: ours is then a repeat.
+  if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: id };
+  const written = await store.get(id);
+  if (!written) return undefined;
+  const outcome = await change(
+    deps,
+    written,
+    { type: 'occur', at: alert.occurredAt, ...summary(alert) },
+    ctx,
+  );
+  return outcome === 'saved' ? { result: 'appended', taskId: id } : undefined;
+}
+
+async function lastTask(deps: Deps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
+  return record?.lastTaskId ? deps.store.get(record.lastTaskId) : undefined;
+}
+
+/** Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. */
+async function change(
+  deps: Deps,
+  task: Task,
+  command: Command,
+  ctx: ChangeContext,
+): Promise<'saved' | 'conflict' | { reason: string }> {
+  const applied = applyCommand(task, command, ctx);
+  if (!applied.ok) return { reason: applied.error.message };
+  return deps.store.save(applied.value.task, applied.value.entries, task.version);
+}
+
+const summary = (alert: Alert) => (alert.summary ? { summary: alert.summary } : {});
+const ignored = (taskId: string | null, reason: string): IngestOutcome => ({
+  result: 'ignored',
+  taskId,
+  reason,
+});

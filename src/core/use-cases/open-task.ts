@@ -1,0 +1,161 @@
+import type { Alert, Route } from '../alert.js';
+import { prioritize, route, routeService } from '../alert.js';
+import type { Config } from '../config.js';
+import { DomainError } from '../errors.js';
+import { authorize, type Role } from '../rbac.js';
+import { fail, ok, type Result } from '../result.js';
+import { deadlines, snapshotSla } from '../sla.js';
+import {
+  formatTaskId,
+  type Link,
+  type Priority,
+  type Task,
+  type TaskKind,
+  type TaskSource,
+} from '../task.js';
+import { type ChangeContext, stamp, type TimelineEntry } from '../timeline.js';
+import type { Deps } from './deps.js';
+
+export interface NewTask {
+  readonly title: string;
+  readonly description: string;
+  readonly priority: Priority;
+  readonly route: Route;
+  readonly source: TaskSource;
+  readonly kind: TaskKind;
+  readonly fingerprint: string | null;
+  readonly assignee: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly links: readonly Link[];
+  readonly seenAt: string;
+}
+
+/** The first version of a task, with the SLA policy snapshotted onto it. */
+export function buildTask(
+  id: string,
+  input: NewTask,
+  config: Config,
+  ctx: ChangeContext,
+): { task: Task; entries: TimelineEntry[] } {
+  const now = ctx.now.toISOString();
+  const sla = snapshotSla(config);
+  const runbook = config.services[input.route.service]?.runbook;
+  const links = [...input.links];
+  if (runbook && !links.some((l) => l.url === runbook)) links.push({ label: 'Runbook', url: runbook });
+  const task: Task = {
+    id,
+    title: input.title,
+    description: input.description,
+    status: 'open',
+    priority: input.priority,
+    service: input.route.service,
+    team: input.route.team,
+    source: input.source,
+    kind: input.kind,
+    assignee: input.assignee,
+    channel: input.route.channel,
+    fingerprint: input.fingerprint,
+    occurrences: 1,
+    flapCount: 0,
+    firstSeenAt: input.seenAt,
+    lastSeenAt: input.seenAt,
+    snoozedUntil: null,
+    ...deadlines(sla, input.priority, now),
+    createdAt: now,
+    createdBy: ctx.actor.id,
+    updatedAt: now,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    resolution: null,
+    labels: { ...input.labels },
+    links: links.slice(0, 20),
+    sla,
+    version: 1,
+  };
+  const entries = stamp(
+    id,
+    1,
+    [
+      {
+        type: 'opened',
+        title: task.title,
+        priority: task.priority,
+        service: task.service,
+        assignee: task.assignee,
+        ...(task.links.length > 0 ? { links: task.links } : {}),
+      },
+    ],
+    ctx,
+  );
+  return { task, entries };
+}
+
+export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: ChangeContext) {
+  return buildTask(
+    id,
+    {
+      title: alert.title,
+      description: alert.description,
+      priority: prioritize(alert, config),
+      route: route(alert, config),
+      source: alert.source,
+      kind: 'alert',
+      fingerprint: alert.fingerprint,
+      assignee: null,
+      labels: alert.labels,
+      links: alert.links,
+      seenAt: alert.occurredAt,
+    },
+    config,
+    ctx,
+  );
+}
+
+export interface OpenTaskRequest {
+  readonly title: string;
+  readonly description?: string;
+  readonly priority?: Priority;
+  /** A named service routes the task to the service's channel. */
+  readonly service?: string;
+  /** Where the request came from (the slash command's channel): used when no service is named. */
+  readonly channel?: string;
+  readonly assignee?: string | null;
+  readonly role: Role;
+  readonly ctx: ChangeContext;
+}
+
+/** A task a person opens by hand (`/tms new`, the API). */
+export async function openTask(deps: Deps, request: OpenTaskRequest): Promise<Result<Task, DomainError>> {
+  const allowed = authorize(request.role, 'create', request.ctx.actor.id);
+  if (!allowed.ok) return allowed;
+  const title = request.title.trim();
+  if (title === '') return fail(new DomainError('INVALID_INPUT', 'A task needs a title'));
+  if (title.length > 300) return fail(new DomainError('INVALID_INPUT', 'A title has at most 300 characters'));
+  const { config } = deps;
+  const named = request.service ? routeService(request.service, config) : undefined;
+  const base = routeService(config.defaults.service, config);
+  const taskRoute: Route = named ?? { ...base, channel: request.channel ?? base.channel };
+  const id = formatTaskId(await deps.store.nextTaskNumber());
+  const { task, entries } = buildTask(
+    id,
+    {
+      title,
+      description: request.description?.trim() ?? '',
+      priority: request.priority ?? config.defaults.priority,
+      route: taskRoute,
+      source: request.ctx.via === 'slack' ? 'slack' : 'api',
+      kind: 'manual',
+      fingerprint: null,
+      assignee: request.assignee ?? null,
+      labels: {},
+      links: [],
+      seenAt: request.ctx.now.toISOString(),
+    },
+    config,
+    request.ctx,
+  );
+  await deps.store.create(task, entries);
+  return ok(task);
+}
