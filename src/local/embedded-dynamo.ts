@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { createTableInput, TABLE } from '../adapters/dynamo/table.js';
+import { createDocumentClient } from '../adapters/dynamo/task-store.js';
+
+export interface EmbeddedDynamo {
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly db: DynamoDBDocumentClient;
+  close(): Promise<void>;
+}
+
+/** Credentials the embedded store accepts: it checks none, but the SDK signs every request. */
+export const LOCAL_AWS = {
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+/**
+ * dynalite (a DynamoDB API in Node) in this process on a loopback port, with the TMS table created.
+ * In memory unless `path` names a folder to persist to.
+ */
+export async function startEmbeddedDynamo(
+  options: { path?: string; tableName?: string } = {},
+): Promise<EmbeddedDynamo> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tableName = options.tableName ?? TABLE.defaultName;
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error; // a persisted store already has it
+  }
+  client.destroy();
+  const db = createDocumentClient({ ...LOCAL_AWS, endpoint });
+  return {
+    endpoint,
+    tableName,
+    db,
+    close: async () => {
+      db.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/core/lifecycle.js';
+import type { RawEvent, TaskStore } from '../../src/core/ports.js';
+import { stamp } from '../../src/core/timeline.js';
+import { aTask, slack, T0 } from '../helpers/factories.js';
+
+/**
+ * What every TaskStore promises. Runs over the in-memory fake and over the DynamoDB adapter on dynalite,
+ * so the fake the unit tests rely on behaves like the real store.
+ */
+export function taskStoreContract(name: string, makeStore: () => Promise<TaskStore>): void {
+  describe(`${name}: the TaskStore contract`, () => {
+    let store: TaskStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    const opened = (fields: Parameters<typeof aTask>[0]) => {
+      const task = aTask(fields);
+      return {
+        task,
+        entries: stamp(
+          task.id,
+          1,
+          [
+            {
+              type: 'opened',
+              title: task.title,
+              priority: task.priority,
+              service: task.service,
+              assignee: task.assignee,
+            },
+          ],
+          {
+            actor: { type: 'source', id: 'generic' },
+            via: 'ingest',
+            now: new Date(T0),
+          },
+        ),
+      };
+    };
+
+    it('hands out task numbers in sequence, each once, even when asked at the same moment', async () => {
+      // Act
+      const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextTaskNumber()));
+      // Assess
+      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('stores a task as given and refuses a second task with the same id', async () => {
+      const { task, entries } = opened({ id: 'TMS-7', assignee: 'U0ANA', labels: { env: 'prod' } });
+      expect(await store.create(task, entries)).toBe('created');
+      expect(await store.get('TMS-7')).toEqual(task);
+      expect(await store.create({ ...task, title: 'other' }, entries)).toBe('exists');
+      expect((await store.get('TMS-7'))?.title).toBe(task.title);
+      expect(await store.get('TMS-8')).toBeUndefined();
+    });
+
+    it('saves only over the version it read, so of two writers of one version exactly one wins', async () => {
+      const { task, entries } = opened({ id: 'TMS-1' });
+      await store.create(task, entries);
+      const claimA = applyCommand(task, { type: 'claim' }, slack('U0ANA'));
+      const claimB = applyCommand(task, { type: 'claim' }, slack('U0BEN'));
+      if (!claimA.ok || !claimB.ok) throw new Error('claims should apply to an open task');
+      // Act
+      const outcomes = await Promise.all([
+        store.save(claimA.value.task, claimA.value.entries, 1),
+        store.save(claimB.value.task, claimB.value.entries, 1),
+      ]);
+      // Assess
+      expect([...outcomes].sort()).toEqual(['conflict', 'saved']);
+      const stored = await store.get('TMS-1');
+      expect(stored?.version).toBe(2);
+      expect(stored?.assignee).toBe(outcomes[0] === 'saved' ? 'U0ANA' : 'U0BEN');
+      expect(await store.save({ ...task, version: 2 }, [], 1)).toBe('conflict');
+    });
+
+    it('keeps every change in the timeline, oldest first', async () => {
+      const { task, entries } = opened({ id: 'TMS-3' });
+      await store.create(task, entries);
+      const claimed = applyCommand(task, { type: 'claim' }, slack('U0ANA'));
+      if (!claimed.ok) throw claimed.error;
+      await store.save(claimed.value.task, claimed.value.entries, 1);
+      const resolved = applyCommand(
+        claimed.value.task,
+        { type: 'resolve', resolution: 'restarted pods' },
+        slack('U0ANA'),
+      );
+      if (!resolved.ok) throw resolved.error;
+      await store.save(resolved.value.task, resolved.value.entries, 2);
+      // Assess
+      const timeline = await store.timeline('TMS-3');
+      expect(timeline.map((e) => e.type)).toEqual(['opened', 'assigned', 'acknowledged', 'resolved']);
+      expect(timeline.map((e) => [e.version, e.seq])).toEqual([
+        [1, 0],
+        [2, 0],
+        [2, 1],
+        [3, 0],
+      ]);
+    });
+
+    describe('listing', () => {
+      beforeEach(async () => {
+        // 12 tasks: statuses cycle, two services, two assignees.
+        const statuses = ['open', 'acknowledged', 'in_progress', 'resolved'] as const;
+        for (let n = 1; n <= 12; n++) {
+          const { task, entries } = opened({
+            id: `TMS-${n}`,
+            status: statuses[n % 4],
+            service: n % 3 === 0 ? 'search' : 'checkout',
+            assignee: n % 2 === 0 ? 'U0ANA' : n % 5 === 0 ? 'U0BEN' : null,
+          });
+          await store.create(task, entries);
+        }
+      });
+
+      const ids = (tasks: { id: string }[]) => tasks.map((t) => Number(t.id.slice(4)));
+
+      it('lists newest first, by status, service and assignee alone or together', async () => {
+        expect(ids((await store.list({ limit: 50 })).tasks)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+        expect(ids((await store.list({ limit: 50, statuses: ['open'] })).tasks)).toEqual([12, 8, 4]);
+        expect(
+          ids((await store.list({ limit: 50, statuses: ['open', 'acknowledged', 'in_progress'] })).tasks),
+        ).toEqual([12, 10, 9, 8, 6, 5, 4, 2, 1]);
+        expect(ids((await store.list({ limit: 50, statuses: ['resolved'] })).tasks)).toEqual([11, 7, 3]);
+        expect(ids((await store.list({ limit: 50, service: 'search' })).tasks)).toEqual([12, 9, 6, 3]);
+        expect(ids((await store.list({ limit: 50, service: 'search', statuses: ['open'] })).tasks)).toEqual([
+          12,
+        ]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA' })).tasks)).toEqual([12, 10, 8, 6, 4, 2]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0BEN' })).tasks)).toEqual([5]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA', service: 'checkout' })).tasks)).toEqual([
+          10, 8, 4, 2,
+        ]);
+        expect(
+          ids(
+            (await store.list({ limit: 50, assignee: 'U0ANA', service: 'search', statuses: ['in_progress'] }))
+              .tasks,
+          ),
+        ).toEqual([6]);
+        expect((await store.list({ limit: 50, service: 'nothing-here' })).tasks).toEqual([]);
+      });
+
+      it('pages through every match exactly once, with a null cursor on the last page', async () => {
+        for (const query of [
+          {},
+          { statuses: ['open', 'acknowledged', 'in_progress'] as const },
+          { assignee: 'U0ANA' },
+        ]) {
+          const seen: number[] = [];
+          let before: number | null = null;
+          let pages = 0;
+          do {
+            const page = await store.list({ ...query, limit: 4, before });
+            expect(page.tasks.length).toBeLessThanOrEqual(4);
+            seen.push(...ids(page.tasks));
+            before = page.next;
+            pages++;
+          } while (before !== null && pages < 10);
+          const all = ids((await store.list({ ...query, limit: 100 })).tasks);
+          expect(seen).toEqual(all);
+          expect(pages).toBe(Math.ceil(all.length / 4));
+        }
+      });
+
+      it('follows a task to its new status, service and assignee when it changes', async () => {
+        const task = (await store.get('TMS-8')) ?? expect.fail('TMS-8 exists');
+        await store.save(
+          { ...task, status: 'resolved', assignee: 'U0BEN', service: 'search', version: 2 },
+          [],
+          1,
+        );
+        expect(ids((await store.list({ limit: 50, statuses: ['open'] })).tasks)).toEqual([12, 4]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA' })).tasks)).not.toContain(8);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0BEN' })).tasks)).toEqual([8, 5]);
+        expect(ids((await store.list({ limit: 50, service: 'search' })).tasks)).toEqual([12, 9, 8, 6, 3]);
+      });
+    });
+
+    describe('the fingerprint index', () => {
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+
+      it('gives a claim to one writer, binds it to a task and releases it on resolve', async () => {
+        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toBe(true);
+        expect(await store.claimFingerprint('fp', 'b', later(1), later(-9))).toBe(false);
+        expect(await store.bindFingerprint('fp', 'b', 'TMS-9')).toBe(false);
+        expect(await store.bindFingerprint('fp', 'a', 'TMS-1')).toBe(true);
+        expect(await store.fingerprint('fp')).toEqual({ fingerprint: 'fp', openTaskId: 'TMS-1' });
+        // An open task holds the fingerprint however old it is.
+        expect(await store.claimFingerprint('fp', 'c', later(3600), later(3590))).toBe(false);
+
+        await store.releaseFingerprint('fp', 'TMS-99', later(5)); // not its task: nothing happens
+        expect((await store.fingerprint('fp'))?.openTaskId).toBe('TMS-1');
+        await store.releaseFingerprint('fp', 'TMS-1', later(5));
+        expect(await store.fingerprint('fp')).toEqual({
+          fingerprint: 'fp',
+          lastTaskId: 'TMS-1',
+          lastResolvedAt: later(5),
+        });
+        expect(await store.claimFingerprint('fp', 'd', later(6), later(-4))).toBe(true);
+      });
+
+      it('lets a claim whose writer died be taken over once it is stale, and drops a claim on request', async () => {
+        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toBe(true);
+        expect(await store.claimFingerprint('fp', 'b', later(11), later(1))).toBe(true);
+        expect(await store.bindFingerprint('fp', 'a', 'TMS-1')).toBe(false);
+        await store.dropClaim('fp', 'a'); // not the holder: nothing happens
+        expect((await store.fingerprint('fp'))?.claim).toBe('b');
+        await store.dropClaim('fp', 'b');
+        expect(await store.fingerprint('fp')).toEqual({ fingerprint: 'fp' });
+        expect(await store.fingerprint('unknown')).toBeUndefined();
+      });
+    });
+
+    describe('the raw event archive', () => {
+      const event = (deliveryId: string, receivedAt: string): RawEvent => ({
+        source: 'github',
+        deliveryId,
+        receivedAt,
+        headers: { 'x-github-event': 'workflow_run' },
+        body: '{"action":"completed"}',
+        expiresAt: '2026-04-01T00:00:00.000Z',
+      });
+
+      it('archives a delivery once and lists the unprocessed ones oldest first', async () => {
+        expect(await store.archiveRaw(event('d2', '2026-03-02T09:00:02.000Z'))).toBe('archived');
+        expect(await store.archiveRaw(event('d1', '2026-03-02T09:00:01.000Z'))).toBe('archived');
+        expect(await store.archiveRaw(event('d3', '2026-03-02T09:00:03.000Z'))).toBe('archived');
+        expect(await store.archiveRaw(event('d1', '2026-03-02T09:05:00.000Z'))).toBe('duplicate');
+        expect(await store.getRaw('github', 'd1')).toEqual(event('d1', '2026-03-02T09:00:01.000Z'));
+
+        await store.markRawProcessed('github', 'd2', '2026-03-02T09:00:05.000Z', ['TMS-4']);
+        const pending = await store.unprocessedRaw('2026-03-02T09:10:00.000Z', 10);
+        expect(pending.map((e) => e.deliveryId)).toEqual(['d1', 'd3']);
+        expect((await store.unprocessedRaw('2026-03-02T09:00:02.500Z', 10)).map((e) => e.deliveryId)).toEqual(
+          ['d1'],
+        );
+        expect((await store.getRaw('github', 'd2'))?.taskIds).toEqual(['TMS-4']);
+      });
+    });
+  });
+}

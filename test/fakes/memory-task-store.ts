@@ -1,0 +1,148 @@
+import type {
+  FingerprintRecord,
+  RawEvent,
+  SaveOutcome,
+  TaskPage,
+  TaskQuery,
+  TaskStore,
+} from '../../src/core/ports.js';
+import { type Task, taskNumber } from '../../src/core/task.js';
+import type { TimelineEntry } from '../../src/core/timeline.js';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * The TaskStore in memory, for unit and property tests. It keeps the same promises as the DynamoDB
+ * adapter (the shared contract suite runs over both), and `hooks` lets a test act between two steps.
+ */
+export class MemoryTaskStore implements TaskStore {
+  readonly tasks = new Map<string, Task>();
+  readonly entries = new Map<string, TimelineEntry[]>();
+  readonly fingerprints = new Map<string, FingerprintRecord>();
+  readonly raw = new Map<string, RawEvent>();
+  #counter = 0;
+  /** Called before each write; a test may throw from it to simulate a crash at that step. */
+  beforeWrite: (operation: string) => void = () => {};
+
+  async nextTaskNumber(): Promise<number> {
+    this.beforeWrite('nextTaskNumber');
+    return ++this.#counter;
+  }
+
+  async create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'> {
+    this.beforeWrite('create');
+    if (this.tasks.has(task.id)) return 'exists';
+    this.tasks.set(task.id, copy(task));
+    this.entries.set(task.id, copy([...entries]));
+    return 'created';
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const task = this.tasks.get(id);
+    return task && copy(task);
+  }
+
+  async save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome> {
+    this.beforeWrite('save');
+    if (this.tasks.get(task.id)?.version !== expectedVersion) return 'conflict';
+    this.tasks.set(task.id, copy(task));
+    this.entries.set(task.id, [...(this.entries.get(task.id) ?? []), ...copy([...entries])]);
+    return 'saved';
+  }
+
+  async list(query: TaskQuery): Promise<TaskPage> {
+    const matching = [...this.tasks.values()]
+      .filter(
+        (t) =>
+          (!query.statuses || query.statuses.includes(t.status)) &&
+          (!query.service || t.service === query.service) &&
+          (!query.assignee || t.assignee === query.assignee) &&
+          (query.before == null || taskNumber(t.id) < query.before),
+      )
+      .sort((a, b) => taskNumber(b.id) - taskNumber(a.id));
+    const tasks = matching.slice(0, query.limit).map(copy);
+    const last = tasks.at(-1);
+    return { tasks, next: matching.length > query.limit && last ? taskNumber(last.id) : null };
+  }
+
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    return copy(this.entries.get(id) ?? []);
+  }
+
+  async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
+    const record = this.fingerprints.get(fingerprint);
+    return record && copy(record);
+  }
+
+  async claimFingerprint(
+    fingerprint: string,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<boolean> {
+    this.beforeWrite('claimFingerprint');
+    const record = this.fingerprints.get(fingerprint);
+    if (record?.openTaskId) return false;
+    if (record?.claim && record.claimedAt && !(record.claimedAt < staleBefore)) return false;
+    this.fingerprints.set(fingerprint, { ...record, fingerprint, claim: token, claimedAt: at });
+    return true;
+  }
+
+  async bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {
+    this.beforeWrite('bindFingerprint');
+    const record = this.fingerprints.get(fingerprint);
+    if (record?.claim !== token) return false;
+    const { claim: _claim, claimedAt: _at, ...rest } = record;
+    this.fingerprints.set(fingerprint, { ...rest, openTaskId: taskId });
+    return true;
+  }
+
+  async dropClaim(fingerprint: string, token: string): Promise<void> {
+    this.beforeWrite('dropClaim');
+    const record = this.fingerprints.get(fingerprint);
+    if (record?.claim !== token) return;
+    const { claim: _claim, claimedAt: _at, ...rest } = record;
+    this.fingerprints.set(fingerprint, rest);
+  }
+
+  async releaseFingerprint(fingerprint: string, taskId: string, resolvedAt: string): Promise<void> {
+    this.beforeWrite('releaseFingerprint');
+    const record = this.fingerprints.get(fingerprint);
+    if (record?.openTaskId !== taskId) return;
+    const { openTaskId: _open, ...rest } = record;
+    this.fingerprints.set(fingerprint, { ...rest, lastTaskId: taskId, lastResolvedAt: resolvedAt });
+  }
+
+  async archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'> {
+    this.beforeWrite('archiveRaw');
+    const key = `${event.source}#${event.deliveryId}`;
+    if (this.raw.has(key)) return 'duplicate';
+    this.raw.set(key, copy(event));
+    return 'archived';
+  }
+
+  async getRaw(source: string, deliveryId: string): Promise<RawEvent | undefined> {
+    const event = this.raw.get(`${source}#${deliveryId}`);
+    return event && copy(event);
+  }
+
+  async markRawProcessed(
+    source: string,
+    deliveryId: string,
+    at: string,
+    taskIds: readonly string[],
+  ): Promise<void> {
+    this.beforeWrite('markRawProcessed');
+    const key = `${source}#${deliveryId}`;
+    const event = this.raw.get(key);
+    if (event) this.raw.set(key, { ...event, processedAt: at, taskIds: [...taskIds] });
+  }
+
+  async unprocessedRaw(before: string, limit: number): Promise<RawEvent[]> {
+    return [...this.raw.values()]
+      .filter((e) => !e.processedAt && e.receivedAt < before)
+      .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1))
+      .slice(0, limit)
+      .map(copy);
+  }
+}
