@@ -257,14 +257,14 @@ function crossReferences(config: Config): { path: string[]; message: string }[] 
  */
 export function parseConfig(text: string, source = 'tms.config.yaml'): Config {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
       doc.errors.map((e) => ({
         path: '',
         line: e.linePos?.[0]?.line,
-        message: e.message.split('\n')[0] ?? 'not valid YAML',
+        message: (e.message.split('\n')[0] ?? 'not valid YAML').replace(/ at line \d+, column \d+:?$/, ''),
       })),
     );
   }

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
+import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
+import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { anAlert, depsFor, user } from '../helpers/factories.js';
+
+const MINUTE = 60_000;
+
+describe('ingesting alerts', () => {
+  it('opens a task routed and prioritized by the config, then appends repeats to it', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'created', taskId: 'TMS-1' });
+    deps.clock.advance(MINUTE);
+    expect(await ingestAlert(deps, anAlert({ occurredAt: deps.clock.now().toISOString(), summary: 'p99 2.4s' }))).toEqual({
+      result: 'appended',
+      taskId: 'TMS-1',
+    });
+    const task = await store.get('TMS-1');
+    expect(task).toMatchObject({
+      status: 'open',
+      priority: 'P2',
+      service: 'checkout',
+      team: 'payments',
+      channel: 'C0PAYMENTS',
+      source: 'generic',
+      kind: 'alert',
+      occurrences: 2,
+      lastSeenAt: '2026-03-02T09:01:00.000Z',
+      links: [{ label: 'Runbook', url: 'https://wiki.example/checkout' }],
+    });
+    expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual(['opened', 'occurred']);
+  });
+
+  it('acknowledges and resolves the open task, and ignores signals for unknown or closed keys', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toMatchObject({ result: 'ignored', taskId: null });
+    expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toMatchObject({ result: 'ignored' });
+    expect(store.tasks.size).toBe(0);
+
+    await ingestAlert(deps, anAlert());
+    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toEqual({ result: 'acknowledged', taskId: 'TMS-1' });
+    expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toEqual({ result: 'resolved', taskId: 'TMS-1' });
+    expect(await store.get('TMS-1')).toMatchObject({ status: 'resolved', resolvedBy: 'generic' });
+    expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toMatchObject({ result: 'ignored' });
+    expect(store.tasks.size).toBe(1);
+  });
+
+  it('reopens a task whose alert fires again within reopenWithin, counting the flap; later it opens a new one', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    await ingestAlert(deps, anAlert());
+    await ingestAlert(deps, anAlert({ action: 'resolve' }));
+    deps.clock.advance(9 * MINUTE);
+    expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'reopened', taskId: 'TMS-1' });
+    expect(await store.get('TMS-1')).toMatchObject({ status: 'open', flapCount: 1, occurrences: 2 });
+
+    await ingestAlert(deps, anAlert({ action: 'resolve' }));
+    deps.clock.advance(11 * MINUTE);
+    expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'created', taskId: 'TMS-2' });
+  });
+
+  it('a person resolving the task frees the fingerprint; reopening is refused while another task holds it', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    await ingestAlert(deps, anAlert());
+    const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+    expect((await actOnTask(deps, { taskId: '1', command: { type: 'resolve', resolution: 'fixed' }, role: 'developer', ctx })).ok).toBe(true);
+    deps.clock.advance(30 * MINUTE);
+    expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'created', taskId: 'TMS-2' });
+
+    const reopen = await actOnTask(deps, { taskId: 'TMS-1', command: { type: 'reopen' }, role: 'developer', ctx });
+    expect(reopen).toMatchObject({ ok: false, error: { code: 'FINGERPRINT_ALREADY_OPEN' } });
+    expect((await store.get('TMS-1'))?.status).toBe('resolved');
+
+    await actOnTask(deps, { taskId: 'TMS-2', command: { type: 'resolve', resolution: null }, role: 'developer', ctx });
+    expect((await actOnTask(deps, { taskId: 'TMS-1', command: { type: 'reopen' }, role: 'developer', ctx })).ok).toBe(true);
+    // The reopened task holds the fingerprint again: the next alert appends to it.
+    expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'appended', taskId: 'TMS-1' });
+  });
+
+  describe('a writer that dies between two writes leaves nothing the next delivery cannot finish', () => {
+    for (const step of ['bindFingerprint', 'create', 'releaseFingerprint'] as const) {
+      it(`dying at ${step}`, async () => {
+        const store = new MemoryTaskStore();
+        const deps = depsFor(store);
+        if (step === 'releaseFingerprint') await ingestAlert(deps, anAlert());
+        store.beforeWrite = (operation) => {
+          if (operation === step) throw new Error(`crashed before ${step}`);
+        };
+        await expect(ingestAlert(deps, anAlert({ action: step === 'releaseFingerprint' ? 'resolve' : 'trigger' }))).rejects.toThrow(
+          'crashed',
+        );
+        store.beforeWrite = () => {};
+        deps.clock.advance(11_000); // past the claim's stale time
+        await ingestAlert(deps, anAlert());
+        await ingestAlert(deps, anAlert());
+        const open = [...store.tasks.values()].filter((t) => t.status !== 'resolved');
+        expect(open).toHaveLength(1);
+        expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(open[0]?.id);
+      });
+    }
+  });
+});

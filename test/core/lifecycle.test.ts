@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand, type Command, type CommandType, TRANSITIONS } from '../../src/core/lifecycle.js';
+import { STATUSES, type Status } from '../../src/core/task.js';
+import { aTask, slack, T0 } from '../helpers/factories.js';
+
+const minutes = (m: number) => new Date(Date.parse(T0) + m * 60_000).toISOString();
+
+/** One command of each type, legal wherever the table allows it. */
+const EXAMPLES: Record<CommandType, Command> = {
+  acknowledge: { type: 'acknowledge' },
+  claim: { type: 'claim' },
+  start: { type: 'start' },
+  resolve: { type: 'resolve', resolution: 'rolled back' },
+  reopen: { type: 'reopen' },
+  assign: { type: 'assign', assignee: 'U0BEN' },
+  snooze: { type: 'snooze', until: minutes(90) },
+  unsnooze: { type: 'unsnooze' },
+  set_priority: { type: 'set_priority', priority: 'P1' },
+  comment: { type: 'comment', text: 'looking at the dashboards' },
+  occur: { type: 'occur', at: minutes(1) },
+};
+
+const inStatus = (status: Status) =>
+  aTask({
+    id: 'TMS-42',
+    status,
+    snoozedUntil: minutes(30),
+    ...(status === 'resolved' ? { resolvedAt: minutes(-5), resolvedBy: 'U01234' } : {}),
+  });
+
+describe('the lifecycle transition table', () => {
+  for (const [type, row] of Object.entries(TRANSITIONS) as [CommandType, (typeof TRANSITIONS)[CommandType]][]) {
+    for (const status of STATUSES) {
+      const outcome = row[status];
+      it(`${type} on a ${status} task ${typeof outcome === 'object' ? `is refused with ${outcome.refuse}` : `leads to ${outcome}`}`, () => {
+        const task = inStatus(status);
+        const result = applyCommand(task, EXAMPLES[type], slack('U0ANA', minutes(1)));
+        if (typeof outcome === 'object') {
+          expect(result.ok).toBe(false);
+          if (!result.ok) expect(result.error.code).toBe(outcome.refuse);
+        } else {
+          if (!result.ok) throw result.error;
+          expect(result.value.task.status).toBe(outcome === 'stay' ? status : outcome);
+          expect(result.value.task.version).toBe(task.version + 1);
+          expect(result.value.entries.length).toBeGreaterThan(0);
+          expect(result.value.entries.every((e) => e.version === task.version + 1 && e.taskId === 'TMS-42')).toBe(true);
+        }
+      });
+    }
+  }
+});
+
+describe('refusals a person reads', () => {
+  it('says who resolved a task and when', () => {
+    const result = applyCommand(inStatus('resolved'), { type: 'acknowledge' }, slack('U0ANA', T0));
+    expect(result.ok ? '' : result.error.message).toBe('TMS-42 was already resolved by <@U01234> 5 minutes ago');
+  });
+
+  it('tells a second claimer who has the task', () => {
+    const claimed = aTask({ id: 'TMS-7', status: 'acknowledged', assignee: 'U0ANA' });
+    const result = applyCommand(claimed, { type: 'claim' }, slack('U0BEN'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('TASK_ALREADY_CLAIMED');
+      expect(result.error.message).toBe('TMS-7 is already claimed by <@U0ANA>');
+    }
+  });
+
+  it('refuses changes that change nothing', () => {
+    const task = aTask({ priority: 'P2', assignee: 'U0ANA', status: 'acknowledged', snoozedUntil: null });
+    const ctx = slack('U0ANA');
+    for (const command of [
+      { type: 'set_priority', priority: 'P2' },
+      { type: 'assign', assignee: 'U0ANA' },
+      { type: 'claim' },
+      { type: 'unsnooze' },
+      { type: 'comment', text: '   ' },
+      { type: 'snooze', until: minutes(-1) },
+    ] as Command[]) {
+      const result = applyCommand(task, command, ctx);
+      expect(result.ok, command.type).toBe(false);
+    }
+  });
+});
+
+describe('what each change records', () => {
+  it('a claim assigns and acknowledges in one version', () => {
+    const result = applyCommand(aTask({ status: 'open' }), { type: 'claim' }, slack('U0ANA', minutes(2)));
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({
+      status: 'acknowledged',
+      assignee: 'U0ANA',
+      acknowledgedAt: minutes(2),
+      acknowledgedBy: 'U0ANA',
+    });
+    expect(result.value.entries.map((e) => e.type)).toEqual(['assigned', 'acknowledged']);
+    expect(result.value.entries[0]).toMatchObject({ actor: { type: 'user', id: 'U0ANA' }, via: 'slack', at: minutes(2) });
+  });
+
+  it('starting work acknowledges an unacknowledged task', () => {
+    const result = applyCommand(aTask({ status: 'open' }), { type: 'start' }, slack('U0ANA', minutes(3)));
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({ status: 'in_progress', acknowledgedAt: minutes(3) });
+  });
+
+  it('resolving records who, when and the note, and ends a snooze', () => {
+    const result = applyCommand(
+      aTask({ status: 'in_progress', snoozedUntil: minutes(60) }),
+      { type: 'resolve', resolution: '  restarted the pods ' },
+      slack('U0ANA', minutes(10)),
+    );
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({
+      status: 'resolved',
+      resolvedAt: minutes(10),
+      resolvedBy: 'U0ANA',
+      resolution: 'restarted the pods',
+      snoozedUntil: null,
+    });
+  });
+
+  it('a flapping reopen counts the flap and restarts the SLA clocks from now', () => {
+    const task = aTask({ status: 'resolved', resolvedAt: minutes(5), resolvedBy: 'generic', priority: 'P1' });
+    const result = applyCommand(task, { type: 'reopen', flap: true }, { ...slack('x', minutes(8)), actor: { type: 'source', id: 'generic' }, via: 'ingest' });
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({
+      status: 'open',
+      flapCount: 1,
+      occurrences: 2,
+      resolvedAt: null,
+      resolvedBy: null,
+      ackDueAt: minutes(8 + 5),
+      resolveDueAt: minutes(8 + 60),
+    });
+  });
+
+  it('a priority change keeps the clocks started when the task opened, under its own SLA snapshot', () => {
+    const task = aTask({ priority: 'P3' }); // opened at T0: P3 windows are 1h / 1d
+    const result = applyCommand(task, { type: 'set_priority', priority: 'P1' }, slack('U0ANA', minutes(2)));
+    if (!result.ok) throw result.error;
+    expect(result.value.task.ackDueAt).toBe(minutes(5));
+    expect(result.value.task.resolveDueAt).toBe(minutes(60));
+  });
+
+  it('a repeat of the alert counts and moves last seen forward only', () => {
+    const task = aTask({ lastSeenAt: minutes(10) });
+    const late = applyCommand(task, { type: 'occur', at: minutes(12) }, slack('U0ANA'));
+    const early = applyCommand(task, { type: 'occur', at: minutes(4) }, slack('U0ANA'));
+    if (!late.ok || !early.ok) throw new Error('occur applies to an open task');
+    expect(late.value.task).toMatchObject({ occurrences: 2, lastSeenAt: minutes(12) });
+    expect(early.value.task).toMatchObject({ occurrences: 2, lastSeenAt: minutes(10) });
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { type Action, actionFor, authorize, PERMISSIONS, roleOf } from '../../src/core/rbac.js';
+import { aTask, config } from '../helpers/factories.js';
+
+describe('roles', () => {
+  it('come from user ids and user groups, admin first, else the default', () => {
+    expect(roleOf('U0ADMIN', [], config.rbac)).toBe('admin');
+    expect(roleOf('U0ADMIN', ['S0READONLY'], config.rbac)).toBe('admin');
+    expect(roleOf('U09VIEW', ['S0READONLY'], config.rbac)).toBe('viewer');
+    expect(roleOf('U0ANA', ['S0PAYMENTS'], config.rbac)).toBe('developer');
+    expect(roleOf('U0ANA', [], { admins: [], viewers: [], default: 'viewer' })).toBe('viewer');
+  });
+});
+
+describe('what each role may do', () => {
+  const held = aTask({ id: 'TMS-5', assignee: 'U0ANA' });
+  const free = aTask({ id: 'TMS-6', assignee: null });
+
+  it('lets viewers read and nothing else, and says why', () => {
+    expect(authorize('viewer', 'view', 'U09VIEW').ok).toBe(true);
+    for (const action of Object.keys(PERMISSIONS).filter((a) => a !== 'view') as Action[]) {
+      const result = authorize('viewer', action, 'U09VIEW', free);
+      expect(result.ok, action).toBe(false);
+      if (!result.ok) expect(result.error.message).toMatch(/read-only access/);
+    }
+  });
+
+  it('lets admins do everything', () => {
+    for (const action of Object.keys(PERMISSIONS) as Action[]) expect(authorize('admin', action, 'U0ADMIN', held).ok).toBe(true);
+  });
+
+  it("keeps a developer from taking or quietly downgrading someone else's task", () => {
+    expect(authorize('developer', actionFor({ type: 'assign', assignee: 'U0CAT' }, held, 'U0BEN'), 'U0BEN', held)).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_ALLOWED', message: "TMS-5 is <@U0ANA>'s: only they or an admin can reassign it." },
+    });
+    const lower = actionFor({ type: 'set_priority', priority: 'P4' }, held, 'U0BEN');
+    expect(lower).toBe('lower_priority');
+    expect(authorize('developer', lower, 'U0BEN', held).ok).toBe(false);
+    expect(authorize('developer', 'snooze', 'U0BEN', held).ok).toBe(false);
+  });
+
+  it('lets a developer raise any priority, and work tasks they hold or nobody holds', () => {
+    expect(actionFor({ type: 'set_priority', priority: 'P1' }, held, 'U0BEN')).toBe('raise_priority');
+    expect(authorize('developer', 'raise_priority', 'U0BEN', held).ok).toBe(true);
+    expect(authorize('developer', 'lower_priority', 'U0ANA', held).ok).toBe(true);
+    expect(authorize('developer', 'snooze', 'U0BEN', free).ok).toBe(true);
+    expect(actionFor({ type: 'assign', assignee: 'U0CAT' }, free, 'U0BEN')).toBe('assign');
+    expect(actionFor({ type: 'assign', assignee: 'U0CAT' }, held, 'U0ANA')).toBe('assign');
+    for (const action of ['acknowledge', 'claim', 'resolve', 'reopen', 'comment', 'create'] as Action[]) {
+      expect(authorize('developer', action, 'U0BEN', held).ok, action).toBe(true);
+    }
+    expect(authorize('developer', 'administer', 'U0BEN').ok).toBe(false);
+  });
+});
