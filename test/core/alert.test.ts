@@ -1,22 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { decide, globMatch, prioritize, route } from '../../src/core/alert.js';
-import { aTask, anAlert, config, T0 } from '../helpers/factories.js';
+import { anAlert, aTask, config, T0 } from '../helpers/factories.js';
 
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000);
 
 describe('routing an alert', () => {
   it('goes to a named service, then to the first service whose match rules fit, else the default', () => {
-    expect(route(anAlert({ service: 'checkout' }), config)).toEqual({ service: 'checkout', team: 'payments', channel: 'C0PAYMENTS' });
-    expect(route(anAlert({ service: undefined, routing: { repository: 'Acme/Checkout' } }), config).service).toBe('checkout');
-    expect(route(anAlert({ service: undefined, routing: { alarm: 'checkout-5xx-rate' } }), config).service).toBe('checkout');
+    expect(route(anAlert({ service: 'checkout' }), config)).toEqual({
+      service: 'checkout',
+      team: 'payments',
+      channel: 'C0PAYMENTS',
+    });
+    expect(
+      route(anAlert({ service: undefined, routing: { repository: 'Acme/Checkout' } }), config).service,
+    ).toBe('checkout');
+    expect(
+      route(anAlert({ service: undefined, routing: { alarm: 'checkout-5xx-rate' } }), config).service,
+    ).toBe('checkout');
     expect(route(anAlert({ service: undefined, routing: { alarm: 'search-5xx' } }), config)).toEqual({
       service: 'general',
       team: null,
       channel: 'C0GENERAL',
     });
     // A service named by the sender but unknown to the config keeps its name and goes to the default channel.
-    expect(route(anAlert({ service: 'ledger' }), config)).toEqual({ service: 'ledger', team: null, channel: 'C0GENERAL' });
-    expect(route(anAlert({ service: undefined, labels: { service: 'checkout' } }), config).service).toBe('checkout');
+    expect(route(anAlert({ service: 'ledger' }), config)).toEqual({
+      service: 'ledger',
+      team: null,
+      channel: 'C0GENERAL',
+    });
+    expect(route(anAlert({ service: undefined, labels: { service: 'checkout' } }), config).service).toBe(
+      'checkout',
+    );
   });
 
   it('matches patterns with * only, everything else literally', () => {
@@ -39,7 +53,10 @@ describe('dedup decisions (PagerDuty dedup_key semantics)', () => {
 
   it('a trigger appends to the open task, else reopens a task resolved within reopenWithin, else creates', () => {
     expect(decide(anAlert(), open, undefined, at(1), config)).toEqual({ type: 'append', task: open });
-    expect(decide(anAlert(), undefined, resolved, at(10), config)).toEqual({ type: 'reopen', task: resolved });
+    expect(decide(anAlert(), undefined, resolved, at(10), config)).toEqual({
+      type: 'reopen',
+      task: resolved,
+    });
     expect(decide(anAlert(), undefined, resolved, at(10.01), config)).toEqual({ type: 'create' });
     expect(decide(anAlert(), undefined, undefined, at(1), config)).toEqual({ type: 'create' });
   });
@@ -50,7 +67,15 @@ describe('dedup decisions (PagerDuty dedup_key semantics)', () => {
       expect(decide(anAlert({ action }), undefined, resolved, at(1), config).type).toBe('ignore');
       expect(decide(anAlert({ action }), open, undefined, at(1), config).type).toBe(action);
     }
-    expect(decide(anAlert({ action: 'acknowledge' }), { ...open, status: 'acknowledged' }, undefined, at(1), config)).toEqual({
+    expect(
+      decide(
+        anAlert({ action: 'acknowledge' }),
+        { ...open, status: 'acknowledged' },
+        undefined,
+        at(1),
+        config,
+      ),
+    ).toEqual({
       type: 'ignore',
       reason: `${open.id} is already acknowledged`,
     });

@@ -43,7 +43,11 @@ severity:
     expect(config.services.checkout?.match?.alarms).toEqual(['checkout-*']);
     expect(config.teams.payments?.oncall?.every).toBe(7 * 86_400_000);
     expect(config.escalations.default).toHaveLength(5);
-    expect(config.digests[0]).toEqual({ channel: 'C0PAYMENTS', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
+    expect(config.digests[0]).toEqual({
+      channel: 'C0PAYMENTS',
+      cron: '0 9 * * 1-5',
+      timezone: 'Europe/Berlin',
+    });
     expect(config.sandbox.usergroups.S0READONLY).toEqual(['U09VIEW']);
   });
 
@@ -63,7 +67,9 @@ teams:
 sla:
   P2: { ack: 15 minutes, resolve: 4h }
 `);
-    expect(issues).toEqual([{ path: 'sla.P2.ack', line: 8, message: '"15 minutes" is not a duration such as 30s, 5m, 4h or 3d' }]);
+    expect(issues).toEqual([
+      { path: 'sla.P2.ack', line: 8, message: '"15 minutes" is not a duration such as 30s, 5m, 4h or 3d' },
+    ]);
   });
 
   it('checks cron expressions, time zones, ids and references between sections', () => {

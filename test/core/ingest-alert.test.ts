@@ -12,7 +12,9 @@ describe('ingesting alerts', () => {
     const deps = depsFor(store);
     expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'created', taskId: 'TMS-1' });
     deps.clock.advance(MINUTE);
-    expect(await ingestAlert(deps, anAlert({ occurredAt: deps.clock.now().toISOString(), summary: 'p99 2.4s' }))).toEqual({
+    expect(
+      await ingestAlert(deps, anAlert({ occurredAt: deps.clock.now().toISOString(), summary: 'p99 2.4s' })),
+    ).toEqual({
       result: 'appended',
       taskId: 'TMS-1',
     });
@@ -35,13 +37,22 @@ describe('ingesting alerts', () => {
   it('acknowledges and resolves the open task, and ignores signals for unknown or closed keys', async () => {
     const store = new MemoryTaskStore();
     const deps = depsFor(store);
-    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toMatchObject({ result: 'ignored', taskId: null });
+    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toMatchObject({
+      result: 'ignored',
+      taskId: null,
+    });
     expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toMatchObject({ result: 'ignored' });
     expect(store.tasks.size).toBe(0);
 
     await ingestAlert(deps, anAlert());
-    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toEqual({ result: 'acknowledged', taskId: 'TMS-1' });
-    expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toEqual({ result: 'resolved', taskId: 'TMS-1' });
+    expect(await ingestAlert(deps, anAlert({ action: 'acknowledge' }))).toEqual({
+      result: 'acknowledged',
+      taskId: 'TMS-1',
+    });
+    expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toEqual({
+      result: 'resolved',
+      taskId: 'TMS-1',
+    });
     expect(await store.get('TMS-1')).toMatchObject({ status: 'resolved', resolvedBy: 'generic' });
     expect(await ingestAlert(deps, anAlert({ action: 'resolve' }))).toMatchObject({ result: 'ignored' });
     expect(store.tasks.size).toBe(1);
@@ -66,16 +77,37 @@ describe('ingesting alerts', () => {
     const deps = depsFor(store);
     await ingestAlert(deps, anAlert());
     const ctx = { actor: user('U0ANA'), via: 'slack' as const };
-    expect((await actOnTask(deps, { taskId: '1', command: { type: 'resolve', resolution: 'fixed' }, role: 'developer', ctx })).ok).toBe(true);
+    expect(
+      (
+        await actOnTask(deps, {
+          taskId: '1',
+          command: { type: 'resolve', resolution: 'fixed' },
+          role: 'developer',
+          ctx,
+        })
+      ).ok,
+    ).toBe(true);
     deps.clock.advance(30 * MINUTE);
     expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'created', taskId: 'TMS-2' });
 
-    const reopen = await actOnTask(deps, { taskId: 'TMS-1', command: { type: 'reopen' }, role: 'developer', ctx });
+    const reopen = await actOnTask(deps, {
+      taskId: 'TMS-1',
+      command: { type: 'reopen' },
+      role: 'developer',
+      ctx,
+    });
     expect(reopen).toMatchObject({ ok: false, error: { code: 'FINGERPRINT_ALREADY_OPEN' } });
     expect((await store.get('TMS-1'))?.status).toBe('resolved');
 
-    await actOnTask(deps, { taskId: 'TMS-2', command: { type: 'resolve', resolution: null }, role: 'developer', ctx });
-    expect((await actOnTask(deps, { taskId: 'TMS-1', command: { type: 'reopen' }, role: 'developer', ctx })).ok).toBe(true);
+    await actOnTask(deps, {
+      taskId: 'TMS-2',
+      command: { type: 'resolve', resolution: null },
+      role: 'developer',
+      ctx,
+    });
+    expect(
+      (await actOnTask(deps, { taskId: 'TMS-1', command: { type: 'reopen' }, role: 'developer', ctx })).ok,
+    ).toBe(true);
     // The reopened task holds the fingerprint again: the next alert appends to it.
     expect(await ingestAlert(deps, anAlert())).toEqual({ result: 'appended', taskId: 'TMS-1' });
   });
@@ -89,9 +121,9 @@ describe('ingesting alerts', () => {
         store.beforeWrite = (operation) => {
           if (operation === step) throw new Error(`crashed before ${step}`);
         };
-        await expect(ingestAlert(deps, anAlert({ action: step === 'releaseFingerprint' ? 'resolve' : 'trigger' }))).rejects.toThrow(
-          'crashed',
-        );
+        await expect(
+          ingestAlert(deps, anAlert({ action: step === 'releaseFingerprint' ? 'resolve' : 'trigger' })),
+        ).rejects.toThrow('crashed');
         store.beforeWrite = () => {};
         deps.clock.advance(11_000); // past the claim's stale time
         await ingestAlert(deps, anAlert());

@@ -6,7 +6,7 @@ import { PRIORITIES, STATUSES, type Task } from '../../src/core/task.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
-import { aTask, anAlert, depsFor, T0, user } from '../helpers/factories.js';
+import { anAlert, aTask, depsFor, T0, user } from '../helpers/factories.js';
 
 const FINGERPRINTS = ['generic:disk-full', 'generic:latency', 'github:acme/checkout:ci:main'];
 const PEOPLE = ['U0ANA', 'U0BEN', 'U0CAT'];
@@ -19,11 +19,19 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     { type: 'reopen' },
     { type: 'unsnooze' },
   ),
-  fc.record({ type: fc.constant('resolve' as const), resolution: fc.option(fc.string({ maxLength: 20 }), { nil: null }) }),
-  fc.record({ type: fc.constant('assign' as const), assignee: fc.option(fc.constantFrom(...PEOPLE), { nil: null }) }),
+  fc.record({
+    type: fc.constant('resolve' as const),
+    resolution: fc.option(fc.string({ maxLength: 20 }), { nil: null }),
+  }),
+  fc.record({
+    type: fc.constant('assign' as const),
+    assignee: fc.option(fc.constantFrom(...PEOPLE), { nil: null }),
+  }),
   fc.record({ type: fc.constant('set_priority' as const), priority: fc.constantFrom(...PRIORITIES) }),
   fc.record({ type: fc.constant('comment' as const), text: fc.string({ maxLength: 20 }) }),
-  fc.integer({ min: -60, max: 600 }).map((m): Command => ({ type: 'snooze', until: new Date(Date.parse(T0) + m * 60_000).toISOString() })),
+  fc
+    .integer({ min: -60, max: 600 })
+    .map((m): Command => ({ type: 'snooze', until: new Date(Date.parse(T0) + m * 60_000).toISOString() })),
 );
 
 type Step =
@@ -32,9 +40,36 @@ type Step =
   | { kind: 'wait'; ms: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('alert' as const), fingerprint: fc.constantFrom(...FINGERPRINTS), action: fc.constantFrom('trigger' as const, 'trigger' as const, 'acknowledge' as const, 'resolve' as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('person' as const), task: fc.integer({ min: 1, max: 6 }), person: fc.constantFrom(...PEOPLE), role: fc.constantFrom('admin' as const, 'developer' as const, 'viewer' as const), command }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 15 * 60_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('alert' as const),
+      fingerprint: fc.constantFrom(...FINGERPRINTS),
+      action: fc.constantFrom(
+        'trigger' as const,
+        'trigger' as const,
+        'acknowledge' as const,
+        'resolve' as const,
+      ),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('person' as const),
+      task: fc.integer({ min: 1, max: 6 }),
+      person: fc.constantFrom(...PEOPLE),
+      role: fc.constantFrom('admin' as const, 'developer' as const, 'viewer' as const),
+      command,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('wait' as const),
+      ms: fc.integer({ min: 0, max: 15 * 60_000 }),
+    }),
+  },
 );
 
 function openPerFingerprint(store: MemoryTaskStore): Map<string, string[]> {
@@ -61,7 +96,10 @@ describe('invariants of the core, over random histories', () => {
           }
           if (s.kind === 'alert') {
             const at = deps.clock.now().toISOString();
-            await ingestAlert(deps, anAlert({ fingerprint: s.fingerprint, action: s.action, occurredAt: at }));
+            await ingestAlert(
+              deps,
+              anAlert({ fingerprint: s.fingerprint, action: s.action, occurredAt: at }),
+            );
             if (s.action !== 'trigger') expect(store.tasks.size).toBe(before.length);
           } else {
             const result = await actOnTask(deps, {
@@ -79,7 +117,8 @@ describe('invariants of the core, over random histories', () => {
           for (const task of store.tasks.values()) {
             const previous = versions.get(task.id) ?? 0;
             const old = before.find((t) => t.id === task.id);
-            if (old && JSON.stringify(old) !== JSON.stringify(task)) expect(task.version).toBeGreaterThan(previous);
+            if (old && JSON.stringify(old) !== JSON.stringify(task))
+              expect(task.version).toBeGreaterThan(previous);
             else expect(task.version).toBeGreaterThanOrEqual(previous);
             versions.set(task.id, task.version);
             const timeline = await store.timeline(task.id);
@@ -93,44 +132,59 @@ describe('invariants of the core, over random histories', () => {
 
   it('an illegal transition never changes the task it was given', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...STATUSES), command, fc.option(fc.constantFrom(...PEOPLE), { nil: null }), (status, cmd, assignee) => {
-        const task = aTask({ status, assignee, ...(status === 'resolved' ? { resolvedAt: T0, resolvedBy: 'U0ANA' } : {}) });
-        const frozen = structuredClone(task);
-        const result = applyCommand(task, cmd, { actor: user('U0BEN'), via: 'slack', now: new Date(T0) });
-        expect(task).toEqual(frozen);
-        if (result.ok) expect(result.value.task.version).toBe(task.version + 1);
-      }),
+      fc.property(
+        fc.constantFrom(...STATUSES),
+        command,
+        fc.option(fc.constantFrom(...PEOPLE), { nil: null }),
+        (status, cmd, assignee) => {
+          const task = aTask({
+            status,
+            assignee,
+            ...(status === 'resolved' ? { resolvedAt: T0, resolvedBy: 'U0ANA' } : {}),
+          });
+          const frozen = structuredClone(task);
+          const result = applyCommand(task, cmd, { actor: user('U0BEN'), via: 'slack', now: new Date(T0) });
+          expect(task).toEqual(frozen);
+          if (result.ok) expect(result.value.task.version).toBe(task.version + 1);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('deliveries of the same alert racing in any interleaving open one task and count every delivery', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 6 }), fc.boolean(), async (s, deliveries, resolvedBefore) => {
-        const memory = new MemoryTaskStore();
-        const setup = depsFor(memory);
-        if (resolvedBefore) {
-          await ingestAlert(setup, anAlert());
-          await ingestAlert(setup, anAlert({ action: 'resolve' }));
-          setup.clock.advance(60 * 60_000); // past reopenWithin: a new task
-        }
-        // Every store call becomes a step the scheduler orders, so racing writers interleave every way.
-        const store = new Proxy(memory, {
-          get(target, property, receiver) {
-            const value = Reflect.get(target, property, receiver);
-            return typeof value === 'function'
-              ? (...args: unknown[]) => s.schedule(Promise.resolve(), String(property)).then(() => value.apply(target, args))
-              : value;
-          },
-        }) as TaskStore;
-        const deps = { ...setup, store };
-        const runs = Array.from({ length: deliveries }, () => ingestAlert(deps, anAlert()));
-        await s.waitFor(Promise.all(runs));
-        const open = [...memory.tasks.values()].filter((t: Task) => t.status !== 'resolved');
-        expect(open).toHaveLength(1);
-        expect(open[0]?.occurrences).toBe(deliveries);
-        expect((await memory.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(open[0]?.id);
-      }),
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 2, max: 6 }),
+        fc.boolean(),
+        async (s, deliveries, resolvedBefore) => {
+          const memory = new MemoryTaskStore();
+          const setup = depsFor(memory);
+          if (resolvedBefore) {
+            await ingestAlert(setup, anAlert());
+            await ingestAlert(setup, anAlert({ action: 'resolve' }));
+            setup.clock.advance(60 * 60_000); // past reopenWithin: a new task
+          }
+          // Every store call becomes a step the scheduler orders, so racing writers interleave every way.
+          const store = new Proxy(memory, {
+            get(target, property, receiver) {
+              const value = Reflect.get(target, property, receiver);
+              return typeof value === 'function'
+                ? (...args: unknown[]) =>
+                    s.schedule(Promise.resolve(), String(property)).then(() => value.apply(target, args))
+                : value;
+            },
+          }) as TaskStore;
+          const deps = { ...setup, store };
+          const runs = Array.from({ length: deliveries }, () => ingestAlert(deps, anAlert()));
+          await s.waitFor(Promise.all(runs));
+          const open = [...memory.tasks.values()].filter((t: Task) => t.status !== 'resolved');
+          expect(open).toHaveLength(1);
+          expect(open[0]?.occurrences).toBe(deliveries);
+          expect((await memory.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(open[0]?.id);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -29,7 +29,10 @@ const inStatus = (status: Status) =>
   });
 
 describe('the lifecycle transition table', () => {
-  for (const [type, row] of Object.entries(TRANSITIONS) as [CommandType, (typeof TRANSITIONS)[CommandType]][]) {
+  for (const [type, row] of Object.entries(TRANSITIONS) as [
+    CommandType,
+    (typeof TRANSITIONS)[CommandType],
+  ][]) {
     for (const status of STATUSES) {
       const outcome = row[status];
       it(`${type} on a ${status} task ${typeof outcome === 'object' ? `is refused with ${outcome.refuse}` : `leads to ${outcome}`}`, () => {
@@ -43,7 +46,9 @@ describe('the lifecycle transition table', () => {
           expect(result.value.task.status).toBe(outcome === 'stay' ? status : outcome);
           expect(result.value.task.version).toBe(task.version + 1);
           expect(result.value.entries.length).toBeGreaterThan(0);
-          expect(result.value.entries.every((e) => e.version === task.version + 1 && e.taskId === 'TMS-42')).toBe(true);
+          expect(
+            result.value.entries.every((e) => e.version === task.version + 1 && e.taskId === 'TMS-42'),
+          ).toBe(true);
         }
       });
     }
@@ -53,7 +58,9 @@ describe('the lifecycle transition table', () => {
 describe('refusals a person reads', () => {
   it('says who resolved a task and when', () => {
     const result = applyCommand(inStatus('resolved'), { type: 'acknowledge' }, slack('U0ANA', T0));
-    expect(result.ok ? '' : result.error.message).toBe('TMS-42 was already resolved by <@U01234> 5 minutes ago');
+    expect(result.ok ? '' : result.error.message).toBe(
+      'TMS-42 was already resolved by <@U01234> 5 minutes ago',
+    );
   });
 
   it('tells a second claimer who has the task', () => {
@@ -94,7 +101,11 @@ describe('what each change records', () => {
       acknowledgedBy: 'U0ANA',
     });
     expect(result.value.entries.map((e) => e.type)).toEqual(['assigned', 'acknowledged']);
-    expect(result.value.entries[0]).toMatchObject({ actor: { type: 'user', id: 'U0ANA' }, via: 'slack', at: minutes(2) });
+    expect(result.value.entries[0]).toMatchObject({
+      actor: { type: 'user', id: 'U0ANA' },
+      via: 'slack',
+      at: minutes(2),
+    });
   });
 
   it('starting work acknowledges an unacknowledged task', () => {
@@ -121,7 +132,11 @@ describe('what each change records', () => {
 
   it('a flapping reopen counts the flap and restarts the SLA clocks from now', () => {
     const task = aTask({ status: 'resolved', resolvedAt: minutes(5), resolvedBy: 'generic', priority: 'P1' });
-    const result = applyCommand(task, { type: 'reopen', flap: true }, { ...slack('x', minutes(8)), actor: { type: 'source', id: 'generic' }, via: 'ingest' });
+    const result = applyCommand(
+      task,
+      { type: 'reopen', flap: true },
+      { ...slack('x', minutes(8)), actor: { type: 'source', id: 'generic' }, via: 'ingest' },
+    );
     if (!result.ok) throw result.error;
     expect(result.value.task).toMatchObject({
       status: 'open',

@@ -26,11 +26,14 @@ describe('what each role may do', () => {
   });
 
   it('lets admins do everything', () => {
-    for (const action of Object.keys(PERMISSIONS) as Action[]) expect(authorize('admin', action, 'U0ADMIN', held).ok).toBe(true);
+    for (const action of Object.keys(PERMISSIONS) as Action[])
+      expect(authorize('admin', action, 'U0ADMIN', held).ok).toBe(true);
   });
 
   it("keeps a developer from taking or quietly downgrading someone else's task", () => {
-    expect(authorize('developer', actionFor({ type: 'assign', assignee: 'U0CAT' }, held, 'U0BEN'), 'U0BEN', held)).toMatchObject({
+    expect(
+      authorize('developer', actionFor({ type: 'assign', assignee: 'U0CAT' }, held, 'U0BEN'), 'U0BEN', held),
+    ).toMatchObject({
       ok: false,
       error: { code: 'NOT_ALLOWED', message: "TMS-5 is <@U0ANA>'s: only they or an admin can reassign it." },
     });

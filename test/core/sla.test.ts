@@ -16,7 +16,11 @@ describe('SLA clocks', () => {
     expect(isBreached(task, 'ack', at(5))).toBe(false);
     expect(isBreached(task, 'ack', at(5.01))).toBe(true);
     expect(slaClock(task, 'resolve', at(48)).state).toBe('at_risk');
-    expect(slaClock(task, 'resolve', at(30))).toMatchObject({ state: 'ok', used: 0.5, remainingMs: 30 * 60_000 });
+    expect(slaClock(task, 'resolve', at(30))).toMatchObject({
+      state: 'ok',
+      used: 0.5,
+      remainingMs: 30 * 60_000,
+    });
   });
 
   it('stop when the stage is done: met in time, missed when late', () => {
