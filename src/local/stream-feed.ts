@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
+import type { DynamoDBRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
+import { TABLE } from '../adapters/dynamo/table.js';
+
+type AttributeValue = LambdaAttributeValue;
+type Image = Record<string, AttributeValue>;
+type Json = Record<string, unknown>;
+
+/** A stream record as a Lambda receives it from a DynamoDB event source mapping (NEW_AND_OLD_IMAGES). */
+export type StreamRecord = DynamoDBRecord & { dynamodb: NonNullable<DynamoDBRecord['dynamodb']> };
+export type StreamListener = (record: StreamRecord) => void;
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+/**
+ * DynamoDB's item size rules (names and values in bytes, numbers by significant digits, 3 bytes and 1 per
+ * element for lists and maps), which is what a stream record's SizeBytes adds up over its keys and images.
+ */
+export function attributeSize(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return numberSize(value.N);
+  if (value.B !== undefined) return Buffer.from(value.B as unknown as string, 'base64').length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+  if (value.NS) return value.NS.reduce((sum, n) => sum + numberSize(n), 0);
+  if (value.BS)
+    return value.BS.reduce((sum, b) => sum + Buffer.from(b as unknown as string, 'base64').length, 0);
+  if (value.L) return 3 + value.L.reduce((sum, item) => sum + 1 + attributeSize(item), 0);
+  if (value.M)
+    return (
+      3 +
+      Object.entries(value.M).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + attributeSize(v), 0)
+    );
+  return 0;
+}
+
+/**
+ * DynamoDB keeps numbers as base-100 digits aligned on the decimal point (like Oracle's NUMBER): the size is
+ * one byte per pair from the first to the last non-zero pair, plus one, plus one more for a negative number.
+ * Held to DynamoDB Local's SizeBytes by the golden records.
+ */
+function numberSize(n: string): number {
+  const negative = n.startsWith('-');
+  const [whole = '', fraction = ''] = n.replace(/^[-+]/, '').toLowerCase().split('e')[0]?.split('.') ?? [];
+  const left = whole.length % 2 ? `0${whole}` : whole;
+  const right = fraction.length % 2 ? `${fraction}0` : fraction;
+  const pairs = `${left}${right}`.match(/../g) ?? [];
+  const first = pairs.findIndex((p) => p !== '00');
+  if (first === -1) return 1; // zero
+  const last = pairs.findLastIndex((p) => p !== '00');
+  return last - first + 2 + (negative ? 1 : 0);
+}
+
+export const imageSize = (image: Image | undefined): number =>
+  image
+    ? Object.entries(image).reduce(
+        (sum, [name, value]) => sum + Buffer.byteLength(name) + attributeSize(value),
+        0,
+      )
+    : 0;
+
+/**
+ * A DynamoDB endpoint that passes every request to dynalite and turns every write that changed an item
+ * into a stream record, exactly as DynamoDB Streams does with NEW_AND_OLD_IMAGES: INSERT / MODIFY /
+ * REMOVE with keys, images, an increasing sequence number and the approximate creation time; no record
+ * for a write that failed its condition or left the item as it was. Writes to one item are serialized,
+ * so its records come in the order of its writes.
+ *
+ * dynalite has no streams; a proxy keeps the code under test unchanged (it talks to "DynamoDB" at an
+ * endpoint) while the local stack still feeds the stream consumers.
+ */
+export class StreamFeed {
+  readonly #upstream: string;
+  readonly #region: string;
+  readonly #listeners = new Set<StreamListener>();
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly #created = new Date().toISOString().slice(0, 23);
+  #sequence = 0;
+  #server: Server | undefined;
+  /** Requests clients sent, by operation: what AWS would bill, without the feed's own reads. */
+  readonly requests = new Map<string, number>();
+
+  constructor(upstream: string, region: string) {
+    this.#upstream = upstream;
+    this.#region = region;
+  }
+
+  onRecord(listener: StreamListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async listen(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: Error) => {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: error.message,
+          }),
+        );
+      });
+    });
+    this.#server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  streamArn(table: string): string {
+    return `arn:aws:dynamodb:${this.#region}:000000000000:table/${table}/stream/${this.#created}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.split('.')[1] ?? '';
+    this.requests.set(operation, (this.requests.get(operation) ?? 0) + 1);
+    const headers = forwardable(req);
+
+    if (!WRITES.has(operation)) {
+      const answer = await this.#send(headers, body);
+      return reply(res, answer);
+    }
+    const input = JSON.parse(body) as Json;
+    const writes =
+      operation === 'BatchWriteItem'
+        ? batchTargets(input)
+        : [{ table: String(input.TableName), key: undefined, input }];
+    const targets = await Promise.all(
+      writes.map(async (w) => ({ ...w, key: w.key ?? (await this.#keyOf(headers, w.table, w.input)) })),
+    );
+    const lockIds = [...new Set(targets.map((t) => `${t.table}|${JSON.stringify(sortKeys(t.key))}`))].sort();
+    const release = await this.#lock(lockIds);
+    try {
+      const before = await Promise.all(targets.map((t) => this.#getItem(headers, t.table, t.key)));
+      const answer = await this.#send(headers, body);
+      if (answer.status === 200) {
+        const after = await Promise.all(targets.map((t) => this.#getItem(headers, t.table, t.key)));
+        for (const [i, t] of targets.entries()) this.#emit(t.table, t.key, before[i], after[i]);
+      }
+      reply(res, answer);
+    } finally {
+      release();
+    }
+  }
+
+  #emit(table: string, keys: Image, oldImage: Image | undefined, newImage: Image | undefined): void {
+    if (!oldImage && !newImage) return;
+    if (oldImage && newImage && isDeepStrictEqual(oldImage, newImage)) return; // DynamoDB writes no record for a no-op
+    const eventName = !oldImage ? 'INSERT' : !newImage ? 'REMOVE' : 'MODIFY';
+    const record: StreamRecord = {
+      eventID: randomBytes(16).toString('hex'),
+      eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: this.#region,
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+        Keys: keys,
+        ...(newImage ? { NewImage: newImage } : {}),
+        ...(oldImage ? { OldImage: oldImage } : {}),
+        SequenceNumber: String(++this.#sequence).padStart(21, '0'),
+        SizeBytes: imageSize(keys) + imageSize(newImage) + imageSize(oldImage),
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: this.streamArn(table),
+    };
+    for (const listener of this.#listeners) listener(record);
+  }
+
+  async #keyOf(headers: Record<string, string>, table: string, input: Json): Promise<Image> {
+    if (!input.Item) return input.Key as Image;
+    const item = input.Item as Image;
+    const names = await this.#keyNames(headers, table);
+    return Object.fromEntries(names.map((name) => [name, item[name] as AttributeValue]));
+  }
+
+  readonly #keySchemas = new Map<string, string[]>();
+  async #keyNames(headers: Record<string, string>, table: string): Promise<string[]> {
+    const known = this.#keySchemas.get(table);
+    if (known) return known;
+    const answer = await this.#send(
+      { ...headers, 'x-amz-target': 'DynamoDB_20120810.DescribeTable' },
+      JSON.stringify({ TableName: table }),
+    );
+    const schema = (JSON.parse(answer.body) as { Table?: { KeySchema?: { AttributeName: string }[] } }).Table
+      ?.KeySchema;
+    const names = schema?.map((k) => k.AttributeName) ?? [TABLE.partitionKey, TABLE.sortKey];
+    this.#keySchemas.set(table, names);
+    return names;
+  }
+
+  async #getItem(headers: Record<string, string>, table: string, key: Image): Promise<Image | undefined> {
+    const answer = await this.#send(
+      { ...headers, 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+      JSON.stringify({ TableName: table, Key: key, ConsistentRead: true }),
+    );
+    if (answer.status !== 200) return undefined;
+    return (JSON.parse(answer.body) as { Item?: Image }).Item;
+  }
+
+  async #send(
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; headers: Headers; body: string }> {
+    const response = await fetch(this.#upstream, { method: 'POST', headers, body });
+    return { status: response.status, headers: response.headers, body: await response.text() };
+  }
+
+  /** Waits for every named item's earlier writes, then holds them until released. */
+  async #lock(ids: readonly string[]): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const waits = ids.map((id) => this.#locks.get(id) ?? Promise.resolve());
+    for (const id of ids) this.#locks.set(id, held);
+    await Promise.all(waits);
+    return () => {
+      for (const id of ids) if (this.#locks.get(id) === held) this.#locks.delete(id);
+      release();
+    };
+  }
+}
+
+function batchTargets(input: Json): { table: string; key: Image | undefined; input: Json }[] {
+  const items = input.RequestItems as Record<
+    string,
+    { PutRequest?: { Item: Image }; DeleteRequest?: { Key: Image } }[]
+  >;
+  return Object.entries(items).flatMap(([table, requests]) =>
+    requests.map((r) =>
+      r.PutRequest
+        ? { table, key: undefined, input: { TableName: table, Item: r.PutRequest.Item } }
+        : { table, key: r.DeleteRequest?.Key, input: { TableName: table, Key: r.DeleteRequest?.Key } },
+    ),
+  );
+}
+
+function forwardable(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'host' || name === 'content-length' || name === 'connection')
+      continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function reply(res: ServerResponse, answer: { status: number; headers: Headers; body: string }): void {
+  res.writeHead(answer.status, {
+    'content-type': answer.headers.get('content-type') ?? 'application/x-amz-json-1.0',
+    'x-amzn-requestid': answer.headers.get('x-amzn-requestid') ?? '',
+    'x-amz-crc32': answer.headers.get('x-amz-crc32') ?? '',
+  });
+  res.end(answer.body);
+}
+
+function sortKeys(image: Image): Image {
+  return Object.fromEntries(Object.entries(image).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
