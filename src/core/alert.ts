@@ -28,7 +28,7 @@ export const Alert = z.strictObject({
   severity: z.string().optional(),
   /** An explicit priority wins over the severity mapping. */
   priority: Priority.optional(),
-  /** An explicit service (a `service` label or field); else the config's match rules route it. */
+  /** The service the sender named (a `service` label or field); else the config's match rules route it. */
   service: z.string().min(1).optional(),
   /** What the config's match rules look at. */
   routing: z
@@ -74,14 +74,14 @@ function matches(alert: Alert, match: NonNullable<Config['services'][string]['ma
   return labels.length > 0 && labels.every(([key, value]) => alert.labels[key] === value);
 }
 
-/** The service an alert belongs to, then its team and channel (service's, else team's, else the default). */
+/**
+ * The service an alert belongs to: the one the sender named (a `service` label or field, a PagerDuty
+ * component), else the first service whose `match` rules fit, else the default; then its team and channel.
+ */
 export function route(alert: Alert, config: Pick<Config, 'services' | 'teams' | 'defaults'>): Route {
-  const services = Object.entries(config.services);
-  const byName = alert.service ?? alert.labels.service;
   const service =
-    (byName && (config.services[byName] ? byName : undefined)) ??
-    services.find(([, s]) => s.match && matches(alert, s.match))?.[0] ??
-    byName ??
+    alert.service ??
+    Object.entries(config.services).find(([, s]) => s.match && matches(alert, s.match))?.[0] ??
     config.defaults.service;
   return routeService(service, config);
 }

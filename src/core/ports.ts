@@ -83,3 +83,14 @@ export interface TaskStore {
   /** Archived events not yet processed, oldest first, received before `before`. */
   unprocessedRaw(before: string, limit: number): Promise<RawEvent[]>;
 }
+
+/** A message for people outside Slack (on AWS, the SNS notification topic: email, SMS, PagerDuty...). */
+export interface Notification {
+  readonly subject: string;
+  readonly message: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export interface Notifier {
+  publish(notification: Notification): Promise<void>;
+}

@@ -5,7 +5,7 @@ import { anAlert, aTask, config, T0 } from '../helpers/factories.js';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000);
 
 describe('routing an alert', () => {
-  it('goes to a named service, then to the first service whose match rules fit, else the default', () => {
+  it('goes to the service the sender named, else to the first service whose match rules fit, else the default', () => {
     expect(route(anAlert({ service: 'checkout' }), config)).toEqual({
       service: 'checkout',
       team: 'payments',
@@ -28,8 +28,9 @@ describe('routing an alert', () => {
       team: null,
       channel: 'C0GENERAL',
     });
+    // A label is not a name: sources that carry a `service` label put it in `service` themselves.
     expect(route(anAlert({ service: undefined, labels: { service: 'checkout' } }), config).service).toBe(
-      'checkout',
+      'general',
     );
   });
 

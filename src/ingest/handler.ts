@@ -1,0 +1,15 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { fromError, type HttpResult } from '../http/respond.js';
+import { context } from '../runtime/context.js';
+import { secret } from '../runtime/secrets.js';
+import { ingest } from './pipeline.js';
+
+/** `POST /ingest/{source}`: alert sources deliver here. */
+export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  try {
+    const source = event.pathParameters?.source ?? '';
+    return await ingest(context(), source, event, { ingestToken: secret('INGEST_TOKEN') });
+  } catch (error) {
+    return fromError(error);
+  }
+}

@@ -1,0 +1,90 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Alert } from '../core/alert.js';
+import type { RawEvent } from '../core/ports.js';
+import type { Deps } from '../core/use-cases/deps.js';
+import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
+import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
+import type { IngestRequest, IngestSecrets, IngestSource } from './source.js';
+import { generic } from './sources/generic.js';
+
+export const SOURCES: Readonly<Record<string, IngestSource>> = { generic };
+
+/** How long raw deliveries are kept for replay and audit. */
+export const RAW_RETENTION_MS = 7 * 86_400_000;
+/** Headers that are credentials are never archived. */
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'x-api-key']);
+
+/**
+ * Every source, the same way: size limit (before parsing or hashing), the sender verified (before
+ * anything else, deduplication included), the raw delivery archived, then each alert recorded.
+ * A delivery whose id was seen is answered again, not processed twice.
+ */
+export async function ingest(
+  deps: Deps,
+  sourceName: string,
+  event: APIGatewayProxyEventV2,
+  secrets: IngestSecrets,
+): Promise<HttpResult> {
+  const source = SOURCES[sourceName];
+  if (!source)
+    return problem(
+      404,
+      'NOT_FOUND',
+      `No ingest source "${sourceName}"; known: ${Object.keys(SOURCES).join(', ')}`,
+    );
+  if (bodySize(event) > source.maxBytes) {
+    return problem(413, 'TOO_LARGE', `A ${source.name} delivery is at most ${source.maxBytes} bytes`);
+  }
+  try {
+    const request: IngestRequest = {
+      headers: Object.fromEntries(
+        Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
+      ),
+      query: Object.fromEntries(
+        Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']),
+      ),
+      body: bodyText(event),
+      receivedAt: deps.clock.now(),
+    };
+    const received = source.receive(request, secrets, { verify: true });
+    if (!received.ok) return received.error;
+
+    const raw: RawEvent = {
+      source: source.name,
+      deliveryId: received.value.deliveryId,
+      receivedAt: request.receivedAt.toISOString(),
+      headers: Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
+      ),
+      body: request.body,
+      expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
+    };
+    if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
+      const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
+      const outcomes = (earlier?.taskIds ?? []).map(
+        (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
+      );
+      return received.value.answer(outcomes);
+    }
+    const outcomes = await processAlerts(deps, received.value.alerts);
+    await deps.store.markRawProcessed(
+      raw.source,
+      raw.deliveryId,
+      deps.clock.now().toISOString(),
+      taskIdsOf(outcomes),
+    );
+    return received.value.answer(outcomes);
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+async function processAlerts(deps: Deps, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
+  const outcomes: IngestOutcome[] = [];
+  for (const alert of alerts) outcomes.push(await ingestAlert(deps, alert));
+  return outcomes;
+}
+
+export const taskIdsOf = (outcomes: readonly IngestOutcome[]): string[] => [
+  ...new Set(outcomes.flatMap((o) => (o.taskId ? [o.taskId] : []))),
+];

@@ -1,0 +1,9 @@
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+
+/** A Lambda on the task table's stream, as the event source mapping invokes it. */
+export type StreamConsumer = (
+  event: DynamoDBStreamEvent,
+) => Promise<DynamoDBBatchResponse | undefined | void>;
+
+/** The consumers of the table's stream; the aggregator and others register here as they land. */
+export const STREAM_CONSUMERS: { name: string; handler: StreamConsumer }[] = [];

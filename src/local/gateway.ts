@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { FunctionName, Route } from '../routes.js';
+
+/** What a request looked like on the wire, read once by the local server. */
+export interface WireRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+export interface WireResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer;
+}
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** The very handlers infra deploys, loaded on first use as a Lambda's cold start would. */
+const HANDLERS: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
+  api: () => import('../api/handler.js') as Promise<{ handler: LambdaHandler }>,
+  ingest: () => import('../ingest/handler.js') as Promise<{ handler: LambdaHandler }>,
+};
+
+const TEXT = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json|[^;]*\+xml)/i;
+
+/** The event API Gateway (HTTP API, payload format 2.0) delivers for this request. */
+export function toApiGatewayEvent(
+  request: WireRequest,
+  route: Route,
+  params: Record<string, string>,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of request.url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const isText = request.body.length === 0 || TEXT.test(contentType);
+  const now = new Date();
+  const routeKey = `${route.method} ${route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: request.url.pathname,
+    rawQueryString: request.url.search.replace(/^\?/, ''),
+    ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(params).length > 0 ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method: request.method,
+        path: request.url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(request.body.length > 0
+      ? { body: isText ? request.body.toString('utf8') : request.body.toString('base64') }
+      : {}),
+    isBase64Encoded: !isText,
+  };
+}
+
+/** A Lambda's answer as the HTTP response API Gateway would send (payload format 2.0 rules). */
+export function fromLambdaResult(result: APIGatewayProxyResultV2): WireResponse {
+  if (
+    typeof result === 'string' ||
+    result === null ||
+    typeof result !== 'object' ||
+    !('statusCode' in result)
+  ) {
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(result)),
+    };
+  }
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body ?? '';
+  return {
+    status: result.statusCode ?? 200,
+    headers,
+    body: result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+  };
+}
+
+export async function invoke(
+  route: Route,
+  params: Record<string, string>,
+  request: WireRequest,
+): Promise<WireResponse> {
+  const { handler } = await HANDLERS[route.fn]();
+  const event = toApiGatewayEvent(request, route, params);
+  const context = {
+    awsRequestId: event.requestContext.requestId,
+    functionName: `tms-${route.fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:tms-${route.fn}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/tms-${route.fn}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  } satisfies Context;
+  return fromLambdaResult(await handler(event, context));
+}

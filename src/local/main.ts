@@ -1,0 +1,64 @@
+import { ConfigError } from '../core/errors.js';
+import { formatDuration } from '../core/time.js';
+import { startLocalStack } from './stack.js';
+
+/** `npm start`: TMS on this machine, until Ctrl-C. */
+async function main(): Promise<void> {
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const stack = await startLocalStack({ print });
+  const s = stack.secrets;
+  const slack =
+    stack.slackMode === 'emulator'
+      ? `played locally at ${stack.url}/slack/api/ (read it: ${stack.url}/_sandbox/slack/messages)`
+      : stack.slackMode === 'socket'
+        ? 'a real workspace over Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN)'
+        : 'a real workspace (SLACK_BOT_TOKEN); point its request URLs at a tunnel to this address';
+  print(
+    [
+      '',
+      `TMS is running at ${stack.url}`,
+      '',
+      `  health        GET  ${stack.url}/healthz`,
+      `  tasks         GET  ${stack.url}/api/tasks            Authorization: Bearer ${s.TMS_API_TOKEN}`,
+      `  alerts        POST ${stack.url}/ingest/generic       PagerDuty Events v2, routing_key ${s.INGEST_TOKEN}`,
+      `  sandbox       GET  ${stack.url}/_sandbox/slack/messages · /_sandbox/slack/views · /_sandbox/sns/messages`,
+      '',
+      `  Slack         ${slack}`,
+      `  store         ${stack.dataDir ? `dynalite, kept in ${stack.dataDir}` : 'dynalite in memory (set TMS_DATA_DIR to keep it)'}`,
+      `  schedule      every ${formatDuration(stack.tickMs)} (TMS_TICK)`,
+      '',
+      '  development secrets (override any by environment):',
+      ...Object.entries(s).map(([name, value]) => `    ${name.padEnd(22)} ${value}`),
+      '',
+      'Try:',
+      `  curl -s -X POST ${stack.url}/ingest/generic -H 'content-type: application/json' \\`,
+      `    -d '{"routing_key":"${s.INGEST_TOKEN}","event_action":"trigger","dedup_key":"disk-full-db1","payload":{"summary":"Disk 95% full on db1","source":"db1","severity":"critical","component":"checkout"}}'`,
+      `  curl -s ${stack.url}/api/tasks -H 'authorization: Bearer ${s.TMS_API_TOKEN}'`,
+      '',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`\n${signal}: stopping TMS…`);
+    await stack.close();
+    print('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(
+      `Port ${process.env.PORT || 3000} is in use: set PORT to another one (PORT=0 picks a free one).\n`,
+    );
+  } else process.stderr.write(`TMS could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,467 @@
+import { z } from 'zod';
+import type { Config } from '../core/config.js';
+
+/** One entry per message `ts`, as `GET /_sandbox/slack/messages` shows it. */
+export interface SandboxMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  /** How often it was changed: chat.update and replace_original calls. */
+  edits: number;
+  /** Set for an ephemeral message: the only user who saw it. */
+  ephemeral_user?: string;
+  /** Set for a message posted through a response_url. */
+  response_url?: string;
+}
+
+export interface SandboxView {
+  id: string;
+  type: 'modal' | 'home';
+  user: string | null;
+  view: Record<string, unknown>;
+  /** How often it was updated after it was opened or first published. */
+  updates: number;
+}
+
+/** What an inbound Slack request said about where its response_url answers: set by the local gateway. */
+export interface ResponseTarget {
+  readonly channel?: string;
+  readonly user?: string;
+  /** The message the interaction came from, which `replace_original` edits. */
+  readonly messageTs?: string;
+}
+
+export const FAULT_ERRORS = [
+  'ratelimited',
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'invalid_auth',
+  'message_not_found',
+  'internal_error',
+] as const;
+
+export const Fault = z.strictObject({
+  method: z.string().regex(/^[a-z]+(\.[a-zA-Z]+)+$/, 'a Web API method such as chat.update'),
+  error: z.enum(FAULT_ERRORS),
+  retryAfter: z.number().int().min(0).max(600).default(1),
+  count: z.number().int().min(1).max(1000).default(1),
+});
+export type Fault = z.infer<typeof Fault>;
+
+export interface EmulatorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export const BOT = { userId: 'U0TMSBOT', botId: 'B0TMSBOT', teamId: 'T0LOCAL' } as const;
+
+const CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
+const USER = /^[UW][A-Z0-9]{2,}$/;
+
+type Params = Record<string, unknown>;
+type Handler = (params: Params) => EmulatorAnswer;
+
+/**
+ * The Slack Web API, played locally: enough of Slack's behaviour that the bot meets what it would meet for
+ * real (message timestamps, `message_not_found` for an unknown ts, rate limits with Retry-After, the
+ * errors of a channel the bot cannot post to), and a record of everything the bot said and showed.
+ */
+export class SlackEmulator {
+  readonly #messages: SandboxMessage[] = [];
+  readonly #byTs = new Map<string, SandboxMessage>();
+  readonly #views = new Map<string, SandboxView>();
+  readonly #homes = new Map<string, string>();
+  readonly #faults = new Map<string, Fault[]>();
+  readonly #responseTargets = new Map<string, ResponseTarget>();
+  readonly #methods: Record<string, Handler>;
+  #sequence = 0;
+  #viewSequence = 0;
+
+  constructor(
+    private readonly options: {
+      token: string;
+      sandbox: Config['sandbox'];
+      baseUrl: () => string;
+      now?: () => number;
+      onChange?: (
+        kind: 'posted' | 'updated' | 'ephemeral' | 'responded' | 'view',
+        entry: SandboxMessage | SandboxView,
+      ) => void;
+    },
+  ) {
+    this.#methods = {
+      'api.test': (p) => ok({ args: p }),
+      'auth.test': () =>
+        ok({
+          url: 'https://tms-local.slack.com/',
+          team: 'TMS local',
+          user: 'tms',
+          team_id: BOT.teamId,
+          user_id: BOT.userId,
+          bot_id: BOT.botId,
+        }),
+      'chat.postMessage': (p) => this.#post(p),
+      'chat.update': (p) => this.#update(p),
+      'chat.postEphemeral': (p) => this.#ephemeral(p),
+      'chat.getPermalink': (p) => this.#permalink(p),
+      'chat.delete': (p) => this.#delete(p),
+      'views.open': (p) => this.#openView(p),
+      'views.update': (p) => this.#updateView(p),
+      'views.publish': (p) => this.#publish(p),
+      'users.info': (p) => this.#userInfo(p),
+      'usergroups.users.list': (p) => {
+        const users = this.options.sandbox.usergroups[String(p.usergroup ?? '')];
+        return users ? ok({ users }) : error('no_such_subteam');
+      },
+      'conversations.info': (p) => {
+        const channel = String(p.channel ?? '');
+        if (!CHANNEL.test(channel)) return error('channel_not_found');
+        return ok({
+          channel: {
+            id: channel,
+            name: channel.toLowerCase(),
+            is_channel: channel.startsWith('C'),
+            is_im: channel.startsWith('D'),
+            is_archived: false,
+            is_member: true,
+          },
+        });
+      },
+      'conversations.open': (p) => {
+        const users = String(p.users ?? '')
+          .split(',')
+          .filter(Boolean);
+        if (users.length !== 1 || !USER.test(users[0] ?? '')) return error('user_not_found');
+        return ok({ channel: { id: `D${users[0]?.slice(1)}` } });
+      },
+    };
+  }
+
+  /** `POST /slack/api/{method}`: form-encoded or JSON, the bot token as a Bearer header or a `token` field. */
+  call(method: string, params: Params, authorization: string | undefined): EmulatorAnswer {
+    const handler = this.#methods[method];
+    if (!handler) return error('unknown_method');
+    const token =
+      /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1] ??
+      (typeof params.token === 'string' ? params.token : undefined);
+    if (!token) return error('not_authed');
+    const fault = this.#takeFault(method);
+    if (fault) {
+      return fault.error === 'ratelimited'
+        ? {
+            status: 429,
+            headers: { 'retry-after': String(fault.retryAfter) },
+            body: { ok: false, error: 'ratelimited' },
+          }
+        : error(fault.error);
+    }
+    if (token !== this.options.token) return error('invalid_auth');
+    return handler(params);
+  }
+
+  /** Make the next `count` calls of a method fail with `error`. */
+  addFault(fault: Fault): void {
+    this.#faults.set(fault.method, [...(this.#faults.get(fault.method) ?? []), { ...fault }]);
+  }
+
+  /** The local gateway saw an inbound command or interaction carrying this response_url. */
+  registerResponseUrl(url: string, target: ResponseTarget): void {
+    this.#responseTargets.set(responseKey(url), target);
+  }
+
+  /** A POST to a response_url (hooks.slack.com ones included, redirected here). */
+  respond(url: string, body: Params): EmulatorAnswer {
+    const target = this.#responseTargets.get(responseKey(url)) ?? {};
+    if (body.delete_original === true && target.messageTs) {
+      this.#remove(target.messageTs);
+      return { status: 200, headers: {}, body: { ok: true } };
+    }
+    const text = String(body.text ?? '');
+    const blocks = Array.isArray(body.blocks) ? body.blocks : undefined;
+    const original =
+      body.replace_original === true
+        ? target.messageTs
+          ? this.#byTs.get(target.messageTs)
+          : this.#lastResponse(url)
+        : undefined;
+    if (original) {
+      original.text = text;
+      if (blocks) original.blocks = blocks;
+      else delete original.blocks;
+      original.edits++;
+      this.options.onChange?.('updated', original);
+      return { status: 200, headers: {}, body: { ok: true } };
+    }
+    const inChannel = body.response_type === 'in_channel';
+    const entry: SandboxMessage = {
+      channel: target.channel ?? '',
+      ts: this.#nextTs(),
+      text,
+      ...(blocks ? { blocks } : {}),
+      edits: 0,
+      ...(!inChannel && target.user ? { ephemeral_user: target.user } : {}),
+      response_url: url,
+      ...(typeof body.thread_ts === 'string' ? { thread_ts: body.thread_ts } : {}),
+    };
+    this.#add(entry);
+    this.options.onChange?.('responded', entry);
+    return { status: 200, headers: {}, body: { ok: true } };
+  }
+
+  messages(channel?: string): SandboxMessage[] {
+    return this.#messages.filter((m) => !channel || m.channel === channel).map((m) => structuredClone(m));
+  }
+
+  views(): SandboxView[] {
+    return [...this.#views.values()].map((v) => structuredClone(v));
+  }
+
+  #post(p: Params): EmulatorAnswer {
+    const channel = this.#channel(p.channel);
+    if (!channel) return error('channel_not_found');
+    const content = messageContent(p);
+    if (!content) return error('no_text');
+    const entry: SandboxMessage = {
+      channel,
+      ts: this.#nextTs(),
+      ...(typeof p.thread_ts === 'string' && p.thread_ts ? { thread_ts: p.thread_ts } : {}),
+      ...content,
+      edits: 0,
+    };
+    this.#add(entry);
+    this.options.onChange?.('posted', entry);
+    return ok({ channel, ts: entry.ts, message: this.#asMessage(entry) });
+  }
+
+  #update(p: Params): EmulatorAnswer {
+    const channel = this.#channel(p.channel);
+    if (!channel) return error('channel_not_found');
+    const entry = this.#byTs.get(String(p.ts ?? ''));
+    if (!entry || entry.channel !== channel || entry.response_url) return error('message_not_found');
+    if (entry.ephemeral_user) return error('cant_update_message');
+    const content = messageContent(p);
+    if (!content) return error('no_text');
+    entry.text = content.text;
+    if (content.blocks) entry.blocks = content.blocks;
+    entry.edits++;
+    this.options.onChange?.('updated', entry);
+    return ok({ channel, ts: entry.ts, text: entry.text, message: this.#asMessage(entry) });
+  }
+
+  #ephemeral(p: Params): EmulatorAnswer {
+    const channel = this.#channel(p.channel);
+    if (!channel) return error('channel_not_found');
+    const user = String(p.user ?? '');
+    if (!USER.test(user)) return error('user_not_found');
+    const content = messageContent(p);
+    if (!content) return error('no_text');
+    const entry: SandboxMessage = {
+      channel,
+      ts: this.#nextTs(),
+      ...(typeof p.thread_ts === 'string' && p.thread_ts ? { thread_ts: p.thread_ts } : {}),
+      ...content,
+      edits: 0,
+      ephemeral_user: user,
+    };
+    this.#add(entry);
+    this.options.onChange?.('ephemeral', entry);
+    return ok({ message_ts: entry.ts });
+  }
+
+  #permalink(p: Params): EmulatorAnswer {
+    const entry = this.#byTs.get(String(p.message_ts ?? ''));
+    if (!entry || entry.channel !== p.channel) return error('message_not_found');
+    const path = `${entry.channel}/p${entry.ts.replace('.', '')}`;
+    return ok({
+      channel: entry.channel,
+      permalink: `${this.options.baseUrl()}/_sandbox/slack/archives/${path}`,
+    });
+  }
+
+  #delete(p: Params): EmulatorAnswer {
+    const entry = this.#byTs.get(String(p.ts ?? ''));
+    if (!entry || entry.channel !== p.channel) return error('message_not_found');
+    this.#remove(entry.ts);
+    return ok({ channel: entry.channel, ts: entry.ts });
+  }
+
+  #openView(p: Params): EmulatorAnswer {
+    const view = objectParam(p.view);
+    if (!view || view.type !== 'modal') return error('invalid_arguments');
+    if (typeof p.trigger_id !== 'string' || !p.trigger_id) return error('invalid_trigger_id');
+    const user = p.trigger_id.split('.').find((part) => USER.test(part)) ?? null;
+    const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
+    const entry: SandboxView = { id, type: 'modal', user, view, updates: 0 };
+    this.#views.set(id, entry);
+    this.options.onChange?.('view', entry);
+    return ok({ view: { id, ...view } });
+  }
+
+  #updateView(p: Params): EmulatorAnswer {
+    const view = objectParam(p.view);
+    const entry =
+      (typeof p.view_id === 'string' && this.#views.get(p.view_id)) ||
+      [...this.#views.values()].find((v) => p.external_id && v.view.external_id === p.external_id);
+    if (!entry) return error('not_found');
+    if (!view) return error('invalid_arguments');
+    entry.view = view;
+    entry.updates++;
+    this.options.onChange?.('view', entry);
+    return ok({ view: { id: entry.id, ...view } });
+  }
+
+  #publish(p: Params): EmulatorAnswer {
+    const user = String(p.user_id ?? '');
+    if (!USER.test(user)) return error('user_not_found');
+    const view = objectParam(p.view);
+    if (!view || view.type !== 'home') return error('invalid_arguments');
+    const known = this.#homes.get(user);
+    const existing = known ? this.#views.get(known) : undefined;
+    if (existing) {
+      existing.view = view;
+      existing.updates++;
+      this.options.onChange?.('view', existing);
+      return ok({ view: { id: existing.id, ...view } });
+    }
+    const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
+    const entry: SandboxView = { id, type: 'home', user, view, updates: 0 };
+    this.#views.set(id, entry);
+    this.#homes.set(user, id);
+    this.options.onChange?.('view', entry);
+    return ok({ view: { id, ...view } });
+  }
+
+  #userInfo(p: Params): EmulatorAnswer {
+    const id = String(p.user ?? '');
+    const known = this.options.sandbox.users[id];
+    if (!known && !USER.test(id)) return error('user_not_found');
+    const name = known?.name ?? id.toLowerCase();
+    const tz = known?.tz ?? 'UTC';
+    return ok({
+      user: {
+        id,
+        team_id: BOT.teamId,
+        name,
+        real_name: known?.real_name ?? name,
+        tz,
+        tz_offset: tzOffsetSeconds(tz, this.options.now?.() ?? Date.now()),
+        is_bot: false,
+        deleted: false,
+        profile: { display_name: name, real_name: known?.real_name ?? name },
+      },
+    });
+  }
+
+  #channel(value: unknown): string | undefined {
+    const channel = String(value ?? '');
+    if (USER.test(channel)) return `D${channel.slice(1)}`; // a user id posts to the DM with them
+    return CHANNEL.test(channel) ? channel : undefined;
+  }
+
+  #nextTs(): string {
+    const seconds = Math.floor((this.options.now?.() ?? Date.now()) / 1000);
+    return `${seconds}.${String(++this.#sequence).padStart(6, '0')}`;
+  }
+
+  #add(entry: SandboxMessage): void {
+    this.#messages.push(entry);
+    this.#byTs.set(entry.ts, entry);
+  }
+
+  #remove(ts: string): void {
+    const index = this.#messages.findIndex((m) => m.ts === ts);
+    if (index >= 0) this.#messages.splice(index, 1);
+    this.#byTs.delete(ts);
+  }
+
+  #lastResponse(url: string): SandboxMessage | undefined {
+    return this.#messages.findLast((m) => m.response_url === url);
+  }
+
+  #takeFault(method: string): Fault | undefined {
+    const queue = this.#faults.get(method);
+    const fault = queue?.[0];
+    if (!fault) return undefined;
+    fault.count--;
+    if (fault.count <= 0) queue.shift();
+    return fault;
+  }
+
+  #asMessage(entry: SandboxMessage) {
+    return {
+      type: 'message',
+      user: BOT.userId,
+      bot_id: BOT.botId,
+      ts: entry.ts,
+      text: entry.text,
+      ...(entry.blocks ? { blocks: entry.blocks } : {}),
+      ...(entry.thread_ts ? { thread_ts: entry.thread_ts } : {}),
+    };
+  }
+}
+
+const ok = (body: Record<string, unknown>): EmulatorAnswer => ({
+  status: 200,
+  headers: {},
+  body: { ok: true, ...body },
+});
+const error = (code: string): EmulatorAnswer => ({
+  status: 200,
+  headers: {},
+  body: { ok: false, error: code },
+});
+
+/** Slack's clients send nested values (blocks, view) as JSON strings inside form fields. */
+function objectParam(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') {
+    try {
+      return objectParam(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function messageContent(p: Params): { text: string; blocks?: unknown[] } | undefined {
+  let blocks: unknown = p.blocks;
+  if (typeof blocks === 'string') {
+    try {
+      blocks = JSON.parse(blocks);
+    } catch {
+      blocks = undefined;
+    }
+  }
+  const text = typeof p.text === 'string' ? p.text : '';
+  const list = Array.isArray(blocks) && blocks.length > 0 ? blocks : undefined;
+  if (!text && !list) return undefined;
+  return { text, ...(list ? { blocks: list } : {}) };
+}
+
+function tzOffsetSeconds(timeZone: string, at: number): number {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(
+      at,
+    );
+    const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(offset);
+    return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Response URLs are matched by path, so a hooks.slack.com URL and its local redirect are the same target. */
+function responseKey(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/^\/slack\/hooks/, '');
+  } catch {
+    return url;
+  }
+}

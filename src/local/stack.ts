@@ -1,0 +1,285 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../config.js';
+import { parseDuration } from '../core/time.js';
+import { STREAM_CONSUMERS } from '../jobs/stream-consumers.js';
+import { matchRoute } from '../routes.js';
+import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { invoke, type WireRequest, type WireResponse } from './gateway.js';
+import { Fault, SlackEmulator } from './slack-emulator.js';
+import { SnsEmulator } from './sns-emulator.js';
+import { StreamDispatcher } from './stream-dispatcher.js';
+import { StreamFeed } from './stream-feed.js';
+import { renderMessage, renderSns } from './terminal.js';
+
+/** The fixed development secrets of the local stack; any can be overridden by the environment. */
+export const DEV_SECRETS = {
+  SLACK_SIGNING_SECRET: 'local-slack-signing-secret',
+  SLACK_BOT_TOKEN: 'xoxb-tms-local-bot-token',
+  GITHUB_WEBHOOK_SECRET: 'local-github-webhook-secret',
+  INGEST_TOKEN: 'local-ingest-token',
+  TMS_API_TOKEN: 'local-api-token',
+} as const;
+
+const LOCAL_REGION = 'local';
+const TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:000000000000:tms-notifications`;
+/** API Gateway's own limit on a request body. */
+const MAX_BODY = 10 * 1024 * 1024;
+
+export interface LocalStackOptions {
+  /** Where the stack reads its settings (PORT, TMS_*, secrets); defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Lines for the terminal: what Slack was told, ticks, faults. */
+  readonly print?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly secrets: Record<keyof typeof DEV_SECRETS, string>;
+  /** `emulator` offline; `real` when SLACK_BOT_TOKEN is set (`socket` with SLACK_APP_TOKEN too). */
+  readonly slackMode: 'emulator' | 'real' | 'socket';
+  readonly tickMs: number;
+  readonly dataDir: string | undefined;
+  readonly slack: SlackEmulator;
+  readonly sns: SnsEmulator;
+  readonly feed: StreamFeed;
+  readonly dispatcher: StreamDispatcher;
+  close(): Promise<void>;
+}
+
+/**
+ * TMS on one machine: dynalite behind a stream feed, the Slack Web API and SNS played locally, and one
+ * HTTP server that hands each request, as the API Gateway event AWS would deliver, to the very Lambda
+ * handler infra deploys. A timer runs what the per-minute schedule runs on AWS.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const print = options.print ?? (() => {});
+  const config = loadConfig(env); // a bad config stops the start with the key and its line
+  const tickMs = parseDuration(env.TMS_TICK || '30s');
+  if (tickMs === undefined)
+    throw new Error(`TMS_TICK is "${env.TMS_TICK}", not a duration such as 2s or 30s`);
+  const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT is "${env.PORT}", not a port number`);
+
+  const slackMode = env.SLACK_BOT_TOKEN ? (env.SLACK_APP_TOKEN ? 'socket' : 'real') : 'emulator';
+  const secrets = Object.fromEntries(
+    Object.entries(DEV_SECRETS).map(([name, fallback]) => [name, env[name] || fallback]),
+  ) as LocalStack['secrets'];
+
+  const dataDir = env.TMS_DATA_DIR || undefined;
+  const dynamo = await startEmbeddedDynamo({
+    ...(dataDir ? { path: dataDir } : {}),
+    tableName: env.TMS_TABLE || 'tms',
+  });
+  const feed = new StreamFeed(dynamo.endpoint, LOCAL_REGION);
+  const feedUrl = await feed.listen();
+  const dispatcher = new StreamDispatcher(STREAM_CONSUMERS, {
+    onDiscard: (consumer, records, reason) =>
+      print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),
+  });
+  feed.onRecord((record) => dispatcher.push(record));
+
+  let baseUrl = '';
+  const slack = new SlackEmulator({
+    token: secrets.SLACK_BOT_TOKEN,
+    sandbox: config.sandbox,
+    baseUrl: () => baseUrl,
+    onChange: (kind, entry) => {
+      if ('edits' in entry) print(renderMessage(kind, entry));
+    },
+  });
+  const sns = new SnsEmulator(TOPIC_ARN, (message) => print(renderSns(message)));
+
+  // What the handlers read, exactly as on AWS: the SDK's endpoint settings point them at this machine.
+  Object.assign(process.env, {
+    ...secrets,
+    AWS_REGION: env.AWS_REGION || LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: feedUrl,
+    TMS_TABLE: dynamo.tableName,
+    TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
+  });
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: Error) => {
+      print(`local gateway: ${error.message}`);
+      if (!res.headersSent)
+        send(res, json(500, { error: { code: 'INTERNAL', message: 'The local gateway failed' } }));
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', baseUrl);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY)
+      return send(
+        res,
+        json(413, { error: { code: 'TOO_LARGE', message: 'A request body is at most 10 MB' } }),
+      );
+    const body = await readBody(req);
+    if (body === undefined)
+      return send(
+        res,
+        json(413, { error: { code: 'TOO_LARGE', message: 'A request body is at most 10 MB' } }),
+      );
+    const request: WireRequest = {
+      method: req.method ?? 'GET',
+      url,
+      headers: req.headers,
+      body,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
+    return send(res, await route(request));
+  }
+
+  async function route(request: WireRequest): Promise<WireResponse> {
+    const { method, url } = request;
+    const path = url.pathname;
+    const api = /^\/slack\/api\/([\w.]+)$/.exec(path);
+    if (api && method === 'POST') {
+      const answer = slack.call(api[1] ?? '', slackParams(request), header(request, 'authorization'));
+      return {
+        status: answer.status,
+        headers: { 'content-type': 'application/json; charset=utf-8', ...answer.headers },
+        body: Buffer.from(JSON.stringify(answer.body)),
+      };
+    }
+    if (path.startsWith('/slack/hooks/') && method === 'POST') {
+      const answer = slack.respond(url.toString(), slackParams(request));
+      return json(answer.status, answer.body);
+    }
+    if (path === '/_aws/sns' && method === 'POST') {
+      const answer = sns.handle(
+        new URLSearchParams(request.body.toString('utf8')),
+        header(request, 'authorization'),
+      );
+      return {
+        status: answer.status,
+        headers: { 'content-type': 'text/xml' },
+        body: Buffer.from(answer.body),
+      };
+    }
+    if (path === '/_sandbox/slack/messages' && method === 'GET') {
+      return json(200, { messages: slack.messages(url.searchParams.get('channel') ?? undefined) });
+    }
+    if (path === '/_sandbox/slack/views' && method === 'GET') return json(200, { views: slack.views() });
+    if (path === '/_sandbox/slack/faults' && method === 'POST') {
+      let input: unknown;
+      try {
+        input = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        return json(400, { error: { code: 'INVALID_INPUT', message: 'The body is not JSON' } });
+      }
+      const fault = Fault.safeParse(input);
+      if (!fault.success) {
+        const message = fault.error.issues
+          .map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`)
+          .join('; ');
+        return json(400, { error: { code: 'INVALID_INPUT', message } });
+      }
+      slack.addFault(fault.data);
+      print(
+        `sandbox: the next ${fault.data.count} ${fault.data.method} call(s) fail with ${fault.data.error}`,
+      );
+      return json(200, { ok: true, fault: fault.data });
+    }
+    if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+
+    const matched = matchRoute(method, path);
+    if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
+    return invoke(matched.route, matched.params, request);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.AWS_ENDPOINT_URL_SNS = `${baseUrl}/_aws/sns`;
+
+  let ticking: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (ticking) return; // a slow tick is never run twice at once, as the schedule's single target is not
+    ticking = import('../jobs/sweeper.js')
+      .then(({ handler }) =>
+        handler({
+          source: 'aws.scheduler',
+          'detail-type': 'Scheduled Event',
+          time: new Date().toISOString(),
+        }),
+      )
+      .catch((error: Error) => print(`tick failed: ${error.message}`))
+      .finally(() => {
+        ticking = undefined;
+      });
+  }, tickMs);
+  timer.unref();
+
+  return {
+    url: baseUrl,
+    secrets,
+    slackMode,
+    tickMs,
+    dataDir,
+    slack,
+    sns,
+    feed,
+    dispatcher,
+    async close() {
+      clearInterval(timer);
+      await ticking;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.idle();
+      await feed.close();
+      await dynamo.close();
+    },
+  };
+}
+
+function header(request: WireRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Web API arguments: form-encoded (Slack's SDKs) or JSON. */
+function slackParams(request: WireRequest): Record<string, unknown> {
+  const text = request.body.toString('utf8');
+  if ((header(request, 'content-type') ?? '').includes('application/json')) {
+    try {
+      return (JSON.parse(text) as Record<string, unknown>) ?? {};
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(status: number, body: unknown): WireResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+function send(res: ServerResponse, response: WireResponse): void {
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
+  res.end(response.body);
+}

@@ -1,0 +1,78 @@
+import type { SandboxMessage } from './slack-emulator.js';
+import type { SandboxSnsMessage } from './sns-emulator.js';
+
+type Block = {
+  type?: string;
+  text?: { text?: string } | string;
+  fields?: { text?: string }[];
+  elements?: Block[];
+};
+
+/** Slack's markup as plain text for a terminal: mentions, links and dates readable, no escapes. */
+export function plain(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/<!date\^(\d+)\^[^|>]*\|([^>]*)>/g, (_, epoch: string) =>
+      new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z'),
+    )
+    .replace(/<@([A-Z0-9]+)>/g, '@$1')
+    .replace(/<#([A-Z0-9]+)(\|[^>]*)?>/g, '#$1')
+    .replace(/<!(here|channel|everyone)>/g, '@$1')
+    .replace(/<!subteam\^([A-Z0-9]+)(\|[^>]*)?>/g, '@$1')
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function blockLines(block: Block): string[] {
+  const text = typeof block.text === 'string' ? block.text : block.text?.text;
+  switch (block.type) {
+    case 'header':
+      return text ? [`== ${plain(text)} ==`] : [];
+    case 'divider':
+      return ['----'];
+    case 'actions':
+      return [
+        (block.elements ?? [])
+          .map((e) => `[${plain((typeof e.text === 'string' ? e.text : e.text?.text) ?? e.type ?? '')}]`)
+          .join(' '),
+      ];
+    case 'context':
+      return [
+        (block.elements ?? [])
+          .map((e) => plain((typeof e.text === 'string' ? e.text : e.text?.text) ?? ''))
+          .filter(Boolean)
+          .join(' · '),
+      ];
+    default:
+      return [
+        ...(text ? plain(text).split('\n') : []),
+        ...(block.fields ?? []).map((f) => plain(f.text ?? '')),
+      ];
+  }
+}
+
+/** A message the bot posted or changed, as a few readable lines. */
+export function renderMessage(kind: string, message: SandboxMessage): string {
+  const where = message.ephemeral_user
+    ? `${message.channel || 'response'} (only @${message.ephemeral_user})`
+    : message.channel || 'response';
+  const thread = message.thread_ts ? ` in thread ${message.thread_ts}` : '';
+  const edits = message.edits > 0 ? `, edit ${message.edits}` : '';
+  const body = message.blocks?.length
+    ? (message.blocks as Block[]).flatMap(blockLines)
+    : plain(message.text).split('\n');
+  return [
+    `slack ${kind} → ${where}${thread} [${message.ts}${edits}]`,
+    ...body.filter((l) => l.trim() !== '').map((l) => `  │ ${l}`),
+  ].join('\n');
+}
+
+export function renderSns(message: SandboxSnsMessage): string {
+  return [
+    `sns published → ${message.topicArn}`,
+    `  │ ${message.subject ?? '(no subject)'}`,
+    ...message.message.split('\n').map((l) => `  │ ${l}`),
+  ].join('\n');
+}

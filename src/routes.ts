@@ -1,0 +1,38 @@
+/**
+ * The HTTP routes of TMS and the function that serves each: API Gateway on AWS, the local gateway of
+ * `npm start` on one machine. Paths use API Gateway's `{param}` templates.
+ */
+export const FUNCTIONS = ['api', 'ingest'] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly fn: FunctionName;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/healthz', fn: 'api' },
+  { method: 'GET', path: '/api/tasks', fn: 'api' },
+  { method: 'GET', path: '/api/tasks/{id}', fn: 'api' },
+  { method: 'POST', path: '/ingest/{source}', fn: 'ingest' },
+];
+
+/** The route and path parameters of a request, if any route serves it. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const names: string[] = [];
+    const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    const match = new RegExp(`^${pattern}$`).exec(path);
+    if (match)
+      return { route, params: Object.fromEntries(names.map((name, i) => [name, match[i + 1] ?? ''])) };
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { TABLE } from '../adapters/dynamo/table.js';
+import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
+import { loadConfig } from '../config.js';
+import type { Config } from '../core/config.js';
+import { systemClock } from '../core/time.js';
+import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
+
+export const logger = new Logger({ serviceName: 'tms' });
+
+let built: (Deps & { config: Config }) | undefined;
+
+/**
+ * What every handler needs, built once per container (a Lambda's cold start, or once for the local stack):
+ * the config file, the DynamoDB client and store, the clock. The DynamoDB endpoint comes from the SDK's
+ * own settings (`AWS_ENDPOINT_URL_DYNAMODB` points it at the local store), so handlers are the same code
+ * on AWS and on one machine.
+ */
+export function context(): Deps {
+  if (!built) {
+    const config = loadConfig();
+    const store = new DynamoTaskStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
+    built = defaultDeps(store, config, systemClock);
+  }
+  return built;
+}
