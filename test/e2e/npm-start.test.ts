@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API, getJson, npmStart, postJson, type StartedProcess } from '../helpers/local-stack.js';
+
+const trigger = (dedupKey: string, extra: Record<string, unknown> = {}) => ({
+  routing_key: 'local-ingest-token',
+  event_action: 'trigger',
+  dedup_key: dedupKey,
+  payload: { summary: 'Disk 95% full on db1', source: 'db1', severity: 'critical', component: 'checkout' },
+  ...extra,
+});
+
+describe('npm start, driven from outside as a user would', () => {
+  let tms: StartedProcess;
+  beforeAll(async () => {
+    tms = await npmStart();
+  });
+  afterAll(async () => {
+    await tms.stop();
+  });
+
+  it('says where it runs and which development secrets it uses', () => {
+    expect(tms.output()).toContain(`${tms.url}/healthz`);
+    expect(tms.output()).toMatch(/INGEST_TOKEN\s+local-ingest-token/);
+    expect(tms.output()).toMatch(/TMS_API_TOKEN\s+local-api-token/);
+  });
+
+  it('is healthy', async () => {
+    expect(await getJson(`${tms.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
+  });
+
+  it('turns a generic trigger sent twice into one task with two occurrences, and a resolve resolves it', async () => {
+    const first = await postJson(`${tms.url}/ingest/generic`, trigger('disk-full-db1'));
+    expect(first).toMatchObject({
+      status: 202,
+      body: { status: 'success', message: 'Event processed', dedup_key: 'disk-full-db1' },
+    });
+    await postJson(`${tms.url}/ingest/generic`, trigger('disk-full-db1'));
+
+    const { body } = await getJson(`${tms.url}/api/tasks`, API());
+    const task = body.tasks.find((t: { fingerprint: string }) => t.fingerprint === 'generic:disk-full-db1');
+    expect(task).toMatchObject({ status: 'open', occurrences: 2, priority: 'P1', service: 'checkout' });
+    expect(
+      body.tasks.filter((t: { fingerprint: string }) => t.fingerprint === 'generic:disk-full-db1'),
+    ).toHaveLength(1);
+
+    const resolved = await postJson(`${tms.url}/ingest/generic`, {
+      routing_key: 'local-ingest-token',
+      event_action: 'resolve',
+      dedup_key: 'disk-full-db1',
+    });
+    expect(resolved.status).toBe(202);
+    expect((await getJson(`${tms.url}/api/tasks/${task.id}`, API())).body.task.status).toBe('resolved');
+  });
+
+  it('creates nothing for an acknowledge of an unknown key', async () => {
+    const before = (await getJson(`${tms.url}/api/tasks?limit=100`, API())).body.tasks.length;
+    const ack = await postJson(`${tms.url}/ingest/generic`, {
+      routing_key: 'local-ingest-token',
+      event_action: 'acknowledge',
+      dedup_key: 'never-seen',
+    });
+    expect(ack.status).toBe(202);
+    expect((await getJson(`${tms.url}/api/tasks?limit=100`, API())).body.tasks.length).toBe(before);
+  });
+
+  it('shows a message posted through chat.postMessage in the sandbox, and prints it', async () => {
+    const posted = await postJson(
+      `${tms.url}/slack/api/chat.postMessage`,
+      { channel: 'C0OPS', text: 'Deploy of *checkout* finished' },
+      { authorization: 'Bearer xoxb-tms-local-bot-token' },
+    );
+    expect(posted.body).toMatchObject({
+      ok: true,
+      channel: 'C0OPS',
+      ts: expect.stringMatching(/^\d+\.\d{6}$/),
+    });
+    const { body } = await getJson(`${tms.url}/_sandbox/slack/messages?channel=C0OPS`);
+    expect(body.messages).toEqual([
+      { channel: 'C0OPS', ts: posted.body.ts, text: 'Deploy of *checkout* finished', edits: 0 },
+    ]);
+    await expect.poll(() => tms.output()).toContain('Deploy of *checkout* finished');
+  });
+
+  it('answers the next chat.update with 429 and Retry-After after a rate-limit fault is injected', async () => {
+    const fault = await postJson(`${tms.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 2,
+      count: 1,
+    });
+    expect(fault.status).toBe(200);
+    const update = await postJson(
+      `${tms.url}/slack/api/chat.update`,
+      { channel: 'C0OPS', ts: '1.000001', text: 'x' },
+      { authorization: 'Bearer xoxb-tms-local-bot-token' },
+    );
+    expect(update.status).toBe(429);
+    expect(update.headers.get('retry-after')).toBe('2');
+    expect(update.body).toEqual({ ok: false, error: 'ratelimited' });
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    // npm itself ends by the signal, as it does in a terminal; TMS under it shuts down in order first.
+    const ended = await tms.stop('SIGINT');
+    expect(ended.code === 0 || ended.signal === 'SIGINT').toBe(true);
+    expect(tms.output()).toContain('SIGINT: stopping TMS');
+    expect(tms.output()).toContain('stopped.');
+    expect(tms.output()).not.toMatch(/Error|at .*\.ts:\d+/);
+  });
+});
+
+describe('npm start with TMS_DATA_DIR', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tms-data-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps tasks across a restart', async () => {
+    const first = await npmStart({ TMS_DATA_DIR: dir });
+    await postJson(`${first.url}/ingest/generic`, trigger('kept-across-restarts'));
+    await first.stop();
+    expect(first.output()).toContain('stopped.');
+
+    const second = await npmStart({ TMS_DATA_DIR: dir });
+    try {
+      const { body } = await getJson(`${second.url}/api/tasks`, API());
+      expect(body.tasks).toEqual([
+        expect.objectContaining({ id: 'TMS-1', fingerprint: 'generic:kept-across-restarts' }),
+      ]);
+      // The id sequence carries on too.
+      await postJson(`${second.url}/ingest/generic`, trigger('after-restart'));
+      expect((await getJson(`${second.url}/api/tasks`, API())).body.tasks[0].id).toBe('TMS-2');
+    } finally {
+      await second.stop();
+    }
+  });
+});

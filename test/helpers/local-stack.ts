@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+
+/** The local stack inside the test process (one per test file: it owns process.env while it runs). */
+export async function inProcessStack(env: NodeJS.ProcessEnv = {}): Promise<LocalStack & { lines: string[] }> {
+  const lines: string[] = [];
+  const stack = await startLocalStack({
+    env: { PORT: '0', TMS_TICK: '1h', TMS_CONFIG: 'tms.config.yaml', ...env },
+    print: (line) => lines.push(line),
+  });
+  return Object.assign(stack, { lines });
+}
+
+export interface StartedProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Sends a signal to the whole process group and resolves with how npm ended. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `npm start` as a user runs it (the same command, through npm), on a free port. */
+export async function npmStart(env: NodeJS.ProcessEnv = {}): Promise<StartedProcess> {
+  const child = spawn('npm', ['start', '--silent'], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a signal reaches npm and everything under it, as Ctrl-C in a terminal does.
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timeout = setTimeout(
+      () => reject(new Error(`npm start did not come up in 60 s:\n${output}`)),
+      60_000,
+    );
+    const check = () => {
+      const match = /TMS is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timeout);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timeout);
+      reject(new Error(`npm start exited (${JSON.stringify(code)}):\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: async (signal = 'SIGINT') => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+      return exited;
+    },
+  };
+}
+
+export const API = (token = 'local-api-token') => ({ authorization: `Bearer ${token}` });
+
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: await response.json() };
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the test sees the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
