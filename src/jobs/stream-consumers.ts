@@ -3,7 +3,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 /** A Lambda on the task table's stream, as the event source mapping invokes it. */
 export type StreamConsumer = (
   event: DynamoDBStreamEvent,
-) => Promise<DynamoDBBatchResponse | undefined | void>;
+) => Promise<DynamoDBBatchResponse | undefined | undefined>;
 
 /** The consumers of the table's stream; the aggregator and others register here as they land. */
 export const STREAM_CONSUMERS: { name: string; handler: StreamConsumer }[] = [];

@@ -45,6 +45,11 @@ export function toApiGatewayEvent(
   const isText = request.body.length === 0 || TEXT.test(contentType);
   const now = new Date();
   const routeKey = `${route.method} ${route.path}`;
+  // API Gateway adds these; a handler that logs or rate-limits by client sees what it would see on AWS.
+  headers['x-forwarded-for'] ??= request.sourceIp;
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-port'] ??= request.url.port || '80';
+  const domainName = headers.host ?? '127.0.0.1';
   return {
     version: '2.0',
     routeKey,
@@ -57,8 +62,8 @@ export function toApiGatewayEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: 'local',
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
       http: {
         method: request.method,
         path: request.url.pathname,
@@ -69,7 +74,7 @@ export function toApiGatewayEvent(
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: apiGatewayTime(now),
       timeEpoch: now.getTime(),
     },
     ...(request.body.length > 0
@@ -125,4 +130,12 @@ export async function invoke(
     succeed: () => {},
   } satisfies Context;
   return fromLambdaResult(await handler(event, context));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `21/Apr/2020:15:08:21 +0000`, the request time as API Gateway writes it. */
+export function apiGatewayTime(at: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
 }

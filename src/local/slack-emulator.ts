@@ -291,7 +291,7 @@ export class SlackEmulator {
 
   #openView(p: Params): EmulatorAnswer {
     const view = objectParam(p.view);
-    if (!view || view.type !== 'modal') return error('invalid_arguments');
+    if (view?.type !== 'modal') return error('invalid_arguments');
     if (typeof p.trigger_id !== 'string' || !p.trigger_id) return error('invalid_trigger_id');
     const user = p.trigger_id.split('.').find((part) => USER.test(part)) ?? null;
     const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
@@ -318,7 +318,7 @@ export class SlackEmulator {
     const user = String(p.user_id ?? '');
     if (!USER.test(user)) return error('user_not_found');
     const view = objectParam(p.view);
-    if (!view || view.type !== 'home') return error('invalid_arguments');
+    if (view?.type !== 'home') return error('invalid_arguments');
     const known = this.#homes.get(user);
     const existing = known ? this.#views.get(known) : undefined;
     if (existing) {

@@ -153,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const answer = slack.respond(url.toString(), slackParams(request));
       return json(answer.status, answer.body);
     }
-    if (path === '/_aws/sns' && method === 'POST') {
+    if ((path === '/_aws/sns' || path === '/_aws/sns/') && method === 'POST') {
       const answer = sns.handle(
         new URLSearchParams(request.body.toString('utf8')),
         header(request, 'authorization'),

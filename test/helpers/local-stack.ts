@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 
+export type TestStack = LocalStack & { readonly lines: string[] };
+
 /** The local stack inside the test process (one per test file: it owns process.env while it runs). */
-export async function inProcessStack(env: NodeJS.ProcessEnv = {}): Promise<LocalStack & { lines: string[] }> {
+export async function inProcessStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
   const lines: string[] = [];
   const stack = await startLocalStack({
     env: { PORT: '0', TMS_TICK: '1h', TMS_CONFIG: 'tms.config.yaml', ...env },
@@ -72,10 +74,14 @@ export async function npmStart(env: NodeJS.ProcessEnv = {}): Promise<StartedProc
 
 export const API = (token = 'local-api-token') => ({ authorization: `Bearer ${token}` });
 
+/** A JSON answer, loosely typed: tests assert on its shape, which is the point of reading it. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are what the tests examine, field by field
+type Body = any;
+
 export async function getJson(
   url: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Body }> {
   const response = await fetch(url, { headers });
   return { status: response.status, body: await response.json() };
 }
@@ -84,7 +90,7 @@ export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: Body; headers: Headers }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { apiGatewayTime, fromLambdaResult, toApiGatewayEvent } from '../../src/local/gateway.js';
+import { matchRoute } from '../../src/routes.js';
+
+/** A real API Gateway HTTP API event (test/fixtures/aws/README.md says where it comes from). */
+const real = JSON.parse(readFileSync('test/fixtures/aws/apigw-v2-request-no-authorizer.json', 'utf8'));
+
+const request = (method: string, path: string, body = '', headers: Record<string, string> = {}) => ({
+  method,
+  url: new URL(`http://127.0.0.1:3000${path}`),
+  headers: { host: '127.0.0.1:3000', 'user-agent': 'curl/8.0', ...headers },
+  body: Buffer.from(body),
+  sourceIp: '127.0.0.1',
+});
+
+describe('the local gateway', () => {
+  it('builds the event API Gateway delivers, field for field', () => {
+    const matched = matchRoute('GET', '/api/tasks/TMS-4') ?? expect.fail('route');
+    const event = toApiGatewayEvent(
+      request('GET', '/api/tasks/TMS-4?status=open&status=resolved'),
+      matched.route,
+      matched.params,
+    );
+    const { authentication: _clientCert, ...context } = real.requestContext;
+    expect(Object.keys(event.requestContext).sort()).toEqual(Object.keys(context).sort());
+    expect(Object.keys(event.requestContext.http).sort()).toEqual(
+      Object.keys(real.requestContext.http).sort(),
+    );
+    for (const key of [
+      'version',
+      'routeKey',
+      'rawPath',
+      'rawQueryString',
+      'headers',
+      'requestContext',
+      'isBase64Encoded',
+    ]) {
+      expect(event, key).toHaveProperty(key);
+    }
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'GET /api/tasks/{id}',
+      rawPath: '/api/tasks/TMS-4',
+      rawQueryString: 'status=open&status=resolved',
+      queryStringParameters: { status: 'open,resolved' },
+      pathParameters: { id: 'TMS-4' },
+      isBase64Encoded: false,
+      requestContext: {
+        routeKey: 'GET /api/tasks/{id}',
+        stage: '$default',
+        http: { method: 'GET', path: '/api/tasks/TMS-4', sourceIp: '127.0.0.1' },
+      },
+    });
+    expect(event.requestContext.time).toMatch(/^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    expect(real.requestContext.time).toMatch(/^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    expect(apiGatewayTime(new Date('2020-04-21T15:08:21Z'))).toBe('21/Apr/2020:15:08:21 +0000');
+    expect(Object.keys(event.headers)).toEqual(
+      expect.arrayContaining([
+        'host',
+        'user-agent',
+        'x-forwarded-for',
+        'x-forwarded-proto',
+        'x-forwarded-port',
+      ]),
+    );
+  });
+
+  it('passes text bodies as text and anything else base64-encoded, as API Gateway does', () => {
+    const route = matchRoute('POST', '/ingest/generic') ?? expect.fail('route');
+    const text = toApiGatewayEvent(
+      request('POST', '/ingest/generic', '{"a":"ü"}', { 'content-type': 'application/json' }),
+      route.route,
+      route.params,
+    );
+    expect(text).toMatchObject({ body: '{"a":"ü"}', isBase64Encoded: false });
+    const binary = toApiGatewayEvent(
+      request('POST', '/ingest/generic', 'gzip…', { 'content-type': 'application/octet-stream' }),
+      route.route,
+      route.params,
+    );
+    expect(binary).toMatchObject({ body: Buffer.from('gzip…').toString('base64'), isBase64Encoded: true });
+  });
+
+  it("turns a Lambda's answer into the HTTP response, by payload format 2.0's rules", () => {
+    expect(
+      fromLambdaResult({ statusCode: 202, headers: { 'x-a': '1' }, body: 'ok', cookies: ['a=1'] }),
+    ).toEqual({
+      status: 202,
+      headers: { 'x-a': '1', 'set-cookie': ['a=1'] },
+      body: Buffer.from('ok'),
+    });
+    expect(
+      fromLambdaResult({
+        statusCode: 200,
+        body: Buffer.from('bin').toString('base64'),
+        isBase64Encoded: true,
+      }).body,
+    ).toEqual(Buffer.from('bin'));
+    // A bare object is JSON with 200.
+    expect(fromLambdaResult({ ok: true } as never)).toMatchObject({
+      status: 200,
+      body: Buffer.from('{"ok":true}'),
+    });
+  });
+
+  it('matches only the routes TMS serves', () => {
+    expect(matchRoute('GET', '/healthz')?.route.fn).toBe('api');
+    expect(matchRoute('POST', '/ingest/github')?.params).toEqual({ source: 'github' });
+    expect(matchRoute('POST', '/api/tasks')).toBeUndefined();
+    expect(matchRoute('GET', '/api/tasks/1/extra')).toBeUndefined();
+  });
+});

@@ -1,0 +1,209 @@
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestStack } from '../helpers/local-stack.js';
+import { getJson, inProcessStack, postJson } from '../helpers/local-stack.js';
+
+let tms: TestStack;
+let slack: WebClient;
+beforeAll(async () => {
+  tms = await inProcessStack();
+  // The client the bot uses, pointed at the emulator; rate limits surface instead of being waited out.
+  slack = new WebClient('xoxb-tms-local-bot-token', {
+    slackApiUrl: `${tms.url}/slack/api/`,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+});
+afterAll(async () => {
+  await tms.close();
+});
+
+const messages = async (channel?: string) =>
+  (await getJson(`${tms.url}/_sandbox/slack/messages${channel ? `?channel=${channel}` : ''}`)).body.messages;
+
+describe('the Slack Web API emulator, through the real WebClient', () => {
+  it('posts, threads and updates messages with Slack-like timestamps, counting edits', async () => {
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*TMS-1* Disk full' } }];
+    const card = await slack.chat.postMessage({ channel: 'C0CARDS', text: 'TMS-1 Disk full', blocks });
+    expect(card).toMatchObject({
+      ok: true,
+      channel: 'C0CARDS',
+      ts: expect.stringMatching(/^\d{10}\.\d{6}$/),
+    });
+    const reply = await slack.chat.postMessage({
+      channel: 'C0CARDS',
+      thread_ts: card.ts,
+      text: 'acknowledged by <@U01AAA>',
+    });
+    await slack.chat.update({
+      channel: 'C0CARDS',
+      ts: card.ts as string,
+      text: 'TMS-1 Disk full (acknowledged)',
+      blocks,
+    });
+    await slack.chat.update({
+      channel: 'C0CARDS',
+      ts: card.ts as string,
+      text: 'TMS-1 Disk full (resolved)',
+      blocks,
+    });
+
+    expect(await messages('C0CARDS')).toEqual([
+      { channel: 'C0CARDS', ts: card.ts, text: 'TMS-1 Disk full (resolved)', blocks, edits: 2 },
+      { channel: 'C0CARDS', ts: reply.ts, thread_ts: card.ts, text: 'acknowledged by <@U01AAA>', edits: 0 },
+    ]);
+    expect(Number(reply.ts)).toBeGreaterThan(Number(card.ts));
+    expect(tms.lines.some((l) => l.includes('slack updated → C0CARDS') && l.includes('edit 2'))).toBe(true);
+    expect(tms.lines.some((l) => l.includes('│ *TMS-1* Disk full'))).toBe(true);
+  });
+
+  it('fails chat.update of an unknown ts with message_not_found, as Slack does', async () => {
+    await expect(
+      slack.chat.update({ channel: 'C0CARDS', ts: '1234567890.000001', text: 'x' }),
+    ).rejects.toMatchObject({
+      data: { ok: false, error: 'message_not_found' },
+    });
+  });
+
+  it('keeps ephemeral messages apart, with the one user who saw them', async () => {
+    const { message_ts } = await slack.chat.postEphemeral({
+      channel: 'C0CARDS',
+      user: 'U01BBB',
+      text: 'Only you can see this',
+    });
+    expect(await messages('C0CARDS')).toContainEqual({
+      channel: 'C0CARDS',
+      ts: message_ts,
+      text: 'Only you can see this',
+      edits: 0,
+      ephemeral_user: 'U01BBB',
+    });
+  });
+
+  it('answers users, user groups, channels, permalinks and auth from the sandbox', async () => {
+    expect((await slack.users.info({ user: 'U01AAA' })).user).toMatchObject({
+      id: 'U01AAA',
+      name: 'ana',
+      tz: 'Europe/Berlin',
+    });
+    expect((await slack.users.info({ user: 'U0NOBODY' })).user).toMatchObject({ tz: 'UTC', tz_offset: 0 });
+    expect((await slack.usergroups.users.list({ usergroup: 'S0READONLY' })).users).toEqual(['U09VIEW']);
+    await expect(slack.usergroups.users.list({ usergroup: 'S0NONE' })).rejects.toMatchObject({
+      data: { error: 'no_such_subteam' },
+    });
+    expect((await slack.conversations.info({ channel: 'C0CARDS' })).channel).toMatchObject({
+      id: 'C0CARDS',
+      is_archived: false,
+    });
+    expect(await slack.auth.test()).toMatchObject({ ok: true, user_id: 'U0TMSBOT', bot_id: 'B0TMSBOT' });
+    const [card] = await messages('C0CARDS');
+    const link = await slack.chat.getPermalink({ channel: 'C0CARDS', message_ts: card.ts });
+    expect(link.permalink).toBe(`${tms.url}/_sandbox/slack/archives/C0CARDS/p${card.ts.replace('.', '')}`);
+  });
+
+  it('opens, updates and publishes views, and lists them with their user and type', async () => {
+    const modal = {
+      type: 'modal',
+      callback_id: 'resolve',
+      title: { type: 'plain_text', text: 'Resolve TMS-1' },
+      blocks: [],
+    };
+    const opened = await slack.views.open({ trigger_id: '12345.U01AAA.abcdef', view: modal as never });
+    await slack.views.update({
+      view_id: opened.view?.id as string,
+      view: { ...modal, title: { type: 'plain_text', text: 'Resolve TMS-1 (2)' } } as never,
+    });
+    await slack.views.publish({ user_id: 'U01BBB', view: { type: 'home', blocks: [] } as never });
+    await slack.views.publish({
+      user_id: 'U01BBB',
+      view: { type: 'home', blocks: [{ type: 'divider' }] } as never,
+    });
+    const { views } = (await getJson(`${tms.url}/_sandbox/slack/views`)).body;
+    expect(views).toEqual([
+      expect.objectContaining({
+        id: opened.view?.id,
+        type: 'modal',
+        user: 'U01AAA',
+        updates: 1,
+        view: expect.objectContaining({ title: { type: 'plain_text', text: 'Resolve TMS-1 (2)' } }),
+      }),
+      expect.objectContaining({
+        type: 'home',
+        user: 'U01BBB',
+        updates: 1,
+        view: { type: 'home', blocks: [{ type: 'divider' }] },
+      }),
+    ]);
+  });
+
+  it('refuses a wrong token and calls without one', async () => {
+    const stranger = new WebClient('xoxb-wrong', {
+      slackApiUrl: `${tms.url}/slack/api/`,
+      retryConfig: { retries: 0 },
+    });
+    await expect(stranger.auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+    expect((await postJson(`${tms.url}/slack/api/auth.test`, {})).body).toEqual({
+      ok: false,
+      error: 'not_authed',
+    });
+  });
+});
+
+describe('faults injected through the sandbox', () => {
+  it('rate-limits the next calls with 429 and Retry-After, then recovers', async () => {
+    await postJson(`${tms.url}/_sandbox/slack/faults`, {
+      method: 'chat.postMessage',
+      error: 'ratelimited',
+      retryAfter: 3,
+      count: 2,
+    });
+    for (let i = 0; i < 2; i++) {
+      await expect(slack.chat.postMessage({ channel: 'C0CARDS', text: 'x' })).rejects.toMatchObject({
+        code: 'slack_webapi_rate_limited_error',
+        retryAfter: 3,
+      });
+    }
+    expect((await slack.chat.postMessage({ channel: 'C0CARDS', text: 'after the storm' })).ok).toBe(true);
+  });
+
+  it('fails with the channel errors the bot must reconcile', async () => {
+    for (const error of ['not_in_channel', 'channel_not_found', 'is_archived', 'invalid_auth'] as const) {
+      await postJson(`${tms.url}/_sandbox/slack/faults`, { method: 'chat.update', error });
+      await expect(slack.chat.update({ channel: 'C0CARDS', ts: '1.1', text: 'x' })).rejects.toMatchObject({
+        data: { error },
+      });
+    }
+  });
+
+  it('refuses a fault it cannot play, saying why', async () => {
+    const answer = await postJson(`${tms.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'on_fire',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toContain('error');
+    expect((await postJson(`${tms.url}/_sandbox/slack/faults`, 'nope')).status).toBe(400);
+  });
+});
+
+describe('response_url', () => {
+  it('answers posts to response URLs, hooks.slack.com ones redirected here included', async () => {
+    tms.slack.registerResponseUrl('https://hooks.slack.com/commands/T0LOCAL/1/abc', {
+      channel: 'C0CMD',
+      user: 'U01AAA',
+    });
+    const url = `${tms.url}/slack/hooks/commands/T0LOCAL/1/abc`;
+    expect((await postJson(url, { text: 'Usage: /tms claim <id>' })).body).toEqual({ ok: true });
+    expect((await postJson(url, { text: 'Claimed TMS-1', replace_original: true })).body).toEqual({
+      ok: true,
+    });
+    expect(await messages('C0CMD')).toEqual([
+      expect.objectContaining({
+        text: 'Claimed TMS-1',
+        edits: 1,
+        ephemeral_user: 'U01AAA',
+        response_url: url,
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,68 @@
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { StreamDispatcher } from '../../src/local/stream-dispatcher.js';
+import type { StreamRecord } from '../../src/local/stream-feed.js';
+
+const record = (n: number): StreamRecord => ({
+  eventID: `e${n}`,
+  eventName: 'INSERT',
+  dynamodb: {
+    SequenceNumber: String(n).padStart(21, '0'),
+    Keys: { pk: { S: `TASK#${n}` }, sk: { S: 'TASK' } },
+  },
+});
+const seq = (event: DynamoDBStreamEvent) => event.Records.map((r) => Number(r.dynamodb?.SequenceNumber));
+
+describe('the local stream dispatcher, like an event source mapping', () => {
+  it('delivers records in order, in batches, to every consumer', async () => {
+    const seen: number[][] = [];
+    const other: number[] = [];
+    const dispatcher = new StreamDispatcher(
+      [
+        { name: 'a', handler: async (e) => void seen.push(seq(e)) },
+        { name: 'b', handler: async (e) => void other.push(...seq(e)) },
+      ],
+      { batchSize: 3 },
+    );
+    for (let n = 1; n <= 7; n++) dispatcher.push(record(n));
+    await dispatcher.idle();
+    expect(seen.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(seen.every((batch) => batch.length <= 3)).toBe(true);
+    expect(other).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('retries from the first failed record, and sets aside a batch that keeps failing', async () => {
+    const calls: number[][] = [];
+    const discarded: number[] = [];
+    let failures = 0;
+    const dispatcher = new StreamDispatcher(
+      [
+        {
+          name: 'picky',
+          handler: async (e) => {
+            calls.push(seq(e));
+            if (seq(e).includes(3) && failures++ < 1)
+              return { batchItemFailures: [{ itemIdentifier: record(3).dynamodb.SequenceNumber as string }] };
+            if (seq(e).includes(5)) throw new Error('poison');
+            return { batchItemFailures: [] };
+          },
+        },
+      ],
+      {
+        batchSize: 10,
+        maxAttempts: 2,
+        onDiscard: (_, records) => discarded.push(...records.map((r) => Number(r.dynamodb?.SequenceNumber))),
+      },
+    );
+    for (let n = 1; n <= 4; n++) dispatcher.push(record(n));
+    await dispatcher.idle();
+    expect(calls).toEqual([
+      [1, 2, 3, 4],
+      [3, 4],
+    ]);
+    dispatcher.push(record(5));
+    dispatcher.push(record(6));
+    await dispatcher.idle();
+    expect(discarded).toEqual([5, 6]);
+  });
+});
