@@ -62,6 +62,14 @@ export interface TaskStore {
   get(id: string): Promise<Task | undefined>;
   /** Writes the task if the stored version is still `expectedVersion`; `conflict` when someone changed it first. */
   save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome>;
+  /**
+   * One more occurrence of an open task's alert, in a single atomic write that reads no version first, so a
+   * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back).
+   * The updated task, or undefined when the task is not open (resolved meanwhile, or missing).
+   */
+  recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined>;
+  /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
+  appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first. */
   timeline(id: string): Promise<TimelineEntry[]>;

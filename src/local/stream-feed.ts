@@ -8,6 +8,7 @@ import { TABLE } from '../adapters/dynamo/table.js';
 type AttributeValue = LambdaAttributeValue;
 type Image = Record<string, AttributeValue>;
 type Json = Record<string, unknown>;
+type Answer = { status: number; headers: Headers; body: string };
 
 /** A stream record as a Lambda receives it from a DynamoDB event source mapping (NEW_AND_OLD_IMAGES). */
 export type StreamRecord = DynamoDBRecord & { dynamodb: NonNullable<DynamoDBRecord['dynamodb']> };
@@ -143,16 +144,94 @@ export class StreamFeed {
     const lockIds = [...new Set(targets.map((t) => `${t.table}|${JSON.stringify(sortKeys(t.key))}`))].sort();
     const release = await this.#lock(lockIds);
     try {
-      const before = await Promise.all(targets.map((t) => this.#getItem(headers, t.table, t.key)));
-      const answer = await this.#send(headers, body);
+      const { answer, before, after } = await this.#write(operation, headers, input, targets);
       if (answer.status === 200) {
-        const after = await Promise.all(targets.map((t) => this.#getItem(headers, t.table, t.key)));
         for (const [i, t] of targets.entries()) this.#emit(t.table, t.key, before[i], after[i]);
       }
       reply(res, answer);
     } finally {
       release();
     }
+  }
+
+  /**
+   * Performs a write (the item locks held) and learns the images around it with as few extra calls as the
+   * API allows: Put and Delete return the old item (ALL_OLD) and the new one is the Put's own item; an
+   * Update reads the old item first and returns the new one (ALL_NEW); a batch reads its items in one
+   * BatchGetItem. What the client did not ask to see is taken out of the answer again.
+   */
+  async #write(
+    operation: string,
+    headers: Record<string, string>,
+    input: Json,
+    targets: readonly { table: string; key: Image; input: Json }[],
+  ) {
+    if (operation === 'PutItem' || operation === 'DeleteItem') {
+      const asked = input.ReturnValues ?? 'NONE';
+      const answer = await this.#send(headers, JSON.stringify({ ...input, ReturnValues: 'ALL_OLD' }));
+      const parsed = answer.status === 200 ? (JSON.parse(answer.body) as { Attributes?: Image }) : {};
+      const before = [parsed.Attributes];
+      const after = [operation === 'PutItem' ? (input.Item as Image) : undefined];
+      return { answer: asked === 'ALL_OLD' ? answer : withoutAttributes(answer, parsed), before, after };
+    }
+    if (operation === 'UpdateItem') {
+      const [target] = targets;
+      const old = target ? await this.#getItem(headers, target.table, target.key) : undefined;
+      const asked = input.ReturnValues ?? 'NONE';
+      if (asked === 'NONE' || asked === 'ALL_NEW') {
+        const answer = await this.#send(headers, JSON.stringify({ ...input, ReturnValues: 'ALL_NEW' }));
+        const parsed = answer.status === 200 ? (JSON.parse(answer.body) as { Attributes?: Image }) : {};
+        return {
+          answer: asked === 'ALL_NEW' ? answer : withoutAttributes(answer, parsed),
+          before: [old],
+          after: [parsed.Attributes],
+        };
+      }
+      const answer = await this.#send(headers, JSON.stringify(input));
+      const now =
+        answer.status === 200 && target ? await this.#getItem(headers, target.table, target.key) : undefined;
+      return { answer, before: [old], after: [now] };
+    }
+    // BatchWriteItem
+    const before = await this.#batchGet(headers, targets);
+    const answer = await this.#send(headers, JSON.stringify(input));
+    const unprocessed =
+      answer.status === 200 ? JSON.stringify((JSON.parse(answer.body) as Json).UnprocessedItems ?? {}) : '';
+    const after = targets.map((t, i) =>
+      unprocessed.includes(JSON.stringify(t.key)) ? before[i] : (t.input.Item as Image | undefined),
+    );
+    return { answer, before, after };
+  }
+
+  async #batchGet(
+    headers: Record<string, string>,
+    targets: readonly { table: string; key: Image }[],
+  ): Promise<(Image | undefined)[]> {
+    const byTable: Record<string, { Keys: Image[]; ConsistentRead: boolean }> = {};
+    for (const t of targets) {
+      byTable[t.table] ??= { Keys: [], ConsistentRead: true };
+      byTable[t.table]?.Keys.push(t.key);
+    }
+    const found = new Map<string, Image>();
+    let request: Record<string, unknown> = byTable;
+    for (let attempt = 0; Object.keys(request).length > 0 && attempt < 10; attempt++) {
+      const answer = await this.#send(
+        { ...headers, 'x-amz-target': 'DynamoDB_20120810.BatchGetItem' },
+        JSON.stringify({ RequestItems: request }),
+      );
+      if (answer.status !== 200) throw new Error(`BatchGetItem failed: ${answer.body}`);
+      const parsed = JSON.parse(answer.body) as {
+        Responses?: Record<string, Image[]>;
+        UnprocessedKeys?: Record<string, unknown>;
+      };
+      for (const [table, items] of Object.entries(parsed.Responses ?? {})) {
+        const names = await this.#keyNames(headers, table);
+        for (const item of items)
+          found.set(`${table}|${JSON.stringify(sortKeys(pickKeys(item, names)))}`, item);
+      }
+      request = parsed.UnprocessedKeys ?? {};
+    }
+    return targets.map((t) => found.get(`${t.table}|${JSON.stringify(sortKeys(t.key))}`));
   }
 
   #emit(table: string, keys: Image, oldImage: Image | undefined, newImage: Image | undefined): void {
@@ -181,9 +260,7 @@ export class StreamFeed {
 
   async #keyOf(headers: Record<string, string>, table: string, input: Json): Promise<Image> {
     if (!input.Item) return input.Key as Image;
-    const item = input.Item as Image;
-    const names = await this.#keyNames(headers, table);
-    return Object.fromEntries(names.map((name) => [name, item[name] as AttributeValue]));
+    return pickKeys(input.Item as Image, await this.#keyNames(headers, table));
   }
 
   readonly #keySchemas = new Map<string, string[]>();
@@ -262,9 +339,24 @@ function reply(res: ServerResponse, answer: { status: number; headers: Headers; 
   res.writeHead(answer.status, {
     'content-type': answer.headers.get('content-type') ?? 'application/x-amz-json-1.0',
     'x-amzn-requestid': answer.headers.get('x-amzn-requestid') ?? '',
-    'x-amz-crc32': answer.headers.get('x-amz-crc32') ?? '',
+    ...(answer.headers.get('x-amz-crc32')
+      ? { 'x-amz-crc32': answer.headers.get('x-amz-crc32') as string }
+      : {}),
   });
   res.end(answer.body);
+}
+
+function pickKeys(item: Image, names: readonly string[]): Image {
+  return Object.fromEntries(names.map((name) => [name, item[name] as AttributeValue]));
+}
+
+/** The answer without the `Attributes` the client did not ask for (its checksum header goes with the old body). */
+function withoutAttributes(answer: Answer, parsed: { Attributes?: Image }): Answer {
+  if (answer.status !== 200 || !parsed.Attributes) return answer;
+  const { Attributes: _dropped, ...rest } = parsed as Json;
+  const headers = new Headers(answer.headers);
+  headers.delete('x-amz-crc32');
+  return { status: answer.status, headers, body: JSON.stringify(rest) };
 }
 
 function sortKeys(image: Image): Image {

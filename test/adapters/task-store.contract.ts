@@ -99,6 +99,34 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
       ]);
     });
 
+    it('counts occurrences of an open task atomically: a storm of one alert never conflicts', async () => {
+      const { task, entries } = opened({ id: 'TMS-5', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      // Act
+      const counted = await Promise.all(
+        Array.from({ length: 15 }, (_, i) => store.recordOccurrence('TMS-5', later(i + 1), later(20))),
+      );
+      // Assess
+      expect(counted.every(Boolean)).toBe(true);
+      expect(new Set(counted.map((t) => t?.version)).size).toBe(15);
+      expect(await store.get('TMS-5')).toMatchObject({
+        occurrences: 16,
+        version: 16,
+        lastSeenAt: later(15),
+        updatedAt: later(20),
+      });
+      // An older occurrence counts but does not move last seen back.
+      expect(await store.recordOccurrence('TMS-5', later(-60), later(21))).toMatchObject({
+        occurrences: 17,
+        lastSeenAt: later(15),
+      });
+      await store.save({ ...(await store.get('TMS-5'))!, status: 'resolved', version: 18 }, [], 17);
+      expect(await store.recordOccurrence('TMS-5', later(30), later(30))).toBeUndefined();
+      expect(await store.recordOccurrence('TMS-404', later(30), later(30))).toBeUndefined();
+      expect((await store.get('TMS-5'))?.occurrences).toBe(17);
+    });
+
     describe('listing', () => {
       beforeEach(async () => {
         // 12 tasks: statuses cycle, two services, two assignees.

@@ -50,6 +50,31 @@ export class MemoryTaskStore implements TaskStore {
     return 'saved';
   }
 
+  async recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined> {
+    this.beforeWrite('recordOccurrence');
+    const task = this.tasks.get(id);
+    if (!task || task.status === 'resolved') return undefined;
+    const next: Task = {
+      ...task,
+      occurrences: task.occurrences + 1,
+      version: task.version + 1,
+      updatedAt: now,
+      lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
+    };
+    this.tasks.set(id, next);
+    return copy(next);
+  }
+
+  async appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
+    this.beforeWrite('appendTimeline');
+    for (const entry of entries) {
+      const list = this.entries.get(entry.taskId) ?? [];
+      if (!list.some((e) => e.version === entry.version && e.seq === entry.seq)) list.push(copy(entry));
+      list.sort((a, b) => a.version - b.version || a.seq - b.seq);
+      this.entries.set(entry.taskId, list);
+    }
+  }
+
   async list(query: TaskQuery): Promise<TaskPage> {
     const matching = [...this.tasks.values()]
       .filter(

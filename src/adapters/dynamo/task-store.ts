@@ -142,6 +142,53 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
+  async recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined> {
+    const open = 'attribute_exists(pk) AND #status <> :resolved';
+    const names = { '#status': 'status' };
+    try {
+      const { Attributes } = await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.task(id),
+            UpdateExpression: 'SET lastSeenAt = :at, updatedAt = :now ADD occurrences :one, version :one',
+            ConditionExpression: `${open} AND lastSeenAt <= :at`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':at': at, ':now': now, ':one': 1, ':resolved': 'resolved' },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? toTask(Attributes) : undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Either it is not open, or this occurrence is older than the last one seen: count it, keep lastSeenAt.
+    try {
+      const { Attributes } = await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.task(id),
+            UpdateExpression: 'SET updatedAt = :now ADD occurrences :one, version :one',
+            ConditionExpression: open,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':now': now, ':one': 1, ':resolved': 'resolved' },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? toTask(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
+    return this.putEntries(entries);
+  }
+
   async list(query: TaskQuery): Promise<TaskPage> {
     const { statuses, service, assignee, limit } = query;
     const filters: string[] = [];

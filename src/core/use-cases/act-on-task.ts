@@ -59,6 +59,7 @@ export async function actOnTask(deps: Deps, request: ActRequest): Promise<Result
     const saved = await store.save(applied.value.task, applied.value.entries, task.version);
     if (saved === 'conflict') {
       if (token && task.fingerprint) await store.dropClaim(task.fingerprint, token);
+      await deps.sleep(backoff(attempt));
       continue;
     }
     if (token && task.fingerprint) await store.bindFingerprint(task.fingerprint, token, task.id);

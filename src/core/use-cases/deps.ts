@@ -19,7 +19,8 @@ export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Dep
   config,
   clock,
   newId: () => globalThis.crypto.randomUUID(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // Jittered, so writers that collided do not collide again in step.
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * (0.5 + Math.random()))),
 });
 
 /** Retried conflicts outlasted their budget: a transient fault (HTTP 503), the caller or the sender retries. */

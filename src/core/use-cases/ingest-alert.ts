@@ -2,7 +2,7 @@ import { type Alert, decide } from '../alert.js';
 import { applyCommand, type Command } from '../lifecycle.js';
 import type { FingerprintRecord } from '../ports.js';
 import { formatTaskId, type Task } from '../task.js';
-import type { ChangeContext } from '../timeline.js';
+import { type ChangeContext, stamp } from '../timeline.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
 import { taskFromAlert } from './open-task.js';
 
@@ -54,20 +54,16 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
       case 'ignore':
         return ignored(null, decision.reason);
       case 'append': {
-        const outcome = await change(
-          deps,
-          decision.task,
-          { type: 'occur', at: alert.occurredAt, ...summary(alert) },
-          ctx,
-        );
-        if (outcome === 'saved') return { result: 'appended', taskId: decision.task.id };
-        if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
-        continue;
+        if (await recordOccurrence(deps, decision.task, alert, ctx)) {
+          return { result: 'appended', taskId: decision.task.id };
+        }
+        continue; // resolved meanwhile: decide again
       }
       case 'acknowledge': {
         const outcome = await change(deps, decision.task, { type: 'acknowledge' }, ctx);
         if (outcome === 'saved') return { result: 'acknowledged', taskId: decision.task.id };
         if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
+        await deps.sleep(backoff(attempt));
         continue;
       }
       case 'resolve': {
@@ -78,6 +74,7 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
           return { result: 'resolved', taskId: task.id };
         }
         if (typeof outcome === 'object') return ignored(task.id, outcome.reason);
+        await deps.sleep(backoff(attempt));
         continue;
       }
       case 'create':
@@ -117,8 +114,9 @@ async function openUnderClaim(
   if (last && last.status !== 'resolved') {
     // Reopened by a person whose bind did not happen: it is the open task.
     if (!(await store.bindFingerprint(alert.fingerprint, token, last.id))) return undefined;
-    const outcome = await change(deps, last, { type: 'occur', at: alert.occurredAt, ...summary(alert) }, ctx);
-    return outcome === 'saved' ? { result: 'appended', taskId: last.id } : undefined;
+    return (await recordOccurrence(deps, last, alert, ctx))
+      ? { result: 'appended', taskId: last.id }
+      : undefined;
   }
 
   const decision = decide(alert, undefined, last, ctx.now, config);
@@ -136,13 +134,32 @@ async function openUnderClaim(
   if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: id };
   const written = await store.get(id);
   if (!written) return undefined;
-  const outcome = await change(
-    deps,
-    written,
-    { type: 'occur', at: alert.occurredAt, ...summary(alert) },
-    ctx,
+  return (await recordOccurrence(deps, written, alert, ctx)) ? { result: 'appended', taskId: id } : undefined;
+}
+
+/**
+ * A repeat of the alert of an open task: checked against the lifecycle, then counted in one atomic write,
+ * so a storm of one alert costs one write per delivery and never a retry.
+ */
+async function recordOccurrence(
+  deps: Deps,
+  open: Task,
+  alert: Alert,
+  ctx: ChangeContext,
+): Promise<Task | undefined> {
+  const at = new Date(alert.occurredAt).toISOString();
+  if (!applyCommand(open, { type: 'occur', at }, ctx).ok) return undefined;
+  const task = await deps.store.recordOccurrence(open.id, at, ctx.now.toISOString());
+  if (!task) return undefined;
+  await deps.store.appendTimeline(
+    stamp(
+      task.id,
+      task.version,
+      [{ type: 'occurred', occurrences: task.occurrences, ...summary(alert) }],
+      ctx,
+    ),
   );
-  return outcome === 'saved' ? { result: 'appended', taskId: id } : undefined;
+  return task;
 }
 
 async function lastTask(deps: Deps, record: FingerprintRecord | undefined): Promise<Task | undefined> {

@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: how fast the local stack takes alerts, and what each costs in DynamoDB requests.
+ * Prints a table and writes bench/results.json. Not part of `npm test`: figures, not pass/fail.
+ *
+ *   BENCH_EVENTS=300 BENCH_CONCURRENCY=8 npm run bench
+ */
+import { writeFileSync } from 'node:fs';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
+import { startLocalStack } from '../src/local/stack.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+interface Row {
+  name: string;
+  count: number;
+  perSecond: number;
+  p50ms: number;
+  p95ms: number;
+  dynamoRequestsPerEvent?: number;
+  dynamoByOperation?: Record<string, number>;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Runs `count` calls of `work` with `concurrency` in flight; their latencies and the wall time. */
+async function measure(count: number, concurrency: number, work: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await work(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: count / seconds, p50ms: percentile(latencies, 50), p95ms: percentile(latencies, 95) };
+}
+
+async function rawDynalitePuts(): Promise<Row> {
+  const dynamo = await startEmbeddedDynamo({ tableName: 'bench-raw' });
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint });
+  const result = await measure(EVENTS, CONCURRENCY, async (i) => {
+    await client.send(
+      new PutItemCommand({
+        TableName: 'bench-raw',
+        Item: { pk: { S: `BENCH#${i}` }, sk: { S: 'ITEM' }, title: { S: `item ${i}` }, n: { N: String(i) } },
+      }),
+    );
+  });
+  client.destroy();
+  await dynamo.close();
+  return { name: 'dynalite PutItem (raw, no TMS)', count: EVENTS, ...result, dynamoRequestsPerEvent: 1 };
+}
+
+async function main(): Promise<void> {
+  const raw = await rawDynalitePuts();
+  const stack = await startLocalStack({ env: { ...process.env, PORT: '0', TMS_TICK: '1h' } });
+  const send = async (dedupKey: string) => {
+    const response = await fetch(`${stack.url}/ingest/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        routing_key: stack.secrets.INGEST_TOKEN,
+        event_action: 'trigger',
+        dedup_key: dedupKey,
+        payload: {
+          summary: `Bench alert ${dedupKey}`,
+          source: 'bench',
+          severity: 'error',
+          component: 'checkout',
+        },
+      }),
+    });
+    if (response.status !== 202)
+      throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  };
+  const requestsSoFar = () => new Map(stack.feed.requests);
+  const phase = async (name: string, work: (i: number) => Promise<void>): Promise<Row> => {
+    const before = requestsSoFar();
+    const result = await measure(EVENTS, CONCURRENCY, work);
+    const byOperation: Record<string, number> = {};
+    let total = 0;
+    for (const [operation, count] of stack.feed.requests) {
+      const delta = count - (before.get(operation) ?? 0);
+      if (delta > 0) {
+        byOperation[operation] = Number((delta / EVENTS).toFixed(2));
+        total += delta;
+      }
+    }
+    return {
+      name,
+      count: EVENTS,
+      ...result,
+      dynamoRequestsPerEvent: Number((total / EVENTS).toFixed(2)),
+      dynamoByOperation: byOperation,
+    };
+  };
+
+  await send('warm-up'); // the first request loads the handler, as a cold start would
+  const fresh = await phase('ingest, new alert each (opens a task)', (i) => send(`new-${i}`));
+  const duplicate = await phase('ingest, one alert repeated (appends)', () => send('the-same-alert'));
+  const memory = process.memoryUsage();
+  await stack.close();
+
+  const rows = [raw, fresh, duplicate];
+  const results = {
+    at: new Date().toISOString(),
+    node: process.version,
+    events: EVENTS,
+    concurrency: CONCURRENCY,
+    rssMiB: Math.round(memory.rss / 2 ** 20),
+    heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
+    rows: rows.map((r) => ({
+      ...r,
+      perSecond: Math.round(r.perSecond),
+      p50ms: Number(r.p50ms.toFixed(1)),
+      p95ms: Number(r.p95ms.toFixed(1)),
+    })),
+  };
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+
+  const table = [
+    ['benchmark', 'events', 'per second', 'p50 ms', 'p95 ms', 'DynamoDB req/event'],
+    ...results.rows.map((r) => [
+      r.name,
+      String(r.count),
+      String(r.perSecond),
+      String(r.p50ms),
+      String(r.p95ms),
+      String(r.dynamoRequestsPerEvent ?? ''),
+    ]),
+  ];
+  const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => row[c]?.length ?? 0))) ?? [];
+  for (const [i, row] of table.entries()) {
+    console.log(
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+        .join('  '),
+    );
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  for (const r of results.rows)
+    if (r.dynamoByOperation) console.log(`  ${r.name}: ${JSON.stringify(r.dynamoByOperation)}`);
+  console.log(
+    `\nconcurrency ${CONCURRENCY}, Node ${process.version}, RSS ${results.rssMiB} MiB; written to bench/results.json`,
+  );
+}
+
+await main();
