@@ -201,6 +201,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.AWS_ENDPOINT_URL_SNS = `${baseUrl}/_aws/sns`;
+  // Offline the bot's Web API calls go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
+  if (slackMode === 'emulator') process.env.TMS_SLACK_API_URL = `${baseUrl}/slack/api/`;
+  else delete process.env.TMS_SLACK_API_URL;
 
   let ticking: Promise<unknown> | undefined;
   const timer = setInterval(() => {

@@ -207,3 +207,23 @@ describe('response_url', () => {
     ]);
   });
 });
+
+describe('the Web API client the handlers use', () => {
+  it('talks to the emulator offline, with the development bot token', async () => {
+    const { createSlackClient } = await import('../../src/adapters/slack/client.js');
+    const posted = await createSlackClient().chat.postMessage({
+      channel: 'C0CLIENT',
+      text: 'from the handlers’ client',
+    });
+    expect(posted.ok).toBe(true);
+    expect(await messages('C0CLIENT')).toEqual([
+      expect.objectContaining({ ts: posted.ts, text: 'from the handlers’ client' }),
+    ]);
+  });
+
+  it('goes to Slack itself when a real token is given', async () => {
+    const { createSlackClient } = await import('../../src/adapters/slack/client.js');
+    const client = createSlackClient({ SLACK_BOT_TOKEN: 'xoxb-real' });
+    expect(client.slackApiUrl).toBe('https://slack.com/api/');
+  });
+});
