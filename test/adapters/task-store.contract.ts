@@ -121,7 +121,8 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
         occurrences: 17,
         lastSeenAt: later(15),
       });
-      await store.save({ ...(await store.get('TMS-5'))!, status: 'resolved', version: 18 }, [], 17);
+      const current = (await store.get('TMS-5')) ?? expect.fail('TMS-5 exists');
+      await store.save({ ...current, status: 'resolved', version: 18 }, [], 17);
       expect(await store.recordOccurrence('TMS-5', later(30), later(30))).toBeUndefined();
       expect(await store.recordOccurrence('TMS-404', later(30), later(30))).toBeUndefined();
       expect((await store.get('TMS-5'))?.occurrences).toBe(17);
