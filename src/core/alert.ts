@@ -1,17 +1,8 @@
 import { z } from 'zod';
 import type { Config } from './config.js';
-import { Link, Priority, type Task } from './task.js';
+import { AlertSource, Link, Priority, type Task } from './task.js';
 
-export const AlertSource = z.enum([
-  'github',
-  'jenkins',
-  'cloudwatch',
-  'kubernetes',
-  'alertmanager',
-  'logs',
-  'generic',
-]);
-export type AlertSource = z.infer<typeof AlertSource>;
+export { AlertSource } from './task.js';
 
 /**
  * What every ingest source is normalized into. `action` has PagerDuty's dedup_key semantics:

@@ -9,8 +9,8 @@ export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
 export const UNRESOLVED: readonly Status[] = ['open', 'acknowledged', 'in_progress'];
 
-/** Where a task came from: an alert source, a person in Slack or the API, or a schedule. */
-export const TaskSource = z.enum([
+/** The alert sources TMS ingests. */
+export const AlertSource = z.enum([
   'github',
   'jenkins',
   'cloudwatch',
@@ -18,10 +18,11 @@ export const TaskSource = z.enum([
   'alertmanager',
   'logs',
   'generic',
-  'slack',
-  'api',
-  'schedule',
 ]);
+export type AlertSource = z.infer<typeof AlertSource>;
+
+/** Where a task came from: an alert source, a person in Slack or the API, or a schedule. */
+export const TaskSource = z.enum([...AlertSource.options, 'slack', 'api', 'schedule']);
 export type TaskSource = z.infer<typeof TaskSource>;
 
 /** `alert`: opened by a source and deduplicated by fingerprint; `manual`: typed by a person; `chore`: a recurring schedule. */

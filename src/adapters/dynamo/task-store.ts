@@ -143,37 +143,39 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined> {
+    const count = (set: string) => `SET ${set} ADD occurrences :one, version :one`;
     const open = 'attribute_exists(pk) AND #status <> :resolved';
-    const names = { '#status': 'status' };
+    // Usually the newest occurrence: count it and move last seen. Else it is not open, or it is older than the
+    // last one seen (deliveries arrive out of order): then count it and keep last seen.
+    return (
+      (await this.countOccurrence(
+        id,
+        count('updatedAt = :now, lastSeenAt = :at'),
+        `${open} AND lastSeenAt <= :at`,
+        {
+          ':at': at,
+          ':now': now,
+        },
+      )) ?? (await this.countOccurrence(id, count('updatedAt = :now'), open, { ':now': now }))
+    );
+  }
+
+  private async countOccurrence(
+    id: string,
+    update: string,
+    condition: string,
+    values: Record<string, string>,
+  ): Promise<Task | undefined> {
     try {
       const { Attributes } = await this.send(() =>
         this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.task(id),
-            UpdateExpression: 'SET lastSeenAt = :at, updatedAt = :now ADD occurrences :one, version :one',
-            ConditionExpression: `${open} AND lastSeenAt <= :at`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':at': at, ':now': now, ':one': 1, ':resolved': 'resolved' },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return Attributes ? toTask(Attributes) : undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    // Either it is not open, or this occurrence is older than the last one seen: count it, keep lastSeenAt.
-    try {
-      const { Attributes } = await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.task(id),
-            UpdateExpression: 'SET updatedAt = :now ADD occurrences :one, version :one',
-            ConditionExpression: open,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':now': now, ':one': 1, ':resolved': 'resolved' },
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
             ReturnValues: 'ALL_NEW',
           }),
         ),
