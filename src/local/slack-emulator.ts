@@ -16,6 +16,12 @@ export interface SandboxMessage {
   response_url?: string;
 }
 
+/** A message as `GET /_sandbox/slack/messages` answers it. */
+export type SandboxEntry = Omit<SandboxMessage, 'thread_ts' | 'blocks'> & {
+  thread_ts: string | null;
+  blocks: unknown[];
+};
+
 export interface SandboxView {
   id: string;
   type: 'modal' | 'home';
@@ -212,8 +218,22 @@ export class SlackEmulator {
     return { status: 200, headers: {}, body: { ok: true } };
   }
 
-  messages(channel?: string): SandboxMessage[] {
-    return this.#messages.filter((m) => !channel || m.channel === channel).map((m) => structuredClone(m));
+  /** Every field always present (`thread_ts` null for a top-level message, `blocks` empty for text only). */
+  messages(channel?: string): SandboxEntry[] {
+    return this.#messages
+      .filter((m) => !channel || m.channel === channel)
+      .map(({ channel: c, ts, thread_ts, text, blocks, edits, ephemeral_user, response_url }) =>
+        structuredClone({
+          channel: c,
+          ts,
+          thread_ts: thread_ts ?? null,
+          text,
+          blocks: blocks ?? [],
+          edits,
+          ...(ephemeral_user ? { ephemeral_user } : {}),
+          ...(response_url ? { response_url } : {}),
+        }),
+      );
   }
 
   views(): SandboxView[] {

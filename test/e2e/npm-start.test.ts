@@ -79,7 +79,14 @@ describe('npm start, driven from outside as a user would', () => {
     });
     const { body } = await getJson(`${tms.url}/_sandbox/slack/messages?channel=C0OPS`);
     expect(body.messages).toEqual([
-      { channel: 'C0OPS', ts: posted.body.ts, text: 'Deploy of *checkout* finished', edits: 0 },
+      {
+        channel: 'C0OPS',
+        ts: posted.body.ts,
+        thread_ts: null,
+        text: 'Deploy of *checkout* finished',
+        blocks: [],
+        edits: 0,
+      },
     ]);
     await expect.poll(() => tms.output()).toContain('Deploy of *checkout* finished');
   });

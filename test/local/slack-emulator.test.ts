@@ -49,8 +49,22 @@ describe('the Slack Web API emulator, through the real WebClient', () => {
     });
 
     expect(await messages('C0CARDS')).toEqual([
-      { channel: 'C0CARDS', ts: card.ts, text: 'TMS-1 Disk full (resolved)', blocks, edits: 2 },
-      { channel: 'C0CARDS', ts: reply.ts, thread_ts: card.ts, text: 'acknowledged by <@U01AAA>', edits: 0 },
+      {
+        channel: 'C0CARDS',
+        ts: card.ts,
+        thread_ts: null,
+        text: 'TMS-1 Disk full (resolved)',
+        blocks,
+        edits: 2,
+      },
+      {
+        channel: 'C0CARDS',
+        ts: reply.ts,
+        thread_ts: card.ts,
+        text: 'acknowledged by <@U01AAA>',
+        blocks: [],
+        edits: 0,
+      },
     ]);
     expect(Number(reply.ts)).toBeGreaterThan(Number(card.ts));
     expect(tms.lines.some((l) => l.includes('slack updated → C0CARDS') && l.includes('edit 2'))).toBe(true);
@@ -74,7 +88,9 @@ describe('the Slack Web API emulator, through the real WebClient', () => {
     expect(await messages('C0CARDS')).toContainEqual({
       channel: 'C0CARDS',
       ts: message_ts,
+      thread_ts: null,
       text: 'Only you can see this',
+      blocks: [],
       edits: 0,
       ephemeral_user: 'U01BBB',
     });
