@@ -4,6 +4,7 @@ import type { RawEvent } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
+import { logger } from '../runtime/context.js';
 import type { IngestRequest, IngestSecrets, IngestSource } from './source.js';
 import { generic } from './sources/generic.js';
 
@@ -66,7 +67,19 @@ export async function ingest(
       );
       return received.value.answer(outcomes);
     }
-    const outcomes = await processAlerts(deps, received.value.alerts);
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await processAlerts(deps, received.value.alerts);
+    } catch (error) {
+      // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
+      // the sender send it again and count it twice.
+      logger.warn('delivery archived, processing deferred to the sweeper', {
+        source: raw.source,
+        deliveryId: raw.deliveryId,
+        error,
+      });
+      return received.value.answer([]);
+    }
     await deps.store.markRawProcessed(
       raw.source,
       raw.deliveryId,

@@ -23,7 +23,18 @@ export async function redriveUnprocessed(deps: Deps, now: Date, limit = 50): Pro
     );
     const taskIds: string[] = [];
     if (received.ok) {
-      for (const alert of received.value.alerts) taskIds.push(...taskIdsOf([await ingestAlert(deps, alert)]));
+      try {
+        for (const alert of received.value.alerts)
+          taskIds.push(...taskIdsOf([await ingestAlert(deps, alert)]));
+      } catch (error) {
+        // Left pending for the next sweep; the others in this batch go on.
+        logger.error('re-driving an archived delivery failed', {
+          source: raw.source,
+          deliveryId: raw.deliveryId,
+          error,
+        });
+        continue;
+      }
     } else {
       logger.warn('archived delivery no longer parses; marking it processed', {
         source: raw.source,
