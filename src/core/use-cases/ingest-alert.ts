@@ -52,7 +52,7 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
     const decision = decide(alert, open, lastResolved, ctx.now, deps.config);
     switch (decision.type) {
       case 'ignore':
-        return ignored(null, decision.reason);
+        return ignored(open?.id ?? null, decision.reason);
       case 'append': {
         if (await recordOccurrence(deps, decision.task, alert, ctx)) {
           return { result: 'appended', taskId: decision.task.id };
