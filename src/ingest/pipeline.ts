@@ -57,7 +57,7 @@ export async function ingest(
       headers: Object.fromEntries(
         Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
       ),
-      body: request.body,
+      body: received.value.archivedBody ?? request.body,
       expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
     };
     if ((await deps.store.archiveRaw(raw)) === 'duplicate') {

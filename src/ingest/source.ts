@@ -15,6 +15,8 @@ export interface Received {
   /** Unique per delivery for sources that name their deliveries; deliveries with the same id are processed once. */
   readonly deliveryId: string;
   readonly alerts: readonly Alert[];
+  /** What the raw archive keeps when it must differ from the body: credentials taken out. */
+  readonly archivedBody?: string;
   /** The sender's answer once the alerts were recorded (or, for a repeated delivery, were recorded before). */
   answer(outcomes: readonly IngestOutcome[]): HttpResult;
 }

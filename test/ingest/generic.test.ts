@@ -39,6 +39,8 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
       [withoutKey, {}],
       [event({ dedup_key: 'forged', routing_key: 'guess' }), {}],
       [withoutKey, { authorization: 'Bearer guess' }],
+      // A wrong header token is refused even when the body holds the right routing_key.
+      [event({ dedup_key: 'forged' }), { authorization: 'Bearer guess' }],
     ] as const) {
       const answer = await send(body, headers);
       expect(answer.status).toBe(401);
@@ -120,6 +122,11 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
     });
   });
 
+  it('checks a header token before it reads the body', async () => {
+    const answer = await send('{"not json', { authorization: 'Bearer guess' });
+    expect(answer.status).toBe(401);
+  });
+
   it('says what is wrong with a malformed event, in PagerDuty terms and ours', async () => {
     const cases: [unknown, string][] = [
       ['{"event_action": "trig', 'not JSON'],
@@ -164,6 +171,7 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
     const [archived, processed] = raw;
     expect(raw.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY']);
     expect(archived?.dynamodb.NewImage?.body?.S).toContain('"dedup_key":"archived-1"');
+    expect(archived?.dynamodb.NewImage?.body?.S).not.toContain('local-ingest-token');
     expect(archived?.dynamodb.NewImage?.headers?.M).toHaveProperty('content-type');
     expect(archived?.dynamodb.NewImage?.headers?.M).not.toHaveProperty('authorization');
     expect(archived?.dynamodb.NewImage?.ttl?.N).toMatch(/^\d{10}$/);

@@ -108,6 +108,18 @@ export const generic: IngestSource = {
   /** PagerDuty's own limit for one event. */
   maxBytes: 512 * 1024,
   receive(request, secrets, { verify }) {
+    const unauthenticated = () =>
+      fail(
+        problem(
+          401,
+          'UNAUTHENTICATED',
+          'routing_key (or Authorization: Bearer, or ?token=) is not the ingest token',
+        ),
+      );
+    // A token in the header or the query is checked before the body is even parsed.
+    const outside = bearerOf(request.headers.authorization) ?? request.query.token;
+    if (verify && outside !== undefined && !sameSecret(outside, secrets.ingestToken))
+      return unauthenticated();
     let body: unknown;
     try {
       body = JSON.parse(request.body);
@@ -117,19 +129,10 @@ export const generic: IngestSource = {
     const routingKey = (body as { routing_key?: unknown } | null)?.routing_key;
     if (
       verify &&
-      ![
-        bearerOf(request.headers.authorization),
-        request.query.token,
-        typeof routingKey === 'string' ? routingKey : undefined,
-      ].some((token) => sameSecret(token, secrets.ingestToken))
+      outside === undefined &&
+      !sameSecret(typeof routingKey === 'string' ? routingKey : undefined, secrets.ingestToken)
     ) {
-      return fail(
-        problem(
-          401,
-          'UNAUTHENTICATED',
-          'routing_key (or Authorization: Bearer, or ?token=) is not the ingest token',
-        ),
-      );
+      return unauthenticated();
     }
     const parsed = PagerDutyEvent.safeParse(body);
     if (!parsed.success) {
@@ -148,6 +151,8 @@ export const generic: IngestSource = {
       return fail(invalid(alert.error.issues.map((i) => `'${i.path.join('.')}': ${i.message}`)));
     const received: Received = {
       deliveryId: globalThis.crypto.randomUUID(),
+      // The routing_key is the ingest token: the archive keeps the event, not the credential.
+      archivedBody: JSON.stringify({ ...(body as object), routing_key: undefined }),
       alerts: [alert.data],
       answer: () => json(202, { status: 'success', message: 'Event processed', dedup_key: dedupKey }),
     };
