@@ -26,7 +26,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
       }
       case 'GET /api/tasks/{id}': {
         const raw = event.pathParameters?.id ?? '';
-        const id = parseTaskId(decodeURIComponent(raw));
+        const id = parseTaskId(safeDecode(raw));
         if (!id) return problem(400, 'INVALID_INPUT', `"${raw}" is not a task id such as TMS-42 or 42`);
         const task = await deps.store.get(id);
         if (!task) return problem(404, 'TASK_NOT_FOUND', `There is no task ${id}`);
@@ -37,5 +37,13 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
     }
   } catch (error) {
     return fromError(error);
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // not valid percent-encoding: it will not parse as an id either
   }
 }

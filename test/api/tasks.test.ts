@@ -140,6 +140,7 @@ describe('GET /api/tasks/{id}', () => {
       body: { error: { code: 'TASK_NOT_FOUND', message: 'There is no task TMS-999' } },
     });
     expect((await getJson(`${tms.url}/api/tasks/drop%20table`, API())).status).toBe(400);
+    expect((await getJson(`${tms.url}/api/tasks/%E0%A4%A`, API())).status).toBe(400);
     expect((await getJson(`${tms.url}/api/tasks/TMS-2`)).status).toBe(401);
   });
 });
