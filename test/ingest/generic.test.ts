@@ -127,6 +127,19 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
     expect(answer.status).toBe(401);
   });
 
+  it('reads the sender time as ISO 8601 with any offset, or as Unix seconds or milliseconds', async () => {
+    const cases: [unknown, string][] = [
+      ['2015-07-17T08:42:58.315+0000', '2015-07-17T08:42:58.315Z'],
+      ['2026-03-02T10:00:00+01:00', '2026-03-02T09:00:00.000Z'],
+      [1772442000, '2026-03-02T09:00:00.000Z'],
+      ['1772442000000', '2026-03-02T09:00:00.000Z'],
+    ];
+    for (const [i, [timestamp, expected]] of cases.entries()) {
+      expect((await send(event({ dedup_key: `t-${i}` }, { timestamp }))).status).toBe(202);
+      expect((await task(`t-${i}`))?.firstSeenAt).toBe(expected);
+    }
+  });
+
   it('says what is wrong with a malformed event, in PagerDuty terms and ours', async () => {
     const cases: [unknown, string][] = [
       ['{"event_action": "trig', 'not JSON'],

@@ -19,7 +19,7 @@ export const PagerDutyEvent = z.object({
       summary: z.string().min(1).max(1024),
       source: z.string().min(1).max(255),
       severity: Severity,
-      timestamp: z.string().optional(),
+      timestamp: z.union([z.string(), z.number()]).optional(),
       component: z.string().max(255).optional(),
       group: z.string().max(255).optional(),
       class: z.string().max(255).optional(),
@@ -39,6 +39,18 @@ const invalid = (errors: string[]) =>
     message: 'Event object is invalid',
     errors,
   });
+
+/**
+ * When the sender saw the event: ISO 8601 (PagerDuty's own examples use `+0000` offsets), or Unix time in
+ * seconds or milliseconds, which some senders use.
+ */
+export function eventTime(value: string | number | undefined): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const epoch =
+    typeof value === 'number' ? value : /^\d{9,13}(\.\d+)?$/.test(value) ? Number(value) : undefined;
+  const at = epoch !== undefined ? new Date(epoch < 1e12 ? epoch * 1000 : epoch) : new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -82,7 +94,7 @@ export function normalizeGeneric(
       .map((l) => ({ label: truncate(l.text || new URL(l.href).host, 80), url: l.href })),
     ...(event.client_url ? [{ label: truncate(event.client || 'Source', 80), url: event.client_url }] : []),
   ];
-  const occurredAt = payload?.timestamp ? new Date(payload.timestamp) : now;
+  const occurredAt = eventTime(payload?.timestamp) ?? now;
   const labels: Record<string, string> = { ...details };
   for (const key of ['source', 'component', 'group', 'class'] as const) {
     const value = payload?.[key];
@@ -142,8 +154,8 @@ export const generic: IngestSource = {
     if (event.event_action === 'trigger' && !event.payload) return fail(invalid(["'payload' is missing"]));
     if (event.event_action !== 'trigger' && !event.dedup_key)
       return fail(invalid([`'dedup_key' is required to ${event.event_action}`]));
-    if (event.payload?.timestamp && Number.isNaN(Date.parse(event.payload.timestamp))) {
-      return fail(invalid(["'payload.timestamp' is not an ISO 8601 time"]));
+    if (event.payload?.timestamp !== undefined && eventTime(event.payload.timestamp) === undefined) {
+      return fail(invalid(["'payload.timestamp' is not an ISO 8601 time or Unix time"]));
     }
     const dedupKey = event.dedup_key ?? globalThis.crypto.randomUUID().replaceAll('-', '');
     const alert = normalizeGeneric(event, dedupKey, request.receivedAt);
