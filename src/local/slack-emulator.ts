@@ -241,20 +241,31 @@ export class SlackEmulator {
   }
 
   #post(p: Params): EmulatorAnswer {
+    const posted = this.#newMessage(p, {});
+    if ('error' in posted) return posted.error;
+    this.options.onChange?.('posted', posted.entry);
+    return ok({ channel: posted.entry.channel, ts: posted.entry.ts, message: this.#asMessage(posted.entry) });
+  }
+
+  /** A new message in a channel (or a thread of it), checked as Slack checks it. */
+  #newMessage(
+    p: Params,
+    extra: Partial<SandboxMessage>,
+  ): { entry: SandboxMessage } | { error: EmulatorAnswer } {
     const channel = this.#channel(p.channel);
-    if (!channel) return error('channel_not_found');
+    if (!channel) return { error: error('channel_not_found') };
     const content = messageContent(p);
-    if (!content) return error('no_text');
+    if (!content) return { error: error('no_text') };
     const entry: SandboxMessage = {
       channel,
       ts: this.#nextTs(),
       ...(typeof p.thread_ts === 'string' && p.thread_ts ? { thread_ts: p.thread_ts } : {}),
       ...content,
       edits: 0,
+      ...extra,
     };
     this.#add(entry);
-    this.options.onChange?.('posted', entry);
-    return ok({ channel, ts: entry.ts, message: this.#asMessage(entry) });
+    return { entry };
   }
 
   #update(p: Params): EmulatorAnswer {
@@ -273,23 +284,12 @@ export class SlackEmulator {
   }
 
   #ephemeral(p: Params): EmulatorAnswer {
-    const channel = this.#channel(p.channel);
-    if (!channel) return error('channel_not_found');
     const user = String(p.user ?? '');
-    if (!USER.test(user)) return error('user_not_found');
-    const content = messageContent(p);
-    if (!content) return error('no_text');
-    const entry: SandboxMessage = {
-      channel,
-      ts: this.#nextTs(),
-      ...(typeof p.thread_ts === 'string' && p.thread_ts ? { thread_ts: p.thread_ts } : {}),
-      ...content,
-      edits: 0,
-      ephemeral_user: user,
-    };
-    this.#add(entry);
-    this.options.onChange?.('ephemeral', entry);
-    return ok({ message_ts: entry.ts });
+    if (this.#channel(p.channel) && !USER.test(user)) return error('user_not_found');
+    const posted = this.#newMessage(p, { ephemeral_user: user });
+    if ('error' in posted) return posted.error;
+    this.options.onChange?.('ephemeral', posted.entry);
+    return ok({ message_ts: posted.entry.ts });
   }
 
   #permalink(p: Params): EmulatorAnswer {
