@@ -75,8 +75,16 @@ export interface TaskStore {
   timeline(id: string): Promise<TimelineEntry[]>;
 
   fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined>;
-  /** Takes the fingerprint's claim if it has no open task and no live claim (one taken at or after `staleBefore`). */
-  claimFingerprint(fingerprint: string, token: string, at: string, staleBefore: string): Promise<boolean>;
+  /**
+   * Takes the fingerprint's claim if it has no open task and no live claim (one taken at or after
+   * `staleBefore`): the record as it stands under the claim, or undefined when someone else holds it.
+   */
+  claimFingerprint(
+    fingerprint: string,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<FingerprintRecord | undefined>;
   /** Points the fingerprint at its open task and drops the claim, if `token` still holds it. */
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean>;
   /** Drops a claim that `token` holds, when the task it was taken for did not open. */

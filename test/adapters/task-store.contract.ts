@@ -210,13 +210,17 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
       const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
 
       it('gives a claim to one writer, binds it to a task and releases it on resolve', async () => {
-        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toBe(true);
-        expect(await store.claimFingerprint('fp', 'b', later(1), later(-9))).toBe(false);
+        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toEqual({
+          fingerprint: 'fp',
+          claim: 'a',
+          claimedAt: T0,
+        });
+        expect(await store.claimFingerprint('fp', 'b', later(1), later(-9))).toBeUndefined();
         expect(await store.bindFingerprint('fp', 'b', 'TMS-9')).toBe(false);
         expect(await store.bindFingerprint('fp', 'a', 'TMS-1')).toBe(true);
         expect(await store.fingerprint('fp')).toEqual({ fingerprint: 'fp', openTaskId: 'TMS-1' });
         // An open task holds the fingerprint however old it is.
-        expect(await store.claimFingerprint('fp', 'c', later(3600), later(3590))).toBe(false);
+        expect(await store.claimFingerprint('fp', 'c', later(3600), later(3590))).toBeUndefined();
 
         await store.releaseFingerprint('fp', 'TMS-99', later(5)); // not its task: nothing happens
         expect((await store.fingerprint('fp'))?.openTaskId).toBe('TMS-1');
@@ -226,12 +230,22 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
           lastTaskId: 'TMS-1',
           lastResolvedAt: later(5),
         });
-        expect(await store.claimFingerprint('fp', 'd', later(6), later(-4))).toBe(true);
+        expect(await store.claimFingerprint('fp', 'd', later(6), later(-4))).toEqual({
+          fingerprint: 'fp',
+          claim: 'd',
+          claimedAt: later(6),
+          lastTaskId: 'TMS-1',
+          lastResolvedAt: later(5),
+        });
       });
 
       it('lets a claim whose writer died be taken over once it is stale, and drops a claim on request', async () => {
-        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toBe(true);
-        expect(await store.claimFingerprint('fp', 'b', later(11), later(1))).toBe(true);
+        expect(await store.claimFingerprint('fp', 'a', T0, later(-10))).toEqual({
+          fingerprint: 'fp',
+          claim: 'a',
+          claimedAt: T0,
+        });
+        expect(await store.claimFingerprint('fp', 'b', later(11), later(1))).toMatchObject({ claim: 'b' });
         expect(await store.bindFingerprint('fp', 'a', 'TMS-1')).toBe(false);
         await store.dropClaim('fp', 'a'); // not the holder: nothing happens
         expect((await store.fingerprint('fp'))?.claim).toBe('b');

@@ -104,13 +104,14 @@ export class MemoryTaskStore implements TaskStore {
     token: string,
     at: string,
     staleBefore: string,
-  ): Promise<boolean> {
+  ): Promise<FingerprintRecord | undefined> {
     this.beforeWrite('claimFingerprint');
     const record = this.fingerprints.get(fingerprint);
-    if (record?.openTaskId) return false;
-    if (record?.claim && record.claimedAt && !(record.claimedAt < staleBefore)) return false;
-    this.fingerprints.set(fingerprint, { ...record, fingerprint, claim: token, claimedAt: at });
-    return true;
+    if (record?.openTaskId) return undefined;
+    if (record?.claim && record.claimedAt && !(record.claimedAt < staleBefore)) return undefined;
+    const claimed = { ...record, fingerprint, claim: token, claimedAt: at };
+    this.fingerprints.set(fingerprint, claimed);
+    return copy(claimed);
   }
 
   async bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {

@@ -277,25 +277,38 @@ export class DynamoTaskStore implements TaskStore {
     return Item ? (pick(Item, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
   }
 
-  claimFingerprint(fingerprint: string, token: string, at: string, staleBefore: string): Promise<boolean> {
-    return this.conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.fingerprint(fingerprint),
-          UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
-          ConditionExpression:
-            'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
-          ExpressionAttributeNames: { '#claim': 'claim' },
-          ExpressionAttributeValues: {
-            ':fp': fingerprint,
-            ':token': token,
-            ':at': at,
-            ':stale': staleBefore,
-          },
-        }),
-      ),
-    );
+  async claimFingerprint(
+    fingerprint: string,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<FingerprintRecord | undefined> {
+    try {
+      const { Attributes } = await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.fingerprint(fingerprint),
+            UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
+            ConditionExpression:
+              'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
+            ExpressionAttributeNames: { '#claim': 'claim' },
+            ExpressionAttributeValues: {
+              ':fp': fingerprint,
+              ':token': token,
+              ':at': at,
+              ':stale': staleBefore,
+            },
+            // The record under the claim comes back with it: the claimer decides on it without another read.
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? (pick(Attributes, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {

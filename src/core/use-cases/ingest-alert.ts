@@ -81,11 +81,17 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
       case 'reopen': {
         const token = deps.newId();
         const staleBefore = new Date(ctx.now.getTime() - CLAIM_STALE_MS).toISOString();
-        if (!(await store.claimFingerprint(alert.fingerprint, token, ctx.now.toISOString(), staleBefore))) {
+        const claimed = await store.claimFingerprint(
+          alert.fingerprint,
+          token,
+          ctx.now.toISOString(),
+          staleBefore,
+        );
+        if (!claimed) {
           await deps.sleep(backoff(attempt)); // another delivery is opening the task right now
           continue;
         }
-        const outcome = await openUnderClaim(deps, alert, token, ctx);
+        const outcome = await openUnderClaim(deps, alert, claimed, token, ctx);
         if (outcome) return outcome;
         await store.dropClaim(alert.fingerprint, token);
         continue;
@@ -100,15 +106,15 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
   );
 }
 
-/** Holding the claim, nobody else opens a task for this fingerprint: decide again on fresh reads and open. */
+/** Holding the claim, nobody else opens a task for this fingerprint: decide again on the record as claimed. */
 async function openUnderClaim(
   deps: Deps,
   alert: Alert,
+  record: FingerprintRecord,
   token: string,
   ctx: ChangeContext,
 ): Promise<IngestOutcome | undefined> {
   const { store, config } = deps;
-  const record = await store.fingerprint(alert.fingerprint);
   const last = await lastTask(deps, record);
 
   if (last && last.status !== 'resolved') {
