@@ -9,6 +9,7 @@ type AttributeValue = LambdaAttributeValue;
 type Image = Record<string, AttributeValue>;
 type Json = Record<string, unknown>;
 type Answer = { status: number; headers: Headers; body: string };
+type BatchRequest = { PutRequest?: { Item: Image }; DeleteRequest?: { Key: Image } };
 
 /** A stream record as a Lambda receives it from a DynamoDB event source mapping (NEW_AND_OLD_IMAGES). */
 export type StreamRecord = DynamoDBRecord & { dynamodb: NonNullable<DynamoDBRecord['dynamodb']> };
@@ -195,10 +196,23 @@ export class StreamFeed {
     // BatchWriteItem
     const before = await this.#batchGet(headers, targets);
     const answer = await this.#send(headers, JSON.stringify(input));
-    const unprocessed =
-      answer.status === 200 ? JSON.stringify((JSON.parse(answer.body) as Json).UnprocessedItems ?? {}) : '';
+    // Items the batch left unprocessed did not change: they get their record when the client retries them.
+    const left = new Set<string>();
+    if (answer.status === 200) {
+      const unprocessed = (JSON.parse(answer.body) as { UnprocessedItems?: Record<string, BatchRequest[]> })
+        .UnprocessedItems;
+      for (const [table, requests] of Object.entries(unprocessed ?? {})) {
+        const names = await this.#keyNames(headers, table);
+        for (const r of requests) {
+          const key = r.DeleteRequest?.Key ?? (r.PutRequest ? pickKeys(r.PutRequest.Item, names) : undefined);
+          if (key) left.add(`${table}|${JSON.stringify(sortKeys(key))}`);
+        }
+      }
+    }
     const after = targets.map((t, i) =>
-      unprocessed.includes(JSON.stringify(t.key)) ? before[i] : (t.input.Item as Image | undefined),
+      left.has(`${t.table}|${JSON.stringify(sortKeys(t.key))}`)
+        ? before[i]
+        : (t.input.Item as Image | undefined),
     );
     return { answer, before, after };
   }
@@ -312,10 +326,7 @@ export class StreamFeed {
 }
 
 function batchTargets(input: Json): { table: string; key: Image | undefined; input: Json }[] {
-  const items = input.RequestItems as Record<
-    string,
-    { PutRequest?: { Item: Image }; DeleteRequest?: { Key: Image } }[]
-  >;
+  const items = input.RequestItems as Record<string, BatchRequest[]>;
   return Object.entries(items).flatMap(([table, requests]) =>
     requests.map((r) =>
       r.PutRequest
