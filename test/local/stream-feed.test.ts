@@ -6,6 +6,7 @@ import { createDocumentClient } from '../../src/adapters/dynamo/task-store.js';
 import { type EmbeddedDynamo, LOCAL_AWS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { StreamFeed, type StreamRecord } from '../../src/local/stream-feed.js';
 import { runStreamScenario } from '../fixtures/dynamodb-stream/scenario.js';
+import { aTask } from '../helpers/factories.js';
 
 /** Captured once from the official DynamoDB Local by scripts/capture-stream-golden.ts. */
 const golden = JSON.parse(readFileSync('test/fixtures/dynamodb-stream/golden.json', 'utf8')) as {
@@ -15,14 +16,15 @@ const golden = JSON.parse(readFileSync('test/fixtures/dynamodb-stream/golden.jso
 
 let embedded: EmbeddedDynamo;
 let feed: StreamFeed;
+let feedEndpoint: string;
 const records: StreamRecord[] = [];
 
 beforeAll(async () => {
   embedded = await startEmbeddedDynamo({ tableName: 'unused' });
   feed = new StreamFeed(embedded.endpoint, 'local');
-  const endpoint = await feed.listen();
+  feedEndpoint = await feed.listen();
   feed.onRecord((record) => records.push(record));
-  const aws = { ...LOCAL_AWS, endpoint };
+  const aws = { ...LOCAL_AWS, endpoint: feedEndpoint };
   const admin = new DynamoDBClient(aws);
   await admin.send(new CreateTableCommand(createTableInput('tms')));
   admin.destroy();
@@ -81,5 +83,31 @@ describe('the local stream feed, held to DynamoDB Local field by field', () => {
       expect(record.eventID).toMatch(/^[0-9a-f]{32}$/);
     }
     expect(new Set(records.map((r) => r.eventID)).size).toBe(records.length);
+  });
+});
+
+describe('the local stream feed under concurrent writes', () => {
+  it('keeps one item’s records in the order of its writes: each old image is the previous new image', async () => {
+    // Prepare
+    const { DynamoTaskStore } = await import('../../src/adapters/dynamo/task-store.js');
+    const store = new DynamoTaskStore(createDocumentClient({ ...LOCAL_AWS, endpoint: feedEndpoint }), 'tms');
+    await store.create(aTask({ id: 'TMS-50', lastSeenAt: '2026-03-02T09:00:00.000Z' }), []);
+    const seen: StreamRecord[] = [];
+    const stop = feed.onRecord((r) => {
+      if (r.dynamodb.Keys?.pk?.S === 'TASK#50' && r.dynamodb.Keys?.sk?.S === 'TASK') seen.push(r);
+    });
+    // Act: twenty repeats of the alert at once, all on the same item.
+    const at = (i: number) => new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.recordOccurrence('TMS-50', at(i), at(i))));
+    stop();
+    // Assess
+    expect(seen).toHaveLength(20);
+    for (const [i, record] of seen.entries()) {
+      expect(record.eventName).toBe('MODIFY');
+      if (i > 0) expect(record.dynamodb.OldImage).toEqual(seen[i - 1]?.dynamodb.NewImage);
+      expect(Number(record.dynamodb.NewImage?.version?.N)).toBe(
+        Number(record.dynamodb.OldImage?.version?.N) + 1,
+      );
+    }
   });
 });
