@@ -49,7 +49,7 @@ export function parseListParams(params: ListParams): Result<TaskQuery, DomainErr
     statuses = [...new Set(parsed.map((p) => p.data as Status))];
   }
   let limit = DEFAULT_PAGE;
-  if (params.limit !== undefined) {
+  if (params.limit !== undefined && params.limit !== '') {
     limit = Number(params.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
       return fail(new DomainError('INVALID_INPUT', `limit must be a whole number from 1 to ${MAX_PAGE}`));

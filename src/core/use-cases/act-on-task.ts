@@ -86,7 +86,7 @@ async function claimForReopen(
     return ok(token);
   const record = await deps.store.fingerprint(fingerprint);
   if (record?.openTaskId) {
-    const other = record.openTaskId === task.id ? task : await deps.store.get(record.openTaskId);
+    const other = await deps.store.get(record.openTaskId); // fresh: ingest may have reopened it meanwhile
     if (other?.status !== 'resolved') {
       const what = other ? `${other.id} is already open` : `A task is being opened right now`;
       const holder = other?.assignee ? ` (with ${who(other.assignee)})` : '';
