@@ -2,7 +2,7 @@
  * The HTTP routes of TMS and the function that serves each: API Gateway on AWS, the local gateway of
  * `npm start` on one machine. Paths use API Gateway's `{param}` templates.
  */
-export const FUNCTIONS = ['api', 'ingest'] as const;
+export const FUNCTIONS = ['api', 'ingest', 'bot'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 export interface Route {
@@ -16,6 +16,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/tasks', fn: 'api' },
   { method: 'GET', path: '/api/tasks/{id}', fn: 'api' },
   { method: 'POST', path: '/ingest/{source}', fn: 'ingest' },
+  { method: 'POST', path: '/slack/events', fn: 'bot' },
 ];
 
 /** The route and path parameters of a request, if any route serves it. */

@@ -71,8 +71,8 @@ export interface TaskStore {
   /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
   appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;
-  /** The task's history, oldest first. */
-  timeline(id: string): Promise<TimelineEntry[]>;
+  /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */
+  timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;
 
   fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined>;
   /**
@@ -109,4 +109,52 @@ export interface Notification {
 
 export interface Notifier {
   publish(notification: Notification): Promise<void>;
+}
+
+/**
+ * A task's Slack card: where it was posted and what it shows. The card is a projection of the task, written
+ * by whoever holds its lease; one that fell behind (Slack refused, the writer died) is due again at `retryAt`.
+ */
+export interface CardRecord {
+  readonly taskId: string;
+  /** Where the card is, once posted. */
+  readonly channel?: string;
+  readonly ts?: string;
+  readonly permalink?: string;
+  /** The task version the card shows; 0 before it is posted. */
+  readonly shownVersion: number;
+  /** The thread holds the changes up to this task version. */
+  readonly threadVersion: number;
+  /** Occurrences the thread has reported, and when it last did, so repeats are summarized, not posted one by one. */
+  readonly occurrencesReported: number;
+  readonly occurrencesReportedAt?: string;
+  /** The last post or update, so a burst of changes is coalesced into few updates. */
+  readonly renderedAt?: string;
+  /** When the card should be brought up to date again; absent when it is. */
+  readonly retryAt?: string;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly lease?: string;
+  readonly leaseUntil?: string;
+}
+
+export type CardState = Omit<CardRecord, 'taskId' | 'lease' | 'leaseUntil'>;
+
+export interface CardStore {
+  card(taskId: string): Promise<CardRecord | undefined>;
+  /**
+   * Takes the card's lease until `until` (the record is created on first use) and marks it due at `until`,
+   * so a writer that dies holding it is retried: the record, or undefined while another writer holds it.
+   */
+  leaseCard(taskId: string, token: string, now: string, until: string): Promise<CardRecord | undefined>;
+  /** Writes what the card now shows and drops the lease, if `token` still holds it. */
+  releaseCard(taskId: string, token: string, state: CardState): Promise<boolean>;
+  /** Cards due for another attempt at or before `now`, oldest due first. */
+  dueCards(now: string, limit: number): Promise<string[]>;
+}
+
+/** At-most-once markers: a Slack retry, a replayed signature, a double click. */
+export interface SeenStore {
+  /** True the first time a key is seen in its scope; the marker is kept until `expiresAt`. */
+  firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean>;
 }

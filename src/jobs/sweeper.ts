@@ -12,6 +12,16 @@ export interface SweepJob {
 /** What the per-minute schedule runs; later features register their jobs here. */
 export const SWEEP_JOBS: SweepJob[] = [
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
+  {
+    name: 'reconcile-cards',
+    run: async (_deps, now) => {
+      const [{ reconcileCards }, { botContext }] = await Promise.all([
+        import('../bot/projector.js'),
+        import('../bot/context.js'),
+      ]);
+      return reconcileCards(botContext(), now);
+    },
+  },
 ];
 
 export interface SweepReport {

@@ -24,6 +24,7 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promis
 const HANDLERS: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
   api: () => import('../api/handler.js') as Promise<{ handler: LambdaHandler }>,
   ingest: () => import('../ingest/handler.js') as Promise<{ handler: LambdaHandler }>,
+  bot: () => import('../bot/handler.js') as unknown as Promise<{ handler: LambdaHandler }>,
 };
 
 const TEXT = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json|[^;]*\+xml)/i;

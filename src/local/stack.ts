@@ -6,7 +6,7 @@ import { STREAM_CONSUMERS } from '../jobs/stream-consumers.js';
 import { matchRoute } from '../routes.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
 import { invoke, type WireRequest, type WireResponse } from './gateway.js';
-import { Fault, SlackEmulator } from './slack-emulator.js';
+import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SnsEmulator } from './sns-emulator.js';
 import { StreamDispatcher } from './stream-dispatcher.js';
 import { StreamFeed } from './stream-feed.js';
@@ -64,6 +64,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error(`PORT is "${env.PORT}", not a port number`);
 
   const slackMode = env.SLACK_BOT_TOKEN ? (env.SLACK_APP_TOKEN ? 'socket' : 'real') : 'emulator';
+  if (slackMode !== 'emulator' && !env.SLACK_SIGNING_SECRET)
+    throw new Error(
+      'SLACK_BOT_TOKEN is set, so TMS talks to a real workspace: set SLACK_SIGNING_SECRET too (the development default would let anyone sign requests)',
+    );
   const secrets = Object.fromEntries(
     Object.entries(DEV_SECRETS).map(([name, fallback]) => [name, env[name] || fallback]),
   ) as LocalStack['secrets'];
@@ -192,7 +196,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
-    return invoke(matched.route, matched.params, request);
+    if (matched.route.fn !== 'bot' || slackMode !== 'emulator')
+      return invoke(matched.route, matched.params, request);
+    // Playing Slack: remember where this request's response_url answers, and show a command's reply (the
+    // body of its answer) as Slack would, as a message only the person who typed the command sees.
+    const origin = slackOrigin(request);
+    if (origin.responseUrl) slack.registerResponseUrl(origin.responseUrl, origin.target);
+    const response = await invoke(matched.route, matched.params, request);
+    if (origin.command && origin.responseUrl && response.status === 200 && response.body.length > 0) {
+      try {
+        slack.respond(
+          origin.responseUrl,
+          JSON.parse(response.body.toString('utf8')) as Record<string, unknown>,
+        );
+      } catch {
+        // a plain-text answer: Slack shows it as the reply's text
+        slack.respond(origin.responseUrl, { text: response.body.toString('utf8') });
+      }
+    }
+    return response;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -202,8 +224,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.AWS_ENDPOINT_URL_SNS = `${baseUrl}/_aws/sns`;
   // Offline the bot's Web API calls go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
-  if (slackMode === 'emulator') process.env.TMS_SLACK_API_URL = `${baseUrl}/slack/api/`;
-  else delete process.env.TMS_SLACK_API_URL;
+  if (slackMode === 'emulator') {
+    Object.assign(process.env, {
+      TMS_SLACK_API_URL: `${baseUrl}/slack/api/`,
+      TMS_SLACK_HOOKS_URL: `${baseUrl}/slack/hooks/`,
+      SLACK_BOT_ID: BOT.botId,
+      SLACK_BOT_USER_ID: BOT.userId,
+    });
+  } else {
+    delete process.env.TMS_SLACK_API_URL;
+    delete process.env.TMS_SLACK_HOOKS_URL;
+  }
 
   let ticking: Promise<unknown> | undefined;
   const timer = setInterval(() => {
@@ -243,6 +274,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await dynamo.close();
     },
   };
+}
+
+/** Where a Slack request came from: its response_url, and the channel, user and message it answers. */
+function slackOrigin(request: WireRequest): {
+  responseUrl?: string;
+  target: ResponseTarget;
+  command: boolean;
+} {
+  const form = new URLSearchParams(request.body.toString('utf8'));
+  if (form.has('command')) {
+    return {
+      command: true,
+      ...(form.get('response_url') ? { responseUrl: form.get('response_url') as string } : {}),
+      target: { channel: form.get('channel_id') ?? '', user: form.get('user_id') ?? '' },
+    };
+  }
+  try {
+    const payload = JSON.parse(form.get('payload') ?? '{}') as {
+      response_url?: string;
+      channel?: { id?: string };
+      user?: { id?: string };
+      message?: { ts?: string };
+      container?: { message_ts?: string; channel_id?: string };
+    };
+    const messageTs = payload.message?.ts ?? payload.container?.message_ts;
+    const channel = payload.channel?.id ?? payload.container?.channel_id;
+    return {
+      command: false,
+      ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+      target: {
+        ...(channel ? { channel } : {}),
+        ...(payload.user?.id ? { user: payload.user.id } : {}),
+        ...(messageTs ? { messageTs } : {}),
+      },
+    };
+  } catch {
+    return { command: false, target: {} };
+  }
 }
 
 function header(request: WireRequest, name: string): string | undefined {

@@ -97,6 +97,13 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
         [2, 1],
         [3, 0],
       ]);
+      // Only what changed after a version: how a card's thread catches up without rereading the history.
+      expect((await store.timeline('TMS-3', 1)).map((e) => e.type)).toEqual([
+        'assigned',
+        'acknowledged',
+        'resolved',
+      ]);
+      expect(await store.timeline('TMS-3', 3)).toEqual([]);
     });
 
     it('counts occurrences of an open task atomically: a storm of one alert never conflicts', async () => {

@@ -90,8 +90,8 @@ export class MemoryTaskStore implements TaskStore {
     return { tasks, next: matching.length > query.limit && last ? taskNumber(last.id) : null };
   }
 
-  async timeline(id: string): Promise<TimelineEntry[]> {
-    return copy(this.entries.get(id) ?? []);
+  async timeline(id: string, afterVersion = 0): Promise<TimelineEntry[]> {
+    return copy((this.entries.get(id) ?? []).filter((e) => e.version > afterVersion));
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {

@@ -11,6 +11,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | task id counter    | COUNTER#task        | COUNTER              |                                    |                 |                  |
  * | fingerprint index  | FP#<fingerprint>    | FP                   |                                    |                 |                  |
  * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING / <received>#<src>#<id> (until processed)     |
+ * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
+ * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  */
 export const TABLE = {
   defaultName: 'tms',
@@ -75,4 +77,8 @@ export const keys = {
   rawPending: 'RAW#PENDING',
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
     `${receivedAt}#${source}#${deliveryId}`,
+  card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),
+  cardsDue: 'CARD#DUE',
+  cardOrder: (retryAt: string, id: string) => `${retryAt}#${pad(taskNumber(id), 10)}`,
+  seen: (scope: string, key: string) => ({ pk: `SEEN#${scope}#${key}`, sk: 'SEEN' }),
 } as const;

@@ -24,6 +24,7 @@ import type {
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
+import { conditional, pick, send } from './calls.js';
 import { type IndexName, keys, TABLE } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -48,22 +49,6 @@ const FP_FIELDS = [
   'lastTaskId',
   'lastResolvedAt',
 ] as const;
-
-/** Errors that a retry later may cure; the SDK has already retried them with backoff. */
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
-
-function pick<K extends string>(item: Item, fields: readonly K[]): Record<K, unknown> {
-  const out = {} as Record<K, unknown>;
-  for (const field of fields) if (item[field] !== undefined) out[field] = item[field];
-  return out;
-}
 
 export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient(config), {
@@ -235,8 +220,10 @@ export class DynamoTaskStore implements TaskStore {
     return { tasks, next: merged.length > limit && last ? taskNumber(last.id) : null };
   }
 
-  async timeline(id: string): Promise<TimelineEntry[]> {
+  async timeline(id: string, afterVersion = 0): Promise<TimelineEntry[]> {
     const { pk } = keys.task(id);
+    // The task item (sk `TASK`) sorts after every `EVENT#` key, so it is always read with them.
+    const from = keys.timelineEntry(id, afterVersion, 999).sk;
     const entries = new Map<string, TimelineEntry>();
     let start: Item | undefined;
     do {
@@ -244,8 +231,8 @@ export class DynamoTaskStore implements TaskStore {
         this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
+            KeyConditionExpression: 'pk = :pk AND sk > :from',
+            ExpressionAttributeValues: { ':pk': pk, ':from': from },
             ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
@@ -257,7 +244,10 @@ export class DynamoTaskStore implements TaskStore {
           item.sk === 'TASK'
             ? ((item.lastEntries as TimelineEntry[] | undefined) ?? [])
             : [item.entry as TimelineEntry];
-        for (const entry of found) entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
+        for (const entry of found) {
+          if (entry.version > afterVersion)
+            entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -498,27 +488,12 @@ export class DynamoTaskStore implements TaskStore {
     return tasks;
   }
 
-  /** A conditional write: false when its condition did not hold. */
-  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await this.send(write);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private conditional(write: () => Promise<unknown>): Promise<boolean> {
+    return conditional(write);
   }
 
-  private async send<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      const name = (error as { name?: string }).name ?? '';
-      if (TRANSIENT.has(name) || (error as { $retryable?: unknown }).$retryable) {
-        throw new TransientError(`DynamoDB is unavailable right now (${name})`, { cause: error });
-      }
-      throw error;
-    }
+  private send<T>(request: () => Promise<T>): Promise<T> {
+    return send(request);
   }
 }
 

@@ -1,0 +1,45 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransientError } from '../../core/errors.js';
+
+/** Errors that a retry later may cure; the SDK has already retried them with backoff. */
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+/** A DynamoDB call whose throttling and outages surface as a TransientError (HTTP 503, retried later). */
+export async function send<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? '';
+    if (TRANSIENT.has(name) || (error as { $retryable?: unknown }).$retryable) {
+      throw new TransientError(`DynamoDB is unavailable right now (${name})`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** A conditional write: false when its condition did not hold. */
+export async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send(write);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export function pick<K extends string>(
+  item: Record<string, unknown>,
+  fields: readonly K[],
+): Record<K, unknown> {
+  const out = {} as Record<K, unknown>;
+  for (const field of fields) if (item[field] !== undefined) out[field] = item[field];
+  return out;
+}

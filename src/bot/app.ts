@@ -1,0 +1,315 @@
+import { App, type AwsLambdaReceiver, type BlockAction, LogLevel, type ViewSubmitAction } from '@slack/bolt';
+import type { Command } from '../core/lifecycle.js';
+import { snoozeUntil } from '../core/lifecycle.js';
+import { PRIORITIES, type Priority, UNRESOLVED } from '../core/task.js';
+import { openTask } from '../core/use-cases/open-task.js';
+import { logger } from '../runtime/context.js';
+import { ACTION, parseTaskRef } from './card.js';
+import { act, explain, permalinks, runCommand } from './commands.js';
+import type { BotDeps } from './context.js';
+import type { Handoff, Job } from './handoff.js';
+import { ephemeral, respond } from './replies.js';
+import { escapeMrkdwn } from './text.js';
+import { homeView, INPUT, resolveModal, VIEW } from './views.js';
+
+export interface BotOptions {
+  readonly receiver: AwsLambdaReceiver;
+  readonly token: string;
+  readonly botId?: string;
+  readonly botUserId?: string;
+  readonly handoff: Handoff;
+}
+
+/** How long a double click or a Slack retry is remembered. */
+const SEEN_FOR_MS = 60 * 60_000;
+
+/**
+ * The Slack surface: `/tms`, the card's buttons and selects, the two modals and App Home, on Bolt. Every
+ * listener is thin: read what Slack sent, call the same use cases as every other entry point, answer the
+ * person. Cards are not touched here: they follow the task through the table's stream (./projector.ts).
+ */
+export function createBotApp(deps: BotDeps, options: BotOptions): App {
+  const app = new App({
+    token: options.token,
+    receiver: options.receiver,
+    // Known ids mean no auth.test call at start-up: nothing reaches the network until a request does.
+    ...(options.botId ? { botId: options.botId } : {}),
+    ...(options.botUserId ? { botUserId: options.botUserId } : {}),
+    ...(process.env.TMS_SLACK_API_URL
+      ? { clientOptions: { slackApiUrl: process.env.TMS_SLACK_API_URL } }
+      : {}),
+    logLevel: LogLevel.WARN,
+    tokenVerificationEnabled: false,
+  });
+
+  // Slack retries an event it thinks was not acknowledged: the same event_id is applied once.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === 'string') {
+      const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
+      if (!(await deps.seen.firstSighting('slack-event', eventId, expires))) {
+        logger.info('Slack event already handled', { eventId });
+        return;
+      }
+    }
+    await next();
+  });
+
+  app.command('/tms', async ({ command, ack, client }) => {
+    const input = { user: command.user_id, channel: command.channel_id, text: command.text ?? '' };
+    let reply: Awaited<ReturnType<typeof runCommand>>;
+    try {
+      reply = await runCommand(deps, input);
+    } catch (error) {
+      logger.error('/tms failed', { error, text: input.text });
+      reply = { text: explain(error) };
+    }
+    if ('modal' in reply) {
+      await ack();
+      try {
+        await client.views.open({ trigger_id: command.trigger_id, view: reply.modal });
+      } catch (error) {
+        logger.warn('views.open failed', { error: (error as Error).message });
+        await respond(command.response_url, ephemeral('The form could not be opened; please try again.'));
+      }
+      return;
+    }
+    await ack(ephemeral(reply.text, reply.blocks));
+  });
+
+  const buttons: [string, (ref: string, value: string) => Command | undefined][] = [
+    [ACTION.acknowledge, () => ({ type: 'acknowledge' })],
+    [ACTION.claim, () => ({ type: 'claim' })],
+    [ACTION.start, () => ({ type: 'start' })],
+    [ACTION.reopen, () => ({ type: 'reopen' })],
+  ];
+  for (const [actionId, toCommand] of buttons) {
+    app.action<BlockAction>(actionId, async ({ ack, body, action }) => {
+      await ack();
+      const value = 'value' in action ? String(action.value ?? '') : '';
+      await onAction(deps, options.handoff, body, actionId, value, () => toCommand(value, value));
+    });
+  }
+
+  app.action<BlockAction>(ACTION.priority, async ({ ack, body, action }) => {
+    await ack();
+    const value = action.type === 'static_select' ? action.selected_option.value : '';
+    const level = value.split(':').at(-1) as Priority;
+    await onAction(deps, options.handoff, body, ACTION.priority, value, () =>
+      PRIORITIES.includes(level) ? { type: 'set_priority', priority: level } : undefined,
+    );
+  });
+
+  app.action<BlockAction>(ACTION.snooze, async ({ ack, body, action }) => {
+    await ack();
+    const value = action.type === 'static_select' ? action.selected_option.value : '';
+    await onAction(deps, options.handoff, body, ACTION.snooze, value, () => {
+      const until = snoozeUntil(value.split(':').at(-1) ?? '', deps.clock.now());
+      return until.ok ? { type: 'snooze', until: until.value } : undefined;
+    });
+  });
+
+  app.action<BlockAction>(ACTION.reassign, async ({ ack, body, action }) => {
+    await ack();
+    const user = action.type === 'users_select' ? action.selected_user : '';
+    const ref = 'block_id' in action ? action.block_id : '';
+    await onAction(deps, options.handoff, body, ACTION.reassign, `${ref}:${user}`, () =>
+      user ? { type: 'assign', assignee: user } : undefined,
+    );
+  });
+
+  app.action<BlockAction>(ACTION.resolve, async ({ ack, body, action, client }) => {
+    await ack();
+    const ref = parseTaskRef('value' in action ? String(action.value ?? '') : undefined);
+    const task = ref && (await deps.store.get(ref.taskId));
+    if (!task || task.status === 'resolved') {
+      await tell(
+        deps,
+        options.handoff,
+        body,
+        task ? `${task.id} is already resolved.` : 'That task no longer exists.',
+      );
+      return;
+    }
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(task, body.channel?.id) });
+    } catch (error) {
+      logger.warn('views.open failed', { error: (error as Error).message });
+      await tell(deps, options.handoff, body, 'The resolution form could not be opened; please try again.');
+    }
+  });
+
+  app.view<ViewSubmitAction>(VIEW.resolve, async ({ ack, body, view }) => {
+    const meta = safeJson(view.private_metadata) as { ref?: string; channel?: string };
+    const ref = parseTaskRef(meta.ref);
+    const note = view.state.values[INPUT.note]?.[INPUT.note]?.value ?? null;
+    if (!ref) {
+      await ack({
+        response_action: 'errors',
+        errors: { [INPUT.note]: 'This form is out of date; open it again.' },
+      });
+      return;
+    }
+    const user = body.user.id;
+    try {
+      const role = await deps.directory.roleOf(user);
+      const result = await act(deps, ref.taskId, { type: 'resolve', resolution: note }, role, user);
+      if (!result.ok) {
+        await ack({ response_action: 'errors', errors: { [INPUT.note]: stripMrkdwn(result.text) } });
+        return;
+      }
+      await ack();
+    } catch (error) {
+      logger.error('resolve modal failed', { error });
+      await ack({ response_action: 'errors', errors: { [INPUT.note]: stripMrkdwn(explain(error)) } });
+    }
+  });
+
+  app.view<ViewSubmitAction>(VIEW.newTask, async ({ ack, body, view, client }) => {
+    const values = view.state.values;
+    const title = values[INPUT.title]?.[INPUT.title]?.value?.trim() ?? '';
+    if (!title) {
+      await ack({ response_action: 'errors', errors: { [INPUT.title]: 'A task needs a title' } });
+      return;
+    }
+    const meta = safeJson(view.private_metadata) as { channel?: string };
+    const priority = values[INPUT.priority]?.[INPUT.priority]?.selected_option?.value as Priority | undefined;
+    const service = values[INPUT.service]?.[INPUT.service]?.selected_option?.value;
+    const assignee = values[INPUT.assignee]?.[INPUT.assignee]?.selected_user ?? null;
+    const user = body.user.id;
+    try {
+      const opened = await openTask(deps, {
+        title,
+        description: values[INPUT.description]?.[INPUT.description]?.value ?? '',
+        ...(priority && PRIORITIES.includes(priority) ? { priority } : {}),
+        ...(service && service in deps.config.services ? { service } : {}),
+        ...(meta.channel ? { channel: meta.channel } : {}),
+        assignee,
+        role: await deps.directory.roleOf(user),
+        ctx: { actor: { type: 'user', id: user }, via: 'slack', now: deps.clock.now() },
+      });
+      if (!opened.ok) {
+        await ack({
+          response_action: 'errors',
+          errors: { [INPUT.title]: stripMrkdwn(opened.error.message) },
+        });
+        return;
+      }
+      await ack();
+      if (meta.channel) {
+        await client.chat
+          .postEphemeral({
+            channel: meta.channel,
+            user,
+            text: `Opened *${opened.value.id}* (${opened.value.priority}).`,
+          })
+          .catch((error: Error) => logger.warn('chat.postEphemeral failed', { error: error.message }));
+      }
+    } catch (error) {
+      logger.error('new task modal failed', { error });
+      await ack({ response_action: 'errors', errors: { [INPUT.title]: stripMrkdwn(explain(error)) } });
+    }
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await options.handoff.later({ kind: 'publish-home', user: event.user });
+  });
+
+  app.error(async (error) => {
+    logger.error('Bolt listener failed', { error });
+  });
+
+  return app;
+}
+
+/** A button or select on a card, in App Home or in an ephemeral reply. */
+async function onAction(
+  deps: BotDeps,
+  handoff: Handoff,
+  body: BlockAction,
+  actionId: string,
+  value: string,
+  toCommand: () => Command | undefined,
+): Promise<void> {
+  const action = body.actions[0];
+  const ref =
+    parseTaskRef(value) ?? parseTaskRef(action && 'block_id' in action ? action.block_id : undefined);
+  const command = toCommand();
+  if (!ref || !command) {
+    await tell(deps, handoff, body, 'That button is out of date; use `/tms show <id>` for the current card.');
+    return;
+  }
+  const user = body.user.id;
+  // A double click, or the same click sent twice: the same action on the same card version counts once.
+  const key = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
+  const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
+  if (!(await deps.seen.firstSighting('slack-action', key, expires))) return;
+  try {
+    const role = await deps.directory.roleOf(user);
+    const result = await act(deps, ref.taskId, command, role, user);
+    // Success shows on the card itself; only a refusal is worth a message.
+    if (!result.ok) await tell(deps, handoff, body, result.text);
+    else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
+  } catch (error) {
+    logger.error('card action failed', { error, actionId, taskId: ref.taskId });
+    await tell(deps, handoff, body, explain(error));
+  }
+}
+
+/** A message to the person who clicked: ephemeral where the click came from, or a notice on their App Home. */
+async function tell(deps: BotDeps, handoff: Handoff, body: BlockAction, text: string): Promise<void> {
+  if (body.response_url && (await respond(body.response_url, ephemeral(text)))) return;
+  if (body.channel?.id) {
+    try {
+      await deps.slack.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+      return;
+    } catch (error) {
+      logger.warn('chat.postEphemeral failed', { error: (error as Error).message });
+    }
+  }
+  await handoff.later({ kind: 'publish-home', user: body.user.id, notice: text });
+}
+
+/** App Home for one person: their open tasks, then their teams' (slow: several queries, so handed off). */
+export async function publishHome(deps: BotDeps, user: string, notice?: string): Promise<void> {
+  const role = await deps.directory.roleOf(user);
+  const mine = (await deps.store.list({ assignee: user, statuses: UNRESOLVED, limit: 20 })).tasks;
+  const teams = [];
+  for (const team of await deps.directory.teamsOf(user)) {
+    const services = Object.entries(deps.config.services)
+      .filter(([, s]) => s.team === team)
+      .map(([name]) => name);
+    const tasks = [];
+    for (const service of services) {
+      tasks.push(...(await deps.store.list({ service, statuses: UNRESOLVED, limit: 10 })).tasks);
+    }
+    teams.push({ team, tasks: tasks.filter((t) => t.assignee !== user).slice(0, 10) });
+  }
+  const links = await permalinks(deps, [...mine, ...teams.flatMap((t) => t.tasks)]);
+  const view = homeView(
+    { mine, teams, permalinks: links, ...(notice ? { notice: escapeMrkdwn(notice) } : {}) },
+    { id: user, role },
+    deps.clock.now(),
+  );
+  await deps.slack.views.publish({ user_id: user, view });
+}
+
+export async function runJob(deps: BotDeps, job: Job): Promise<void> {
+  switch (job.kind) {
+    case 'publish-home':
+      return publishHome(deps, job.user, job.notice);
+  }
+}
+
+function safeJson(text: string | undefined): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text ?? '{}') as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Modal error texts are plain: drop the mrkdwn of a message written for a channel. */
+const stripMrkdwn = (text: string) => text.replace(/<@([UW][A-Z0-9]+)>/g, '@$1').replace(/[*_`]/g, '');

@@ -1,0 +1,222 @@
+import type { KnownBlock } from '@slack/web-api';
+import { Bits, Blocks, Elements, Message } from 'slack-block-builder';
+import { type Command, TRANSITIONS } from '../core/lifecycle.js';
+import { actionFor, authorize, type Role } from '../core/rbac.js';
+import { type SlaClock, slaClock } from '../core/sla.js';
+import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
+import { formatDuration } from '../core/time.js';
+import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+
+/** Who looks at a surface that is theirs alone (App Home, an ephemeral reply): buttons follow their role. */
+export interface Viewer {
+  readonly id: string;
+  readonly role: Role;
+}
+
+/** The interactive elements of a card, by the `action_id` Slack sends back. */
+export const ACTION = {
+  acknowledge: 'tms_ack',
+  claim: 'tms_claim',
+  start: 'tms_start',
+  resolve: 'tms_resolve',
+  reopen: 'tms_reopen',
+  reassign: 'tms_reassign',
+  priority: 'tms_priority',
+  snooze: 'tms_snooze',
+} as const;
+export type ActionName = keyof typeof ACTION;
+
+export const SNOOZE_CHOICES = ['30m', '1h', '2h', '4h', '1d'] as const;
+const PRIORITY_ICON: Record<Priority, string> = {
+  P1: ':red_circle:',
+  P2: ':large_orange_circle:',
+  P3: ':large_yellow_circle:',
+  P4: ':white_circle:',
+};
+const STATUS_LABEL: Record<Task['status'], string> = {
+  open: 'Open',
+  acknowledged: 'Acknowledged',
+  in_progress: 'In progress',
+  resolved: 'Resolved',
+};
+
+/**
+ * A task and the version a surface showed: what every button carries back (in its value, and in the
+ * block id for selects), so a double click on the same version is recognised and changes nothing twice.
+ */
+export const taskRef = (task: Pick<Task, 'id' | 'version'>): string => `${task.id}@${task.version}`;
+
+export function parseTaskRef(text: string | undefined): { taskId: string; version: number } | undefined {
+  const match = /^(?:tms_card:)?(TMS-\d+)@(\d+)(?::.*)?$/.exec(text ?? '');
+  const taskId = match?.[1] ? parseTaskId(match[1]) : undefined;
+  return taskId ? { taskId, version: Number(match?.[2]) } : undefined;
+}
+
+/** The command each card action stands for; Resolve and the selects need more from the person first. */
+function possible(task: Task): ActionName[] {
+  const can = (command: Command['type']) => typeof TRANSITIONS[command][task.status] !== 'object';
+  const names: ActionName[] = [];
+  if (can('acknowledge')) names.push('acknowledge');
+  if (can('claim') && !task.assignee) names.push('claim');
+  if (can('start')) names.push('start');
+  if (can('resolve')) names.push('resolve');
+  if (can('reopen')) names.push('reopen');
+  if (can('assign')) names.push('reassign');
+  if (can('set_priority')) names.push('priority');
+  if (can('snooze')) names.push('snooze');
+  return names;
+}
+
+const SAMPLE: Record<ActionName, Command> = {
+  acknowledge: { type: 'acknowledge' },
+  claim: { type: 'claim' },
+  start: { type: 'start' },
+  resolve: { type: 'resolve', resolution: null },
+  reopen: { type: 'reopen' },
+  reassign: { type: 'assign', assignee: null },
+  priority: { type: 'set_priority', priority: 'P1' },
+  snooze: { type: 'snooze', until: '' },
+};
+
+/** The actions shown: what the task's state allows and, on a viewer's own surface, what they may do. */
+export function availableActions(task: Task, viewer?: Viewer): ActionName[] {
+  return possible(task).filter(
+    (name) =>
+      !viewer ||
+      authorize(viewer.role, actionFor(SAMPLE[name], task, viewer.id), viewer.id, task).ok ||
+      // Priority can be raised by anyone who may change the task at all.
+      (name === 'priority' && authorize(viewer.role, 'raise_priority', viewer.id, task).ok),
+  );
+}
+
+function actionsBlock(task: Task, viewer?: Viewer) {
+  const ref = taskRef(task);
+  const elements = availableActions(task, viewer).map((name) => {
+    switch (name) {
+      case 'reassign':
+        return Elements.UserSelect({ actionId: ACTION.reassign, placeholder: 'Reassign' });
+      case 'priority':
+        return Elements.StaticSelect({ actionId: ACTION.priority, placeholder: 'Priority' }).options(
+          PRIORITIES.filter((p) => p !== task.priority).map((p) =>
+            Bits.Option({ text: p, value: `${ref}:${p}` }),
+          ),
+        );
+      case 'snooze':
+        return Elements.StaticSelect({ actionId: ACTION.snooze, placeholder: 'Snooze' }).options(
+          SNOOZE_CHOICES.map((d) => Bits.Option({ text: `Snooze ${d}`, value: `${ref}:${d}` })),
+        );
+      default: {
+        const label = {
+          acknowledge: 'Acknowledge',
+          claim: 'Claim',
+          start: 'Start',
+          resolve: 'Resolve',
+          reopen: 'Reopen',
+        }[name];
+        const button = Elements.Button({ text: label, actionId: ACTION[name], value: ref });
+        return name === 'acknowledge' || name === 'resolve' ? button.primary() : button;
+      }
+    }
+  });
+  return elements.length > 0
+    ? Blocks.Actions({ blockId: `tms_card:${ref}` }).elements(...elements)
+    : undefined;
+}
+
+function clockLine(clock: SlaClock, label: string): string {
+  const due = slackDate(clock.dueAt, '{date_short_pretty} {time}');
+  switch (clock.state) {
+    case 'ok':
+      return `${label} due ${due}`;
+    case 'at_risk':
+      return `:warning: ${label} due ${due} (at risk, ${formatDuration(clock.remainingMs)} left)`;
+    case 'breached':
+      return `:rotating_light: ${label} overdue since ${due}`;
+    case 'met':
+      return `${label} in time :white_check_mark:`;
+    case 'missed':
+      return `${label} late (due ${due})`;
+  }
+}
+
+/** The status line: who did what, in words. */
+function statusLine(task: Task): string {
+  switch (task.status) {
+    case 'acknowledged':
+      return `Acknowledged${task.acknowledgedBy ? ` by ${mention(task.acknowledgedBy)}` : ''}`;
+    case 'resolved':
+      return `Resolved${task.resolvedBy ? ` by ${mention(task.resolvedBy)}` : ''}${task.resolvedAt ? ` ${slackDate(task.resolvedAt, '{date_short_pretty} {time}')}` : ''}`;
+    default:
+      return STATUS_LABEL[task.status];
+  }
+}
+
+export interface CardOptions {
+  readonly now: Date;
+  /** Set on a viewer's own surface; the channel card shows what the task's state allows. */
+  readonly viewer?: Viewer;
+  /** A line under the title, such as why the card is not in its own channel. */
+  readonly note?: string;
+}
+
+/** The card: the notification text and the blocks, everything typed by people or sources escaped. */
+export function renderCard(task: Task, options: CardOptions): { text: string; blocks: KnownBlock[] } {
+  const { now } = options;
+  const title = escapeMrkdwn(truncate(task.title, 150));
+  const ack = slaClock(task, 'ack', now);
+  const resolve = slaClock(task, 'resolve', now);
+  const fields = [
+    `*Status*\n${statusLine(task)}`,
+    `*Assignee*\n${task.assignee ? mention(task.assignee) : 'Unassigned'}`,
+    `*Service*\n${escapeMrkdwn(task.service)}${task.team ? ` (${escapeMrkdwn(task.team)})` : ''}`,
+    `*Source*\n${escapeMrkdwn(task.source)}${task.kind === 'alert' ? ' alert' : ''}`,
+    `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,
+    `*SLA*\n${clockLine(ack, 'Ack')}\n${clockLine(resolve, 'Resolve')}`,
+  ];
+  const context: string[] = [
+    `*${task.id}*`,
+    `opened ${slackDate(task.createdAt, '{date_short_pretty} {time}')}`,
+  ];
+  if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
+    context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
+  const blocks = [
+    Blocks.Section({ text: `${PRIORITY_ICON[task.priority]} *${task.priority}* · *${title}*` }),
+    ...(options.note ? [Blocks.Context().elements(options.note)] : []),
+    Blocks.Section().fields(...fields),
+    ...(task.description ? [Blocks.Section({ text: escapeMrkdwn(truncate(task.description, 2_800)) })] : []),
+    ...(task.resolution
+      ? [Blocks.Section({ text: `*Resolution*\n${escapeMrkdwn(truncate(task.resolution, 2_800))}` })]
+      : []),
+    ...(task.links.length > 0
+      ? [
+          Blocks.Context().elements(
+            task.links
+              .slice(0, 9)
+              .map((l) => link(l.url, l.label))
+              .join(' · '),
+          ),
+        ]
+      : []),
+    Blocks.Context().elements(context.join(' · ')),
+    actionsBlock(task, options.viewer),
+  ].filter((b) => b !== undefined);
+  const text = `${task.priority} ${task.id}: ${title} (${STATUS_LABEL[task.status].toLowerCase()})`;
+  return {
+    text,
+    blocks: Message()
+      .blocks(...blocks)
+      .getBlocks() as KnownBlock[],
+  };
+}
+
+/** One task in a list: id, priority, title, status, who, and the clock that matters next. */
+export function taskLine(task: Task, now: Date, permalink?: string): string {
+  const id = permalink ? link(permalink, task.id) : `*${task.id}*`;
+  const clock =
+    task.status === 'resolved'
+      ? ''
+      : ` · ${clockLine(slaClock(task, task.acknowledgedAt ? 'resolve' : 'ack', now), task.acknowledgedAt ? 'resolve' : 'ack')}`;
+  return `${PRIORITY_ICON[task.priority]} ${id} ${escapeMrkdwn(truncate(task.title, 80))} · ${STATUS_LABEL[task.status].toLowerCase()} · ${task.assignee ? mention(task.assignee) : 'unassigned'}${clock}`;
+}
+
+export { actionsBlock as taskActions };

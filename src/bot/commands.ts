@@ -1,0 +1,222 @@
+import type { View } from '@slack/web-api';
+import { DomainError, TransientError } from '../core/errors.js';
+import type { Command } from '../core/lifecycle.js';
+import { snoozeUntil } from '../core/lifecycle.js';
+import type { Role } from '../core/rbac.js';
+import { type Status, type Task, UNRESOLVED } from '../core/task.js';
+import type { TimelineEntry } from '../core/timeline.js';
+import { actOnTask } from '../core/use-cases/act-on-task.js';
+import { openTask } from '../core/use-cases/open-task.js';
+import { renderCard, taskLine } from './card.js';
+import { helpText, parseCommand, type Subcommand, USAGE } from './command.js';
+import type { BotDeps } from './context.js';
+import { escapeMrkdwn, mention, slackDate, truncate } from './text.js';
+import { newTaskModal, resolveModal } from './views.js';
+
+/** What a command is answered with: a message only the person sees, or a modal to open. */
+export type Reply = { readonly text: string; readonly blocks?: unknown[] } | { readonly modal: View };
+
+export interface CommandInput {
+  readonly user: string;
+  readonly channel: string;
+  readonly text: string;
+}
+
+const text = (t: string): Reply => ({ text: t });
+
+/** A refusal or a mistake, as the person should read it. DomainError messages are written for people. */
+export function explain(error: unknown): string {
+  if (error instanceof DomainError) return error.message;
+  if (error instanceof TransientError) return `${error.message}. Nothing was changed; please try again.`;
+  return 'TMS could not do that just now; nothing was changed. Please try again.';
+}
+
+/** `/tms …`: parsed, authorized, applied; every mistake answered with the usage of what was meant. */
+export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Reply> {
+  const parsed = parseCommand(input.text, Object.keys(deps.config.services));
+  if (!parsed.ok) return text(`${escapeMrkdwn(parsed.problem)}.\nUsage: ${parsed.usage}`);
+  const { command } = parsed;
+  const role = await deps.directory.roleOf(input.user);
+  const ctx = { actor: { type: 'user' as const, id: input.user }, via: 'slack' as const };
+
+  switch (command.name) {
+    case 'help':
+      return text(command.topic && command.topic in USAGE ? USAGE[command.topic as Subcommand] : helpText());
+    case 'unavailable':
+      return text(
+        `\`/tms ${escapeMrkdwn(command.subcommand)}\` is not available in this version of TMS yet. ${USAGE.help}`,
+      );
+    case 'new': {
+      if (!command.title) {
+        if (role === 'viewer') return text('You have read-only access to TMS, so you cannot open tasks.');
+        return { modal: newTaskModal(deps.config, input.channel) };
+      }
+      const opened = await openTask(deps, {
+        title: command.title,
+        ...(command.priority ? { priority: command.priority } : {}),
+        ...(command.service ? { service: command.service } : {}),
+        channel: input.channel,
+        assignee: command.assignee ?? null,
+        role,
+        ctx: { ...ctx, now: deps.clock.now() },
+      });
+      if (!opened.ok) return text(`${opened.error.message}.\nUsage: ${USAGE.new}`);
+      return text(
+        opened.value.channel === input.channel
+          ? `Opened *${opened.value.id}* (${opened.value.priority}): its card is on its way here.`
+          : `Opened *${opened.value.id}* (${opened.value.priority}) for ${escapeMrkdwn(opened.value.service)}: its card is in <#${opened.value.channel}>.`,
+      );
+    }
+    case 'list':
+      return list(deps, input.user, command);
+    case 'show':
+      return show(deps, command.id, { id: input.user, role });
+    case 'resolve':
+      if (!command.note) {
+        const task = await deps.store.get(command.id);
+        if (!task) return text(`There is no task ${command.id}.`);
+        if (task.status === 'resolved') return text(`${task.id} is already resolved.`);
+        return { modal: resolveModal(task, input.channel) };
+      }
+      return act(deps, command.id, { type: 'resolve', resolution: command.note }, role, input.user);
+    case 'snooze': {
+      const until = snoozeUntil(command.duration, deps.clock.now());
+      if (!until.ok) return text(`${escapeMrkdwn(until.error.message)}.\nUsage: ${USAGE.snooze}`);
+      return act(deps, command.id, { type: 'snooze', until: until.value }, role, input.user);
+    }
+    case 'claim':
+      return act(deps, command.id, { type: 'claim' }, role, input.user);
+    case 'ack':
+      return act(deps, command.id, { type: 'acknowledge' }, role, input.user);
+    case 'start':
+      return act(deps, command.id, { type: 'start' }, role, input.user);
+    case 'reopen':
+      return act(deps, command.id, { type: 'reopen' }, role, input.user);
+    case 'assign':
+      return act(deps, command.id, { type: 'assign', assignee: command.assignee }, role, input.user);
+    case 'priority':
+      return act(deps, command.id, { type: 'set_priority', priority: command.priority }, role, input.user);
+    case 'comment':
+      return act(deps, command.id, { type: 'comment', text: command.text }, role, input.user);
+  }
+}
+
+const DONE: Record<Command['type'], string> = {
+  acknowledge: 'You acknowledged',
+  claim: 'You claimed',
+  start: 'You started work on',
+  resolve: 'You resolved',
+  reopen: 'You reopened',
+  assign: 'You assigned',
+  snooze: 'You snoozed',
+  unsnooze: 'You woke',
+  set_priority: 'You changed the priority of',
+  comment: 'You commented on',
+  occur: 'Recorded an occurrence of',
+};
+
+/** A change to one task, by a person: the same path for a command, a button and a modal. */
+export async function act(
+  deps: BotDeps,
+  taskId: string,
+  command: Command,
+  role: Role,
+  user: string,
+): Promise<{ readonly ok: boolean; readonly text: string }> {
+  const result = await actOnTask(deps, {
+    taskId,
+    command,
+    role,
+    ctx: { actor: { type: 'user', id: user }, via: 'slack' },
+  });
+  if (!result.ok) return { ok: false, text: result.error.message };
+  const task = result.value.task;
+  const detail =
+    command.type === 'assign' && command.assignee
+      ? ` to ${mention(command.assignee)}`
+      : command.type === 'set_priority'
+        ? ` to ${command.priority}`
+        : command.type === 'snooze'
+          ? ` until ${slackDate(command.until)}`
+          : '';
+  return { ok: true, text: `${DONE[command.type]} *${task.id}*${detail}.` };
+}
+
+async function list(
+  deps: BotDeps,
+  user: string,
+  command: Extract<ReturnType<typeof parseCommand>, { ok: true }>['command'] & { name: 'list' },
+): Promise<Reply> {
+  const statuses: readonly Status[] | undefined = command.scope === 'all' ? undefined : UNRESOLVED;
+  const page = await deps.store.list({
+    ...(statuses ? { statuses } : {}),
+    ...(command.service ? { service: command.service } : {}),
+    ...(command.scope === 'mine' ? { assignee: user } : {}),
+    limit: command.priority ? 100 : 20,
+  });
+  const tasks = page.tasks.filter((t) => !command.priority || t.priority === command.priority).slice(0, 20);
+  const what = [
+    command.scope === 'mine' ? 'Your open tasks' : command.scope === 'all' ? 'All tasks' : 'Open tasks',
+    command.service ? `in ${escapeMrkdwn(command.service)}` : '',
+    command.priority ? `at ${command.priority}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  if (tasks.length === 0) return text(`${what}: none.`);
+  const now = deps.clock.now();
+  const links = await permalinks(deps, tasks);
+  const lines = tasks.map((t) => `• ${taskLine(t, now, links.get(t.id))}`);
+  const more = page.next !== null || page.tasks.length > tasks.length ? '\n_Newest 20 shown._' : '';
+  return text(`*${what}*\n${lines.join('\n')}${more}`);
+}
+
+export async function permalinks(deps: BotDeps, tasks: readonly Task[]): Promise<Map<string, string>> {
+  const cards = await Promise.all(tasks.map((t) => deps.cards.card(t.id)));
+  const links = new Map<string, string>();
+  for (const card of cards) if (card?.permalink) links.set(card.taskId, card.permalink);
+  return links;
+}
+
+async function show(deps: BotDeps, id: string, viewer: { id: string; role: Role }): Promise<Reply> {
+  const task = await deps.store.get(id);
+  if (!task) return text(`There is no task ${id}.`);
+  const now = deps.clock.now();
+  const card = renderCard(task, { now, viewer });
+  const history = (await deps.store.timeline(id)).slice(-10).map((e) => `• ${historyLine(e)}`);
+  const link = (await deps.cards.card(id))?.permalink;
+  return {
+    text: card.text,
+    blocks: [
+      ...card.blocks,
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*History*${link ? ` · <${link}|card>` : ''}\n${history.join('\n')}` },
+      },
+    ],
+  };
+}
+
+function historyLine(entry: TimelineEntry): string {
+  const who = entry.actor.type === 'user' ? mention(entry.actor.id) : escapeMrkdwn(entry.actor.id);
+  const when = slackDate(entry.at, '{date_short_pretty} {time}');
+  const what: Record<TimelineEntry['type'], string> = {
+    opened: 'opened it',
+    occurred: 'saw it fire again',
+    acknowledged: 'acknowledged',
+    assigned: 'changed the assignee',
+    started: 'started work',
+    resolved: 'resolved it',
+    reopened: 'reopened it',
+    snoozed: 'snoozed it',
+    unsnoozed: 'ended the snooze',
+    priority_changed: 'changed the priority',
+    commented: 'commented',
+  };
+  let detail = '';
+  if (entry.type === 'assigned') detail = entry.to ? ` to ${mention(entry.to)}` : ' to nobody';
+  if (entry.type === 'priority_changed') detail = ` ${entry.from} → ${entry.to}`;
+  if (entry.type === 'resolved' && entry.resolution)
+    detail = `: ${escapeMrkdwn(truncate(entry.resolution, 200))}`;
+  if (entry.type === 'commented') detail = `: ${escapeMrkdwn(truncate(entry.text, 200))}`;
+  return `${when} ${who} ${what[entry.type]}${detail}`;
+}

@@ -1,0 +1,81 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../core/config.js';
+import { TransientError } from '../core/errors.js';
+import { type Role, roleOf } from '../core/rbac.js';
+import { logger } from '../runtime/context.js';
+
+const TTL_MS = 5 * 60_000;
+const GROUP = /^S[A-Z0-9]{2,}$/;
+
+/**
+ * Who people are, as far as TMS needs to know: their role (from the config's user and user-group ids),
+ * their teams, and a name to write in a thread without pinging them. Slack's answers are cached per
+ * container for five minutes, so a busy channel costs a handful of directory calls, not one per click.
+ */
+export class Directory {
+  readonly #groups = new Map<string, { members: Set<string>; at: number }>();
+  readonly #names = new Map<string, { name: string; at: number }>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly config: Config,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The person's role: admin and viewer lists may name user groups, whose members Slack is asked for. */
+  async roleOf(userId: string): Promise<Role> {
+    const { admins, viewers } = this.config.rbac;
+    const groups = [...admins, ...viewers].filter((id) => GROUP.test(id));
+    const memberOf: string[] = [];
+    for (const group of groups) if ((await this.members(group)).has(userId)) memberOf.push(group);
+    return roleOf(userId, memberOf, this.config.rbac);
+  }
+
+  /** The teams a person is on: by the team's user group, or its on-call rotation. */
+  async teamsOf(userId: string): Promise<string[]> {
+    const teams: string[] = [];
+    for (const [name, team] of Object.entries(this.config.teams)) {
+      const inRotation = team.oncall?.rotation.includes(userId) ?? false;
+      if (inRotation || (team.usergroup && (await this.members(team.usergroup)).has(userId)))
+        teams.push(name);
+    }
+    return teams;
+  }
+
+  /** A display name, for lines that should not notify the person they name. */
+  async nameOf(userId: string): Promise<string> {
+    const cached = this.#names.get(userId);
+    if (cached && this.now() - cached.at < TTL_MS) return cached.name;
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      const name = user?.profile?.display_name || user?.real_name || user?.name || userId;
+      this.#names.set(userId, { name, at: this.now() });
+      return name;
+    } catch (error) {
+      logger.warn('users.info failed; naming the user by id', { userId, error: (error as Error).message });
+      return userId;
+    }
+  }
+
+  async members(group: string): Promise<Set<string>> {
+    const cached = this.#groups.get(group);
+    if (cached && this.now() - cached.at < TTL_MS) return cached.members;
+    try {
+      const { users } = await this.client.usergroups.users.list({ usergroup: group });
+      const members = new Set(users ?? []);
+      this.#groups.set(group, { members, at: this.now() });
+      return members;
+    } catch (error) {
+      logger.warn('usergroups.users.list failed', { group, error: (error as Error).message });
+      if (cached) return cached.members; // stale but known beats guessing
+      // Fail closed: without the group's members, a read-only user could act as a developer.
+      throw new TransientError(
+        'TMS could not check your permissions with Slack just now; try again in a moment',
+        {
+          context: { group },
+          cause: error,
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,305 @@
+import type { WebClient } from '@slack/web-api';
+import type { CardRecord, CardState, CardStore } from '../core/ports.js';
+import type { Task } from '../core/task.js';
+import type { TimelineEntry } from '../core/timeline.js';
+import type { Deps } from '../core/use-cases/deps.js';
+import { logger } from '../runtime/context.js';
+import { renderCard } from './card.js';
+import type { Directory } from './directory.js';
+import { SlackCallFailed, slackFailure } from './slack-errors.js';
+import { escapeMrkdwn, link, slackDate, truncate } from './text.js';
+
+export interface ProjectorDeps extends Deps {
+  readonly cards: CardStore;
+  readonly slack: WebClient;
+  readonly directory: Directory;
+}
+
+/** A writer that holds a card longer than this is taken to have died; the card is due again after it. */
+const LEASE_MS = 30_000;
+/** Slack allows about one message per second per channel: a card is not edited more often than this. */
+export const MIN_EDIT_INTERVAL_MS = 1_000;
+/** A rate limit this short is waited out in place; a longer one leaves the card to the next tick. */
+const INLINE_WAIT_MS = 2_000;
+/** Repeats of an alert are summarized in the thread at most this often; the card shows the live count. */
+export const OCCURRENCE_SUMMARY_EVERY_MS = 10 * 60_000;
+const MAX_PASSES = 3;
+
+export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'gone';
+
+/**
+ * Brings a task's card up to date: posts it the first time, edits it in place after, writes each change as
+ * one quiet line in its thread, and sends a direct message to whoever was assigned by someone else.
+ * Slack failures never throw: the card records its error and when to try again (the sweeper's
+ * `reconcile-cards` job does), so a state change is never blocked or lost because Slack said no.
+ */
+export async function syncCard(deps: ProjectorDeps, taskId: string): Promise<SyncOutcome> {
+  const { cards, clock } = deps;
+  const token = deps.newId();
+  const started = clock.now();
+  const leased = await cards.leaseCard(
+    taskId,
+    token,
+    started.toISOString(),
+    new Date(started.getTime() + LEASE_MS).toISOString(),
+  );
+  if (!leased) return 'busy';
+  let state = stateOf(leased);
+  let task = await deps.store.get(taskId);
+  if (!task) {
+    await cards.releaseCard(taskId, token, { ...state, retryAt: undefined });
+    return 'gone';
+  }
+  try {
+    // Coalesce: a card edited a moment ago waits out the rest of the second, then shows the latest version.
+    const since = state.renderedAt ? started.getTime() - Date.parse(state.renderedAt) : Infinity;
+    if (state.ts && task.version > state.shownVersion && since < MIN_EDIT_INTERVAL_MS) {
+      await deps.sleep(MIN_EDIT_INTERVAL_MS - since);
+      task = (await deps.store.get(taskId)) ?? task;
+    }
+    for (let pass = 0; pass < MAX_PASSES && task.version > state.shownVersion; pass++) {
+      state = await render(deps, task, state);
+      task = (await deps.store.get(taskId)) ?? task; // what changed during the call is picked up now
+    }
+    state = await thread(deps, task, state);
+    const behind = task.version > state.shownVersion;
+    const next: CardState = {
+      ...state,
+      attempts: 0,
+      lastError: undefined,
+      retryAt: behind ? new Date(clock.now().getTime() + MIN_EDIT_INTERVAL_MS).toISOString() : undefined,
+    };
+    await cards.releaseCard(taskId, token, next);
+    return behind ? 'behind' : 'synced';
+  } catch (error) {
+    if (!(error instanceof SlackCallFailed)) {
+      await cards.releaseCard(taskId, token, {
+        ...state,
+        retryAt: new Date(clock.now().getTime() + 5_000).toISOString(),
+      });
+      throw error;
+    }
+    const attempts = state.attempts + 1;
+    const wait = Math.max(error.failure.retryAfterMs ?? 0, Math.min(15 * 60_000, 2_000 * 2 ** attempts));
+    logger.warn('card not brought up to date; will retry', {
+      taskId,
+      method: error.method,
+      error: error.failure.error,
+      attempts,
+      retryInMs: wait,
+    });
+    await cards.releaseCard(taskId, token, {
+      ...state,
+      attempts,
+      lastError: `${error.method}: ${error.failure.error}`,
+      retryAt: new Date(clock.now().getTime() + wait).toISOString(),
+    });
+    return 'behind';
+  }
+}
+
+function stateOf(record: CardRecord): CardState {
+  const { taskId: _id, lease: _lease, leaseUntil: _until, ...state } = record;
+  return state;
+}
+
+/** One Web API call: a short rate limit is waited out once; any other failure is a SlackCallFailed. */
+async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const failure = slackFailure(error);
+      if (failure.error === 'ratelimited' && attempt === 0 && (failure.retryAfterMs ?? 0) <= INLINE_WAIT_MS) {
+        await deps.sleep(failure.retryAfterMs ?? 1_000);
+        continue;
+      }
+      throw new SlackCallFailed(method, failure);
+    }
+  }
+}
+
+const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
+
+async function render(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
+  const now = deps.clock.now();
+  if (state.ts && state.channel) {
+    const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel) });
+    try {
+      await call(deps, 'chat.update', () =>
+        deps.slack.chat.update({ channel: state.channel as string, ts: state.ts as string, text, blocks }),
+      );
+      return { ...state, shownVersion: task.version, renderedAt: now.toISOString() };
+    } catch (error) {
+      const gone = error instanceof SlackCallFailed && error.failure.error;
+      // The card was deleted, or its channel went away: post it again rather than lose it.
+      if (gone !== 'message_not_found' && !(gone && CHANNEL_GONE.has(gone))) throw error;
+      logger.warn('card message is gone; posting it again', { taskId: task.id, error: gone });
+      state = { ...state, ts: undefined, channel: undefined, permalink: undefined, threadVersion: 0 };
+    }
+  }
+  return post(deps, task, state, now);
+}
+
+function noteFor(task: Task, channel: string): { note?: string } {
+  return channel === task.channel
+    ? {}
+    : { note: `:information_source: Posted here because TMS cannot post in ${channelRef(task.channel)}.` };
+}
+
+const channelRef = (id: string) => (/^[CG][A-Z0-9]{2,}$/.test(id) ? `<#${id}>` : escapeMrkdwn(id));
+
+/** Posts the card in the task's channel; joins a public channel it is not in; else falls back to the default channel. */
+async function post(deps: ProjectorDeps, task: Task, state: CardState, now: Date): Promise<CardState> {
+  const fallback = deps.config.defaults.channel;
+  const targets = task.channel === fallback ? [task.channel] : [task.channel, fallback];
+  let lastFailure: SlackCallFailed | undefined;
+  for (const channel of targets) {
+    const { text, blocks } = renderCard(task, { now, ...noteFor(task, channel) });
+    const send = () =>
+      call(deps, 'chat.postMessage', () => deps.slack.chat.postMessage({ channel, text, blocks }));
+    try {
+      let posted: Awaited<ReturnType<typeof send>>;
+      try {
+        posted = await send();
+      } catch (error) {
+        if (!(error instanceof SlackCallFailed && error.failure.error === 'not_in_channel')) throw error;
+        await call(deps, 'conversations.join', () => deps.slack.conversations.join({ channel }));
+        posted = await send();
+      }
+      const ts = posted.ts as string;
+      const where = posted.channel ?? channel;
+      let permalink: string | undefined;
+      try {
+        permalink = (await deps.slack.chat.getPermalink({ channel: where, message_ts: ts })).permalink;
+      } catch (error) {
+        logger.warn('chat.getPermalink failed', { taskId: task.id, error: slackFailure(error).error });
+      }
+      return {
+        ...state,
+        channel: where,
+        ts,
+        ...(permalink ? { permalink } : {}),
+        shownVersion: task.version,
+        renderedAt: now.toISOString(),
+      };
+    } catch (error) {
+      if (!(error instanceof SlackCallFailed)) throw error;
+      lastFailure = error;
+      const movable = CHANNEL_GONE.has(error.failure.error) || error.failure.error === 'not_in_channel';
+      if (!movable) throw error;
+      logger.warn('cannot post the card in its channel', {
+        taskId: task.id,
+        channel,
+        error: error.failure.error,
+      });
+    }
+  }
+  throw lastFailure ?? new SlackCallFailed('chat.postMessage', { error: 'no_channel' });
+}
+
+/** The thread: one line per change since the last line, repeats summarized, and a DM to each person assigned by someone else. */
+async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
+  if (!state.ts || !state.channel) return state;
+  const now = deps.clock.now();
+  const entries = await deps.store.timeline(task.id, state.threadVersion);
+  const lines: string[] = [];
+  for (const entry of entries) {
+    if (entry.type === 'opened' || entry.type === 'occurred') continue;
+    lines.push(await describe(deps, entry));
+  }
+  let { occurrencesReported, occurrencesReportedAt } = state;
+  const last = occurrencesReportedAt ? Date.parse(occurrencesReportedAt) : -Infinity;
+  if (task.occurrences > occurrencesReported && now.getTime() - last >= OCCURRENCE_SUMMARY_EVERY_MS) {
+    const more = task.occurrences - occurrencesReported;
+    lines.push(
+      `:repeat: Fired again${more > 1 ? ` ${more} times` : ''} (${task.occurrences} in all), last ${slackDate(task.lastSeenAt)}`,
+    );
+    occurrencesReported = task.occurrences;
+    occurrencesReportedAt = now.toISOString();
+  }
+  for (const entry of entries) {
+    if (entry.type !== 'assigned' || !entry.to || entry.to === entry.actor.id) continue;
+    if (!/^[UW][A-Z0-9]{2,}$/.test(entry.to)) continue;
+    const by = entry.actor.type === 'user' ? await deps.directory.nameOf(entry.actor.id) : entry.actor.id;
+    const where = state.permalink ? link(state.permalink, task.id) : `*${task.id}*`;
+    const to = entry.to;
+    await call(deps, 'chat.postMessage', () =>
+      deps.slack.chat.postMessage({
+        channel: to,
+        text: `${escapeMrkdwn(by)} assigned you ${where}: ${escapeMrkdwn(truncate(task.title, 150))} (${task.priority})`,
+      }),
+    );
+  }
+  if (lines.length > 0) {
+    await call(deps, 'chat.postMessage', () =>
+      deps.slack.chat.postMessage({
+        channel: state.channel as string,
+        thread_ts: state.ts as string,
+        text: lines.join('\n'),
+      }),
+    );
+  }
+  const threadVersion = Math.max(state.threadVersion, ...entries.map((e) => e.version));
+  return {
+    ...state,
+    threadVersion,
+    occurrencesReported,
+    ...(occurrencesReportedAt ? { occurrencesReportedAt } : {}),
+  };
+}
+
+/** A change in words, naming people without pinging them: the thread is a record, not a notification. */
+async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<string> {
+  const nameOf = async (id: string | null) =>
+    id === null
+      ? 'nobody'
+      : escapeMrkdwn(/^[UW][A-Z0-9]{2,}$/.test(id) ? await deps.directory.nameOf(id) : id);
+  const actor = await nameOf(entry.actor.id);
+  switch (entry.type) {
+    case 'acknowledged':
+      return `${actor} acknowledged`;
+    case 'assigned':
+      if (entry.to === null) return `${actor} unassigned it`;
+      if (entry.to === entry.actor.id) return `${actor} took it`;
+      return `${actor} assigned it to ${await nameOf(entry.to)}`;
+    case 'started':
+      return `${actor} started work`;
+    case 'resolved':
+      return entry.resolution
+        ? `:white_check_mark: ${actor} resolved it: ${escapeMrkdwn(truncate(entry.resolution, 500))}`
+        : `:white_check_mark: ${actor} resolved it`;
+    case 'reopened':
+      return entry.flap
+        ? `:repeat: Reopened: the alert fired again soon after it was resolved`
+        : `${actor} reopened it`;
+    case 'snoozed':
+      return `:zzz: ${actor} snoozed it until ${slackDate(entry.until)}`;
+    case 'unsnoozed':
+      return `${actor} ended the snooze`;
+    case 'priority_changed':
+      return `${actor} changed the priority from ${entry.from} to ${entry.to}`;
+    case 'commented':
+      return `:speech_balloon: ${actor}: ${escapeMrkdwn(truncate(entry.text, 1_000))}`;
+    default:
+      return `${actor}: ${entry.type}`;
+  }
+}
+
+/** Sweeper job: cards whose last attempt failed or whose writer died, brought up to date. */
+export async function reconcileCards(
+  deps: ProjectorDeps,
+  now: Date,
+  limit = 25,
+): Promise<{ due: number; synced: number }> {
+  const due = await deps.cards.dueCards(now.toISOString(), limit);
+  let synced = 0;
+  for (const taskId of due) {
+    try {
+      if ((await syncCard(deps, taskId)) === 'synced') synced++;
+    } catch (error) {
+      logger.error('card reconcile failed', { taskId, error });
+    }
+  }
+  return { due: due.length, synced };
+}

@@ -1,0 +1,50 @@
+import { logger } from '../runtime/context.js';
+
+const SLACK_HOOKS = 'https://hooks.slack.com/';
+
+/**
+ * A reply through a `response_url`: only to Slack's own hooks host, or, offline, to the local stand-in that
+ * `TMS_SLACK_HOOKS_URL` names (the local stack sets it, so hooks.slack.com URLs are answered locally too).
+ */
+export async function respond(
+  responseUrl: string | undefined,
+  message: Record<string, unknown>,
+): Promise<boolean> {
+  const target = hooksTarget(responseUrl);
+  if (!target) return false;
+  try {
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(2_500),
+    });
+    if (!response.ok) logger.warn('response_url refused the reply', { status: response.status });
+    return response.ok;
+  } catch (error) {
+    logger.warn('response_url could not be reached', { error: (error as Error).message });
+    return false;
+  }
+}
+
+export function hooksTarget(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (!url) return undefined;
+  const local = env.TMS_SLACK_HOOKS_URL;
+  if (local) {
+    if (url.startsWith(SLACK_HOOKS)) return `${local.replace(/\/$/, '')}/${url.slice(SLACK_HOOKS.length)}`;
+    if (url.startsWith(local)) return url;
+    return undefined;
+  }
+  return url.startsWith(SLACK_HOOKS) ? url : undefined;
+}
+
+/** An ephemeral reply: only the person who asked sees it. */
+export const ephemeral = (text: string, blocks?: unknown[]) => ({
+  response_type: 'ephemeral' as const,
+  replace_original: false,
+  text,
+  ...(blocks ? { blocks } : {}),
+});
