@@ -149,24 +149,20 @@ function noteFor(task: Task, channel: string): { note?: string } {
 
 const channelRef = (id: string) => (/^[CG][A-Z0-9]{2,}$/.test(id) ? `<#${id}>` : escapeMrkdwn(id));
 
-/** Posts the card in the task's channel; joins a public channel it is not in; else falls back to the default channel. */
+/**
+ * Posts the card in the task's channel (public channels need no invitation: the app has chat:write.public);
+ * a private channel the bot is not in, or one archived or gone, gets it in the default channel instead.
+ */
 async function post(deps: ProjectorDeps, task: Task, state: CardState, now: Date): Promise<CardState> {
   const fallback = deps.config.defaults.channel;
   const targets = task.channel === fallback ? [task.channel] : [task.channel, fallback];
   let lastFailure: SlackCallFailed | undefined;
   for (const channel of targets) {
     const { text, blocks } = renderCard(task, { now, ...noteFor(task, channel) });
-    const send = () =>
-      call(deps, 'chat.postMessage', () => deps.slack.chat.postMessage({ channel, text, blocks }));
     try {
-      let posted: Awaited<ReturnType<typeof send>>;
-      try {
-        posted = await send();
-      } catch (error) {
-        if (!(error instanceof SlackCallFailed && error.failure.error === 'not_in_channel')) throw error;
-        await call(deps, 'conversations.join', () => deps.slack.conversations.join({ channel }));
-        posted = await send();
-      }
+      const posted = await call(deps, 'chat.postMessage', () =>
+        deps.slack.chat.postMessage({ channel, text, blocks }),
+      );
       const ts = posted.ts as string;
       const where = posted.channel ?? channel;
       let permalink: string | undefined;
@@ -219,11 +215,10 @@ async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promis
     occurrencesReportedAt = now.toISOString();
   }
   for (const entry of entries) {
-    if (entry.type !== 'assigned' || !entry.to || entry.to === entry.actor.id) continue;
-    if (!/^[UW][A-Z0-9]{2,}$/.test(entry.to)) continue;
+    const to = entry.type === 'assigned' ? entry.to : entry.type === 'opened' ? entry.assignee : null;
+    if (!to || to === entry.actor.id || !/^[UW][A-Z0-9]{2,}$/.test(to)) continue;
     const by = entry.actor.type === 'user' ? await deps.directory.nameOf(entry.actor.id) : entry.actor.id;
     const where = state.permalink ? link(state.permalink, task.id) : `*${task.id}*`;
-    const to = entry.to;
     await call(deps, 'chat.postMessage', () =>
       deps.slack.chat.postMessage({
         channel: to,

@@ -137,6 +137,13 @@ export class SlackEmulator {
           },
         });
       },
+      'conversations.join': (p) => {
+        const channel = String(p.channel ?? '');
+        if (!/^C[A-Z0-9]{2,}$/.test(channel)) return error('channel_not_found');
+        return ok({
+          channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: true },
+        });
+      },
       'conversations.open': (p) => {
         const users = String(p.users ?? '')
           .split(',')

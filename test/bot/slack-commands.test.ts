@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
+
+let stack: TestStack;
+let slack: ReturnType<typeof slackOf>;
+
+beforeAll(async () => {
+  stack = await inProcessStack();
+  slack = slackOf(stack);
+});
+afterAll(() => stack.close());
+
+const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body;
+/** Types `/tms <text>` and returns the reply only the person saw. */
+async function tms(text: string, user = ANA, channel = GENERAL): Promise<string> {
+  const answer = await slack.client.command(text, { user, channel });
+  expect(answer.status).toBe(200);
+  await settle(stack);
+  return slack.lastPrivate(user);
+}
+async function open(title: string, user = ANA, channel = GENERAL): Promise<string> {
+  const reply = await tms(`new ${title}`, user, channel);
+  const id = /\*(TMS-\d+)\*/.exec(reply)?.[1];
+  if (!id) throw new Error(`no task opened: ${reply}`);
+  return id;
+}
+
+describe('/tms new', () => {
+  it('opens the task at once, answers only the person, and posts its card in the channel', async () => {
+    // Act
+    const reply = await tms('new Disk full on db-1 p2');
+    // Assert
+    expect(reply).toMatch(/^Opened \*TMS-\d+\* \(P2\)/);
+    const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
+    const stored = await task(id);
+    expect(stored.task).toMatchObject({
+      title: 'Disk full on db-1',
+      priority: 'P2',
+      channel: GENERAL,
+      source: 'slack',
+    });
+    const card = slack.card(id);
+    expect(card.channel).toBe(GENERAL);
+    expect(card.edits).toBe(0);
+    expect(slack.cardText(id)).toContain('Disk full on db-1');
+    expect(slack.cardText(id)).toContain('<!date^');
+    const buttons = card.blocks
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => e.action_id);
+    expect(buttons).toEqual([
+      'tms_ack',
+      'tms_claim',
+      'tms_start',
+      'tms_resolve',
+      'tms_reassign',
+      'tms_priority',
+      'tms_snooze',
+    ]);
+  });
+
+  it('routes a named service to its channel and assigns a mentioned person, who gets a direct message', async () => {
+    // Act
+    const id = await open(`Checkout 500s p1 checkout <@${BEN}|ben>`);
+    // Assert
+    const { task: stored } = await task(id);
+    expect(stored).toMatchObject({ service: 'checkout', channel: CHECKOUT, priority: 'P1', assignee: BEN });
+    expect(slack.card(id).channel).toBe(CHECKOUT);
+    const dm = slack.dms(BEN).at(-1);
+    expect(dm?.text).toContain('ana assigned you');
+    expect(dm?.text).toContain(id);
+    expect(dm?.text).toMatch(
+      /<http:\/\/127\.0\.0\.1:\d+\/_sandbox\/slack\/archives\/C0CHECKOUT\/p\d+\|TMS-\d+>/,
+    );
+  });
+
+  it('answers a mistake with the usage of what was meant, and changes nothing', async () => {
+    const replies = slack.privately(ANA).length;
+    await tms('new'); // a bare `new` opens the form instead (see the modal tests): no reply
+    expect(slack.privately(ANA)).toHaveLength(replies);
+    expect(await tms('assign 42')).toContain('Usage: `/tms assign <id> @user`');
+    expect(await tms('priority TMS-1 urgent')).toContain('Usage: `/tms priority <id> p1..p4`');
+    expect(await tms('snooze TMS-1 forever')).toContain('Usage: `/tms snooze');
+    expect(await tms('claim banana')).toContain('"banana" is not a task id');
+    expect(await tms('frobnicate')).toContain('`frobnicate` is not a TMS command');
+    expect(await tms('claim 999999')).toBe('There is no task TMS-999999');
+    expect(await tms('help')).toContain('/tms new <title>');
+  });
+});
+
+describe('/tms on an existing task', () => {
+  it('claims, starts, reprioritises, comments, snoozes, resolves and reopens, each reflected on the one card', async () => {
+    // Arrange
+    const id = await open('Queue backlog growing p3', BEN);
+    const n = id.slice(4);
+    // Act + Assert, step by step as a person would work it
+    expect(await tms(`claim ${n}`, BEN)).toBe(`You claimed *${id}*.`);
+    expect((await task(id)).task).toMatchObject({ status: 'acknowledged', assignee: BEN });
+    expect(await tms(`start ${id}`, BEN)).toBe(`You started work on *${id}*.`);
+    expect(await tms(`priority ${id} p1`, BEN)).toBe(`You changed the priority of *${id}* to P1.`);
+    expect(await tms(`comment ${id} consumer lag is 40k & rising`, BEN)).toBe(`You commented on *${id}*.`);
+    expect(await tms(`snooze ${id} 2h`, BEN)).toMatch(new RegExp(`^You snoozed \\*${id}\\* until <!date\\^`));
+    expect(await tms(`resolve ${id} restarted the consumer`, BEN)).toBe(`You resolved *${id}*.`);
+    expect(await tms(`reopen ${id}`, BEN)).toBe(`You reopened *${id}*.`);
+    // The card: one message, edited in place, showing the last state.
+    const { task: stored } = await task(id);
+    expect(stored).toMatchObject({ status: 'open', priority: 'P1', version: 8 });
+    const cards = stack.slack.messages(GENERAL).filter((m) => m.text.includes(` ${id}: `) && !m.thread_ts);
+    expect(cards).toHaveLength(1);
+    expect(slack.card(id).text).toBe(`P1 ${id}: Queue backlog growing (open)`);
+    expect(slack.card(id).edits).toBeGreaterThanOrEqual(1);
+    // The thread: one quiet line per change, naming people without mentioning them.
+    const lines = slack.thread(id).flatMap((m) => m.text.split('\n'));
+    expect(lines).toEqual([
+      'ben took it',
+      'ben acknowledged',
+      'ben started work',
+      'ben changed the priority from P3 to P1',
+      ':speech_balloon: ben: consumer lag is 40k &amp; rising',
+      expect.stringMatching(/^:zzz: ben snoozed it until <!date\^/),
+      ':white_check_mark: ben resolved it: restarted the consumer',
+      'ben reopened it',
+    ]);
+    expect(slack.thread(id).some((m) => m.text.includes('<@'))).toBe(false);
+  });
+
+  it('assigns to someone else, who is told by direct message; the assigner is not', async () => {
+    const id = await open('Rotate the TLS certificate', ANA);
+    expect(await tms(`assign ${id} <@${CAL}|cal>`, ANA)).toBe(`You assigned *${id}* to <@${CAL}>.`);
+    expect(slack.dms(CAL).at(-1)?.text).toContain(`ana assigned you`);
+    expect(slack.dms(ANA)).toEqual([]);
+  });
+
+  it('lists open tasks, mine, by service and priority, with links to their cards', async () => {
+    const id = await open('Only on checkout p4 checkout', CAL);
+    await tms(`claim ${id}`, CAL);
+    const mine = await tms('list mine', CAL);
+    expect(mine).toContain('*Your open tasks*');
+    expect(mine).toContain(`|${id}>`);
+    expect(await tms('list checkout p4', CAL)).toContain(`|${id}>`);
+    expect(await tms('list open p4', CAL)).not.toContain('Queue backlog');
+    expect(await tms('list all checkout p2', CAL)).toBe('All tasks in checkout at P2: none.');
+  });
+
+  it('shows a task with its history and the buttons the viewer may use', async () => {
+    const id = await open('Show me p2', BEN);
+    const answer = await slack.client.command(`show ${id}`, { user: VIC, channel: GENERAL });
+    expect(answer.status).toBe(200);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer.body.blocks)).toContain('*History*');
+    // A read-only viewer gets the card without buttons.
+    expect(answer.body.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
+  });
+});
+
+describe('permissions', () => {
+  it('refuses a read-only user with the reason, and nothing changes', async () => {
+    const id = await open('Viewer cannot claim', ANA);
+    const before = (await task(id)).task.version;
+    expect(await tms(`claim ${id}`, VIC)).toContain(
+      'You have read-only access to TMS, so you cannot claim tasks',
+    );
+    expect(await tms('new Viewer task', VIC)).toContain('read-only access');
+    expect((await task(id)).task.version).toBe(before);
+  });
+
+  it("keeps a developer from taking someone else's task away; an admin may", async () => {
+    const id = await open(`Held by ben <@${BEN}|ben>`, ANA);
+    expect(await tms(`assign ${id} <@${CAL}|cal>`, CAL)).toContain(
+      `is <@${BEN}>'s: only they or an admin can reassign it`,
+    );
+    expect(await tms(`assign ${id} <@${CAL}|cal>`, ANA)).toContain('You assigned');
+  });
+});
+
+describe('escaping', () => {
+  it('shows what people typed as typed: no @channel, mention or disguised link ever renders', async () => {
+    // Slack encodes &, < and > in what a person types; the manifest's should_escape sends real mentions only.
+    const typed =
+      '&lt;!channel&gt; &lt;@U0EVIL&gt; &lt;https://evil.example|https://good.example&gt; &amp; co';
+    const id = await open(`${typed} p2`, ANA);
+    const { task: stored } = await task(id);
+    expect(stored.title).toBe('<!channel> <@U0EVIL> <https://evil.example|https://good.example> & co');
+    const rendered = JSON.stringify(stack.slack.messages());
+    expect(rendered).not.toContain('<!channel>');
+    expect(rendered).not.toContain('<@U0EVIL>');
+    expect(rendered).not.toContain('<https://evil');
+    expect(slack.card(id).text).toContain('&lt;!channel&gt; &lt;@U0EVIL&gt;');
+    await tms(`comment ${id} <!here> &lt;!here&gt;`, ANA);
+    expect(JSON.stringify(stack.slack.messages())).not.toContain('<!here>');
+  });
+});
+
+describe('commands of later features', () => {
+  it('says plainly that they are not available yet', async () => {
+    expect(await tms('stats checkout 7d')).toContain(
+      '`/tms stats` is not available in this version of TMS yet',
+    );
+  });
+});
