@@ -80,7 +80,8 @@ export async function syncCard(deps: ProjectorDeps, taskId: string): Promise<Syn
       throw error;
     }
     const attempts = state.attempts + 1;
-    const wait = Math.max(error.failure.retryAfterMs ?? 0, Math.min(15 * 60_000, 2_000 * 2 ** attempts));
+    // Slack's Retry-After when it gave one; else back off, up to a quarter of an hour.
+    const wait = error.failure.retryAfterMs ?? Math.min(15 * 60_000, 2_000 * 2 ** attempts);
     logger.warn('card not brought up to date; will retry', {
       taskId,
       method: error.method,

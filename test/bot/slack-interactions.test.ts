@@ -1,0 +1,343 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as bot } from '../../src/bot/handler.js';
+import { slackSignature } from '../../src/local/slack-client.js';
+import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
+
+let stack: TestStack;
+let slack: ReturnType<typeof slackOf>;
+
+beforeAll(async () => {
+  stack = await inProcessStack();
+  slack = slackOf(stack);
+});
+afterAll(() => stack.close());
+
+const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
+async function open(title: string, user = ANA, channel = GENERAL): Promise<string> {
+  const answer = await slack.client.command(`new ${title}`, { user, channel });
+  const id = /\*(TMS-\d+)\*/.exec(answer.body.text)?.[1];
+  if (!id) throw new Error(`no task opened: ${answer.text}`);
+  await settle(stack);
+  return id;
+}
+async function click(id: string, actionId: string, user: string, choice?: { value?: string; user?: string }) {
+  const answer = await slack.client.click(slack.card(id), actionId, user, choice);
+  expect(answer.status).toBe(200);
+  await settle(stack);
+}
+
+describe('card buttons', () => {
+  it('Acknowledge changes the card in place', async () => {
+    // Arrange
+    const id = await open('Disk full on db-1 p2');
+    const before = slack.card(id);
+    // Act
+    await click(id, 'tms_ack', BEN);
+    // Assert
+    const after = slack.card(id);
+    expect(after.ts).toBe(before.ts);
+    expect(after.edits).toBe(1);
+    expect(after.text).toBe(`P2 ${id}: Disk full on db-1 (acknowledged)`);
+    expect(JSON.stringify(after.blocks)).toContain(`Acknowledged by <@${BEN}>`);
+    const buttons = JSON.stringify(after.blocks.filter((b) => b.type === 'actions'));
+    expect(buttons).not.toContain('tms_ack');
+    expect(slack.thread(id).map((m) => m.text)).toEqual(['ben acknowledged']);
+  });
+
+  it('Claim, Start, the selects and Reopen each do what they say', async () => {
+    const id = await open('Work it from the card p3');
+    await click(id, 'tms_claim', CAL);
+    expect(await task(id)).toMatchObject({ assignee: CAL, status: 'acknowledged' });
+    await click(id, 'tms_start', CAL);
+    expect((await task(id)).status).toBe('in_progress');
+    await click(id, 'tms_priority', CAL, { value: 'P2' });
+    expect((await task(id)).priority).toBe('P2');
+    await click(id, 'tms_snooze', CAL, { value: '1h' });
+    expect((await task(id)).snoozedUntil).not.toBeNull();
+    await click(id, 'tms_reassign', ANA, { user: BEN }); // an admin may take it from cal
+    expect((await task(id)).assignee).toBe(BEN);
+    expect(slack.dms(BEN).at(-1)?.text).toContain('ana assigned you');
+    await slack.client.command(`resolve ${id} done`, { user: BEN, channel: GENERAL });
+    await settle(stack);
+    await click(id, 'tms_reopen', BEN);
+    expect((await task(id)).status).toBe('open');
+    expect(slack.card(id).text).toBe(`P2 ${id}: Work it from the card (open)`);
+  });
+
+  it('tells a read-only user why they cannot, and changes nothing', async () => {
+    const id = await open('Viewer presses claim p3');
+    const { version } = await task(id);
+    await click(id, 'tms_claim', VIC);
+    expect(slack.lastPrivate(VIC)).toContain('You have read-only access to TMS, so you cannot claim tasks');
+    expect((await task(id)).version).toBe(version);
+    expect(slack.card(id).edits).toBe(0);
+  });
+
+  it('gives one winner when two people press Claim at once; the other is told who has it', async () => {
+    // Arrange
+    const id = await open('Claim race p1');
+    const card = slack.card(id);
+    // Act
+    const answers = await Promise.all([
+      slack.client.click(card, 'tms_claim', BEN),
+      slack.client.click(card, 'tms_claim', CAL),
+    ]);
+    await settle(stack);
+    // Assert
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const { assignee, version } = await task(id);
+    expect([BEN, CAL]).toContain(assignee);
+    expect(version).toBe(2);
+    const loser = assignee === BEN ? CAL : BEN;
+    expect(slack.lastPrivate(loser)).toBe(`${id} is already claimed by <@${assignee}>`);
+    expect(JSON.stringify(slack.card(id).blocks)).toContain(`*Assignee*\\n<@${assignee}>`);
+  });
+
+  it('counts a double click once: the same action on the same card version changes nothing twice', async () => {
+    const id = await open('Double click p3');
+    const card = slack.card(id);
+    await Promise.all([slack.client.click(card, 'tms_ack', BEN), slack.client.click(card, 'tms_ack', BEN)]);
+    await settle(stack);
+    expect((await task(id)).version).toBe(2);
+    expect(slack.privately(BEN).filter((m) => m.text.includes('already'))).toEqual([]);
+    expect(slack.thread(id).map((m) => m.text)).toEqual(['ben acknowledged']);
+  });
+
+  it('coalesces a burst of changes into a few edits, within about one per second', async () => {
+    const id = await open('Burst p4');
+    const commands = [
+      'claim',
+      'start',
+      'priority {id} p3',
+      'priority {id} p2',
+      'comment {id} one',
+      'comment {id} two',
+    ];
+    // One after another, as fast as the answers come, without waiting for the card in between.
+    for (const c of commands) {
+      const text = c.includes('{id}') ? c.replace('{id}', id) : `${c} ${id}`;
+      expect((await slack.client.command(text, { user: ANA, channel: GENERAL })).status).toBe(200);
+    }
+    await settle(stack);
+    const card = slack.card(id);
+    expect((await task(id)).version).toBe(7);
+    expect(card.edits).toBeLessThanOrEqual(3);
+    expect(card.text).toBe(`P2 ${id}: Burst (in progress)`);
+  });
+});
+
+describe('modals', () => {
+  it('a bare /tms new opens the form; submitting it opens the task in that channel', async () => {
+    // Act
+    const answer = await slack.client.command('new', { user: BEN, channel: CHECKOUT });
+    expect(answer.status).toBe(200);
+    const modal = stack.slack.views().findLast((v) => v.type === 'modal' && v.user === BEN);
+    expect(modal?.view.callback_id).toBe('tms_new');
+    const empty = await slack.client.submit(modal as never, BEN, { title: { value: '' } });
+    expect(empty.body).toEqual({ response_action: 'errors', errors: { title: 'A task needs a title' } });
+    const submitted = await slack.client.submit(modal as never, BEN, {
+      title: { value: 'From the form' },
+      description: { value: 'typed in a modal' },
+      priority: { option: 'P2' },
+      assignee: { user: CAL },
+    });
+    await settle(stack);
+    // Assert
+    expect(submitted.status).toBe(200);
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?limit=1`, API())).body;
+    expect(tasks[0]).toMatchObject({
+      title: 'From the form',
+      priority: 'P2',
+      channel: CHECKOUT,
+      assignee: CAL,
+    });
+    expect(slack.card(tasks[0].id).channel).toBe(CHECKOUT);
+  });
+
+  it('Resolve opens the resolution form; its note resolves the task and shows on the card', async () => {
+    const id = await open('Resolve with a note p2');
+    await click(id, 'tms_resolve', BEN);
+    const modal = stack.slack.views().findLast((v) => v.type === 'modal' && v.user === BEN);
+    expect(modal?.view.callback_id).toBe('tms_resolve');
+    await slack.client.submit(modal as never, BEN, { note: { value: 'freed 20 GB of <logs>' } });
+    await settle(stack);
+    expect(await task(id)).toMatchObject({
+      status: 'resolved',
+      resolution: 'freed 20 GB of <logs>',
+      resolvedBy: BEN,
+    });
+    expect(JSON.stringify(slack.card(id).blocks)).toContain('freed 20 GB of &lt;logs&gt;');
+    // The same form submitted again (a stale form) is answered in the form, not silently.
+    const again = await slack.client.submit(modal as never, BEN, { note: { value: 'again' } });
+    expect(again.body.response_action).toBe('errors');
+    expect(again.body.errors.note).toContain('already resolved');
+  });
+
+  it('/tms resolve without a note opens the same form', async () => {
+    const id = await open('Resolve by command p3');
+    await slack.client.command(`resolve ${id}`, { user: BEN, channel: GENERAL });
+    const modal = stack.slack.views().findLast((v) => v.type === 'modal' && v.user === BEN);
+    expect(JSON.parse(String(modal?.view.private_metadata)).ref).toBe(`${id}@1`);
+  });
+});
+
+describe('App Home', () => {
+  it('shows my open tasks with their clocks and buttons, and my teams’ open tasks', async () => {
+    // Arrange
+    const mine = await open(`Mine p2 <@${BEN}|ben>`);
+    const teams = await open('For the payments team p3 checkout', CAL);
+    // Act
+    const answer = await slack.client.event(
+      { type: 'app_home_opened', user: BEN, channel: 'D01BBB', tab: 'home' },
+      'Ev0HOME1',
+    );
+    await settle(stack);
+    // Assert
+    expect(answer.status).toBe(200);
+    const home = stack.slack.views().find((v) => v.type === 'home' && v.user === BEN);
+    const text = JSON.stringify(home?.view);
+    expect(text).toContain('Your open tasks');
+    expect(text).toContain(mine);
+    expect(text).toContain('Open in payments');
+    expect(text).toContain(teams);
+    expect(text).toContain('<!date^');
+    expect(text).toContain('tms_ack');
+    // A click from App Home works, and the home is published again.
+    const updates = home?.updates ?? 0;
+    const view = home?.view as { blocks: never[] };
+    await slack.client.click(
+      { channel: '', ts: home?.id ?? '', blocks: view.blocks },
+      'tms_ack',
+      BEN,
+      undefined,
+      'view',
+    );
+    await settle(stack);
+    expect((await task(mine)).status).toBe('acknowledged');
+    expect(stack.slack.views().find((v) => v.id === home?.id)?.updates).toBe(updates + 1);
+  });
+
+  it('applies a retried event once', async () => {
+    await slack.client.event(
+      { type: 'app_home_opened', user: CAL, channel: 'D01CCC', tab: 'home' },
+      'Ev0HOME2',
+    );
+    await settle(stack);
+    const first = stack.slack.views().find((v) => v.type === 'home' && v.user === CAL);
+    const retried = await slack.client.event(
+      { type: 'app_home_opened', user: CAL, channel: 'D01CCC', tab: 'home' },
+      'Ev0HOME2',
+      1,
+    );
+    await settle(stack);
+    expect(retried.status).toBe(200);
+    expect(stack.slack.views().find((v) => v.id === first?.id)?.updates).toBe(first?.updates);
+  });
+});
+
+describe('authentication', () => {
+  const body = () => slack.client.commandBody('list', { user: ANA, channel: GENERAL });
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a forged, stale, future-dated, unsigned or replayed request before doing anything', async () => {
+    const forged = await slack.client.send(body(), {
+      signature: slackSignature('not-the-secret', now(), body()),
+    });
+    const stale = await slack.client.send(body(), { timestamp: now() - 301 });
+    const future = await slack.client.send(body(), { timestamp: now() + 301 });
+    const unsigned = await postJson(`${stack.url}/slack/events`, body(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const original = body();
+    const ts = now();
+    const signature = slackSignature(stack.secrets.SLACK_SIGNING_SECRET, ts, original);
+    const first = await slack.client.send(original, { timestamp: ts, signature });
+    const replayed = await slack.client.send(original, { timestamp: ts, signature });
+    for (const refused of [forged, stale, future, unsigned, replayed]) {
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('UNAUTHENTICATED');
+    }
+    expect(first.status).toBe(200);
+    expect(replayed.body.error.message).toBe('This request was already received');
+  });
+
+  it('takes a content type with a charset, and non-ASCII text, as Slack sends them', async () => {
+    const answer = await slack.client.send(
+      slack.client.commandBody('new Überlauf im Größenpuffer 🚀 p4', { user: ANA, channel: GENERAL }),
+      { contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
+    );
+    expect(answer.status).toBe(200);
+    const id = /\*(TMS-\d+)\*/.exec(answer.body.text)?.[1] as string;
+    expect((await task(id)).title).toBe('Überlauf im Größenpuffer 🚀');
+  });
+
+  it('decodes a base64 body as UTF-8 on Lambda', async () => {
+    const text = slack.client.commandBody('new Ünïcødé over base64 p4', { user: ANA, channel: GENERAL });
+    const ts = now();
+    const result = await bot(
+      {
+        version: '2.0',
+        routeKey: 'POST /slack/events',
+        rawPath: '/slack/events',
+        rawQueryString: '',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': slackSignature(stack.secrets.SLACK_SIGNING_SECRET, ts, text),
+        },
+        body: Buffer.from(text, 'utf8').toString('base64'),
+        isBase64Encoded: true,
+        requestContext: {} as never,
+      },
+      {} as never,
+    );
+    expect(result?.statusCode).toBe(200);
+    expect(JSON.parse(String(result?.body)).text).toMatch(/^Opened \*TMS-\d+\*/);
+  });
+});
+
+describe('the card survives Slack failing', () => {
+  it('waits out a short rate limit and still shows the final state', async () => {
+    const id = await open('Rate limited p3');
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 1,
+      count: 1,
+    });
+    await click(id, 'tms_ack', BEN);
+    expect(slack.card(id).text).toBe(`P3 ${id}: Rate limited (acknowledged)`);
+  });
+
+  it('leaves a card behind a long rate limit to the sweeper, which brings it up to date', async () => {
+    const id = await open('Long rate limit p3');
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 3,
+      count: 1,
+    });
+    await click(id, 'tms_ack', BEN);
+    expect((await task(id)).status).toBe('acknowledged'); // the change itself was never blocked
+    expect(slack.card(id).text).toContain('(open)');
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    const { handler: sweep } = await import('../../src/jobs/sweeper.js');
+    const report = await sweep();
+    await settle(stack);
+    expect(report.ran.find((r) => r.name === 'reconcile-cards')).toMatchObject({ ok: true });
+    expect(slack.card(id).text).toBe(`P3 ${id}: Long rate limit (acknowledged)`);
+  });
+
+  it('posts a card it may not post in its channel in the default channel, saying why', async () => {
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.postMessage',
+      error: 'not_in_channel',
+      count: 1,
+    });
+    const id = await open('Private channel p3 checkout');
+    const card = slack.card(id);
+    expect(card.channel).toBe(GENERAL);
+    expect(JSON.stringify(card.blocks)).toContain('cannot post in <#C0CHECKOUT>');
+  });
+});
