@@ -4,9 +4,14 @@ import type { SandboxSnsMessage } from './sns-emulator.js';
 type Block = {
   type?: string;
   text?: { text?: string } | string;
+  placeholder?: { text?: string };
   fields?: { text?: string }[];
   elements?: Block[];
+  accessory?: Block;
 };
+
+const label = (e: Block) =>
+  (typeof e.text === 'string' ? e.text : e.text?.text) ?? e.placeholder?.text ?? e.type ?? '';
 
 /** Slack's markup as plain text for a terminal: mentions, links and dates readable, no escapes. */
 export function plain(mrkdwn: string): string {
@@ -33,10 +38,9 @@ function blockLines(block: Block): string[] {
     case 'divider':
       return ['----'];
     case 'actions':
+      // Buttons as [Acknowledge], selects as [Priority ▾]
       return [
-        (block.elements ?? [])
-          .map((e) => `[${plain((typeof e.text === 'string' ? e.text : e.text?.text) ?? e.type ?? '')}]`)
-          .join(' '),
+        (block.elements ?? []).map((e) => `[${plain(label(e))}${e.type === 'button' ? '' : ' ▾'}]`).join(' '),
       ];
     case 'context':
       return [
@@ -47,8 +51,16 @@ function blockLines(block: Block): string[] {
       ];
     default:
       return [
-        ...(text ? plain(text).split('\n') : []),
-        ...(block.fields ?? []).map((f) => plain(f.text ?? '')),
+        ...(text ? plain(text).split('\n') : []).map((l, i, all) =>
+          i === all.length - 1 && block.accessory ? `${l}  [${plain(label(block.accessory))}]` : l,
+        ),
+        // A field is a bold name and its value: one line each, "Name: value · value".
+        ...(block.fields ?? []).map((f) => {
+          const [name, ...value] = plain(f.text ?? '').split('\n');
+          return value.length > 0
+            ? `${name?.replace(/^\*(.*)\*$/, '$1')}: ${value.join(' · ')}`
+            : (name ?? '');
+        }),
       ];
   }
 }

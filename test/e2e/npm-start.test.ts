@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, getJson, npmStart, postJson, type StartedProcess } from '../helpers/local-stack.js';
+
+const exec = promisify(execFile);
 
 const trigger = (dedupKey: string, extra: Record<string, unknown> = {}) => ({
   routing_key: 'local-ingest-token',
@@ -107,6 +111,34 @@ describe('npm start, driven from outside as a user would', () => {
     expect(update.status).toBe(429);
     expect(update.headers.get('retry-after')).toBe('2');
     expect(update.body).toEqual({ ok: false, error: 'ratelimited' });
+  });
+
+  it("walks the README's first steps: /tms new as a signed request, the card, Acknowledge, the card changed in place", async () => {
+    // As the README shows: `npm run slack` sends what Slack would send, signed with the development secret.
+    const run = async (...args: string[]) =>
+      (
+        await exec('npm', ['run', 'slack', '--silent', '--', ...args], {
+          env: { ...process.env, TMS_URL: tms.url },
+        })
+      ).stdout;
+    const opened = await run('/tms new Disk full on db-1 p2');
+    expect(opened).toContain('POST /slack/events → 200');
+    const id = /\*(TMS-\d+)\*/.exec(opened)?.[1] as string;
+    const card = async () =>
+      (await getJson(`${tms.url}/_sandbox/slack/messages?channel=C0GENERAL`)).body.messages.find(
+        (m: { text: string; thread_ts: string | null; ephemeral_user?: string }) =>
+          m.text.includes(` ${id}: `) && !m.thread_ts && !m.ephemeral_user,
+      );
+    await expect
+      .poll(card, { timeout: 2_000 })
+      .toMatchObject({ text: `P2 ${id}: Disk full on db-1 (open)`, edits: 0 });
+    const { ts } = await card();
+
+    const pressed = await run('press', id, 'ack', '--user', 'U01BBB');
+
+    expect(pressed).toContain('POST /slack/events → 200');
+    expect(await card()).toMatchObject({ ts, text: `P2 ${id}: Disk full on db-1 (acknowledged)`, edits: 1 });
+    expect(tms.output()).toContain('Status: Acknowledged by @U01BBB');
   });
 
   it('stops cleanly on Ctrl-C', async () => {

@@ -23,7 +23,7 @@ export async function settle(stack: TestStack): Promise<void> {
 /** The Slack client side of a test: signed requests, and what Slack shows afterwards. */
 export function slackOf(stack: TestStack) {
   const client = new SandboxSlack(stack.url, stack.secrets.SLACK_SIGNING_SECRET);
-  const card = (taskId: string): SandboxEntry & SandboxCard => {
+  const card = (taskId: string): Omit<SandboxEntry, 'blocks'> & SandboxCard => {
     const found = stack.slack
       .messages()
       .find(
@@ -31,7 +31,7 @@ export function slackOf(stack: TestStack) {
           !m.ephemeral_user && !m.response_url && m.thread_ts === null && m.text.includes(` ${taskId}: `),
       );
     if (!found) throw new Error(`no card for ${taskId}`);
-    return found as SandboxEntry & SandboxCard;
+    return found as unknown as Omit<SandboxEntry, 'blocks'> & SandboxCard;
   };
   return {
     client,
