@@ -1,37 +1,57 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger } from '../runtime/context.js';
 import { botContext } from './context.js';
-import { syncCard } from './projector.js';
+import { type ProjectorDeps, syncCard } from './projector.js';
 
-/** Task numbers of the task items a record changed; other items of the table (cards, markers) are not cards' business. */
-export function changedTask(record: DynamoDBRecord): { id: string; version: number } | undefined {
+/** Cards brought up to date at once within a batch: different tasks never wait on each other's pacing. */
+const PARALLEL = 8;
+
+/** The task a record changed; other items of the table (cards, markers, raw events) are not cards' business. */
+export function changedTask(record: DynamoDBRecord): string | undefined {
   const keys = record.dynamodb?.Keys;
   if (keys?.sk?.S !== 'TASK' || record.eventName === 'REMOVE') return undefined;
-  const image = record.dynamodb?.NewImage;
-  const id = image?.id?.S;
-  const version = Number(image?.version?.N);
-  return id && Number.isInteger(version) ? { id, version } : undefined;
+  return record.dynamodb?.NewImage?.id?.S;
 }
 
 /**
  * The card projector, a consumer of the table's stream (on AWS its event source mapping filters to task
- * items). Records are taken in order, one at a time; a task already brought to a version at least as new
- * in this batch is skipped, so a burst of changes to one task costs one card update. A record that fails
- * (the store unreachable) fails alone and is retried; Slack refusing is not a failure here (see syncCard).
+ * items). Records are grouped by task: a card is synced once per batch, to the task's latest version, so a
+ * burst of changes costs one update; different tasks are synced side by side, since each card paces its
+ * own edits. A task whose sync fails (the store unreachable) reports its records as failures and is
+ * retried; Slack refusing is not a failure here (syncCard records it and the sweeper retries it).
+ *
+ * Written by hand rather than with Powertools' batch utility: that utility handles one record at a time,
+ * and grouping records by task is the point here.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const deps = botContext();
-  const synced = new Map<string, number>();
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  return processPartialResponse(
-    event,
-    async (record: DynamoDBRecord) => {
-      const change = changedTask(record);
-      if (!change || (synced.get(change.id) ?? 0) >= change.version) return;
-      await syncCard(deps, change.id); // renders the latest version, whatever this record's
-      synced.set(change.id, change.version);
-    },
-    processor,
-    { processInParallel: false },
+export function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  return projectCards(botContext(), event);
+}
+
+export async function projectCards(
+  deps: ProjectorDeps,
+  event: DynamoDBStreamEvent,
+): Promise<DynamoDBBatchResponse> {
+  const byTask = new Map<string, DynamoDBRecord[]>();
+  for (const record of event.Records) {
+    const id = changedTask(record);
+    if (id) byTask.set(id, [...(byTask.get(id) ?? []), record]);
+  }
+  const failed: DynamoDBRecord[] = [];
+  const queue = [...byTask.entries()];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [id, records] = next;
+        try {
+          await syncCard(deps, id);
+        } catch (error) {
+          logger.error('card sync failed; its records will be retried', { taskId: id, error });
+          failed.push(...records);
+        }
+      }
+    }),
   );
+  return {
+    batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
+  };
 }

@@ -1,0 +1,153 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectCards } from '../../src/bot/card-stream.js';
+import { botContext } from '../../src/bot/context.js';
+import { TransientError } from '../../src/core/errors.js';
+import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
+
+let stack: TestStack;
+let slack: ReturnType<typeof slackOf>;
+
+beforeAll(async () => {
+  stack = await inProcessStack();
+  slack = slackOf(stack);
+});
+afterAll(() => stack.close());
+
+const BOT_TOKEN = { authorization: 'Bearer xoxb-tms-local-bot-token' };
+const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
+
+async function open(title: string, user = ANA): Promise<string> {
+  const answer = await slack.client.command(`new ${title}`, { user, channel: GENERAL });
+  await settle(stack);
+  return /\*(TMS-\d+)\*/.exec(answer.body.text)?.[1] as string;
+}
+
+async function alert(dedupKey: string, extra: Record<string, unknown> = {}) {
+  const answer = await postJson(`${stack.url}/ingest/generic`, {
+    routing_key: stack.secrets.INGEST_TOKEN,
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: {
+      summary: 'Checkout <b>5xx</b> above 2% <!channel>',
+      source: 'lb-1',
+      severity: 'error',
+      component: 'checkout',
+    },
+    ...extra,
+  });
+  expect(answer.status).toBe(202);
+  await settle(stack);
+  return answer;
+}
+
+describe('alert cards', () => {
+  it('shows the source’s links and the service runbook, labels escaped', async () => {
+    await alert('cards-links', {
+      links: [{ href: 'https://ci.example/run/42', text: 'Run <42>' }],
+    });
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?service=checkout&limit=1`, API())).body;
+    const text = slack.cardText(tasks[0].id);
+    expect(slack.card(tasks[0].id).channel).toBe(CHECKOUT);
+    expect(text).toContain('<https://ci.example/run/42|Run &lt;42&gt;>');
+    expect(text).toContain('<https://wiki.example/checkout|Runbook>');
+    expect(text).toContain('Checkout &lt;b&gt;5xx&lt;/b&gt; above 2% &lt;!channel&gt;');
+    expect(text).not.toContain('<!channel>');
+  });
+
+  it('summarizes repeats of the same alert in the thread instead of a line per repeat', async () => {
+    for (let i = 0; i < 4; i++) await alert('cards-storm');
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?service=checkout&limit=1`, API())).body;
+    const id = tasks[0].id;
+    expect((await task(id)).occurrences).toBe(4);
+    expect(slack.cardText(id)).toContain('*Occurrences*\\n4, last');
+    const lines = slack.thread(id).map((m) => m.text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^:repeat: Fired again \(2 in all\)/);
+  });
+});
+
+describe('a card that went away', () => {
+  it('is posted again when someone deleted it', async () => {
+    const id = await open('Deleted card p3');
+    const old = slack.card(id);
+    await postJson(`${stack.url}/slack/api/chat.delete`, { channel: GENERAL, ts: old.ts }, BOT_TOKEN);
+    await slack.client.click(old, 'tms_ack', BEN);
+    await settle(stack);
+    const card = slack.card(id);
+    expect(card.ts).not.toBe(old.ts);
+    expect(card.text).toBe(`P3 ${id}: Deleted card (acknowledged)`);
+  });
+
+  it('moves to the default channel when its channel was archived', async () => {
+    await alert('cards-archived');
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?service=checkout&limit=1`, API())).body;
+    const id = tasks[0].id;
+    expect(slack.card(id).channel).toBe(CHECKOUT);
+    for (const method of ['chat.update', 'chat.postMessage'])
+      await postJson(`${stack.url}/_sandbox/slack/faults`, { method, error: 'is_archived', count: 1 });
+    await slack.client.click(slack.card(id), 'tms_ack', BEN);
+    await settle(stack);
+    const moved = stack.slack
+      .messages(GENERAL)
+      .filter((m) => m.text.includes(` ${id}: `) && m.thread_ts === null && !m.ephemeral_user);
+    expect(moved).toHaveLength(1);
+    expect(moved[0]?.text).toContain('(acknowledged)');
+    expect(JSON.stringify(moved[0]?.blocks)).toContain('cannot post in <#C0CHECKOUT>');
+  });
+});
+
+describe('the stream consumer', () => {
+  const record = (id: string, seq: string, sk = 'TASK'): DynamoDBRecord => ({
+    eventName: 'MODIFY',
+    dynamodb: {
+      Keys: { pk: { S: `TASK#${id.slice(4)}` }, sk: { S: sk } },
+      NewImage: { id: { S: id } },
+      SequenceNumber: seq,
+    },
+  });
+
+  it('syncs each task once per batch, ignores other items, and fails only the records of a task it could not sync', async () => {
+    // Arrange
+    const good = await open('Stream good p3');
+    const bad = await open('Stream bad p3');
+    // The good task's card falls behind: Slack rate-limits its update for a minute.
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 60,
+    });
+    await slack.client.click(slack.card(good), 'tms_ack', BEN);
+    await settle(stack);
+    expect(slack.card(good).text).toBe(`P3 ${good}: Stream good (open)`);
+    const real = botContext();
+    const deps = {
+      ...real,
+      store: new Proxy(real.store, {
+        get(target, name, receiver) {
+          if (name === 'get')
+            return async (id: string) => {
+              if (id === bad) throw new TransientError('DynamoDB is unavailable right now');
+              return target.get(id);
+            };
+          return Reflect.get(target, name, receiver);
+        },
+      }),
+    };
+    // Act
+    const response = await projectCards(deps, {
+      Records: [
+        record(good, '1'),
+        record(bad, '2'),
+        record(good, '3', 'CARD'),
+        record(bad, '4'),
+        record(good, '5'),
+      ],
+    });
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }, { itemIdentifier: '4' }]);
+    expect(slack.card(good).text).toBe(`P3 ${good}: Stream good (acknowledged)`);
+    expect(slack.card(good).edits).toBe(1); // two records of the task, one update
+  });
+});
