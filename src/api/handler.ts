@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { encodeCursor, parseListParams } from '../core/pagination.js';
+import type { CardRecord } from '../core/ports.js';
 import { parseTaskId } from '../core/task.js';
 import { bearer, fromError, type HttpResult, json, problem, sameSecret } from '../http/respond.js';
-import { context } from '../runtime/context.js';
+import { cardStore, context } from '../runtime/context.js';
 import { secret } from '../runtime/secrets.js';
 
 /**
@@ -12,7 +13,10 @@ import { secret } from '../runtime/secrets.js';
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   try {
     if (event.routeKey === 'GET /healthz') return json(200, { ok: true });
-    const authorized = 'authorizer' in event.requestContext && event.requestContext.authorizer !== undefined;
+    // On AWS only a verified JWT reaches here with claims; any other authorizer shape is not trusted.
+    const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
+      .authorizer?.jwt?.claims;
+    const authorized = claims !== undefined && typeof claims.sub === 'string';
     if (!authorized && !sameSecret(bearer(event), secret('TMS_API_TOKEN'))) {
       return problem(401, 'UNAUTHENTICATED', 'Send Authorization: Bearer <TMS_API_TOKEN>');
     }
@@ -30,7 +34,8 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
         if (!id) return problem(400, 'INVALID_INPUT', `"${raw}" is not a task id such as TMS-42 or 42`);
         const task = await deps.store.get(id);
         if (!task) return problem(404, 'TASK_NOT_FOUND', `There is no task ${id}`);
-        return json(200, { task, timeline: await deps.store.timeline(id) });
+        const [timeline, card] = await Promise.all([deps.store.timeline(id), cardStore().card(id)]);
+        return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
       }
       default:
         return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
@@ -38,6 +43,19 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
   } catch (error) {
     return fromError(error);
   }
+}
+
+/** Where the task's Slack card is and whether it shows the latest version (it is a projection, reconciled). */
+function cardView(card: CardRecord, version: number) {
+  return {
+    channel: card.channel ?? null,
+    ts: card.ts ?? null,
+    permalink: card.permalink ?? null,
+    version: card.shownVersion,
+    upToDate: card.shownVersion >= version,
+    lastError: card.lastError ?? null,
+    retryAt: card.retryAt ?? null,
+  };
 }
 
 function safeDecode(text: string): string {

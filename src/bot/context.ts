@@ -1,10 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
-import { TABLE } from '../adapters/dynamo/table.js';
-import { createDocumentClient } from '../adapters/dynamo/task-store.js';
 import { createSlackClient } from '../adapters/slack/client.js';
 import type { SeenStore } from '../core/ports.js';
-import { context } from '../runtime/context.js';
+import { cardStore, context } from '../runtime/context.js';
 import { Directory } from './directory.js';
 import type { Handoff } from './handoff.js';
 import type { ProjectorDeps } from './projector.js';
@@ -19,7 +16,7 @@ let built: (ProjectorDeps & { seen: SeenStore }) | undefined;
 export function botContext(): BotDeps {
   if (!built) {
     const deps = context();
-    const cards = new DynamoCardStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
+    const cards = cardStore();
     const slack: WebClient = createSlackClient();
     built = { ...deps, cards, seen: cards, slack, directory: new Directory(slack, deps.config) };
   }

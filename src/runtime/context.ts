@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
 import { loadConfig } from '../config.js';
@@ -23,4 +24,12 @@ export function context(): Deps {
     built = defaultDeps(store, config, systemClock);
   }
   return built;
+}
+
+let cards: DynamoCardStore | undefined;
+
+/** Where Slack cards and at-most-once markers are kept (the same table). */
+export function cardStore(): DynamoCardStore {
+  cards ??= new DynamoCardStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
+  return cards;
 }

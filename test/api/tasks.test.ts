@@ -143,6 +143,46 @@ describe('GET /api/tasks/{id}', () => {
     expect((await getJson(`${tms.url}/api/tasks/%E0%A4%A`, API())).status).toBe(400);
     expect((await getJson(`${tms.url}/api/tasks/TMS-2`)).status).toBe(401);
   });
+
+  it('says where the task’s Slack card is and whether it shows the latest version', async () => {
+    await tms.dispatcher.idle();
+    const { body } = await getJson(`${tms.url}/api/tasks/TMS-2`, API());
+    expect(body.card).toEqual({
+      channel: 'C0CHECKOUT',
+      ts: expect.stringMatching(/^\d+\.\d{6}$/),
+      permalink: expect.stringContaining('/_sandbox/slack/archives/C0CHECKOUT/p'),
+      version: 2,
+      upToDate: true,
+      lastError: null,
+      retryAt: null,
+    });
+  });
+});
+
+describe('the API on AWS', () => {
+  const event = (requestContext: Record<string, unknown>) =>
+    ({
+      version: '2.0',
+      routeKey: 'GET /api/tasks/{id}',
+      rawPath: '/api/tasks/TMS-1',
+      rawQueryString: '',
+      headers: {},
+      pathParameters: { id: 'TMS-1' },
+      requestContext,
+      isBase64Encoded: false,
+    }) as never;
+
+  it('trusts a verified Cognito JWT, and no other authorizer shape', async () => {
+    const { handler } = await import('../../src/api/handler.js');
+    const withJwt = await handler(
+      event({ authorizer: { jwt: { claims: { sub: 'u-1', 'cognito:groups': '[admin]' }, scopes: [] } } }),
+    );
+    const lambdaAuthorizer = await handler(event({ authorizer: { lambda: { anything: true } } }));
+    const emptyJwt = await handler(event({ authorizer: { jwt: {} } }));
+    expect(withJwt.statusCode).toBe(200);
+    expect(lambdaAuthorizer.statusCode).toBe(401);
+    expect(emptyJwt.statusCode).toBe(401);
+  });
 });
 
 describe('the local server', () => {
