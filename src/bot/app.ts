@@ -13,12 +13,18 @@ import { escapeMrkdwn } from './text.js';
 import { homeView, INPUT, resolveModal, VIEW } from './views.js';
 
 export interface BotOptions {
-  readonly receiver: AwsLambdaReceiver;
+  /** Requests arrive through API Gateway (the Lambda receiver), or over Socket Mode with an app token. */
+  readonly receiver:
+    | AwsLambdaReceiver
+    | { readonly socketMode: { readonly appToken: string; readonly slackApiUrl?: string } };
   readonly token: string;
   readonly botId?: string;
   readonly botUserId?: string;
   readonly handoff: Handoff;
 }
+
+/** Where Bolt's own client goes: the emulator offline, else Slack (or SLACK_API_URL's workspace API). */
+const slackApiUrl = () => process.env.TMS_SLACK_API_URL || process.env.SLACK_API_URL || undefined;
 
 /** How long a double click or a Slack retry is remembered. */
 const SEEN_FOR_MS = 60 * 60_000;
@@ -31,13 +37,21 @@ const SEEN_FOR_MS = 60 * 60_000;
 export function createBotApp(deps: BotDeps, options: BotOptions): App {
   const app = new App({
     token: options.token,
-    receiver: options.receiver,
+    ...('socketMode' in options.receiver
+      ? {
+          socketMode: true,
+          appToken: options.receiver.socketMode.appToken,
+          ...(options.receiver.socketMode.slackApiUrl
+            ? {
+                installerOptions: { clientOptions: { slackApiUrl: options.receiver.socketMode.slackApiUrl } },
+              }
+            : {}),
+        }
+      : { receiver: options.receiver }),
     // Known ids mean no auth.test call at start-up: nothing reaches the network until a request does.
     ...(options.botId ? { botId: options.botId } : {}),
     ...(options.botUserId ? { botUserId: options.botUserId } : {}),
-    ...(process.env.TMS_SLACK_API_URL
-      ? { clientOptions: { slackApiUrl: process.env.TMS_SLACK_API_URL } }
-      : {}),
+    ...(slackApiUrl() ? { clientOptions: { slackApiUrl: slackApiUrl() } } : {}),
     logLevel: LogLevel.WARN,
     tokenVerificationEnabled: false,
   });

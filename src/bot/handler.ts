@@ -118,3 +118,23 @@ async function authenticate(event: APIGatewayProxyEventV2): Promise<HttpResult |
   }
   return undefined;
 }
+
+/**
+ * The bot over Socket Mode, for a laptop with a real workspace and no public URL (`npm start` with
+ * SLACK_BOT_TOKEN and SLACK_APP_TOKEN): the same listeners, reached over a WebSocket that the app token
+ * authenticates, so there is no request signature to check. Handed-off work runs after each answer.
+ */
+export async function startSocketMode(options: {
+  appToken: string;
+  slackApiUrl?: string;
+}): Promise<{ stop(): Promise<void> }> {
+  const app = createBotApp(botContext(), {
+    receiver: { socketMode: options },
+    token: secret('SLACK_BOT_TOKEN'),
+    ...(process.env.SLACK_BOT_ID ? { botId: process.env.SLACK_BOT_ID } : {}),
+    ...(process.env.SLACK_BOT_USER_ID ? { botUserId: process.env.SLACK_BOT_USER_ID } : {}),
+    handoff: handoffOf(),
+  });
+  await app.start();
+  return { stop: async () => void (await app.stop()) };
+}

@@ -1,12 +1,22 @@
 import { ConfigError } from '../core/errors.js';
 import { formatDuration } from '../core/time.js';
-import { startLocalStack } from './stack.js';
+import { DEV_SECRETS, startLocalStack } from './stack.js';
+
+/** A development default is printed so it can be used; a secret someone set is only acknowledged. */
+function shown(name: string, value: string): string {
+  return isDefault(name, value) ? value : `(set in the environment, ${value.length} characters)`;
+}
+
+const isDefault = (name: string, value: string) => value === DEV_SECRETS[name as keyof typeof DEV_SECRETS];
 
 /** `npm start`: TMS on this machine, until Ctrl-C. */
 async function main(): Promise<void> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const stack = await startLocalStack({ print });
-  const s = stack.secrets;
+  // In the hints, a secret set in the environment is named, not shown.
+  const s = Object.fromEntries(
+    Object.entries(stack.secrets).map(([name, value]) => [name, isDefault(name, value) ? value : `$${name}`]),
+  ) as typeof stack.secrets;
   const slack =
     stack.slackMode === 'emulator'
       ? `played locally at ${stack.url}/slack/api/ (read it: ${stack.url}/_sandbox/slack/messages)`
@@ -27,13 +37,19 @@ async function main(): Promise<void> {
       `  store         ${stack.dataDir ? `dynalite, kept in ${stack.dataDir}` : 'dynalite in memory (set TMS_DATA_DIR to keep it)'}`,
       `  schedule      every ${formatDuration(stack.tickMs)} (TMS_TICK)`,
       '',
-      '  development secrets (override any by environment):',
-      ...Object.entries(s).map(([name, value]) => `    ${name.padEnd(22)} ${value}`),
+      '  secrets (development defaults unless set in the environment, which are not printed):',
+      ...Object.entries(stack.secrets).map(([name, value]) => `    ${name.padEnd(22)} ${shown(name, value)}`),
       '',
       'Try:',
       `  curl -s -X POST ${stack.url}/ingest/generic -H 'content-type: application/json' \\`,
       `    -d '{"routing_key":"${s.INGEST_TOKEN}","event_action":"trigger","dedup_key":"disk-full-db1","payload":{"summary":"Disk 95% full on db1","source":"db1","severity":"critical","component":"checkout"}}'`,
       `  curl -s ${stack.url}/api/tasks -H 'authorization: Bearer ${s.TMS_API_TOKEN}'`,
+      ...(stack.slackMode === 'emulator'
+        ? [
+            `  npm run slack -- "/tms new Disk full on db-1 p2"     # a signed slash command, as Slack sends it`,
+            "  npm run slack -- press TMS-1 ack --user U01BBB       # press the card's Acknowledge button",
+          ]
+        : []),
       '',
       'Ctrl-C stops it.',
       '',

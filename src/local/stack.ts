@@ -234,6 +234,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } else {
     delete process.env.TMS_SLACK_API_URL;
     delete process.env.TMS_SLACK_HOOKS_URL;
+    if (env.SLACK_API_URL) process.env.SLACK_API_URL = env.SLACK_API_URL;
+  }
+  // A real workspace without a public URL: the bot's listeners reached over Socket Mode.
+  let socket: { stop(): Promise<void> } | undefined;
+  if (slackMode === 'socket') {
+    const { startSocketMode } = await import('../bot/handler.js');
+    try {
+      socket = await withTimeout(
+        startSocketMode({
+          appToken: env.SLACK_APP_TOKEN as string,
+          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        }),
+        15_000,
+        'Slack did not accept a Socket Mode connection within 15 s (check SLACK_APP_TOKEN and the network)',
+      );
+    } catch (error) {
+      server.closeAllConnections();
+      server.close();
+      await feed.close();
+      await dynamo.close();
+      throw error;
+    }
   }
 
   let ticking: Promise<unknown> | undefined;
@@ -266,6 +288,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dispatcher,
     async close() {
       clearInterval(timer);
+      await socket?.stop();
       await ticking;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -312,6 +335,14 @@ function slackOrigin(request: WireRequest): {
   } catch {
     return { command: false, target: {} };
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function header(request: WireRequest, name: string): string | undefined {

@@ -155,8 +155,10 @@ describe('npm start with TMS_DATA_DIR', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tms-data-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps tasks across a restart', async () => {
-    const first = await npmStart({ TMS_DATA_DIR: dir });
+  it('keeps tasks across a restart, and never prints a secret set in the environment', async () => {
+    const first = await npmStart({ TMS_DATA_DIR: dir, TMS_API_TOKEN: 'a-real-api-token-0123' });
+    expect(first.output()).toMatch(/TMS_API_TOKEN\s+\(set in the environment, 21 characters\)/);
+    expect(first.output()).not.toContain('a-real-api-token-0123');
     await postJson(`${first.url}/ingest/generic`, trigger('kept-across-restarts'));
     await first.stop();
     expect(first.output()).toContain('stopped.');
