@@ -33,10 +33,8 @@ export class StreamDispatcher {
       const queue = this.#queues.get(consumer.name) ?? [];
       queue.push(record);
       this.#queues.set(consumer.name, queue);
-      if (!this.#running.has(consumer.name)) {
-        const run = this.#drain(consumer).finally(() => this.#running.delete(consumer.name));
-        this.#running.set(consumer.name, run);
-      }
+      // #drain awaits before anything else, so it is registered here before it can finish.
+      if (!this.#running.has(consumer.name)) this.#running.set(consumer.name, this.#drain(consumer));
     }
   }
 
@@ -48,24 +46,29 @@ export class StreamDispatcher {
   async #drain(consumer: { name: string; handler: StreamConsumer }): Promise<void> {
     const queue = this.#queues.get(consumer.name) ?? [];
     await Promise.resolve(); // let a burst of writes gather into one batch
-    while (queue.length > 0) {
-      let batch = queue.splice(0, this.#batchSize);
-      for (let attempt = 1; batch.length > 0; attempt++) {
-        let failedFrom: number;
-        try {
-          const response = await consumer.handler({ Records: batch });
-          const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-          failedFrom = batch.findIndex((r) => failed.has(r.dynamodb.SequenceNumber ?? ''));
-        } catch {
-          failedFrom = 0;
-        }
-        if (failedFrom === -1) break;
-        batch = batch.slice(failedFrom);
-        if (attempt >= this.#maxAttempts) {
-          this.options.onDiscard?.(consumer.name, batch, `still failing after ${attempt} attempts`);
-          break;
+    try {
+      while (queue.length > 0) {
+        let batch = queue.splice(0, this.#batchSize);
+        for (let attempt = 1; batch.length > 0; attempt++) {
+          let failedFrom: number;
+          try {
+            const response = await consumer.handler({ Records: batch });
+            const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+            failedFrom = batch.findIndex((r) => failed.has(r.dynamodb.SequenceNumber ?? ''));
+          } catch {
+            failedFrom = 0;
+          }
+          if (failedFrom === -1) break;
+          batch = batch.slice(failedFrom);
+          if (attempt >= this.#maxAttempts) {
+            this.options.onDiscard?.(consumer.name, batch, `still failing after ${attempt} attempts`);
+            break;
+          }
         }
       }
+    } finally {
+      // In the same turn as the loop's last look at the queue: a record pushed after it starts a new drain.
+      this.#running.delete(consumer.name);
     }
   }
 }

@@ -65,4 +65,28 @@ describe('the local stream dispatcher, like an event source mapping', () => {
     await dispatcher.idle();
     expect(discarded).toEqual([5, 6]);
   });
+
+  it('never strands a record pushed just as a drain finishes', async () => {
+    // One record pushed k microtasks after the handler returns, for every k up to 40: for some k it lands
+    // between the drain's last look at its queue and the moment the drain stops counting as running.
+    for (let depth = 0; depth <= 40; depth++) {
+      const delivered: number[] = [];
+      const dispatcher: StreamDispatcher = new StreamDispatcher([
+        {
+          name: 'late',
+          handler: async (e) => {
+            delivered.push(...seq(e));
+            if (!seq(e).includes(1)) return;
+            let chain = Promise.resolve();
+            for (let i = 0; i < depth; i++) chain = chain.then(() => undefined);
+            void chain.then(() => dispatcher.push(record(2)));
+          },
+        },
+      ]);
+      dispatcher.push(record(1));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await dispatcher.idle();
+      expect({ depth, delivered }).toEqual({ depth, delivered: [1, 2] });
+    }
+  });
 });
