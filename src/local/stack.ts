@@ -119,6 +119,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', baseUrl);
+    // A web page open in a browser on this machine could otherwise post to it (the development secrets
+    // are public): browsers name the page's origin, webhooks and curl send none.
+    const origin = req.headers.origin;
+    if (origin && origin !== baseUrl && req.method !== 'GET' && req.method !== 'HEAD')
+      return send(
+        res,
+        json(403, {
+          error: { code: 'FORBIDDEN', message: `Requests from web pages (${origin}) are not accepted` },
+        }),
+      );
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY)
       return send(

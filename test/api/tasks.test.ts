@@ -192,4 +192,27 @@ describe('the local server', () => {
       body: { error: { code: 'NOT_FOUND', message: 'No route GET /nope' } },
     });
   });
+
+  it('refuses a post from a web page in a browser, whose origin is another site', async () => {
+    const before = (await list('?limit=100')).body.tasks.length;
+    const fromPage = await postJson(
+      `${tms.url}/ingest/generic`,
+      {
+        routing_key: 'local-ingest-token',
+        event_action: 'trigger',
+        dedup_key: 'csrf',
+        payload: { summary: 'x', source: 'x', severity: 'info' },
+      },
+      { origin: 'https://evil.example', 'content-type': 'text/plain' },
+    );
+    expect(fromPage.status).toBe(403);
+    expect(fromPage.body.error.code).toBe('FORBIDDEN');
+    const fault = await postJson(
+      `${tms.url}/_sandbox/slack/faults`,
+      { method: 'chat.update', error: 'invalid_auth' },
+      { origin: 'http://localhost:8080' },
+    );
+    expect(fault.status).toBe(403);
+    expect((await list('?limit=100')).body.tasks.length).toBe(before);
+  });
 });
