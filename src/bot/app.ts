@@ -65,6 +65,13 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
         logger.info('Slack event already handled', { eventId });
         return;
       }
+      try {
+        await next();
+      } catch (error) {
+        await deps.seen.forget('slack-event', eventId); // Slack retries it, and the retry must not be ignored
+        throw error;
+      }
+      return;
     }
     await next();
   });
@@ -267,6 +274,7 @@ async function onAction(
     else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
   } catch (error) {
     logger.error('card action failed', { error, actionId, taskId: ref.taskId });
+    await deps.seen.forget('slack-action', key); // nothing changed: pressing again must work
     await tell(deps, handoff, body, explain(error));
   }
 }

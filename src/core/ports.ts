@@ -157,4 +157,6 @@ export interface CardStore {
 export interface SeenStore {
   /** True the first time a key is seen in its scope; the marker is kept until `expiresAt`. */
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean>;
+  /** Drops a marker, so what failed after it was taken can be tried again. */
+  forget(scope: string, key: string): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botContext } from '../../src/bot/context.js';
 import { handler as bot } from '../../src/bot/handler.js';
+import { TransientError } from '../../src/core/errors.js';
 import { slackSignature } from '../../src/local/slack-client.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
@@ -102,6 +104,23 @@ describe('card buttons', () => {
     expect((await task(id)).version).toBe(2);
     expect(slack.privately(BEN).filter((m) => m.text.includes('already'))).toEqual([]);
     expect(slack.thread(id).map((m) => m.text)).toEqual(['ben acknowledged']);
+  });
+
+  it('lets a click that failed on a passing fault be pressed again', async () => {
+    // Arrange: the store fails the next save once, as DynamoDB throttling would.
+    const id = await open('Pressed again p3');
+    const store = botContext().store;
+    const save = store.save.bind(store);
+    store.save = async () => {
+      store.save = save;
+      throw new TransientError('DynamoDB is unavailable right now (ThrottlingException)');
+    };
+    // Act
+    await click(id, 'tms_ack', BEN);
+    expect(slack.lastPrivate(BEN)).toContain('Nothing was changed; please try again.');
+    await click(id, 'tms_ack', BEN);
+    // Assert
+    expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
   });
 
   it('coalesces a burst of changes into a few edits, within about one per second', async () => {

@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -117,6 +118,12 @@ export class DynamoCardStore implements CardStore, SeenStore {
       ),
     );
     return (Items ?? []).map((item) => String(item.taskId));
+  }
+
+  async forget(scope: string, key: string): Promise<void> {
+    await send(() =>
+      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.seen(scope, key) })),
+    );
   }
 
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean> {

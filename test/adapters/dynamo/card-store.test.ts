@@ -80,5 +80,7 @@ describe('DynamoCardStore (on dynalite)', () => {
     expect(await cards.firstSighting('slack-event', 'Ev2', past)).toBe(true);
     // DynamoDB deletes expired items late; an expired marker no longer counts.
     expect(await cards.firstSighting('slack-event', 'Ev2', later)).toBe(true);
+    await cards.forget('slack-event', 'Ev2');
+    expect(await cards.firstSighting('slack-event', 'Ev2', later)).toBe(true);
   });
 });
