@@ -157,10 +157,13 @@ describe('npm start with TMS_DATA_DIR', () => {
 
   it('keeps tasks across a restart, and never prints a secret set in the environment', async () => {
     const first = await npmStart({ TMS_DATA_DIR: dir, TMS_API_TOKEN: 'a-real-api-token-0123' });
-    expect(first.output()).toMatch(/TMS_API_TOKEN\s+\(set in the environment, 21 characters\)/);
-    expect(first.output()).not.toContain('a-real-api-token-0123');
-    await postJson(`${first.url}/ingest/generic`, trigger('kept-across-restarts'));
-    await first.stop();
+    try {
+      expect(first.output()).toMatch(/TMS_API_TOKEN\s+\(set in the environment, 21 characters\)/);
+      expect(first.output()).not.toContain('a-real-api-token-0123');
+      await postJson(`${first.url}/ingest/generic`, trigger('kept-across-restarts'));
+    } finally {
+      await first.stop(); // never leave a server behind, even when an assertion failed
+    }
     expect(first.output()).toContain('stopped.');
 
     const second = await npmStart({ TMS_DATA_DIR: dir });
