@@ -8,9 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
+import { bundleFigures, slackTimings } from './slack.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100);
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 40);
 
 interface Row {
   name: string;
@@ -108,8 +111,11 @@ async function main(): Promise<void> {
   await send('warm-up'); // the first request loads the handler, as a cold start would
   const fresh = await phase('ingest, new alert each (opens a task)', (i) => send(`new-${i}`));
   const duplicate = await phase('ingest, one alert repeated (appends)', () => send('the-same-alert'));
+  await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
+  const slack = await slackTimings(stack, COMMANDS, CLICKS);
   const memory = process.memoryUsage();
   await stack.close();
+  const bundles = await bundleFigures();
 
   const rows = [raw, fresh, duplicate];
   const results = {
@@ -125,10 +131,18 @@ async function main(): Promise<void> {
       p50ms: Number(r.p50ms.toFixed(1)),
       p95ms: Number(r.p95ms.toFixed(1)),
     })),
+    slack: slack.map((t) => ({
+      ...t,
+      perSecond: Number.isNaN(t.perSecond) ? null : Math.round(t.perSecond),
+      p50ms: Number(t.p50ms.toFixed(1)),
+      p95ms: Number(t.p95ms.toFixed(1)),
+      p99ms: Number(t.p99ms.toFixed(1)),
+    })),
+    bundles,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 
-  const table = [
+  print([
     ['benchmark', 'events', 'per second', 'p50 ms', 'p95 ms', 'DynamoDB req/event'],
     ...results.rows.map((r) => [
       r.name,
@@ -138,7 +152,42 @@ async function main(): Promise<void> {
       String(r.p95ms),
       String(r.dynamoRequestsPerEvent ?? ''),
     ]),
-  ];
+  ]);
+  for (const r of results.rows)
+    if (r.dynamoByOperation) console.log(`  ${r.name}: ${JSON.stringify(r.dynamoByOperation)}`);
+  console.log('');
+  print([
+    ['Slack, one request at a time', 'count', 'per second', 'p50 ms', 'p95 ms', 'p99 ms'],
+    ...results.slack.map((t) => [
+      t.name,
+      String(t.count),
+      t.perSecond === null ? '' : String(t.perSecond),
+      String(t.p50ms),
+      String(t.p95ms),
+      String(t.p99ms),
+    ]),
+  ]);
+  console.log('');
+  print([
+    ['bundle (esm, minified, node22)', 'KB', 'import ms (median of 5)'],
+    [
+      'TMS bot Lambda (src/bot/handler.ts)',
+      String(Math.round(bundles.tmsBot.bytes / 1024)),
+      String(bundles.tmsBot.importMs),
+    ],
+    [
+      'bare Bolt app, same receiver',
+      String(Math.round(bundles.bareBolt.bytes / 1024)),
+      String(bundles.bareBolt.importMs),
+    ],
+  ]);
+  console.log(
+    `\nconcurrency ${CONCURRENCY}, Node ${process.version}, RSS ${results.rssMiB} MiB; written to bench/results.json`,
+  );
+}
+
+/** A table with the first column left-aligned and the others right-aligned. */
+function print(table: string[][]): void {
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => row[c]?.length ?? 0))) ?? [];
   for (const [i, row] of table.entries()) {
     console.log(
@@ -148,11 +197,6 @@ async function main(): Promise<void> {
     );
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
-  for (const r of results.rows)
-    if (r.dynamoByOperation) console.log(`  ${r.name}: ${JSON.stringify(r.dynamoByOperation)}`);
-  console.log(
-    `\nconcurrency ${CONCURRENCY}, Node ${process.version}, RSS ${results.rssMiB} MiB; written to bench/results.json`,
-  );
 }
 
 await main();

@@ -1,0 +1,169 @@
+/**
+ * The Slack bot's figures for `npm run bench`: how long Slack waits for an answer to a command, a click
+ * and an event on the local stack, how long until the card shows a click, and what the bot Lambda costs
+ * to load beside a bare Bolt app bundled the same way.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { type SandboxCard, SandboxSlack } from '../src/local/slack-client.js';
+import type { LocalStack } from '../src/local/stack.js';
+
+export interface Timing {
+  name: string;
+  count: number;
+  perSecond: number;
+  p50ms: number;
+  p95ms: number;
+  p99ms: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+export function timing(name: string, latencies: number[], seconds: number): Timing {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    name,
+    count: sorted.length,
+    perSecond: sorted.length / seconds,
+    p50ms: percentile(sorted, 50),
+    p95ms: percentile(sorted, 95),
+    p99ms: percentile(sorted, 99),
+  };
+}
+
+/** One request after another, as one person types: the latency Slack sees, not a throughput figure. */
+async function sequential(name: string, count: number, work: (i: number) => Promise<number | void>) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const measured = await work(i);
+    latencies.push(typeof measured === 'number' ? measured : performance.now() - t);
+  }
+  return timing(name, latencies, (performance.now() - started) / 1000);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function slackTimings(stack: LocalStack, commands: number, clicks: number): Promise<Timing[]> {
+  const slack = new SandboxSlack(stack.url, stack.secrets.SLACK_SIGNING_SECRET);
+  const ok = (answer: { status: number; text: string }) => {
+    if (answer.status !== 200) throw new Error(`/slack/events answered ${answer.status}: ${answer.text}`);
+  };
+  const who = { user: 'U01AAA', channel: 'C0GENERAL' };
+  ok(await slack.command('help', who)); // loads the bot, as a cold start would
+
+  const opened = await sequential('slack: /tms new (answer)', commands, async (i) => {
+    ok(await slack.command(`new Bench task ${i} p3`, who));
+  });
+  const listed = await sequential('slack: /tms list (answer)', commands, async () => {
+    ok(await slack.command('list', who));
+  });
+  await stack.dispatcher.idle();
+  await sleep(1_100); // past the cards' one-edit-per-second pacing, so a click is not held for it
+
+  const cards = stack.slack
+    .messages('C0GENERAL')
+    .filter(
+      (m) => m.thread_ts === null && !m.ephemeral_user && !m.response_url && m.text.includes('Bench task'),
+    )
+    .slice(0, clicks) as unknown as (SandboxCard & { edits: number })[];
+  const edited: number[] = [];
+  const clicked = await sequential('slack: Acknowledge click (answer)', cards.length, async (i) => {
+    const card = cards[i] as SandboxCard & { edits: number };
+    const t = performance.now();
+    ok(await slack.click(card, 'tms_ack', 'U01BBB'));
+    const answered = performance.now() - t;
+    for (;;) {
+      const now = stack.slack.messages('C0GENERAL').find((m) => m.ts === card.ts);
+      if ((now?.edits ?? 0) > card.edits) break;
+      await sleep(2);
+    }
+    edited.push(performance.now() - t);
+    return answered;
+  });
+  const shown = timing('slack: Acknowledge click → card edited', edited, 1);
+
+  // App Home: answered at once, published after the answer (the lazy-listener hand-off).
+  const published: number[] = [];
+  const home = await sequential('slack: app_home_opened (answer)', Math.min(commands, 50), async (i) => {
+    const user = `U0BENCH${String(i).padStart(3, '0')}`;
+    const t = performance.now();
+    ok(await slack.event({ type: 'app_home_opened', user, channel: `D0BENCH${i}`, tab: 'home' }));
+    const answered = performance.now() - t;
+    while (!stack.slack.views().some((v) => v.type === 'home' && v.user === user)) await sleep(2);
+    published.push(performance.now() - t);
+    return answered;
+  });
+  const homeShown = timing('slack: app_home_opened → home published', published, 1);
+  return [opened, listed, clicked, shown, home, homeShown].map((t) =>
+    t.name.includes('→') ? { ...t, perSecond: Number.NaN } : t,
+  );
+}
+
+export interface BundleFigure {
+  bytes: number;
+  importMs: number;
+}
+
+/**
+ * The bot Lambda bundled as infra bundles it (esm, minified, node22, the createRequire banner), beside a
+ * bare Bolt app with the same receiver bundled the same way; each imported by a fresh Node five times.
+ */
+export async function bundleFigures(): Promise<{ tmsBot: BundleFigure; bareBolt: BundleFigure }> {
+  const dir = mkdtempSync(join(process.cwd(), 'bench/.bundle-'));
+  try {
+    const bareEntry = join(dir, 'bare-bolt.ts');
+    writeFileSync(
+      bareEntry,
+      [
+        "import { App, AwsLambdaReceiver } from '@slack/bolt';",
+        "const receiver = new AwsLambdaReceiver({ signingSecret: 'x' });",
+        "new App({ token: 'xoxb-x', receiver, botId: 'B1', botUserId: 'U1', tokenVerificationEnabled: false });",
+        'export const handler = receiver.toHandler();',
+      ].join('\n'),
+    );
+    const bundle = async (entry: string, name: string) => {
+      const outfile = join(dir, `${name}.mjs`);
+      await build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        banner: {
+          js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        },
+        logLevel: 'error',
+      });
+      return outfile;
+    };
+    const tms = await bundle('src/bot/handler.ts', 'tms-bot');
+    const bare = await bundle(bareEntry, 'bare-bolt');
+    const driver = join(dir, 'import.mjs');
+    writeFileSync(
+      driver,
+      'const t = performance.now(); await import(process.argv[2]); console.log(performance.now() - t);\n',
+    );
+    const importMs = (file: string) => {
+      const runs = Array.from({ length: 5 }, () =>
+        Number(
+          execFileSync(process.execPath, [driver, pathToFileURL(file).href], { encoding: 'utf8' }).trim(),
+        ),
+      ).sort((a, b) => a - b);
+      return Number((runs[2] ?? 0).toFixed(1));
+    };
+    return {
+      tmsBot: { bytes: statSync(tms).size, importMs: importMs(tms) },
+      bareBolt: { bytes: statSync(bare).size, importMs: importMs(bare) },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
