@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, USAGE } from '../../src/bot/command.js';
+
+const SERVICES = ['checkout', 'payments-api'];
+const parse = (text: string) => parseCommand(text, SERVICES);
+const command = (text: string) => {
+  const parsed = parse(text);
+  if (!parsed.ok) throw new Error(`did not parse: ${parsed.problem}`);
+  return parsed.command;
+};
+const usageOf = (text: string) => {
+  const parsed = parse(text);
+  if (parsed.ok) throw new Error(`parsed: ${JSON.stringify(parsed.command)}`);
+  return parsed;
+};
+
+describe('/tms new', () => {
+  it('takes the title and, from its last words, a priority, a service and a person, in any order', () => {
+    expect(command('new Disk full on db-1 p2')).toEqual({
+      name: 'new',
+      title: 'Disk full on db-1',
+      priority: 'P2',
+    });
+    expect(command('new Fix it <@U01BBB|ben> checkout P1')).toEqual({
+      name: 'new',
+      title: 'Fix it',
+      priority: 'P1',
+      service: 'checkout',
+      assignee: 'U01BBB',
+    });
+    expect(command('new Checkout is slow checkout')).toMatchObject({
+      title: 'Checkout is slow',
+      service: 'checkout',
+    });
+  });
+
+  it('reads an option word only once and only at the end: the rest is title', () => {
+    expect(command('new p1 outage in checkout p2')).toEqual({
+      name: 'new',
+      title: 'p1 outage in',
+      priority: 'P2',
+      service: 'checkout',
+    });
+    expect(command('new p2 p3')).toEqual({ name: 'new', title: 'p2', priority: 'P3' });
+    expect(command('new p1')).toEqual({ name: 'new', title: 'p1' }); // a title is needed before options
+  });
+
+  it('decodes what Slack encoded and keeps what the person typed, without taking it for a mention', () => {
+    expect(command('new &lt;!channel&gt; deploy &amp; rollback broke')).toEqual({
+      name: 'new',
+      title: '<!channel> deploy & rollback broke',
+    });
+    expect(command('new ping &lt;@U0EVIL&gt;')).toEqual({ name: 'new', title: 'ping <@U0EVIL>' });
+  });
+
+  it('opens the form when bare', () => {
+    expect(command('new')).toEqual({ name: 'new' });
+  });
+});
+
+describe('subcommands on a task', () => {
+  it('accepts TMS-42, tms-42 and 42', () => {
+    for (const id of ['TMS-42', 'tms-42', '42'])
+      expect(command(`claim ${id}`)).toEqual({ name: 'claim', id: 'TMS-42' });
+  });
+
+  it('reads each form', () => {
+    expect(command('ack 7')).toEqual({ name: 'ack', id: 'TMS-7' });
+    expect(command('acknowledge 7')).toEqual({ name: 'ack', id: 'TMS-7' });
+    expect(command('start 7')).toEqual({ name: 'start', id: 'TMS-7' });
+    expect(command('reopen 7')).toEqual({ name: 'reopen', id: 'TMS-7' });
+    expect(command('show 7')).toEqual({ name: 'show', id: 'TMS-7' });
+    expect(command('assign 7 <@U01BBB|ben>')).toEqual({ name: 'assign', id: 'TMS-7', assignee: 'U01BBB' });
+    expect(command('priority 7 P1')).toEqual({ name: 'priority', id: 'TMS-7', priority: 'P1' });
+    expect(command('resolve 7 restarted the &lt;consumer&gt;')).toEqual({
+      name: 'resolve',
+      id: 'TMS-7',
+      note: 'restarted the <consumer>',
+    });
+    expect(command('resolve 7')).toEqual({ name: 'resolve', id: 'TMS-7' });
+    expect(command('comment 7 lag is 40k')).toEqual({ name: 'comment', id: 'TMS-7', text: 'lag is 40k' });
+    expect(command('snooze 7 2h')).toEqual({ name: 'snooze', id: 'TMS-7', duration: '2h' });
+  });
+
+  it('answers each mistake with the usage of what was meant', () => {
+    expect(usageOf('claim')).toEqual({ ok: false, problem: '`claim` needs a task id', usage: USAGE.claim });
+    expect(usageOf('claim abc')).toMatchObject({ problem: '"abc" is not a task id such as TMS-42 or 42' });
+    expect(usageOf('claim 7 now')).toMatchObject({ usage: USAGE.claim });
+    expect(usageOf('assign 7')).toMatchObject({ usage: USAGE.assign });
+    expect(usageOf('assign 7 ben')).toMatchObject({ usage: USAGE.assign });
+    expect(usageOf('priority 7 urgent')).toMatchObject({ usage: USAGE.priority });
+    expect(usageOf('priority 7 p5')).toMatchObject({ usage: USAGE.priority });
+    expect(usageOf('comment 7')).toMatchObject({ usage: USAGE.comment });
+    expect(usageOf('snooze 7')).toMatchObject({ usage: USAGE.snooze });
+    expect(usageOf('snooze 7 2 h')).toMatchObject({ usage: USAGE.snooze });
+  });
+});
+
+describe('/tms list, help and the rest', () => {
+  it('lists open tasks unless told mine or all, by service and priority', () => {
+    expect(command('list')).toEqual({ name: 'list', scope: 'open' });
+    expect(command('list mine checkout p1')).toEqual({
+      name: 'list',
+      scope: 'mine',
+      service: 'checkout',
+      priority: 'P1',
+    });
+    expect(command('list all')).toEqual({ name: 'list', scope: 'all' });
+    expect(usageOf('list bogus')).toMatchObject({ usage: USAGE.list });
+  });
+
+  it('treats nothing, help and ? as help; an unknown word gets the help text', () => {
+    expect(command('')).toEqual({ name: 'help' });
+    expect(command('help snooze')).toEqual({ name: 'help', topic: 'snooze' });
+    const unknown = usageOf('frobnicate now');
+    expect(unknown.problem).toBe('`frobnicate` is not a TMS command');
+    expect(unknown.usage).toContain(USAGE.new);
+  });
+
+  it('recognises the subcommands of later features', () => {
+    for (const name of ['stats', 'trends', 'playbook', 'digest', 'silence'])
+      expect(command(`${name} checkout 7d`)).toEqual({ name: 'unavailable', subcommand: name });
+  });
+});
