@@ -51,13 +51,14 @@ export async function syncCard(deps: ProjectorDeps, taskId: string): Promise<Syn
     return 'gone';
   }
   try {
-    // Coalesce: a card edited a moment ago waits out the rest of the second, then shows the latest version.
-    const since = state.renderedAt ? started.getTime() - Date.parse(state.renderedAt) : Infinity;
-    if (state.ts && task.version > state.shownVersion && since < MIN_EDIT_INTERVAL_MS) {
-      await deps.sleep(MIN_EDIT_INTERVAL_MS - since);
-      task = (await deps.store.get(taskId)) ?? task;
-    }
-    for (let pass = 0; pass < MAX_PASSES && task.version > state.shownVersion; pass++) {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // Coalesce: a card edited less than a second ago waits out the rest of it, then shows the latest version.
+      const since = state.renderedAt ? clock.now().getTime() - Date.parse(state.renderedAt) : Infinity;
+      if (state.ts && task.version > state.shownVersion && since < MIN_EDIT_INTERVAL_MS) {
+        await deps.sleep(MIN_EDIT_INTERVAL_MS - since);
+        task = (await deps.store.get(taskId)) ?? task;
+      }
+      if (task.version <= state.shownVersion) break;
       state = await render(deps, task, state);
       task = (await deps.store.get(taskId)) ?? task; // what changed during the call is picked up now
     }
@@ -133,10 +134,11 @@ async function render(deps: ProjectorDeps, task: Task, state: CardState): Promis
       return { ...state, shownVersion: task.version, renderedAt: now.toISOString() };
     } catch (error) {
       const gone = error instanceof SlackCallFailed && error.failure.error;
-      // The card was deleted, or its channel went away: post it again rather than lose it.
+      // The card was deleted, or its channel went away: post it again rather than lose it. Its thread
+      // starts afresh from here (people were told of earlier changes once already).
       if (gone !== 'message_not_found' && !(gone && CHANNEL_GONE.has(gone))) throw error;
       logger.warn('card message is gone; posting it again', { taskId: task.id, error: gone });
-      state = { ...state, ts: undefined, channel: undefined, permalink: undefined, threadVersion: 0 };
+      state = { ...state, ts: undefined, channel: undefined, permalink: undefined };
     }
   }
   return post(deps, task, state, now);
