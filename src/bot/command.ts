@@ -54,6 +54,7 @@ export type Subcommand = keyof typeof USAGE;
 const LATER = new Set(['stats', 'trends', 'playbook', 'digest', 'silence', 'silences']);
 
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
+const USER_ID = /^@?([UW][A-Z0-9]{2,})$/;
 const PRIORITY = /^p([1-4])$/i;
 
 export function helpText(): string {
@@ -145,7 +146,8 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
     case 'assign': {
       const id = idOr('assign');
       if (typeof id !== 'string') return id;
-      const user = MENTION.exec(words[0] ?? '')?.[1];
+      // A mention as Slack escapes it, or a bare user id (from a script, or a workspace without escaping).
+      const user = MENTION.exec(words[0] ?? '')?.[1] ?? USER_ID.exec(words[0] ?? '')?.[1];
       if (!user || words.length > 1) return usage('assign', 'Name one person, as @someone');
       return ok({ name: 'assign', id, assignee: user });
     }

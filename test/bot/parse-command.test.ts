@@ -71,6 +71,8 @@ describe('subcommands on a task', () => {
     expect(command('reopen 7')).toEqual({ name: 'reopen', id: 'TMS-7' });
     expect(command('show 7')).toEqual({ name: 'show', id: 'TMS-7' });
     expect(command('assign 7 <@U01BBB|ben>')).toEqual({ name: 'assign', id: 'TMS-7', assignee: 'U01BBB' });
+    expect(command('assign 7 <@U01BBB>')).toEqual({ name: 'assign', id: 'TMS-7', assignee: 'U01BBB' });
+    expect(command('assign 7 U01BBB')).toEqual({ name: 'assign', id: 'TMS-7', assignee: 'U01BBB' });
     expect(command('priority 7 P1')).toEqual({ name: 'priority', id: 'TMS-7', priority: 'P1' });
     expect(command('resolve 7 restarted the &lt;consumer&gt;')).toEqual({
       name: 'resolve',
