@@ -45,6 +45,26 @@ describe('the ingest pipeline when processing fails after the archive', () => {
     expect(await store.unprocessedRaw('9999', 10)).toHaveLength(0);
   });
 
+  it('re-drives a trigger sent without a dedup_key under the key the sender was given', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    let failing = true;
+    store.beforeWrite = (operation) => {
+      if (failing && operation === 'claimFingerprint')
+        throw new TransientError('DynamoDB is unavailable right now');
+    };
+    const { dedup_key: _none, ...keyless } = trigger;
+    const answer = await ingest(deps, 'generic', event(keyless), { ingestToken: 'secret' });
+    const given = JSON.parse(answer.body ?? '{}').dedup_key;
+    expect(given).toMatch(/^[0-9a-f]{32}$/);
+
+    failing = false;
+    await redriveUnprocessed(deps, new Date(Date.parse(T0) + 120_000));
+    expect((await store.get('TMS-1'))?.fingerprint).toBe(`generic:${given}`);
+    const [archived] = [...store.raw.values()];
+    expect(JSON.parse(archived?.body ?? '{}').routing_key).toBeUndefined(); // the credential is not kept
+  });
+
   it('answers 503 when even the archive cannot be written: nothing was accepted, the sender retries', async () => {
     const store = new MemoryTaskStore();
     store.beforeWrite = (operation) => {

@@ -163,8 +163,9 @@ export const generic: IngestSource = {
       return fail(invalid(alert.error.issues.map((i) => `'${i.path.join('.')}': ${i.message}`)));
     const received: Received = {
       deliveryId: globalThis.crypto.randomUUID(),
-      // The routing_key is the ingest token: the archive keeps the event, not the credential.
-      archivedBody: JSON.stringify({ ...(body as object), routing_key: undefined }),
+      // The routing_key is the ingest token: the archive keeps the event, not the credential. A generated
+      // dedup_key is kept too, so a re-driven event is the task the sender was told about.
+      archivedBody: JSON.stringify({ ...(body as object), routing_key: undefined, dedup_key: dedupKey }),
       alerts: [alert.data],
       answer: () => json(202, { status: 'success', message: 'Event processed', dedup_key: dedupKey }),
     };
