@@ -33,6 +33,8 @@ export const Alert = z.strictObject({
   labels: z.record(z.string(), z.string()).default({}),
   links: z.array(Link).max(20).default([]),
   occurredAt: z.iso.datetime(),
+  /** What makes deliveries the same occurrence (a run id, a firing episode's start): counted once. */
+  occurrenceKey: z.string().min(1).max(256).optional(),
   /** One line for the timeline when the alert repeats. */
   summary: z.string().max(300).optional(),
 });

@@ -13,7 +13,7 @@ export type Command =
   | { readonly type: 'start' }
   | { readonly type: 'resolve'; readonly resolution: string | null }
   /** `flap`: the alert fired again soon after the task was resolved. */
-  | { readonly type: 'reopen'; readonly flap?: boolean }
+  | { readonly type: 'reopen'; readonly flap?: boolean; readonly occurrenceKey?: string }
   | { readonly type: 'assign'; readonly assignee: string | null }
   | { readonly type: 'snooze'; readonly until: string }
   | { readonly type: 'unsnooze' }
@@ -218,6 +218,7 @@ export function applyCommand(
         next.flapCount = task.flapCount + 1;
         next.occurrences = task.occurrences + 1;
         next.lastSeenAt = now;
+        if (command.occurrenceKey) next.occurrenceKey = command.occurrenceKey;
       }
       changes.push({ type: 'reopened', from: task.status, flap: command.flap ?? false });
       break;

@@ -64,10 +64,16 @@ export interface TaskStore {
   save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome>;
   /**
    * One more occurrence of an open task's alert, in a single atomic write that reads no version first, so a
-   * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back).
-   * The updated task, or undefined when the task is not open (resolved meanwhile, or missing).
+   * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back),
+   * and `occurrenceKey` remembered when given. The updated task; `repeat` when the task's latest occurrence
+   * has that key already (another delivery of it won the race); undefined when the task is not open.
    */
-  recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined>;
+  recordOccurrence(
+    id: string,
+    at: string,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | 'repeat' | undefined>;
   /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
   appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;

@@ -62,6 +62,11 @@ export const Task = z.strictObject({
   /** The dedup key of an alert task; null for tasks people typed in. */
   fingerprint: z.string().min(1).nullable(),
   occurrences: z.number().int().positive(),
+  /**
+   * The source's id of the latest occurrence (a CI run and attempt, a firing episode): deliveries that carry
+   * the same one are the same occurrence, counted once. Absent for tasks people opened.
+   */
+  occurrenceKey: z.string().min(1).max(256).optional(),
   /** How often this task reopened because its alert fired again soon after it was resolved. */
   flapCount: z.number().int().nonnegative(),
   firstSeenAt: Timestamp,

@@ -116,7 +116,7 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
       );
       // Assess
       expect(counted.every(Boolean)).toBe(true);
-      expect(new Set(counted.map((t) => t?.version)).size).toBe(15);
+      expect(new Set(counted.map((t) => (typeof t === 'object' ? t.version : t))).size).toBe(15);
       expect(await store.get('TMS-5')).toMatchObject({
         occurrences: 16,
         version: 16,
@@ -133,6 +133,24 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
       expect(await store.recordOccurrence('TMS-5', later(30), later(30))).toBeUndefined();
       expect(await store.recordOccurrence('TMS-404', later(30), later(30))).toBeUndefined();
       expect((await store.get('TMS-5'))?.occurrences).toBe(17);
+    });
+
+    it('counts an occurrence once however many deliveries carry it, even at the same moment', async () => {
+      const { task, entries } = opened({ id: 'TMS-6', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      // Act: five copies of run 41 race (the run and its jobs, or two HA peers), then run 42 arrives.
+      const copies = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          store.recordOccurrence('TMS-6', later(i + 1), later(10), 'run-41'),
+        ),
+      );
+      const next = await store.recordOccurrence('TMS-6', later(11), later(11), 'run-42');
+      // Assess
+      expect(copies.filter((c) => c === 'repeat')).toHaveLength(4);
+      expect(next).toMatchObject({ occurrences: 3, occurrenceKey: 'run-42' });
+      expect(await store.recordOccurrence('TMS-6', later(12), later(12), 'run-42')).toBe('repeat');
+      expect((await store.get('TMS-6'))?.occurrences).toBe(3);
     });
 
     describe('listing', () => {

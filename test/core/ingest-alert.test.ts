@@ -34,6 +34,30 @@ describe('ingesting alerts', () => {
     expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual(['opened', 'occurred']);
   });
 
+  it('counts one occurrence once, however many deliveries carry it, at no write for the copies', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const run = (key: string) => anAlert({ occurrenceKey: key, occurredAt: deps.clock.now().toISOString() });
+    expect(await ingestAlert(deps, run('run-1'))).toEqual({ result: 'created', taskId: 'TMS-1' });
+    let writes = 0;
+    store.beforeWrite = () => void writes++;
+    expect(await ingestAlert(deps, run('run-1'))).toEqual({
+      result: 'ignored',
+      taskId: 'TMS-1',
+      reason: 'the same occurrence was recorded already',
+    });
+    expect(writes).toBe(0);
+    deps.clock.advance(MINUTE);
+    expect(await ingestAlert(deps, run('run-2'))).toEqual({ result: 'appended', taskId: 'TMS-1' });
+    expect(await store.get('TMS-1')).toMatchObject({ occurrences: 2, occurrenceKey: 'run-2' });
+    // A flap reopens with the new occurrence's key, so its copies count once too.
+    await ingestAlert(deps, anAlert({ action: 'resolve' }));
+    deps.clock.advance(MINUTE);
+    expect(await ingestAlert(deps, run('run-3'))).toEqual({ result: 'reopened', taskId: 'TMS-1' });
+    expect(await ingestAlert(deps, run('run-3'))).toMatchObject({ result: 'ignored' });
+    expect(await store.get('TMS-1')).toMatchObject({ occurrences: 3, flapCount: 1, occurrenceKey: 'run-3' });
+  });
+
   it('acknowledges and resolves the open task, and ignores signals for unknown or closed keys', async () => {
     const store = new MemoryTaskStore();
     const deps = depsFor(store);

@@ -50,12 +50,19 @@ export class MemoryTaskStore implements TaskStore {
     return 'saved';
   }
 
-  async recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined> {
+  async recordOccurrence(
+    id: string,
+    at: string,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | 'repeat' | undefined> {
     this.beforeWrite('recordOccurrence');
     const task = this.tasks.get(id);
     if (!task || task.status === 'resolved') return undefined;
+    if (occurrenceKey !== undefined && task.occurrenceKey === occurrenceKey) return 'repeat';
     const next: Task = {
       ...task,
+      ...(occurrenceKey !== undefined ? { occurrenceKey } : {}),
       occurrences: task.occurrences + 1,
       version: task.version + 1,
       updatedAt: now,

@@ -127,12 +127,22 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
-  async recordOccurrence(id: string, at: string, now: string): Promise<Task | undefined> {
-    const count = (set: string) => `SET ${set} ADD occurrences :one, version :one`;
-    const open = 'attribute_exists(pk) AND #status <> :resolved';
-    // Usually the newest occurrence: count it and move last seen. Else it is not open, or it is older than the
-    // last one seen (deliveries arrive out of order): then count it and keep last seen.
-    return (
+  async recordOccurrence(
+    id: string,
+    at: string,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | 'repeat' | undefined> {
+    const keyed = occurrenceKey !== undefined;
+    const count = (set: string) =>
+      `SET ${set}${keyed ? ', occurrenceKey = :key' : ''} ADD occurrences :one, version :one`;
+    const open = `attribute_exists(pk) AND #status <> :resolved${
+      keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
+    }`;
+    const key: Record<string, string> = occurrenceKey !== undefined ? { ':key': occurrenceKey } : {};
+    // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
+    // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
+    const counted =
       (await this.countOccurrence(
         id,
         count('updatedAt = :now, lastSeenAt = :at'),
@@ -140,9 +150,13 @@ export class DynamoTaskStore implements TaskStore {
         {
           ':at': at,
           ':now': now,
+          ...key,
         },
-      )) ?? (await this.countOccurrence(id, count('updatedAt = :now'), open, { ':now': now }))
-    );
+      )) ?? (await this.countOccurrence(id, count('updatedAt = :now'), open, { ':now': now, ...key }));
+    if (counted || !keyed) return counted;
+    // Not counted: tell a repeat of the latest occurrence from a task that is not open.
+    const task = await this.get(id);
+    return task && task.status !== 'resolved' && task.occurrenceKey === occurrenceKey ? 'repeat' : undefined;
   }
 
   private async countOccurrence(

@@ -54,9 +54,9 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
       case 'ignore':
         return ignored(open?.id ?? null, decision.reason);
       case 'append': {
-        if (await recordOccurrence(deps, decision.task, alert, ctx)) {
-          return { result: 'appended', taskId: decision.task.id };
-        }
+        const counted = await recordOccurrence(deps, decision.task, alert, ctx);
+        if (counted === 'repeat') return ignored(decision.task.id, REPEAT);
+        if (counted) return { result: 'appended', taskId: decision.task.id };
         continue; // resolved meanwhile: decide again
       }
       case 'acknowledge': {
@@ -120,14 +120,13 @@ async function openUnderClaim(
   if (last && last.status !== 'resolved') {
     // Reopened by a person whose bind did not happen: it is the open task.
     if (!(await store.bindFingerprint(alert.fingerprint, token, last.id))) return undefined;
-    return (await recordOccurrence(deps, last, alert, ctx))
-      ? { result: 'appended', taskId: last.id }
-      : undefined;
+    return outcomeOf(await recordOccurrence(deps, last, alert, ctx), last.id);
   }
 
   const decision = decide(alert, undefined, last, ctx.now, config);
   if (decision.type === 'reopen') {
-    const outcome = await change(deps, decision.task, { type: 'reopen', flap: true }, ctx);
+    const reopen = { type: 'reopen', flap: true, ...occurrence(alert) } as const;
+    const outcome = await change(deps, decision.task, reopen, ctx);
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
     return { result: 'reopened', taskId: decision.task.id };
@@ -140,23 +139,35 @@ async function openUnderClaim(
   if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: id };
   const written = await store.get(id);
   if (!written) return undefined;
-  return (await recordOccurrence(deps, written, alert, ctx)) ? { result: 'appended', taskId: id } : undefined;
+  return outcomeOf(await recordOccurrence(deps, written, alert, ctx), id);
 }
+
+const REPEAT = 'the same occurrence was recorded already';
+
+function outcomeOf(counted: Task | 'repeat' | undefined, taskId: string): IngestOutcome | undefined {
+  if (counted === 'repeat') return ignored(taskId, REPEAT);
+  return counted ? { result: 'appended', taskId } : undefined;
+}
+
+const occurrence = (alert: Alert) => (alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {});
 
 /**
  * A repeat of the alert of an open task: checked against the lifecycle, then counted in one atomic write,
- * so a storm of one alert costs one write per delivery and never a retry.
+ * so a storm of one alert costs one write per delivery and never a retry. Another delivery of the task's
+ * latest occurrence (an HA peer's copy, the jobs of one failed run) is seen on the task as read, and costs
+ * no write at all.
  */
 async function recordOccurrence(
   deps: Deps,
   open: Task,
   alert: Alert,
   ctx: ChangeContext,
-): Promise<Task | undefined> {
+): Promise<Task | 'repeat' | undefined> {
   const at = new Date(alert.occurredAt).toISOString();
+  if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
   if (!applyCommand(open, { type: 'occur', at }, ctx).ok) return undefined;
-  const task = await deps.store.recordOccurrence(open.id, at, ctx.now.toISOString());
-  if (!task) return undefined;
+  const task = await deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey);
+  if (!task || task === 'repeat') return task;
   await deps.store.appendTimeline(
     stamp(
       task.id,

@@ -28,6 +28,7 @@ export interface NewTask {
   readonly labels: Readonly<Record<string, string>>;
   readonly links: readonly Link[];
   readonly seenAt: string;
+  readonly occurrenceKey?: string;
 }
 
 /** The first version of a task, with the SLA policy snapshotted onto it. */
@@ -56,6 +57,7 @@ export function buildTask(
     channel: input.route.channel,
     fingerprint: input.fingerprint,
     occurrences: 1,
+    ...(input.occurrenceKey ? { occurrenceKey: input.occurrenceKey } : {}),
     flapCount: 0,
     firstSeenAt: input.seenAt,
     lastSeenAt: input.seenAt,
@@ -107,6 +109,7 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       labels: alert.labels,
       links: alert.links,
       seenAt: alert.occurredAt,
+      ...(alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {}),
     },
     config,
     ctx,
