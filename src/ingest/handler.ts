@@ -8,7 +8,12 @@ import { ingest } from './pipeline.js';
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   try {
     const source = event.pathParameters?.source ?? '';
-    return await ingest(context(), source, event, { ingestToken: secret('INGEST_TOKEN') });
+    return await ingest(context(), source, event, {
+      ingestToken: secret('INGEST_TOKEN'),
+      ...(process.env.GRAFANA_WEBHOOK_SECRET
+        ? { grafanaWebhookSecret: process.env.GRAFANA_WEBHOOK_SECRET }
+        : {}),
+    });
   } catch (error) {
     return fromError(error);
   }

@@ -5,10 +5,11 @@ import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
 import { logger } from '../runtime/context.js';
-import type { IngestRequest, IngestSecrets, IngestSource } from './source.js';
+import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from './source.js';
+import { alertmanager } from './sources/alertmanager.js';
 import { generic } from './sources/generic.js';
 
-export const SOURCES: Readonly<Record<string, IngestSource>> = { generic };
+export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager };
 
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
@@ -98,6 +99,4 @@ async function processAlerts(deps: Deps, alerts: readonly Alert[]): Promise<Inge
   return outcomes;
 }
 
-export const taskIdsOf = (outcomes: readonly IngestOutcome[]): string[] => [
-  ...new Set(outcomes.flatMap((o) => (o.taskId ? [o.taskId] : []))),
-];
+export { taskIdsOf } from './source.js';

@@ -21,9 +21,16 @@ export interface Received {
   answer(outcomes: readonly IngestOutcome[]): HttpResult;
 }
 
+/** The tasks a delivery touched, each once, for the `{"taskIds":[…]}` answer. */
+export const taskIdsOf = (outcomes: readonly IngestOutcome[]): string[] => [
+  ...new Set(outcomes.flatMap((o) => (o.taskId ? [o.taskId] : []))),
+];
+
 export interface IngestSecrets {
   readonly ingestToken: string;
   readonly githubWebhookSecret?: string;
+  /** Grafana's webhook HMAC secret, when its contact point signs (optional). */
+  readonly grafanaWebhookSecret?: string;
 }
 
 /**

@@ -1,0 +1,187 @@
+import { createHash, createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { Alert } from '../../core/alert.js';
+import { fail, ok } from '../../core/result.js';
+import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
+import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from '../source.js';
+
+/**
+ * Prometheus Alertmanager's webhook (version 4, https://prometheus.io/docs/alerting/latest/configuration/#webhook_config)
+ * and Grafana's, which is the same shape with more fields (`orgId`, `title`, `state`, `values`, dashboard and
+ * panel URLs...). Fields TMS does not know are accepted and ignored, as the next version will add some.
+ */
+const Labels = z.record(z.string(), z.string());
+
+const AlertmanagerAlert = z.looseObject({
+  status: z.enum(['firing', 'resolved']),
+  labels: Labels.default({}),
+  annotations: Labels.default({}),
+  startsAt: z.string().optional(),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().max(128).optional(),
+  // Grafana
+  silenceURL: z.string().optional(),
+  dashboardURL: z.string().optional(),
+  panelURL: z.string().optional(),
+  valueString: z.string().optional(),
+});
+
+export const AlertmanagerWebhook = z.looseObject({
+  version: z.string().optional(),
+  groupKey: z.string().optional(),
+  truncatedAlerts: z.number().int().nonnegative().optional(),
+  status: z.enum(['firing', 'resolved']).optional(),
+  receiver: z.string().optional(),
+  externalURL: z.string().optional(),
+  alerts: z.array(AlertmanagerAlert).max(20_000),
+});
+export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
+
+/** Grafana's optional HMAC: the default header; a timestamp header only when one is configured. */
+export const GRAFANA_SIGNATURE_HEADER = 'x-grafana-alerting-signature';
+export const GRAFANA_TIMESTAMP_HEADER = 'x-grafana-alerting-signature-timestamp';
+const MAX_SKEW_S = 300;
+
+/** Alertmanager writes this for "not ended yet". */
+const ZERO_TIME = /^0001-01-01/;
+
+function time(value: string | undefined): string | undefined {
+  if (!value || ZERO_TIME.test(value)) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+}
+
+function isUrl(text: string | undefined): text is string {
+  if (!text) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Alertmanager's own fingerprint (a hash of the labels) when it sends one; else the same idea, computed. */
+function fingerprintOf(alert: z.infer<typeof AlertmanagerAlert>): string {
+  if (alert.fingerprint) return alert.fingerprint;
+  const labels = Object.entries(alert.labels).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16);
+}
+
+export function normalizeAlertmanager(
+  webhook: AlertmanagerWebhook,
+  receivedAt: Date,
+): { alerts: Alert[]; errors: string[] } {
+  const alerts: Alert[] = [];
+  const errors: string[] = [];
+  const truncated = webhook.truncatedAlerts ?? 0;
+  for (const [index, item] of webhook.alerts.entries()) {
+    const { labels, annotations } = item;
+    const name = labels.alertname ?? 'Alert';
+    const title =
+      annotations.summary || annotations.title || [name, labels.instance].filter(Boolean).join(' on ');
+    const startsAt = time(item.startsAt);
+    const description = [
+      annotations.description || annotations.message,
+      item.valueString && `Values: ${item.valueString}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const links = [
+      ...(isUrl(item.generatorURL) ? [{ label: 'Source', url: item.generatorURL }] : []),
+      ...(isUrl(annotations.runbook_url) ? [{ label: 'Runbook', url: annotations.runbook_url }] : []),
+      ...(isUrl(item.dashboardURL) ? [{ label: 'Dashboard', url: item.dashboardURL }] : []),
+      ...(isUrl(item.panelURL) ? [{ label: 'Panel', url: item.panelURL }] : []),
+      ...(isUrl(item.silenceURL) ? [{ label: 'Silence', url: item.silenceURL }] : []),
+    ];
+    const parsed = Alert.safeParse({
+      source: 'alertmanager',
+      action: item.status === 'firing' ? 'trigger' : 'resolve',
+      fingerprint: `alertmanager:${fingerprintOf(item)}`,
+      title: cut(title, 300),
+      description: cut(description, 4000),
+      ...(labels.severity ? { severity: labels.severity.toLowerCase() } : {}),
+      ...(labels.service ? { service: labels.service } : {}),
+      routing: { ...(labels.namespace ? { namespace: labels.namespace } : {}) },
+      labels: {
+        ...Object.fromEntries(
+          Object.entries(labels)
+            .slice(0, 30)
+            .map(([k, v]) => [cut(k, 64), cut(v, 256)]),
+        ),
+        ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}),
+      },
+      links: links.map((l) => ({ ...l, url: cut(l.url, 2000) })),
+      occurredAt: (item.status === 'resolved' ? time(item.endsAt) : startsAt) ?? receivedAt.toISOString(),
+      // One firing episode is one occurrence: re-notifications and the other HA peer's copy count once.
+      ...(startsAt ? { occurrenceKey: startsAt } : {}),
+      summary: cut(truncated > 0 ? `${title} (and ${truncated} alerts Alertmanager truncated)` : title, 300),
+    });
+    if (parsed.success) alerts.push(parsed.data);
+    else errors.push(...parsed.error.issues.map((i) => `alerts[${index}].${i.path.join('.')}: ${i.message}`));
+  }
+  return { alerts, errors };
+}
+
+/**
+ * Who sent it: the ingest token (Alertmanager's `http_config.authorization`, Grafana's Authorization header,
+ * or `?token=`), or, when GRAFANA_WEBHOOK_SECRET is set, Grafana's HMAC signature of the body (of
+ * `timestamp:body` when Grafana sends a timestamp, which must then be within five minutes). A signature that
+ * is present is always checked: a wrong one is refused even beside a good token.
+ */
+function authenticate(request: IngestRequest, secrets: IngestSecrets): string | undefined {
+  const signature = request.headers[GRAFANA_SIGNATURE_HEADER];
+  if (signature !== undefined && secrets.grafanaWebhookSecret) {
+    const timestamp = request.headers[GRAFANA_TIMESTAMP_HEADER];
+    if (timestamp !== undefined) {
+      const skew = Math.abs(request.receivedAt.getTime() / 1000 - Number(timestamp));
+      if (!(skew <= MAX_SKEW_S)) return 'the Grafana signature timestamp is more than five minutes away';
+    }
+    const signed = timestamp !== undefined ? `${timestamp}:${request.body}` : request.body;
+    const expected = createHmac('sha256', secrets.grafanaWebhookSecret).update(signed).digest('hex');
+    return sameSecret(signature.trim().toLowerCase(), expected)
+      ? undefined
+      : 'the Grafana signature does not match';
+  }
+  const token = bearerOf(request.headers.authorization) ?? request.query.token;
+  return sameSecret(token, secrets.ingestToken)
+    ? undefined
+    : 'send the ingest token (Authorization: Bearer or ?token=), or a Grafana HMAC signature';
+}
+
+export const alertmanager: IngestSource = {
+  name: 'alertmanager',
+  /** A group of thousands of alerts is legitimate; Lambda takes 6 MB. */
+  maxBytes: 6 * 1024 * 1024,
+  receive(request, secrets, { verify }) {
+    if (verify) {
+      const refused = authenticate(request, secrets);
+      if (refused) return fail(problem(401, 'UNAUTHENTICATED', refused));
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
+    }
+    const parsed = AlertmanagerWebhook.safeParse(body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; ');
+      return fail(problem(400, 'INVALID_EVENT', `Not an Alertmanager or Grafana webhook: ${detail}`));
+    }
+    const { alerts, errors } = normalizeAlertmanager(parsed.data, request.receivedAt);
+    if (errors.length > 0) return fail(problem(400, 'INVALID_EVENT', errors.slice(0, 5).join('; ')));
+    return ok({
+      // Alertmanager names no delivery: the same body resent (its retry) is the same delivery.
+      deliveryId: createHash('sha256').update(request.body).digest('hex'),
+      alerts,
+      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
+    });
+  },
+};
