@@ -9,11 +9,13 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
 import { bundleFigures, slackTimings } from './slack.js';
+import { storm } from './storm.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100);
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 40);
+const STORM = Number(process.env.BENCH_STORM_ALERTS ?? 10_000);
 
 interface Row {
   name: string;
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
   const duplicate = await phase('ingest, one alert repeated (appends)', () => send('the-same-alert'));
   await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
   const slack = await slackTimings(stack, COMMANDS, CLICKS);
+  const alertStorm = await storm(stack, STORM, CONCURRENCY);
   const memory = process.memoryUsage();
   await stack.close();
   const bundles = await bundleFigures();
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
       p99ms: Number(t.p99ms.toFixed(1)),
     })),
     bundles,
+    storm: alertStorm,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 
@@ -181,6 +185,17 @@ async function main(): Promise<void> {
       String(bundles.bareBolt.importMs),
     ],
   ]);
+  console.log('');
+  const s = alertStorm;
+  console.log(
+    [
+      `Alertmanager storm: ${s.alerts} alerts in ${s.deliveries} deliveries (20 fingerprints, two HA peers, shuffled)`,
+      `  ${s.alertsPerSecond} alerts/s; held: ${s.openTasks} open tasks, ${s.cards} cards`,
+      `  DynamoDB per new alert: ${s.newAlert.requests} requests (${s.newAlert.writes} writes), card included`,
+      `  DynamoDB per duplicate alert: ${s.duplicateAlert.requests} requests (${s.duplicateAlert.writes} writes)`,
+      `  Slack calls for the whole storm: ${JSON.stringify(s.slackCalls)}`,
+    ].join('\n'),
+  );
   console.log(
     `\nconcurrency ${CONCURRENCY}, Node ${process.version}, RSS ${results.rssMiB} MiB; written to bench/results.json`,
   );

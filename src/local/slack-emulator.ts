@@ -84,6 +84,8 @@ export class SlackEmulator {
   readonly #faults = new Map<string, Fault[]>();
   readonly #responseTargets = new Map<string, ResponseTarget>();
   readonly #methods: Record<string, Handler>;
+  /** Web API calls received, by method: what a run cost in Slack's rate limits. */
+  readonly calls = new Map<string, number>();
   #sequence = 0;
   #viewSequence = 0;
 
@@ -156,6 +158,7 @@ export class SlackEmulator {
 
   /** `POST /slack/api/{method}`: form-encoded or JSON, the bot token as a Bearer header or a `token` field. */
   call(method: string, params: Params, authorization: string | undefined): EmulatorAnswer {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const handler = this.#methods[method];
     if (!handler) return error('unknown_method');
     const token =
