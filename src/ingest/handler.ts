@@ -10,6 +10,10 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
     const source = event.pathParameters?.source ?? '';
     return await ingest(context(), source, event, {
       ingestToken: secret('INGEST_TOKEN'),
+      // Optional: without it the GitHub route refuses everything, and the other sources still work.
+      ...(process.env.GITHUB_WEBHOOK_SECRET
+        ? { githubWebhookSecret: process.env.GITHUB_WEBHOOK_SECRET }
+        : {}),
       ...(process.env.GRAFANA_WEBHOOK_SECRET
         ? { grafanaWebhookSecret: process.env.GRAFANA_WEBHOOK_SECRET }
         : {}),

@@ -8,8 +8,9 @@ import { logger } from '../runtime/context.js';
 import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from './source.js';
 import { alertmanager } from './sources/alertmanager.js';
 import { generic } from './sources/generic.js';
+import { github } from './sources/github.js';
 
-export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager };
+export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager, github };
 
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
