@@ -9,8 +9,9 @@ import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } 
 import { alertmanager } from './sources/alertmanager.js';
 import { generic } from './sources/generic.js';
 import { github } from './sources/github.js';
+import { jenkins } from './sources/jenkins.js';
 
-export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager, github };
+export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager, github, jenkins };
 
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { Alert } from '../../core/alert.js';
+import { fail, ok } from '../../core/result.js';
+import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
+import { type IngestRequest, type IngestSource, taskIdsOf } from '../source.js';
+
+/**
+ * Jenkins through the Notification plugin (https://github.com/jenkinsci/notification-plugin): one POST per
+ * phase of a build (QUEUED, STARTED, COMPLETED, FINALIZED). A build's result is in both COMPLETED and
+ * FINALIZED: whichever arrives first counts, the other is the same occurrence (build number) and changes
+ * nothing. FAILURE and UNSTABLE open (or append to) the job's task; SUCCESS resolves it; ABORTED and
+ * NOT_BUILT change nothing. The plugin signs nothing: the ingest token comes as `?token=`, a Bearer header,
+ * or the password of the URL's user info (the plugin sends it as Basic authentication).
+ */
+const JenkinsNotification = z.looseObject({
+  name: z.string().min(1).max(512),
+  display_name: z.string().nullish(),
+  url: z.string().nullish(),
+  build: z.looseObject({
+    number: z.number().int().nonnegative(),
+    phase: z.enum(['QUEUED', 'STARTED', 'COMPLETED', 'FINALIZED', 'DELETED']),
+    status: z.string().nullish(),
+    full_url: z.string().nullish(),
+    url: z.string().nullish(),
+    timestamp: z.union([z.string(), z.number()]).nullish(),
+    duration: z.number().nullish(),
+    scm: z
+      .looseObject({ url: z.string().nullish(), branch: z.string().nullish(), commit: z.string().nullish() })
+      .nullish(),
+    notes: z.string().nullish(),
+    log: z.string().nullish(),
+  }),
+});
+type JenkinsNotification = z.infer<typeof JenkinsNotification>;
+
+const FAILED = new Set(['FAILURE', 'UNSTABLE']);
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** `owner/repo` of a GitHub, GitLab or Bitbucket remote, for the config's `repositories` match rules. */
+export function repositoryOf(remote: string | null | undefined): string | undefined {
+  const match = remote ? /[/:]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(remote) : null;
+  return match?.[1];
+}
+
+function passwordOf(authorization: string | undefined): string | undefined {
+  const basic = authorization ? /^Basic\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
+}
+
+function tokenOf(request: IngestRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  return bearerOf(authorization) ?? passwordOf(authorization) ?? request.query.token;
+}
+
+function time(value: string | number | null | undefined, fallback: Date): string {
+  if (value === null || value === undefined) return fallback.toISOString();
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? fallback.toISOString() : at.toISOString();
+}
+
+export function normalizeJenkins(event: JenkinsNotification, receivedAt: Date) {
+  const { build } = event;
+  const status = (build.status ?? '').toUpperCase();
+  if (
+    (build.phase !== 'COMPLETED' && build.phase !== 'FINALIZED') ||
+    (!FAILED.has(status) && status !== 'SUCCESS')
+  )
+    return undefined;
+  const job = event.name;
+  const branch = build.scm?.branch?.replace(/^origin\//, '') ?? undefined;
+  const repository = repositoryOf(build.scm?.url);
+  const link = build.full_url && /^https?:\/\//.test(build.full_url) ? build.full_url : undefined;
+  return Alert.safeParse({
+    source: 'jenkins',
+    action: status === 'SUCCESS' ? 'resolve' : 'trigger',
+    fingerprint: `jenkins:${job}`.slice(0, 512),
+    title: cut(`${event.display_name || job} ${status === 'UNSTABLE' ? 'is unstable' : 'is failing'}`, 300),
+    description: cut(
+      [
+        `build #${build.number}: ${status}`,
+        branch ? `branch ${branch}` : '',
+        build.scm?.commit ? `commit ${build.scm.commit.slice(0, 12)}` : '',
+        build.notes ?? '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      4000,
+    ),
+    severity: status.toLowerCase(),
+    routing: repository ? { repository } : {},
+    labels: {
+      job: cut(job, 256),
+      ...(branch ? { branch: cut(branch, 256) } : {}),
+      ...(repository ? { repository } : {}),
+    },
+    links: link ? [{ label: `Build #${build.number}`, url: link }] : [],
+    occurredAt: time(build.timestamp, receivedAt),
+    // COMPLETED and FINALIZED of one build are one occurrence.
+    occurrenceKey: `build-${build.number}`,
+    summary: cut(`build #${build.number} ${status.toLowerCase()}`, 300),
+  });
+}
+
+export const jenkins: IngestSource = {
+  name: 'jenkins',
+  /** The plugin may attach the build log's tail; anything beyond this is not a notification. */
+  maxBytes: 1024 * 1024,
+  receive(request, secrets, { verify }) {
+    if (verify && !sameSecret(tokenOf(request), secrets.ingestToken))
+      return fail(
+        problem(401, 'UNAUTHENTICATED', 'send the ingest token as ?token=, Bearer, or the URL password'),
+      );
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
+    }
+    const parsed = JenkinsNotification.safeParse(body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; ');
+      return fail(problem(400, 'INVALID_EVENT', `Not a Jenkins notification: ${detail}`));
+    }
+    const alert = normalizeJenkins(parsed.data, request.receivedAt);
+    if (alert && !alert.success)
+      return fail(
+        problem(
+          400,
+          'INVALID_EVENT',
+          alert.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        ),
+      );
+    return ok({
+      // The plugin names no delivery: a body resent as it was is the same delivery.
+      deliveryId: createHash('sha256').update(request.body).digest('hex'),
+      alerts: alert ? [alert.data] : [],
+      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
+    });
+  },
+};
