@@ -48,6 +48,10 @@ export interface RawEvent {
   readonly taskIds?: readonly string[];
 }
 
+/** The order of archived events: by time received, then source and delivery id. */
+export const rawOrder = (event: Pick<RawEvent, 'receivedAt' | 'source' | 'deliveryId'>): string =>
+  `${event.receivedAt}#${event.source}#${event.deliveryId}`;
+
 export type SaveOutcome = 'saved' | 'conflict';
 
 /**
@@ -102,8 +106,11 @@ export interface TaskStore {
   archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'>;
   getRaw(source: string, deliveryId: string): Promise<RawEvent | undefined>;
   markRawProcessed(source: string, deliveryId: string, at: string, taskIds: readonly string[]): Promise<void>;
-  /** Archived events not yet processed, oldest first, received before `before`. */
-  unprocessedRaw(before: string, limit: number): Promise<RawEvent[]>;
+  /**
+   * Archived events not yet processed, oldest first, received before `before`; after `after` when given, an
+   * exclusive bound on `rawOrder(event)` (so a caller pages on by the last event it was given).
+   */
+  unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]>;
 }
 
 /** A message for people outside Slack (on AWS, the SNS notification topic: email, SMS, PagerDuty...). */

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       '',
       `  Slack         ${slack}`,
       `  store         ${stack.dataDir ? `dynalite, kept in ${stack.dataDir}` : 'dynalite in memory (set TMS_DATA_DIR to keep it)'}`,
+      `                AWS_ENDPOINT_URL_DYNAMODB=${stack.storeUrl} npm run replay -- --since 1h   (re-drive archived deliveries)`,
       `  schedule      every ${formatDuration(stack.tickMs)} (TMS_TICK)`,
       '',
       '  secrets (development defaults unless set in the environment, which are not printed):',

@@ -40,6 +40,8 @@ export interface LocalStack {
   readonly slackMode: 'emulator' | 'real' | 'socket';
   readonly tickMs: number;
   readonly dataDir: string | undefined;
+  /** The store's address as the handlers reach it (through the stream feed), for tools such as `npm run replay`. */
+  readonly storeUrl: string;
   readonly slack: SlackEmulator;
   readonly sns: SnsEmulator;
   readonly feed: StreamFeed;
@@ -292,6 +294,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     slackMode,
     tickMs,
     dataDir,
+    storeUrl: feedUrl,
     slack,
     sns,
     feed,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/core/lifecycle.js';
-import type { RawEvent, TaskStore } from '../../src/core/ports.js';
+import { type RawEvent, rawOrder, type TaskStore } from '../../src/core/ports.js';
 import { stamp } from '../../src/core/timeline.js';
 import { aTask, slack, T0 } from '../helpers/factories.js';
 
@@ -304,6 +304,11 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
           ['d1'],
         );
         expect((await store.getRaw('github', 'd2'))?.taskIds).toEqual(['TMS-4']);
+        // Paged on from the last one given.
+        const [first] = await store.unprocessedRaw('2026-03-02T09:10:00.000Z', 1);
+        expect(first?.deliveryId).toBe('d1');
+        const next = await store.unprocessedRaw('2026-03-02T09:10:00.000Z', 10, rawOrder(first as RawEvent));
+        expect(next.map((e) => e.deliveryId)).toEqual(['d3']);
       });
     });
   });

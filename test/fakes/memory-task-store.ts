@@ -6,6 +6,7 @@ import type {
   TaskQuery,
   TaskStore,
 } from '../../src/core/ports.js';
+import { rawOrder } from '../../src/core/ports.js';
 import { type Task, taskNumber } from '../../src/core/task.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 
@@ -171,10 +172,10 @@ export class MemoryTaskStore implements TaskStore {
     if (event) this.raw.set(key, { ...event, processedAt: at, taskIds: [...taskIds] });
   }
 
-  async unprocessedRaw(before: string, limit: number): Promise<RawEvent[]> {
+  async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]> {
     return [...this.raw.values()]
-      .filter((e) => !e.processedAt && e.receivedAt < before)
-      .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1))
+      .filter((e) => !e.processedAt && rawOrder(e) < before && (after === undefined || rawOrder(e) > after))
+      .sort((a, b) => (rawOrder(a) < rawOrder(b) ? -1 : 1))
       .slice(0, limit)
       .map(copy);
   }

@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { rawOrder } from '../../core/ports.js';
 
 /**
  * The one table of TMS, defined once: the DynamoDB adapter, the local stack, the tests and the CDK
@@ -76,7 +77,7 @@ export const keys = {
   raw: (source: string, deliveryId: string) => ({ pk: `RAW#${source}#${deliveryId}`, sk: 'RAW' }),
   rawPending: 'RAW#PENDING',
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
-    `${receivedAt}#${source}#${deliveryId}`,
+    rawOrder({ receivedAt, source, deliveryId }),
   card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),
   cardsDue: 'CARD#DUE',
   cardOrder: (retryAt: string, id: string) => `${retryAt}#${pad(taskNumber(id), 10)}`,

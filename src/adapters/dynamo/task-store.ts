@@ -14,13 +14,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors.js';
-import type {
-  FingerprintRecord,
-  RawEvent,
-  SaveOutcome,
-  TaskPage,
-  TaskQuery,
-  TaskStore,
+import {
+  type FingerprintRecord,
+  type RawEvent,
+  rawOrder,
+  type SaveOutcome,
+  type TaskPage,
+  type TaskQuery,
+  type TaskStore,
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
@@ -414,19 +415,29 @@ export class DynamoTaskStore implements TaskStore {
     );
   }
 
-  async unprocessedRaw(before: string, limit: number): Promise<RawEvent[]> {
+  async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]> {
     const { Items } = await this.send(() =>
       this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':pk': keys.rawPending, ':before': before },
-          Limit: limit,
+          KeyConditionExpression:
+            after === undefined
+              ? 'gsi1pk = :pk AND gsi1sk < :before'
+              : 'gsi1pk = :pk AND gsi1sk BETWEEN :after AND :before',
+          ExpressionAttributeValues: {
+            ':pk': keys.rawPending,
+            ':before': before,
+            ...(after === undefined ? {} : { ':after': after }),
+          },
+          Limit: limit + (after === undefined ? 0 : 1),
         }),
       ),
     );
-    return (Items ?? []).map((item) => pick(item, RAW_FIELDS) as unknown as RawEvent);
+    return (Items ?? [])
+      .map((item) => pick(item, RAW_FIELDS) as unknown as RawEvent)
+      .filter((event) => after === undefined || rawOrder(event) > after)
+      .slice(0, limit);
   }
 
   private taskItem(task: Task, entries: readonly TimelineEntry[]): Item {

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { context } from '../../src/runtime/context.js';
+import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
+
+const exec = promisify(execFile);
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await inProcessStack();
+});
+afterAll(() => stack.close());
+
+/** What a crash between the archive and the processing leaves: deliveries archived, not processed. */
+async function archivedButNotProcessed(
+  source: string,
+  deliveryId: string,
+  body: unknown,
+  minutesAgo: number,
+) {
+  const receivedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  await context().store.archiveRaw({
+    source,
+    deliveryId,
+    receivedAt,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+  });
+}
+
+const replay = async (...args: string[]) =>
+  (
+    await exec('npm', ['run', 'replay', '--silent', '--', ...args], {
+      env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: stack.storeUrl, TMS_TABLE: 'tms' },
+    })
+  ).stdout;
+
+describe('npm run replay', () => {
+  it('processes archived deliveries since a time, of one source, once however often it runs', async () => {
+    // Arrange
+    const failed = JSON.parse(readFileSync('test/fixtures/jenkins/completed-success.json', 'utf8'));
+    failed.build.status = 'FAILURE';
+    await archivedButNotProcessed('jenkins', 'lost-1', failed, 5);
+    await archivedButNotProcessed('jenkins', 'too-old', { ...failed, name: 'old-job' }, 180);
+    await archivedButNotProcessed('alertmanager', 'other-source', { version: '4', alerts: [] }, 5);
+    // Act
+    const dry = await replay('--since', '1h', '--source', 'jenkins', '--dry-run');
+    const first = await replay('--since', '1h', '--source', 'jenkins');
+    const again = await replay('--since', '1h', '--source', 'jenkins');
+    // Assert
+    expect(dry).toContain('would process 1 archived delivery');
+    expect(first).toMatch(/jenkins\s+lost-1\s+TMS-\d+/);
+    expect(first).toContain('processed 1 archived delivery');
+    expect(again).toContain('processed 0 archived deliveries');
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?limit=10`, API())).body;
+    expect(tasks.map((t: { fingerprint: string }) => t.fingerprint)).toEqual(['jenkins:asgard']);
+    expect(tasks[0].occurrences).toBe(1);
+    // What the filters left out is still pending for the sweeper.
+    expect((await context().store.unprocessedRaw('9999', 10)).map((e) => e.deliveryId).sort()).toEqual([
+      'other-source',
+      'too-old',
+    ]);
+  });
+});
