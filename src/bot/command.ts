@@ -25,6 +25,9 @@ export type TmsCommand =
   | { readonly name: 'resolve'; readonly id: string; readonly note?: string }
   | { readonly name: 'comment'; readonly id: string; readonly text: string }
   | { readonly name: 'snooze'; readonly id: string; readonly duration: string }
+  | { readonly name: 'silence'; readonly words: readonly string[] }
+  | { readonly name: 'silences' }
+  | { readonly name: 'lift'; readonly id: string }
   /** A subcommand of a feature this build does not have yet. */
   | { readonly name: 'unavailable'; readonly subcommand: string };
 
@@ -47,11 +50,14 @@ export const USAGE = {
   reopen: '`/tms reopen <id>` — reopen a resolved task',
   comment: '`/tms comment <id> <text>` — add a note to a task’s history',
   snooze: '`/tms snooze <id> <30m|2h|1d>` — quiet a task’s reminders for a while',
+  silence:
+    '`/tms silence <service or key=value …> <30m|2h|1d> [reason]` — matching alerts open no task for a while',
+  silences: '`/tms silences` — the silences in force; `/tms silences lift <id>` ends one',
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
 /** Subcommands of later features: answered plainly rather than with a wrong usage. */
-const LATER = new Set(['stats', 'trends', 'playbook', 'digest', 'silence', 'silences']);
+const LATER = new Set(['stats', 'trends', 'playbook', 'digest']);
 
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const USER_ID = /^@?([UW][A-Z0-9]{2,})$/;
@@ -179,6 +185,20 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       if (typeof id !== 'string') return id;
       if (words.length !== 1) return usage('snooze', 'Say for how long: 30m, 2h or 1d');
       return ok({ name: 'snooze', id, duration: decodeEntities(words[0] as string) });
+    }
+    case 'silence': {
+      if (words.length === 0) return usage('silence', 'Say what to silence, and for how long');
+      return ok({ name: 'silence', words: words.map(decodeEntities) });
+    }
+    case 'silences':
+    case 'unsilence': {
+      if (name === 'silences' && words.length === 0) return ok({ name: 'silences' });
+      const id =
+        (name === 'unsilence' ? words[0] : words[0]?.toLowerCase() === 'lift' ? words[1] : undefined) ?? '';
+      const extra = name === 'unsilence' ? words.length > 1 : words.length > 2;
+      if (!/^S-[0-9a-z]{6,}$/i.test(id) || extra)
+        return usage('silences', 'Name the silence to lift, such as S-1a2b3c');
+      return ok({ name: 'lift', id: `S-${id.slice(2).toLowerCase()}` });
     }
     default:
       if (LATER.has(name)) return ok({ name: 'unavailable', subcommand: name });

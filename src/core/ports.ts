@@ -1,3 +1,4 @@
+import type { Silence } from './silence.js';
 import type { Status, Task } from './task.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -164,6 +165,18 @@ export interface CardStore {
   releaseCard(taskId: string, token: string, state: CardState): Promise<boolean>;
   /** Cards due for another attempt at or before `now`, oldest due first. */
   dueCards(now: string, limit: number): Promise<string[]>;
+}
+
+/** Silences, and which are in force. */
+export interface SilenceStore {
+  createSilence(silence: Silence): Promise<void>;
+  /** Silences not lifted whose end is after `now`. */
+  activeSilences(now: string): Promise<Silence[]>;
+  getSilence(id: string): Promise<Silence | undefined>;
+  /** Ends a silence now; false when there is none in force with this id. */
+  liftSilence(id: string, by: string, at: string): Promise<boolean>;
+  /** Counts an alert the silence held back. */
+  countSilenced(id: string, at: string): Promise<void>;
 }
 
 /** At-most-once markers: a Slack retry, a replayed signature, a double click. */

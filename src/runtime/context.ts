@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
+import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
 import { loadConfig } from '../config.js';
@@ -21,7 +22,10 @@ export function context(): Deps {
   if (!built) {
     const config = loadConfig();
     const store = new DynamoTaskStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
-    built = defaultDeps(store, config, systemClock);
+    const silences = new CachedSilences(
+      new DynamoSilenceStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName),
+    );
+    built = { ...defaultDeps(store, config, systemClock), silences };
   }
   return built;
 }

@@ -14,6 +14,7 @@ import { rawOrder } from '../../core/ports.js';
  * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING / <received>#<src>#<id> (until processed)     |
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
+ * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
  */
 export const TABLE = {
   defaultName: 'tms',
@@ -82,4 +83,6 @@ export const keys = {
   cardsDue: 'CARD#DUE',
   cardOrder: (retryAt: string, id: string) => `${retryAt}#${pad(taskNumber(id), 10)}`,
   seen: (scope: string, key: string) => ({ pk: `SEEN#${scope}#${key}`, sk: 'SEEN' }),
+  silence: (id: string) => ({ pk: `SILENCE#${id}`, sk: 'SILENCE' }),
+  silencesActive: 'SILENCE#ACTIVE',
 } as const;

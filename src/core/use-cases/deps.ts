@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { TransientError } from '../errors.js';
-import type { TaskStore } from '../ports.js';
+import type { SilenceStore, TaskStore } from '../ports.js';
 import type { Clock } from '../time.js';
 
 /** What the use cases need from the world, built once per process by the entry point. */
@@ -12,6 +12,8 @@ export interface Deps {
   readonly newId: () => string;
   /** Waits between retries under contention; injected so tests and property runs need not wait. */
   readonly sleep: (ms: number) => Promise<void>;
+  /** Silences in force hold matching alerts back; without a store nothing is silenced. */
+  readonly silences?: SilenceStore;
 }
 
 export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Deps => ({

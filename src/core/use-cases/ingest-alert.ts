@@ -1,6 +1,7 @@
-import { type Alert, decide } from '../alert.js';
+import { type Alert, decide, route } from '../alert.js';
 import { applyCommand, type Command } from '../lifecycle.js';
 import type { FingerprintRecord } from '../ports.js';
+import { silences } from '../silence.js';
 import { formatTaskId, type Task } from '../task.js';
 import { type ChangeContext, stamp } from '../timeline.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
@@ -26,6 +27,16 @@ export type IngestOutcome =
  */
 export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutcome> {
   const { store } = deps;
+  if (alert.action === 'trigger' && deps.silences) {
+    // Held back by a silence: recorded on the silence (and in the raw archive), no task, nothing posted.
+    const now = deps.clock.now().toISOString();
+    const where = route(alert, deps.config);
+    const silence = (await deps.silences.activeSilences(now)).find((s) => silences(s, alert, where));
+    if (silence) {
+      await deps.silences.countSilenced(silence.id, now);
+      return ignored(null, `silenced by ${silence.id} until ${silence.endsAt}`);
+    }
+  }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ctx: ChangeContext = {
       actor: { type: 'source', id: alert.source },
