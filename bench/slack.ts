@@ -36,7 +36,7 @@ export function timing(name: string, latencies: number[], seconds: number): Timi
 }
 
 /** One request after another, as one person types: the latency Slack sees, not a throughput figure. */
-async function sequential(name: string, count: number, work: (i: number) => Promise<number | void>) {
+async function sequential(name: string, count: number, work: (i: number) => Promise<number | undefined>) {
   const latencies: number[] = [];
   const started = performance.now();
   for (let i = 0; i < count; i++) {
