@@ -177,6 +177,10 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     `*${task.id}*`,
     `opened ${slackDate(task.createdAt, '{date_short_pretty} {time}')}`,
   ];
+  if (task.labels.flaky)
+    context.push(
+      `:warning: flaky: it passed and failed again within a day (${escapeMrkdwn(task.labels.flaky)})`,
+    );
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
     context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
   const blocks = [

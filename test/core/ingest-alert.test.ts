@@ -58,6 +58,27 @@ describe('ingesting alerts', () => {
     expect(await store.get('TMS-1')).toMatchObject({ occurrences: 3, flapCount: 1, occurrenceKey: 'run-3' });
   });
 
+  it('marks a key flaky when it fails again within a day of its source seeing it pass', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const at = () => ({ occurredAt: deps.clock.now().toISOString() });
+    await ingestAlert(deps, anAlert(at()));
+    await ingestAlert(deps, anAlert({ action: 'resolve', ...at() })); // the source saw it pass
+    deps.clock.advance(2 * 60 * MINUTE); // past reopenWithin: a new task, not a reopen
+    expect(await ingestAlert(deps, anAlert(at()))).toEqual({ result: 'created', taskId: 'TMS-2' });
+    expect((await store.get('TMS-2'))?.labels).toMatchObject({ flaky: 'after TMS-1' });
+    // Resolved by a person, or long ago: not flaky.
+    await actOnTask(deps, {
+      taskId: 'TMS-2',
+      command: { type: 'resolve', resolution: 'fixed' },
+      role: 'admin',
+      ctx: { actor: user('U0ADMIN'), via: 'slack' },
+    });
+    deps.clock.advance(2 * 60 * MINUTE);
+    await ingestAlert(deps, anAlert(at()));
+    expect((await store.get('TMS-3'))?.labels.flaky).toBeUndefined();
+  });
+
   it('acknowledges and resolves the open task, and ignores signals for unknown or closed keys', async () => {
     const store = new MemoryTaskStore();
     const deps = depsFor(store);

@@ -145,7 +145,7 @@ async function openUnderClaim(
 
   const id = formatTaskId(await store.nextTaskNumber());
   if (!(await store.bindFingerprint(alert.fingerprint, token, id))) return undefined; // our claim went stale
-  const { task, entries } = taskFromAlert(id, alert, config, ctx);
+  const { task, entries } = taskFromAlert(id, flakyMarked(alert, last, ctx.now), config, ctx);
   // `exists` means a concurrent delivery saw the binding first and wrote the task: ours is then a repeat.
   if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: id };
   const written = await store.get(id);
@@ -154,6 +154,20 @@ async function openUnderClaim(
 }
 
 const REPEAT = 'the same occurrence was recorded already';
+
+/** A failure that comes back within this long after its source saw it pass is flaky, not fixed. */
+export const FLAKY_WITHIN_MS = 24 * 3_600_000;
+
+/**
+ * Marks the alert flaky when its previous task was resolved by the source itself (a passing build, a
+ * resolved alarm) and it fails again within a day: a key that alternates fail/pass. The card says so.
+ */
+function flakyMarked(alert: Alert, last: Task | undefined, now: Date): Alert {
+  const passedAt =
+    last?.resolvedBy === alert.source && last.resolvedAt ? Date.parse(last.resolvedAt) : undefined;
+  if (passedAt === undefined || now.getTime() - passedAt > FLAKY_WITHIN_MS) return alert;
+  return { ...alert, labels: { ...alert.labels, flaky: `after ${last?.id}` } };
+}
 
 function outcomeOf(counted: Task | 'repeat' | undefined, taskId: string): IngestOutcome | undefined {
   if (counted === 'repeat') return ignored(taskId, REPEAT);
