@@ -118,6 +118,9 @@ export function decide(
   switch (alert.action) {
     case 'trigger': {
       if (open) return { type: 'append', task: open };
+      // A late copy of the occurrence that was resolved (an HA peer, a job event after the run's success).
+      if (alert.occurrenceKey && lastResolved?.occurrenceKey === alert.occurrenceKey)
+        return { type: 'ignore', reason: `${lastResolved.id} was resolved after this occurrence already` };
       const resolvedAt = lastResolved?.resolvedAt ? Date.parse(lastResolved.resolvedAt) : undefined;
       if (
         lastResolved &&

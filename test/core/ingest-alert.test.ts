@@ -58,6 +58,31 @@ describe('ingesting alerts', () => {
     expect(await store.get('TMS-1')).toMatchObject({ occurrences: 3, flapCount: 1, occurrenceKey: 'run-3' });
   });
 
+  it('ignores a late copy of an occurrence that was resolved, instead of reopening it', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const episode = anAlert({
+      occurrenceKey: '2026-03-02T08:59:00Z',
+      occurredAt: deps.clock.now().toISOString(),
+    });
+    await ingestAlert(deps, episode);
+    await ingestAlert(deps, anAlert({ action: 'resolve' }));
+    deps.clock.advance(MINUTE);
+    expect(await ingestAlert(deps, episode)).toEqual({
+      result: 'ignored',
+      taskId: null,
+      reason: 'TMS-1 was resolved after this occurrence already',
+    });
+    expect(await store.get('TMS-1')).toMatchObject({ status: 'resolved', flapCount: 0 });
+    // A new episode within the reopen window is a flap.
+    expect(
+      await ingestAlert(deps, anAlert({ occurrenceKey: 'next', occurredAt: deps.clock.now().toISOString() })),
+    ).toEqual({
+      result: 'reopened',
+      taskId: 'TMS-1',
+    });
+  });
+
   it('marks a key flaky when it fails again within a day of its source seeing it pass', async () => {
     const store = new MemoryTaskStore();
     const deps = depsFor(store);
