@@ -10,8 +10,15 @@ import { alertmanager } from './sources/alertmanager.js';
 import { generic } from './sources/generic.js';
 import { github } from './sources/github.js';
 import { jenkins } from './sources/jenkins.js';
+import { kubernetes } from './sources/kubernetes.js';
 
-export const SOURCES: Readonly<Record<string, IngestSource>> = { generic, alertmanager, github, jenkins };
+export const SOURCES: Readonly<Record<string, IngestSource>> = {
+  generic,
+  alertmanager,
+  github,
+  jenkins,
+  kubernetes,
+};
 
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;

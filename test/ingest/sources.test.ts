@@ -25,6 +25,10 @@ const CASES: Record<string, Case> = {
     valid: { routing_key: 'local-ingest-token', event_action: 'acknowledge', dedup_key: 'table-driven' },
   },
   alertmanager: { signed: () => ({ headers: TOKEN }), valid: { version: '4', alerts: [] } },
+  kubernetes: {
+    signed: () => ({ headers: TOKEN }),
+    valid: { type: 'Normal', reason: 'Pulled', involvedObject: { kind: 'Pod', name: 'p' } },
+  },
   jenkins: {
     signed: () => ({ headers: {}, query: '?token=local-ingest-token' }),
     valid: { name: 'j', build: { number: 1, phase: 'QUEUED' } },
