@@ -163,9 +163,14 @@ export const DEFAULT_SLA = {
   P4: { ack: 4 * HOUR, resolve: 3 * DAY },
 } as const satisfies Record<Priority, { ack: number; resolve: number }>;
 
+/** Each source's own words for how bad it is; a source or word missing here gets `defaults.priority`. */
 const DEFAULT_SEVERITY: Record<string, Record<string, Priority>> = {
   generic: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' },
   alertmanager: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' },
+  github: { failure: 'P3', timed_out: 'P3', startup_failure: 'P3' },
+  jenkins: { failure: 'P3', unstable: 'P4' },
+  kubernetes: { warning: 'P3' },
+  logs: { critical: 'P1', error: 'P2' },
 };
 
 /** The configuration as the rest of TMS reads it: every section present, durations in milliseconds. */

@@ -11,6 +11,7 @@ import { generic } from './sources/generic.js';
 import { github } from './sources/github.js';
 import { jenkins } from './sources/jenkins.js';
 import { kubernetes } from './sources/kubernetes.js';
+import { logs } from './sources/logs.js';
 
 export const SOURCES: Readonly<Record<string, IngestSource>> = {
   generic,
@@ -18,6 +19,7 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
   github,
   jenkins,
   kubernetes,
+  logs,
 };
 
 /** How long raw deliveries are kept for replay and audit. */
@@ -57,7 +59,7 @@ export async function ingest(
       body: bodyText(event),
       receivedAt: deps.clock.now(),
     };
-    const received = source.receive(request, secrets, { verify: true });
+    const received = source.receive(request, secrets, { verify: true, config: deps.config });
     if (!received.ok) return received.error;
 
     const raw: RawEvent = {

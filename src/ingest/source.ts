@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert.js';
+import type { Config } from '../core/config.js';
 import type { Result } from '../core/result.js';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
 import type { HttpResult } from '../http/respond.js';
@@ -43,6 +44,7 @@ export interface IngestSource {
   receive(
     request: IngestRequest,
     secrets: IngestSecrets,
-    options: { verify: boolean },
+    /** `config`: for sources whose reading depends on it (log patterns per service). */
+    options: { verify: boolean; config: Config },
   ): Result<Received, HttpResult>;
 }

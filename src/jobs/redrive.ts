@@ -77,7 +77,7 @@ async function processDelivery(deps: Deps, raw: RawEvent): Promise<string[] | un
   const received = source?.receive(
     { headers: raw.headers, query: {}, body: raw.body, receivedAt: new Date(raw.receivedAt) },
     { ingestToken: '' },
-    { verify: false },
+    { verify: false, config: deps.config },
   );
   const taskIds: string[] = [];
   if (received?.ok) {

@@ -25,6 +25,10 @@ const CASES: Record<string, Case> = {
     valid: { routing_key: 'local-ingest-token', event_action: 'acknowledge', dedup_key: 'table-driven' },
   },
   alertmanager: { signed: () => ({ headers: TOKEN }), valid: { version: '4', alerts: [] } },
+  logs: {
+    signed: () => ({ headers: TOKEN }),
+    valid: { awslogs: { data: 'H4sIAAAAAAAAA6tWyk0tLk5MTw2pLEhVslJy9vcLCfL3ifd1DQ52dHdVqgUAG/cvDCEAAAA=' } },
+  },
   kubernetes: {
     signed: () => ({ headers: TOKEN }),
     valid: { type: 'Normal', reason: 'Pulled', involvedObject: { kind: 'Pod', name: 'p' } },

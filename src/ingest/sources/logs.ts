@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { Alert, route } from '../../core/alert.js';
+import type { Config } from '../../core/config.js';
+import { fail, ok } from '../../core/result.js';
+import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
+import { type IngestSource, taskIdsOf } from '../source.js';
+
+/**
+ * Application logs through a CloudWatch Logs subscription: `{"awslogs":{"data":"<base64 gzip>"}}` (on AWS the
+ * subscription invokes the Lambda with exactly this; over HTTP, with the ingest token). Log events that
+ * match their service's `logPatterns` become alerts fingerprinted by the message with its variable parts
+ * (numbers, ids, hex, quoted values, addresses) taken out, so one bug is one task however often it logs; the
+ * lines of one fingerprint in one batch are one occurrence. The decompressed size is capped, so a gzip bomb
+ * is refused without being inflated.
+ */
+export const DEFAULT_LOG_PATTERNS = ['ERROR', 'FATAL', 'Unhandled', 'uncaught exception', 'panic'] as const;
+/** CloudWatch Logs sends at most about 1 MB of events per batch; anything inflating past this is not one. */
+export const MAX_INFLATED_BYTES = 2 * 1024 * 1024;
+
+const Envelope = z.looseObject({ awslogs: z.looseObject({ data: z.string().min(1) }) });
+const Batch = z.looseObject({
+  messageType: z.string(),
+  owner: z.string().nullish(),
+  logGroup: z.string().nullish(),
+  logStream: z.string().nullish(),
+  logEvents: z
+    .array(z.looseObject({ id: z.string(), timestamp: z.number(), message: z.string() }))
+    .max(10_000)
+    .default([]),
+});
+type Batch = z.infer<typeof Batch>;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The message without what changes between two lines of the same bug. */
+export function normalizeLogMessage(message: string): string {
+  return message
+    .replace(/^\S*\d{4}-\d{2}-\d{2}[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?\S*\s*/, '') // a leading timestamp
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '<q>')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<ip>')
+    .replace(/\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g, '<email>')
+    .replace(/\b(0x)?[0-9a-f]*\d[0-9a-f]*\b/gi, (hex) =>
+      hex.length >= 8 || /^0x/i.test(hex) ? '<hex>' : hex,
+    )
+    .replace(/\d+(\.\d+)?/g, '<n>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const matcher = (patterns: readonly string[]) =>
+  new RegExp(patterns.map((p) => `(?<![\\w])${escapeRegex(p)}(?![\\w])`).join('|'));
+
+/** Alerts for the lines of a batch that match their service's patterns: one per fingerprint. */
+export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z.ZodSafeParseResult<Alert>[] {
+  const logGroup = batch.logGroup ?? 'unknown';
+  const probe = Alert.parse({
+    source: 'logs',
+    action: 'trigger',
+    fingerprint: 'probe',
+    title: 'probe',
+    routing: { logGroup },
+    occurredAt: receivedAt.toISOString(),
+  });
+  const service = route(probe, config).service;
+  const patterns = matcher(config.services[service]?.logPatterns ?? DEFAULT_LOG_PATTERNS);
+  const groups = new Map<string, { lines: Batch['logEvents']; normalized: string }>();
+  for (const line of batch.logEvents) {
+    if (!patterns.test(line.message)) continue;
+    const normalized = normalizeLogMessage(line.message);
+    const key = createHash('sha256').update(`${logGroup}\n${normalized}`).digest('hex').slice(0, 20);
+    const group = groups.get(key) ?? { lines: [], normalized };
+    group.lines.push(line);
+    groups.set(key, group);
+  }
+  return [...groups.entries()].map(([key, { lines, normalized }]) => {
+    const first = lines[0] as Batch['logEvents'][number];
+    const last = lines.at(-1) as Batch['logEvents'][number];
+    return Alert.safeParse({
+      source: 'logs',
+      action: 'trigger',
+      fingerprint: `logs:${key}`,
+      title: cut(first.message.trim().split('\n')[0] || normalized, 300),
+      description: cut(
+        [
+          `${lines.length} matching line${lines.length > 1 ? 's' : ''} in ${logGroup}${batch.logStream ? ` / ${batch.logStream}` : ''}`,
+          first.message,
+        ].join('\n'),
+        4000,
+      ),
+      severity: /\b(FATAL|panic)\b/.test(first.message) ? 'critical' : 'error',
+      routing: { logGroup },
+      labels: {
+        logGroup: cut(logGroup, 256),
+        pattern: cut(normalized, 256),
+        ...(batch.owner ? { account: batch.owner } : {}),
+      },
+      occurredAt: new Date(last.timestamp).toISOString(),
+      // The lines of one batch are one occurrence; the same batch delivered again is the same occurrence.
+      occurrenceKey: `log-${first.id}`.slice(0, 256),
+      summary: cut(`${lines.length} line${lines.length > 1 ? 's' : ''}: ${first.message}`, 300),
+    });
+  });
+}
+
+/** The batch, inflated with a hard cap: a payload that would inflate past it is refused, never inflated. */
+export function inflate(data: string): Batch | 'too-large' | 'invalid' {
+  let text: string;
+  try {
+    text = gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+  } catch (error) {
+    return (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'invalid';
+  }
+  try {
+    const batch = Batch.safeParse(JSON.parse(text));
+    return batch.success ? batch.data : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+export const logs: IngestSource = {
+  name: 'logs',
+  /** Lambda's own limit for the subscription's invocation. */
+  maxBytes: 1024 * 1024,
+  receive(request, secrets, { verify, config }) {
+    if (
+      verify &&
+      !sameSecret(bearerOf(request.headers.authorization) ?? request.query.token, secrets.ingestToken)
+    )
+      return fail(
+        problem(401, 'UNAUTHENTICATED', 'send the ingest token as Authorization: Bearer or ?token='),
+      );
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
+    }
+    const envelope = Envelope.safeParse(body);
+    if (!envelope.success)
+      return fail(problem(400, 'INVALID_EVENT', 'Expected {"awslogs":{"data":"<base64 gzip>"}}'));
+    const batch = inflate(envelope.data.awslogs.data);
+    if (batch === 'too-large')
+      return fail(problem(413, 'TOO_LARGE', `The log batch inflates past ${MAX_INFLATED_BYTES} bytes`));
+    if (batch === 'invalid')
+      return fail(
+        problem(400, 'INVALID_EVENT', 'awslogs.data is not a gzip-compressed CloudWatch Logs batch'),
+      );
+    const alerts =
+      batch.messageType === 'DATA_MESSAGE' ? normalizeLogs(batch, config, request.receivedAt) : [];
+    const invalid = alerts.find((a) => !a.success);
+    if (invalid && !invalid.success)
+      return fail(
+        problem(
+          400,
+          'INVALID_EVENT',
+          invalid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        ),
+      );
+    return ok({
+      deliveryId: createHash('sha256').update(request.body).digest('hex'),
+      alerts: alerts.flatMap((a) => (a.success ? [a.data] : [])),
+      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
+    });
+  },
+};
