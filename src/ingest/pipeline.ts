@@ -7,6 +7,7 @@ import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http
 import { logger } from '../runtime/context.js';
 import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from './source.js';
 import { alertmanager } from './sources/alertmanager.js';
+import { cloudwatch } from './sources/cloudwatch.js';
 import { generic } from './sources/generic.js';
 import { github } from './sources/github.js';
 import { jenkins } from './sources/jenkins.js';
@@ -20,6 +21,7 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
   jenkins,
   kubernetes,
   logs,
+  cloudwatch,
 };
 
 /** How long raw deliveries are kept for replay and audit. */
@@ -59,7 +61,7 @@ export async function ingest(
       body: bodyText(event),
       receivedAt: deps.clock.now(),
     };
-    const received = source.receive(request, secrets, { verify: true, config: deps.config });
+    const received = await source.receive(request, secrets, { verify: true, config: deps.config });
     if (!received.ok) return received.error;
 
     const raw: RawEvent = {
@@ -72,6 +74,10 @@ export async function ingest(
       body: received.value.archivedBody ?? request.body,
       expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
     };
+    // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a
+    // failure answers 5xx and the sender's retry does it; a delivery archived before does not do it again.
+    if (received.value.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
+      await received.value.onFirstDelivery();
     if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
       const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
       const outcomes = (earlier?.taskIds ?? []).map(

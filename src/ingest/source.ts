@@ -20,6 +20,8 @@ export interface Received {
   readonly archivedBody?: string;
   /** The sender's answer once the alerts were recorded (or, for a repeated delivery, were recorded before). */
   answer(outcomes: readonly IngestOutcome[]): HttpResult;
+  /** Done once, for the first delivery with this id, before it is archived (an SNS subscription confirmed). */
+  readonly onFirstDelivery?: () => Promise<void>;
 }
 
 /** The tasks a delivery touched, each once, for the `{"taskIds":[…]}` answer. */
@@ -46,5 +48,5 @@ export interface IngestSource {
     secrets: IngestSecrets,
     /** `config`: for sources whose reading depends on it (log patterns per service). */
     options: { verify: boolean; config: Config },
-  ): Result<Received, HttpResult>;
+  ): Result<Received, HttpResult> | Promise<Result<Received, HttpResult>>;
 }

@@ -74,7 +74,7 @@ export async function redriveUnprocessed(deps: Deps, now: Date, limit = 50): Pro
 /** One archived delivery: its alerts recorded, then marked processed. Undefined when it failed (left pending). */
 async function processDelivery(deps: Deps, raw: RawEvent): Promise<string[] | undefined> {
   const source = SOURCES[raw.source];
-  const received = source?.receive(
+  const received = await source?.receive(
     { headers: raw.headers, query: {}, body: raw.body, receivedAt: new Date(raw.receivedAt) },
     { ingestToken: '' },
     { verify: false, config: deps.config },

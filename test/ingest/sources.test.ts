@@ -2,16 +2,22 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../src/ingest/pipeline.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { snsSigner } from '../helpers/sns.js';
 
 /**
  * Every source, the same checks: its route is served, a sender it cannot authenticate is refused, a body over
  * its limit is refused before it is read, garbage is a 400 with the JSON error shape, never a 500 or a trace.
  */
 let stack: TestStack;
+let sns: ReturnType<typeof snsSigner>;
 beforeAll(async () => {
+  sns = snsSigner();
   stack = await inProcessStack();
 });
-afterAll(() => stack.close());
+afterAll(async () => {
+  await stack.close();
+  sns.dispose();
+});
 
 interface Case {
   /** Headers (and query) that authenticate a body, and a harmless valid body. */
@@ -25,6 +31,18 @@ const CASES: Record<string, Case> = {
     valid: { routing_key: 'local-ingest-token', event_action: 'acknowledge', dedup_key: 'table-driven' },
   },
   alertmanager: { signed: () => ({ headers: TOKEN }), valid: { version: '4', alerts: [] } },
+  cloudwatch: {
+    // SNS signs the body itself: no header; the valid body is signed when the table runs.
+    signed: () => ({ headers: { 'content-type': 'text/plain' } }),
+    get valid() {
+      return sns.sign({
+        Type: 'UnsubscribeConfirmation',
+        Message: 'unsubscribed',
+        Token: 't',
+        SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?x',
+      });
+    },
+  },
   logs: {
     signed: () => ({ headers: TOKEN }),
     valid: { awslogs: { data: 'H4sIAAAAAAAAA6tWyk0tLk5MTw2pLEhVslJy9vcLCfL3ifd1DQ52dHdVqgUAG/cvDCEAAAA=' } },
@@ -77,7 +95,10 @@ describe.each(Object.keys(SOURCES))('/ingest/%s', (source) => {
   });
 
   it('refuses a sender it cannot authenticate', async () => {
-    const { routing_key: _credential, ...unsigned } = c.valid as { routing_key?: string };
+    const { routing_key: _credential, ...rest } = c.valid as { routing_key?: string; Signature?: string };
+    // A credential in the body is left out; a signature over it is forged.
+    const unsigned =
+      'Signature' in rest ? { ...rest, Signature: Buffer.from('forged').toString('base64') } : rest;
     const answer = await post(source, JSON.stringify(unsigned), {});
     expect(answer.status).toBe(401);
     expect(answer.json.error?.code).toBe('UNAUTHENTICATED');
