@@ -5,7 +5,13 @@ import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
 import { logger } from '../runtime/context.js';
-import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from './source.js';
+import {
+  type IngestRequest,
+  type IngestSecrets,
+  type IngestSource,
+  type Received,
+  taskIdsOf,
+} from './source.js';
 import { alertmanager } from './sources/alertmanager.js';
 import { cloudwatch } from './sources/cloudwatch.js';
 import { generic } from './sources/generic.js';
@@ -64,50 +70,63 @@ export async function ingest(
     const received = await source.receive(request, secrets, { verify: true, config: deps.config });
     if (!received.ok) return received.error;
 
-    const raw: RawEvent = {
-      source: source.name,
-      deliveryId: received.value.deliveryId,
-      receivedAt: request.receivedAt.toISOString(),
-      headers: Object.fromEntries(
-        Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
-      ),
-      body: received.value.archivedBody ?? request.body,
-      expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
-    };
-    // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a
-    // failure answers 5xx and the sender's retry does it; a delivery archived before does not do it again.
-    if (received.value.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
-      await received.value.onFirstDelivery();
-    if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
-      const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
-      const outcomes = (earlier?.taskIds ?? []).map(
-        (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
-      );
-      return received.value.answer(outcomes);
-    }
-    let outcomes: IngestOutcome[];
-    try {
-      outcomes = await processAlerts(deps, received.value.alerts);
-    } catch (error) {
-      // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
-      // the sender send it again and count it twice.
-      logger.warn('delivery archived, processing deferred to the sweeper', {
-        source: raw.source,
-        deliveryId: raw.deliveryId,
-        error,
-      });
-      return received.value.answer([]);
-    }
-    await deps.store.markRawProcessed(
-      raw.source,
-      raw.deliveryId,
-      deps.clock.now().toISOString(),
-      taskIdsOf(outcomes),
-    );
-    return received.value.answer(outcomes);
+    return received.value.answer(await accept(deps, source.name, request, received.value));
   } catch (error) {
     return fromError(error);
   }
+}
+
+/**
+ * A delivery its source has read: archived raw (credentials out) unless it was before, then its alerts
+ * recorded and the archive marked processed. The outcomes; none when it was a repeat of an earlier delivery
+ * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later).
+ */
+export async function accept(
+  deps: Deps,
+  sourceName: string,
+  request: IngestRequest,
+  received: Received,
+): Promise<IngestOutcome[]> {
+  const raw: RawEvent = {
+    source: sourceName,
+    deliveryId: received.deliveryId,
+    receivedAt: request.receivedAt.toISOString(),
+    headers: Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
+    ),
+    body: received.archivedBody ?? request.body,
+    expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
+  };
+  // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a
+  // failure answers 5xx and the sender's retry does it; a delivery archived before does not do it again.
+  if (received.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
+    await received.onFirstDelivery();
+  if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
+    const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
+    return (earlier?.taskIds ?? []).map(
+      (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
+    );
+  }
+  let outcomes: IngestOutcome[];
+  try {
+    outcomes = await processAlerts(deps, received.alerts);
+  } catch (error) {
+    // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
+    // the sender send it again and count it twice.
+    logger.warn('delivery archived, processing deferred to the sweeper', {
+      source: raw.source,
+      deliveryId: raw.deliveryId,
+      error,
+    });
+    return [];
+  }
+  await deps.store.markRawProcessed(
+    raw.source,
+    raw.deliveryId,
+    deps.clock.now().toISOString(),
+    taskIdsOf(outcomes),
+  );
+  return outcomes;
 }
 
 async function processAlerts(deps: Deps, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
