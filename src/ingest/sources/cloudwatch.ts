@@ -26,7 +26,9 @@ export const SnsMessage = z.looseObject({
   Timestamp: z.string(),
   SignatureVersion: z.enum(['1', '2']),
   Signature: z.string().min(1),
-  SigningCertURL: z.string(),
+  /** `SigningCertUrl` in the SNS-to-Lambda event: either spelling is read; verification needs one. */
+  SigningCertURL: z.string().optional(),
+  SigningCertUrl: z.string().optional(),
   Token: z.string().optional(),
   SubscribeURL: z.string().optional(),
 });
@@ -99,7 +101,7 @@ export function defaultFetcher(env: NodeJS.ProcessEnv = process.env): Certificat
 const certificates = new Map<string, Promise<string>>();
 
 export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher): Promise<boolean> {
-  const url = trustedSnsUrl(message.SigningCertURL, true);
+  const url = trustedSnsUrl(message.SigningCertURL ?? message.SigningCertUrl ?? '', true);
   if (!url) return false;
   let pem = certificates.get(url.href);
   if (!pem) {
@@ -173,6 +175,72 @@ export function normalizeAlarm(text: string, receivedAt: Date): z.ZodSafeParseRe
   });
 }
 
+/** EventBridge's "CloudWatch Alarm State Change" (dimensions are an object there). */
+const AlarmStateChange = z.looseObject({
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  account: z.string(),
+  region: z.string(),
+  time: z.string().nullish(),
+  resources: z.array(z.string()).nullish(),
+  detail: z.looseObject({
+    alarmName: z.string().min(1),
+    state: z.looseObject({
+      value: z.string(),
+      reason: z.string().nullish(),
+      timestamp: z.string().nullish(),
+    }),
+    configuration: z
+      .looseObject({
+        description: z.string().nullish(),
+        metrics: z
+          .array(
+            z.looseObject({
+              metricStat: z
+                .looseObject({
+                  metric: z.looseObject({
+                    name: z.string().nullish(),
+                    namespace: z.string().nullish(),
+                    dimensions: z.record(z.string(), z.string()).nullish(),
+                  }),
+                })
+                .nullish(),
+            }),
+          )
+          .nullish(),
+      })
+      .nullish(),
+  }),
+});
+
+/** The EventBridge form, as the SNS form: the same fingerprint and occurrence, so the two copies count once. */
+export function normalizeAlarmStateChange(
+  value: unknown,
+  receivedAt: Date,
+): z.ZodSafeParseResult<Alert> | undefined {
+  const event = AlarmStateChange.safeParse(value);
+  if (!event.success) return undefined;
+  const { detail, account, region } = event.data;
+  const metrics = detail.configuration?.metrics ?? [];
+  const single = metrics.length === 1 ? metrics[0]?.metricStat?.metric : undefined;
+  const dimensions = Object.entries(single?.dimensions ?? {}).map(([name, value]) => ({ name, value }));
+  return normalizeAlarm(
+    JSON.stringify({
+      AlarmName: detail.alarmName,
+      AlarmDescription: detail.configuration?.description ?? null,
+      AWSAccountId: account,
+      NewStateValue: detail.state.value,
+      NewStateReason: detail.state.reason ?? null,
+      StateChangeTime: detail.state.timestamp ?? event.data.time ?? null,
+      AlarmArn:
+        event.data.resources?.[0] ?? `arn:aws:cloudwatch:${region}:${account}:alarm:${detail.alarmName}`,
+      Trigger: single
+        ? { MetricName: single.name, Namespace: single.namespace, Dimensions: dimensions }
+        : { Metrics: metrics },
+    }),
+    receivedAt,
+  );
+}
+
 export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defaultFetcher()): IngestSource {
   return {
     name: 'cloudwatch',
@@ -184,6 +252,17 @@ export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defau
         body = JSON.parse(request.body);
       } catch {
         return fail(problem(400, 'INVALID_EVENT', 'The body is not an SNS message (JSON)'));
+      }
+      // EventBridge invokes the Lambda directly (IAM is the proof): only ever read unverified, never over HTTP.
+      if (!verify && (body as Record<string, unknown> | null)?.['detail-type'] !== undefined) {
+        const alert = normalizeAlarmStateChange(body, request.receivedAt);
+        const id = (body as { id?: unknown }).id;
+        return ok({
+          deliveryId:
+            typeof id === 'string' ? `eventbridge-${id}` : `eventbridge-${request.receivedAt.getTime()}`,
+          alerts: alert?.success ? [alert.data] : [],
+          answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
+        });
       }
       const parsed = SnsMessage.safeParse(body);
       if (!parsed.success) return fail(problem(400, 'INVALID_EVENT', 'The body is not an SNS message'));

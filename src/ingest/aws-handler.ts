@@ -1,0 +1,52 @@
+import { context, logger } from '../runtime/context.js';
+import { accept, SOURCES } from './pipeline.js';
+import type { IngestRequest } from './source.js';
+
+/**
+ * The alert sources AWS invokes directly, with IAM as the sender's proof: a CloudWatch Logs subscription
+ * (`{"awslogs":{"data":…}}`), EventBridge's "CloudWatch Alarm State Change", and SNS topics subscribed to
+ * the function (`Records[].Sns`). Each goes through the same path as the HTTP routes: read by its source,
+ * archived raw, recorded, marked processed. A failure throws, so Lambda retries the invocation; what was
+ * archived is never processed twice.
+ */
+export async function handler(event: unknown): Promise<{ taskIds: string[] }> {
+  const deps = context();
+  const items = deliveriesOf(event);
+  if (items.length === 0) {
+    logger.warn('an invocation that is no alert source TMS knows', {
+      keys: Object.keys((event as object) ?? {}),
+    });
+    return { taskIds: [] };
+  }
+  const taskIds = new Set<string>();
+  for (const { source, body } of items) {
+    const request: IngestRequest = { headers: {}, query: {}, body, receivedAt: deps.clock.now() };
+    const reader = SOURCES[source];
+    if (!reader) continue;
+    const received = await reader.receive(
+      request,
+      { ingestToken: '' },
+      { verify: false, config: deps.config },
+    );
+    if (!received.ok) {
+      logger.warn('an AWS-invoked delivery could not be read', { source, status: received.error.statusCode });
+      continue;
+    }
+    for (const outcome of await accept(deps, source, request, received.value))
+      if (outcome.taskId) taskIds.add(outcome.taskId);
+  }
+  return { taskIds: [...taskIds] };
+}
+
+/** What each invocation shape carries, as the body its source reads. */
+export function deliveriesOf(event: unknown): { source: string; body: string }[] {
+  const e = event as Record<string, unknown> | null;
+  if (!e || typeof e !== 'object') return [];
+  if (e.awslogs) return [{ source: 'logs', body: JSON.stringify({ awslogs: e.awslogs }) }];
+  if (e['detail-type'] === 'CloudWatch Alarm State Change')
+    return [{ source: 'cloudwatch', body: JSON.stringify(e) }];
+  const records = Array.isArray(e.Records) ? (e.Records as Record<string, unknown>[]) : [];
+  return records
+    .filter((r) => r.EventSource === 'aws:sns' && r.Sns && typeof r.Sns === 'object')
+    .map((r) => ({ source: 'cloudwatch', body: JSON.stringify(r.Sns) }));
+}
