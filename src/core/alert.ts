@@ -6,11 +6,12 @@ export { AlertSource } from './task.js';
 
 /**
  * What every ingest source is normalized into. `action` has PagerDuty's dedup_key semantics:
- * `trigger` opens or appends, `acknowledge` and `resolve` act on an open task and never create one.
+ * `trigger` opens or appends, `acknowledge` and `resolve` act on an open task and never create one;
+ * `note` records something on the open task (a line in its history) and never creates, pages or changes it.
  */
 export const Alert = z.strictObject({
   source: AlertSource,
-  action: z.enum(['trigger', 'acknowledge', 'resolve']),
+  action: z.enum(['trigger', 'acknowledge', 'resolve', 'note']),
   /** Stable per cause: the same failure or alarm always has the same fingerprint. */
   fingerprint: z.string().min(1).max(512),
   title: z.string().min(1).max(300),
@@ -106,6 +107,7 @@ export type AlertDecision =
   | { readonly type: 'reopen'; readonly task: Task }
   | { readonly type: 'acknowledge'; readonly task: Task }
   | { readonly type: 'resolve'; readonly task: Task }
+  | { readonly type: 'note'; readonly task: Task }
   | { readonly type: 'ignore'; readonly reason: string };
 
 export function decide(
@@ -136,6 +138,8 @@ export function decide(
       return open.status === 'open'
         ? { type: 'acknowledge', task: open }
         : { type: 'ignore', reason: `${open.id} is already ${open.status.replace('_', ' ')}` };
+    case 'note':
+      return open ? { type: 'note', task: open } : { type: 'ignore', reason: 'no open task for this alert' };
     case 'resolve':
       return open
         ? { type: 'resolve', task: open }

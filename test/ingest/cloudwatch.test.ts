@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { trustedSnsUrl } from '../../src/ingest/sources/cloudwatch.js';
+import { loadConfig } from '../../src/config.js';
+import { cloudwatchSource, trustedSnsUrl } from '../../src/ingest/sources/cloudwatch.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { CERT_URL, snsSigner, TOPIC } from '../helpers/sns.js';
 
@@ -110,10 +111,68 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
         .status,
     ).toBe(401);
     expect((await send({ ...good, SigningCertURL: CERT_URL.replace('https', 'http') })).status).toBe(401);
-    expect((await send({ ...good, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:alarms' })).status).toBe(401); // signed fields
+    expect((await send({ ...good, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:alarms' })).status).toBe(403);
+    expect((await send({ ...good, SignatureVersion: '3' })).status).toBe(401);
     expect((await send('not json')).status).toBe(400);
     expect(trustedSnsUrl('https://sns.us-east-1.amazonaws.com.evil.example/x.pem', true)).toBeUndefined();
     expect(trustedSnsUrl('https://sns.cn-north-1.amazonaws.com.cn/x.pem', true)).toBeDefined();
+  });
+
+  it('fetches nothing for what it can refuse without: certificate host or scheme, signature version, topic', async () => {
+    const fetched: string[] = [];
+    const source = cloudwatchSource(() => async (url) => {
+      fetched.push(url.href);
+      return readFileSync(`${process.env.TMS_SNS_CERT_DIR}/SimpleNotificationService-tms-test.pem`, 'utf8');
+    });
+    const receive = (message: unknown) =>
+      source.receive(
+        { headers: {}, query: {}, body: JSON.stringify(message), receivedAt: new Date() },
+        { ingestToken: '' },
+        { verify: true, config: loadConfig({ TMS_CONFIG: 'tms.config.yaml' }) },
+      );
+    const good = signed({
+      Type: 'Notification',
+      Message: JSON.stringify(alarm('ALARM', '2026-11-22T14:00:00Z')),
+    });
+    const UNSEEN = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-never-seen.pem';
+    const refusals = [
+      { ...good, SigningCertURL: 'https://sns.eu-west-1.amazonaws.com.evil.example/x.pem' },
+      { ...good, SigningCertURL: 'http://sns.eu-west-1.amazonaws.com/x.pem' },
+      { ...good, SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/x.txt' },
+      // On a certificate address never seen (so never cached): only refusing first keeps it unfetched.
+      { ...good, SignatureVersion: '3', SigningCertURL: UNSEEN },
+      { ...good, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:other', SigningCertURL: UNSEEN },
+    ];
+    for (const message of refusals) expect((await receive(message)).ok).toBe(false);
+    expect(fetched).toEqual([]);
+    // A tampered body needs the certificate to be found out: fetched once, from SNS, then cached.
+    expect((await receive({ ...good, Message: good.Message.replace('ALARM', 'OK') })).ok).toBe(false);
+    expect((await receive(good)).ok).toBe(true);
+    expect(fetched.every((url) => url === CERT_URL)).toBe(true);
+  });
+
+  it('records INSUFFICIENT_DATA on the open task, and pages nobody', async () => {
+    const [id] = (
+      await send(
+        signed({
+          Type: 'Notification',
+          Message: JSON.stringify(alarm('ALARM', '2026-11-22T15:00:00.000+0000', 'checkout-data')),
+        }),
+      )
+    ).body.taskIds;
+    const noted = await send(
+      signed({
+        Type: 'Notification',
+        Message: JSON.stringify(alarm('INSUFFICIENT_DATA', '2026-11-22T15:05:00.000+0000', 'checkout-data')),
+      }),
+    );
+    expect(noted.body.taskIds).toEqual([id]);
+    const { task: stored, timeline } = (await getJson(`${stack.url}/api/tasks/${id}`, API())).body;
+    expect(stored).toMatchObject({ status: 'open', occurrences: 1 });
+    expect(timeline.at(-1)).toMatchObject({
+      type: 'commented',
+      text: expect.stringMatching(/^INSUFFICIENT_DATA: /),
+    });
   });
 
   it('confirms a subscription from an allowed topic once, and from any other topic never', async () => {

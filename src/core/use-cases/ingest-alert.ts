@@ -9,7 +9,7 @@ import { taskFromAlert } from './open-task.js';
 
 export type IngestOutcome =
   | {
-      readonly result: 'created' | 'appended' | 'reopened' | 'acknowledged' | 'resolved';
+      readonly result: 'created' | 'appended' | 'reopened' | 'acknowledged' | 'resolved' | 'noted';
       readonly taskId: string;
     }
   | { readonly result: 'ignored'; readonly taskId: string | null; readonly reason: string };
@@ -73,6 +73,14 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
       case 'acknowledge': {
         const outcome = await change(deps, decision.task, { type: 'acknowledge' }, ctx);
         if (outcome === 'saved') return { result: 'acknowledged', taskId: decision.task.id };
+        if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
+        await deps.sleep(backoff(attempt));
+        continue;
+      }
+      case 'note': {
+        const text = alert.summary ?? alert.title;
+        const outcome = await change(deps, decision.task, { type: 'comment', text }, ctx);
+        if (outcome === 'saved') return { result: 'noted', taskId: decision.task.id };
         if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
         await deps.sleep(backoff(attempt));
         continue;

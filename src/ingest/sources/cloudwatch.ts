@@ -24,7 +24,8 @@ export const SnsMessage = z.looseObject({
   Subject: z.string().nullish(),
   Message: z.string(),
   Timestamp: z.string(),
-  SignatureVersion: z.enum(['1', '2']),
+  /** 1 (SHA1) and 2 (SHA256) are verified; any other version is refused. */
+  SignatureVersion: z.string(),
   Signature: z.string().min(1),
   /** `SigningCertUrl` in the SNS-to-Lambda event: either spelling is read; verification needs one. */
   SigningCertURL: z.string().optional(),
@@ -100,8 +101,14 @@ export function defaultFetcher(env: NodeJS.ProcessEnv = process.env): Certificat
 
 const certificates = new Map<string, Promise<string>>();
 
+/** Checked before anything is fetched: a known signature version and a certificate on SNS's own host. */
+export function certificateUrlOf(message: SnsMessage): URL | undefined {
+  if (message.SignatureVersion !== '1' && message.SignatureVersion !== '2') return undefined;
+  return trustedSnsUrl(message.SigningCertURL ?? message.SigningCertUrl ?? '', true);
+}
+
 export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher): Promise<boolean> {
-  const url = trustedSnsUrl(message.SigningCertURL ?? message.SigningCertUrl ?? '', true);
+  const url = certificateUrlOf(message);
   if (!url) return false;
   let pem = certificates.get(url.href);
   if (!pem) {
@@ -111,7 +118,9 @@ export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher
   }
   try {
     const certificate = new X509Certificate(await pem);
-    const verifier = createVerify(message.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256');
+    const algorithm = { '1': 'RSA-SHA1', '2': 'RSA-SHA256' }[message.SignatureVersion];
+    if (!algorithm) return false;
+    const verifier = createVerify(algorithm);
     verifier.update(stringToSign(message), 'utf8');
     return verifier.verify(certificate.publicKey, message.Signature, 'base64');
   } catch (error) {
@@ -142,7 +151,7 @@ export function normalizeAlarm(text: string, receivedAt: Date): z.ZodSafeParseRe
     return undefined;
   }
   const alarm = AlarmMessage.safeParse(parsed);
-  if (!alarm.success || alarm.data.NewStateValue === 'INSUFFICIENT_DATA') return undefined;
+  if (!alarm.success) return undefined;
   const a = alarm.data;
   const region = a.AlarmArn?.split(':')[3] || undefined;
   const account = a.AWSAccountId || a.AlarmArn?.split(':')[4] || 'unknown';
@@ -153,7 +162,8 @@ export function normalizeAlarm(text: string, receivedAt: Date): z.ZodSafeParseRe
     : undefined;
   return Alert.safeParse({
     source: 'cloudwatch',
-    action: a.NewStateValue === 'ALARM' ? 'trigger' : 'resolve',
+    // INSUFFICIENT_DATA is recorded on the open task (a line in its history), never paged.
+    action: a.NewStateValue === 'ALARM' ? 'trigger' : a.NewStateValue === 'OK' ? 'resolve' : 'note',
     fingerprint: `cloudwatch:${account}:${region ?? 'unknown'}:${a.AlarmName}`.slice(0, 512),
     title: cut(`${a.AlarmName} in alarm`, 300),
     description: cut([a.AlarmDescription ?? '', a.NewStateReason ?? ''].filter(Boolean).join('\n'), 4000),
@@ -171,7 +181,12 @@ export function normalizeAlarm(text: string, receivedAt: Date): z.ZodSafeParseRe
     links: consoleUrl ? [{ label: 'Alarm', url: consoleUrl }] : [],
     occurredAt: changed ?? receivedAt.toISOString(),
     ...(changed ? { occurrenceKey: `transition-${changed}` } : {}),
-    summary: cut(a.NewStateReason ?? a.NewStateValue, 300),
+    summary: cut(
+      a.NewStateValue === 'INSUFFICIENT_DATA'
+        ? `INSUFFICIENT_DATA: ${a.NewStateReason ?? 'the alarm has too little data to decide'}`
+        : (a.NewStateReason ?? a.NewStateValue),
+      300,
+    ),
   });
 }
 
@@ -267,8 +282,15 @@ export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defau
       const parsed = SnsMessage.safeParse(body);
       if (!parsed.success) return fail(problem(400, 'INVALID_EVENT', 'The body is not an SNS message'));
       const message = parsed.data;
-      if (verify && !(await verifySns(message, fetcher())))
-        return fail(problem(401, 'UNAUTHENTICATED', 'The SNS signature does not verify'));
+      // Everything that can be refused without a fetch is refused first: nothing is fetched for it.
+      if (verify && !certificateUrlOf(message))
+        return fail(
+          problem(
+            401,
+            'UNAUTHENTICATED',
+            'Unknown SignatureVersion, or a signing certificate not on an https sns.<region>.amazonaws.com address',
+          ),
+        );
       const allowed = config.sources.cloudwatch.topics.some((pattern) =>
         globMatch(pattern, message.TopicArn),
       );
@@ -276,6 +298,8 @@ export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defau
         return fail(
           problem(403, 'FORBIDDEN', `Topic ${message.TopicArn} is not in sources.cloudwatch.topics`),
         );
+      if (verify && !(await verifySns(message, fetcher())))
+        return fail(problem(401, 'UNAUTHENTICATED', 'The SNS signature does not verify'));
       const received = (alerts: Alert[], onFirstDelivery?: () => Promise<void>): Received => ({
         deliveryId: message.MessageId,
         alerts,
