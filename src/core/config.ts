@@ -125,6 +125,8 @@ const ConfigFile = z.strictObject({
   sources: z
     .strictObject({
       cloudwatch: z.strictObject({ topics: z.array(z.string().startsWith('arn:aws')).optional() }).optional(),
+      /** Normal events are ignored unless their reasons are listed here (say, `Killing` or `ScalingReplicaSet`). */
+      kubernetes: z.strictObject({ normalReasons: z.array(z.string().min(1)).optional() }).optional(),
     })
     .optional(),
   rbac: z
@@ -169,7 +171,7 @@ const DEFAULT_SEVERITY: Record<string, Record<string, Priority>> = {
   alertmanager: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P4' },
   github: { failure: 'P3', timed_out: 'P3', startup_failure: 'P3' },
   jenkins: { failure: 'P3', unstable: 'P4' },
-  kubernetes: { warning: 'P3' },
+  kubernetes: { warning: 'P3', normal: 'P4' },
   logs: { critical: 'P1', error: 'P2' },
 };
 
@@ -185,7 +187,7 @@ export interface Config {
   digests: { channel: string; cron: string; timezone: string }[];
   escalations: Record<string, z.infer<typeof EscalationStep>[]>;
   notifications: { sns: { emails: string[] } };
-  sources: { cloudwatch: { topics: string[] } };
+  sources: { cloudwatch: { topics: string[] }; kubernetes: { normalReasons: string[] } };
   rbac: { admins: string[]; viewers: string[]; default: 'admin' | 'developer' | 'viewer' };
   sandbox: {
     users: Record<string, { name: string; tz?: string | undefined; real_name?: string | undefined }>;
@@ -229,7 +231,10 @@ function withDefaults(file: ConfigFile): Config {
     digests: file.digests ?? [],
     escalations: file.escalations ?? {},
     notifications: { sns: { emails: file.notifications?.sns?.emails ?? [] } },
-    sources: { cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] } },
+    sources: {
+      cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] },
+      kubernetes: { normalReasons: file.sources?.kubernetes?.normalReasons ?? [] },
+    },
     rbac: {
       admins: file.rbac?.admins ?? [],
       viewers: file.rbac?.viewers ?? [],

@@ -19,6 +19,15 @@ const send = (body: unknown, headers: Record<string, string> = TOKEN) =>
   postJson(`${stack.url}/ingest/kubernetes`, body, headers);
 const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
 
+describe('Normal events', () => {
+  it('are read when the config lists their reason', async () => {
+    const { normalizeKubernetes } = await import('../../src/ingest/sources/kubernetes.js');
+    const killing = { ...event(), type: 'Normal', reason: 'Killing' } as never;
+    expect(normalizeKubernetes(killing, new Date())).toBeUndefined();
+    expect(normalizeKubernetes(killing, new Date(), ['Killing'])?.success).toBe(true);
+  });
+});
+
 describe('POST /ingest/kubernetes', () => {
   it("opens one task per cluster, namespace, workload and reason; an event's updates count once", async () => {
     // Act

@@ -76,8 +76,13 @@ function time(...values: (string | null | undefined)[]): string | undefined {
   return undefined;
 }
 
-export function normalizeKubernetes(event: KubernetesEvent, receivedAt: Date) {
-  if (event.type !== 'Warning') return undefined;
+export function normalizeKubernetes(
+  event: KubernetesEvent,
+  receivedAt: Date,
+  normalReasons: readonly string[] = [],
+) {
+  if (event.type !== 'Warning' && !(event.type === 'Normal' && normalReasons.includes(event.reason)))
+    return undefined;
   const object = event.involvedObject;
   const namespace = object.namespace || event.metadata?.namespace || 'default';
   const cluster = event.clusterName || 'cluster';
@@ -102,7 +107,7 @@ export function normalizeKubernetes(event: KubernetesEvent, receivedAt: Date) {
         .join('\n'),
       4000,
     ),
-    severity: 'warning',
+    severity: event.type === 'Warning' ? 'warning' : 'normal',
     ...(labels.service ? { service: labels.service } : {}),
     routing: { namespace },
     labels: {
@@ -128,7 +133,7 @@ export const kubernetes: IngestSource = {
   name: 'kubernetes',
   /** One event; the exporter adds labels and annotations of the object, no more. */
   maxBytes: 256 * 1024,
-  receive(request, secrets, { verify }) {
+  receive(request, secrets, { verify, config }) {
     const token = bearerOf(request.headers.authorization) ?? request.query.token;
     if (verify && !sameSecret(token, secrets.ingestToken))
       return fail(
@@ -148,7 +153,11 @@ export const kubernetes: IngestSource = {
         .join('; ');
       return fail(problem(400, 'INVALID_EVENT', `Not a Kubernetes event: ${detail}`));
     }
-    const alert = normalizeKubernetes(parsed.data, request.receivedAt);
+    const alert = normalizeKubernetes(
+      parsed.data,
+      request.receivedAt,
+      config.sources.kubernetes.normalReasons,
+    );
     if (alert && !alert.success)
       return fail(
         problem(
