@@ -113,6 +113,19 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     expect((await send({ ...good, SigningCertURL: CERT_URL.replace('https', 'http') })).status).toBe(401);
     expect((await send({ ...good, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:alarms' })).status).toBe(403);
     expect((await send({ ...good, SignatureVersion: '3' })).status).toBe(401);
+    // Stale or future-dated, though correctly signed.
+    const stale = signed({
+      Type: 'Notification',
+      Message: good.Message,
+      Timestamp: new Date(Date.now() - 25 * 3_600_000).toISOString(),
+    });
+    const future = signed({
+      Type: 'Notification',
+      Message: good.Message,
+      Timestamp: new Date(Date.now() + 10 * 60_000).toISOString(),
+    });
+    expect((await send(stale)).body.error.message).toBe('The SNS message is stale, or dated in the future');
+    expect((await send(future)).status).toBe(401);
     expect((await send('not json')).status).toBe(400);
     expect(trustedSnsUrl('https://sns.us-east-1.amazonaws.com.evil.example/x.pem', true)).toBeUndefined();
     expect(trustedSnsUrl('https://sns.cn-north-1.amazonaws.com.cn/x.pem', true)).toBeDefined();

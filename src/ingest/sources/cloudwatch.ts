@@ -55,6 +55,14 @@ const AlarmMessage = z.looseObject({
     .nullish(),
 });
 
+/**
+ * A signed message older than this is refused as stale: SNS's retries of one delivery end long before, and
+ * the raw archive (7 days) still knows its MessageId, so a replay is refused either way.
+ */
+export const MAX_MESSAGE_AGE_MS = 24 * 3_600_000;
+/** Clocks differ a little; a message from further in the future than this is not SNS's. */
+const MAX_FUTURE_MS = 5 * 60_000;
+
 /** Where SNS keeps its signing certificates; nothing else is ever fetched. */
 const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
@@ -291,6 +299,10 @@ export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defau
             'Unknown SignatureVersion, or a signing certificate not on an https sns.<region>.amazonaws.com address',
           ),
         );
+      const sent = Date.parse(message.Timestamp);
+      const age = request.receivedAt.getTime() - sent;
+      if (verify && (Number.isNaN(sent) || age > MAX_MESSAGE_AGE_MS || age < -MAX_FUTURE_MS))
+        return fail(problem(401, 'UNAUTHENTICATED', 'The SNS message is stale, or dated in the future'));
       const allowed = config.sources.cloudwatch.topics.some((pattern) =>
         globMatch(pattern, message.TopicArn),
       );
