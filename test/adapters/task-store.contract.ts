@@ -310,6 +310,16 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
         const next = await store.unprocessedRaw('2026-03-02T09:10:00.000Z', 10, rawOrder(first as RawEvent));
         expect(next.map((e) => e.deliveryId)).toEqual(['d3']);
       });
+
+      it('lists the oldest unprocessed first across however the store spreads them, a page at a time', async () => {
+        const at = (i: number) => new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString();
+        for (const i of [7, 3, 19, 0, 12, 5, 16, 1, 9, 14, 2, 18, 6, 11, 4, 17, 8, 13, 10, 15])
+          await store.archiveRaw(event(`s${String(i).padStart(2, '0')}`, at(i)));
+        const firstPage = await store.unprocessedRaw(at(100), 6, `${at(0)}#`);
+        expect(firstPage.map((e) => e.deliveryId)).toEqual(['s00', 's01', 's02', 's03', 's04', 's05']);
+        const secondPage = await store.unprocessedRaw(at(100), 6, rawOrder(firstPage.at(-1) as RawEvent));
+        expect(secondPage.map((e) => e.deliveryId)).toEqual(['s06', 's07', 's08', 's09', 's10', 's11']);
+      });
     });
   });
 }

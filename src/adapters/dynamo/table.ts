@@ -11,7 +11,7 @@ import { rawOrder } from '../../core/ports.js';
  * | timeline entry     | TASK#<n>            | EVENT#<ver>#<seq>    |                                    |                 |                  |
  * | task id counter    | COUNTER#task        | COUNTER              |                                    |                 |                  |
  * | fingerprint index  | FP#<fingerprint>    | FP                   |                                    |                 |                  |
- * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING / <received>#<src>#<id> (until processed)     |
+ * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING#<0-7> / <received>#<src>#<id> (until processed) |
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
@@ -59,6 +59,13 @@ export function createTableInput(tableName: string = TABLE.defaultName): CreateT
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** A stable small number from a string (FNV-1a), for spreading keys over shards. */
+function shardOf(text: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
 const taskNumber = (id: string) => Number(id.slice('TMS-'.length));
 
 /** Every key TMS writes, in one place. Task numbers are padded so string order is number order. */
@@ -76,7 +83,13 @@ export const keys = {
   counter: { pk: 'COUNTER#task', sk: 'COUNTER' },
   fingerprint: (fingerprint: string) => ({ pk: `FP#${fingerprint}`, sk: 'FP' }),
   raw: (source: string, deliveryId: string) => ({ pk: `RAW#${source}#${deliveryId}`, sk: 'RAW' }),
-  rawPending: 'RAW#PENDING',
+  /**
+   * Unprocessed raw events spread over a few index partitions, so a storm of deliveries does not write one
+   * hot GSI partition (about 1,000 writes a second each); the sweeper reads every shard.
+   */
+  rawPendingShards: 8,
+  rawPending: (deliveryId: string) => `RAW#PENDING#${shardOf(deliveryId, 8)}`,
+  rawPendingShard: (shard: number) => `RAW#PENDING#${shard}`,
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
     rawOrder({ receivedAt, source, deliveryId }),
   card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),

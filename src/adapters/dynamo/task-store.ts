@@ -368,7 +368,7 @@ export class DynamoTaskStore implements TaskStore {
       [TABLE.ttlAttribute]: Math.floor(Date.parse(event.expiresAt) / 1000),
     };
     if (!event.processedAt) {
-      item.gsi1pk = keys.rawPending;
+      item.gsi1pk = keys.rawPending(event.deliveryId);
       item.gsi1sk = keys.rawOrder(event.receivedAt, event.source, event.deliveryId);
     }
     const written = await this.conditional(() =>
@@ -416,27 +416,34 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]> {
-    const { Items } = await this.send(() =>
-      this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression:
-            after === undefined
-              ? 'gsi1pk = :pk AND gsi1sk < :before'
-              : 'gsi1pk = :pk AND gsi1sk BETWEEN :after AND :before',
-          ExpressionAttributeValues: {
-            ':pk': keys.rawPending,
-            ':before': before,
-            ...(after === undefined ? {} : { ':after': after }),
-          },
-          Limit: limit + (after === undefined ? 0 : 1),
-        }),
-      ),
+    // Each shard in order, then merged: the oldest `limit` of all shards are among each shard's oldest `limit`.
+    const shards = await Promise.all(
+      Array.from({ length: keys.rawPendingShards }, async (_, shard) => {
+        const { Items } = await this.send(() =>
+          this.db.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: 'gsi1',
+              KeyConditionExpression:
+                after === undefined
+                  ? 'gsi1pk = :pk AND gsi1sk < :before'
+                  : 'gsi1pk = :pk AND gsi1sk BETWEEN :after AND :before',
+              ExpressionAttributeValues: {
+                ':pk': keys.rawPendingShard(shard),
+                ':before': before,
+                ...(after === undefined ? {} : { ':after': after }),
+              },
+              Limit: limit + (after === undefined ? 0 : 1),
+            }),
+          ),
+        );
+        return (Items ?? []).map((item) => pick(item, RAW_FIELDS) as unknown as RawEvent);
+      }),
     );
-    return (Items ?? [])
-      .map((item) => pick(item, RAW_FIELDS) as unknown as RawEvent)
+    return shards
+      .flat()
       .filter((event) => after === undefined || rawOrder(event) > after)
+      .sort((a, b) => (rawOrder(a) < rawOrder(b) ? -1 : 1))
       .slice(0, limit);
   }
 
