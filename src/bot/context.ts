@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
+import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { createSlackClient } from '../adapters/slack/client.js';
-import type { SeenStore } from '../core/ports.js';
+import type { Notifier, SeenStore } from '../core/ports.js';
 import { cardStore, context } from '../runtime/context.js';
 import { Directory } from './directory.js';
 import type { Handoff } from './handoff.js';
@@ -8,6 +9,8 @@ import type { ProjectorDeps } from './projector.js';
 
 export interface BotDeps extends ProjectorDeps {
   readonly seen: SeenStore;
+  /** The notification topic (SNS), when one is configured. */
+  readonly notifier?: Notifier;
 }
 
 let built: (ProjectorDeps & { seen: SeenStore }) | undefined;
@@ -18,7 +21,15 @@ export function botContext(): BotDeps {
     const deps = context();
     const cards = cardStore();
     const slack: WebClient = createSlackClient();
-    built = { ...deps, cards, seen: cards, slack, directory: new Directory(slack, deps.config) };
+    const topic = process.env.TMS_NOTIFY_TOPIC_ARN;
+    built = {
+      ...deps,
+      cards,
+      seen: cards,
+      slack,
+      directory: new Directory(slack, deps.config),
+      ...(topic ? { notifier: new SnsNotifier(createSnsClient(), topic) } : {}),
+    };
   }
   return built;
 }

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { CardRecord, CardState, CardStore } from '../core/ports.js';
+import type { CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
 import type { Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
@@ -10,9 +10,11 @@ import { SlackCallFailed, slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, slackDate, truncate } from './text.js';
 
 export interface ProjectorDeps extends Deps {
-  readonly cards: CardStore;
+  readonly cards: CardStore & SeenStore;
   readonly slack: WebClient;
   readonly directory: Directory;
+  /** The notification topic: a P1 is announced there once its card (and so its link) exists. */
+  readonly notifier?: Notifier;
 }
 
 /** A writer that holds a card longer than this is taken to have died; the card is due again after it. */
@@ -33,7 +35,11 @@ export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'gone';
  * Slack failures never throw: the card records its error and when to try again (the sweeper's
  * `reconcile-cards` job does), so a state change is never blocked or lost because Slack said no.
  */
-export async function syncCard(deps: ProjectorDeps, taskId: string): Promise<SyncOutcome> {
+export async function syncCard(
+  deps: ProjectorDeps,
+  taskId: string,
+  options: { readonly force?: boolean } = {},
+): Promise<SyncOutcome> {
   const { cards, clock } = deps;
   const token = deps.newId();
   const started = clock.now();
@@ -54,15 +60,17 @@ export async function syncCard(deps: ProjectorDeps, taskId: string): Promise<Syn
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Coalesce: a card edited less than a second ago waits out the rest of it, then shows the latest version.
       const since = state.renderedAt ? clock.now().getTime() - Date.parse(state.renderedAt) : Infinity;
-      if (state.ts && task.version > state.shownVersion && since < MIN_EDIT_INTERVAL_MS) {
+      if (state.ts && (task.version > state.shownVersion || options.force) && since < MIN_EDIT_INTERVAL_MS) {
         await deps.sleep(MIN_EDIT_INTERVAL_MS - since);
         task = (await deps.store.get(taskId)) ?? task;
       }
-      if (task.version <= state.shownVersion) break;
+      // `force`: render once even at the same version (the SLA clock moved on while the task did not).
+      if (task.version <= state.shownVersion && !(options.force && pass === 0 && state.ts)) break;
       state = await render(deps, task, state);
       task = (await deps.store.get(taskId)) ?? task; // what changed during the call is picked up now
     }
     state = await thread(deps, task, state);
+    await announce(deps, task, state);
     const behind = task.version > state.shownVersion;
     const next: CardState = {
       ...state,
@@ -281,6 +289,31 @@ async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<stri
       return `:speech_balloon: ${actor}: ${escapeMrkdwn(truncate(entry.text, 1_000))}`;
     default:
       return `${actor}: ${entry.type}`;
+  }
+}
+
+/**
+ * A P1 goes to the notification topic (on AWS: SNS, for email, SMS, a pager) once, with its card's link. A
+ * failed publish is retried with the card, and never holds the card itself back.
+ */
+async function announce(deps: ProjectorDeps, task: Task, state: CardState): Promise<void> {
+  if (task.priority !== 'P1' || !deps.notifier || !state.ts) return;
+  const expires = new Date(deps.clock.now().getTime() + 30 * 86_400_000).toISOString();
+  if (!(await deps.cards.firstSighting('p1-announced', task.id, expires))) return;
+  try {
+    await deps.notifier.publish({
+      subject: `P1 ${task.id} opened: ${task.title}`,
+      message: [
+        `${task.id} (P1, ${task.service}) opened ${task.createdAt}.`,
+        task.title,
+        ...(task.description ? [task.description] : []),
+        ...(state.permalink ? [`Card: ${state.permalink}`] : []),
+      ].join('\n'),
+      attributes: { taskId: task.id, priority: 'P1', event: 'p1_opened' },
+    });
+  } catch (error) {
+    await deps.cards.forget('p1-announced', task.id);
+    throw new SlackCallFailed('sns.Publish', { error: (error as Error).name || 'publish_failed' });
   }
 }
 

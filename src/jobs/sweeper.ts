@@ -22,6 +22,16 @@ export const SWEEP_JOBS: SweepJob[] = [
       return reconcileCards(botContext(), now);
     },
   },
+  {
+    name: 'sla-warnings',
+    run: async (_deps, now) => {
+      const [{ warnSla }, { botContext }] = await Promise.all([
+        import('../bot/sla-warnings.js'),
+        import('../bot/context.js'),
+      ]);
+      return warnSla(botContext(), now);
+    },
+  },
 ];
 
 export interface SweepReport {

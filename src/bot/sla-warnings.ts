@@ -1,0 +1,95 @@
+import type { Notifier } from '../core/ports.js';
+import { type SlaStage, slaClock } from '../core/sla.js';
+import { type Task, UNRESOLVED } from '../core/task.js';
+import { logger } from '../runtime/context.js';
+import type { BotDeps } from './context.js';
+import { syncCard } from './projector.js';
+import { slackFailure } from './slack-errors.js';
+import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+
+/** How long a warning is remembered: longer than any SLA window. */
+const REMEMBER_MS = 30 * 86_400_000;
+const PAGE = 100;
+
+/**
+ * The sweeper's SLA job: every unresolved, unsnoozed task whose ack or resolve deadline is at risk or
+ * breached gets one warning per stage and state in its channel, naming the assignee (else the team's user
+ * group), and its card is redrawn so its clock shows it. A P1 or P2 breach is also published to the
+ * notification topic. A warning that could not be posted is tried again on the next run.
+ */
+export async function warnSla(
+  deps: BotDeps & { notifier?: Notifier },
+  now: Date,
+): Promise<{ checked: number; warned: number }> {
+  let before: number | null = null;
+  let checked = 0;
+  let warned = 0;
+  do {
+    const page = await deps.store.list({ statuses: UNRESOLVED, limit: PAGE, before });
+    for (const task of page.tasks) {
+      checked++;
+      warned += await warnTask(deps, task, now);
+    }
+    before = page.next;
+  } while (before !== null);
+  return { checked, warned };
+}
+
+async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now: Date): Promise<number> {
+  if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime()) return 0;
+  let warned = 0;
+  for (const stage of ['ack', 'resolve'] as const satisfies readonly SlaStage[]) {
+    const clock = slaClock(task, stage, now);
+    if (clock.state !== 'at_risk' && clock.state !== 'breached') continue;
+    // Once per task, stage, state and deadline: a reopened task (new deadlines) is warned about again.
+    const key = `${task.id}:${stage}:${clock.state}:${clock.dueAt}`;
+    const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
+    if (!(await deps.seen.firstSighting('sla-warning', key, expires))) continue;
+    try {
+      await post(deps, task, stage, clock.state, clock.dueAt, clock.remainingMs);
+      if (clock.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier) {
+        const permalink = (await deps.cards.card(task.id))?.permalink;
+        await deps.notifier.publish({
+          subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
+          message: [
+            `${task.id} (${task.priority}, ${task.service}) breached its ${stage} deadline at ${clock.dueAt}.`,
+            task.title,
+            ...(permalink ? [`Card: ${permalink}`] : []),
+          ].join('\n'),
+          attributes: { taskId: task.id, priority: task.priority, event: `sla_${stage}_breached` },
+        });
+      }
+      warned++;
+    } catch (error) {
+      await deps.seen.forget('sla-warning', key);
+      logger.warn('SLA warning not sent; the next sweep tries again', {
+        taskId: task.id,
+        stage,
+        error: slackFailure(error).error,
+      });
+    }
+  }
+  if (warned > 0) await syncCard(deps, task.id, { force: true }).catch(() => 'behind');
+  return warned;
+}
+
+async function post(
+  deps: BotDeps,
+  task: Task,
+  stage: SlaStage,
+  state: 'at_risk' | 'breached',
+  dueAt: string,
+  remainingMs: number,
+): Promise<void> {
+  const card = await deps.cards.card(task.id);
+  const usergroup = task.team ? deps.config.teams[task.team]?.usergroup : undefined;
+  const who = task.assignee ? mention(task.assignee) : usergroup ? `<!subteam^${usergroup}>` : '';
+  const what = stage === 'ack' ? 'acknowledge' : 'resolve';
+  const name = card?.permalink ? link(card.permalink, task.id) : `*${task.id}*`;
+  const minutes = Math.max(1, Math.round(remainingMs / 60_000));
+  const text =
+    state === 'breached'
+      ? `:rotating_light: ${name} (${task.priority}) ${escapeMrkdwn(truncate(task.title, 120))}: the time to ${what} ran out ${slackDate(dueAt, '{date_short_pretty} {time}')}. ${who}`.trim()
+      : `:warning: ${name} (${task.priority}) ${escapeMrkdwn(truncate(task.title, 120))}: ${minutes} min left to ${what} (due ${slackDate(dueAt, '{time}')}). ${who}`.trim();
+  await deps.slack.chat.postMessage({ channel: card?.channel ?? task.channel, text });
+}
