@@ -4,7 +4,6 @@ import { createSlackClient } from '../adapters/slack/client.js';
 import type { Notifier, SeenStore } from '../core/ports.js';
 import { cardStore, context } from '../runtime/context.js';
 import { Directory } from './directory.js';
-import type { Handoff } from './handoff.js';
 import type { ProjectorDeps } from './projector.js';
 
 export interface BotDeps extends ProjectorDeps {
@@ -33,5 +32,3 @@ export function botContext(): BotDeps {
   }
   return built;
 }
-
-export type { Handoff };
