@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import type { Alert } from '../core/alert.js';
 import type { Config } from '../core/config.js';
-import type { Result } from '../core/result.js';
+import { fail, ok, type Result } from '../core/result.js';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
-import type { HttpResult } from '../http/respond.js';
+import { type HttpResult, json, problem } from '../http/respond.js';
 
 /** A delivery as it arrived, before anything trusts it. Header names are lower-case. */
 export interface IngestRequest {
@@ -50,3 +52,42 @@ export interface IngestSource {
     options: { verify: boolean; config: Config },
   ): Result<Received, HttpResult> | Promise<Result<Received, HttpResult>>;
 }
+
+/** A 400 in the ingest error shape. */
+export const invalidEvent = (message: string): HttpResult => problem(400, 'INVALID_EVENT', message);
+
+/** zod's issues as one line a sender can act on: the first few, each with its path. */
+export const issuesOf = (error: z.ZodError, max = 5): string =>
+  error.issues
+    .slice(0, max)
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
+
+/** The body as JSON, read by the source's schema; a 400 naming what is wrong otherwise. */
+export function readJson<T>(body: string, schema: z.ZodType<T>, what: string): Result<T, HttpResult> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return fail(invalidEvent('The body is not JSON'));
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? ok(parsed.data) : fail(invalidEvent(`Not ${what}: ${issuesOf(parsed.error)}`));
+}
+
+/** Alerts normalized from a delivery; a 400 if one does not make a valid Alert. */
+export function validAlerts(results: readonly z.ZodSafeParseResult<Alert>[]): Result<Alert[], HttpResult> {
+  const invalid = results.find((r) => !r.success);
+  if (invalid && !invalid.success) return fail(invalidEvent(issuesOf(invalid.error)));
+  return ok(results.flatMap((r) => (r.success ? [r.data] : [])));
+}
+
+/**
+ * A delivery read, answered `202 {"taskIds":[…]}`. Senders that name no delivery are identified by the body:
+ * the same body resent (a retry) is the same delivery.
+ */
+export function received(body: string, alerts: Alert[], deliveryId = bodyHash(body)): Received {
+  return { deliveryId, alerts, answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }) };
+}
+
+export const bodyHash = (body: string): string => createHash('sha256').update(body).digest('hex');

@@ -2,8 +2,15 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok } from '../../core/result.js';
-import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import { type IngestRequest, type IngestSecrets, type IngestSource, taskIdsOf } from '../source.js';
+import { bearerOf, problem, sameSecret } from '../../http/respond.js';
+import {
+  type IngestRequest,
+  type IngestSecrets,
+  type IngestSource,
+  invalidEvent,
+  readJson,
+  received,
+} from '../source.js';
 
 /**
  * Prometheus Alertmanager's webhook (version 4, https://prometheus.io/docs/alerting/latest/configuration/#webhook_config)
@@ -161,27 +168,10 @@ export const alertmanager: IngestSource = {
       const refused = authenticate(request, secrets);
       if (refused) return fail(problem(401, 'UNAUTHENTICATED', refused));
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(request.body);
-    } catch {
-      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
-    }
-    const parsed = AlertmanagerWebhook.safeParse(body);
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; ');
-      return fail(problem(400, 'INVALID_EVENT', `Not an Alertmanager or Grafana webhook: ${detail}`));
-    }
-    const { alerts, errors } = normalizeAlertmanager(parsed.data, request.receivedAt);
-    if (errors.length > 0) return fail(problem(400, 'INVALID_EVENT', errors.slice(0, 5).join('; ')));
-    return ok({
-      // Alertmanager names no delivery: the same body resent (its retry) is the same delivery.
-      deliveryId: createHash('sha256').update(request.body).digest('hex'),
-      alerts,
-      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
-    });
+    const webhook = readJson(request.body, AlertmanagerWebhook, 'an Alertmanager or Grafana webhook');
+    if (!webhook.ok) return webhook;
+    const { alerts, errors } = normalizeAlertmanager(webhook.value, request.receivedAt);
+    if (errors.length > 0) return fail(invalidEvent(errors.slice(0, 5).join('; ')));
+    return ok(received(request.body, alerts));
   },
 };

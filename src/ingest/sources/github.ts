@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok, type Result } from '../../core/result.js';
-import { type HttpResult, json, problem, sameSecret } from '../../http/respond.js';
-import { type IngestSource, taskIdsOf } from '../source.js';
+import { type HttpResult, problem, sameSecret } from '../../http/respond.js';
+import { type IngestSource, received } from '../source.js';
 
 /**
  * GitHub Actions through repository or organization webhooks (https://docs.github.com/webhooks):
@@ -236,11 +236,8 @@ export const github: IngestSource = {
     }
     const alerts = normalize(event, body, request.receivedAt);
     if (!alerts.ok) return fail(problem(400, 'INVALID_EVENT', alerts.error));
-    return ok({
-      // GitHub's redelivery reuses the delivery id; the hook id keeps two hooks' deliveries apart.
-      deliveryId: `${request.headers['x-github-hook-id'] || 'hook'}:${delivery}`.slice(0, 200),
-      alerts: alerts.value,
-      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
-    });
+    // GitHub's redelivery reuses the delivery id; the hook id keeps two hooks' deliveries apart.
+    const deliveryId = `${request.headers['x-github-hook-id'] || 'hook'}:${delivery}`.slice(0, 200);
+    return ok(received(request.body, alerts.value, deliveryId));
   },
 };

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok } from '../../core/result.js';
-import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import { type IngestRequest, type IngestSource, taskIdsOf } from '../source.js';
+import { bearerOf, problem, sameSecret } from '../../http/respond.js';
+import { type IngestRequest, type IngestSource, readJson, received, validAlerts } from '../source.js';
 
 /**
  * Jenkins through the Notification plugin (https://github.com/jenkinsci/notification-plugin): one POST per
@@ -113,34 +112,10 @@ export const jenkins: IngestSource = {
       return fail(
         problem(401, 'UNAUTHENTICATED', 'send the ingest token as ?token=, Bearer, or the URL password'),
       );
-    let body: unknown;
-    try {
-      body = JSON.parse(request.body);
-    } catch {
-      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
-    }
-    const parsed = JenkinsNotification.safeParse(body);
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; ');
-      return fail(problem(400, 'INVALID_EVENT', `Not a Jenkins notification: ${detail}`));
-    }
-    const alert = normalizeJenkins(parsed.data, request.receivedAt);
-    if (alert && !alert.success)
-      return fail(
-        problem(
-          400,
-          'INVALID_EVENT',
-          alert.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        ),
-      );
-    return ok({
-      // The plugin names no delivery: a body resent as it was is the same delivery.
-      deliveryId: createHash('sha256').update(request.body).digest('hex'),
-      alerts: alert ? [alert.data] : [],
-      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
-    });
+    const event = readJson(request.body, JenkinsNotification, 'a Jenkins notification');
+    if (!event.ok) return event;
+    const alert = normalizeJenkins(event.value, request.receivedAt);
+    const alerts = validAlerts(alert ? [alert] : []);
+    return alerts.ok ? ok(received(request.body, alerts.value)) : alerts;
   },
 };

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok } from '../../core/result.js';
-import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import { type IngestSource, taskIdsOf } from '../source.js';
+import { bearerOf, problem, sameSecret } from '../../http/respond.js';
+import { type IngestSource, readJson, received, validAlerts } from '../source.js';
 
 /**
  * Kubernetes events as kubernetes-event-exporter's webhook sink posts them: one core/v1 Event per POST,
@@ -139,37 +138,14 @@ export const kubernetes: IngestSource = {
       return fail(
         problem(401, 'UNAUTHENTICATED', 'send the ingest token as Authorization: Bearer or ?token='),
       );
-    let body: unknown;
-    try {
-      body = JSON.parse(request.body);
-    } catch {
-      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
-    }
-    const parsed = KubernetesEvent.safeParse(body);
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; ');
-      return fail(problem(400, 'INVALID_EVENT', `Not a Kubernetes event: ${detail}`));
-    }
+    const event = readJson(request.body, KubernetesEvent, 'a Kubernetes event');
+    if (!event.ok) return event;
     const alert = normalizeKubernetes(
-      parsed.data,
+      event.value,
       request.receivedAt,
       config.sources.kubernetes.normalReasons,
     );
-    if (alert && !alert.success)
-      return fail(
-        problem(
-          400,
-          'INVALID_EVENT',
-          alert.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        ),
-      );
-    return ok({
-      deliveryId: createHash('sha256').update(request.body).digest('hex'),
-      alerts: alert ? [alert.data] : [],
-      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
-    });
+    const alerts = validAlerts(alert ? [alert] : []);
+    return alerts.ok ? ok(received(request.body, alerts.value)) : alerts;
   },
 };

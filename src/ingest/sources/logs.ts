@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { Alert, route } from '../../core/alert.js';
 import type { Config } from '../../core/config.js';
 import { fail, ok } from '../../core/result.js';
-import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import { type IngestSource, taskIdsOf } from '../source.js';
+import { bearerOf, problem, sameSecret } from '../../http/respond.js';
+import { type IngestSource, invalidEvent, readJson, received, validAlerts } from '../source.js';
 
 /**
  * Application logs through a CloudWatch Logs subscription: `{"awslogs":{"data":"<base64 gzip>"}}` (on AWS the
@@ -134,37 +134,16 @@ export const logs: IngestSource = {
       return fail(
         problem(401, 'UNAUTHENTICATED', 'send the ingest token as Authorization: Bearer or ?token='),
       );
-    let body: unknown;
-    try {
-      body = JSON.parse(request.body);
-    } catch {
-      return fail(problem(400, 'INVALID_EVENT', 'The body is not JSON'));
-    }
-    const envelope = Envelope.safeParse(body);
-    if (!envelope.success)
-      return fail(problem(400, 'INVALID_EVENT', 'Expected {"awslogs":{"data":"<base64 gzip>"}}'));
-    const batch = inflate(envelope.data.awslogs.data);
+    const envelope = readJson(request.body, Envelope, 'a CloudWatch Logs envelope {"awslogs":{"data":…}}');
+    if (!envelope.ok) return envelope;
+    const batch = inflate(envelope.value.awslogs.data);
     if (batch === 'too-large')
       return fail(problem(413, 'TOO_LARGE', `The log batch inflates past ${MAX_INFLATED_BYTES} bytes`));
     if (batch === 'invalid')
-      return fail(
-        problem(400, 'INVALID_EVENT', 'awslogs.data is not a gzip-compressed CloudWatch Logs batch'),
-      );
-    const alerts =
-      batch.messageType === 'DATA_MESSAGE' ? normalizeLogs(batch, config, request.receivedAt) : [];
-    const invalid = alerts.find((a) => !a.success);
-    if (invalid && !invalid.success)
-      return fail(
-        problem(
-          400,
-          'INVALID_EVENT',
-          invalid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        ),
-      );
-    return ok({
-      deliveryId: createHash('sha256').update(request.body).digest('hex'),
-      alerts: alerts.flatMap((a) => (a.success ? [a.data] : [])),
-      answer: (outcomes) => json(202, { taskIds: taskIdsOf(outcomes) }),
-    });
+      return fail(invalidEvent('awslogs.data is not a gzip-compressed CloudWatch Logs batch'));
+    const alerts = validAlerts(
+      batch.messageType === 'DATA_MESSAGE' ? normalizeLogs(batch, config, request.receivedAt) : [],
+    );
+    return alerts.ok ? ok(received(request.body, alerts.value)) : alerts;
   },
 };
