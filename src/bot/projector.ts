@@ -230,12 +230,21 @@ async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promis
     if (!to || to === entry.actor.id || !/^[UW][A-Z0-9]{2,}$/.test(to)) continue;
     const by = entry.actor.type === 'user' ? await deps.directory.nameOf(entry.actor.id) : entry.actor.id;
     const where = state.permalink ? link(state.permalink, task.id) : `*${task.id}*`;
-    await call(deps, 'chat.postMessage', () =>
-      deps.slack.chat.postMessage({
-        channel: to,
-        text: `${escapeMrkdwn(by)} assigned you ${where}: ${escapeMrkdwn(truncate(task.title, 150))} (${task.priority})`,
-      }),
-    );
+    // Each direct message once: should the thread line after it fail, the retry does not send it again.
+    const key = `${task.id}:${entry.version}:${entry.seq}:${to}`;
+    const expires = new Date(now.getTime() + 30 * 86_400_000).toISOString();
+    if (!(await deps.cards.firstSighting('assigned-dm', key, expires))) continue;
+    try {
+      await call(deps, 'chat.postMessage', () =>
+        deps.slack.chat.postMessage({
+          channel: to,
+          text: `${escapeMrkdwn(by)} assigned you ${where}: ${escapeMrkdwn(truncate(task.title, 150))} (${task.priority})`,
+        }),
+      );
+    } catch (error) {
+      await deps.cards.forget('assigned-dm', key);
+      throw error;
+    }
   }
   if (lines.length > 0) {
     await call(deps, 'chat.postMessage', () =>

@@ -2,6 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCards } from '../../src/bot/card-stream.js';
 import { botContext } from '../../src/bot/context.js';
+import { syncCard } from '../../src/bot/projector.js';
 import { TransientError } from '../../src/core/errors.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
@@ -65,6 +66,25 @@ describe('alert cards', () => {
     const lines = slack.thread(id).map((m) => m.text);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^:repeat: Fired again \(2 in all\)/);
+  });
+});
+
+describe('direct messages', () => {
+  it('are sent once, even when the thread line after them has to be posted again', async () => {
+    // Arrange: ben is assigned by ana; then the card forgets its thread progress, as a failed thread post would leave it.
+    const id = await open(`Needs ben p3 <@${BEN}|ben>`);
+    expect(slack.dms(BEN).filter((m) => m.text.includes(id))).toHaveLength(1);
+    const cards = botContext().cards;
+    const card = await cards.card(id);
+    const token = 'test-rewind';
+    const now = new Date().toISOString();
+    await cards.leaseCard(id, token, now, new Date(Date.now() + 30_000).toISOString());
+    const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
+    await cards.releaseCard(id, token, { ...state, threadVersion: 0, shownVersion: 0 });
+    // Act
+    await syncCard(botContext(), id);
+    // Assert
+    expect(slack.dms(BEN).filter((m) => m.text.includes(id))).toHaveLength(1);
   });
 });
 
