@@ -6,7 +6,11 @@ export default defineConfig({
     environment: 'node',
     // Lambda runs Node 22; Node 20 here is known and documented, so the SDK's upgrade notice is noise in test output.
     // Handlers log JSON through Powertools; tests assert on behaviour, so the logs stay quiet.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
     // Property runs and dynalite-backed suites do real work; none of them measures time.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,8 +1,9 @@
 import type { KnownBlock } from '@slack/web-api';
 import { Bits, Blocks, Elements, Message } from 'slack-block-builder';
+import { readableDuration } from '../core/aggregates/resolutions.js';
 import { type Command, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
-import { type SlaClock, slaClock } from '../core/sla.js';
+import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
 import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
 import { formatDuration } from '../core/time.js';
 import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
@@ -123,11 +124,14 @@ function actionsBlock(task: Task, viewer?: Viewer) {
     : undefined;
 }
 
-function clockLine(clock: SlaClock, label: string): string {
+function clockLine(clock: SlaClock, label: string, typicalMs?: number): string {
   const due = slackDate(clock.dueAt, '{date_short_pretty} {time}');
   switch (clock.state) {
     case 'ok':
-      return `${label} due ${due}`;
+      // Predicted: less time is left than similar tasks usually take (their 75th percentile).
+      return typicalMs !== undefined && clock.remainingMs < typicalMs
+        ? `:warning: ${label} due ${due} (at risk: similar tasks take ${readableDuration(typicalMs)})`
+        : `${label} due ${due}`;
     case 'at_risk':
       return `:warning: ${label} due ${due} (at risk, ${formatDuration(clock.remainingMs)} left)`;
     case 'breached':
@@ -157,6 +161,15 @@ export interface CardOptions {
   readonly viewer?: Viewer;
   /** A line under the title, such as why the card is not in its own channel. */
   readonly note?: string;
+  /** What history says of tasks like this one. */
+  readonly insight?: CardInsight;
+}
+
+/** From the aggregator's statistics: what fixed this alert before, and how long similar tasks take per stage. */
+export interface CardInsight {
+  /** "Last 3 times: restarted the consumer — median 12 min" (plain text, escaped here). */
+  readonly suggestion: string | null;
+  readonly typicalMs: Partial<Record<SlaStage, number>>;
 }
 
 /** The card: the notification text and the blocks, everything typed by people or sources escaped. */
@@ -171,7 +184,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     `*Service*\n${escapeMrkdwn(task.service)}${task.team ? ` (${escapeMrkdwn(task.team)})` : ''}`,
     `*Source*\n${escapeMrkdwn(task.source)}${task.kind === 'alert' ? ' alert' : ''}`,
     `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,
-    `*SLA*\n${clockLine(ack, 'Ack')}\n${clockLine(resolve, 'Resolve')}`,
+    `*SLA*\n${clockLine(ack, 'Ack', options.insight?.typicalMs.ack)}\n${clockLine(resolve, 'Resolve', options.insight?.typicalMs.resolve)}`,
   ];
   const context: string[] = [
     `*${task.id}*`,
@@ -186,6 +199,9 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
   const blocks = [
     Blocks.Section({ text: `${PRIORITY_ICON[task.priority]} *${task.priority}* · *${title}*` }),
     ...(options.note ? [Blocks.Context().elements(options.note)] : []),
+    ...(options.insight?.suggestion
+      ? [Blocks.Context().elements(`:bulb: ${escapeMrkdwn(truncate(options.insight.suggestion, 280))}`)]
+      : []),
     Blocks.Section().fields(...fields),
     ...(task.description ? [Blocks.Section({ text: escapeMrkdwn(truncate(task.description, 2_800)) })] : []),
     ...(task.resolution

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { createSlackClient } from '../adapters/slack/client.js';
-import type { Notifier, SeenStore } from '../core/ports.js';
-import { cardStore, context } from '../runtime/context.js';
+import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
+import { aggregateStore, cardStore, context } from '../runtime/context.js';
 import { Directory } from './directory.js';
 import type { ProjectorDeps } from './projector.js';
 
@@ -10,9 +10,10 @@ export interface BotDeps extends ProjectorDeps {
   readonly seen: SeenStore;
   /** The notification topic (SNS), when one is configured. */
   readonly notifier?: Notifier;
+  readonly aggregates: AggregateStore;
 }
 
-let built: (ProjectorDeps & { seen: SeenStore }) | undefined;
+let built: BotDeps | undefined;
 
 /** The use-case deps plus what the Slack surface needs, built once per container. */
 export function botContext(): BotDeps {
@@ -27,6 +28,7 @@ export function botContext(): BotDeps {
       seen: cards,
       slack,
       directory: new Directory(slack, deps.config),
+      aggregates: aggregateStore(),
       ...(topic ? { notifier: new SnsNotifier(createSnsClient(), topic) } : {}),
     };
   }

@@ -1,11 +1,12 @@
 import type { WebClient } from '@slack/web-api';
-import type { CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
+import type { AggregateStore, CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
 import type { Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { logger } from '../runtime/context.js';
-import { renderCard } from './card.js';
+import { type CardInsight, renderCard } from './card.js';
 import type { Directory } from './directory.js';
+import { historyOf, insightOf } from './history.js';
 import { SlackCallFailed, slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, slackDate, truncate } from './text.js';
 
@@ -15,6 +16,8 @@ export interface ProjectorDeps extends Deps {
   readonly directory: Directory;
   /** The notification topic: a P1 is announced there once its card (and so its link) exists. */
   readonly notifier?: Notifier;
+  /** The aggregator's statistics: what fixed an alert before, how long similar tasks take. */
+  readonly aggregates?: AggregateStore;
 }
 
 /** A writer that holds a card longer than this is taken to have died; the card is due again after it. */
@@ -131,10 +134,23 @@ async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T
 
 const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
 
+/** History's word on the card; never a reason for a card to fall behind. */
+async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
+  if (!deps.aggregates) return undefined;
+  try {
+    return insightOf(await historyOf(deps.aggregates, task, now), task);
+  } catch (error) {
+    logger.warn('history not read for the card', { taskId: task.id, error });
+    return undefined;
+  }
+}
+
 async function render(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
   const now = deps.clock.now();
+  const known = await insight(deps, task, now);
+  const extra = known ? { insight: known } : {};
   if (state.ts && state.channel) {
-    const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel) });
+    const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel), ...extra });
     try {
       await call(deps, 'chat.update', () =>
         deps.slack.chat.update({ channel: state.channel as string, ts: state.ts as string, text, blocks }),
@@ -149,7 +165,7 @@ async function render(deps: ProjectorDeps, task: Task, state: CardState): Promis
       state = { ...state, ts: undefined, channel: undefined, permalink: undefined };
     }
   }
-  return post(deps, task, state, now);
+  return post(deps, task, state, now, extra);
 }
 
 function noteFor(task: Task, channel: string): { note?: string } {
@@ -164,12 +180,18 @@ const channelRef = (id: string) => (/^[CG][A-Z0-9]{2,}$/.test(id) ? `<#${id}>` :
  * Posts the card in the task's channel (public channels need no invitation: the app has chat:write.public);
  * a private channel the bot is not in, or one archived or gone, gets it in the default channel instead.
  */
-async function post(deps: ProjectorDeps, task: Task, state: CardState, now: Date): Promise<CardState> {
+async function post(
+  deps: ProjectorDeps,
+  task: Task,
+  state: CardState,
+  now: Date,
+  extra: { insight?: CardInsight },
+): Promise<CardState> {
   const fallback = deps.config.defaults.channel;
   const targets = task.channel === fallback ? [task.channel] : [task.channel, fallback];
   let lastFailure: SlackCallFailed | undefined;
   for (const channel of targets) {
-    const { text, blocks } = renderCard(task, { now, ...noteFor(task, channel) });
+    const { text, blocks } = renderCard(task, { now, ...noteFor(task, channel), ...extra });
     try {
       const posted = await call(deps, 'chat.postMessage', () =>
         deps.slack.chat.postMessage({ channel, text, blocks }),

@@ -1,3 +1,6 @@
+import type { HourCounters, ItemDelta, Scope } from './aggregates/counters.js';
+import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
+import type { TrendEpisode } from './aggregates/trends.js';
 import type { Silence } from './silence.js';
 import type { Status, Task } from './task.js';
 import type { TimelineEntry } from './timeline.js';
@@ -185,4 +188,34 @@ export interface SeenStore {
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean>;
   /** Drops a marker, so what failed after it was taken can be tried again. */
   forget(scope: string, key: string): Promise<void>;
+}
+
+/**
+ * Where the aggregator keeps what reports read instead of history: hourly counters per scope, resolution
+ * statistics, trend episodes and when each channel's digest last went out.
+ */
+export interface AggregateStore {
+  /**
+   * Adds a batch's contributions to one hourly item, each task's changes counted once: a contribution at or
+   * below the version the item already counted for its task is skipped (a stream record delivered again).
+   */
+  applyCounters(delta: ItemDelta): Promise<void>;
+  /** The hourly items of a scope from `fromHour` to `toHour` (inclusive), oldest first. */
+  hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]>;
+  stats(key: StatsKey): Promise<ResolutionStats>;
+  /** Read, fold, write back if nobody wrote in between (else again): the stats as written. */
+  updateStats(key: StatsKey, fold: (stats: ResolutionStats) => ResolutionStats): Promise<ResolutionStats>;
+  /** The recurring issues of a service: its fingerprints' stats. */
+  fingerprintStats(service: string): Promise<ResolutionStats[]>;
+  /** Every trend episode still kept (ongoing or recently over). */
+  trends(): Promise<TrendEpisode[]>;
+  /**
+   * The rule holds for the episode's scope at `episode.lastHeldAt`: a new episode (`started`) unless one
+   * is still going, that is, held after `endedBefore` (then it is extended: `ongoing`).
+   */
+  recordTrend(episode: TrendEpisode, endedBefore: string): Promise<'started' | 'ongoing'>;
+  /** The episode that started at `startedAt` was posted (or is covered by another trend's post). */
+  markTrendPosted(scope: string, startedAt: string, postedAt: string, coveredBy?: string): Promise<void>;
+  lastDigest(channel: string): Promise<string | undefined>;
+  recordDigest(channel: string, at: string): Promise<void>;
 }

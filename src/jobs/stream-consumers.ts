@@ -1,10 +1,50 @@
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
 /** A Lambda on the task table's stream, as the event source mapping invokes it. */
 export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
-/** The consumers of the table's stream; the aggregator and others register here as they land. */
-export const STREAM_CONSUMERS: { name: string; handler: StreamConsumer }[] = [
-  // Loaded on first use, as its own Lambda would be: the card projector of the Slack surface.
-  { name: 'cards', handler: async (event) => (await import('../bot/card-stream.js')).handler(event) },
+/**
+ * An event source mapping's filter pattern, in the subset TMS uses: nested objects down to lists of the
+ * values allowed (`{"dynamodb":{"Keys":{"sk":{"S":["TASK"]}}}}`). Infra puts the same pattern on AWS.
+ */
+export type FilterPattern = {
+  readonly [key: string]: FilterPattern | readonly (string | number | boolean)[];
+};
+
+/** Task items only: aggregator items, cards, markers and raw events never reach the consumers. */
+export const TASK_ITEMS: FilterPattern = { dynamodb: { Keys: { sk: { S: ['TASK'] } } } };
+
+/** Whether a record passes a filter, as Lambda's event filtering decides it for these patterns. */
+export function passes(pattern: FilterPattern, value: unknown): boolean {
+  return Object.entries(pattern).every(([key, rule]) => {
+    const field = (value as Record<string, unknown> | undefined)?.[key];
+    if (Array.isArray(rule)) return rule.includes(field as string);
+    return typeof field === 'object' && field !== null && passes(rule as FilterPattern, field);
+  });
+}
+
+export interface StreamSubscription {
+  readonly name: string;
+  /** The records it is given; on AWS, the event source mapping's filter. */
+  readonly filter: FilterPattern;
+  readonly handler: StreamConsumer;
+}
+
+/** The consumers of the table's stream, each loaded on first use as its own Lambda would be. */
+export const STREAM_CONSUMERS: readonly StreamSubscription[] = [
+  // The card projector of the Slack surface.
+  {
+    name: 'cards',
+    filter: TASK_ITEMS,
+    handler: async (event) => (await import('../bot/card-stream.js')).handler(event),
+  },
+  // Counters, statistics and trends for the reports; its own items are not task items, so they never feed it.
+  {
+    name: 'aggregator',
+    filter: TASK_ITEMS,
+    handler: async (event) => (await import('./aggregator.js')).handler(event),
+  },
 ];
+
+export const recordPasses = (subscription: StreamSubscription, record: DynamoDBRecord): boolean =>
+  passes(subscription.filter, record);

@@ -108,6 +108,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TMS_TABLE: dynamo.tableName,
     TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // CloudWatch's embedded metric format is for AWS; locally it would only flood the terminal.
+    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
   });
 

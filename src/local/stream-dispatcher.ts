@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { StreamConsumer } from '../jobs/stream-consumers.js';
+import { type FilterPattern, passes, type StreamConsumer } from '../jobs/stream-consumers.js';
 import type { StreamRecord } from './stream-feed.js';
 
 export interface DispatcherOptions {
@@ -10,8 +10,8 @@ export interface DispatcherOptions {
 }
 
 /**
- * Delivers stream records to consumers the way a DynamoDB event source mapping does: in order, in batches,
- * each consumer on its own; a consumer's `batchItemFailures` (or a throw) retries from the first failed
+ * Delivers stream records to consumers the way a DynamoDB event source mapping does: only those its filter
+ * lets through, in order, in batches, each consumer on its own; a consumer's `batchItemFailures` (or a throw) retries from the first failed
  * record, and a batch that keeps failing is set aside so the stream moves on.
  */
 export class StreamDispatcher {
@@ -21,7 +21,7 @@ export class StreamDispatcher {
   readonly #maxAttempts: number;
 
   constructor(
-    private readonly consumers: readonly { name: string; handler: StreamConsumer }[],
+    private readonly consumers: readonly { name: string; handler: StreamConsumer; filter?: FilterPattern }[],
     private readonly options: DispatcherOptions = {},
   ) {
     this.#batchSize = options.batchSize ?? 100;
@@ -30,6 +30,8 @@ export class StreamDispatcher {
 
   push(record: StreamRecord): void {
     for (const consumer of this.consumers) {
+      // Filtered before batching, as an event source mapping's filter criteria are.
+      if (consumer.filter && !passes(consumer.filter, record)) continue;
       const queue = this.#queues.get(consumer.name) ?? [];
       queue.push(record);
       this.#queues.set(consumer.name, queue);

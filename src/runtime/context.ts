@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
 import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
@@ -36,4 +37,12 @@ let cards: DynamoCardStore | undefined;
 export function cardStore(): DynamoCardStore {
   cards ??= new DynamoCardStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
   return cards;
+}
+
+let aggregates: DynamoAggregateStore | undefined;
+
+/** The aggregator's counters, statistics and trends (the same table). */
+export function aggregateStore(): DynamoAggregateStore {
+  aggregates ??= new DynamoAggregateStore(createDocumentClient(), process.env.TMS_TABLE || TABLE.defaultName);
+  return aggregates;
 }

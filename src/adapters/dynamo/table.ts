@@ -15,6 +15,13 @@ import { rawOrder } from '../../core/ports.js';
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
+ * | hourly counters    | AGG#<scope>         | H#<yyyy-mm-ddThh>    | (TTL 95 d)                         |                 |                  |
+ * | resolution stats   | AGG#svc:<service>   | FP#<fingerprint> or PRIO#<P1..P4> |                       |                 |                  |
+ * | trend episode      | AGG#TRENDS          | <scope>              | (TTL 7 d after it last held)       |                 |                  |
+ * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
+ *
+ * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
+ * so the aggregator's own writes never feed it again.
  */
 export const TABLE = {
   defaultName: 'tms',
@@ -98,4 +105,33 @@ export const keys = {
   seen: (scope: string, key: string) => ({ pk: `SEEN#${scope}#${key}`, sk: 'SEEN' }),
   silence: (id: string) => ({ pk: `SILENCE#${id}`, sk: 'SILENCE' }),
   silencesActive: 'SILENCE#ACTIVE',
+  hourly: (scope: string, hour: string) => ({ pk: `AGG#${keyPart(scope)}`, sk: `H#${hour}` }),
+  hourlyPartition: (scope: string) => `AGG#${keyPart(scope)}`,
+  fingerprintStats: (service: string, fingerprint: string) => ({
+    pk: `AGG#svc:${keyPart(service)}`,
+    sk: `FP#${keyPart(fingerprint)}`,
+  }),
+  fingerprintStatsPrefix: 'FP#',
+  serviceStats: (service: string, priority: string) => ({
+    pk: `AGG#svc:${keyPart(service)}`,
+    sk: `PRIO#${priority}`,
+  }),
+  servicePartition: (service: string) => `AGG#svc:${keyPart(service)}`,
+  trends: 'AGG#TRENDS',
+  trend: (scope: string) => ({ pk: 'AGG#TRENDS', sk: keyPart(scope) }),
+  digest: (channel: string) => ({ pk: `AGG#DIGEST#${channel}`, sk: 'DIGEST' }),
 } as const;
+
+/**
+ * A part of a key that stays within DynamoDB's key sizes (a sort key is at most 1,024 bytes): fingerprints may
+ * be long, so one above 400 bytes is shortened to a prefix and a hash of the whole.
+ */
+function keyPart(text: string): string {
+  if (Buffer.byteLength(text) <= 400) return text;
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text)) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return `${Buffer.from(text)
+    .subarray(0, 300)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}…${hash.toString(16)}`;
+}

@@ -529,6 +529,6 @@ export class DynamoTaskStore implements TaskStore {
   }
 }
 
-function toTask(item: Item): Task {
+export function toTask(item: Item): Task {
   return pick(item, TASK_FIELDS) as unknown as Task;
 }

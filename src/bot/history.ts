@@ -1,0 +1,80 @@
+import { type ResolutionStats, resolveTimeAt, suggestionOf } from '../core/aggregates/resolutions.js';
+import { percentile } from '../core/histogram.js';
+import type { AggregateStore } from '../core/ports.js';
+import type { Task } from '../core/task.js';
+import type { CardInsight } from './card.js';
+
+/** A prediction needs this many similar tasks done: fewer say more about luck than about the issue. */
+export const MIN_SIMILAR = 3;
+/** Stats change slowly (once per resolution): a card edit or a sweep need not read them every time. */
+const CACHE_MS = 60_000;
+
+const cache = new Map<string, { at: number; stats: ResolutionStats }>();
+
+async function cached(
+  aggregates: AggregateStore,
+  key: Parameters<AggregateStore['stats']>[0],
+  now: number,
+): Promise<ResolutionStats> {
+  const id = JSON.stringify(key);
+  const hit = cache.get(id);
+  if (hit && now - hit.at < CACHE_MS) return hit.stats;
+  const stats = await aggregates.stats(key);
+  if (cache.size > 1_000) cache.clear();
+  cache.set(id, { at: now, stats });
+  return stats;
+}
+
+/** Forget what was read (tests, and a container that just folded new stats). */
+export const forgetHistory = (): void => cache.clear();
+
+/** What TMS knows of how tasks like this one went: its fingerprint's history, and its service's at its priority. */
+export interface History {
+  readonly fingerprint?: ResolutionStats;
+  readonly service: ResolutionStats;
+}
+
+export async function historyOf(aggregates: AggregateStore, task: Task, now: Date): Promise<History> {
+  const [fingerprint, service] = await Promise.all([
+    task.fingerprint
+      ? cached(
+          aggregates,
+          { kind: 'fingerprint', service: task.service, fingerprint: task.fingerprint },
+          now.getTime(),
+        )
+      : undefined,
+    cached(aggregates, { kind: 'service', service: task.service, priority: task.priority }, now.getTime()),
+  ]);
+  return fingerprint ? { fingerprint, service } : { service };
+}
+
+/** How long similar tasks take at the 75th percentile for a stage: the fingerprint's, else the service's at this priority. */
+export function typicalTime(
+  history: History,
+  stage: 'ack' | 'resolve',
+): { ms: number; basis: 'fingerprint' | 'service' } | null {
+  for (const basis of ['fingerprint', 'service'] as const) {
+    const stats = history[basis];
+    const histogram = stage === 'ack' ? stats?.tta : stats?.ttr;
+    if (!stats || !histogram || histogram.total < MIN_SIMILAR) continue;
+    const ms = stage === 'ack' ? percentile(histogram, 0.75) : resolveTimeAt(stats, 0.75);
+    if (ms !== null) return { ms, basis };
+  }
+  return null;
+}
+
+/** The card's line for an alert whose fingerprint was resolved before; only while the task is open. */
+export function suggestionFor(history: History, task: Task): string | null {
+  if (task.status === 'resolved' || !history.fingerprint) return null;
+  return suggestionOf(history.fingerprint);
+}
+
+/** What the card shows from history: the suggestion, and how long similar tasks take per stage. */
+export function insightOf(history: History, task: Task): CardInsight {
+  const ack = typicalTime(history, 'ack');
+  const resolve = typicalTime(history, 'resolve');
+  return {
+    suggestion: suggestionFor(history, task),
+    typicalMs: { ...(ack ? { ack: ack.ms } : {}), ...(resolve ? { resolve: resolve.ms } : {}) },
+  };
+}

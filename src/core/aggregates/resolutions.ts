@@ -1,0 +1,183 @@
+import { emptyHistogram, type Histogram, parseHistogram, percentile, record } from '../histogram.js';
+import type { Priority } from '../task.js';
+import { emptyTopK, offer, parseTopK, type TopK, top } from '../top-k.js';
+import type { TaskFacts } from './facts.js';
+
+/** Notes and resolvers kept per key: enough to name what usually fixes an issue and who usually does. */
+export const NOTES_KEPT = 10;
+export const RESOLVERS_KEPT = 5;
+const RECENT_KEPT = 5;
+/** Longer than a record can stay in the stream (24 h): a change older than this cannot be delivered again. */
+export const APPLIED_FOR_MS = 2 * 86_400_000;
+
+/** Which history a task is compared with: its fingerprint, else its service at its priority. */
+export type StatsKey =
+  | { readonly kind: 'fingerprint'; readonly service: string; readonly fingerprint: string }
+  | { readonly kind: 'service'; readonly service: string; readonly priority: Priority };
+
+/** How a recurring issue (or a service at a priority) was handled so far. */
+export interface ResolutionStats {
+  readonly key: StatsKey;
+  /** The latest task's title and id, to name the issue and link to it. */
+  readonly title: string | null;
+  readonly lastTaskId: string | null;
+  readonly opened: number;
+  readonly resolved: number;
+  readonly autoResolved: number;
+  readonly tta: Histogram;
+  readonly ttr: Histogram;
+  /** Resolution notes, compared case- and punctuation-blind; `noteText` keeps how each was written last. */
+  readonly notes: TopK;
+  readonly noteText: Readonly<Record<string, string>>;
+  readonly resolvers: TopK;
+  readonly recent: readonly {
+    readonly taskId: string;
+    readonly at: string;
+    readonly ttrMs: number;
+    readonly by: string | null;
+    readonly note: string | null;
+  }[];
+  /** The last version of each task counted, while it could still be delivered again, so it counts once. */
+  readonly applied: Readonly<Record<string, { readonly version: number; readonly at: string }>>;
+}
+
+export const emptyStats = (key: StatsKey): ResolutionStats => ({
+  key,
+  title: null,
+  lastTaskId: null,
+  opened: 0,
+  resolved: 0,
+  autoResolved: 0,
+  tta: emptyHistogram(),
+  ttr: emptyHistogram(),
+  notes: emptyTopK(NOTES_KEPT),
+  noteText: {},
+  resolvers: emptyTopK(RESOLVERS_KEPT),
+  recent: [],
+  applied: {},
+});
+
+/** The keys a change is counted under. */
+export function statsKeysOf({ task }: TaskFacts): StatsKey[] {
+  return [
+    ...(task.fingerprint
+      ? [{ kind: 'fingerprint' as const, service: task.service, fingerprint: task.fingerprint }]
+      : []),
+    { kind: 'service' as const, service: task.service, priority: task.priority },
+  ];
+}
+
+/** A note as it is compared: lower case, single spaces, no closing punctuation. */
+export const normalizeNote = (note: string): string =>
+  note
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[\s.!;,]+$/u, '')
+    .trim()
+    .slice(0, 200);
+
+/** Whether a change counts in these stats at all: only the facts that resolution statistics keep. */
+const counts = (change: TaskFacts) =>
+  change.facts.some((f) => f.type === 'opened' || f.type === 'acknowledged' || f.type === 'resolved');
+
+/**
+ * The stats with the changes added, each task's changes counted once and in order (a change at or below the
+ * version already counted for its task is skipped: a stream record delivered twice). Pure.
+ */
+export function foldStats(stats: ResolutionStats, changes: readonly TaskFacts[], now: Date): ResolutionStats {
+  let s = stats;
+  const applied: Record<string, { version: number; at: string }> = { ...stats.applied };
+  for (const change of changes) {
+    const { task } = change;
+    if ((applied[task.id]?.version ?? 0) >= task.version || !counts(change)) continue;
+    applied[task.id] = { version: task.version, at: now.toISOString() };
+    s = { ...s, title: task.title, lastTaskId: task.id };
+    for (const fact of change.facts) {
+      if (fact.type === 'opened') s = { ...s, opened: s.opened + 1 };
+      if (fact.type === 'acknowledged') s = { ...s, tta: record(s.tta, fact.tookMs) };
+      if (fact.type === 'resolved') {
+        const normalized = fact.note ? normalizeNote(fact.note) : '';
+        const noteText = { ...s.noteText };
+        let notes = s.notes;
+        if (normalized) {
+          notes = offer(notes, normalized);
+          noteText[normalized] = (fact.note ?? '').trim().slice(0, 200);
+        }
+        // Keep the text of the notes still counted only.
+        const kept = new Set(notes.entries.map((e) => e.value));
+        for (const name of Object.keys(noteText)) if (!kept.has(name)) delete noteText[name];
+        s = {
+          ...s,
+          resolved: s.resolved + 1,
+          autoResolved: s.autoResolved + (fact.automatic ? 1 : 0),
+          ttr: record(s.ttr, fact.tookMs),
+          notes,
+          noteText,
+          resolvers: !fact.automatic && fact.by ? offer(s.resolvers, fact.by) : s.resolvers,
+          recent: [
+            { taskId: task.id, at: fact.at, ttrMs: fact.tookMs, by: fact.by, note: fact.note },
+            ...s.recent,
+          ].slice(0, RECENT_KEPT),
+        };
+      }
+    }
+  }
+  const horizon = now.getTime() - APPLIED_FOR_MS;
+  for (const [taskId, entry] of Object.entries(applied))
+    if (Date.parse(entry.at) < horizon) delete applied[taskId];
+  return { ...s, applied };
+}
+
+/** Stored stats read back; what is missing or malformed starts empty. */
+export function parseStats(key: StatsKey, raw: Record<string, unknown> | undefined): ResolutionStats {
+  if (!raw) return emptyStats(key);
+  const recent = Array.isArray(raw.recent) ? (raw.recent as ResolutionStats['recent']) : [];
+  return {
+    key,
+    title: typeof raw.title === 'string' ? raw.title : null,
+    lastTaskId: typeof raw.lastTaskId === 'string' ? raw.lastTaskId : null,
+    opened: Number(raw.opened) || 0,
+    resolved: Number(raw.resolved) || 0,
+    autoResolved: Number(raw.autoResolved) || 0,
+    tta: parseHistogram(raw.tta),
+    ttr: parseHistogram(raw.ttr),
+    notes: parseTopK(raw.notes, NOTES_KEPT),
+    noteText: (raw.noteText as Record<string, string>) ?? {},
+    resolvers: parseTopK(raw.resolvers, RESOLVERS_KEPT),
+    recent,
+    applied: (raw.applied as ResolutionStats['applied']) ?? {},
+  };
+}
+
+/** Time to resolve at a percentile (0.5 median, 0.75 for predictions); null without history. */
+export const resolveTimeAt = (stats: ResolutionStats, p: number): number | null => percentile(stats.ttr, p);
+
+/** Most common resolution notes, as written, with how often. */
+export function commonFixes(stats: ResolutionStats, n = 3): { note: string; count: number }[] {
+  return top(stats.notes, n).map((e) => ({ note: stats.noteText[e.value] ?? e.value, count: e.count }));
+}
+
+export const usualResolvers = (stats: ResolutionStats, n = 3): { user: string; count: number }[] =>
+  top(stats.resolvers, n).map((e) => ({ user: e.value, count: e.count }));
+
+/** Minutes, hours or days, rounded for reading: 12 min, 3.5 h, 24 h, 2 d. */
+export function readableDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 2 * 86_400_000) return `${Math.round(ms / 360_000) / 10} h`.replace('.0 h', ' h');
+  return `${Math.round(ms / 8_640_000) / 10} d`.replace('.0 d', ' d');
+}
+
+/**
+ * What a new task's card says when its fingerprint has been resolved before: "last 3 times: restarted the
+ * consumer — median 12 min". Plain text (the card escapes it); null without history.
+ */
+export function suggestionOf(stats: ResolutionStats): string | null {
+  if (stats.resolved === 0) return null;
+  const n = Math.min(stats.resolved, 3);
+  const median = resolveTimeAt(stats, 0.5);
+  const fix = commonFixes(stats, 1)[0]?.note ?? stats.recent.find((r) => r.note)?.note;
+  const how =
+    fix ?? (stats.autoResolved === stats.resolved ? 'it recovered by itself' : 'resolved without a note');
+  return `${n === 1 ? 'Last time' : `Last ${n} times`}: ${how}${median !== null ? ` — median ${readableDuration(median)}` : ''}`;
+}
