@@ -28,8 +28,9 @@ export type TmsCommand =
   | { readonly name: 'silence'; readonly words: readonly string[] }
   | { readonly name: 'silences' }
   | { readonly name: 'lift'; readonly id: string }
-  /** A subcommand of a feature this build does not have yet. */
-  | { readonly name: 'unavailable'; readonly subcommand: string };
+  | { readonly name: 'stats' | 'trends'; readonly service?: string; readonly window?: string }
+  | { readonly name: 'playbook'; readonly service: string }
+  | { readonly name: 'digest' };
 
 export type ParseResult =
   | { readonly ok: true; readonly command: TmsCommand }
@@ -53,11 +54,17 @@ export const USAGE = {
   silence:
     '`/tms silence <service or key=value …> <30m|2h|1d> [reason]` — matching alerts open no task for a while',
   silences: '`/tms silences` — the silences in force; `/tms silences lift <id>` ends one',
+  stats:
+    '`/tms stats [service] [7d]` — MTTA, MTTR, MTBF and SLA adherence over a window (default 7d, up to 90d)',
+  trends: '`/tms trends [service] [1h]` — what is firing well above its usual rate',
+  playbook: '`/tms playbook <service>` — a service’s recurring issues and what fixed them',
+  digest: '`/tms digest` — post this channel’s digest here now',
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
-/** Subcommands of later features: answered plainly rather than with a wrong usage. */
-const LATER = new Set(['stats', 'trends', 'playbook', 'digest']);
+/** A service as the reports name it: configured or named by its alerts. */
+const SERVICE = /^[a-z0-9][a-z0-9._-]*$/;
+const WINDOW = /^\d+[smhdw]$/;
 
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const USER_ID = /^@?([UW][A-Z0-9]{2,})$/;
@@ -200,8 +207,26 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
         return usage('silences', 'Name the silence to lift, such as S-1a2b3c');
       return ok({ name: 'lift', id: `S-${id.slice(2).toLowerCase()}` });
     }
+    case 'stats':
+    case 'trends': {
+      let service: string | undefined;
+      let window: string | undefined;
+      for (const word of words.map((w) => decodeEntities(w).toLowerCase())) {
+        if (WINDOW.test(word) && !window) window = word;
+        else if (SERVICE.test(word) && !service) service = word;
+        else return usage(name, `"${word}" is not a service or a window such as 1h or 7d`);
+      }
+      return ok({ name, ...(service ? { service } : {}), ...(window ? { window } : {}) });
+    }
+    case 'playbook': {
+      const service = decodeEntities(words[0] ?? '').toLowerCase();
+      if (!SERVICE.test(service) || words.length > 1) return usage('playbook', 'Name one service');
+      return ok({ name: 'playbook', service });
+    }
+    case 'digest':
+      if (words.length > 0) return usage('digest', '`digest` takes nothing more');
+      return ok({ name: 'digest' });
     default:
-      if (LATER.has(name)) return ok({ name: 'unavailable', subcommand: name });
       return {
         ok: false,
         problem: `\`${decodeEntities(name)}\` is not a TMS command`,

@@ -11,6 +11,8 @@ import { openTask } from '../core/use-cases/open-task.js';
 import { renderCard, taskLine } from './card.js';
 import { helpText, parseCommand, type Subcommand, type TmsCommand, USAGE } from './command.js';
 import type { BotDeps } from './context.js';
+import { playbookCommand, postDigest, statsCommand, trendsCommand } from './reports.js';
+import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, mention, slackDate, truncate } from './text.js';
 import { newTaskModal, resolveModal } from './views.js';
 
@@ -43,10 +45,23 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
   switch (command.name) {
     case 'help':
       return text(command.topic && command.topic in USAGE ? USAGE[command.topic as Subcommand] : helpText());
-    case 'unavailable':
-      return text(
-        `\`/tms ${escapeMrkdwn(command.subcommand)}\` is not available in this version of TMS yet. ${USAGE.help}`,
-      );
+    case 'stats':
+      return statsCommand(deps, command.service, command.window);
+    case 'trends':
+      return trendsCommand(deps, command.service, command.window);
+    case 'playbook':
+      return playbookCommand(deps, command.service);
+    case 'digest':
+      try {
+        await postDigest(deps, input.channel, deps.clock.now(), { scheduled: false });
+        return text('Posted this channel’s digest here.');
+      } catch (error) {
+        const why = slackFailure(error).error;
+        if (error instanceof DomainError || error instanceof TransientError) throw error;
+        return text(
+          `The digest could not be posted here (${escapeMrkdwn(why)}).${why === 'not_in_channel' ? ' Invite TMS to this channel first.' : ''}`,
+        );
+      }
     case 'new': {
       if (!command.title) {
         if (role === 'viewer') return text('You have read-only access to TMS, so you cannot open tasks.');

@@ -6,7 +6,7 @@ import type { CardInsight } from './card.js';
 
 /** A prediction needs this many similar tasks done: fewer say more about luck than about the issue. */
 export const MIN_SIMILAR = 3;
-/** Stats change slowly (once per resolution): a card edit or a sweep need not read them every time. */
+/** Stats change once per resolution: a card edit or a sweep need not read them every time. */
 const CACHE_MS = 60_000;
 
 const cache = new Map<string, { at: number; stats: ResolutionStats }>();
@@ -15,10 +15,11 @@ async function cached(
   aggregates: AggregateStore,
   key: Parameters<AggregateStore['stats']>[0],
   now: number,
+  fresh: boolean,
 ): Promise<ResolutionStats> {
   const id = JSON.stringify(key);
   const hit = cache.get(id);
-  if (hit && now - hit.at < CACHE_MS) return hit.stats;
+  if (hit && !fresh && now - hit.at < CACHE_MS) return hit.stats;
   const stats = await aggregates.stats(key);
   if (cache.size > 1_000) cache.clear();
   cache.set(id, { at: now, stats });
@@ -34,18 +35,20 @@ export interface History {
   readonly service: ResolutionStats;
 }
 
-export async function historyOf(aggregates: AggregateStore, task: Task, now: Date): Promise<History> {
-  const [fingerprint, service] = await Promise.all([
-    task.fingerprint
-      ? cached(
-          aggregates,
-          { kind: 'fingerprint', service: task.service, fingerprint: task.fingerprint },
-          now.getTime(),
-        )
-      : undefined,
-    cached(aggregates, { kind: 'service', service: task.service, priority: task.priority }, now.getTime()),
+/** `fresh`: read now rather than from what was read less than a minute ago (a card posted for the first time). */
+export async function historyOf(
+  aggregates: AggregateStore,
+  task: Task,
+  now: Date,
+  fresh = false,
+): Promise<History> {
+  const at = now.getTime();
+  const { service, fingerprint } = task;
+  const [byFingerprint, byService] = await Promise.all([
+    fingerprint ? cached(aggregates, { kind: 'fingerprint', service, fingerprint }, at, fresh) : undefined,
+    cached(aggregates, { kind: 'service', service, priority: task.priority }, at, fresh),
   ]);
-  return fingerprint ? { fingerprint, service } : { service };
+  return byFingerprint ? { fingerprint: byFingerprint, service: byService } : { service: byService };
 }
 
 /** How long similar tasks take at the 75th percentile for a stage: the fingerprint's, else the service's at this priority. */

@@ -135,10 +135,15 @@ async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T
 const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
 
 /** History's word on the card; never a reason for a card to fall behind. */
-async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
+async function insight(
+  deps: ProjectorDeps,
+  task: Task,
+  now: Date,
+  fresh: boolean,
+): Promise<CardInsight | undefined> {
   if (!deps.aggregates) return undefined;
   try {
-    return insightOf(await historyOf(deps.aggregates, task, now), task);
+    return insightOf(await historyOf(deps.aggregates, task, now, fresh), task);
   } catch (error) {
     logger.warn('history not read for the card', { taskId: task.id, error });
     return undefined;
@@ -147,7 +152,9 @@ async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<Card
 
 async function render(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
   const now = deps.clock.now();
-  const known = await insight(deps, task, now);
+  // Read afresh for every render (two small reads, at most one render a second): a card shows what fixed its
+  // alert the moment a task opens or reopens, and the SLA sweep is what reads from the cache.
+  const known = await insight(deps, task, now, true);
   const extra = known ? { insight: known } : {};
   if (state.ts && state.channel) {
     const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel), ...extra });

@@ -1,8 +1,12 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { readableDuration } from '../core/aggregates/resolutions.js';
 import type { Notifier } from '../core/ports.js';
-import { type SlaStage, slaClock } from '../core/sla.js';
+import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
 import { type Task, UNRESOLVED } from '../core/task.js';
 import { logger } from '../runtime/context.js';
+import { metrics } from '../runtime/metrics.js';
 import type { BotDeps } from './context.js';
+import { type History, historyOf, typicalTime } from './history.js';
 import { syncCard } from './projector.js';
 import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
@@ -12,8 +16,8 @@ const REMEMBER_MS = 30 * 86_400_000;
 const PAGE = 100;
 
 /**
- * The sweeper's SLA job: every unresolved, unsnoozed task whose ack or resolve deadline is at risk or
- * breached gets one warning per stage and state in its channel, naming the assignee (else the team's user
+ * The sweeper's SLA job: every unresolved, unsnoozed task whose ack or resolve deadline is at risk (or
+ * predicted to be, from how long similar tasks took) or breached gets one warning per stage and state in its channel, naming the assignee (else the team's user
  * group), and its card is redrawn so its clock shows it. A P1 or P2 breach is also published to the
  * notification topic. A warning that could not be posted is tried again on the next run.
  */
@@ -35,19 +39,42 @@ export async function warnSla(
   return { checked, warned };
 }
 
+/** Why a stage is warned about: its share of the window used, a deadline passed, or history's prediction. */
+type Level = { readonly state: 'at_risk'; readonly typicalMs?: number } | { readonly state: 'breached' };
+
+/**
+ * Whether a stage needs a warning now. At risk: `sla.atRisk` of its window used, or (predicted) less time
+ * left than similar tasks took at their 75th percentile (the same fingerprint, else the service at this
+ * priority, from at least three of them). Both are the same warning: a stage is warned about once at risk.
+ */
+function levelOf(clock: SlaClock, typicalMs: number | undefined): Level | undefined {
+  if (clock.state === 'breached') return { state: 'breached' };
+  if (clock.state === 'at_risk') return { state: 'at_risk' };
+  if (clock.state === 'ok' && typicalMs !== undefined && clock.remainingMs < typicalMs)
+    return { state: 'at_risk', typicalMs };
+  return undefined;
+}
+
 async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now: Date): Promise<number> {
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime()) return 0;
   let warned = 0;
+  let history: History | undefined;
   for (const stage of ['ack', 'resolve'] as const satisfies readonly SlaStage[]) {
     const clock = slaClock(task, stage, now);
-    if (clock.state !== 'at_risk' && clock.state !== 'breached') continue;
+    if (clock.state === 'met' || clock.state === 'missed') continue;
+    // History is read only for a stage that is not already at risk by the clock (and once per task).
+    if (clock.state === 'ok') history ??= await historyOf(deps.aggregates, task, now).catch(() => undefined);
+    const typicalMs = clock.state === 'ok' && history ? typicalTime(history, stage)?.ms : undefined;
+    const level = levelOf(clock, typicalMs);
+    if (!level) continue;
     // Once per task, stage, state and deadline: a reopened task (new deadlines) is warned about again.
-    const key = `${task.id}:${stage}:${clock.state}:${clock.dueAt}`;
+    const key = `${task.id}:${stage}:${level.state}:${clock.dueAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
     if (!(await deps.seen.firstSighting('sla-warning', key, expires))) continue;
     try {
-      await post(deps, task, stage, clock.state, clock.dueAt, clock.remainingMs);
-      if (clock.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier) {
+      await post(deps, task, stage, level, clock.dueAt, clock.remainingMs);
+      if (level.state === 'breached') recordBreach(task, stage);
+      if (level.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier) {
         const permalink = (await deps.cards.card(task.id))?.permalink;
         await deps.notifier.publish({
           subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
@@ -77,7 +104,7 @@ async function post(
   deps: BotDeps,
   task: Task,
   stage: SlaStage,
-  state: 'at_risk' | 'breached',
+  level: Level,
   dueAt: string,
   remainingMs: number,
 ): Promise<void> {
@@ -87,9 +114,21 @@ async function post(
   const what = stage === 'ack' ? 'acknowledge' : 'resolve';
   const name = card?.permalink ? link(card.permalink, task.id) : `*${task.id}*`;
   const minutes = Math.max(1, Math.round(remainingMs / 60_000));
+  const title = escapeMrkdwn(truncate(task.title, 120));
+  const left = minutes >= 120 ? readableDuration(remainingMs) : `${minutes} min`;
   const text =
-    state === 'breached'
-      ? `:rotating_light: ${name} (${task.priority}) ${escapeMrkdwn(truncate(task.title, 120))}: the time to ${what} ran out ${slackDate(dueAt, '{date_short_pretty} {time}')}. ${who}`.trim()
-      : `:warning: ${name} (${task.priority}) ${escapeMrkdwn(truncate(task.title, 120))}: ${minutes} min left to ${what} (due ${slackDate(dueAt, '{time}')}). ${who}`.trim();
+    level.state === 'breached'
+      ? `:rotating_light: ${name} (${task.priority}) ${title}: the time to ${what} ran out ${slackDate(dueAt, '{date_short_pretty} {time}')}. ${who}`.trim()
+      : level.typicalMs !== undefined
+        ? `:warning: ${name} (${task.priority}) ${title}: ${left} left to ${what} (due ${slackDate(dueAt, '{time}')}), and similar tasks took ${readableDuration(level.typicalMs)} (75th percentile). ${who}`.trim()
+        : `:warning: ${name} (${task.priority}) ${title}: ${left} left to ${what} (due ${slackDate(dueAt, '{time}')}). ${who}`.trim();
   await deps.slack.chat.postMessage({ channel: card?.channel ?? task.channel, text });
+}
+
+/** `SlaBreached` in CloudWatch (namespace TMS), per service, priority and stage: what the breach alarm watches. */
+function recordBreach(task: Task, stage: SlaStage): void {
+  const sink = metrics();
+  sink.addDimensions({ Service: task.service, Priority: task.priority, Stage: stage });
+  sink.addMetric('SlaBreached', MetricUnit.Count, 1);
+  sink.publishStoredMetrics();
 }

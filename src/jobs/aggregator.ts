@@ -3,7 +3,13 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { toTask } from '../adapters/dynamo/task-store.js';
-import { contributionsOf, type ItemDelta, mergeContributions, scopes } from '../core/aggregates/counters.js';
+import {
+  contributionsOf,
+  type ItemDelta,
+  mergeContributions,
+  reportChannels,
+  scopes,
+} from '../core/aggregates/counters.js';
 import { factsOf, type TaskChange, type TaskFacts } from '../core/aggregates/facts.js';
 import { foldStats, type StatsKey, statsKeysOf } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../core/aggregates/trends.js';
@@ -128,7 +134,7 @@ class GroupCommit {
     // Counters: each hourly item once, with what every record of the batch adds to it.
     const owners = new Map<string, Pending[]>();
     const contributions = pending.flatMap((p) =>
-      contributionsOf(p.change).map((c) => {
+      contributionsOf(p.change, reportChannels(p.change.task, this.deps.config)).map((c) => {
         const key = `${c.scope}|${c.hour}`;
         owners.set(key, [...(owners.get(key) ?? []), p]);
         return c;

@@ -32,6 +32,27 @@ export const SWEEP_JOBS: SweepJob[] = [
       return warnSla(botContext(), now);
     },
   },
+  {
+    // Trend episodes the aggregator recorded but could not post.
+    name: 'post-trends',
+    run: async (_deps, now) => {
+      const [{ postTrends }, { botContext }] = await Promise.all([
+        import('../bot/trend-posts.js'),
+        import('../bot/context.js'),
+      ]);
+      return postTrends(botContext(), now);
+    },
+  },
+  {
+    name: 'digests',
+    run: async (_deps, now) => {
+      const [{ sendDueDigests }, { botContext }] = await Promise.all([
+        import('../bot/reports.js'),
+        import('../bot/context.js'),
+      ]);
+      return sendDueDigests(botContext(), now);
+    },
+  },
 ];
 
 export interface SweepReport {

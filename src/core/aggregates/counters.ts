@@ -1,4 +1,5 @@
-import { PRIORITIES, type Priority } from '../task.js';
+import type { Config } from '../config.js';
+import type { Priority, Task } from '../task.js';
 import type { TaskFacts } from './facts.js';
 
 /**
@@ -30,7 +31,7 @@ export const C = {
   events: 'events',
   slot: (at: number) => `slot.${String(Math.floor((at % HOUR_MS) / SLOT_MS) * 5).padStart(2, '0')}`,
   opened: 'opened',
-  /** Tasks opened by an alert source: the failures MTBF counts. */
+  /** Alert tasks opened or reopened: the failures MTBF counts. */
   failures: 'failures',
   acked: 'acked',
   ackMs: 'ackMs',
@@ -112,16 +113,32 @@ class Builder {
   }
 }
 
-/** The hourly items a change adds to, and what it adds: a pure function of the change's facts. */
-export function contributionsOf({ task, facts }: TaskFacts): Contribution[] {
+/** The channels a task is reported in: its own, and its team's (a team's digest covers its services). */
+export function reportChannels(
+  task: Pick<Task, 'channel' | 'team'>,
+  config: Pick<Config, 'teams'>,
+): string[] {
+  const team = task.team ? config.teams[task.team]?.channel : undefined;
+  return team && team !== task.channel ? [task.channel, team] : [task.channel];
+}
+
+/**
+ * The hourly items a change adds to, and what it adds: a pure function of the change's facts and the
+ * channels it is reported in (`reportChannels`).
+ */
+export function contributionsOf(
+  { task, facts }: TaskFacts,
+  channels: readonly string[] = [task.channel],
+): Contribution[] {
   const b = new Builder(task.id, task.version);
+  const channelScopes = channels.map(scopes.channel);
   const everywhere: Scope[] = [
     ...(task.fingerprint ? [scopes.fingerprint(task.fingerprint)] : []),
     scopes.service(task.service),
-    scopes.channel(task.channel),
+    ...channelScopes,
     scopes.all,
   ];
-  const perTask = [scopes.service(task.service), scopes.channel(task.channel)];
+  const perTask = [scopes.service(task.service), ...channelScopes];
   const p = task.priority;
   const both = (scope: Scope, at: string, name: string, value: number) => {
     b.add(scope, at, name, value);
@@ -140,7 +157,7 @@ export function contributionsOf({ task, facts }: TaskFacts): Contribution[] {
           both(scope, fact.at, C.opened, 1);
           if (task.kind === 'alert') both(scope, fact.at, C.failures, 1);
           if (fact.flaky) b.add(scope, fact.at, C.flaky, 1);
-          if (scope === scopes.channel(task.channel)) b.addToSet(scope, fact.at, SETS.opened, task.id);
+          if (channelScopes.includes(scope)) b.addToSet(scope, fact.at, SETS.opened, task.id);
           break;
         case 'acknowledged':
           both(scope, fact.at, C.acked, 1);
@@ -154,10 +171,11 @@ export function contributionsOf({ task, facts }: TaskFacts): Contribution[] {
           both(scope, fact.at, fact.met ? C.resolveMet : C.resolveMissed, 1);
           if (fact.ackMet !== null) both(scope, fact.at, fact.ackMet ? C.ackMet : C.ackMissed, 1);
           if (fact.automatic) b.add(scope, fact.at, C.autoResolved, 1);
-          if (scope === scopes.channel(task.channel)) b.addToSet(scope, fact.at, SETS.resolved, task.id);
+          if (channelScopes.includes(scope)) b.addToSet(scope, fact.at, SETS.resolved, task.id);
           break;
         case 'reopened':
           b.add(scope, fact.at, C.reopened, 1);
+          if (task.kind === 'alert') both(scope, fact.at, C.failures, 1);
           if (fact.flap) {
             b.add(scope, fact.at, C.flaps, 1);
             if (perTask.includes(scope)) b.add(scope, fact.at, C.taskFlaps(task.id), 1);
@@ -248,5 +266,3 @@ export function perService(total: Readonly<Record<string, number>>): { service: 
     .map(([name, count]) => ({ service: name.slice('service.'.length, -'.events'.length), count }))
     .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
 }
-
-export const PRIORITY_LIST: readonly Priority[] = PRIORITIES;

@@ -16,7 +16,7 @@ export interface WindowMetrics {
   readonly mttaMs: number | null;
   /** Mean time to resolve, over the tasks resolved in the window. */
   readonly mttrMs: number | null;
-  /** Mean time between failures: the window less the time alerts took to resolve, over the alerts in it. */
+  /** Mean time between failures: the window less the time alerts took to resolve, over the failures in it (alert tasks opened or reopened). */
   readonly mtbfMs: number | null;
   /** Deadlines met among the stages (ack, resolve) that ended in the window; null when none did. */
   readonly slaAdherence: number | null;
@@ -28,7 +28,8 @@ export interface WindowMetrics {
  * The metrics of a window from its summed hourly counters, for all priorities or one. Definitions:
  * MTTA = Σ time to acknowledge / acknowledged; MTTR = Σ time to resolve / resolved (both from when the
  * task's clock started, so a reopened task counts from its reopening); MTBF = max(0, window − Σ time to
- * resolve of alert tasks) / alert tasks opened, i.e. the up-time between failures; SLA adherence = stages
+ * resolve of alert tasks) / failures, a failure being an alert task opened or reopened: the up-time between
+ * failures; SLA adherence = stages
  * done in time / stages done.
  */
 export function windowMetrics(

@@ -1,0 +1,241 @@
+import type { KnownBlock } from '@slack/web-api';
+import { Blocks, Message } from 'slack-block-builder';
+import type { WindowMetrics } from '../core/aggregates/metrics.js';
+import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
+import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
+import { PRIORITIES, type Task } from '../core/task.js';
+import type { Digest, PlaybookEntry, StatsReport, TrendsReport } from '../core/use-cases/reports.js';
+import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+import { rateWords, trendLine } from './trend-posts.js';
+
+/** Tasks a report names, with their titles and the links to their cards. */
+export interface TaskIndex {
+  readonly tasks: ReadonlyMap<string, Task>;
+  readonly links: ReadonlyMap<string, string>;
+}
+
+const PRIORITY_ICON = {
+  P1: ':red_circle:',
+  P2: ':large_orange_circle:',
+  P3: ':large_yellow_circle:',
+  P4: ':white_circle:',
+} as const;
+
+const blocksOf = (
+  ...blocks: (
+    | ReturnType<typeof Blocks.Section>
+    | ReturnType<typeof Blocks.Context>
+    | ReturnType<typeof Blocks.Header>
+    | ReturnType<typeof Blocks.Divider>
+    | undefined
+  )[]
+) =>
+  Message()
+    .blocks(...blocks.filter((b) => b !== undefined))
+    .getBlocks() as KnownBlock[];
+
+const ms = (value: number | null) => (value === null ? '—' : readableDuration(value));
+const percent = (share: number | null) => (share === null ? '—' : `${Math.round(share * 1000) / 10}%`);
+
+/** A task named in a report: its card's link, title and priority. */
+function taskRef(index: TaskIndex, taskId: string, max = 80): string {
+  const task = index.tasks.get(taskId);
+  const permalink = index.links.get(taskId);
+  const id = permalink ? link(permalink, taskId) : `*${taskId}*`;
+  return task ? `${PRIORITY_ICON[task.priority]} ${id} ${escapeMrkdwn(truncate(task.title, max))}` : id;
+}
+
+function metricsLine(m: WindowMetrics): string {
+  return [
+    `MTTA *${ms(m.mttaMs)}*`,
+    `MTTR *${ms(m.mttrMs)}*`,
+    `MTBF *${ms(m.mtbfMs)}*`,
+    `SLA *${percent(m.slaAdherence)}* met${m.slaMet + m.slaMissed > 0 ? ` (${m.slaMet} of ${m.slaMet + m.slaMissed})` : ''}`,
+  ].join(' · ');
+}
+
+/** `/tms stats`: the window's figures, then one line per priority that saw anything. */
+export function statsView(report: StatsReport): { text: string; blocks: KnownBlock[] } {
+  const { overall } = report;
+  const scope = report.service ? `*${escapeMrkdwn(report.service)}*` : 'all services';
+  const window = readableDuration(report.windowMs);
+  const counts = [
+    `Opened *${overall.opened}*`,
+    ...(overall.reopened > 0 ? [`reopened *${overall.reopened}*`] : []),
+    `acknowledged *${overall.acknowledged}*`,
+    `resolved *${overall.resolved}*${overall.autoResolved > 0 ? ` (${overall.autoResolved} by their source)` : ''}`,
+    `alert events *${overall.events}*`,
+    ...(overall.flaps > 0 ? [`flaps *${overall.flaps}*`] : []),
+  ].join(' · ');
+  const rows = PRIORITIES.filter((p) => {
+    const m = report.byPriority[p];
+    return m.opened + m.acknowledged + m.resolved > 0;
+  }).map((p) => {
+    const m = report.byPriority[p];
+    return `${PRIORITY_ICON[p]} *${p}* · opened ${m.opened} · resolved ${m.resolved} · ${metricsLine(m)}`;
+  });
+  const text = `Stats for ${report.service ?? 'all services'}, last ${window}: MTTA ${ms(overall.mttaMs)}, MTTR ${ms(overall.mttrMs)}, MTBF ${ms(overall.mtbfMs)}, SLA ${percent(overall.slaAdherence)}`;
+  return {
+    text,
+    blocks: blocksOf(
+      Blocks.Section({ text: `:bar_chart: Stats for ${scope}, last ${window}` }),
+      Blocks.Section({ text: `${counts}\n${metricsLine(overall)}` }),
+      rows.length > 0
+        ? Blocks.Section({ text: rows.join('\n') })
+        : Blocks.Context().elements('Nothing was opened, acknowledged or resolved in this window.'),
+      Blocks.Context().elements(
+        'MTTA and MTTR count from when each task’s clock started; MTBF is the window less the time alerts took to resolve, over the alerts that opened or reopened; SLA counts the deadlines of stages done in the window.',
+      ),
+    ),
+  };
+}
+
+/** `/tms trends`: the trends going on, then the busiest of the window read with the rule. */
+export function trendsView(
+  report: TrendsReport,
+  service: string | null,
+  index: TaskIndex,
+): { text: string; blocks: KnownBlock[] } {
+  const { rule } = report;
+  const ongoing = report.ongoing.map(
+    (e) => `• ${trendLine(e, rule, e.taskId ? index.links.get(e.taskId) : undefined)}`,
+  );
+  const busiest = report.busiest.map((row) => {
+    const mark = row.reading.trending ? ':chart_with_upwards_trend:' : '•';
+    const name =
+      row.kind === 'fingerprint' && row.taskId
+        ? taskRef(index, row.taskId, 70)
+        : `*${escapeMrkdwn(row.service)}*`;
+    return `${mark} ${name}: ${row.reading.recent} in the last ${readableDuration(rule.window)}, ${rateWords({ recent: row.reading.recent, expected: row.reading.expected }, rule)}`;
+  });
+  const where = service ? ` in *${escapeMrkdwn(service)}*` : '';
+  const text = `Trending${service ? ` in ${service}` : ''}: ${report.ongoing.length} now`;
+  return {
+    text,
+    blocks: blocksOf(
+      Blocks.Section({
+        text:
+          ongoing.length > 0
+            ? `:chart_with_upwards_trend: *Trending now*${where}\n${ongoing.join('\n')}`
+            : `Nothing is trending${where} right now.`,
+      }),
+      busiest.length > 0
+        ? Blocks.Section({
+            text: `*Busiest ${service ? 'alerts' : 'services'}, last ${readableDuration(rule.window)}*\n${busiest.join('\n')}`,
+          })
+        : undefined,
+      Blocks.Context().elements(ruleWords(rule)),
+    ),
+  };
+}
+
+export const ruleWords = (rule: TrendRule): string =>
+  `Trending: at least ${rule.minCount} events in the last ${readableDuration(rule.window)}, and ${rule.factor}× what the ${readableDuration(rule.baseline)} before would predict.`;
+
+/** `/tms playbook <service>`. */
+export function playbookView(
+  service: string,
+  entries: readonly PlaybookEntry[],
+  runbook: string | undefined,
+  index: TaskIndex,
+): { text: string; blocks: KnownBlock[] } {
+  const head = `:books: *Playbook for ${escapeMrkdwn(service)}*${runbook ? ` · ${link(runbook, 'Runbook')}` : ''}`;
+  if (entries.length === 0) {
+    return {
+      text: `No recurring issues for ${service} yet`,
+      blocks: blocksOf(
+        Blocks.Section({ text: head }),
+        Blocks.Section({
+          text: `No recurring issues for ${escapeMrkdwn(service)} yet: the playbook fills in as its alerts come back and are resolved.`,
+        }),
+      ),
+    };
+  }
+  const sections = entries.map(({ stats, medianResolveMs }, i) => {
+    const name = stats.lastTaskId
+      ? `${index.links.get(stats.lastTaskId) ? link(index.links.get(stats.lastTaskId) as string, escapeMrkdwn(truncate(stats.title ?? stats.lastTaskId, 90))) : escapeMrkdwn(truncate(stats.title ?? stats.lastTaskId, 90))}`
+      : escapeMrkdwn(stats.title ?? 'unnamed');
+    const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);
+    const facts = [
+      `${stats.opened} time${stats.opened === 1 ? '' : 's'}`,
+      `median *${ms(medianResolveMs)}* to resolve`,
+      ...(who.length > 0 ? [`usually fixed by ${who.join(', ')}`] : []),
+      ...(stats.autoResolved > 0 ? [`${stats.autoResolved} recovered by themselves`] : []),
+    ].join(' · ');
+    const fixes = commonFixes(stats, 3).map(
+      (f) => `   ◦ ${escapeMrkdwn(truncate(f.note, 150))} (${f.count}×)`,
+    );
+    return Blocks.Section({
+      text: `${i + 1}. *${name}*\n${facts}${fixes.length > 0 ? `\n${fixes.join('\n')}` : '\n   ◦ _no resolution notes yet_'}`,
+    });
+  });
+  return {
+    text: `Playbook for ${service}: ${entries.length} recurring issue${entries.length === 1 ? '' : 's'}`,
+    blocks: blocksOf(Blocks.Section({ text: head }), ...sections),
+  };
+}
+
+/** The digest, laid out to be read at a glance: the numbers first, then what needs someone, then the rest. */
+export function digestView(
+  digest: Digest,
+  index: TaskIndex,
+  rule: TrendRule,
+): { text: string; blocks: KnownBlock[] } {
+  const since = slackDate(digest.from, '{date_short_pretty} {time}');
+  const byPriority = PRIORITIES.map((p) => `${PRIORITY_ICON[p]} ${p} *${digest.openByPriority[p]}*`).join(
+    '   ',
+  );
+  const list = (ids: readonly string[]) => ids.map((id) => `• ${taskRef(index, id)}`).join('\n');
+  const tasks = (list_: readonly Task[]) => list(list_.map((t) => t.id));
+  const m = digest.metrics;
+  const sections = [
+    Blocks.Header({ text: 'TMS digest' }),
+    Blocks.Context().elements(`<#${digest.channel}> · since ${since} · ${digest.openCount} open`),
+    Blocks.Section({ text: `*Open by priority*\n${byPriority}` }),
+    Blocks.Section().fields(
+      `*New*\n${digest.opened.count}`,
+      `*Resolved*\n${digest.resolved.count}`,
+      `*MTTA*\n${ms(m.mttaMs)}`,
+      `*MTTR*\n${ms(m.mttrMs)}`,
+      `*SLA met*\n${percent(m.slaAdherence)}`,
+      `*SLA now*\n${digest.breached.length} breached · ${digest.atRisk.length} at risk`,
+    ),
+    digest.breached.length > 0
+      ? Blocks.Section({ text: `:rotating_light: *SLA breached*\n${tasks(digest.breached)}` })
+      : undefined,
+    digest.atRisk.length > 0
+      ? Blocks.Section({ text: `:warning: *SLA at risk*\n${tasks(digest.atRisk)}` })
+      : undefined,
+    digest.open.length > 0
+      ? Blocks.Section({ text: `*Most urgent open*\n${tasks(digest.open)}` })
+      : Blocks.Section({ text: '*Nothing open.* :tada:' }),
+    digest.trending.length > 0
+      ? Blocks.Section({
+          text: `:chart_with_upwards_trend: *Trending*\n${digest.trending
+            .map(
+              (e: TrendEpisode) =>
+                `• ${trendLine(e, rule, e.taskId ? index.links.get(e.taskId) : undefined)}`,
+            )
+            .join('\n')}`,
+        })
+      : undefined,
+    digest.noisiest.length > 0
+      ? Blocks.Section({
+          text: `:loudspeaker: *Noisiest*\n${digest.noisiest.map((n) => `• ${taskRef(index, n.taskId)} — ${n.events} events`).join('\n')}`,
+        })
+      : undefined,
+    digest.flakiest.length > 0
+      ? Blocks.Section({
+          text: `:repeat: *Flakiest*\n${digest.flakiest.map((f) => `• ${taskRef(index, f.taskId)} — flapped ${f.flaps}×`).join('\n')}`,
+        })
+      : undefined,
+    digest.opened.taskIds.length > 0
+      ? Blocks.Section({ text: `*New since then*\n${list(digest.opened.taskIds)}` })
+      : undefined,
+    digest.resolved.taskIds.length > 0
+      ? Blocks.Section({ text: `*Resolved since then*\n${list(digest.resolved.taskIds)}` })
+      : undefined,
+  ];
+  const text = `TMS digest: ${digest.openCount} open (${PRIORITIES.map((p) => `${p} ${digest.openByPriority[p]}`).join(', ')}), ${digest.opened.count} new, ${digest.resolved.count} resolved, ${digest.breached.length} SLA breached`;
+  return { text, blocks: blocksOf(...sections) };
+}

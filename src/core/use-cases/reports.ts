@@ -1,0 +1,240 @@
+import {
+  type HourCounters,
+  hourOf,
+  perService,
+  perTask,
+  reportChannels,
+  type Scope,
+  scopes,
+  sumCounters,
+} from '../aggregates/counters.js';
+import { type WindowMetrics, windowMetrics } from '../aggregates/metrics.js';
+import { type ResolutionStats, resolveTimeAt } from '../aggregates/resolutions.js';
+import { isOngoing, type TrendEpisode, type TrendReading, type TrendRule } from '../aggregates/trends.js';
+import type { Config } from '../config.js';
+import type { AggregateStore, TaskStore } from '../ports.js';
+import { slaClock } from '../sla.js';
+import { PRIORITIES, type Priority, type Task, taskNumber, UNRESOLVED } from '../task.js';
+
+/** Reports read the aggregator's items (a window's hours, statistics, trend episodes), never history. */
+export interface ReportDeps {
+  readonly aggregates: AggregateStore;
+  readonly store: TaskStore;
+  readonly config: Config;
+}
+
+const DAY = 86_400_000;
+export const MAX_STATS_WINDOW_MS = 90 * DAY;
+
+async function windowHours(
+  aggregates: AggregateStore,
+  scope: Scope,
+  from: number,
+  to: number,
+): Promise<HourCounters[]> {
+  return aggregates.hours(scope, hourOf(from), hourOf(to));
+}
+
+export interface StatsReport {
+  readonly service: string | null;
+  readonly windowMs: number;
+  readonly overall: WindowMetrics;
+  readonly byPriority: Readonly<Record<Priority, WindowMetrics>>;
+}
+
+/** `/tms stats [service] [window]`: one query over the window's hourly items. */
+export async function statsReport(
+  deps: Pick<ReportDeps, 'aggregates'>,
+  service: string | null,
+  windowMs: number,
+  now: Date,
+): Promise<StatsReport> {
+  const hours = await windowHours(
+    deps.aggregates,
+    service ? scopes.service(service) : scopes.all,
+    now.getTime() - windowMs,
+    now.getTime(),
+  );
+  const total = sumCounters(hours);
+  return {
+    service,
+    windowMs,
+    overall: windowMetrics(total, windowMs),
+    byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, windowMetrics(total, windowMs, p)])) as Record<
+      Priority,
+      WindowMetrics
+    >,
+  };
+}
+
+/** One subject read on demand by `/tms trends`: a service, or a fingerprint with the task it fires on. */
+export interface TrendRow {
+  readonly kind: 'fingerprint' | 'service';
+  readonly service: string;
+  readonly taskId: string | null;
+  readonly title: string;
+  readonly reading: TrendReading;
+}
+
+export interface TrendsReport {
+  readonly rule: TrendRule;
+  /** Episodes going on now (the ones posted to channels). */
+  readonly ongoing: readonly TrendEpisode[];
+  /** The busiest subjects of the window, read with the rule now, trending or not. */
+  readonly busiest: readonly TrendRow[];
+}
+
+/** How many subjects `/tms trends` reads on demand: the busiest of the window. */
+const BUSIEST = 5;
+
+/**
+ * `/tms trends [service] [window]`: the ongoing episodes, and the rule read now over the window asked for,
+ * for the busiest subjects: a service's busiest fingerprints, or (no service) the busiest services. The
+ * reads are the window's hourly items, the episodes, and one query per subject read: bounded by the five
+ * subjects, whatever the number of events.
+ */
+export async function trendsReport(
+  deps: ReportDeps,
+  service: string | null,
+  windowMs: number | null,
+  now: Date,
+  read: (scope: Scope, rule: TrendRule) => Promise<TrendReading>,
+): Promise<TrendsReport> {
+  const rule = { ...deps.config.trends, ...(windowMs ? { window: windowMs } : {}) };
+  const episodes = (await deps.aggregates.trends()).filter(
+    (e) => isOngoing(e, now, deps.config.trends) && !e.coveredBy && (!service || e.service === service),
+  );
+  const recent = await windowHours(
+    deps.aggregates,
+    service ? scopes.service(service) : scopes.all,
+    now.getTime() - rule.window,
+    now.getTime(),
+  );
+  const total = sumCounters(recent);
+  const busiest: TrendRow[] = [];
+  if (service) {
+    for (const { taskId } of perTask(total, 'events').slice(0, BUSIEST)) {
+      const task = await deps.store.get(taskId);
+      if (!task?.fingerprint) continue;
+      busiest.push({
+        kind: 'fingerprint',
+        service,
+        taskId,
+        title: task.title,
+        reading: await read(scopes.fingerprint(task.fingerprint), rule),
+      });
+    }
+  } else {
+    for (const { service: name } of perService(total).slice(0, BUSIEST)) {
+      busiest.push({
+        kind: 'service',
+        service: name,
+        taskId: null,
+        title: name,
+        reading: await read(scopes.service(name), rule),
+      });
+    }
+  }
+  busiest.sort(
+    (a, b) => Number(b.reading.trending) - Number(a.reading.trending) || b.reading.recent - a.reading.recent,
+  );
+  return { rule, ongoing: episodes, busiest };
+}
+
+export interface PlaybookEntry {
+  readonly stats: ResolutionStats;
+  readonly medianResolveMs: number | null;
+}
+
+/** `/tms playbook <service>`: its recurring issues (opened at least twice), most frequent first. */
+export async function playbook(
+  deps: Pick<ReportDeps, 'aggregates'>,
+  service: string,
+): Promise<PlaybookEntry[]> {
+  const stats = await deps.aggregates.fingerprintStats(service);
+  return stats
+    .filter((s) => s.opened >= 2 || s.resolved >= 2)
+    .sort((a, b) => b.opened - a.opened || b.resolved - a.resolved)
+    .slice(0, 10)
+    .map((s) => ({ stats: s, medianResolveMs: resolveTimeAt(s, 0.5) }));
+}
+
+export interface Digest {
+  readonly channel: string;
+  readonly from: string;
+  readonly to: string;
+  readonly openByPriority: Readonly<Record<Priority, number>>;
+  /** The most urgent open tasks: highest priority, then oldest. */
+  readonly open: readonly Task[];
+  readonly openCount: number;
+  readonly breached: readonly Task[];
+  readonly atRisk: readonly Task[];
+  readonly opened: { readonly count: number; readonly taskIds: readonly string[] };
+  readonly resolved: { readonly count: number; readonly taskIds: readonly string[] };
+  readonly trending: readonly TrendEpisode[];
+  readonly noisiest: readonly { readonly taskId: string; readonly events: number }[];
+  readonly flakiest: readonly { readonly taskId: string; readonly flaps: number }[];
+  readonly metrics: WindowMetrics;
+}
+
+const SHOWN = 5;
+
+/**
+ * A channel's digest for the period since `from`: open tasks by priority and the most urgent of them,
+ * SLAs breached and at risk, tasks opened and resolved in the period, the trends going on, the noisiest and
+ * flakiest alerts of the period, and MTTA/MTTR. Reads the open tasks, the period's hourly items of the
+ * channel and the trend episodes: never the period's history.
+ */
+export async function digestFor(deps: ReportDeps, channel: string, from: Date, now: Date): Promise<Digest> {
+  const open: Task[] = [];
+  let before: number | null = null;
+  do {
+    const page = await deps.store.list({ statuses: UNRESOLVED, limit: 100, before });
+    open.push(...page.tasks.filter((t) => reportChannels(t, deps.config).includes(channel)));
+    before = page.next;
+  } while (before !== null);
+  const [hours, episodes] = await Promise.all([
+    windowHours(deps.aggregates, scopes.channel(channel), from.getTime(), now.getTime()),
+    deps.aggregates.trends(),
+  ]);
+  const total = sumCounters(hours);
+  const ids = (set: string) => [...new Set(hours.flatMap((h) => h.sets[set] ?? []))];
+  const newest = (list: string[]) => list.sort((a, b) => taskNumber(b) - taskNumber(a)).slice(0, SHOWN);
+  const watched = open.filter((t) => !t.snoozedUntil || Date.parse(t.snoozedUntil) <= now.getTime());
+  const clockState = (t: Task) => {
+    const stage = t.acknowledgedAt ? 'resolve' : 'ack';
+    return slaClock(t, stage, now).state;
+  };
+  const urgent = [...open].sort(
+    (a, b) => a.priority.localeCompare(b.priority) || Date.parse(a.createdAt) - Date.parse(b.createdAt),
+  );
+  const openedIds = ids('openedIds');
+  const resolvedIds = ids('resolvedIds');
+  return {
+    channel,
+    from: from.toISOString(),
+    to: now.toISOString(),
+    openByPriority: Object.fromEntries(
+      PRIORITIES.map((p) => [p, open.filter((t) => t.priority === p).length]),
+    ) as Record<Priority, number>,
+    open: urgent.slice(0, SHOWN),
+    openCount: open.length,
+    breached: watched.filter((t) => clockState(t) === 'breached').slice(0, SHOWN),
+    atRisk: watched.filter((t) => clockState(t) === 'at_risk').slice(0, SHOWN),
+    opened: { count: total.opened ?? 0, taskIds: newest(openedIds) },
+    resolved: { count: total.resolved ?? 0, taskIds: newest(resolvedIds) },
+    trending: episodes.filter((e) => {
+      const team = deps.config.services[e.service]?.team ?? null;
+      const where = reportChannels({ channel: e.channel, team }, deps.config);
+      return isOngoing(e, now, deps.config.trends) && !e.coveredBy && where.includes(channel);
+    }),
+    noisiest: perTask(total, 'events')
+      .filter((t) => t.count > 1)
+      .slice(0, 3)
+      .map((t) => ({ taskId: t.taskId, events: t.count })),
+    flakiest: perTask(total, 'flaps')
+      .slice(0, 3)
+      .map((t) => ({ taskId: t.taskId, flaps: t.count })),
+    metrics: windowMetrics(total, now.getTime() - from.getTime()),
+  };
+}
