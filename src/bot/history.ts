@@ -1,11 +1,8 @@
-import { type ResolutionStats, resolveTimeAt, suggestionOf } from '../core/aggregates/resolutions.js';
-import { percentile } from '../core/histogram.js';
+import { type ResolutionStats, suggestionOf, typicalTime } from '../core/aggregates/resolutions.js';
 import type { AggregateStore } from '../core/ports.js';
 import type { Task } from '../core/task.js';
 import type { CardInsight } from './card.js';
 
-/** A prediction needs this many similar tasks done: fewer say more about luck than about the issue. */
-export const MIN_SIMILAR = 3;
 /** Stats change once per resolution: a card edit or a sweep need not read them every time. */
 const CACHE_MS = 60_000;
 
@@ -49,21 +46,6 @@ export async function historyOf(
     cached(aggregates, { kind: 'service', service, priority: task.priority }, at, fresh),
   ]);
   return byFingerprint ? { fingerprint: byFingerprint, service: byService } : { service: byService };
-}
-
-/** How long similar tasks take at the 75th percentile for a stage: the fingerprint's, else the service's at this priority. */
-export function typicalTime(
-  history: History,
-  stage: 'ack' | 'resolve',
-): { ms: number; basis: 'fingerprint' | 'service' } | null {
-  for (const basis of ['fingerprint', 'service'] as const) {
-    const stats = history[basis];
-    const histogram = stage === 'ack' ? stats?.tta : stats?.ttr;
-    if (!stats || !histogram || histogram.total < MIN_SIMILAR) continue;
-    const ms = stage === 'ack' ? percentile(histogram, 0.75) : resolveTimeAt(stats, 0.75);
-    if (ms !== null) return { ms, basis };
-  }
-  return null;
 }
 
 /** The card's line for an alert whose fingerprint was resolved before; only while the task is open. */

@@ -1,12 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { readableDuration } from '../core/aggregates/resolutions.js';
+import {
+  readableDuration,
+  typicalTime,
+  type WarningLevel,
+  warningLevel,
+} from '../core/aggregates/resolutions.js';
 import type { Notifier } from '../core/ports.js';
-import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
+import { type SlaStage, slaClock } from '../core/sla.js';
 import { type Task, UNRESOLVED } from '../core/task.js';
 import { logger } from '../runtime/context.js';
 import { metrics } from '../runtime/metrics.js';
 import type { BotDeps } from './context.js';
-import { type History, historyOf, typicalTime } from './history.js';
+import { type History, historyOf } from './history.js';
 import { syncCard } from './projector.js';
 import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
@@ -39,22 +44,6 @@ export async function warnSla(
   return { checked, warned };
 }
 
-/** Why a stage is warned about: its share of the window used, a deadline passed, or history's prediction. */
-type Level = { readonly state: 'at_risk'; readonly typicalMs?: number } | { readonly state: 'breached' };
-
-/**
- * Whether a stage needs a warning now. At risk: `sla.atRisk` of its window used, or (predicted) less time
- * left than similar tasks took at their 75th percentile (the same fingerprint, else the service at this
- * priority, from at least three of them). Both are the same warning: a stage is warned about once at risk.
- */
-function levelOf(clock: SlaClock, typicalMs: number | undefined): Level | undefined {
-  if (clock.state === 'breached') return { state: 'breached' };
-  if (clock.state === 'at_risk') return { state: 'at_risk' };
-  if (clock.state === 'ok' && typicalMs !== undefined && clock.remainingMs < typicalMs)
-    return { state: 'at_risk', typicalMs };
-  return undefined;
-}
-
 async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now: Date): Promise<number> {
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime()) return 0;
   let warned = 0;
@@ -65,7 +54,7 @@ async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now
     // History is read only for a stage that is not already at risk by the clock (and once per task).
     if (clock.state === 'ok') history ??= await historyOf(deps.aggregates, task, now).catch(() => undefined);
     const typicalMs = clock.state === 'ok' && history ? typicalTime(history, stage)?.ms : undefined;
-    const level = levelOf(clock, typicalMs);
+    const level = warningLevel(clock, typicalMs);
     if (!level) continue;
     // Once per task, stage, state and deadline: a reopened task (new deadlines) is warned about again.
     const key = `${task.id}:${stage}:${level.state}:${clock.dueAt}`;
@@ -104,7 +93,7 @@ async function post(
   deps: BotDeps,
   task: Task,
   stage: SlaStage,
-  level: Level,
+  level: WarningLevel,
   dueAt: string,
   remainingMs: number,
 ): Promise<void> {

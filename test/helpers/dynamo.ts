@@ -7,6 +7,8 @@ export interface TestDynamo {
   readonly embedded: EmbeddedDynamo;
   /** A store over a new, empty table of its own. */
   freshStore(): Promise<DynamoTaskStore>;
+  /** A new, empty table's name. */
+  freshTable(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -15,13 +17,15 @@ export async function dynamoForTests(): Promise<TestDynamo> {
   const embedded = await startEmbeddedDynamo();
   const admin = new DynamoDBClient({ ...LOCAL_AWS, endpoint: embedded.endpoint });
   let n = 0;
+  const freshTable = async () => {
+    const tableName = `tms-test-${++n}`;
+    await admin.send(new CreateTableCommand(createTableInput(tableName)));
+    return tableName;
+  };
   return {
     embedded,
-    freshStore: async () => {
-      const tableName = `tms-test-${++n}`;
-      await admin.send(new CreateTableCommand(createTableInput(tableName)));
-      return new DynamoTaskStore(embedded.db, tableName);
-    },
+    freshTable,
+    freshStore: async () => new DynamoTaskStore(embedded.db, await freshTable()),
     close: async () => {
       admin.destroy();
       await embedded.close();

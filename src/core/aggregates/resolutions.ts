@@ -1,4 +1,5 @@
 import { emptyHistogram, type Histogram, parseHistogram, percentile, record } from '../histogram.js';
+import type { SlaClock, SlaStage } from '../sla.js';
 import type { Priority } from '../task.js';
 import { emptyTopK, offer, parseTopK, type TopK, top } from '../top-k.js';
 import type { TaskFacts } from './facts.js';
@@ -180,4 +181,45 @@ export function suggestionOf(stats: ResolutionStats): string | null {
   const how =
     fix ?? (stats.autoResolved === stats.resolved ? 'it recovered by itself' : 'resolved without a note');
   return `${n === 1 ? 'Last time' : `Last ${n} times`}: ${how}${median !== null ? ` — median ${readableDuration(median)}` : ''}`;
+}
+
+/** A prediction needs this many similar tasks done: fewer say more about luck than about the issue. */
+export const MIN_SIMILAR = 3;
+
+/**
+ * How long similar tasks took for a stage, at their 75th percentile: those of the same fingerprint, else of
+ * the service at the same priority; null while neither has `MIN_SIMILAR` done.
+ */
+export function typicalTime(
+  similar: {
+    readonly fingerprint?: ResolutionStats | undefined;
+    readonly service?: ResolutionStats | undefined;
+  },
+  stage: SlaStage,
+): { readonly ms: number; readonly basis: 'fingerprint' | 'service' } | null {
+  for (const basis of ['fingerprint', 'service'] as const) {
+    const histogram = stage === 'ack' ? similar[basis]?.tta : similar[basis]?.ttr;
+    if (!histogram || histogram.total < MIN_SIMILAR) continue;
+    const ms = percentile(histogram, 0.75);
+    if (ms !== null) return { ms, basis };
+  }
+  return null;
+}
+
+/** Why a stage is warned about: its clock at risk or breached, or predicted at risk from history. */
+export type WarningLevel =
+  | { readonly state: 'at_risk'; readonly typicalMs?: number }
+  | { readonly state: 'breached' };
+
+/**
+ * Whether a stage needs a warning now. At risk: `sla.atRisk` of its window used, or (predicted) less time
+ * left than similar tasks took (`typicalTime`). Both are the same warning: a stage is warned about once at
+ * risk, and once more when breached.
+ */
+export function warningLevel(clock: SlaClock, typicalMs: number | undefined): WarningLevel | undefined {
+  if (clock.state === 'breached') return { state: 'breached' };
+  if (clock.state === 'at_risk') return { state: 'at_risk' };
+  if (clock.state === 'ok' && typicalMs !== undefined && clock.remainingMs < typicalMs)
+    return { state: 'at_risk', typicalMs };
+  return undefined;
 }
