@@ -26,7 +26,13 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
     it('adds a batch to its hourly items, and reads them back by scope and hours', async () => {
       const life = lifeOf(aTask({ id: 'TMS-1', fingerprint: 'fp-a', channel: 'C0PAYMENTS' })).occur(7, 3);
       await apply(life.changes);
-      expect(await counters('fp:fp-a')).toMatchObject({ events: 4, 'slot.00': 1, 'slot.05': 3, opened: 1, 'opened.P2': 1 });
+      expect(await counters('fp:fp-a')).toMatchObject({
+        events: 4,
+        'slot.00': 1,
+        'slot.05': 3,
+        opened: 1,
+        'opened.P2': 1,
+      });
       expect(await counters('svc:checkout')).toMatchObject({ events: 4, 'task.TMS-1.events': 4 });
       const [channel] = await store.hours('ch:C0PAYMENTS', HOUR, HOUR);
       expect(channel?.sets).toEqual({ openedIds: ['TMS-1'] });
@@ -35,7 +41,9 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
     });
 
     it('counts a batch delivered twice once', async () => {
-      const life = lifeOf(aTask({ id: 'TMS-2', fingerprint: 'fp-b' })).occur(1).occur(2);
+      const life = lifeOf(aTask({ id: 'TMS-2', fingerprint: 'fp-b' }))
+        .occur(1)
+        .occur(2);
       await apply(life.changes);
       const once = await store.hours('fp:fp-b', HOUR, HOUR);
       await apply(life.changes);
@@ -44,15 +52,18 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
     });
 
     it('counts only what an item has not counted when part of a batch came before', async () => {
-      const life = lifeOf(aTask({ id: 'TMS-3', fingerprint: 'fp-c' })).occur(1).occur(2, 5);
+      const life = lifeOf(aTask({ id: 'TMS-3', fingerprint: 'fp-c' }))
+        .occur(1)
+        .occur(2, 5);
       await apply(life.changes.slice(0, 2)); // the first attempt got this far
       await apply(life.changes); // the retry brings everything again
       expect((await counters('fp:fp-c')).events).toBe(7);
     });
 
     it('counts the changes of many tasks in one item once each', async () => {
-      const changes = Array.from({ length: 45 }, (_, i) =>
-        lifeOf(aTask({ id: `TMS-${100 + i}`, fingerprint: `many-${i}` })).occur(3).changes,
+      const changes = Array.from(
+        { length: 45 },
+        (_, i) => lifeOf(aTask({ id: `TMS-${100 + i}`, fingerprint: `many-${i}` })).occur(3).changes,
       ).flat();
       await apply(changes);
       await apply(changes);
@@ -75,7 +86,9 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
       expect(stats.resolved).toBe(1);
       expect(stats.ttr.total).toBe(1);
       expect(stats.lastTaskId).toBe('TMS-4');
-      expect(await store.stats({ kind: 'service', service: 'checkout', priority: 'P1' })).toMatchObject({ resolved: 0 });
+      expect(await store.stats({ kind: 'service', service: 'checkout', priority: 'P1' })).toMatchObject({
+        resolved: 0,
+      });
       expect((await store.fingerprintStats('checkout')).map((s) => s.lastTaskId)).toEqual(['TMS-4']);
       expect(await store.fingerprintStats('billing')).toEqual([]);
     });
@@ -107,12 +120,21 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
       };
       expect(await store.recordTrend(episode, '2026-03-02T08:00:00.000Z')).toBe('started');
       await store.markTrendPosted(episode.scope, episode.startedAt, '2026-03-02T09:00:01.000Z');
-      const later = { ...episode, startedAt: '2026-03-02T09:30:00.000Z', lastHeldAt: '2026-03-02T09:30:00.000Z', recent: 9 };
+      const later = {
+        ...episode,
+        startedAt: '2026-03-02T09:30:00.000Z',
+        lastHeldAt: '2026-03-02T09:30:00.000Z',
+        recent: 9,
+      };
       expect(await store.recordTrend(later, '2026-03-02T08:30:00.000Z')).toBe('ongoing');
       expect(await store.trends()).toEqual([
         { ...episode, lastHeldAt: later.lastHeldAt, recent: 9, postedAt: '2026-03-02T09:00:01.000Z' },
       ]);
-      const next = { ...episode, startedAt: '2026-03-02T11:00:00.000Z', lastHeldAt: '2026-03-02T11:00:00.000Z' };
+      const next = {
+        ...episode,
+        startedAt: '2026-03-02T11:00:00.000Z',
+        lastHeldAt: '2026-03-02T11:00:00.000Z',
+      };
       expect(await store.recordTrend(next, '2026-03-02T10:00:00.000Z')).toBe('started');
       await store.markTrendPosted(episode.scope, episode.startedAt, '2026-03-02T11:00:05.000Z'); // the old one: no effect
       expect((await store.trends())[0]).toEqual(next);

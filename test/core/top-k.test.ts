@@ -24,19 +24,22 @@ describe('top-K (Space-Saving)', () => {
 
   it('never holds more than its capacity, never counts below the truth, and keeps every value seen more than n/k times', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 300 }), (stream) => {
-        const capacity = 4;
-        const k = stream.reduce((acc, v) => offer(acc, v), emptyTopK(capacity));
-        const truth = new Map<string, number>();
-        for (const v of stream) truth.set(v, (truth.get(v) ?? 0) + 1);
-        expect(k.entries.length).toBeLessThanOrEqual(capacity);
-        for (const e of k.entries) {
-          expect(e.count).toBeGreaterThanOrEqual(truth.get(e.value) ?? 0);
-          expect(e.count - e.error).toBeLessThanOrEqual(truth.get(e.value) ?? 0);
-        }
-        for (const [value, count] of truth)
-          if (count > stream.length / capacity) expect(k.entries.map((e) => e.value)).toContain(value);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 300 }),
+        (stream) => {
+          const capacity = 4;
+          const k = stream.reduce((acc, v) => offer(acc, v), emptyTopK(capacity));
+          const truth = new Map<string, number>();
+          for (const v of stream) truth.set(v, (truth.get(v) ?? 0) + 1);
+          expect(k.entries.length).toBeLessThanOrEqual(capacity);
+          for (const e of k.entries) {
+            expect(e.count).toBeGreaterThanOrEqual(truth.get(e.value) ?? 0);
+            expect(e.count - e.error).toBeLessThanOrEqual(truth.get(e.value) ?? 0);
+          }
+          for (const [value, count] of truth)
+            if (count > stream.length / capacity) expect(k.entries.map((e) => e.value)).toContain(value);
+        },
+      ),
     );
   });
 

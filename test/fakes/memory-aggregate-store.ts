@@ -68,7 +68,10 @@ export class MemoryAggregateStore implements AggregateStore {
     return this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined);
   }
 
-  async updateStats(key: StatsKey, fold: (stats: ResolutionStats) => ResolutionStats): Promise<ResolutionStats> {
+  async updateStats(
+    key: StatsKey,
+    fold: (stats: ResolutionStats) => ResolutionStats,
+  ): Promise<ResolutionStats> {
     this.#count('updateStats');
     const next = fold(this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined));
     this.statsItems.set(JSON.stringify(key), next);
@@ -77,7 +80,9 @@ export class MemoryAggregateStore implements AggregateStore {
 
   async fingerprintStats(service: string): Promise<ResolutionStats[]> {
     this.#count('fingerprintStats');
-    return [...this.statsItems.values()].filter((s) => s.key.kind === 'fingerprint' && s.key.service === service);
+    return [...this.statsItems.values()].filter(
+      (s) => s.key.kind === 'fingerprint' && s.key.service === service,
+    );
   }
 
   async trends(): Promise<TrendEpisode[]> {
@@ -102,7 +107,12 @@ export class MemoryAggregateStore implements AggregateStore {
     return 'ongoing';
   }
 
-  async markTrendPosted(scope: string, startedAt: string, postedAt: string, coveredBy?: string): Promise<void> {
+  async markTrendPosted(
+    scope: string,
+    startedAt: string,
+    postedAt: string,
+    coveredBy?: string,
+  ): Promise<void> {
     this.#count('markTrendPosted');
     const known = this.trendItems.get(scope);
     if (known?.startedAt === startedAt)

@@ -18,7 +18,9 @@ export function lifeOf(opened: Task) {
     },
     /** A person (or, with a source name, the source) does something. */
     act(command: Command, minutes: number, by = 'U01AAA') {
-      const actor = /^[UW]/.test(by) ? { type: 'user' as const, id: by } : { type: 'source' as const, id: by };
+      const actor = /^[UW]/.test(by)
+        ? { type: 'user' as const, id: by }
+        : { type: 'source' as const, id: by };
       const result = applyCommand(task, command, { actor, via: 'slack', now: new Date(at(minutes)) });
       if (!result.ok) throw result.error;
       changes.push({ before: task, after: result.value.task });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { factsOf } from '../../../src/core/aggregates/facts.js';
-import { aTask, T0 } from '../../helpers/factories.js';
 import { lifeOf } from '../../helpers/changes.js';
+import { aTask, T0 } from '../../helpers/factories.js';
 
 const MIN = 60_000;
 
@@ -23,7 +23,9 @@ describe('facts of a task change', () => {
 
   it('an acknowledgement: how long after the clock started, and whether in time', () => {
     // P2: 15 minutes to acknowledge.
-    const life = lifeOf(aTask({ priority: 'P2' })).act({ type: 'acknowledge' }, 6).act({ type: 'start' }, 7);
+    const life = lifeOf(aTask({ priority: 'P2' }))
+      .act({ type: 'acknowledge' }, 6)
+      .act({ type: 'start' }, 7);
     expect(factsOf(life.changes[1] as never).facts).toEqual([
       { type: 'acknowledged', at: '2026-03-02T09:06:00.000Z', tookMs: 6 * MIN, met: true },
     ]);
@@ -33,7 +35,10 @@ describe('facts of a task change', () => {
   });
 
   it('a resolve by a person: time to resolve, note, who; the ack stage ends with it when nobody acknowledged', () => {
-    const life = lifeOf(aTask({ priority: 'P2' })).act({ type: 'resolve', resolution: ' Restarted the consumer ' }, 30);
+    const life = lifeOf(aTask({ priority: 'P2' })).act(
+      { type: 'resolve', resolution: ' Restarted the consumer ' },
+      30,
+    );
     expect(factsOf(life.changes[1] as never).facts).toEqual([
       {
         type: 'resolved',
@@ -55,7 +60,9 @@ describe('facts of a task change', () => {
       .act({ type: 'reopen', flap: true }, 8, 'generic')
       .act({ type: 'resolve', resolution: null }, 9)
       .act({ type: 'reopen' }, 10);
-    expect(factsOf(life.changes[2] as never).facts).toMatchObject([{ type: 'resolved', automatic: true, ackMet: null }]);
+    expect(factsOf(life.changes[2] as never).facts).toMatchObject([
+      { type: 'resolved', automatic: true, ackMet: null },
+    ]);
     expect(factsOf(life.changes[3] as never).facts).toEqual([
       { type: 'occurred', at: '2026-03-02T09:08:00.000Z', count: 1 },
       { type: 'reopened', at: '2026-03-02T09:08:00.000Z', flap: true },
@@ -84,6 +91,8 @@ describe('facts of a task change', () => {
   });
 
   it('marks a task opened as flaky', () => {
-    expect(factsOf({ after: aTask({ labels: { flaky: 'passed 2h ago' } }) }).facts[0]).toMatchObject({ flaky: true });
+    expect(factsOf({ after: aTask({ labels: { flaky: 'passed 2h ago' } }) }).facts[0]).toMatchObject({
+      flaky: true,
+    });
   });
 });

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { factsOf } from '../../../src/core/aggregates/facts.js';
+import {
+  APPLIED_FOR_MS,
+  commonFixes,
+  emptyStats,
+  foldStats,
+  normalizeNote,
+  readableDuration,
+  resolveTimeAt,
+  suggestionOf,
+  typicalTime,
+  usualResolvers,
+  warningLevel,
+} from '../../../src/core/aggregates/resolutions.js';
+import { slaClock } from '../../../src/core/sla.js';
+import { lifeOf } from '../../helpers/changes.js';
+import { aTask, T0 } from '../../helpers/factories.js';
+
+const MIN = 60_000;
+const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint: 'generic:consumer-lag' };
+const now = new Date(T0);
+
+/** A task of the fingerprint resolved `minutes` after it opened, by `by`, with `note`. */
+const resolved = (id: string, minutes: number, note: string | null, by = 'U01AAA') =>
+  lifeOf(aTask({ id, fingerprint: key.fingerprint }))
+    .act({ type: 'acknowledge' }, 2, 'U01BBB')
+    .act({ type: 'resolve', resolution: note }, minutes, by)
+    .changes.map(factsOf);
+
+describe('resolution statistics', () => {
+  const history = [
+    ...resolved('TMS-1', 10, 'Restarted the consumer.'),
+    ...resolved('TMS-2', 14, 'restarted the  consumer'),
+    ...resolved('TMS-3', 12, 'Restarted the consumer', 'U01BBB'),
+    ...resolved('TMS-4', 45, 'Scaled the partition up'),
+  ];
+  const stats = foldStats(emptyStats(key), history, now);
+
+  it('count tasks, times to acknowledge and resolve, and who resolved', () => {
+    expect([stats.opened, stats.resolved, stats.autoResolved]).toEqual([4, 4, 0]);
+    expect(stats.tta.total).toBe(4);
+    expect(stats.ttr.total).toBe(4);
+    expect(usualResolvers(stats)).toEqual([
+      { user: 'U01AAA', count: 3 },
+      { user: 'U01BBB', count: 1 },
+    ]);
+    expect(resolveTimeAt(stats, 0.5)).toBeGreaterThanOrEqual(10 * MIN);
+    expect(resolveTimeAt(stats, 0.5)).toBeLessThanOrEqual(15 * MIN);
+  });
+
+  it('tell the same fix written differently apart from another, keeping how it was last written', () => {
+    expect(normalizeNote(' Restarted  the Consumer. ')).toBe('restarted the consumer');
+    expect(commonFixes(stats)).toEqual([
+      { note: 'Restarted the consumer', count: 3 },
+      { note: 'Scaled the partition up', count: 1 },
+    ]);
+  });
+
+  it('count a record delivered again once, and forget delivered changes once they cannot come again', () => {
+    expect(foldStats(stats, history, now)).toEqual(stats);
+    const later = new Date(now.getTime() + APPLIED_FOR_MS + MIN);
+    expect(Object.keys(foldStats(stats, [], later).applied)).toEqual([]);
+  });
+
+  it('suggest what fixed the alert before, with the median time', () => {
+    expect(suggestionOf(stats)).toMatch(/^Last 3 times: Restarted the consumer — median 1\d min$/);
+    expect(suggestionOf(emptyStats(key))).toBeNull();
+    const once = foldStats(emptyStats(key), resolved('TMS-9', 30, null, 'generic'), now);
+    expect(suggestionOf(once)).toBe('Last time: it recovered by itself — median 30 min');
+  });
+
+  it('read durations as people say them', () => {
+    expect([
+      readableDuration(40_000),
+      readableDuration(12 * MIN),
+      readableDuration(90 * MIN),
+      readableDuration(24 * 60 * MIN),
+      readableDuration(3 * 24 * 60 * MIN),
+    ]).toEqual(['40 s', '12 min', '1.5 h', '24 h', '3 d']);
+  });
+});
+
+describe('predicted SLA risk', () => {
+  const fingerprint = foldStats(
+    emptyStats(key),
+    [...resolved('TMS-1', 40, null), ...resolved('TMS-2', 50, null), ...resolved('TMS-3', 55, null)],
+    now,
+  );
+  const service = emptyStats({ kind: 'service', service: 'checkout', priority: 'P2' });
+
+  it('takes the 75th percentile of the fingerprint, else of the service at the priority, once three are done', () => {
+    const typical = typicalTime({ fingerprint, service }, 'resolve');
+    expect(typical?.basis).toBe('fingerprint');
+    expect(typical?.ms).toBeGreaterThanOrEqual(45 * MIN);
+    expect(typical?.ms).toBeLessThanOrEqual(55 * MIN);
+    const two = foldStats(
+      emptyStats(key),
+      [...resolved('TMS-1', 40, null), ...resolved('TMS-2', 50, null)],
+      now,
+    );
+    expect(typicalTime({ fingerprint: two, service }, 'resolve')).toBeNull();
+    expect(typicalTime({ fingerprint: two, service: fingerprint }, 'resolve')?.basis).toBe('service');
+  });
+
+  it('warns when less time is left than similar tasks took, before the clock itself says at risk', () => {
+    // A P1: an hour to resolve; similar ones took about 50 minutes.
+    const task = { ...aTask({ priority: 'P1' }), acknowledgedAt: T0 };
+    const typical = typicalTime({ fingerprint, service }, 'resolve')?.ms;
+    const early = slaClock(task, 'resolve', new Date(now.getTime() + 5 * MIN));
+    const later = slaClock(task, 'resolve', new Date(now.getTime() + 20 * MIN));
+    expect(warningLevel(early, typical)).toBeUndefined();
+    expect(later.state).toBe('ok');
+    expect(warningLevel(later, typical)).toEqual({ state: 'at_risk', typicalMs: typical });
+    expect(warningLevel(slaClock(task, 'resolve', new Date(now.getTime() + 50 * MIN)), undefined)).toEqual({
+      state: 'at_risk',
+    });
+    expect(warningLevel(slaClock(task, 'resolve', new Date(now.getTime() + 61 * MIN)), typical)).toEqual({
+      state: 'breached',
+    });
+  });
+});
