@@ -23,7 +23,11 @@ export const scopes = {
 };
 
 /** The hour an instant falls in, as the hourly items name it: `2026-12-02T09`. */
-export const hourOf = (at: string | number | Date): string => new Date(at).toISOString().slice(0, 13);
+export const hourOf = (at: string | number | Date): string =>
+  // Task times are ISO 8601 in UTC already: the hour is their first 13 characters.
+  typeof at === 'string' && at.length >= 20 && at.endsWith('Z') && at[10] === 'T'
+    ? at.slice(0, 13)
+    : new Date(at).toISOString().slice(0, 13);
 export const hourStart = (hour: string): number => Date.parse(`${hour}:00:00.000Z`);
 
 /** Counter names, shared by the fold and every report that reads them. */
