@@ -157,7 +157,7 @@ export function playbookView(
       : escapeMrkdwn(stats.title ?? 'unnamed');
     const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);
     const facts = [
-      `${stats.opened} time${stats.opened === 1 ? '' : 's'}`,
+      `${stats.times} time${stats.times === 1 ? '' : 's'}`,
       `median *${ms(medianResolveMs)}* to resolve`,
       ...(who.length > 0 ? [`usually fixed by ${who.join(', ')}`] : []),
       ...(stats.autoResolved > 0 ? [`${stats.autoResolved} recovered by themselves`] : []),

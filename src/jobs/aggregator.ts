@@ -11,7 +11,7 @@ import {
   scopes,
 } from '../core/aggregates/counters.js';
 import { factsOf, type TaskChange, type TaskFacts } from '../core/aggregates/facts.js';
-import { foldStats, type StatsKey, statsKeysOf } from '../core/aggregates/resolutions.js';
+import { countsInStats, foldStats, type StatsKey, statsKeysOf } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../core/aggregates/trends.js';
 import { routeService } from '../core/alert.js';
 import type { Config } from '../core/config.js';
@@ -151,7 +151,7 @@ class GroupCommit {
     // Resolution statistics: read, fold and write each key once.
     const byStats = new Map<string, { key: StatsKey; entries: Pending[] }>();
     for (const p of pending) {
-      if (!p.change.facts.some((f) => f.type !== 'occurred' && f.type !== 'reopened')) continue;
+      if (!countsInStats(p.change)) continue;
       for (const key of statsKeysOf(p.change)) {
         const group = byStats.get(statsId(key)) ?? { key, entries: [] };
         group.entries.push(p);

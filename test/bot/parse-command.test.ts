@@ -131,9 +131,31 @@ describe('/tms list, help and the rest', () => {
     expect(usageOf('silences lift')).toMatchObject({ usage: USAGE.silences });
     expect(usageOf('silences lift banana')).toMatchObject({ usage: USAGE.silences });
   });
+});
 
-  it('recognises the subcommands of later features', () => {
-    for (const name of ['stats', 'trends', 'playbook', 'digest'])
-      expect(command(`${name} checkout 7d`)).toEqual({ name: 'unavailable', subcommand: name });
+describe('/tms stats, trends, playbook, digest', () => {
+  it('take an optional service and window, in either order, any service its alerts name', () => {
+    expect(command('stats')).toEqual({ name: 'stats' });
+    expect(command('stats checkout 7d')).toEqual({ name: 'stats', service: 'checkout', window: '7d' });
+    expect(command('stats 30d billing-api')).toEqual({
+      name: 'stats',
+      service: 'billing-api',
+      window: '30d',
+    });
+    expect(command('trends 4h')).toEqual({ name: 'trends', window: '4h' });
+    expect(command('trends Checkout')).toEqual({ name: 'trends', service: 'checkout' });
+  });
+
+  it('playbook names one service; digest takes nothing', () => {
+    expect(command('playbook checkout')).toEqual({ name: 'playbook', service: 'checkout' });
+    expect(command('digest')).toEqual({ name: 'digest' });
+  });
+
+  it('answer a mistake with their usage', () => {
+    expect(usageOf('stats checkout billing')).toMatchObject({ usage: USAGE.stats });
+    expect(usageOf('trends <b>')).toMatchObject({ usage: USAGE.trends });
+    expect(usageOf('playbook')).toMatchObject({ usage: USAGE.playbook });
+    expect(usageOf('playbook a b')).toMatchObject({ usage: USAGE.playbook });
+    expect(usageOf('digest now')).toMatchObject({ usage: USAGE.digest });
   });
 });

@@ -123,3 +123,26 @@ describe('the card', () => {
       expect(parseTaskRef(junk)).toBeUndefined();
   });
 });
+
+describe('what history adds to the card', () => {
+  const MIN = 60_000;
+  const task = aTask({ priority: 'P1' }); // an hour to resolve
+
+  it('shows what fixed the alert before, escaped', () => {
+    const { blocks } = renderCard(task, {
+      now: new Date(T0),
+      insight: { suggestion: 'Last 3 times: restarted <the> consumer — median 12 min', typicalMs: {} },
+    });
+    expect(JSON.stringify(blocks)).toContain(':bulb: Last 3 times: restarted &lt;the&gt; consumer — median 12 min');
+  });
+
+  it('marks a clock at risk when less time is left than similar tasks take, and not before', () => {
+    const insight = { suggestion: null, typicalMs: { resolve: 40 * MIN } };
+    const early = JSON.stringify(renderCard(task, { now: new Date(T0), insight }).blocks);
+    const later = JSON.stringify(
+      renderCard(task, { now: new Date(Date.parse(T0) + 25 * MIN), insight }).blocks,
+    );
+    expect(early).not.toContain('at risk');
+    expect(later).toContain('(at risk: similar tasks take 40 min)');
+  });
+});

@@ -127,7 +127,7 @@ describe('the stream aggregator', () => {
       service: 'checkout',
       fingerprint: 'consumer-lag',
     });
-    expect(stats).toMatchObject({ opened: 1, resolved: 1, lastTaskId: 'TMS-1' });
+    expect(stats).toMatchObject({ times: 1, resolved: 1, lastTaskId: 'TMS-1' });
     expect(stats.notes.entries).toEqual([{ value: 'restarted the consumer', count: 1, error: 0 }]);
     // Three events in the window (minCount 3) from a silent baseline: one trend for the alert; the service's
     // own trend is recorded too (the post explains it by the alert's).

@@ -22,7 +22,8 @@ export interface ResolutionStats {
   /** The latest task's title and id, to name the issue and link to it. */
   readonly title: string | null;
   readonly lastTaskId: string | null;
-  readonly opened: number;
+  /** Times the issue happened: its tasks opened or reopened. */
+  readonly times: number;
   readonly resolved: number;
   readonly autoResolved: number;
   readonly tta: Histogram;
@@ -46,7 +47,7 @@ export const emptyStats = (key: StatsKey): ResolutionStats => ({
   key,
   title: null,
   lastTaskId: null,
-  opened: 0,
+  times: 0,
   resolved: 0,
   autoResolved: 0,
   tta: emptyHistogram(),
@@ -78,8 +79,7 @@ export const normalizeNote = (note: string): string =>
     .slice(0, 200);
 
 /** Whether a change counts in these stats at all: only the facts that resolution statistics keep. */
-const counts = (change: TaskFacts) =>
-  change.facts.some((f) => f.type === 'opened' || f.type === 'acknowledged' || f.type === 'resolved');
+export const countsInStats = (change: TaskFacts): boolean => change.facts.some((f) => f.type !== 'occurred');
 
 /**
  * The stats with the changes added, each task's changes counted once and in order (a change at or below the
@@ -90,11 +90,11 @@ export function foldStats(stats: ResolutionStats, changes: readonly TaskFacts[],
   const applied: Record<string, { version: number; at: string }> = { ...stats.applied };
   for (const change of changes) {
     const { task } = change;
-    if ((applied[task.id]?.version ?? 0) >= task.version || !counts(change)) continue;
+    if ((applied[task.id]?.version ?? 0) >= task.version || !countsInStats(change)) continue;
     applied[task.id] = { version: task.version, at: now.toISOString() };
     s = { ...s, title: task.title, lastTaskId: task.id };
     for (const fact of change.facts) {
-      if (fact.type === 'opened') s = { ...s, opened: s.opened + 1 };
+      if (fact.type === 'opened' || fact.type === 'reopened') s = { ...s, times: s.times + 1 };
       if (fact.type === 'acknowledged') s = { ...s, tta: record(s.tta, fact.tookMs) };
       if (fact.type === 'resolved') {
         const normalized = fact.note ? normalizeNote(fact.note) : '';
@@ -137,7 +137,7 @@ export function parseStats(key: StatsKey, raw: Record<string, unknown> | undefin
     key,
     title: typeof raw.title === 'string' ? raw.title : null,
     lastTaskId: typeof raw.lastTaskId === 'string' ? raw.lastTaskId : null,
-    opened: Number(raw.opened) || 0,
+    times: Number(raw.times) || 0,
     resolved: Number(raw.resolved) || 0,
     autoResolved: Number(raw.autoResolved) || 0,
     tta: parseHistogram(raw.tta),

@@ -146,15 +146,15 @@ export interface PlaybookEntry {
   readonly medianResolveMs: number | null;
 }
 
-/** `/tms playbook <service>`: its recurring issues (opened at least twice), most frequent first. */
+/** `/tms playbook <service>`: its recurring issues (that happened at least twice), most frequent first. */
 export async function playbook(
   deps: Pick<ReportDeps, 'aggregates'>,
   service: string,
 ): Promise<PlaybookEntry[]> {
   const stats = await deps.aggregates.fingerprintStats(service);
   return stats
-    .filter((s) => s.opened >= 2 || s.resolved >= 2)
-    .sort((a, b) => b.opened - a.opened || b.resolved - a.resolved)
+    .filter((s) => s.times >= 2 || s.resolved >= 2)
+    .sort((a, b) => b.times - a.times || b.resolved - a.resolved)
     .slice(0, 10)
     .map((s) => ({ stats: s, medianResolveMs: resolveTimeAt(s, 0.5) }));
 }

@@ -38,7 +38,7 @@ describe('resolution statistics', () => {
   const stats = foldStats(emptyStats(key), history, now);
 
   it('count tasks, times to acknowledge and resolve, and who resolved', () => {
-    expect([stats.opened, stats.resolved, stats.autoResolved]).toEqual([4, 4, 0]);
+    expect([stats.times, stats.resolved, stats.autoResolved]).toEqual([4, 4, 0]);
     expect(stats.tta.total).toBe(4);
     expect(stats.ttr.total).toBe(4);
     expect(usualResolvers(stats)).toEqual([

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botContext } from '../../src/bot/context.js';
+import { forgetHistory } from '../../src/bot/history.js';
+import { sendDueDigests } from '../../src/bot/reports.js';
+import { warnSla } from '../../src/bot/sla-warnings.js';
+import { factsOf } from '../../src/core/aggregates/facts.js';
+import { foldStats } from '../../src/core/aggregates/resolutions.js';
+import { lifeOf } from '../helpers/changes.js';
+import { aTask } from '../helpers/factories.js';
+import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { ANA, BEN, CHECKOUT, settle, slackOf } from '../helpers/slack.js';
+
+const PAYMENTS = 'C0PAYMENTS';
+let stack: TestStack;
+let slack: ReturnType<typeof slackOf>;
+beforeAll(async () => {
+  stack = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/insights.config.yaml' });
+  slack = slackOf(stack);
+});
+afterAll(() => stack.close());
+
+const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
+async function fire(key: string, summary: string, severity = 'error') {
+  const answer = await postJson(`${stack.url}/ingest/generic`, {
+    routing_key: stack.secrets.INGEST_TOKEN,
+    event_action: 'trigger',
+    dedup_key: key,
+    payload: { summary, source: 'kafka-1', severity, component: 'checkout' },
+  });
+  expect(answer.status).toBe(202);
+}
+async function openTaskOf(key: string): Promise<string> {
+  const { tasks } = (await getJson(`${stack.url}/api/tasks?status=unresolved&service=checkout`, API())).body;
+  const found = tasks.find((t: { fingerprint: string }) => t.fingerprint === `generic:${key}`);
+  return found.id;
+}
+/** What `user` was answered, as the blocks' text. */
+async function ask(text: string, user = ANA, channel = CHECKOUT): Promise<string> {
+  const answer = await slack.client.command(text, { user, channel });
+  await settle(stack);
+  return JSON.stringify(answer.body);
+}
+const posts = (channel: string) =>
+  stack.slack.messages(channel).filter((m) => m.thread_ts === null && !m.ephemeral_user && !m.response_url);
+
+describe('a realistic stream of events, worked in Slack', () => {
+  beforeAll(async () => {
+    // Consumer lag fires twice, ana claims it and resolves it with a note; it fires again within the flap
+    // window, so the same task reopens; three rounds. Then a disk fills up (a P1).
+    for (let round = 0; round < 3; round++) {
+      await fire('consumer-lag', 'Consumer lag above 10k on orders');
+      await fire('consumer-lag', 'Consumer lag above 10k on orders');
+      await settle(stack);
+      const id = await openTaskOf('consumer-lag');
+      await slack.client.command(`claim ${id}`, { user: ANA, channel: CHECKOUT });
+      await slack.client.command(`resolve ${id} Restarted the orders consumer`, {
+        user: ANA,
+        channel: CHECKOUT,
+      });
+      await settle(stack);
+    }
+    await fire('disk-full', 'Disk 95% full on db-1', 'critical');
+    await settle(stack);
+  });
+
+  it('posts a trend once in the service channel, and /tms trends lists it with the rule', async () => {
+    const trend = posts(CHECKOUT).filter((m) => m.text.startsWith(':chart_with_upwards_trend:'));
+    expect(trend).toHaveLength(1);
+    expect(trend[0]?.text).toMatch(
+      /\|TMS-1> Consumer lag above 10k on orders \(checkout\): 4 events in the last 1 h, new: none in the 24 h before/,
+    );
+    const answer = await ask('trends checkout');
+    expect(answer).toContain('Trending now');
+    expect(answer).toContain('Consumer lag above 10k on orders');
+    expect(answer).toContain('at least 4 events in the last 1 h, and 3× what the 24 h before would predict');
+  });
+
+  it('/tms stats shows MTTA, MTTR, MTBF and SLA adherence, per priority', async () => {
+    const answer = await ask('stats checkout 7d');
+    expect(answer).toContain('Stats for *checkout*, last 7 d');
+    expect(answer).toMatch(/Opened \*2\* · reopened \*2\* · acknowledged \*3\* · resolved \*3\*/);
+    expect(answer).toMatch(
+      /MTTA \*\d+ s\* · MTTR \*\d+ s\* · MTBF \*[\d.]+ d\* · SLA \*100%\* met \(6 of 6\)/,
+    );
+    expect(answer).toContain(':large_orange_circle: *P2* · opened 1');
+    expect(answer).toContain(':red_circle: *P1* · opened 1');
+    expect(await ask('stats checkout 100d')).toContain('is not a window from 1m to 90d');
+  });
+
+  it('/tms playbook shows the recurring issue, its fix, who fixes it and the runbook; its next card suggests the fix', async () => {
+    const answer = await ask('playbook checkout');
+    expect(answer).toContain('Playbook for checkout* · <https://wiki.example/checkout|Runbook>');
+    expect(answer).toContain('Consumer lag above 10k on orders');
+    expect(answer).toMatch(/3 times · median \*\d+ s\* to resolve · usually fixed by <@U01AAA> \(3×\)/);
+    expect(answer).toContain('Restarted the orders consumer (3×)');
+    expect(await ask('playbook billing')).toContain('No recurring issues for billing yet');
+    // Fires again: the task reopens (a flap), and its card says what fixed it before.
+    await fire('consumer-lag', 'Consumer lag above 10k on orders');
+    await settle(stack);
+    expect(slack.cardText('TMS-1')).toMatch(
+      /:bulb: Last 3 times: Restarted the orders consumer — median \d+ s/,
+    );
+  });
+
+  it('/tms digest posts the digest into the channel, laid out in blocks with links to the cards', async () => {
+    const answer = await ask('digest', BEN, PAYMENTS);
+    expect(answer).toContain('Posted this channel’s digest here.');
+    const digest = posts(PAYMENTS).at(-1);
+    expect(digest?.text).toMatch(/^TMS digest: 2 open \(P1 1, P2 1, P3 0, P4 0\), 2 new, 3 resolved/);
+    const blocks = JSON.stringify(digest?.blocks);
+    expect(blocks).toContain('"type":"header"');
+    expect(blocks).toContain('*Open by priority*');
+    expect(blocks).toMatch(/\*Most urgent open\*\\n• :red_circle: <[^|]+\|TMS-2> Disk 95% full on db-1/);
+    expect(blocks).toContain(':chart_with_upwards_trend: *Trending*');
+    expect(blocks).toMatch(
+      /\*Noisiest\*\\n• :large_orange_circle: <[^|]+\|TMS-1> Consumer lag above 10k on orders — 7 events/,
+    );
+    expect(blocks).toMatch(/\*Flakiest\*\\n• .*TMS-1.* — flapped 3×/);
+  });
+
+  it('posts a scheduled digest once per due time, however often the sweep runs', async () => {
+    const before = posts(PAYMENTS).length;
+    const due = Math.floor(Date.now() / 3_000) * 3_000; // the config's cron: every 3 seconds
+    const first = await sendDueDigests(botContext(), new Date(due + 100));
+    const again = await sendDueDigests(botContext(), new Date(due + 900));
+    expect(first.posted).toBe(1);
+    expect(again.posted).toBe(0);
+    expect(posts(PAYMENTS)).toHaveLength(before + 1);
+  });
+
+  it('warns of SLA risk before the clock does when similar tasks took longer than the time left', async () => {
+    // Prepare: three earlier P2 "slow-rebuild" tasks each took about 100 minutes to resolve (folded into the
+    // statistics as the aggregator folds them), and a new one opens with a 2 h window.
+    const fingerprint = 'generic:slow-rebuild';
+    const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint };
+    const history = ['TMS-901', 'TMS-902', 'TMS-903'].flatMap((id, i) =>
+      lifeOf(aTask({ id, fingerprint, priority: 'P2' }))
+        .act({ type: 'resolve', resolution: 'Rebuilt the index' }, 95 + i * 5)
+        .changes.map(factsOf),
+    );
+    await botContext().aggregates.updateStats(key, (s) => foldStats(s, history, new Date()));
+    await fire('slow-rebuild', 'Search index rebuild stuck');
+    await settle(stack);
+    const id = await openTaskOf('slow-rebuild');
+    const { createdAt } = await task(id);
+    forgetHistory();
+    // Act: 30 minutes in, the clock is still fine (25% of 2 h), but 90 minutes left is less than ~100.
+    const result = await warnSla(botContext(), new Date(Date.parse(createdAt) + 30 * 60_000));
+    await settle(stack);
+    // Assess
+    expect(result.warned).toBeGreaterThanOrEqual(1);
+    const warning = posts(CHECKOUT).find((m) => m.text.includes(`|${id}>`) && m.text.startsWith(':warning:'));
+    expect(warning?.text).toMatch(/90 min left to resolve .*similar tasks took 1\.\d h \(75th percentile\)/);
+    expect(warning?.text).toContain('<!subteam^S0PAYMENTS>');
+  });
+});
