@@ -133,7 +133,9 @@ describe('what history adds to the card', () => {
       now: new Date(T0),
       insight: { suggestion: 'Last 3 times: restarted <the> consumer — median 12 min', typicalMs: {} },
     });
-    expect(JSON.stringify(blocks)).toContain(':bulb: Last 3 times: restarted &lt;the&gt; consumer — median 12 min');
+    expect(JSON.stringify(blocks)).toContain(
+      ':bulb: Last 3 times: restarted &lt;the&gt; consumer — median 12 min',
+    );
   });
 
   it('marks a clock at risk when less time is left than similar tasks take, and not before', () => {
