@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
+import { aggregatorThroughput, digestScaling } from './aggregator.js';
 import { bundleFigures, slackTimings } from './slack.js';
 import { storm } from './storm.js';
 
@@ -16,6 +17,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100);
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 40);
 const STORM = Number(process.env.BENCH_STORM_ALERTS ?? 10_000);
+const RECORDS = Number(process.env.BENCH_STREAM_RECORDS ?? 10_000);
 
 interface Row {
   name: string;
@@ -119,6 +121,8 @@ async function main(): Promise<void> {
   const memory = process.memoryUsage();
   await stack.close();
   const bundles = await bundleFigures();
+  const aggregator = [await aggregatorThroughput(RECORDS, 1), await aggregatorThroughput(RECORDS, 100)];
+  const digest = await digestScaling();
 
   const rows = [raw, fresh, duplicate];
   const results = {
@@ -143,6 +147,8 @@ async function main(): Promise<void> {
     })),
     bundles,
     storm: alertStorm,
+    aggregator,
+    digest,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 
@@ -196,6 +202,32 @@ async function main(): Promise<void> {
       `  Slack calls for the whole storm: ${JSON.stringify(s.slackCalls)}`,
     ].join('\n'),
   );
+  console.log('');
+  print([
+    [
+      'stream aggregator, batches of 100',
+      'records',
+      'tasks',
+      'records/s',
+      'DynamoDB req/record',
+      'writes/record',
+    ],
+    ...aggregator.map((a) => [
+      a.tasks === 1 ? 'one alert storming' : `${a.tasks} alerts at once`,
+      String(a.records),
+      String(a.tasks),
+      String(a.recordsPerSecond),
+      String(a.requestsPerRecord),
+      String(a.writesPerRecord),
+    ]),
+  ]);
+  console.log('');
+  print([
+    ['digest over the same 24 h', 'ms (median of 5)', 'DynamoDB requests'],
+    ['1,000 events', String(digest.events1k.ms), String(digest.events1k.requests)],
+    ['100,000 events', String(digest.events100k.ms), String(digest.events100k.requests)],
+    ['ratio', String(digest.ratio), ''],
+  ]);
   console.log(
     `\nconcurrency ${CONCURRENCY}, Node ${process.version}, RSS ${results.rssMiB} MiB; written to bench/results.json`,
   );

@@ -185,9 +185,12 @@ class GroupCommit {
   /** Trends of what had events in this batch. Derived, so a failure here fails no record: the next event reads again. */
   async #trends(changes: readonly TaskFacts[], now: Date): Promise<void> {
     const subjects = new Map<string, TrendSubject>();
+    const { minCount } = this.deps.config.trends;
     for (const { task, facts } of changes) {
       if (!facts.some((f) => f.type === 'occurred')) continue;
-      if (task.fingerprint) {
+      // A fingerprint is read once its task has seen minCount events: below that it cannot trend on this
+      // task's events alone, and reading it for every first event of every alert would double the cost.
+      if (task.fingerprint && task.occurrences >= minCount) {
         const scope = scopes.fingerprint(task.fingerprint);
         subjects.set(scope, {
           scope,

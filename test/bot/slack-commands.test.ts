@@ -191,11 +191,3 @@ describe('escaping', () => {
     expect(JSON.stringify(stack.slack.messages())).not.toContain('<!here>');
   });
 });
-
-describe('commands of later features', () => {
-  it('says plainly that they are not available yet', async () => {
-    expect(await tms('stats checkout 7d')).toContain(
-      '`/tms stats` is not available in this version of TMS yet',
-    );
-  });
-});

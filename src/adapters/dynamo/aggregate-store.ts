@@ -227,8 +227,28 @@ export class DynamoAggregateStore implements AggregateStore {
     );
   }
 
+  /** While a trend holds (most batches of a storm), one update extends it; only a new episode needs the put. */
   async recordTrend(episode: TrendEpisode, endedBefore: string): Promise<'started' | 'ongoing'> {
     const ttl = ttlOf(Date.parse(episode.lastHeldAt) + TREND_RETENTION_MS);
+    const extended = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.trend(episode.scope),
+          UpdateExpression: 'SET lastHeldAt = :at, recent = :recent, expected = :expected, #ttl = :ttl',
+          ConditionExpression: 'lastHeldAt >= :ended AND lastHeldAt <= :at',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: {
+            ':at': episode.lastHeldAt,
+            ':ended': endedBefore,
+            ':recent': episode.recent,
+            ':expected': episode.expected,
+            ':ttl': ttl,
+          },
+        }),
+      ),
+    );
+    if (extended) return 'ongoing';
     const started = await conditional(() =>
       this.db.send(
         new PutCommand({
@@ -239,25 +259,8 @@ export class DynamoAggregateStore implements AggregateStore {
         }),
       ),
     );
-    if (started) return 'started';
-    await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.trend(episode.scope),
-          UpdateExpression: 'SET lastHeldAt = :at, recent = :recent, expected = :expected, #ttl = :ttl',
-          ConditionExpression: 'lastHeldAt < :at',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: {
-            ':at': episode.lastHeldAt,
-            ':recent': episode.recent,
-            ':expected': episode.expected,
-            ':ttl': ttl,
-          },
-        }),
-      ),
-    );
-    return 'ongoing';
+    // Neither: an episode held later than this reading (another writer): it is ongoing.
+    return started ? 'started' : 'ongoing';
   }
 
   async markTrendPosted(
