@@ -59,31 +59,24 @@ async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now
     // Once per task, stage, state and deadline: a reopened task (new deadlines) is warned about again.
     const key = `${task.id}:${stage}:${level.state}:${clock.dueAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
-    if (!(await deps.seen.firstSighting('sla-warning', key, expires))) continue;
-    try {
-      await post(deps, task, stage, level, clock.dueAt, clock.remainingMs);
-      if (level.state === 'breached') recordBreach(task, stage);
-      if (level.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier) {
-        const permalink = (await deps.cards.card(task.id))?.permalink;
-        await deps.notifier.publish({
-          subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
-          message: [
-            `${task.id} (${task.priority}, ${task.service}) breached its ${stage} deadline at ${clock.dueAt}.`,
-            task.title,
-            ...(permalink ? [`Card: ${permalink}`] : []),
-          ].join('\n'),
-          attributes: { taskId: task.id, priority: task.priority, event: `sla_${stage}_breached` },
+    if (await deps.seen.firstSighting('sla-warning', key, expires)) {
+      try {
+        await post(deps, task, stage, level, clock.dueAt, clock.remainingMs);
+        if (level.state === 'breached') recordBreach(task, stage);
+        warned++;
+      } catch (error) {
+        await deps.seen.forget('sla-warning', key);
+        logger.warn('SLA warning not sent; the next sweep tries again', {
+          taskId: task.id,
+          stage,
+          error: slackFailure(error).error,
         });
+        continue;
       }
-      warned++;
-    } catch (error) {
-      await deps.seen.forget('sla-warning', key);
-      logger.warn('SLA warning not sent; the next sweep tries again', {
-        taskId: task.id,
-        stage,
-        error: slackFailure(error).error,
-      });
     }
+    // After the post and apart from it: a publish that fails is tried again on the next sweep, alone.
+    if (level.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier)
+      await publishBreach(deps, deps.notifier, task, stage, clock.dueAt, key, expires);
   }
   if (warned > 0) await syncCard(deps, task.id, { force: true }).catch(() => 'behind');
   return warned;
@@ -120,4 +113,31 @@ function recordBreach(task: Task, stage: SlaStage): void {
   sink.addDimensions({ Service: task.service, Priority: task.priority, Stage: stage });
   sink.addMetric('SlaBreached', MetricUnit.Count, 1);
   sink.publishStoredMetrics();
+}
+
+async function publishBreach(
+  deps: BotDeps,
+  notifier: Notifier,
+  task: Task,
+  stage: SlaStage,
+  dueAt: string,
+  key: string,
+  expires: string,
+): Promise<void> {
+  if (!(await deps.seen.firstSighting('sla-breach-published', key, expires))) return;
+  try {
+    const permalink = (await deps.cards.card(task.id))?.permalink;
+    await notifier.publish({
+      subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
+      message: [
+        `${task.id} (${task.priority}, ${task.service}) breached its ${stage} deadline at ${dueAt}.`,
+        task.title,
+        ...(permalink ? [`Card: ${permalink}`] : []),
+      ].join('\n'),
+      attributes: { taskId: task.id, priority: task.priority, event: `sla_${stage}_breached` },
+    });
+  } catch (error) {
+    await deps.seen.forget('sla-breach-published', key);
+    logger.warn('SLA breach not published; the next sweep tries again', { taskId: task.id, stage, error });
+  }
 }

@@ -81,4 +81,19 @@ describe('SLA warnings (the sweeper)', () => {
       .find((m) => m.text.includes(`|${team}>`) && m.text.startsWith(':warning:'));
     expect(teamWarning?.text).toContain('<!subteam^S0PAYMENTS>');
   });
+
+  it('retries a failed breach publish on the next sweep without posting the warning again', async () => {
+    const id = await open('Queue stuck p1');
+    const { createdAt } = await task(id);
+    const failing = { publish: async () => Promise.reject(new Error('SNS is unavailable right now')) };
+    // Act: the breach is warned about while SNS fails, then the next sweep finds SNS back.
+    await warnSla({ ...botContext(), notifier: failing }, later(createdAt, 6));
+    await warnSla(botContext(), later(createdAt, 7));
+    await settle(stack);
+    // Assess
+    expect(warnings(id).filter((m) => m.text.startsWith(':rotating_light:'))).toHaveLength(1);
+    expect(
+      stack.sns.messages().filter((m) => (m.subject ?? '').startsWith(`P1 ${id} not acknowledged in time`)),
+    ).toHaveLength(1);
+  });
 });
