@@ -120,7 +120,11 @@ function counting(endpoint: string): {
     },
     { step: 'initialize', name: 'bench-count' },
   );
-  return { db, requests: () => requests, writes: () => writes, reset: () => ((requests = 0), (writes = 0)) };
+  const reset = () => {
+    requests = 0;
+    writes = 0;
+  };
+  return { db, requests: () => requests, writes: () => writes, reset };
 }
 
 async function freshTable(endpoint: string, name: string): Promise<string> {

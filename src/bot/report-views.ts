@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
-import { Blocks, Message } from 'slack-block-builder';
+import { type BlockBuilder, Blocks, Message } from 'slack-block-builder';
 import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
@@ -21,15 +21,7 @@ const PRIORITY_ICON = {
   P4: ':white_circle:',
 } as const;
 
-const blocksOf = (
-  ...blocks: (
-    | ReturnType<typeof Blocks.Section>
-    | ReturnType<typeof Blocks.Context>
-    | ReturnType<typeof Blocks.Header>
-    | ReturnType<typeof Blocks.Divider>
-    | undefined
-  )[]
-) =>
+const blocksOf = (...blocks: (BlockBuilder | undefined)[]) =>
   Message()
     .blocks(...blocks.filter((b) => b !== undefined))
     .getBlocks() as KnownBlock[];
@@ -152,9 +144,9 @@ export function playbookView(
     };
   }
   const sections = entries.map(({ stats, medianResolveMs }, i) => {
-    const name = stats.lastTaskId
-      ? `${index.links.get(stats.lastTaskId) ? link(index.links.get(stats.lastTaskId) as string, escapeMrkdwn(truncate(stats.title ?? stats.lastTaskId, 90))) : escapeMrkdwn(truncate(stats.title ?? stats.lastTaskId, 90))}`
-      : escapeMrkdwn(stats.title ?? 'unnamed');
+    const title = truncate(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
+    const permalink = stats.lastTaskId ? index.links.get(stats.lastTaskId) : undefined;
+    const name = permalink ? link(permalink, title) : escapeMrkdwn(title);
     const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);
     const facts = [
       `${stats.times} time${stats.times === 1 ? '' : 's'}`,

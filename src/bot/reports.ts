@@ -8,7 +8,6 @@ import {
   statsReport,
   trendsReport,
 } from '../core/use-cases/reports.js';
-import { readScope } from '../jobs/trends.js';
 import { logger } from '../runtime/context.js';
 import { USAGE } from './command.js';
 import type { BotDeps } from './context.js';
@@ -79,9 +78,7 @@ export async function trendsCommand(
   const ms = windowOf(window, rule.window, rule.baseline, USAGE.trends);
   if (typeof ms !== 'number') return ms;
   const now = deps.clock.now();
-  const report = await trendsReport(deps, service ?? null, ms, now, (scope, r) =>
-    readScope(deps.aggregates, scope, now, r),
-  );
+  const report = await trendsReport(deps, service ?? null, ms, now);
   const ids = [
     ...report.ongoing.flatMap((e) => (e.taskId ? [e.taskId] : [])),
     ...report.busiest.flatMap((r) => (r.taskId ? [r.taskId] : [])),

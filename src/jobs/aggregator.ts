@@ -17,9 +17,9 @@ import { routeService } from '../core/alert.js';
 import type { Config } from '../core/config.js';
 import type { AggregateStore, Clock } from '../core/ports.js';
 import { Task } from '../core/task.js';
+import { evaluateTrends, type TrendSubject } from '../core/use-cases/trends.js';
 import { logger } from '../runtime/context.js';
 import { type FactMetrics, recordFactMetrics } from '../runtime/metrics.js';
-import { evaluateTrends, type TrendSubject } from './trends.js';
 
 export interface AggregatorDeps {
   readonly config: Config;

@@ -5,7 +5,6 @@ import { createDocumentClient, DynamoTaskStore } from '../../src/adapters/dynamo
 import { contributionsOf, mergeContributions, reportChannels } from '../../src/core/aggregates/counters.js';
 import { factsOf, type TaskChange } from '../../src/core/aggregates/facts.js';
 import { digestFor, statsReport, trendsReport } from '../../src/core/use-cases/reports.js';
-import { readScope } from '../../src/jobs/trends.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
 import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
 import { aTask, config } from '../helpers/factories.js';
@@ -87,9 +86,7 @@ async function requestsOfReports(events: number) {
   const digest = await digestFor(deps, 'C0PAYMENTS', since, NOW);
   const digestRequests = client.requests();
   client.reset();
-  const trends = await trendsReport(deps, 'checkout', 4 * 3_600_000, NOW, (scope, rule) =>
-    readScope(deps.aggregates, scope, NOW, rule),
-  );
+  const trends = await trendsReport(deps, 'checkout', 4 * 3_600_000, NOW);
   const trendRequests = client.requests();
   client.reset();
   await statsReport(deps, 'checkout', 7 * 24 * 3_600_000, NOW);

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { AggregateStore, TaskStore } from '../ports.js';
 import { slaClock } from '../sla.js';
 import { PRIORITIES, type Priority, type Task, taskNumber, UNRESOLVED } from '../task.js';
+import { readScope } from './trends.js';
 
 /** Reports read the aggregator's items (a window's hours, statistics, trend episodes), never history. */
 export interface ReportDeps {
@@ -98,8 +99,8 @@ export async function trendsReport(
   service: string | null,
   windowMs: number | null,
   now: Date,
-  read: (scope: Scope, rule: TrendRule) => Promise<TrendReading>,
 ): Promise<TrendsReport> {
+  const read = (scope: Scope, rule: TrendRule) => readScope(deps.aggregates, scope, now, rule);
   const rule = { ...deps.config.trends, ...(windowMs ? { window: windowMs } : {}) };
   const episodes = (await deps.aggregates.trends()).filter(
     (e) => isOngoing(e, now, deps.config.trends) && !e.coveredBy && (!service || e.service === service),

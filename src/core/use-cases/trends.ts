@@ -1,12 +1,12 @@
-import { eventSlots, hourOf, type Scope } from '../core/aggregates/counters.js';
+import { eventSlots, hourOf, type Scope } from '../aggregates/counters.js';
 import {
   readTrend,
   type TrendEpisode,
   type TrendReading,
   type TrendRule,
   trendSpanMs,
-} from '../core/aggregates/trends.js';
-import type { AggregateStore } from '../core/ports.js';
+} from '../aggregates/trends.js';
+import type { AggregateStore } from '../ports.js';
 
 /** What a trend would be about: a fingerprint (with its task) or a service. */
 export interface TrendSubject {
