@@ -1,4 +1,4 @@
-import type { HourCounters, ItemDelta, Scope } from './aggregates/counters.js';
+import type { Contribution, HourCounters, ItemDelta, Scope } from './aggregates/counters.js';
 import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
 import type { TrendEpisode } from './aggregates/trends.js';
 import type { Silence } from './silence.js';
@@ -198,8 +198,9 @@ export interface AggregateStore {
   /**
    * Adds a batch's contributions to one hourly item, each task's changes counted once: a contribution at or
    * below the version the item already counted for its task is skipped (a stream record delivered again).
+   * The contributions counted now (not those counted before).
    */
-  applyCounters(delta: ItemDelta): Promise<void>;
+  applyCounters(delta: ItemDelta): Promise<readonly Contribution[]>;
   /** The hourly items of a scope from `fromHour` to `toHour` (inclusive), oldest first. */
   hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]>;
   stats(key: StatsKey): Promise<ResolutionStats>;

@@ -140,9 +140,12 @@ class GroupCommit {
         return c;
       }),
     );
+    // Every change counts in the `all` items: what they counted now is what is new in this batch.
+    const fresh = new Set<string>();
     await inParallel(mergeContributions(contributions), 8, async (delta: ItemDelta) => {
       try {
-        await this.deps.aggregates.applyCounters(delta);
+        const counted = await this.deps.aggregates.applyCounters(delta);
+        if (delta.scope === scopes.all) for (const c of counted) fresh.add(`${c.taskId}@${c.version}`);
       } catch (error) {
         for (const p of owners.get(`${delta.scope}|${delta.hour}`) ?? []) failed.set(p, error);
       }
@@ -178,7 +181,13 @@ class GroupCommit {
       else p.reject(error);
     }
     const counted = pending.filter((p) => !failed.has(p)).map((p) => p.change);
-    this.deps.metrics && recordFactMetrics(this.deps.metrics, counted);
+    try {
+      // Only what was counted for the first time: a record delivered again is not a second metric.
+      const once = counted.filter((c) => fresh.has(`${c.task.id}@${c.task.version}`));
+      if (this.deps.metrics) recordFactMetrics(this.deps.metrics, once);
+    } catch (error) {
+      logger.warn('metrics not emitted for this batch', { error });
+    }
     await this.#trends(counted, now);
   }
 

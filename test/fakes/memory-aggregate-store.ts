@@ -1,4 +1,5 @@
 import {
+  type Contribution,
   type HourCounters,
   type ItemDelta,
   mergeContributions,
@@ -29,7 +30,7 @@ export class MemoryAggregateStore implements AggregateStore {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
 
-  async applyCounters(delta: ItemDelta): Promise<void> {
+  async applyCounters(delta: ItemDelta): Promise<readonly Contribution[]> {
     this.#count('applyCounters');
     const key = `${delta.scope}|${delta.hour}`;
     const item = this.hourItems.get(key) ?? {
@@ -41,13 +42,14 @@ export class MemoryAggregateStore implements AggregateStore {
     };
     const todo = delta.contributions.filter((c) => c.version > (item.counted[c.taskId] ?? 0));
     const [merged] = mergeContributions(todo);
-    if (!merged) return;
+    if (!merged) return [];
     for (const [name, value] of Object.entries(merged.counters))
       item.counters[name] = (item.counters[name] ?? 0) + value;
     for (const [name, values] of Object.entries(merged.sets))
       item.sets[name] = new Set([...(item.sets[name] ?? []), ...values]);
     for (const c of todo) item.counted[c.taskId] = Math.max(item.counted[c.taskId] ?? 0, c.version);
     this.hourItems.set(key, item);
+    return todo;
   }
 
   async hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]> {

@@ -233,5 +233,9 @@ describe('the stream aggregator', () => {
     expect(sink.addMetric).toHaveBeenCalledWith('TimeToAcknowledge', 'Milliseconds', 3 * 60_000);
     expect(sink.addMetric).toHaveBeenCalledWith('TimeToResolve', 'Milliseconds', 20 * 60_000);
     expect(sink.publishStoredMetrics).toHaveBeenCalled();
+    // Delivered again: counted once, so no metric twice.
+    sink.addMetric.mockClear();
+    await aggregate({ ...aggregator, metrics: sink as never }, { Records: records });
+    expect(sink.addMetric).not.toHaveBeenCalled();
   });
 });

@@ -50,18 +50,20 @@ export class DynamoAggregateStore implements AggregateStore {
    * counted is written. Records of one task come in order from one stream shard, so one writer at a time
    * moves a task's version; the ADDs of other tasks' writers never conflict with it.
    */
-  async applyCounters(delta: ItemDelta): Promise<void> {
+  async applyCounters(delta: ItemDelta): Promise<readonly Contribution[]> {
     const byTask = new Map<string, Contribution[]>();
     for (const c of delta.contributions) byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c]);
-    const groups = chunk([...byTask.values()], TASKS_PER_WRITE);
-    for (const group of groups) await this.#applyGroup(delta.scope, delta.hour, group.flat());
+    const counted: Contribution[] = [];
+    for (const group of chunk([...byTask.values()], TASKS_PER_WRITE))
+      counted.push(...(await this.#applyGroup(delta.scope, delta.hour, group.flat())));
+    return counted;
   }
 
-  async #applyGroup(scope: Scope, hour: string, contributions: Contribution[]): Promise<void> {
+  async #applyGroup(scope: Scope, hour: string, contributions: Contribution[]): Promise<Contribution[]> {
     let todo = contributions;
     for (let attempt = 1; todo.length > 0; attempt++) {
       const [merged] = mergeContributions(todo);
-      if (!merged) return;
+      if (!merged) return [];
       const versions = new Map<string, number>();
       for (const c of todo) versions.set(c.taskId, Math.max(versions.get(c.taskId) ?? 0, c.version));
       const names: Record<string, string> = {
@@ -116,7 +118,7 @@ export class DynamoAggregateStore implements AggregateStore {
             }),
           ),
         );
-        return;
+        return todo;
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= ATTEMPTS) throw error;
       }
@@ -124,6 +126,7 @@ export class DynamoAggregateStore implements AggregateStore {
       const counted = await this.#countedVersions(scope, hour);
       todo = todo.filter((c) => c.version > (counted[c.taskId] ?? 0));
     }
+    return [];
   }
 
   async #countedVersions(scope: Scope, hour: string): Promise<Record<string, number>> {
