@@ -11,6 +11,7 @@ import {
 import { logger } from '../runtime/context.js';
 import { USAGE } from './command.js';
 import type { BotDeps } from './context.js';
+import { once } from './once.js';
 import { digestView, playbookView, statsView, type TaskIndex, trendsView } from './report-views.js';
 import { slackFailure } from './slack-errors.js';
 
@@ -141,12 +142,12 @@ export async function sendDueDigests(deps: BotDeps, now: Date): Promise<{ posted
     if (!due || now.getTime() - due.getTime() > DIGEST_CATCH_UP_MS) continue;
     const key = `${digest.channel}:${index}:${due.toISOString()}`;
     const expires = new Date(now.getTime() + 2 * DAY).toISOString();
-    if (!(await deps.seen.firstSighting('digest', key, expires))) continue;
     try {
-      await postDigest(deps, digest.channel, now, { scheduled: true });
-      posted++;
+      const outcome = await once(deps.seen, 'digest', key, expires, () =>
+        postDigest(deps, digest.channel, now, { scheduled: true }).then(() => undefined),
+      );
+      if (outcome === 'done') posted++;
     } catch (error) {
-      await deps.seen.forget('digest', key);
       logger.warn('digest not posted; the next sweep tries again', {
         channel: digest.channel,
         error: slackFailure(error).error,

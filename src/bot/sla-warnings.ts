@@ -12,6 +12,7 @@ import { logger } from '../runtime/context.js';
 import { metrics } from '../runtime/metrics.js';
 import type { BotDeps } from './context.js';
 import { type History, historyOf } from './history.js';
+import { once } from './once.js';
 import { syncCard } from './projector.js';
 import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
@@ -59,20 +60,21 @@ async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now
     // Once per task, stage, state and deadline: a reopened task (new deadlines) is warned about again.
     const key = `${task.id}:${stage}:${level.state}:${clock.dueAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
-    if (await deps.seen.firstSighting('sla-warning', key, expires)) {
-      try {
-        await post(deps, task, stage, level, clock.dueAt, clock.remainingMs);
+    try {
+      const outcome = await once(deps.seen, 'sla-warning', key, expires, () =>
+        post(deps, task, stage, level, clock.dueAt, clock.remainingMs),
+      );
+      if (outcome === 'done') {
         if (level.state === 'breached') recordBreach(task, stage);
         warned++;
-      } catch (error) {
-        await deps.seen.forget('sla-warning', key);
-        logger.warn('SLA warning not sent; the next sweep tries again', {
-          taskId: task.id,
-          stage,
-          error: slackFailure(error).error,
-        });
-        continue;
       }
+    } catch (error) {
+      logger.warn('SLA warning not sent; the next sweep tries again', {
+        taskId: task.id,
+        stage,
+        error: slackFailure(error).error,
+      });
+      continue;
     }
     // After the post and apart from it: a publish that fails is tried again on the next sweep, alone.
     if (level.state === 'breached' && (task.priority === 'P1' || task.priority === 'P2') && deps.notifier)
@@ -124,20 +126,20 @@ async function publishBreach(
   key: string,
   expires: string,
 ): Promise<void> {
-  if (!(await deps.seen.firstSighting('sla-breach-published', key, expires))) return;
   try {
-    const permalink = (await deps.cards.card(task.id))?.permalink;
-    await notifier.publish({
-      subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
-      message: [
-        `${task.id} (${task.priority}, ${task.service}) breached its ${stage} deadline at ${dueAt}.`,
-        task.title,
-        ...(permalink ? [`Card: ${permalink}`] : []),
-      ].join('\n'),
-      attributes: { taskId: task.id, priority: task.priority, event: `sla_${stage}_breached` },
+    await once(deps.seen, 'sla-breach-published', key, expires, async () => {
+      const permalink = (await deps.cards.card(task.id))?.permalink;
+      await notifier.publish({
+        subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,
+        message: [
+          `${task.id} (${task.priority}, ${task.service}) breached its ${stage} deadline at ${dueAt}.`,
+          task.title,
+          ...(permalink ? [`Card: ${permalink}`] : []),
+        ].join('\n'),
+        attributes: { taskId: task.id, priority: task.priority, event: `sla_${stage}_breached` },
+      });
     });
   } catch (error) {
-    await deps.seen.forget('sla-breach-published', key);
     logger.warn('SLA breach not published; the next sweep tries again', { taskId: task.id, stage, error });
   }
 }

@@ -2,6 +2,7 @@ import { readableDuration } from '../core/aggregates/resolutions.js';
 import { isOngoing, type TrendEpisode, type TrendRule } from '../core/aggregates/trends.js';
 import { logger } from '../runtime/context.js';
 import type { BotDeps } from './context.js';
+import { once } from './once.js';
 import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn, link, truncate } from './text.js';
 
@@ -60,21 +61,21 @@ export async function postTrends(
     }
     const key = `${episode.scope}@${episode.startedAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
-    if (!(await deps.seen.firstSighting('trend-posted', key, expires))) continue;
     try {
-      const permalink = episode.taskId ? (await deps.cards.card(episode.taskId))?.permalink : undefined;
-      const channel = episode.channel;
-      await deps.slack.chat.postMessage({
-        channel,
-        text: `:chart_with_upwards_trend: *Trending* · ${trendLine(episode, rule, permalink)}${
-          episode.kind === 'service' ? `. \`/tms trends ${episode.service}\` shows what.` : ''
-        }`,
-        unfurl_links: false,
+      const outcome = await once(deps.seen, 'trend-posted', key, expires, async () => {
+        const permalink = episode.taskId ? (await deps.cards.card(episode.taskId))?.permalink : undefined;
+        await deps.slack.chat.postMessage({
+          channel: episode.channel,
+          text: `:chart_with_upwards_trend: *Trending* · ${trendLine(episode, rule, permalink)}${
+            episode.kind === 'service' ? `. \`/tms trends ${episode.service}\` shows what.` : ''
+          }`,
+          unfurl_links: false,
+        });
       });
+      if (outcome === 'skipped') continue;
       await deps.aggregates.markTrendPosted(episode.scope, episode.startedAt, now.toISOString());
       posted++;
     } catch (error) {
-      await deps.seen.forget('trend-posted', key);
       logger.warn('trend not posted; the next sweep tries again', {
         scope: episode.scope,
         error: slackFailure(error).error,

@@ -1,4 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
+import type { BotDeps } from '../bot/context.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { context, logger } from '../runtime/context.js';
 import { redriveUnprocessed } from './redrive.js';
@@ -9,50 +10,45 @@ export interface SweepJob {
   run(deps: Deps, now: Date): Promise<unknown>;
 }
 
+/** A job of the Slack surface: its module and the bot's context are loaded on first use, as its Lambda would. */
+function slackJob<M>(
+  name: string,
+  load: () => Promise<M>,
+  run: (module: M, deps: BotDeps, now: Date) => Promise<unknown>,
+): SweepJob {
+  return {
+    name,
+    run: async (_deps, now) => {
+      const [module, { botContext }] = await Promise.all([load(), import('../bot/context.js')]);
+      return run(module, botContext(), now);
+    },
+  };
+}
+
 /** What the per-minute schedule runs; later features register their jobs here. */
 export const SWEEP_JOBS: SweepJob[] = [
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
-  {
-    name: 'reconcile-cards',
-    run: async (_deps, now) => {
-      const [{ reconcileCards }, { botContext }] = await Promise.all([
-        import('../bot/projector.js'),
-        import('../bot/context.js'),
-      ]);
-      return reconcileCards(botContext(), now);
-    },
-  },
-  {
-    name: 'sla-warnings',
-    run: async (_deps, now) => {
-      const [{ warnSla }, { botContext }] = await Promise.all([
-        import('../bot/sla-warnings.js'),
-        import('../bot/context.js'),
-      ]);
-      return warnSla(botContext(), now);
-    },
-  },
-  {
-    // Trend episodes the aggregator recorded but could not post.
-    name: 'post-trends',
-    run: async (_deps, now) => {
-      const [{ postTrends }, { botContext }] = await Promise.all([
-        import('../bot/trend-posts.js'),
-        import('../bot/context.js'),
-      ]);
-      return postTrends(botContext(), now);
-    },
-  },
-  {
-    name: 'digests',
-    run: async (_deps, now) => {
-      const [{ sendDueDigests }, { botContext }] = await Promise.all([
-        import('../bot/reports.js'),
-        import('../bot/context.js'),
-      ]);
-      return sendDueDigests(botContext(), now);
-    },
-  },
+  slackJob(
+    'reconcile-cards',
+    () => import('../bot/projector.js'),
+    (m, deps, now) => m.reconcileCards(deps, now),
+  ),
+  slackJob(
+    'sla-warnings',
+    () => import('../bot/sla-warnings.js'),
+    (m, deps, now) => m.warnSla(deps, now),
+  ),
+  // Trend episodes the aggregator recorded but could not post.
+  slackJob(
+    'post-trends',
+    () => import('../bot/trend-posts.js'),
+    (m, deps, now) => m.postTrends(deps, now),
+  ),
+  slackJob(
+    'digests',
+    () => import('../bot/reports.js'),
+    (m, deps, now) => m.sendDueDigests(deps, now),
+  ),
 ];
 
 export interface SweepReport {
