@@ -59,13 +59,17 @@ export const emptyStats = (key: StatsKey): ResolutionStats => ({
   applied: {},
 });
 
-/** The keys a change is counted under. */
-export function statsKeysOf({ task }: TaskFacts): StatsKey[] {
+/**
+ * The keys a change is counted under: its fingerprint's stats for anything (how often it happened is the
+ * playbook's), its service's at its priority only for what predictions read (times to acknowledge and resolve).
+ */
+export function statsKeysOf({ task, facts }: TaskFacts): StatsKey[] {
+  const timed = facts.some((f) => f.type === 'acknowledged' || f.type === 'resolved');
   return [
     ...(task.fingerprint
       ? [{ kind: 'fingerprint' as const, service: task.service, fingerprint: task.fingerprint }]
       : []),
-    { kind: 'service' as const, service: task.service, priority: task.priority },
+    ...(timed ? [{ kind: 'service' as const, service: task.service, priority: task.priority }] : []),
   ];
 }
 
