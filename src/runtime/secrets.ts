@@ -62,7 +62,8 @@ export async function resolveSecrets(
       try {
         value = (await sm.send(new sdk.GetSecretValueCommand({ SecretId: arn }))).SecretString;
       } catch (error) {
-        const reason = (error as { name?: string }).name ?? 'Error';
+        const { name: kind, code } = error as { name?: string; code?: string };
+        const reason = kind && kind !== 'Error' ? kind : (code ?? (error as Error).message);
         throw new MissingSecretError(
           reason === 'ResourceNotFoundException'
             ? `${name} has no value yet in Secrets Manager (${arn}): put one with aws secretsmanager put-secret-value`
