@@ -164,7 +164,7 @@ export class TmsStack extends Stack {
       table,
       consumer: cards,
       name: 'cards-stream',
-      holds: 'task changes whose card could not be synced (the sweeper reconciles cards that fell behind)',
+      holds: 'task changes the card projector could not bring to their cards',
     });
 
     const sweeper = new TmsFunction(this, 'Sweeper', {
