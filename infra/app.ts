@@ -1,8 +1,3 @@
-import { App } from 'aws-cdk-lib';
-import { TmsStack } from './stack.js';
+import { createTmsApp } from './tms-app.js';
 
-const app = new App();
-new TmsStack(app, 'Tms', {
-  deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',
-});
-app.synth();
+createTmsApp().app.synth();

@@ -1,18 +1,273 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { SOURCES } from '../src/ingest/pipeline.js';
+import { STREAM_CONSUMERS, type StreamSubscription } from '../src/jobs/stream-consumers.js';
+import type { FunctionName } from '../src/routes.js';
+import { AwsSources } from './constructs/aws-sources.js';
+import { FailureQueue } from './constructs/failure-queue.js';
+import { REPO_ROOT, type TableAccess, TmsFunction } from './constructs/function.js';
+import { TmsHttpApi } from './constructs/http-api.js';
+import { NotificationTopic } from './constructs/notifications.js';
+import { Observability } from './constructs/observability.js';
+import { DEPLOYED_SECRETS, secretNameOf, TmsSecrets } from './constructs/secrets.js';
+import { SweepSchedule } from './constructs/sweep-schedule.js';
 import { TmsTable } from './constructs/table.js';
+import { TaskStream } from './constructs/task-stream.js';
+import { TmsUsers } from './constructs/users.js';
+import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 
-export interface TmsStackProps extends StackProps {
-  readonly deletionProtection?: boolean;
+/** A stream consumer's entry in the registry the local stack runs too. */
+function subscription(name: string): StreamSubscription {
+  const found = STREAM_CONSUMERS.find((c) => c.name === name);
+  if (!found) throw new Error(`no stream consumer named ${name} in src/jobs/stream-consumers.ts`);
+  return found;
 }
 
-/** TMS on AWS. Today the store; the functions, API, topics and schedules join as their handlers land. */
+/** The stream aggregator's handler. */
+export const AGGREGATOR_ENTRY = 'src/jobs/aggregator.ts';
+
+/**
+ * What each function's code calls on the table, read from the handlers and the adapters they reach
+ * (src/adapters/dynamo/*): a missing grant fails loudly in its first request; an extra one is a door left open.
+ */
+export const TABLE_ACCESS = {
+  /** A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. */
+  api: { actions: ['GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  /**
+   * The ingest pipeline: archive the delivery (put, read back, mark processed), the silences in force (gsi1)
+   * and their counts, the fingerprint claim and binding, the id counter, the task and its timeline entries.
+   */
+  ingest: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'] },
+  /**
+   * Slack: every use case (tasks, fingerprints, counter, timeline), list and App Home (gsi1-3), silences
+   * (gsi1), at-most-once markers (put, and deleted again when nothing changed) and cards read.
+   */
+  bot: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+    indexes: ['gsi1', 'gsi2', 'gsi3'],
+  },
+  /** The card projector: lease and release the card, read the task and its timeline, markers for DMs and P1s. */
+  cards: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+  // (and the aggregator's statistics read, for what fixed an alert before: GetItem)
+  /**
+   * The sweeper: re-drive (pending deliveries on gsi1, then the ingest path), reconcile cards (due cards on
+   * gsi1, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),
+   * trend posts and digests (the aggregator's items: queries of their partitions, the digest mark).
+   */
+  sweeper: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+    indexes: ['gsi1'],
+  },
+  /**
+   * The stream aggregator: its hourly counters, statistics and trend episodes (AGG#… items: updates, reads,
+   * queries of their partitions), and posting a trend that started (the card's link, an at-most-once marker,
+   * deleted again when the post failed). No index: it never lists tasks.
+   */
+  aggregator: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+} as const satisfies Record<string, TableAccess>;
+
+export interface TmsStackProps extends StackProps {
+  /** Refuse deletes of the table, the user pool and the secrets, and keep logs; on by default. */
+  readonly deletionProtection?: boolean;
+  /** The config file: validated now, bundled with every function. Default: tms.config.yaml at the root. */
+  readonly configPath?: string;
+  /** Log groups to subscribe besides the concrete names in the config's `services.*.match.logGroups`. */
+  readonly logGroups?: readonly string[];
+  /** The bot's ids (from `auth.test`), so it makes no call at start-up; and a workspace API elsewhere than slack.com. */
+  readonly slack?: { readonly botId?: string; readonly botUserId?: string; readonly apiUrl?: string };
+}
+
+/**
+ * TMS on AWS: the table and its stream, a function per handler, the HTTP API with Cognito in front of the
+ * read API, the secrets, the notification topic, the per-minute sweep, the AWS alert sources, and the alarms
+ * and dashboard that watch it all.
+ */
 export class TmsStack extends Stack {
+  readonly config: DeployConfig;
   readonly table: TmsTable;
+  readonly functions: Record<FunctionName | 'events' | 'cards' | 'sweeper' | 'aggregator', TmsFunction>;
+  readonly http: TmsHttpApi;
 
   constructor(scope: Construct, id: string, props: TmsStackProps = {}) {
     super(scope, id, props);
-    this.table = new TmsTable(this, 'Store', { deletionProtection: props.deletionProtection ?? true });
-    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    const retain = props.deletionProtection ?? true;
+    this.config = readDeployConfig(props.configPath ?? join(REPO_ROOT, 'tms.config.yaml'));
+    this.table = new TmsTable(this, 'Store', { deletionProtection: retain });
+    const table = this.table.table;
+    const secrets = new TmsSecrets(this, 'Secrets', { retain });
+    const notifications = new NotificationTopic(this, 'Notifications', {
+      emails: this.config.config.notifications.sns.emails,
+    });
+    const topic = notifications.topic;
+    const slackEnvironment: Record<string, string> = {
+      ...(props.slack?.apiUrl ? { SLACK_API_URL: props.slack.apiUrl } : {}),
+    };
+    const base = { config: this.config, table, retainLogs: retain };
+
+    const api = new TmsFunction(this, 'Api', {
+      ...base,
+      entry: 'src/api/handler.ts',
+      description: 'TMS read API: /healthz, /api/tasks',
+      tableAccess: TABLE_ACCESS.api,
+    });
+
+    const ingest = new TmsFunction(this, 'Ingest', {
+      ...base,
+      entry: 'src/ingest/handler.ts',
+      description: 'TMS ingest: POST /ingest/{source}',
+      timeout: Duration.seconds(15),
+      tableAccess: TABLE_ACCESS.ingest,
+    })
+      .readSecret('INGEST_TOKEN', secrets.get('INGEST_TOKEN'))
+      .readSecret('GITHUB_WEBHOOK_SECRET', secrets.get('GITHUB_WEBHOOK_SECRET'))
+      .readSecret('GRAFANA_WEBHOOK_SECRET', secrets.get('GRAFANA_WEBHOOK_SECRET'));
+
+    const botJobs = new FailureQueue(this, 'BotJobFailures', {
+      name: 'bot-jobs',
+      holds: "the bot's handed-off jobs (App Home publishes) that failed every attempt",
+    });
+    const bot = new TmsFunction(this, 'Bot', {
+      ...base,
+      entry: 'src/bot/handler.ts',
+      description: 'TMS Slack bot: POST /slack/events, and its own handed-off jobs',
+      // A 3 MB bundle: more memory is more CPU for the cold start inside Slack's 3 seconds.
+      memorySize: 1024,
+      timeout: Duration.seconds(15),
+      tableAccess: TABLE_ACCESS.bot,
+      environment: {
+        ...slackEnvironment,
+        ...(props.slack?.botId ? { SLACK_BOT_ID: props.slack.botId } : {}),
+        ...(props.slack?.botUserId ? { SLACK_BOT_USER_ID: props.slack.botUserId } : {}),
+      },
+      // Lazy listeners: an App Home publish nobody sees ten minutes late is not worth sending.
+      async: { retryAttempts: 2, maxEventAge: Duration.minutes(10), onFailure: botJobs.queue },
+    })
+      .readSecret('SLACK_SIGNING_SECRET', secrets.get('SLACK_SIGNING_SECRET'))
+      .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
+      .invokesItself();
+
+    const eventsFailures = new FailureQueue(this, 'EventsFailures', {
+      name: 'aws-events',
+      holds:
+        'alarm state changes, SNS alarm notifications and log batches the events function could not take',
+    });
+    const events = new TmsFunction(this, 'Events', {
+      ...base,
+      entry: 'src/ingest/aws-handler.ts',
+      description: 'TMS alert sources AWS invokes: EventBridge alarms, SNS alarm topics, log subscriptions',
+      timeout: Duration.seconds(60),
+      tableAccess: TABLE_ACCESS.ingest,
+      async: { retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: eventsFailures.queue },
+    });
+
+    const cards = new TmsFunction(this, 'Cards', {
+      ...base,
+      entry: 'src/bot/card-stream.ts',
+      description: "TMS card projector: brings each changed task's Slack card up to date",
+      timeout: Duration.seconds(60),
+      tableAccess: TABLE_ACCESS.cards,
+      environment: slackEnvironment,
+    })
+      .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
+      .publishTo(topic);
+    const cardsFeed = new TaskStream(this, 'CardsFeed', {
+      table,
+      consumer: cards,
+      subscription: subscription('cards'),
+      name: 'cards-stream',
+      holds: 'task changes the card projector could not bring to their cards',
+    });
+
+    const sweeper = new TmsFunction(this, 'Sweeper', {
+      ...base,
+      entry: 'src/jobs/sweeper.ts',
+      description:
+        'TMS sweeper, every minute: re-drive deliveries, reconcile cards, SLA warnings, trends, digests',
+      // Done before the next minute's run begins.
+      timeout: Duration.seconds(55),
+      tableAccess: TABLE_ACCESS.sweeper,
+      environment: slackEnvironment,
+      // No retry of a failed sweep: the next minute's run does the same work.
+      async: { retryAttempts: 0, maxEventAge: Duration.minutes(1) },
+    })
+      .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
+      .publishTo(topic);
+    new SweepSchedule(this, 'Sweep', { sweeper });
+
+    // Counters, statistics and trends for the reports; it posts a trend as it starts (Slack), publishes nothing.
+    const aggregator = new TmsFunction(this, 'Aggregator', {
+      ...base,
+      entry: AGGREGATOR_ENTRY,
+      description: 'TMS stream aggregator: counters, statistics, trends and metrics from task changes',
+      timeout: Duration.seconds(60),
+      tableAccess: TABLE_ACCESS.aggregator,
+      environment: slackEnvironment,
+    }).readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'));
+    const aggregatorFeed = new TaskStream(this, 'AggregatorFeed', {
+      table,
+      consumer: aggregator,
+      subscription: subscription('aggregator'),
+      // Reports need no second's latency: a few seconds' batches cost far fewer writes in a burst.
+      batchingWindow: Duration.seconds(5),
+      name: 'aggregator-stream',
+      holds: 'task changes the aggregator could not count',
+    });
+
+    const users = new TmsUsers(this, 'Users', { retain });
+    this.http = new TmsHttpApi(this, 'Http', { functions: { api, ingest, bot }, users, retainLogs: retain });
+
+    const ownAlarmPrefix = `${this.stackName}-`;
+    new AwsSources(this, 'AwsSources', {
+      events,
+      failures: eventsFailures,
+      config: this.config.config,
+      logGroups: props.logGroups ?? [],
+      ownAlarmPrefix,
+    });
+
+    this.functions = { api, ingest, bot, events, cards, sweeper, aggregator };
+    const observability = new Observability(this, 'Observability', {
+      functions: this.functions,
+      slackCallers: [bot, cards, sweeper, aggregator],
+      streamConsumers: [cards, aggregator],
+      failureQueues: [cardsFeed.failures, aggregatorFeed.failures, botJobs, eventsFailures],
+      api: this.http,
+      table,
+      alarmTopic: topic,
+      alarmPrefix: ownAlarmPrefix,
+    });
+
+    // What to paste where: manifest.yml, each source's webhook settings, the secrets to fill.
+    const url = this.http.url;
+    new CfnOutput(this, 'ApiUrl', { value: url, description: 'The base URL of TMS' });
+    new CfnOutput(this, 'SlackEventsUrl', {
+      value: `${url}/slack/events`,
+      description: 'manifest.yml: the three request URLs (slash command, interactivity, events)',
+    });
+    for (const source of Object.keys(SOURCES))
+      new CfnOutput(this, `Ingest${source[0]?.toUpperCase()}${source.slice(1)}Url`, {
+        value: `${url}/ingest/${source}`,
+        description: `Where ${source} delivers alerts`,
+      });
+    new CfnOutput(this, 'UserPoolId', {
+      value: users.pool.userPoolId,
+      description: 'Cognito users of /api/*',
+    });
+    new CfnOutput(this, 'UserPoolClientId', { value: users.client.userPoolClientId });
+    new CfnOutput(this, 'NotificationTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'EventsFunctionName', {
+      value: events.functionName,
+      description: 'Subscribe more alarm topics of this account to it (SNS, protocol lambda)',
+    });
+    for (const spec of DEPLOYED_SECRETS)
+      new CfnOutput(this, `Secret${spec.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
+        value: secretNameOf(this, spec),
+        description: `${spec.name}: ${spec.what}${spec.generated ? ' (generated; read it with get-secret-value)' : ' (put its value after the first deploy)'}`,
+      });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${observability.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
   }
 }

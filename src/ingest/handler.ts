@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromError, type HttpResult } from '../http/respond.js';
 import { context } from '../runtime/context.js';
-import { secret } from '../runtime/secrets.js';
+import { optionalSecret, secret } from '../runtime/secrets.js';
 import { ingest } from './pipeline.js';
 
 /** `POST /ingest/{source}`: alert sources deliver here. */
@@ -11,12 +11,8 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult
     return await ingest(context(), source, event, {
       ingestToken: secret('INGEST_TOKEN'),
       // Optional: without it the GitHub route refuses everything, and the other sources still work.
-      ...(process.env.GITHUB_WEBHOOK_SECRET
-        ? { githubWebhookSecret: process.env.GITHUB_WEBHOOK_SECRET }
-        : {}),
-      ...(process.env.GRAFANA_WEBHOOK_SECRET
-        ? { grafanaWebhookSecret: process.env.GRAFANA_WEBHOOK_SECRET }
-        : {}),
+      githubWebhookSecret: optionalSecret('GITHUB_WEBHOOK_SECRET'),
+      grafanaWebhookSecret: optionalSecret('GRAFANA_WEBHOOK_SECRET'),
     });
   } catch (error) {
     return fromError(error);

@@ -42,6 +42,8 @@ export function recordFactMetrics(sink: FactMetrics, changes: readonly TaskFacts
     if (values.length === 0) continue;
     // Capitalized: Powertools adds its own `service` dimension (the emitting application, tms).
     sink.addDimensions({ Service: service, Priority: priority });
+    sink.addDimensions({}); // and across all services, for the dashboard
+
     for (const [name, unit, value] of values) sink.addMetric(name, unit, value);
     sink.publishStoredMetrics();
   }

@@ -1,11 +1,10 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { TmsStack } from '../../infra/stack.js';
 import { createTableInput, TABLE } from '../../src/adapters/dynamo/table.js';
+import { synth } from './synth.js';
 
 describe('the table on AWS', () => {
-  const template = Template.fromStack(new TmsStack(new App(), 'Tms'));
+  const { template } = synth();
 
   it('is the table the code and the local store create: same keys and indexes', () => {
     const local = createTableInput();
@@ -38,7 +37,7 @@ describe('the table on AWS', () => {
   });
 
   it('can be made disposable for a test account', () => {
-    const disposable = Template.fromStack(new TmsStack(new App(), 'Scratch', { deletionProtection: false }));
+    const { template: disposable } = synth({ deletionProtection: false });
     disposable.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     expect(JSON.stringify(disposable.toJSON())).not.toContain('"DeletionProtectionEnabled":true');
   });

@@ -54,19 +54,27 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 const matcher = (patterns: readonly string[]) =>
   new RegExp(patterns.map((p) => `(?<![\\w])${escapeRegex(p)}(?![\\w])`).join('|'));
 
-/** Alerts for the lines of a batch that match their service's patterns: one per fingerprint. */
-export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z.ZodSafeParseResult<Alert>[] {
-  const logGroup = batch.logGroup ?? 'unknown';
+/**
+ * The patterns that make a line of this log group an alert: those of the service the group routes to, else
+ * the defaults. The deployment subscribes each log group with these too, so CloudWatch only sends lines
+ * that can match.
+ */
+export function logPatternsFor(logGroup: string, config: Config, at = new Date(0)): readonly string[] {
   const probe = Alert.parse({
     source: 'logs',
     action: 'trigger',
     fingerprint: 'probe',
     title: 'probe',
     routing: { logGroup },
-    occurredAt: receivedAt.toISOString(),
+    occurredAt: at.toISOString(),
   });
-  const service = route(probe, config).service;
-  const patterns = matcher(config.services[service]?.logPatterns ?? DEFAULT_LOG_PATTERNS);
+  return config.services[route(probe, config).service]?.logPatterns ?? DEFAULT_LOG_PATTERNS;
+}
+
+/** Alerts for the lines of a batch that match their service's patterns: one per fingerprint. */
+export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z.ZodSafeParseResult<Alert>[] {
+  const logGroup = batch.logGroup ?? 'unknown';
+  const patterns = matcher(logPatternsFor(logGroup, config, receivedAt));
   const groups = new Map<string, { lines: Batch['logEvents']; normalized: string }>();
   for (const line of batch.logEvents) {
     if (!patterns.test(line.message)) continue;

@@ -1,0 +1,79 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  UserPool,
+  type UserPoolClient,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { ROLES, type Role } from '../../src/core/rbac.js';
+
+const GROUP_DESCRIPTIONS: Readonly<Record<Role, string>> = {
+  admin: 'TMS admins: everything, including reassigning and changing how TMS is set up',
+  developer: 'TMS developers: create, acknowledge, claim, resolve and comment',
+  viewer: 'TMS viewers: read only',
+};
+
+/**
+ * Who may call `/api/*` on AWS: a Cognito user pool (no self sign-up: an admin invites people), with MFA
+ * by authenticator app, an app client for scripts and the CLI, and one group per TMS role (admin,
+ * developer, viewer; precedence in that order). The JWT's `cognito:groups` carries the groups.
+ */
+export class TmsUsers extends Construct {
+  readonly pool: UserPool;
+  readonly client: UserPoolClient;
+  readonly groups: Readonly<Record<Role, UserPoolGroup>>;
+
+  constructor(scope: Construct, id: string, props: { readonly retain: boolean }) {
+    super(scope, id);
+    this.pool = new UserPool(this, 'Pool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: props.retain,
+      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.pool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        'Essentials, not Plus: the pool holds a handful of operators behind required MFA with no self sign-up, and Plus (threat protection) is billed per monthly active user on top. Switch featurePlan to PLUS if the pool grows to many users.',
+    });
+    this.client = this.pool.addClient('Api', {
+      // SRP for SDKs; password auth for `aws cognito-idp initiate-auth` (MFA still required), no secret:
+      // a CLI or script cannot keep one.
+      authFlows: { userSrp: true, userPassword: true },
+      // No hosted UI, so no OAuth flows (CDK's default would allow the implicit flow to example.com).
+      disableOAuth: true,
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    this.groups = Object.fromEntries(
+      ROLES.map((role, precedence) => [
+        role,
+        new UserPoolGroup(this, `Group-${role}`, {
+          userPool: this.pool,
+          groupName: role,
+          description: GROUP_DESCRIPTIONS[role],
+          precedence,
+        }),
+      ]),
+    ) as Record<Role, UserPoolGroup>;
+  }
+}

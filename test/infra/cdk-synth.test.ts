@@ -1,0 +1,246 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../../infra/constructs/function.js';
+import { toApiGatewayEvent } from '../../src/local/gateway.js';
+import { ROUTES } from '../../src/routes.js';
+
+/**
+ * `npx cdk synth` as a team runs it, with no AWS credentials and no network: the one place in `npm test`
+ * where the Lambda bundles are built (every other infra test synthesizes without bundling). Where this
+ * machine allows it, the CLI runs in a network namespace of its own (`unshare -n`): no interface at all.
+ */
+const run = promisify(execFile);
+const OUT = mkdtempSync(join(tmpdir(), 'tms-cdk-out-'));
+const isolated = (() => {
+  try {
+    execFileSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const offlineEnv = {
+  PATH: process.env.PATH ?? '',
+  HOME: mkdtempSync(join(tmpdir(), 'tms-cdk-home-')),
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  CDK_DISABLE_VERSION_CHECK: 'true',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  npm_config_offline: 'true',
+};
+
+let synth: { stdout: string; stderr: string };
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+beforeAll(async () => {
+  const cdk = ['npx', 'cdk', 'synth', '--no-notices', '--output', OUT, '--quiet'];
+  const [command, ...args] = isolated ? ['unshare', '-n', ...cdk] : cdk;
+  synth = await run(command as string, args, { cwd: REPO_ROOT, env: offlineEnv, timeout: 120_000 });
+  template = JSON.parse(readFileSync(join(OUT, 'Tms.template.json'), 'utf8'));
+}, 150_000);
+
+/** Each function's bundle folder in the cloud assembly, by the handler it runs. */
+function bundles(): Record<string, string> {
+  return Object.fromEntries(
+    Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => {
+        const handler = (r.Properties.Tags as { Key: string; Value: string }[]).find(
+          (t) => t.Key === 'tms:handler',
+        );
+        const key = (r.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+        return [handler?.Value ?? '', join(OUT, `asset.${key}`)];
+      }),
+  );
+}
+
+describe('npx cdk synth, offline and without credentials', () => {
+  it(`exits 0 and writes the stack${isolated ? ' (in a network namespace with no interface)' : ''}`, () => {
+    expect(synth.stderr).not.toMatch(/Error|credentials/i);
+    // CDK's own CloudFormation validation ran on the template (the assertion tests skip it for speed).
+    expect(`${synth.stdout}${synth.stderr}`).not.toMatch(/CloudFormation Validate|WARNING/);
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(50);
+    expect(offlineEnv).not.toHaveProperty('AWS_ACCESS_KEY_ID');
+  });
+});
+
+/** A line of each handler's own code, so each bundle is known to hold its handler. */
+const OWN_LINE: Record<string, string> = {
+  'src/api/handler.ts': 'Send Authorization: Bearer <TMS_API_TOKEN>',
+  'src/ingest/handler.ts': 'No ingest source',
+  'src/bot/handler.ts': 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
+  'src/ingest/aws-handler.ts': 'an invocation that is no alert source TMS knows',
+  'src/bot/card-stream.ts': 'card sync failed; its records will be retried',
+  'src/jobs/sweeper.ts': 'sweep job failed',
+};
+
+describe('each bundle: esbuild here, ESM with the require banner, minified, source-mapped, with the config', () => {
+  it('holds a bundle for every handler', () => {
+    expect(Object.keys(bundles())).toEqual(expect.arrayContaining(Object.keys(OWN_LINE)));
+  });
+
+  it('builds every bundle the same way', () => {
+    for (const [handler, dir] of Object.entries(bundles())) {
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER), handler).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map')), handler).toBe(true);
+      expect(existsSync(join(dir, 'tms.config.yaml')), handler).toBe(true);
+    }
+  });
+
+  it.each(Object.keys(OWN_LINE))('%s', (handler) => {
+    const dir = bundles()[handler] as string;
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(code).toContain(OWN_LINE[handler]);
+    expect(code).toMatch(/export\s*\{[^}]*as handler/);
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1_000); // minified: a few long lines
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sources.some((s) => s.endsWith(handler.replace(/^src\//, '')))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(readFileSync(join(dir, 'tms.config.yaml'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'tms.config.yaml'), 'utf8'),
+    );
+  });
+});
+
+describe('a function’s cold start, run from its bundle against a stand-in for Secrets Manager', () => {
+  const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:Tms/${name}-AbCdEf`;
+  const values = new Map<string, string>();
+  const asked: string[] = [];
+  let server: Server;
+  let endpoint = '';
+
+  beforeAll(async () => {
+    // Secrets Manager speaks JSON 1.1: POST / with X-Amz-Target secretsmanager.GetSecretValue.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(`${request.headers['x-amz-target']} ${SecretId}`);
+        const value = values.get(SecretId);
+        response.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(
+          JSON.stringify(
+            value
+              ? { ARN: SecretId, Name: SecretId.split(':').at(-1), SecretString: value, VersionId: 'v1' }
+              : {
+                  __type: 'ResourceNotFoundException',
+                  message: "Secrets Manager can't find the specified secret value",
+                },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Imports the ingest bundle in a fresh Node as Lambda would, then hands it two deliveries. */
+  async function coldStart(): Promise<{ ok: boolean; output: string }> {
+    const dir = bundles()['src/ingest/handler.ts'] as string;
+    const route = ROUTES.find((r) => r.fn === 'ingest');
+    const delivery = (token: string) =>
+      toApiGatewayEvent(
+        {
+          method: 'POST',
+          url: new URL('http://tms.example/ingest/generic'),
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(
+            JSON.stringify({
+              routing_key: token,
+              event_action: 'trigger',
+              dedup_key: 'k',
+              payload: { summary: 's', source: 's', severity: 'error' },
+            }),
+          ),
+          sourceIp: '192.0.2.1',
+        },
+        route as NonNullable<typeof route>,
+        { source: 'generic' },
+      );
+    const driver = join(mkdtempSync(join(tmpdir(), 'tms-cold-')), 'invoke.mjs');
+    writeFileSync(
+      driver,
+      [
+        // As Lambda's runtime does: an error during init is reported by its name and message, and the
+        // function does not start.
+        `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))}).catch((error) => {`,
+        "  console.error(error.name + ': ' + error.message);",
+        '  process.exit(1);',
+        '});',
+        `const forged = await handler(${JSON.stringify(delivery('not-the-token'))}, {});`,
+        `const signed = await handler(${JSON.stringify(delivery('ingest-token-from-secrets-manager'))}, {});`,
+        "const code = (answer) => answer.statusCode + ' ' + JSON.parse(answer.body).error?.code;",
+        'console.log(JSON.stringify({ forged: code(forged), signed: code(signed) }));',
+      ].join('\n'),
+    );
+    try {
+      const { stdout } = await run(process.execPath, [driver], {
+        cwd: dir,
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+          AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1', // nothing listens: the store is "down"
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          TMS_CONFIG: join(dir, 'tms.config.yaml'),
+          TMS_TABLE: 'tms',
+          INGEST_TOKEN_SECRET_ARN: ARN('ingest-token'),
+          GITHUB_WEBHOOK_SECRET_SECRET_ARN: ARN('github-webhook-secret'),
+        },
+      });
+      return { ok: true, output: stdout };
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      return { ok: false, output: `${stdout}${stderr}` };
+    }
+  }
+
+  it('refuses to start while a secret it was given has no value, naming it but no value', async () => {
+    values.set(ARN('github-webhook-secret'), 'gh-secret');
+    const started = await coldStart();
+    expect(started.ok).toBe(false);
+    expect(started.output).toContain(
+      `MissingSecretError: INGEST_TOKEN has no value yet in Secrets Manager (${ARN('ingest-token')})`,
+    );
+    expect(started.output).not.toContain('gh-secret');
+  });
+
+  it('starts once the value is put, and the handler checks senders against it', async () => {
+    values.set(ARN('ingest-token'), 'ingest-token-from-secrets-manager');
+    asked.length = 0;
+    const started = await coldStart();
+    expect(started.ok, started.output).toBe(true);
+    const { forged, signed } = JSON.parse(started.output.trim().split('\n').at(-1) ?? '{}') as Record<
+      string,
+      string
+    >;
+    expect(forged).toBe('401 UNAUTHENTICATED');
+    // Past authentication, on to the store, which is not there (nothing listens where it points).
+    expect(signed).toBe('500 INTERNAL');
+    expect(asked.sort()).toEqual(
+      [ARN('github-webhook-secret'), ARN('ingest-token')].map(
+        (arn) => `secretsmanager.GetSecretValue ${arn}`,
+      ),
+    );
+    expect(existsSync(join(bundles()['src/ingest/handler.ts'] as string, 'tms.config.yaml'))).toBe(true);
+  });
+});
