@@ -161,6 +161,51 @@ export async function aggregatorThroughput(records: number, tasks: number): Prom
   };
 }
 
+export interface PerChangeFigures {
+  /** An alert's first record (the task opened), alone in its batch: what a quiet system pays per alert. */
+  opened: { requests: number; writes: number };
+  /** A repeat alone in its batch; in a burst, a batch shares these writes among its records. */
+  repeated: { requests: number; writes: number };
+  /** A person resolving it (statistics read and written too). */
+  resolved: { requests: number; writes: number };
+}
+
+/** The aggregator's DynamoDB requests for one change alone in its batch (the cost model's inputs). */
+export async function aggregatorPerChange(): Promise<PerChangeFigures> {
+  const dynamo = await startEmbeddedDynamo({ tableName: 'bench-one-unused' });
+  const table = await freshTable(dynamo.endpoint, 'bench-one');
+  const client = counting(dynamo.endpoint);
+  const deps = {
+    config,
+    clock: new ManualClock(new Date(T0 + 3_600_000)),
+    aggregates: new DynamoAggregateStore(client.db, table),
+  };
+  const opened = taskOf(1, T0);
+  const repeated = { ...opened, occurrences: 2, lastSeenAt: new Date(T0 + 60_000).toISOString(), version: 2 };
+  const at = new Date(T0 + 20 * 60_000).toISOString();
+  const resolved: Task = {
+    ...repeated,
+    status: 'resolved',
+    resolvedAt: at,
+    resolvedBy: 'U01AAA',
+    resolution: 'Restarted it',
+    updatedAt: at,
+    version: 3,
+  };
+  const one = async (change: TaskChange, sequence: number) => {
+    client.reset();
+    await aggregate(deps, { Records: [recordOf(change, sequence)] });
+    return { requests: client.requests(), writes: client.writes() };
+  };
+  const figures = {
+    opened: await one({ after: opened }, 1),
+    repeated: await one({ before: opened, after: repeated }, 2),
+    resolved: await one({ before: repeated, after: resolved }, 3),
+  };
+  await dynamo.close();
+  return figures;
+}
+
 /** Digest time (median of 5) and requests over the same window holding 1,000 events, then 100,000. */
 export async function digestScaling(): Promise<DigestFigures> {
   const dynamo = await startEmbeddedDynamo({ tableName: 'bench-digest-unused' });

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
-import { aggregatorThroughput, digestScaling } from './aggregator.js';
+import { aggregatorPerChange, aggregatorThroughput, digestScaling } from './aggregator.js';
 import { bundleFigures, slackTimings } from './slack.js';
 import { storm } from './storm.js';
 
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   const bundles = await bundleFigures();
   const aggregator = [await aggregatorThroughput(RECORDS, 1), await aggregatorThroughput(RECORDS, 100)];
   const digest = await digestScaling();
+  const perChange = await aggregatorPerChange();
 
   const rows = [raw, fresh, duplicate];
   const results = {
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     bundles,
     storm: alertStorm,
     aggregator,
+    aggregatorPerChange: perChange,
     digest,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -220,6 +222,10 @@ async function main(): Promise<void> {
       String(a.requestsPerRecord),
       String(a.writesPerRecord),
     ]),
+  ]);
+  print([
+    ['aggregator, one change alone in its batch', 'DynamoDB requests', 'writes'],
+    ...Object.entries(perChange).map(([name, f]) => [name, String(f.requests), String(f.writes)]),
   ]);
   console.log('');
   print([
