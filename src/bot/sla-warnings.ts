@@ -109,10 +109,12 @@ async function post(
   await deps.slack.chat.postMessage({ channel: card?.channel ?? task.channel, text });
 }
 
-/** `SlaBreached` in CloudWatch (namespace TMS): per service, priority and stage, and in all (the breach alarm's). */
+/** `SlaBreached` in CloudWatch (namespace TMS): per service, per priority, per stage, and in all (the alarm's). */
 function recordBreach(task: Task, stage: SlaStage): void {
   const sink = metrics();
-  sink.addDimensions({ Service: task.service, Priority: task.priority, Stage: stage });
+  sink.addDimensions({ Service: task.service });
+  sink.addDimensions({ Priority: task.priority });
+  sink.addDimensions({ Stage: stage });
   // And with no dimension but the application's own: the one series the SLA alarm watches.
   sink.addDimensions({});
   sink.addMetric('SlaBreached', MetricUnit.Count, 1);

@@ -223,11 +223,11 @@ describe('the stream aggregator', () => {
     expect(own.filter((r) => passes(TASK_ITEMS, r))).toEqual([]);
   });
 
-  it('emits what it counted as CloudWatch metrics, per service and priority', async () => {
+  it('emits what it counted as CloudWatch metrics, per service, per priority and in all', async () => {
     const { records, aggregator } = await scenario();
     const sink = { addDimensions: vi.fn(), addMetric: vi.fn(), publishStoredMetrics: vi.fn() };
     await aggregate({ ...aggregator, metrics: sink as never }, { Records: records });
-    expect(sink.addDimensions).toHaveBeenCalledWith({ Service: 'checkout', Priority: 'P2' });
+    expect(sink.addDimensions.mock.calls).toEqual([[{ Service: 'checkout' }], [{ Priority: 'P2' }], [{}]]);
     const names = sink.addMetric.mock.calls.map((c) => c[0]);
     expect(names.filter((n) => n === 'TasksOpened')).toHaveLength(2);
     expect(sink.addMetric).toHaveBeenCalledWith('TimeToAcknowledge', 'Milliseconds', 3 * 60_000);
