@@ -2,7 +2,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +16,7 @@ import {
 import { parseStats, type ResolutionStats, type StatsKey } from '../../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../core/aggregates/trends.js';
 import type { AggregateStore } from '../../core/ports.js';
-import { conditional, pick, send } from './calls.js';
+import { conditional, pick, queryAll, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -310,23 +309,8 @@ export class DynamoAggregateStore implements AggregateStore {
     );
   }
 
-  async #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ...input,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    return queryAll(this.db, { TableName: this.tableName, ...input });
   }
 }
 

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors.js';
 
 /** Errors that a retry later may cure; the SDK has already retried them with backoff. */
@@ -42,4 +43,21 @@ export function pick<K extends string>(
   const out = {} as Record<K, unknown>;
   for (const field of fields) if (item[field] !== undefined) out[field] = item[field];
   return out;
+}
+
+/** Every item a query matches, page after page. */
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await send(() =>
+      db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+    );
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -2,12 +2,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SilenceStore } from '../../core/ports.js';
 import type { Silence } from '../../core/silence.js';
-import { conditional, pick, send } from './calls.js';
+import { conditional, pick, queryAll, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
 const FIELDS = [
@@ -54,24 +53,13 @@ export class DynamoSilenceStore implements SilenceStore {
   }
 
   async activeSilences(now: string): Promise<Silence[]> {
-    const silences: Silence[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :active AND gsi1sk > :now',
-            ExpressionAttributeValues: { ':active': keys.silencesActive, ':now': now },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      silences.push(...(page.Items ?? []).map(toSilence));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return silences;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :active AND gsi1sk > :now',
+      ExpressionAttributeValues: { ':active': keys.silencesActive, ':now': now },
+    });
+    return items.map(toSilence);
   }
 
   async getSilence(id: string): Promise<Silence | undefined> {
