@@ -102,9 +102,12 @@ export async function trendsReport(
 ): Promise<TrendsReport> {
   const read = (scope: Scope, rule: TrendRule) => readScope(deps.aggregates, scope, now, rule);
   const rule = { ...deps.config.trends, ...(windowMs ? { window: windowMs } : {}) };
-  const episodes = (await deps.aggregates.trends()).filter(
-    (e) => isOngoing(e, now, deps.config.trends) && !e.coveredBy && (!service || e.service === service),
-  );
+  const episodes = (await deps.aggregates.trends())
+    .filter(
+      (e) => isOngoing(e, now, deps.config.trends) && !e.coveredBy && (!service || e.service === service),
+    )
+    .sort((a, b) => b.recent - a.recent)
+    .slice(0, 10);
   const recent = await windowHours(
     deps.aggregates,
     service ? scopes.service(service) : scopes.all,
@@ -224,11 +227,14 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
     atRisk: watched.filter((t) => clockState(t) === 'at_risk').slice(0, SHOWN),
     opened: { count: total.opened ?? 0, taskIds: newest(openedIds) },
     resolved: { count: total.resolved ?? 0, taskIds: newest(resolvedIds) },
-    trending: episodes.filter((e) => {
-      const team = deps.config.services[e.service]?.team ?? null;
-      const where = reportChannels({ channel: e.channel, team }, deps.config);
-      return isOngoing(e, now, deps.config.trends) && !e.coveredBy && where.includes(channel);
-    }),
+    trending: episodes
+      .filter((e) => {
+        const team = deps.config.services[e.service]?.team ?? null;
+        const where = reportChannels({ channel: e.channel, team }, deps.config);
+        return isOngoing(e, now, deps.config.trends) && !e.coveredBy && where.includes(channel);
+      })
+      .sort((a, b) => b.recent - a.recent)
+      .slice(0, SHOWN),
     noisiest: perTask(total, 'events')
       .filter((t) => t.count > 1)
       .slice(0, 3)
