@@ -76,6 +76,7 @@ const OWN_LINE: Record<string, string> = {
   'src/ingest/aws-handler.ts': 'an invocation that is no alert source TMS knows',
   'src/bot/card-stream.ts': 'card sync failed; its records will be retried',
   'src/jobs/sweeper.ts': 'sweep job failed',
+  'src/jobs/aggregator.ts': 'malformed stream record',
 };
 
 describe('each bundle: esbuild here, ESM with the require banner, minified, source-mapped, with the config', () => {
