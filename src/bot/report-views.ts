@@ -26,6 +26,16 @@ const blocksOf = (...blocks: (BlockBuilder | undefined)[]) =>
     .blocks(...blocks.filter((b) => b !== undefined))
     .getBlocks() as KnownBlock[];
 
+/** Slack's limit on a section's text. */
+const SECTION_MAX = 3_000;
+
+/** A section whose text stays within Slack's limit, cut at a line (a link is never cut in two). */
+function section({ text }: { text: string }) {
+  if (text.length <= SECTION_MAX) return Blocks.Section({ text });
+  const cut = text.lastIndexOf('\n', SECTION_MAX - 2);
+  return Blocks.Section({ text: `${text.slice(0, cut > 0 ? cut : SECTION_MAX - 2)}\n…` });
+}
+
 const ms = (value: number | null) => (value === null ? '—' : readableDuration(value));
 const percent = (share: number | null) => (share === null ? '—' : `${Math.round(share * 1000) / 10}%`);
 
@@ -70,10 +80,10 @@ export function statsView(report: StatsReport): { text: string; blocks: KnownBlo
   return {
     text,
     blocks: blocksOf(
-      Blocks.Section({ text: `:bar_chart: Stats for ${scope}, last ${window}` }),
-      Blocks.Section({ text: `${counts}\n${metricsLine(overall)}` }),
+      section({ text: `:bar_chart: Stats for ${scope}, last ${window}` }),
+      section({ text: `${counts}\n${metricsLine(overall)}` }),
       rows.length > 0
-        ? Blocks.Section({ text: rows.join('\n') })
+        ? section({ text: rows.join('\n') })
         : Blocks.Context().elements('Nothing was opened, acknowledged or resolved in this window.'),
       Blocks.Context().elements(
         'MTTA and MTTR count from when each task’s clock started; MTBF is the window less the time alerts took to resolve, over the alerts that opened or reopened; SLA counts the deadlines of stages done in the window.',
@@ -105,14 +115,14 @@ export function trendsView(
   return {
     text,
     blocks: blocksOf(
-      Blocks.Section({
+      section({
         text:
           ongoing.length > 0
             ? `:chart_with_upwards_trend: *Trending now*${where}\n${ongoing.join('\n')}`
             : `Nothing is trending${where} right now.`,
       }),
       busiest.length > 0
-        ? Blocks.Section({
+        ? section({
             text: `*Busiest ${service ? 'alerts' : 'services'}, last ${readableDuration(rule.window)}*\n${busiest.join('\n')}`,
           })
         : undefined,
@@ -136,8 +146,8 @@ export function playbookView(
     return {
       text: `No recurring issues for ${service} yet`,
       blocks: blocksOf(
-        Blocks.Section({ text: head }),
-        Blocks.Section({
+        section({ text: head }),
+        section({
           text: `No recurring issues for ${escapeMrkdwn(service)} yet: the playbook fills in as its alerts come back and are resolved.`,
         }),
       ),
@@ -157,13 +167,13 @@ export function playbookView(
     const fixes = commonFixes(stats, 3).map(
       (f) => `   ◦ ${escapeMrkdwn(truncate(f.note, 150))} (${f.count}×)`,
     );
-    return Blocks.Section({
+    return section({
       text: `${i + 1}. *${name}*\n${facts}${fixes.length > 0 ? `\n${fixes.join('\n')}` : '\n   ◦ _no resolution notes yet_'}`,
     });
   });
   return {
     text: `Playbook for ${service}: ${entries.length} recurring issue${entries.length === 1 ? '' : 's'}`,
-    blocks: blocksOf(Blocks.Section({ text: head }), ...sections),
+    blocks: blocksOf(section({ text: head }), ...sections),
   };
 }
 
@@ -183,7 +193,7 @@ export function digestView(
   const sections = [
     Blocks.Header({ text: 'TMS digest' }),
     Blocks.Context().elements(`<#${digest.channel}> · since ${since} · ${digest.openCount} open`),
-    Blocks.Section({ text: `*Open by priority*\n${byPriority}` }),
+    section({ text: `*Open by priority*\n${byPriority}` }),
     Blocks.Section().fields(
       `*New*\n${digest.opened.count}`,
       `*Resolved*\n${digest.resolved.count}`,
@@ -193,16 +203,16 @@ export function digestView(
       `*SLA now*\n${digest.breached.length} breached · ${digest.atRisk.length} at risk`,
     ),
     digest.breached.length > 0
-      ? Blocks.Section({ text: `:rotating_light: *SLA breached*\n${tasks(digest.breached)}` })
+      ? section({ text: `:rotating_light: *SLA breached*\n${tasks(digest.breached)}` })
       : undefined,
     digest.atRisk.length > 0
-      ? Blocks.Section({ text: `:warning: *SLA at risk*\n${tasks(digest.atRisk)}` })
+      ? section({ text: `:warning: *SLA at risk*\n${tasks(digest.atRisk)}` })
       : undefined,
     digest.open.length > 0
-      ? Blocks.Section({ text: `*Most urgent open*\n${tasks(digest.open)}` })
-      : Blocks.Section({ text: '*Nothing open.* :tada:' }),
+      ? section({ text: `*Most urgent open*\n${tasks(digest.open)}` })
+      : section({ text: '*Nothing open.* :tada:' }),
     digest.trending.length > 0
-      ? Blocks.Section({
+      ? section({
           text: `:chart_with_upwards_trend: *Trending*\n${digest.trending
             .map(
               (e: TrendEpisode) =>
@@ -212,20 +222,20 @@ export function digestView(
         })
       : undefined,
     digest.noisiest.length > 0
-      ? Blocks.Section({
+      ? section({
           text: `:loudspeaker: *Noisiest*\n${digest.noisiest.map((n) => `• ${taskRef(index, n.taskId)} — ${n.events} events`).join('\n')}`,
         })
       : undefined,
     digest.flakiest.length > 0
-      ? Blocks.Section({
+      ? section({
           text: `:repeat: *Flakiest*\n${digest.flakiest.map((f) => `• ${taskRef(index, f.taskId)} — flapped ${f.flaps}×`).join('\n')}`,
         })
       : undefined,
     digest.opened.taskIds.length > 0
-      ? Blocks.Section({ text: `*New since then*\n${list(digest.opened.taskIds)}` })
+      ? section({ text: `*New since then*\n${list(digest.opened.taskIds)}` })
       : undefined,
     digest.resolved.taskIds.length > 0
-      ? Blocks.Section({ text: `*Resolved since then*\n${list(digest.resolved.taskIds)}` })
+      ? section({ text: `*Resolved since then*\n${list(digest.resolved.taskIds)}` })
       : undefined,
   ];
   const text = `TMS digest: ${digest.openCount} open (${PRIORITIES.map((p) => `${p} ${digest.openByPriority[p]}`).join(', ')}), ${digest.opened.count} new, ${digest.resolved.count} resolved, ${digest.breached.length} SLA breached`;

@@ -14,6 +14,7 @@ import type { BotDeps } from './context.js';
 import { once } from './once.js';
 import { digestView, playbookView, statsView, type TaskIndex, trendsView } from './report-views.js';
 import { slackFailure } from './slack-errors.js';
+import { escapeMrkdwn } from './text.js';
 
 type Answer = { readonly text: string; readonly blocks?: unknown[] };
 
@@ -50,11 +51,17 @@ async function indexOf(
   return { tasks, links };
 }
 
-function windowOf(text: string | undefined, fallback: number, max: number, usage: string): number | Answer {
-  if (!text) return fallback;
+function windowOf(
+  text: string | undefined,
+  limits: { fallback: number; min: number; max: number },
+  usage: string,
+): number | Answer {
+  if (!text) return limits.fallback;
   const ms = parseDuration(text);
-  if (ms === undefined || ms > max)
-    return { text: `"${text}" is not a window from 1m to ${formatDuration(max)}.\nUsage: ${usage}` };
+  if (ms === undefined || ms < limits.min || ms > limits.max)
+    return {
+      text: `"${escapeMrkdwn(text)}" is not a window from ${formatDuration(limits.min)} to ${formatDuration(limits.max)}.\nUsage: ${usage}`,
+    };
   return ms;
 }
 
@@ -64,7 +71,12 @@ export async function statsCommand(
   service: string | undefined,
   window: string | undefined,
 ): Promise<Answer> {
-  const ms = windowOf(window, DEFAULT_STATS_WINDOW, MAX_STATS_WINDOW_MS, USAGE.stats);
+  // Counters other than events are kept per hour: a window is at least one.
+  const ms = windowOf(
+    window,
+    { fallback: DEFAULT_STATS_WINDOW, min: 3_600_000, max: MAX_STATS_WINDOW_MS },
+    USAGE.stats,
+  );
   if (typeof ms !== 'number') return ms;
   return statsView(await statsReport(deps, service ?? null, ms, deps.clock.now()));
 }
@@ -76,7 +88,8 @@ export async function trendsCommand(
   window: string | undefined,
 ): Promise<Answer> {
   const rule = deps.config.trends;
-  const ms = windowOf(window, rule.window, rule.baseline, USAGE.trends);
+  // Events are kept in 5-minute slots: a window is at least one.
+  const ms = windowOf(window, { fallback: rule.window, min: 5 * 60_000, max: rule.baseline }, USAGE.trends);
   if (typeof ms !== 'number') return ms;
   const now = deps.clock.now();
   const report = await trendsReport(deps, service ?? null, ms, now);
@@ -137,10 +150,11 @@ export async function postDigest(
  */
 export async function sendDueDigests(deps: BotDeps, now: Date): Promise<{ posted: number }> {
   let posted = 0;
-  for (const [index, digest] of deps.config.digests.entries()) {
+  for (const digest of deps.config.digests) {
     const [due] = new Cron(digest.cron, { timezone: digest.timezone, paused: true }).previousRuns(1, now);
     if (!due || now.getTime() - due.getTime() > DIGEST_CATCH_UP_MS) continue;
-    const key = `${digest.channel}:${index}:${due.toISOString()}`;
+    // By what the digest is, not where it stands in the list: reordering the config posts nothing twice.
+    const key = `${digest.channel}:${digest.cron}:${digest.timezone}:${due.toISOString()}`;
     const expires = new Date(now.getTime() + 2 * DAY).toISOString();
     try {
       const outcome = await once(deps.seen, 'digest', key, expires, () =>

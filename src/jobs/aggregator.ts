@@ -4,8 +4,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { toTask } from '../adapters/dynamo/task-store.js';
 import {
+  type Contribution,
   contributionsOf,
   type ItemDelta,
+  itemKey,
   mergeContributions,
   reportChannels,
   scopes,
@@ -135,19 +137,23 @@ class GroupCommit {
     const owners = new Map<string, Pending[]>();
     const contributions = pending.flatMap((p) =>
       contributionsOf(p.change, reportChannels(p.change.task, this.deps.config)).map((c) => {
-        const key = `${c.scope}|${c.hour}`;
+        const key = itemKey(c);
         owners.set(key, [...(owners.get(key) ?? []), p]);
         return c;
       }),
     );
-    // Every change counts in the `all` items: what they counted now is what is new in this batch.
+    // Every change counts in the `all` items: what they counted now is new, whatever else fails (a record
+    // that fails and comes again is not counted there again, so its metrics go out now or never).
     const fresh = new Set<string>();
+    const counts = (delta: ItemDelta, counted: readonly Contribution[]) => {
+      if (delta.scope === scopes.all) for (const c of counted) fresh.add(`${c.taskId}@${c.version}`);
+    };
     await inParallel(mergeContributions(contributions), 8, async (delta: ItemDelta) => {
       try {
-        const counted = await this.deps.aggregates.applyCounters(delta);
-        if (delta.scope === scopes.all) for (const c of counted) fresh.add(`${c.taskId}@${c.version}`);
+        counts(delta, await this.deps.aggregates.applyCounters(delta));
       } catch (error) {
-        for (const p of owners.get(`${delta.scope}|${delta.hour}`) ?? []) failed.set(p, error);
+        counts(delta, (error as { counted?: readonly Contribution[] }).counted ?? []);
+        for (const p of owners.get(itemKey(delta)) ?? []) failed.set(p, error);
       }
     });
 
@@ -180,26 +186,26 @@ class GroupCommit {
       if (error === undefined) p.resolve();
       else p.reject(error);
     }
-    const counted = pending.filter((p) => !failed.has(p)).map((p) => p.change);
     try {
       // Only what was counted for the first time: a record delivered again is not a second metric.
-      const once = counted.filter((c) => fresh.has(`${c.task.id}@${c.task.version}`));
+      const once = pending.map((p) => p.change).filter((c) => fresh.has(`${c.task.id}@${c.task.version}`));
       if (this.deps.metrics) recordFactMetrics(this.deps.metrics, once);
     } catch (error) {
       logger.warn('metrics not emitted for this batch', { error });
     }
-    await this.#trends(counted, now);
+    await this.#trends(
+      pending.filter((p) => !failed.has(p)).map((p) => p.change),
+      now,
+    );
   }
 
   /** Trends of what had events in this batch. Derived, so a failure here fails no record: the next event reads again. */
   async #trends(changes: readonly TaskFacts[], now: Date): Promise<void> {
     const subjects = new Map<string, TrendSubject>();
-    const { minCount } = this.deps.config.trends;
     for (const { task, facts } of changes) {
       if (!facts.some((f) => f.type === 'occurred')) continue;
-      // A fingerprint is read once its task has seen minCount events: below that it cannot trend on this
-      // task's events alone, and reading it for every first event of every alert would double the cost.
-      if (task.fingerprint && task.occurrences >= minCount) {
+      // Read for every alert that fired, even its first time: its earlier tasks' events count in its window.
+      if (task.fingerprint) {
         const scope = scopes.fingerprint(task.fingerprint);
         subjects.set(scope, {
           scope,

@@ -84,7 +84,8 @@ describe('a realistic stream of events, worked in Slack', () => {
     );
     expect(answer).toContain(':large_orange_circle: *P2* · opened 1');
     expect(answer).toContain(':red_circle: *P1* · opened 1');
-    expect(await ask('stats checkout 100d')).toContain('is not a window from 1m to 90d');
+    expect(await ask('stats checkout 100d')).toContain('is not a window from 1h to 90d');
+    expect(await ask('stats checkout 15m')).toContain('is not a window from 1h to 90d'); // counted per hour
   });
 
   it('/tms playbook shows the recurring issue, its fix, who fixes it and the runbook; its next card suggests the fix', async () => {

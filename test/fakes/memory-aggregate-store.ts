@@ -2,7 +2,9 @@ import {
   type Contribution,
   type HourCounters,
   type ItemDelta,
+  itemKey,
   mergeContributions,
+  mergeShards,
   type Scope,
 } from '../../src/core/aggregates/counters.js';
 import { parseStats, type ResolutionStats, type StatsKey } from '../../src/core/aggregates/resolutions.js';
@@ -32,7 +34,7 @@ export class MemoryAggregateStore implements AggregateStore {
 
   async applyCounters(delta: ItemDelta): Promise<readonly Contribution[]> {
     this.#count('applyCounters');
-    const key = `${delta.scope}|${delta.hour}`;
+    const key = itemKey(delta);
     const item = this.hourItems.get(key) ?? {
       scope: delta.scope,
       hour: delta.hour,
@@ -54,15 +56,16 @@ export class MemoryAggregateStore implements AggregateStore {
 
   async hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]> {
     this.#count('hours');
-    return [...this.hourItems.values()]
-      .filter((i) => i.scope === scope && i.hour >= fromHour && i.hour <= toHour)
-      .sort((a, b) => a.hour.localeCompare(b.hour))
-      .map((i) => ({
-        scope: i.scope,
-        hour: i.hour,
-        counters: { ...i.counters },
-        sets: Object.fromEntries(Object.entries(i.sets).map(([n, s]) => [n, [...s]])),
-      }));
+    return mergeShards(
+      [...this.hourItems.values()]
+        .filter((i) => i.scope === scope && i.hour >= fromHour && i.hour <= toHour)
+        .map((i) => ({
+          scope: i.scope,
+          hour: i.hour,
+          counters: { ...i.counters },
+          sets: Object.fromEntries(Object.entries(i.sets).map(([n, s]) => [n, [...s]])),
+        })),
+    );
   }
 
   async stats(key: StatsKey): Promise<ResolutionStats> {

@@ -198,6 +198,36 @@ describe('the stream aggregator', () => {
     });
   });
 
+  it('counts exactly when a write landed but its answer was lost, and emits each metric once all the same', async () => {
+    const { records, aggregates, aggregator } = await scenario();
+    // A fault after the fact: the service's item is written, then the answer never comes back.
+    let lost = 1;
+    const flaky: AggregateStore = Object.assign(Object.create(aggregates) as AggregateStore, {
+      applyCounters: async (delta: Parameters<AggregateStore['applyCounters']>[0]) => {
+        const counted = await aggregates.applyCounters(delta);
+        if (delta.scope === 'svc:checkout' && lost-- > 0) throw new Error('socket hang up');
+        return counted;
+      },
+    });
+    const sink = { addDimensions: vi.fn(), addMetric: vi.fn(), publishStoredMetrics: vi.fn() };
+    const deps = { ...aggregator, aggregates: flaky, metrics: sink as never };
+    const first = await aggregate(deps, { Records: records });
+    expect(first.batchItemFailures.length).toBeGreaterThan(0);
+    const failedFrom = records.findIndex((r) =>
+      first.batchItemFailures.some((f) => f.itemIdentifier === r.dynamodb.SequenceNumber),
+    );
+    const retry = await aggregate(deps, { Records: records.slice(failedFrom) });
+    expect(retry.batchItemFailures).toEqual([]);
+    expect((await aggregates.hours('svc:checkout', HOUR, HOUR))[0]?.counters).toMatchObject({
+      events: 4,
+      opened: 2,
+      acked: 1,
+      resolved: 1,
+    });
+    const opened = sink.addMetric.mock.calls.filter((c) => c[0] === 'TasksOpened');
+    expect(opened).toHaveLength(2);
+  });
+
   it('reads the task records DynamoDB Local itself streamed, and leaves every other item alone', async () => {
     const golden = JSON.parse(readFileSync('test/fixtures/dynamodb-stream/golden.json', 'utf8')) as {
       records: StreamRecord[];

@@ -11,6 +11,7 @@ import {
   hourStart,
   type ItemDelta,
   mergeContributions,
+  mergeShards,
   type Scope,
 } from '../../core/aggregates/counters.js';
 import { parseStats, type ResolutionStats, type StatsKey } from '../../core/aggregates/resolutions.js';
@@ -29,7 +30,7 @@ const TASKS_PER_WRITE = 20;
 const ATTEMPTS = 6;
 /** Attributes of an hourly item that are not counters. */
 const APPLIED_PREFIX = 'v.';
-const NOT_COUNTERS = new Set([TABLE.ttlAttribute, 'rev']);
+const NOT_COUNTERS = new Set([TABLE.ttlAttribute, 'rev', 'shard']);
 
 const ttlOf = (at: number) => Math.ceil(at / 1000);
 const isConditionFailure = (error: unknown) =>
@@ -53,12 +54,23 @@ export class DynamoAggregateStore implements AggregateStore {
     const byTask = new Map<string, Contribution[]>();
     for (const c of delta.contributions) byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c]);
     const counted: Contribution[] = [];
-    for (const group of chunk([...byTask.values()], TASKS_PER_WRITE))
-      counted.push(...(await this.#applyGroup(delta.scope, delta.hour, group.flat())));
+    for (const group of chunk([...byTask.values()], TASKS_PER_WRITE)) {
+      try {
+        counted.push(...(await this.#applyGroup(delta.scope, delta.hour, delta.shard, group.flat())));
+      } catch (error) {
+        // What the earlier groups counted stays counted: the caller must know it, whatever failed after.
+        throw Object.assign(error as object, { counted });
+      }
+    }
     return counted;
   }
 
-  async #applyGroup(scope: Scope, hour: string, contributions: Contribution[]): Promise<Contribution[]> {
+  async #applyGroup(
+    scope: Scope,
+    hour: string,
+    shard: number,
+    contributions: Contribution[],
+  ): Promise<Contribution[]> {
     let todo = contributions;
     for (let attempt = 1; todo.length > 0; attempt++) {
       const [merged] = mergeContributions(todo);
@@ -109,7 +121,7 @@ export class DynamoAggregateStore implements AggregateStore {
           this.db.send(
             new UpdateCommand({
               TableName: this.tableName,
-              Key: keys.hourly(scope, hour),
+              Key: keys.hourly(scope, hour, shard),
               UpdateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
               ConditionExpression: conditions.join(' AND '),
               ExpressionAttributeNames: names,
@@ -122,16 +134,20 @@ export class DynamoAggregateStore implements AggregateStore {
         if (!isConditionFailure(error) || attempt >= ATTEMPTS) throw error;
       }
       // Some of it was counted already: read what the item counted, and write only the rest.
-      const counted = await this.#countedVersions(scope, hour);
+      const counted = await this.#countedVersions(scope, hour, shard);
       todo = todo.filter((c) => c.version > (counted[c.taskId] ?? 0));
     }
     return [];
   }
 
-  async #countedVersions(scope: Scope, hour: string): Promise<Record<string, number>> {
+  async #countedVersions(scope: Scope, hour: string, shard: number): Promise<Record<string, number>> {
     const { Item } = await send(() =>
       this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.hourly(scope, hour), ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.hourly(scope, hour, shard),
+          ConsistentRead: true,
+        }),
       ),
     );
     const counted: Record<string, number> = {};
@@ -146,10 +162,10 @@ export class DynamoAggregateStore implements AggregateStore {
       ExpressionAttributeValues: {
         ':pk': keys.hourlyPartition(scope),
         ':from': `H#${fromHour}`,
-        ':to': `H#${toHour}`,
+        ':to': `H#${toHour}#~`, // every shard of the last hour
       },
     });
-    return items.map((item) => hourCountersOf(item));
+    return mergeShards(items.map((item) => hourCountersOf(item)));
   }
 
   async stats(key: StatsKey): Promise<ResolutionStats> {

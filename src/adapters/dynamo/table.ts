@@ -15,7 +15,7 @@ import { rawOrder } from '../../core/ports.js';
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
- * | hourly counters    | AGG#<scope>         | H#<yyyy-mm-ddThh>    | (TTL 95 d)                         |                 |                  |
+ * | hourly counters    | AGG#<scope>         | H#<yyyy-mm-ddThh>#<0-7> | (TTL 95 d; 8 shards by task)     |                 |                  |
  * | resolution stats   | AGG#svc:<service>   | FP#<fingerprint> or PRIO#<P1..P4> |                       |                 |                  |
  * | trend episode      | AGG#TRENDS          | <scope>              | (TTL 7 d after it last held)       |                 |                  |
  * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
@@ -105,7 +105,10 @@ export const keys = {
   seen: (scope: string, key: string) => ({ pk: `SEEN#${scope}#${key}`, sk: 'SEEN' }),
   silence: (id: string) => ({ pk: `SILENCE#${id}`, sk: 'SILENCE' }),
   silencesActive: 'SILENCE#ACTIVE',
-  hourly: (scope: string, hour: string) => ({ pk: `AGG#${keyPart(scope)}`, sk: `H#${hour}` }),
+  hourly: (scope: string, hour: string, shard: number) => ({
+    pk: `AGG#${keyPart(scope)}`,
+    sk: `H#${hour}#${shard}`,
+  }),
   hourlyPartition: (scope: string) => `AGG#${keyPart(scope)}`,
   fingerprintStats: (service: string, fingerprint: string) => ({
     pk: `AGG#svc:${keyPart(service)}`,

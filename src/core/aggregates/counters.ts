@@ -12,6 +12,19 @@ import type { TaskFacts } from './facts.js';
 
 export const SLOT_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
+/**
+ * Each scope's hour is kept in this many items, a task's changes always in the same one (by a hash of its id):
+ * an item holds a few attributes per task that touched it, so a storm of thousands of different alerts in one
+ * channel in one hour stays far from DynamoDB's 400 KB per item. Readers add the shards of an hour up.
+ */
+export const HOUR_SHARDS = 8;
+
+/** A task's shard of every hourly item (FNV-1a of its id). */
+export function shardOf(taskId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < taskId.length; i++) hash = Math.imul(hash ^ taskId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % HOUR_SHARDS;
+}
 
 /** `fp:<fingerprint>`, `svc:<service>`, `ch:<channel>` or `all`. */
 export type Scope = string;
@@ -64,6 +77,8 @@ export const SETS = { opened: 'openedIds', resolved: 'resolvedIds' } as const;
 export interface Contribution {
   readonly scope: Scope;
   readonly hour: string;
+  /** Which of the hour's items (`shardOf(taskId)`). */
+  readonly shard: number;
   readonly taskId: string;
   /** The task version that made the change: an item counts each task's changes once, in version order. */
   readonly version: number;
@@ -106,9 +121,11 @@ class Builder {
   }
 
   build(): Contribution[] {
+    const shard = shardOf(this.taskId);
     return [...this.#items.values()].map((item) => ({
       scope: item.scope,
       hour: item.hour,
+      shard,
       taskId: this.taskId,
       version: this.version,
       counters: item.counters,
@@ -164,8 +181,10 @@ export function contributionsOf(
           if (channelScopes.includes(scope)) b.addToSet(scope, fact.at, SETS.opened, task.id);
           break;
         case 'acknowledged':
-          both(scope, fact.at, C.acked, 1);
-          both(scope, fact.at, C.ackMs, fact.tookMs);
+          if (fact.byPerson) {
+            both(scope, fact.at, C.acked, 1);
+            both(scope, fact.at, C.ackMs, fact.tookMs);
+          }
           both(scope, fact.at, fact.met ? C.ackMet : C.ackMissed, 1);
           break;
         case 'resolved':
@@ -195,6 +214,7 @@ export function contributionsOf(
 export interface ItemDelta {
   readonly scope: Scope;
   readonly hour: string;
+  readonly shard: number;
   readonly counters: Record<string, number>;
   readonly sets: Record<string, string[]>;
   /** Per task, the lowest version among its contributions: the item must not have counted it yet. */
@@ -202,14 +222,26 @@ export interface ItemDelta {
   readonly contributions: readonly Contribution[];
 }
 
+/** Which item a contribution or delta is for. */
+export const itemKey = (c: Pick<Contribution, 'scope' | 'hour' | 'shard'>): string =>
+  `${c.scope}|${c.hour}|${c.shard}`;
+
 /** Groups contributions by item and adds them up: one write per item per batch, however many changes. */
 export function mergeContributions(contributions: readonly Contribution[]): ItemDelta[] {
   const items = new Map<string, ItemDelta>();
   for (const c of contributions) {
-    const key = `${c.scope}|${c.hour}`;
+    const key = itemKey(c);
     let item = items.get(key);
     if (!item) {
-      item = { scope: c.scope, hour: c.hour, counters: {}, sets: {}, tasks: {}, contributions: [] };
+      item = {
+        scope: c.scope,
+        hour: c.hour,
+        shard: c.shard,
+        counters: {},
+        sets: {},
+        tasks: {},
+        contributions: [],
+      };
       items.set(key, item);
     }
     for (const [name, value] of Object.entries(c.counters))
@@ -228,6 +260,31 @@ export interface HourCounters {
   readonly hour: string;
   readonly counters: Readonly<Record<string, number>>;
   readonly sets: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The shards of each hour added up into one, hours in order: what readers see. */
+export function mergeShards(items: readonly HourCounters[]): HourCounters[] {
+  const byHour = new Map<
+    string,
+    { scope: Scope; hour: string; counters: Record<string, number>; sets: Record<string, Set<string>> }
+  >();
+  for (const item of items) {
+    const key = `${item.scope}|${item.hour}`;
+    const hour = byHour.get(key) ?? { scope: item.scope, hour: item.hour, counters: {}, sets: {} };
+    for (const [name, value] of Object.entries(item.counters))
+      hour.counters[name] = (hour.counters[name] ?? 0) + value;
+    for (const [name, values] of Object.entries(item.sets))
+      hour.sets[name] = new Set([...(hour.sets[name] ?? []), ...values]);
+    byHour.set(key, hour);
+  }
+  return [...byHour.values()]
+    .sort((a, b) => a.hour.localeCompare(b.hour))
+    .map((h) => ({
+      scope: h.scope,
+      hour: h.hour,
+      counters: h.counters,
+      sets: Object.fromEntries(Object.entries(h.sets).map(([name, set]) => [name, [...set].sort()])),
+    }));
 }
 
 /** Counters added up over many hours (a report's window). */

@@ -11,8 +11,17 @@ export type Fact =
   /** The alert fired `count` more times (a task's first occurrence included). */
   | { readonly type: 'occurred'; readonly at: string; readonly count: number }
   | { readonly type: 'opened'; readonly at: string; readonly flaky: boolean }
-  /** A person acknowledged it `tookMs` after its clock started; `met` when within the deadline. */
-  | { readonly type: 'acknowledged'; readonly at: string; readonly tookMs: number; readonly met: boolean }
+  /**
+   * It was acknowledged `tookMs` after its clock started; `met` when within the deadline. `byPerson`: by
+   * someone in Slack, not by its source (a PagerDuty-style acknowledge): only people count in MTTA.
+   */
+  | {
+      readonly type: 'acknowledged';
+      readonly at: string;
+      readonly tookMs: number;
+      readonly met: boolean;
+      readonly byPerson: boolean;
+    }
   | {
       readonly type: 'resolved';
       readonly at: string;
@@ -73,6 +82,7 @@ export function factsOf(change: TaskChange): TaskFacts {
       at: after.acknowledgedAt,
       tookMs: Math.max(0, took),
       met: Date.parse(after.acknowledgedAt) <= Date.parse(after.ackDueAt),
+      byPerson: isPerson(after.acknowledgedBy),
     });
   }
   if (after.status === 'resolved' && after.resolvedAt && before?.status !== 'resolved') {

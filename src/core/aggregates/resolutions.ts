@@ -8,8 +8,11 @@ import type { TaskFacts } from './facts.js';
 export const NOTES_KEPT = 10;
 export const RESOLVERS_KEPT = 5;
 const RECENT_KEPT = 5;
-/** Longer than a record can stay in the stream (24 h): a change older than this cannot be delivered again. */
-export const APPLIED_FOR_MS = 2 * 86_400_000;
+/**
+ * How long a task's counted version is kept: longer than a record can still be delivered (the event source
+ * mapping gives up on records older than an hour), short enough that a busy service's statistics stay small.
+ */
+export const APPLIED_FOR_MS = 3 * 3_600_000;
 
 /** Which history a task is compared with: its fingerprint, else its service at its priority. */
 export type StatsKey =
@@ -99,9 +102,10 @@ export function foldStats(stats: ResolutionStats, changes: readonly TaskFacts[],
     s = { ...s, title: task.title, lastTaskId: task.id };
     for (const fact of change.facts) {
       if (fact.type === 'opened' || fact.type === 'reopened') s = { ...s, times: s.times + 1 };
-      if (fact.type === 'acknowledged') s = { ...s, tta: record(s.tta, fact.tookMs) };
+      if (fact.type === 'acknowledged' && fact.byPerson) s = { ...s, tta: record(s.tta, fact.tookMs) };
       if (fact.type === 'resolved') {
-        const normalized = fact.note ? normalizeNote(fact.note) : '';
+        // A source's recovery text is not a fix someone applied: only people's notes are offered as fixes.
+        const normalized = fact.note && !fact.automatic ? normalizeNote(fact.note) : '';
         const noteText = { ...s.noteText };
         let notes = s.notes;
         if (normalized) {
@@ -120,7 +124,7 @@ export function foldStats(stats: ResolutionStats, changes: readonly TaskFacts[],
           noteText,
           resolvers: !fact.automatic && fact.by ? offer(s.resolvers, fact.by) : s.resolvers,
           recent: [
-            { taskId: task.id, at: fact.at, ttrMs: fact.tookMs, by: fact.by, note: fact.note },
+            { taskId: task.id, at: fact.at, ttrMs: fact.tookMs, by: fact.by, note: fact.automatic ? null : fact.note },
             ...s.recent,
           ].slice(0, RECENT_KEPT),
         };
@@ -157,13 +161,24 @@ export function parseStats(key: StatsKey, raw: Record<string, unknown> | undefin
 /** Time to resolve at a percentile (0.5 median, 0.75 for predictions); null without history. */
 export const resolveTimeAt = (stats: ResolutionStats, p: number): number | null => percentile(stats.ttr, p);
 
-/** Most common resolution notes, as written, with how often. */
+/** Most common resolution notes, as written, with how often at least (the top-K's guaranteed count). */
 export function commonFixes(stats: ResolutionStats, n = 3): { note: string; count: number }[] {
-  return top(stats.notes, n).map((e) => ({ note: stats.noteText[e.value] ?? e.value, count: e.count }));
+  return guaranteed(stats.notes, n).map((e) => ({
+    note: stats.noteText[e.value] ?? e.value,
+    count: e.count,
+  }));
 }
 
 export const usualResolvers = (stats: ResolutionStats, n = 3): { user: string; count: number }[] =>
-  top(stats.resolvers, n).map((e) => ({ user: e.value, count: e.count }));
+  guaranteed(stats.resolvers, n).map((e) => ({ user: e.value, count: e.count }));
+
+/** Top values by what they were surely seen (count less possible overcount): a newcomer never outranks a regular. */
+const guaranteed = (topK: TopK, n: number) =>
+  top(topK)
+    .map((e) => ({ value: e.value, count: e.count - e.error }))
+    .filter((e) => e.count > 0)
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+    .slice(0, n);
 
 /** Minutes, hours or days, rounded for reading: 12 min, 3.5 h, 24 h, 2 d. */
 export function readableDuration(ms: number): string {

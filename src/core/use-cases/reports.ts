@@ -1,6 +1,7 @@
 import {
   type HourCounters,
   hourOf,
+  hourStart,
   perService,
   perTask,
   reportChannels,
@@ -27,13 +28,18 @@ export interface ReportDeps {
 const DAY = 86_400_000;
 export const MAX_STATS_WINDOW_MS = 90 * DAY;
 
+/**
+ * The hours a window reads: counters other than events are kept per hour, so a window starts at the top of
+ * the hour its start falls in. `covered` is the time those hours span up to now, what rates divide by.
+ */
 async function windowHours(
   aggregates: AggregateStore,
   scope: Scope,
   from: number,
   to: number,
-): Promise<HourCounters[]> {
-  return aggregates.hours(scope, hourOf(from), hourOf(to));
+): Promise<{ hours: HourCounters[]; start: number; covered: number }> {
+  const start = hourStart(hourOf(from));
+  return { hours: await aggregates.hours(scope, hourOf(from), hourOf(to)), start, covered: to - start };
 }
 
 export interface StatsReport {
@@ -50,7 +56,7 @@ export async function statsReport(
   windowMs: number,
   now: Date,
 ): Promise<StatsReport> {
-  const hours = await windowHours(
+  const { hours, covered } = await windowHours(
     deps.aggregates,
     service ? scopes.service(service) : scopes.all,
     now.getTime() - windowMs,
@@ -60,8 +66,8 @@ export async function statsReport(
   return {
     service,
     windowMs,
-    overall: windowMetrics(total, windowMs),
-    byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, windowMetrics(total, windowMs, p)])) as Record<
+    overall: windowMetrics(total, covered),
+    byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, windowMetrics(total, covered, p)])) as Record<
       Priority,
       WindowMetrics
     >,
@@ -108,7 +114,7 @@ export async function trendsReport(
     )
     .sort((a, b) => b.recent - a.recent)
     .slice(0, 10);
-  const recent = await windowHours(
+  const { hours: recent } = await windowHours(
     deps.aggregates,
     service ? scopes.service(service) : scopes.all,
     now.getTime() - rule.window,
@@ -197,7 +203,7 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
     open.push(...page.tasks.filter((t) => reportChannels(t, deps.config).includes(channel)));
     before = page.next;
   } while (before !== null);
-  const [hours, episodes] = await Promise.all([
+  const [{ hours, start, covered }, episodes] = await Promise.all([
     windowHours(deps.aggregates, scopes.channel(channel), from.getTime(), now.getTime()),
     deps.aggregates.trends(),
   ]);
@@ -216,7 +222,7 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
   const resolvedIds = ids('resolvedIds');
   return {
     channel,
-    from: from.toISOString(),
+    from: new Date(start).toISOString(),
     to: now.toISOString(),
     openByPriority: Object.fromEntries(
       PRIORITIES.map((p) => [p, open.filter((t) => t.priority === p).length]),
@@ -242,6 +248,6 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
     flakiest: perTask(total, 'flaps')
       .slice(0, 3)
       .map((t) => ({ taskId: t.taskId, flaps: t.count })),
-    metrics: windowMetrics(total, now.getTime() - from.getTime()),
+    metrics: windowMetrics(total, covered),
   };
 }

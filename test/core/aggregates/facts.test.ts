@@ -27,7 +27,7 @@ describe('facts of a task change', () => {
       .act({ type: 'acknowledge' }, 6)
       .act({ type: 'start' }, 7);
     expect(factsOf(life.changes[1] as never).facts).toEqual([
-      { type: 'acknowledged', at: '2026-03-02T09:06:00.000Z', tookMs: 6 * MIN, met: true },
+      { type: 'acknowledged', at: '2026-03-02T09:06:00.000Z', tookMs: 6 * MIN, met: true, byPerson: true },
     ]);
     expect(factsOf(life.changes[2] as never).facts).toEqual([]); // start: already acknowledged
     const late = lifeOf(aTask({ priority: 'P2' })).act({ type: 'claim' }, 20);
@@ -79,6 +79,13 @@ describe('facts of a task change', () => {
       .act({ type: 'acknowledge' }, 64);
     expect(factsOf(life.changes[3] as never).facts).toMatchObject([
       { type: 'acknowledged', tookMs: 4 * MIN, met: true },
+    ]);
+  });
+
+  it('an acknowledgement by the source (a PagerDuty-style acknowledge) is not a person’s', () => {
+    const life = lifeOf(aTask()).act({ type: 'acknowledge' }, 3, 'generic');
+    expect(factsOf(life.changes[1] as never).facts).toMatchObject([
+      { type: 'acknowledged', byPerson: false },
     ]);
   });
 

@@ -62,6 +62,19 @@ describe('metrics over a window', () => {
     expect(windowMetrics(total, DAY, 'P2').mttaMs).toBe(12 * MIN);
   });
 
+  it('leaves an acknowledgement by the source out of MTTA, but not out of SLA adherence', () => {
+    const bySource = lifeOf(aTask({ id: 'TMS-5', priority: 'P2' })).act(
+      { type: 'acknowledge' },
+      30,
+      'generic',
+    );
+    expect(windowMetrics(totalOf(bySource.changes), DAY)).toMatchObject({
+      acknowledged: 0,
+      mttaMs: null,
+      slaMissed: 1,
+    });
+  });
+
   it('counts a reopen of an alert as another failure', () => {
     const flapping = lifeOf(aTask({ id: 'TMS-4' }))
       .act({ type: 'resolve', resolution: null }, 10, 'generic')

@@ -57,6 +57,32 @@ describe('resolution statistics', () => {
     ]);
   });
 
+  it('count fixes by how often they were surely seen once the list is full: a newcomer never inherits a count', () => {
+    // Ten different notes once each fill the top-K; then "restart" three times; then one more one-off.
+    const notes = [
+      ...Array.from({ length: 10 }, (_, i) => `one-off ${i}`),
+      'restart',
+      'restart',
+      'restart',
+      'late one-off',
+    ];
+    const folded = foldStats(
+      emptyStats(key),
+      notes.flatMap((note, i) => resolved(`TMS-${200 + i}`, 10, note)),
+      now,
+    );
+    const fixes = commonFixes(folded, 10);
+    expect(fixes[0]).toEqual({ note: 'restart', count: 3 });
+    // It took the place of a note seen once, and is shown as seen once, not as often as that one and itself.
+    expect(fixes.find((f) => f.note === 'late one-off')).toEqual({ note: 'late one-off', count: 1 });
+  });
+
+  it('keep a source’s recovery text out of the fixes', () => {
+    const bySource = foldStats(emptyStats(key), resolved('TMS-300', 5, 'Alert recovered', 'generic'), now);
+    expect(commonFixes(bySource)).toEqual([]);
+    expect(suggestionOf(bySource)).toBe('Last time: it recovered by itself — median 5 min');
+  });
+
   it('count a record delivered again once, and forget delivered changes once they cannot come again', () => {
     expect(foldStats(stats, history, now)).toEqual(stats);
     const later = new Date(now.getTime() + APPLIED_FOR_MS + MIN);
