@@ -124,7 +124,13 @@ export function foldStats(stats: ResolutionStats, changes: readonly TaskFacts[],
           noteText,
           resolvers: !fact.automatic && fact.by ? offer(s.resolvers, fact.by) : s.resolvers,
           recent: [
-            { taskId: task.id, at: fact.at, ttrMs: fact.tookMs, by: fact.by, note: fact.automatic ? null : fact.note },
+            {
+              taskId: task.id,
+              at: fact.at,
+              ttrMs: fact.tookMs,
+              by: fact.by,
+              note: fact.automatic ? null : fact.note,
+            },
             ...s.recent,
           ].slice(0, RECENT_KEPT),
         };
