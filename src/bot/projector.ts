@@ -135,15 +135,10 @@ async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T
 const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
 
 /** History's word on the card; never a reason for a card to fall behind. */
-async function insight(
-  deps: ProjectorDeps,
-  task: Task,
-  now: Date,
-  fresh: boolean,
-): Promise<CardInsight | undefined> {
+async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
   if (!deps.aggregates) return undefined;
   try {
-    return insightOf(await historyOf(deps.aggregates, task, now, fresh), task);
+    return insightOf(await historyOf(deps.aggregates, task, now, true), task);
   } catch (error) {
     logger.warn('history not read for the card', { taskId: task.id, error });
     return undefined;
@@ -154,7 +149,7 @@ async function render(deps: ProjectorDeps, task: Task, state: CardState): Promis
   const now = deps.clock.now();
   // Read afresh for every render (two small reads, at most one render a second): a card shows what fixed its
   // alert the moment a task opens or reopens, and the SLA sweep is what reads from the cache.
-  const known = await insight(deps, task, now, true);
+  const known = await insight(deps, task, now);
   const extra = known ? { insight: known } : {};
   if (state.ts && state.channel) {
     const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel), ...extra });

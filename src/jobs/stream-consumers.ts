@@ -1,4 +1,4 @@
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 
 /** A Lambda on the task table's stream, as the event source mapping invokes it. */
 export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
@@ -45,6 +45,3 @@ export const STREAM_CONSUMERS: readonly StreamSubscription[] = [
     handler: async (event) => (await import('./aggregator.js')).handler(event),
   },
 ];
-
-export const recordPasses = (subscription: StreamSubscription, record: DynamoDBRecord): boolean =>
-  passes(subscription.filter, record);
