@@ -1,21 +1,27 @@
 import { z } from 'zod';
+import {
+  boundFingerprint,
+  boundLabels,
+  boundLinks,
+  boundName,
+  cut,
+  globMatch,
+  LIMITS,
+  own,
+} from './bounds.js';
 import type { Config } from './config.js';
-import { AlertSource, Link, Priority, type Task } from './task.js';
+import { AlertSource, Priority, type Task } from './task.js';
 
+export { globMatch } from './bounds.js';
 export { AlertSource } from './task.js';
 
-/**
- * What every ingest source is normalized into. `action` has PagerDuty's dedup_key semantics:
- * `trigger` opens or appends, `acknowledge` and `resolve` act on an open task and never create one;
- * `note` records something on the open task (a line in its history) and never creates, pages or changes it.
- */
-export const Alert = z.strictObject({
+const AlertFields = z.strictObject({
   source: AlertSource,
   action: z.enum(['trigger', 'acknowledge', 'resolve', 'note']),
-  /** Stable per cause: the same failure or alarm always has the same fingerprint. */
-  fingerprint: z.string().min(1).max(512),
-  title: z.string().min(1).max(300),
-  description: z.string().max(4000).default(''),
+  /** Stable per cause: the same failure or alarm always has the same fingerprint (a long one is hashed). */
+  fingerprint: z.string().min(1),
+  title: z.string().min(1).max(LIMITS.titleLength),
+  description: z.string().default(''),
   /** The source's own severity word (`critical`, `warning`…), mapped through the config's `severity` table. */
   severity: z.string().optional(),
   /** An explicit priority wins over the severity mapping. */
@@ -32,13 +38,57 @@ export const Alert = z.strictObject({
     })
     .default({}),
   labels: z.record(z.string(), z.string()).default({}),
-  links: z.array(Link).max(20).default([]),
+  links: z.array(z.strictObject({ label: z.string(), url: z.string() })).default([]),
   occurredAt: z.iso.datetime(),
   /** What makes deliveries the same occurrence (a run id, a firing episode's start): counted once. */
   occurrenceKey: z.string().min(1).max(256).optional(),
   /** One line for the timeline when the alert repeats. */
-  summary: z.string().max(300).optional(),
+  summary: z.string().optional(),
 });
+
+/**
+ * An alert within the store's bounds whatever the sender sent (src/core/bounds.ts): names and
+ * fingerprints within their key sizes, texts cut, labels and links counted and cut; what was left out is
+ * said in the description. Its maps have no prototype, so a `constructor` key is a key like any other.
+ */
+function bounded(alert: z.infer<typeof AlertFields>) {
+  const labels = boundLabels(alert.labels);
+  const links = boundLinks(alert.links);
+  const notes = [
+    labels.dropped > 0 ? `${labels.dropped} more labels left out (at most ${LIMITS.labelCount})` : '',
+    links.dropped > 0
+      ? `${links.dropped} links left out (not http(s), over ${LIMITS.urlLength} characters, or past ${LIMITS.linkCount})`
+      : '',
+  ].filter(Boolean);
+  const description = cut(alert.description, LIMITS.descriptionLength - (notes.length ? 400 : 0));
+  return {
+    ...alert,
+    fingerprint: boundFingerprint(alert.fingerprint),
+    description: notes.length ? [description, ...notes].filter(Boolean).join('\n') : description,
+    ...(alert.service !== undefined ? { service: boundName(alert.service) } : {}),
+    ...(alert.severity !== undefined ? { severity: cut(alert.severity, LIMITS.labelValueLength) } : {}),
+    ...(alert.summary !== undefined ? { summary: cut(alert.summary, LIMITS.summaryLength) } : {}),
+    routing: {
+      ...(alert.routing.repository !== undefined
+        ? { repository: cut(alert.routing.repository, LIMITS.labelValueLength) }
+        : {}),
+      ...(alert.routing.namespace !== undefined
+        ? { namespace: cut(alert.routing.namespace, LIMITS.labelValueLength) }
+        : {}),
+      ...(alert.routing.alarm !== undefined ? { alarm: cut(alert.routing.alarm, 1024) } : {}),
+      ...(alert.routing.logGroup !== undefined ? { logGroup: cut(alert.routing.logGroup, 1024) } : {}),
+    },
+    labels: labels.labels,
+    links: links.links,
+  };
+}
+
+/**
+ * What every ingest source is normalized into. `action` has PagerDuty's dedup_key semantics:
+ * `trigger` opens or appends, `acknowledge` and `resolve` act on an open task and never create one;
+ * `note` records something on the open task (a line in its history) and never creates, pages or changes it.
+ */
+export const Alert = AlertFields.transform(bounded);
 export type Alert = z.infer<typeof Alert>;
 export type AlertInput = z.input<typeof Alert>;
 
@@ -46,15 +96,6 @@ export interface Route {
   readonly service: string;
   readonly team: string | null;
   readonly channel: string;
-}
-
-/** `checkout-*` style patterns: `*` matches any run of characters, everything else literally. */
-export function globMatch(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`).test(value);
 }
 
 function matches(alert: Alert, match: NonNullable<Config['services'][string]['match']>): boolean {
@@ -65,7 +106,7 @@ function matches(alert: Alert, match: NonNullable<Config['services'][string]['ma
   if (alarm && match.alarms?.some((p) => globMatch(p, alarm))) return true;
   if (logGroup && match.logGroups?.some((p) => globMatch(p, logGroup))) return true;
   const labels = Object.entries(match.labels ?? {});
-  return labels.length > 0 && labels.every(([key, value]) => alert.labels[key] === value);
+  return labels.length > 0 && labels.every(([key, value]) => own(alert.labels, key) === value);
 }
 
 /**
@@ -85,19 +126,20 @@ export function routeService(
   service: string,
   config: Pick<Config, 'services' | 'teams' | 'defaults'>,
 ): Route {
-  const settings = config.services[service];
+  const settings = own(config.services, service);
   const team = settings?.team ?? null;
   const channel =
-    settings?.channel ?? (team ? config.teams[team]?.channel : undefined) ?? config.defaults.channel;
+    settings?.channel ?? (team ? own(config.teams, team)?.channel : undefined) ?? config.defaults.channel;
   return { service, team, channel };
 }
 
 /** An explicit priority, else the source's severity through the config's table, else the default. */
 export function prioritize(alert: Alert, config: Pick<Config, 'severity' | 'defaults'>): Priority {
   if (alert.priority) return alert.priority;
-  const table = config.severity[alert.source];
+  const table = own(config.severity, alert.source);
   const severity = alert.severity?.toLowerCase();
-  return (severity && table?.[severity]) || config.defaults.priority;
+  // Own keys only: a severity of `constructor` or `__proto__` is a word the table does not know.
+  return (severity && own(table, severity)) || config.defaults.priority;
 }
 
 /** What an alert does, given the fingerprint's open task and its last resolved one. */

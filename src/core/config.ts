@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { PRIORITIES, Priority } from './task.js';
 import { parseDuration } from './time.js';
@@ -40,7 +41,12 @@ const ChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id su
 const UserOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user-group id (S…)');
 const UserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD');
 const GroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group id such as S0123ABCD');
-const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+const Name = z
+  .string()
+  .max(LIMITS.nameBytes)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+/** A `*` glob, matched in linear time (src/core/bounds.ts) and bounded like a silence's. */
+const Glob = z.string().min(1).max(LIMITS.globLength);
 
 const SlaWindow = z.strictObject({ ack: Duration, resolve: Duration }).refine((w) => w.ack <= w.resolve, {
   message: 'ack must not be longer than resolve',
@@ -49,17 +55,17 @@ const SlaWindow = z.strictObject({ ack: Duration, resolve: Duration }).refine((w
 const Match = z.strictObject({
   repositories: z.array(z.string().min(1)).optional(),
   namespaces: z.array(z.string().min(1)).optional(),
-  alarms: z.array(z.string().min(1)).optional(),
-  logGroups: z.array(z.string().min(1)).optional(),
+  alarms: z.array(Glob).optional(),
+  logGroups: z.array(Glob).optional(),
   labels: z.record(z.string(), z.string()).optional(),
 });
 
 const Service = z.strictObject({
   team: Name.optional(),
   channel: ChannelId.optional(),
-  runbook: z.url().optional(),
+  runbook: z.url().max(LIMITS.urlLength).optional(),
   match: Match.optional(),
-  logPatterns: z.array(z.string().min(1)).optional(),
+  logPatterns: z.array(z.string().min(1).max(LIMITS.labelValueLength)).optional(),
   escalation: Name.optional(),
 });
 
@@ -124,7 +130,7 @@ const ConfigFile = z.strictObject({
     .optional(),
   sources: z
     .strictObject({
-      cloudwatch: z.strictObject({ topics: z.array(z.string().startsWith('arn:aws')).optional() }).optional(),
+      cloudwatch: z.strictObject({ topics: z.array(Glob.startsWith('arn:aws')).optional() }).optional(),
       /** Normal events are ignored unless their reasons are listed here (say, `Killing` or `ScalingReplicaSet`). */
       kubernetes: z.strictObject({ normalReasons: z.array(z.string().min(1)).optional() }).optional(),
     })
@@ -203,7 +209,7 @@ function withDefaults(file: ConfigFile): Config {
   const sla = file.sla ?? {};
   const severity: Record<string, Record<string, Priority>> = { ...DEFAULT_SEVERITY };
   for (const [source, table] of Object.entries(file.severity ?? {})) {
-    severity[source] = { ...DEFAULT_SEVERITY[source], ...table };
+    severity[source] = { ...own(DEFAULT_SEVERITY, source), ...table };
   }
   return {
     sla: {
@@ -248,10 +254,10 @@ function withDefaults(file: ConfigFile): Config {
 function crossReferences(config: Config): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   for (const [name, service] of Object.entries(config.services)) {
-    if (service.team && !config.teams[service.team]) {
+    if (service.team && !own(config.teams, service.team)) {
       issues.push({ path: ['services', name, 'team'], message: `no team "${service.team}" in teams` });
     }
-    if (service.escalation && !config.escalations[service.escalation]) {
+    if (service.escalation && !own(config.escalations, service.escalation)) {
       issues.push({
         path: ['services', name, 'escalation'],
         message: `no escalation policy "${service.escalation}" in escalations`,

@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { type Alert, globMatch, type Route } from './alert.js';
+import type { Alert, Route } from './alert.js';
+import { globMatch, LIMITS, own } from './bounds.js';
 import { DomainError } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { formatDuration, parseDuration } from './time.js';
 
 /** `key=value` (a `*` in the value matches anything): `service`, `source`, or any alert label. */
-export const Matcher = z.strictObject({ key: z.string().min(1).max(64), value: z.string().min(1).max(256) });
+export const Matcher = z.strictObject({
+  key: z.string().min(1).max(LIMITS.labelKeyLength),
+  value: z.string().min(1).max(LIMITS.globLength),
+});
 export type Matcher = z.infer<typeof Matcher>;
 
 /**
@@ -35,7 +39,8 @@ export const isActive = (silence: Silence, now: Date): boolean =>
 /** Does the silence hold this alert back? Every matcher must match. */
 export function silences(silence: Silence, alert: Alert, route: Route): boolean {
   return silence.matchers.every(({ key, value }) => {
-    const actual = key === 'service' ? route.service : key === 'source' ? alert.source : alert.labels[key];
+    const actual =
+      key === 'service' ? route.service : key === 'source' ? alert.source : own(alert.labels, key);
     return actual !== undefined && globMatch(value, actual);
   });
 }
@@ -63,9 +68,15 @@ export function parseSilence(
     return invalid(`A silence lasts at most ${formatDuration(MAX_SILENCE_MS)}`);
   const matchers: Matcher[] = [];
   for (const word of words.slice(0, at)) {
-    const pair = /^([\w.-]{1,64})=(.{1,256})$/.exec(word);
-    if (pair) matchers.push({ key: pair[1] as string, value: pair[2] as string });
-    else if (services.includes(word)) matchers.push({ key: 'service', value: word });
+    const equals = word.indexOf('=');
+    const key = equals > 0 ? word.slice(0, equals) : '';
+    if (/^[\w.-]{1,64}$/.test(key)) {
+      const value = word.slice(equals + 1);
+      if (!value) return invalid(`"${word}" has no value after "="`);
+      if (value.length > LIMITS.globLength)
+        return invalid(`A matcher's value is at most ${LIMITS.globLength} characters`);
+      matchers.push({ key, value });
+    } else if (services.includes(word)) matchers.push({ key: 'service', value: word });
     else return invalid(`"${word}" is neither a service nor key=value`);
   }
   if (matchers.length > 10) return invalid('A silence has at most 10 matchers');

@@ -1,5 +1,5 @@
 import { context, logger } from '../runtime/context.js';
-import { accept, SOURCES } from './pipeline.js';
+import { accept, sourceNamed } from './pipeline.js';
 import type { IngestRequest } from './source.js';
 
 /**
@@ -21,7 +21,7 @@ export async function handler(event: unknown): Promise<{ taskIds: string[] }> {
   const taskIds = new Set<string>();
   for (const { source, body } of items) {
     const request: IngestRequest = { headers: {}, query: {}, body, receivedAt: deps.clock.now() };
-    const reader = SOURCES[source];
+    const reader = sourceNamed(source);
     if (!reader) continue;
     const received = await reader.receive(
       request,

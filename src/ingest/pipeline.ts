@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert } from '../core/alert.js';
+import { record } from '../core/bounds.js';
 import type { RawEvent } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
 import { logger } from '../runtime/context.js';
+import { archivedHeaders, redactCredentials } from './archive-policy.js';
 import {
   type IngestRequest,
   type IngestSecrets,
@@ -32,8 +34,9 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
 
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
-/** Headers that are credentials are never archived. */
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'x-api-key']);
+/** The source of that name, by the registry's own keys only: `constructor` or `__proto__` is no source. */
+export const sourceNamed = (name: string): IngestSource | undefined =>
+  Object.hasOwn(SOURCES, name) ? SOURCES[name] : undefined;
 
 /**
  * Every source, the same way: size limit (before parsing or hashing), the sender verified (before
@@ -46,7 +49,7 @@ export async function ingest(
   event: APIGatewayProxyEventV2,
   secrets: IngestSecrets,
 ): Promise<HttpResult> {
-  const source = SOURCES[sourceName];
+  const source = sourceNamed(sourceName);
   if (!source)
     return problem(
       404,
@@ -58,12 +61,9 @@ export async function ingest(
   }
   try {
     const request: IngestRequest = {
-      headers: Object.fromEntries(
-        Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
-      ),
-      query: Object.fromEntries(
-        Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']),
-      ),
+      // Prototype-free: a header or parameter named `constructor` or `__proto__` is one like any other.
+      headers: record(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? ''])),
+      query: record(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
       body: bodyText(event),
       receivedAt: deps.clock.now(),
     };
@@ -91,10 +91,9 @@ export async function accept(
     source: sourceName,
     deliveryId: received.deliveryId,
     receivedAt: request.receivedAt.toISOString(),
-    headers: Object.fromEntries(
-      Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
-    ),
-    body: received.archivedBody ?? request.body,
+    // Credentials out: headers by an allow-list, and any `?token=` or URL password in what is kept.
+    headers: archivedHeaders(request.headers),
+    body: redactCredentials(received.archivedBody ?? request.body),
     expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
   };
   // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a

@@ -1,5 +1,6 @@
 import type { Alert, Route } from '../alert.js';
 import { prioritize, route, routeService } from '../alert.js';
+import { own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { authorize, type Role } from '../rbac.js';
@@ -40,7 +41,7 @@ export function buildTask(
 ): { task: Task; entries: TimelineEntry[] } {
   const now = ctx.now.toISOString();
   const sla = snapshotSla(config);
-  const runbook = config.services[input.route.service]?.runbook;
+  const runbook = own(config.services, input.route.service)?.runbook;
   const links = [...input.links];
   if (runbook && !links.some((l) => l.url === runbook)) links.push({ label: 'Runbook', url: runbook });
   const task: Task = {

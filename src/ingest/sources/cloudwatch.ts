@@ -66,12 +66,19 @@ const MAX_FUTURE_MS = 5 * 60_000;
 /** Where SNS keeps its signing certificates; nothing else is ever fetched. */
 const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
+/** A certificate's path: SNS's own `SimpleNotificationService-<id>.pem` at the root, nothing else. */
+const CERT_PATH = /^\/SimpleNotificationService-[\w-]{1,128}\.pem$/;
+
+/**
+ * An https address on SNS's own host, else undefined. A certificate's (`pem`) is only ever its canonical
+ * form: no query, fragment, user info or port (so `…/x.pem?v=1` and `…/x.pem?v=2` are not two certificates).
+ */
 export function trustedSnsUrl(text: string, pem = false): URL | undefined {
   try {
     const url = new URL(text);
     if (url.protocol !== 'https:' || !SNS_HOST.test(url.hostname) || url.username || url.password)
       return undefined;
-    if (pem && !url.pathname.endsWith('.pem')) return undefined;
+    if (pem && (/[?#@]/.test(text) || url.port !== '' || !CERT_PATH.test(url.pathname))) return undefined;
     return url;
   } catch {
     return undefined;
@@ -107,7 +114,33 @@ export function defaultFetcher(env: NodeJS.ProcessEnv = process.env): Certificat
   };
 }
 
+/** SNS signs with a handful of certificates (one per region and rotation): a small LRU is plenty. */
+export const MAX_CACHED_CERTIFICATES = 16;
 const certificates = new Map<string, Promise<string>>();
+
+/** The certificate of a canonical URL, fetched once while it stays among the recently used. */
+function certificate(url: URL, fetcher: CertificateFetcher): Promise<string> {
+  const key = `${url.origin}${url.pathname}`;
+  const cached = certificates.get(key);
+  if (cached) {
+    certificates.delete(key); // most recently used last
+    certificates.set(key, cached);
+    return cached;
+  }
+  const pem = fetcher(url);
+  certificates.set(key, pem);
+  pem.catch(() => {
+    if (certificates.get(key) === pem) certificates.delete(key); // a failed fetch is tried again next time
+  });
+  for (const oldest of certificates.keys()) {
+    if (certificates.size <= MAX_CACHED_CERTIFICATES) break;
+    certificates.delete(oldest);
+  }
+  return pem;
+}
+
+/** How many certificates are cached (for tests and the bench). */
+export const cachedCertificates = (): number => certificates.size;
 
 /** Checked before anything is fetched: a known signature version and a certificate on SNS's own host. */
 export function certificateUrlOf(message: SnsMessage): URL | undefined {
@@ -118,19 +151,14 @@ export function certificateUrlOf(message: SnsMessage): URL | undefined {
 export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher): Promise<boolean> {
   const url = certificateUrlOf(message);
   if (!url) return false;
-  let pem = certificates.get(url.href);
-  if (!pem) {
-    pem = fetcher(url);
-    certificates.set(url.href, pem);
-    pem.catch(() => certificates.delete(url.href)); // a failed fetch is tried again next time
-  }
+  const pem = certificate(url, fetcher);
   try {
-    const certificate = new X509Certificate(await pem);
+    const x509 = new X509Certificate(await pem);
     const algorithm = { '1': 'RSA-SHA1', '2': 'RSA-SHA256' }[message.SignatureVersion];
     if (!algorithm) return false;
     const verifier = createVerify(algorithm);
     verifier.update(stringToSign(message), 'utf8');
-    return verifier.verify(certificate.publicKey, message.Signature, 'base64');
+    return verifier.verify(x509.publicKey, message.Signature, 'base64');
   } catch (error) {
     logger.warn('SNS signature could not be checked', { error: (error as Error).message });
     return false;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { Alert, route } from '../../core/alert.js';
+import { cut, LIMITS, own } from '../../core/bounds.js';
 import type { Config } from '../../core/config.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
@@ -32,20 +33,30 @@ const Batch = z.looseObject({
 });
 type Batch = z.infer<typeof Batch>;
 
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** A word that is a hex id: `0x` and hex digits, or eight or more hex characters with a digit among them. */
+function isHexId(word: string): boolean {
+  const prefixed = /^0x/i.test(word);
+  const digits = prefixed ? word.slice(2) : word;
+  return (
+    /^[0-9a-f]+$/i.test(digits) && /\d/.test(digits) && (prefixed || word.length >= 8) // anchored, linear
+  );
+}
 
-/** The message without what changes between two lines of the same bug. */
+/**
+ * The message without what changes between two lines of the same bug. Every pattern here runs in linear
+ * time on any line (bounded quantifiers, or an unbounded one that cannot fail after its run; checked by
+ * test/ingest/linear-patterns.test.ts), and only the first LIMITS.logLineLength characters are read.
+ */
 export function normalizeLogMessage(message: string): string {
   return message
-    .replace(/^\S*\d{4}-\d{2}-\d{2}[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?\S*\s*/, '') // a leading timestamp
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '<q>')
+    .slice(0, LIMITS.logLineLength)
+    .replace(/^\S{0,64}?\d{4}-\d{2}-\d{2}[T ][\d:.]{1,32}(?:Z|[+-]\d{2}:?\d{2})?\S*\s*/, '') // a leading timestamp
+    .replace(/"(?:[^"\\]|\\.){0,512}"|'(?:[^'\\]|\\.){0,512}'/g, '<q>')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
-    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<ip>')
-    .replace(/\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g, '<email>')
-    .replace(/\b(0x)?[0-9a-f]*\d[0-9a-f]*\b/gi, (hex) =>
-      hex.length >= 8 || /^0x/i.test(hex) ? '<hex>' : hex,
-    )
-    .replace(/\d+(\.\d+)?/g, '<n>')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '<ip>')
+    .replace(/\b[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{1,190}\b/g, '<email>')
+    .replace(/\w+/g, (word) => (isHexId(word) ? '<hex>' : word))
+    .replace(/\d+(?:\.\d+)?/g, '<n>')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -68,7 +79,7 @@ export function logPatternsFor(logGroup: string, config: Config, at = new Date(0
     routing: { logGroup },
     occurredAt: at.toISOString(),
   });
-  return config.services[route(probe, config).service]?.logPatterns ?? DEFAULT_LOG_PATTERNS;
+  return own(config.services, route(probe, config).service)?.logPatterns ?? DEFAULT_LOG_PATTERNS;
 }
 
 /** Alerts for the lines of a batch that match their service's patterns: one per fingerprint. */
@@ -77,7 +88,8 @@ export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z
   const patterns = matcher(logPatternsFor(logGroup, config, receivedAt));
   const groups = new Map<string, { lines: Batch['logEvents']; normalized: string }>();
   for (const line of batch.logEvents) {
-    if (!patterns.test(line.message)) continue;
+    // Only the head of a line is read: a pattern past it does not make an alert.
+    if (!patterns.test(line.message.slice(0, LIMITS.logLineLength))) continue;
     const normalized = normalizeLogMessage(line.message);
     const key = createHash('sha256').update(`${logGroup}\n${normalized}`).digest('hex').slice(0, 20);
     const group = groups.get(key) ?? { lines: [], normalized };
@@ -86,20 +98,21 @@ export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z
   }
   return [...groups.entries()].map(([key, { lines, normalized }]) => {
     const first = lines[0] as Batch['logEvents'][number];
+    const message = first.message.slice(0, LIMITS.logLineLength);
     const last = lines.at(-1) as Batch['logEvents'][number];
     return Alert.safeParse({
       source: 'logs',
       action: 'trigger',
       fingerprint: `logs:${key}`,
-      title: cut(first.message.trim().split('\n')[0] || normalized, 300),
+      title: cut(message.trim().split('\n')[0] || normalized, 300),
       description: cut(
         [
           `${lines.length} matching line${lines.length > 1 ? 's' : ''} in ${logGroup}${batch.logStream ? ` / ${batch.logStream}` : ''}`,
-          first.message,
+          message,
         ].join('\n'),
         4000,
       ),
-      severity: /\b(FATAL|panic)\b/.test(first.message) ? 'critical' : 'error',
+      severity: /\b(FATAL|panic)\b/.test(message) ? 'critical' : 'error',
       routing: { logGroup },
       labels: {
         logGroup: cut(logGroup, 256),
@@ -109,7 +122,7 @@ export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z
       occurredAt: new Date(last.timestamp).toISOString(),
       // The lines of one batch are one occurrence; the same batch delivered again is the same occurrence.
       occurrenceKey: `log-${first.id}`.slice(0, 256),
-      summary: cut(`${lines.length} line${lines.length > 1 ? 's' : ''}: ${first.message}`, 300),
+      summary: cut(`${lines.length} line${lines.length > 1 ? 's' : ''}: ${message}`, 300),
     });
   });
 }
