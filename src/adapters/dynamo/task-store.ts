@@ -53,7 +53,9 @@ const FP_FIELDS = [
 
 export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true },
+    // A sender's map may have a key named `constructor` (a label, a custom detail): the marshaller then takes
+    // it for a class instance and refuses it, unless told that every object is a map.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 
 /**

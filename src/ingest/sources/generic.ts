@@ -109,7 +109,7 @@ export function normalizeGeneric(
     severity: payload?.severity,
     service: payload?.component || details.service || undefined,
     labels,
-    links: links.filter((l) => isUrl(l.url)).slice(0, 20),
+    links, // bounded (and what is left out said) by the Alert schema
     occurredAt: occurredAt.toISOString(),
     ...(payload?.summary ? { summary: truncate(payload.summary, 300) } : {}),
   });
