@@ -38,9 +38,10 @@ export interface ItemReport {
   readonly violations: string[];
 }
 
-/** Every item of a table, measured against DynamoDB's limits. */
+/** The items of a table (those `which` picks, else all), measured against DynamoDB's limits. */
 export async function checkItemLimits(
   endpoint: string,
+  which: (item: Record<string, AttributeValue>) => boolean = () => true,
   tableName: string = TABLE.defaultName,
 ): Promise<ItemReport> {
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
@@ -54,6 +55,7 @@ export async function checkItemLimits(
   try {
     for await (const page of paginateScan({ client }, { TableName: tableName })) {
       for (const item of page.Items ?? []) {
+        if (!which(item)) continue;
         items++;
         const id = `${item.pk?.S}/${item.sk?.S}`.slice(0, 80);
         const size = itemSize(item);
@@ -80,3 +82,15 @@ export async function checkItemLimits(
   }
   return { items, largestItemBytes, largestPartitionKeyBytes, largestSortKeyBytes, violations };
 }
+
+/** A task's own items: the task, its timeline entries, and its fingerprint's record. */
+export const itemsOfTasks =
+  (tasks: readonly { id: string; fingerprint: string | null }[]) =>
+  (item: Record<string, AttributeValue>): boolean => {
+    const pk = item.pk?.S ?? '';
+    return tasks.some(
+      (t) =>
+        pk === `TASK#${Number(t.id.slice('TMS-'.length))}` ||
+        (t.fingerprint !== null && pk === `FP#${t.fingerprint}`),
+    );
+  };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/core/bounds.js';
 import { ARCHIVED_HEADERS } from '../../src/ingest/archive-policy.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
-import { checkItemLimits } from '../helpers/item-limits.js';
+import { checkItemLimits, itemsOfTasks } from '../helpers/item-limits.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { BEN, GENERAL, slackOf } from '../helpers/slack.js';
 
@@ -48,7 +48,12 @@ const byFingerprint = async (fingerprint: string) =>
   (await getJson(`${stack.url}/api/tasks?limit=100`, API())).body.tasks.find(
     (t: { fingerprint: string }) => t.fingerprint === fingerprint,
   );
-const withinDynamoLimits = async () => (await checkItemLimits(stack.storeUrl)).violations;
+/** What DynamoDB would refuse of these tasks' items (their task, timeline and fingerprint items). */
+const beyondDynamoLimits = async (tasks: readonly { id: string; fingerprint: string | null }[]) => {
+  const report = await checkItemLimits(stack.storeUrl, itemsOfTasks(tasks));
+  expect(report.items).toBeGreaterThanOrEqual(tasks.length);
+  return report.violations;
+};
 
 describe('a hostile sender at the ingest edge', () => {
   it('is told 404, not 500, for a source named like a property every object has', async () => {
@@ -70,7 +75,7 @@ describe('a hostile sender at the ingest edge', () => {
     const [first, second] = await Promise.all(ids.map(task));
     expect(first).toMatchObject({ priority: 'P3', labels: expect.objectContaining({ constructor: 'yes' }) });
     expect(second).toMatchObject({ priority: 'P3', labels: expect.objectContaining({ toString: 'x' }) });
-    expect(await withinDynamoLimits()).toEqual([]);
+    expect(await beyondDynamoLimits([first, second])).toEqual([]);
   });
 
   it('opens a task for a PagerDuty event whose custom_details has a key named constructor', async () => {
@@ -94,13 +99,14 @@ describe('a hostile sender at the ingest edge', () => {
     const fromKubernetes = await send('kubernetes', event);
     const ids = [...fromAlertmanager.body.taskIds, ...fromKubernetes.body.taskIds];
     expect(ids).toHaveLength(2);
-    const services = (await Promise.all(ids.map(task))).map((t) => t.service as string);
+    const tasks = await Promise.all(ids.map(task));
+    const services = tasks.map((t) => t.service as string);
     for (const service of services) {
       expect(Buffer.byteLength(service)).toBeLessThanOrEqual(LIMITS.nameBytes);
       expect(service.startsWith('svc-xxxx')).toBe(true);
     }
     expect(services[0]).not.toBe(services[1]); // two long names that share a prefix stay two services
-    expect(await withinDynamoLimits()).toEqual([]);
+    expect(await beyondDynamoLimits(tasks)).toEqual([]);
   });
 
   it('turns twenty 12 KB links (a 245 KB body) into a task: the overlong links left out, and said so', async () => {
@@ -119,7 +125,7 @@ describe('a hostile sender at the ingest edge', () => {
       { label: 'Sample Monitoring Service', url: 'https://monitoring.service.com/' },
     ]);
     expect(opened.description).toContain('20 links left out');
-    expect(await withinDynamoLimits()).toEqual([]);
+    expect(await beyondDynamoLimits([opened])).toEqual([]);
   });
 
   it('archives no credential: headers by an allow-list, a ?token= in what is kept redacted', async () => {
@@ -176,7 +182,7 @@ describe('a hostile sender at the ingest edge', () => {
     });
     expect(answer.status).toBe(202);
     expect(answer.body.taskIds).toHaveLength(3);
-    expect(await withinDynamoLimits()).toEqual([]);
+    expect(await beyondDynamoLimits(await Promise.all(answer.body.taskIds.map(task)))).toEqual([]);
   });
 
   it('lets a silence glob of many stars be matched against an alert at once, and bounds its length', async () => {
