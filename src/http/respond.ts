@@ -55,7 +55,7 @@ export const bearer = (event: APIGatewayProxyEventV2): string | undefined =>
   bearerOf(header(event, 'authorization'));
 
 export function bearerOf(authorization: string | undefined): string | undefined {
-  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
+  const match = authorization ? /^Bearer\s+(\S.*)$/i.exec(authorization.trim()) : null;
   return match?.[1];
 }
 

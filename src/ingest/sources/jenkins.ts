@@ -38,12 +38,21 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
 
 /** `owner/repo` of a GitHub, GitLab or Bitbucket remote, for the config's `repositories` match rules. */
 export function repositoryOf(remote: string | null | undefined): string | undefined {
-  const match = remote ? /[/:]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(remote) : null;
-  return match?.[1];
+  // By hand rather than by an unanchored regex: the remote is the sender's text.
+  let rest = remote?.trim() ?? '';
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  if (rest.endsWith('.git')) rest = rest.slice(0, -'.git'.length);
+  const slash = rest.lastIndexOf('/');
+  const repository = rest.slice(slash + 1);
+  const before = rest.slice(0, Math.max(slash, 0));
+  const owner = before.slice(Math.max(before.lastIndexOf('/'), before.lastIndexOf(':')) + 1);
+  return slash > 0 && owner && repository && before.length > owner.length
+    ? `${owner}/${repository}`
+    : undefined;
 }
 
 function passwordOf(authorization: string | undefined): string | undefined {
-  const basic = authorization ? /^Basic\s+(.+)$/i.exec(authorization.trim())?.[1] : undefined;
+  const basic = authorization ? /^Basic\s+(\S.*)$/i.exec(authorization.trim())?.[1] : undefined;
   if (!basic) return undefined;
   const decoded = Buffer.from(basic, 'base64').toString('utf8');
   return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;

@@ -41,6 +41,12 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
 
 /** Kubernetes' generated name suffixes use an alphabet without vowels (and without 0, 1, 3), so words don't match. */
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const DEPLOYMENT_POD = new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`);
+const STATEFUL_SET_POD = /^(.+)-\d+$/;
+const GENERATED_POD = new RegExp(`^(.+)-${SAFE}{5}$`);
+const REPLICA_SET = new RegExp(`^(.+)-${SAFE}{6,10}$`);
+/** Built from SAFE, so not literals: listed for the linear-pattern check (test/ingest/linear-patterns.test.ts). */
+export const WORKLOAD_PATTERNS = [DEPLOYMENT_POD, STATEFUL_SET_POD, GENERATED_POD, REPLICA_SET] as const;
 
 /**
  * The workload an event's object belongs to: a Deployment's pod `checkout-7d9f8b6c5d-x2kq9` and its
@@ -56,13 +62,13 @@ export function workloadOf(
   const hash = labels['pod-template-hash'];
   if (kind === 'Pod') {
     if (hash && name.includes(`-${hash}-`)) return name.slice(0, name.lastIndexOf(`-${hash}-`));
-    const deployment = new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`).exec(name)?.[1];
+    const deployment = DEPLOYMENT_POD.exec(name)?.[1];
     if (deployment) return deployment;
-    const statefulSet = /^(.+)-\d+$/.exec(name)?.[1];
+    const statefulSet = STATEFUL_SET_POD.exec(name)?.[1];
     if (statefulSet) return statefulSet;
-    return new RegExp(`^(.+)-${SAFE}{5}$`).exec(name)?.[1] ?? name;
+    return GENERATED_POD.exec(name)?.[1] ?? name;
   }
-  if (kind === 'ReplicaSet') return new RegExp(`^(.+)-${SAFE}{6,10}$`).exec(name)?.[1] ?? name;
+  if (kind === 'ReplicaSet') return REPLICA_SET.exec(name)?.[1] ?? name;
   return name;
 }
 

@@ -62,7 +62,8 @@ export function normalizeLogMessage(message: string): string {
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const matcher = (patterns: readonly string[]) =>
+/** One regex for the patterns, each a literal word (escaped): linear, checked by test/ingest/linear-patterns.test.ts. */
+export const matcher = (patterns: readonly string[]) =>
   new RegExp(patterns.map((p) => `(?<![\\w])${escapeRegex(p)}(?![\\w])`).join('|'));
 
 /**
