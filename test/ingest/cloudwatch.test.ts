@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { cloudwatchSource, trustedSnsUrl } from '../../src/ingest/sources/cloudwatch.js';
+import {
+  cachedCertificates,
+  cloudwatchSource,
+  MAX_CACHED_CERTIFICATES,
+  trustedSnsUrl,
+} from '../../src/ingest/sources/cloudwatch.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { CERT_URL, snsSigner, TOPIC } from '../helpers/sns.js';
 
@@ -164,6 +169,49 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     expect((await receive({ ...good, Message: good.Message.replace('ALARM', 'OK') })).ok).toBe(false);
     expect((await receive(good)).ok).toBe(true);
     expect(fetched.every((url) => url === CERT_URL)).toBe(true);
+  });
+
+  it('keys certificates by their canonical URL, refuses query strings, fragments, user info and ports unfetched, and caches a few', async () => {
+    // Prepare: 6,000 signed notifications from an allowed topic, each naming the certificate with ?v=N
+    // (before: 6,000 fetches and 6,000 cache entries, the heap from 23 to 542 MB).
+    const fetched: string[] = [];
+    const source = cloudwatchSource(() => async (url) => {
+      fetched.push(url.href);
+      return readFileSync(`${process.env.TMS_SNS_CERT_DIR}/SimpleNotificationService-tms-test.pem`, 'utf8');
+    });
+    const config = loadConfig({ TMS_CONFIG: 'tms.config.yaml' });
+    const receive = (message: unknown) =>
+      source.receive(
+        { headers: {}, query: {}, body: JSON.stringify(message), receivedAt: new Date() },
+        { ingestToken: '' },
+        { verify: true, config },
+      );
+    const good = signed({
+      Type: 'Notification',
+      Message: JSON.stringify(alarm('OK', '2026-11-22T16:00:00Z')),
+    });
+    // Act
+    let refused = 0;
+    for (let n = 0; n < 6_000; n++)
+      if (!(await receive({ ...good, SigningCertURL: `${CERT_URL}?v=${n}` })).ok) refused++;
+    const variants = ['#x', ':443', '//user@'].map((v) =>
+      v === ':443'
+        ? CERT_URL.replace('.com/', '.com:443/')
+        : v === '#x'
+          ? `${CERT_URL}#x`
+          : CERT_URL.replace('https://', 'https://user@'),
+    );
+    for (const url of variants) if (!(await receive({ ...good, SigningCertURL: url })).ok) refused++;
+    // Assess
+    expect(refused).toBe(6_003);
+    expect(fetched).toEqual([]);
+    // Distinct canonical names are each fetched once, and only the most recent few are kept.
+    for (let n = 0; n < 100; n++)
+      await receive({ ...good, SigningCertURL: CERT_URL.replace('tms-test', `tms-test-${n}`) });
+    expect(cachedCertificates()).toBeLessThanOrEqual(MAX_CACHED_CERTIFICATES);
+    expect((await receive(good)).ok).toBe(true);
+    // Over HTTP too: refused with 401, before any fetch.
+    expect((await send({ ...good, SigningCertURL: `${CERT_URL}?v=1` })).status).toBe(401);
   });
 
   it('records INSUFFICIENT_DATA on the open task, and pages nobody', async () => {

@@ -78,7 +78,9 @@ export function trustedSnsUrl(text: string, pem = false): URL | undefined {
     const url = new URL(text);
     if (url.protocol !== 'https:' || !SNS_HOST.test(url.hostname) || url.username || url.password)
       return undefined;
-    if (pem && (/[?#@]/.test(text) || url.port !== '' || !CERT_PATH.test(url.pathname))) return undefined;
+    // Only the canonical form: `url.href` differs from the text for any query, fragment, user info, port
+    // (even :443), or other spelling of the same address.
+    if (pem && (url.href !== text || /[?#@]/.test(text) || !CERT_PATH.test(url.pathname))) return undefined;
     return url;
   } catch {
     return undefined;
