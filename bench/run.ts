@@ -9,6 +9,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
 import { aggregatorPerChange, aggregatorThroughput, digestScaling } from './aggregator.js';
+import { hostileInputs, printHostile } from './hostile.js';
 import { bundleFigures, slackTimings } from './slack.js';
 import { storm } from './storm.js';
 
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
   const slack = await slackTimings(stack, COMMANDS, CLICKS);
   const alertStorm = await storm(stack, STORM, CONCURRENCY);
+  const hostile = await hostileInputs(stack);
   const memory = process.memoryUsage();
   await stack.close();
   const bundles = await bundleFigures();
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
     })),
     bundles,
     storm: alertStorm,
+    hostile,
     aggregator,
     aggregatorPerChange: perChange,
     digest,
@@ -204,6 +207,8 @@ async function main(): Promise<void> {
       `  Slack calls for the whole storm: ${JSON.stringify(s.slackCalls)}`,
     ].join('\n'),
   );
+  console.log('');
+  printHostile(hostile);
   console.log('');
   print([
     [
