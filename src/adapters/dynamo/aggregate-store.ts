@@ -266,8 +266,8 @@ export class DynamoAggregateStore implements AggregateStore {
     }
   }
 
-  /** The counted versions the markers of a statistics item hold for these tasks. */
   // Plain private methods, not #private: a test wraps the store with Object.create to stage faults.
+  /** The counted versions the markers of a statistics item hold for these tasks. */
   private async markersOf(
     stats: { pk: string; sk: string },
     tasks: readonly string[],
