@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // One DynamoDB Local for the run when Java is here: the store's suites run on it as well as on dynalite.
+    globalSetup: ['test/global-setup.ts'],
     // Lambda runs Node 22; Node 20 here is known and documented, so the SDK's upgrade notice is noise in test output.
     // Handlers log JSON through Powertools; tests assert on behaviour, so the logs stay quiet.
     env: {

@@ -2,41 +2,22 @@
  * Captures the golden DynamoDB stream records that test/local/stream-feed.test.ts holds the local feed to.
  * Run once, by hand, where Java is installed (the records are committed):
  *
- *   npm pack amplify-dynamodb-simulator@2.9.30 && tar xzf amplify-dynamodb-simulator-2.9.30.tgz package/emulator
- *   DYNAMODB_LOCAL_DIR=$PWD/package/emulator npx tsx scripts/capture-stream-golden.ts
+ *   npx tsx scripts/capture-stream-golden.ts
  *
+ * DynamoDB Local comes from ./dynamodb-local.ts (fetched once into node_modules/.cache, or DYNAMODB_LOCAL_DIR).
  * It starts the official DynamoDB Local (which has real streams), creates the TMS table, runs the scenario
  * of test/fixtures/dynamodb-stream/scenario.ts, and reads every record back through the Streams API.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../src/adapters/dynamo/table.js';
 import { createDocumentClient } from '../src/adapters/dynamo/task-store.js';
 import { runStreamScenario } from '../test/fixtures/dynamodb-stream/scenario.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
 
-const dir = process.env.DYNAMODB_LOCAL_DIR;
-if (!dir) throw new Error('Set DYNAMODB_LOCAL_DIR to the folder holding DynamoDBLocal.jar');
-const port = 8765;
-const endpoint = `http://127.0.0.1:${port}`;
+const java = await startDynamoDbLocal();
+const { endpoint } = java;
 const aws = { region: 'ddblocal', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-
-const java = spawn(
-  'java',
-  [
-    '-Djava.library.path=./DynamoDBLocal_lib',
-    '-jar',
-    'DynamoDBLocal.jar',
-    '-inMemory',
-    '-disableTelemetry',
-    '-port',
-    String(port),
-  ],
-  {
-    cwd: dir,
-    stdio: 'ignore',
-  },
-);
 
 /** The Streams API over plain HTTP: DynamoDB Local accepts any credentials, and this keeps the SDK for Streams out of the project. */
 async function streams(action: string, body: unknown): Promise<Record<string, unknown>> {
@@ -103,5 +84,5 @@ try {
   writeFileSync('test/fixtures/dynamodb-stream/golden.json', `${JSON.stringify(out, null, 2)}\n`);
   console.log(`captured ${records.length} records`);
 } finally {
-  java.kill();
+  await java.stop();
 }

@@ -204,8 +204,16 @@ export interface AggregateStore {
   /** The hourly items of a scope from `fromHour` to `toHour` (inclusive), oldest first. */
   hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]>;
   stats(key: StatsKey): Promise<ResolutionStats>;
-  /** Read, fold, write back if nobody wrote in between (else again): the stats as written. */
-  updateStats(key: StatsKey, fold: (stats: ResolutionStats) => ResolutionStats): Promise<ResolutionStats>;
+  /**
+   * Read, fold, write back if nobody wrote in between (else again): the stats as written. The stats the fold
+   * is given hold in `applied` the version counted of each task in `tasks` (the tasks it may count), wherever
+   * the store keeps them (the statistics item keeps a few at most, so it stays small however many).
+   */
+  updateStats(
+    key: StatsKey,
+    fold: (stats: ResolutionStats) => ResolutionStats,
+    tasks?: readonly string[],
+  ): Promise<ResolutionStats>;
   /** The recurring issues of a service: its fingerprints' stats. */
   fingerprintStats(service: string): Promise<ResolutionStats[]>;
   /** Every trend episode still kept (ongoing or recently over). */

@@ -169,12 +169,15 @@ class GroupCommit {
     }
     await inParallel([...byStats.values()], 4, async ({ key, entries }) => {
       try {
-        await this.deps.aggregates.updateStats(key, (stats) =>
-          foldStats(
-            stats,
-            entries.map((e) => e.change),
-            now,
-          ),
+        await this.deps.aggregates.updateStats(
+          key,
+          (stats) =>
+            foldStats(
+              stats,
+              entries.map((e) => e.change),
+              now,
+            ),
+          entries.map((e) => e.change.task.id),
         );
       } catch (error) {
         for (const p of entries) failed.set(p, error);

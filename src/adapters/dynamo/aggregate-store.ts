@@ -1,4 +1,6 @@
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,7 +16,12 @@ import {
   mergeShards,
   type Scope,
 } from '../../core/aggregates/counters.js';
-import { parseStats, type ResolutionStats, type StatsKey } from '../../core/aggregates/resolutions.js';
+import {
+  APPLIED_FOR_MS,
+  parseStats,
+  type ResolutionStats,
+  type StatsKey,
+} from '../../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../core/aggregates/trends.js';
 import type { AggregateStore } from '../../core/ports.js';
 import { conditional, pick, queryAll, send } from './calls.js';
@@ -28,6 +35,13 @@ const TREND_RETENTION_MS = 7 * 86_400_000;
 /** Tasks per write, so an update's expressions stay well inside DynamoDB's 4 KB per expression. */
 const TASKS_PER_WRITE = 20;
 const ATTEMPTS = 6;
+/**
+ * Tasks whose counted version a statistics item keeps itself (about 60 bytes each): a quiet key's markers
+ * never leave it; a busy one's oldest go to marker items, so the item stays a few KB.
+ */
+export const APPLIED_KEPT = 50;
+const MARKERS_IN_FLIGHT = 16;
+const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1_000, 2 ** attempt * 10)));
 /** Attributes of an hourly item that are not counters. */
 const APPLIED_PREFIX = 'v.';
 const NOT_COUNTERS = new Set([TABLE.ttlAttribute, 'rev', 'shard']);
@@ -175,24 +189,68 @@ export class DynamoAggregateStore implements AggregateStore {
     return parseStats(key, Item);
   }
 
+  /**
+   * Read, fold and write back on the condition that the item's `rev` did not move (else again). Each task's
+   * counted version (so a stream record delivered again counts once) is kept in the item for the latest
+   * `APPLIED_KEPT` tasks only; older ones are moved into a small marker item per task and statistics item
+   * (`keys.statsApplied`) before the write that drops them from the item, so at every moment a counted change
+   * is in the item or in its marker. The markers of `tasks` are read (consistently) while some may exist.
+   * The item so stays a few KB (one or a few WCU per write) however many tasks a busy service has in 3 hours.
+   */
   async updateStats(
     key: StatsKey,
     fold: (stats: ResolutionStats) => ResolutionStats,
+    tasks: readonly string[] = [],
   ): Promise<ResolutionStats> {
+    const itemKey = statsKey(key);
     for (let attempt = 1; ; attempt++) {
       const { Item } = await send(() =>
-        this.db.send(new GetCommand({ TableName: this.tableName, Key: statsKey(key), ConsistentRead: true })),
+        this.db.send(new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true })),
       );
       const rev = Number(Item?.rev ?? 0);
-      const next = fold(parseStats(key, Item));
+      const stored = parseStats(key, Item);
+      const spilledAt = typeof Item?.appliedSpilledAt === 'string' ? Item.appliedSpilledAt : undefined;
+      // The markers of what the item does not keep; written before the item dropped them, so all are there.
+      const marked = spilledAt
+        ? await this.markersOf(
+            itemKey,
+            tasks.filter((t) => stored.applied[t] === undefined),
+          )
+        : {};
+      const applied = { ...marked };
+      for (const [taskId, entry] of Object.entries(stored.applied))
+        if (entry.version >= (applied[taskId]?.version ?? 0)) applied[taskId] = entry;
+      const given: ResolutionStats = { ...stored, applied };
+      const next = fold(given);
+      // Kept in the item: what it kept and the fold kept, and what the fold counted now.
+      const kept: [string, { version: number; at: string }][] = [];
+      const fresh: [string, { version: number; at: string }][] = [];
+      for (const [taskId, entry] of Object.entries(next.applied)) {
+        const before = given.applied[taskId];
+        if (!before || entry.version > before.version) fresh.push([taskId, entry]);
+        else if (stored.applied[taskId]) kept.push([taskId, entry]);
+      }
+      // Beyond the item's share, the oldest it kept go to markers; never what is counted now (not yet written).
+      kept.sort(([a, x], [b, y]) => x.at.localeCompare(y.at) || a.localeCompare(b));
+      const spill = kept.splice(0, Math.max(0, kept.length + fresh.length - APPLIED_KEPT));
+      await this.mark(itemKey, spill);
+      const now = fresh.reduce((latest, [, e]) => (e.at > latest ? e.at : latest), '');
+      const lastSpill = spill.reduce((latest, [, e]) => (e.at > latest ? e.at : latest), spilledAt ?? '');
+      // Markers matter while a record can still come again; after that the item stops reading them.
+      const stillSpilled =
+        lastSpill && !(now && Date.parse(now) - Date.parse(lastSpill) > APPLIED_FOR_MS)
+          ? lastSpill
+          : undefined;
       const written = await conditional(() =>
         this.db.send(
           new PutCommand({
             TableName: this.tableName,
             Item: {
-              ...statsKey(key),
+              ...itemKey,
               type: 'stats',
               ...next,
+              applied: Object.fromEntries([...kept, ...fresh]),
+              ...(stillSpilled ? { appliedSpilledAt: stillSpilled } : {}),
               service: key.service,
               ...(key.kind === 'fingerprint' ? { fingerprint: key.fingerprint } : { priority: key.priority }),
               rev: rev + 1,
@@ -206,6 +264,66 @@ export class DynamoAggregateStore implements AggregateStore {
       if (attempt >= ATTEMPTS)
         throw new Error(`stats ${JSON.stringify(key)} kept changing under the aggregator`);
     }
+  }
+
+  // Plain private methods, not #private: a test wraps the store with Object.create to stage faults.
+  /** The counted versions the markers of a statistics item hold for these tasks. */
+  private async markersOf(
+    stats: { pk: string; sk: string },
+    tasks: readonly string[],
+  ): Promise<Record<string, { version: number; at: string }>> {
+    const found: Record<string, { version: number; at: string }> = {};
+    for (const group of chunk([...new Set(tasks)], 100)) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: { Keys: group.map((t) => keys.statsApplied(stats, t)), ConsistentRead: true },
+      };
+      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 1) await pause(attempt);
+        const page: BatchGetCommandOutput = await send(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: request })),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? [])
+          if (typeof item.taskId === 'string')
+            found[item.taskId] = { version: Number(item.version), at: String(item.at) };
+        request = page.UnprocessedKeys as typeof request;
+        if (attempt >= 10 && request && Object.keys(request).length > 0)
+          throw new Error('DynamoDB left statistics markers unread');
+      }
+    }
+    return found;
+  }
+
+  /** Markers for counted versions, each raised only (a late writer never lowers one). */
+  private async mark(
+    stats: { pk: string; sk: string },
+    entries: [string, { version: number; at: string }][],
+  ) {
+    const queue = [...entries];
+    await Promise.all(
+      Array.from({ length: Math.min(MARKERS_IN_FLIGHT, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [taskId, { version, at }] = next;
+          await conditional(() =>
+            this.db.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: keys.statsApplied(stats, taskId),
+                UpdateExpression: 'SET #type = :type, taskId = :task, version = :v, #at = :at, #ttl = :ttl',
+                ConditionExpression: 'attribute_not_exists(version) OR version < :v',
+                ExpressionAttributeNames: { '#type': 'type', '#at': 'at', '#ttl': TABLE.ttlAttribute },
+                ExpressionAttributeValues: {
+                  ':type': 'stats-applied',
+                  ':task': taskId,
+                  ':v': version,
+                  ':at': at,
+                  ':ttl': ttlOf(Date.parse(at) + APPLIED_FOR_MS),
+                },
+              }),
+            ),
+          );
+        }
+      }),
+    );
   }
 
   async fingerprintStats(service: string): Promise<ResolutionStats[]> {

@@ -17,6 +17,7 @@ import { rawOrder } from '../../core/ports.js';
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
  * | hourly counters    | AGG#<scope>         | H#<yyyy-mm-ddThh>#<0-7> | (TTL 95 d; 8 shards by task)     |                 |                  |
  * | resolution stats   | AGG#svc:<service>   | FP#<fingerprint> or PRIO#<P1..P4> |                       |                 |                  |
+ * | stats counted mark | AGG#APPLIED#<task>  | <stats pk>#<stats sk> | (TTL 3 h after it was counted)   |                 |                  |
  * | trend episode      | AGG#TRENDS          | <scope>              | (TTL 7 d after it last held)       |                 |                  |
  * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
  *
@@ -120,6 +121,11 @@ export const keys = {
     sk: `PRIO#${priority}`,
   }),
   servicePartition: (service: string) => `AGG#svc:${keyPart(service)}`,
+  /** The version of a task a statistics item counted, once that item no longer keeps it (one per task). */
+  statsApplied: (stats: { pk: string; sk: string }, taskId: string) => ({
+    pk: `AGG#APPLIED#${keyPart(taskId)}`,
+    sk: `${stats.pk}#${stats.sk}`,
+  }),
   trends: 'AGG#TRENDS',
   trend: (scope: string) => ({ pk: 'AGG#TRENDS', sk: keyPart(scope) }),
   digest: (channel: string) => ({ pk: `AGG#DIGEST#${channel}`, sk: 'DIGEST' }),

@@ -7,7 +7,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../../src/core/errors.js';
 import { applyCommand } from '../../../src/core/lifecycle.js';
@@ -15,182 +15,180 @@ import { ManualClock } from '../../../src/core/time.js';
 import { actOnTask } from '../../../src/core/use-cases/act-on-task.js';
 import { defaultDeps } from '../../../src/core/use-cases/deps.js';
 import { ingestAlert } from '../../../src/core/use-cases/ingest-alert.js';
-import { dynamoForTests, type TestDynamo } from '../../helpers/dynamo.js';
+import { onEachBackend } from '../../helpers/dynamo.js';
 import { anAlert, config, slack, T0, user } from '../../helpers/factories.js';
-
-let dynamo: TestDynamo;
-beforeAll(async () => {
-  dynamo = await dynamoForTests();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
 
 const realDeps = (store: DynamoTaskStore) => defaultDeps(store, config, new ManualClock(T0));
 
-describe('DynamoTaskStore under concurrency, on dynalite', () => {
-  it('two people pressing Claim at once: one wins, the other is told who has the task', async () => {
-    const store = await dynamo.freshStore();
-    const deps = realDeps(store);
-    await ingestAlert(deps, anAlert());
-    // Act
-    const [ana, ben] = await Promise.all(
-      ['U0ANA', 'U0BEN'].map((id) =>
-        actOnTask(deps, {
+onEachBackend((name, dynamo) => {
+  describe(`DynamoTaskStore under concurrency, on ${name}`, () => {
+    it('two people pressing Claim at once: one wins, the other is told who has the task', async () => {
+      const store = await dynamo().freshStore();
+      const deps = realDeps(store);
+      await ingestAlert(deps, anAlert());
+      // Act
+      const [ana, ben] = await Promise.all(
+        ['U0ANA', 'U0BEN'].map((id) =>
+          actOnTask(deps, {
+            taskId: 'TMS-1',
+            command: { type: 'claim' },
+            role: 'developer',
+            ctx: { actor: user(id), via: 'slack' },
+          }),
+        ),
+      );
+      // Assess
+      const winner = ana?.ok ? 'U0ANA' : 'U0BEN';
+      const loser = ana?.ok ? ben : ana;
+      expect([ana?.ok, ben?.ok].filter(Boolean)).toHaveLength(1);
+      expect(loser).toMatchObject({
+        ok: false,
+        error: { code: 'TASK_ALREADY_CLAIMED', message: `TMS-1 is already claimed by <@${winner}>` },
+      });
+      expect(await store.get('TMS-1')).toMatchObject({
+        assignee: winner,
+        status: 'acknowledged',
+        version: 2,
+      });
+    });
+
+    it('the same alert arriving many times at the same moment opens one task that counts them all', async () => {
+      const store = await dynamo().freshStore();
+      const deps = realDeps(store);
+      // Act
+      const outcomes = await Promise.all(Array.from({ length: 12 }, () => ingestAlert(deps, anAlert())));
+      // Assess
+      expect(outcomes.filter((o) => o.result === 'created')).toHaveLength(1);
+      const { tasks } = await store.list({ limit: 50 });
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ id: 'TMS-1', occurrences: 12 });
+      expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe('TMS-1');
+      // No id was spent on a lost race: the next new alert is TMS-2.
+      await ingestAlert(deps, anAlert({ fingerprint: 'generic:other' }));
+      expect(await store.get('TMS-2')).toBeDefined();
+    });
+
+    it('lists through queries only, never a Scan', async () => {
+      const store = await dynamo().freshStore();
+      await ingestAlert(realDeps(store), anAlert());
+      const sent = vi.spyOn(dynamo().embedded.db, 'send');
+      try {
+        await store.list({ limit: 10 });
+        await store.list({ limit: 10, statuses: ['open'], service: 'checkout' });
+        await store.list({ limit: 10, assignee: 'U0ANA' });
+        await store.timeline('TMS-1');
+        const commands = sent.mock.calls.map(([command]) => command.constructor.name);
+        expect(commands.length).toBeGreaterThan(0);
+        expect(commands).not.toContain(ScanCommand.name);
+        expect(new Set(commands)).toEqual(new Set([QueryCommand.name]));
+      } finally {
+        sent.mockRestore();
+      }
+    });
+  });
+
+  describe('DynamoTaskStore faults the emulator cannot stage (aws-sdk-client-mock)', () => {
+    it('answers throttling, after the SDK gave up retrying, as a transient error', async () => {
+      const client = DynamoDBDocumentClient.from(dynamo().embedded.db);
+      const mock = mockClient(client);
+      try {
+        const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ProvisionedThroughputExceededException',
+          $retryable: { throttling: true },
+        });
+        mock.onAnyCommand().rejects(throttled);
+        const store = new DynamoTaskStore(client, 'any');
+        await expect(store.get('TMS-1')).rejects.toBeInstanceOf(TransientError);
+        await expect(store.nextTaskNumber()).rejects.toThrow(
+          'DynamoDB is unavailable right now (ProvisionedThroughputExceededException)',
+        );
+      } finally {
+        mock.restore();
+      }
+    });
+
+    it('a conditional failure at the moment of the save is a conflict, retried on a fresh read', async () => {
+      const store = await dynamo().freshStore();
+      const deps = realDeps(store);
+      await ingestAlert(deps, anAlert());
+      // Someone else's change lands between our read and our write, exactly once.
+      const real = dynamo().embedded.db.send.bind(dynamo().embedded.db);
+      let interfered = false;
+      const sent = vi.spyOn(dynamo().embedded.db, 'send').mockImplementation(async (command: unknown) => {
+        if (
+          !interfered &&
+          command instanceof PutCommand &&
+          command.input.ConditionExpression === 'version = :expected'
+        ) {
+          interfered = true;
+          const current = await store.get('TMS-1');
+          if (!current) throw new Error('TMS-1 exists');
+          const other = applyCommand(current, { type: 'claim' }, slack('U0BEN'));
+          if (!other.ok) throw other.error;
+          await real(
+            new PutCommand({ ...command.input, Item: { ...command.input.Item, ...other.value.task } }),
+          );
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+          });
+        }
+        return real(command as never);
+      });
+      try {
+        const result = await actOnTask(deps, {
           taskId: 'TMS-1',
           command: { type: 'claim' },
           role: 'developer',
-          ctx: { actor: user(id), via: 'slack' },
-        }),
-      ),
-    );
-    // Assess
-    const winner = ana?.ok ? 'U0ANA' : 'U0BEN';
-    const loser = ana?.ok ? ben : ana;
-    expect([ana?.ok, ben?.ok].filter(Boolean)).toHaveLength(1);
-    expect(loser).toMatchObject({
-      ok: false,
-      error: { code: 'TASK_ALREADY_CLAIMED', message: `TMS-1 is already claimed by <@${winner}>` },
-    });
-    expect(await store.get('TMS-1')).toMatchObject({ assignee: winner, status: 'acknowledged', version: 2 });
-  });
-
-  it('the same alert arriving many times at the same moment opens one task that counts them all', async () => {
-    const store = await dynamo.freshStore();
-    const deps = realDeps(store);
-    // Act
-    const outcomes = await Promise.all(Array.from({ length: 12 }, () => ingestAlert(deps, anAlert())));
-    // Assess
-    expect(outcomes.filter((o) => o.result === 'created')).toHaveLength(1);
-    const { tasks } = await store.list({ limit: 50 });
-    expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ id: 'TMS-1', occurrences: 12 });
-    expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe('TMS-1');
-    // No id was spent on a lost race: the next new alert is TMS-2.
-    await ingestAlert(deps, anAlert({ fingerprint: 'generic:other' }));
-    expect(await store.get('TMS-2')).toBeDefined();
-  });
-
-  it('lists through queries only, never a Scan', async () => {
-    const store = await dynamo.freshStore();
-    await ingestAlert(realDeps(store), anAlert());
-    const sent = vi.spyOn(dynamo.embedded.db, 'send');
-    try {
-      await store.list({ limit: 10 });
-      await store.list({ limit: 10, statuses: ['open'], service: 'checkout' });
-      await store.list({ limit: 10, assignee: 'U0ANA' });
-      await store.timeline('TMS-1');
-      const commands = sent.mock.calls.map(([command]) => command.constructor.name);
-      expect(commands.length).toBeGreaterThan(0);
-      expect(commands).not.toContain(ScanCommand.name);
-      expect(new Set(commands)).toEqual(new Set([QueryCommand.name]));
-    } finally {
-      sent.mockRestore();
-    }
-  });
-});
-
-describe('DynamoTaskStore faults the emulator cannot stage (aws-sdk-client-mock)', () => {
-  it('answers throttling, after the SDK gave up retrying, as a transient error', async () => {
-    const client = DynamoDBDocumentClient.from(dynamo.embedded.db);
-    const mock = mockClient(client);
-    try {
-      const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-        name: 'ProvisionedThroughputExceededException',
-        $retryable: { throttling: true },
-      });
-      mock.onAnyCommand().rejects(throttled);
-      const store = new DynamoTaskStore(client, 'any');
-      await expect(store.get('TMS-1')).rejects.toBeInstanceOf(TransientError);
-      await expect(store.nextTaskNumber()).rejects.toThrow(
-        'DynamoDB is unavailable right now (ProvisionedThroughputExceededException)',
-      );
-    } finally {
-      mock.restore();
-    }
-  });
-
-  it('a conditional failure at the moment of the save is a conflict, retried on a fresh read', async () => {
-    const store = await dynamo.freshStore();
-    const deps = realDeps(store);
-    await ingestAlert(deps, anAlert());
-    // Someone else's change lands between our read and our write, exactly once.
-    const real = dynamo.embedded.db.send.bind(dynamo.embedded.db);
-    let interfered = false;
-    const sent = vi.spyOn(dynamo.embedded.db, 'send').mockImplementation(async (command: unknown) => {
-      if (
-        !interfered &&
-        command instanceof PutCommand &&
-        command.input.ConditionExpression === 'version = :expected'
-      ) {
-        interfered = true;
-        const current = await store.get('TMS-1');
-        if (!current) throw new Error('TMS-1 exists');
-        const other = applyCommand(current, { type: 'claim' }, slack('U0BEN'));
-        if (!other.ok) throw other.error;
-        await real(
-          new PutCommand({ ...command.input, Item: { ...command.input.Item, ...other.value.task } }),
-        );
-        throw new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
+          ctx: { actor: user('U0ANA'), via: 'slack' },
         });
+        expect(result).toMatchObject({
+          ok: false,
+          error: { code: 'TASK_ALREADY_CLAIMED', message: 'TMS-1 is already claimed by <@U0BEN>' },
+        });
+      } finally {
+        sent.mockRestore();
       }
-      return real(command as never);
     });
-    try {
-      const result = await actOnTask(deps, {
-        taskId: 'TMS-1',
-        command: { type: 'claim' },
-        role: 'developer',
-        ctx: { actor: user('U0ANA'), via: 'slack' },
-      });
-      expect(result).toMatchObject({
-        ok: false,
-        error: { code: 'TASK_ALREADY_CLAIMED', message: 'TMS-1 is already claimed by <@U0BEN>' },
-      });
-    } finally {
-      sent.mockRestore();
-    }
-  });
 
-  it('keeps the full history when a timeline write fails after its task was saved', async () => {
-    const store = await dynamo.freshStore();
-    const deps = realDeps(store);
-    await ingestAlert(deps, anAlert());
-    const real = dynamo.embedded.db.send.bind(dynamo.embedded.db);
-    const sent = vi.spyOn(dynamo.embedded.db, 'send').mockImplementation(async (command: unknown) => {
-      if (command instanceof BatchWriteCommand) throw new Error('connection reset');
-      return real(command as never);
+    it('keeps the full history when a timeline write fails after its task was saved', async () => {
+      const store = await dynamo().freshStore();
+      const deps = realDeps(store);
+      await ingestAlert(deps, anAlert());
+      const real = dynamo().embedded.db.send.bind(dynamo().embedded.db);
+      const sent = vi.spyOn(dynamo().embedded.db, 'send').mockImplementation(async (command: unknown) => {
+        if (command instanceof BatchWriteCommand) throw new Error('connection reset');
+        return real(command as never);
+      });
+      const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+      try {
+        await expect(
+          actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx }),
+        ).rejects.toThrow('connection reset');
+      } finally {
+        sent.mockRestore();
+      }
+      // The claim itself happened, and its entries are read from the task's own copy.
+      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
+        'opened',
+        'assigned',
+        'acknowledged',
+      ]);
+      // The next change writes the missed entries too, so the history stays complete after it.
+      await actOnTask(deps, { taskId: '1', command: { type: 'start' }, role: 'developer', ctx });
+      await actOnTask(deps, {
+        taskId: '1',
+        command: { type: 'comment', text: 'on it' },
+        role: 'developer',
+        ctx,
+      });
+      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
+        'opened',
+        'assigned',
+        'acknowledged',
+        'started',
+        'commented',
+      ]);
     });
-    const ctx = { actor: user('U0ANA'), via: 'slack' as const };
-    try {
-      await expect(
-        actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx }),
-      ).rejects.toThrow('connection reset');
-    } finally {
-      sent.mockRestore();
-    }
-    // The claim itself happened, and its entries are read from the task's own copy.
-    expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
-      'opened',
-      'assigned',
-      'acknowledged',
-    ]);
-    // The next change writes the missed entries too, so the history stays complete after it.
-    await actOnTask(deps, { taskId: '1', command: { type: 'start' }, role: 'developer', ctx });
-    await actOnTask(deps, {
-      taskId: '1',
-      command: { type: 'comment', text: 'on it' },
-      role: 'developer',
-      ctx,
-    });
-    expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
-      'opened',
-      'assigned',
-      'acknowledged',
-      'started',
-      'commented',
-    ]);
   });
 });
