@@ -28,6 +28,25 @@ const slackApiUrl = () => process.env.TMS_SLACK_API_URL || process.env.SLACK_API
 
 /** How long a double click or a Slack retry is remembered. */
 const SEEN_FOR_MS = 60 * 60_000;
+/**
+ * How long a click or an event being handled keeps a second one away: the bot's Lambda timeout (15 s,
+ * infra/stack.ts), so no invocation outlives it. One that died halfway (a killed process, a timeout) leaves
+ * its marker in progress; after this the same click, or Slack's retry of the event, does the work.
+ */
+export const HANDLING_LEASE_MS = 15_000;
+
+/** A claim on a marker for the next HANDLING_LEASE_MS, and until when a done one is remembered. */
+function handling(deps: BotDeps) {
+  const now = deps.clock.now().getTime();
+  return {
+    claim: {
+      token: deps.newId(),
+      now: new Date(now).toISOString(),
+      leaseUntil: new Date(now + HANDLING_LEASE_MS).toISOString(),
+    },
+    expires: new Date(now + SEEN_FOR_MS).toISOString(),
+  };
+}
 
 /**
  * The Slack surface: `/tms`, the card's buttons and selects, the two modals and App Home, on Bolt. Every
@@ -56,21 +75,24 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     tokenVerificationEnabled: false,
   });
 
-  // Slack retries an event it thinks was not acknowledged: the same event_id is applied once.
+  // Slack retries an event it thinks was not acknowledged: the same event_id is applied once. A retry while
+  // the first delivery is being handled is acknowledged and ignored; one after that delivery died does it.
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
     if (typeof eventId === 'string') {
-      const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
-      if (!(await deps.seen.firstSighting('slack-event', eventId, expires))) {
-        logger.info('Slack event already handled', { eventId });
+      const { claim, expires } = handling(deps);
+      const begun = await deps.seen.begin('slack-event', eventId, claim);
+      if (begun !== 'begun') {
+        logger.info('Slack event already handled', { eventId, state: begun });
         return;
       }
       try {
         await next();
       } catch (error) {
-        await deps.seen.forget('slack-event', eventId); // Slack retries it, and the retry must not be ignored
+        await deps.seen.release('slack-event', eventId, claim.token); // the retry must not be ignored
         throw error;
       }
+      await deps.seen.complete('slack-event', eventId, claim.token, expires);
       return;
     }
     await next();
@@ -263,20 +285,25 @@ async function onAction(
   }
   const user = body.user.id;
   // A double click, or the same click sent twice: the same action on the same card version counts once.
+  // A second one while the first is being handled is quiet (the card shows the first's outcome); one after
+  // the first died halfway, and its lease ran out, does the work.
   const key = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
-  const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
-  if (!(await deps.seen.firstSighting('slack-action', key, expires))) return;
+  const { claim, expires } = handling(deps);
+  if ((await deps.seen.begin('slack-action', key, claim)) !== 'begun') return;
+  let result: Awaited<ReturnType<typeof act>>;
   try {
     const role = await deps.directory.roleOf(user);
-    const result = await act(deps, ref.taskId, command, role, user);
-    // Success shows on the card itself; only a refusal is worth a message.
-    if (!result.ok) await tell(deps, handoff, body, result.text);
-    else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
+    result = await act(deps, ref.taskId, command, role, user);
   } catch (error) {
     logger.error('card action failed', { error, actionId, taskId: ref.taskId });
-    await deps.seen.forget('slack-action', key); // nothing changed: pressing again must work
+    await deps.seen.release('slack-action', key, claim.token); // nothing changed: pressing again must work
     await tell(deps, handoff, body, explain(error));
+    return;
   }
+  await deps.seen.complete('slack-action', key, claim.token, expires);
+  // Success shows on the card itself; only a refusal is worth a message.
+  if (!result.ok) await tell(deps, handoff, body, result.text);
+  else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
 }
 
 /** A message to the person who clicked: ephemeral where the click came from, or a notice on their App Home. */

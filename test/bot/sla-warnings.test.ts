@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botContext } from '../../src/bot/context.js';
+import { ONCE_LEASE_MS } from '../../src/bot/once.js';
 import { warnSla } from '../../src/bot/sla-warnings.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, GENERAL, settle, slackOf } from '../helpers/slack.js';
@@ -95,5 +96,38 @@ describe('SLA warnings (the sweeper)', () => {
     expect(
       stack.sns.messages().filter((m) => (m.subject ?? '').startsWith(`P1 ${id} not acknowledged in time`)),
     ).toHaveLength(1);
+  });
+});
+
+describe('a sweep that dies halfway', () => {
+  it('leaves its warning to the next sweep once its invocation is over, and never sends it twice', async () => {
+    // Arrange: the sweep's post of this task's warning never returns, as in a Lambda killed by its timeout.
+    const id = await open('Sweep killed mid-post p2');
+    const { createdAt } = await task(id);
+    const deps = botContext();
+    const post = deps.slack.chat.postMessage;
+    let reached: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    deps.slack.chat.postMessage = ((args: { text?: string }) => {
+      if (!args.text?.includes(`|${id}>`)) return post.call(deps.slack.chat, args as never);
+      deps.slack.chat.postMessage = post;
+      reached();
+      return new Promise(() => {});
+    }) as typeof post;
+    void warnSla(deps, later(createdAt, 14)); // P2: 15 minutes to acknowledge
+    await killed;
+    // Act: a sweep while the first still counts as running, then one after its lease.
+    const overlapping = await warnSla(deps, later(createdAt, 14.1));
+    const shifted = { now: () => new Date(Date.now() + ONCE_LEASE_MS + 1_000) };
+    const next = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.2));
+    const again = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.3));
+    await settle(stack);
+    // Assess
+    expect(overlapping.warned).toBe(0);
+    expect(next.warned).toBeGreaterThanOrEqual(1);
+    expect(again.warned).toBe(0);
+    expect(warnings(id).map((m) => m.text)).toEqual([expect.stringMatching(/^:warning: .*1 min left/)]);
   });
 });
