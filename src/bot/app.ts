@@ -183,8 +183,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
   });
 
   app.view<ViewSubmitAction>(VIEW.resolve, async ({ ack, body, view }) => {
-    const meta = safeJson(view.private_metadata) as { ref?: string; channel?: string };
-    const ref = parseTaskRef(meta.ref);
+    const ref = parseTaskRef(metadata(view.private_metadata).ref);
     const note = view.state.values[INPUT.note]?.[INPUT.note]?.value ?? null;
     if (!ref) {
       await ack({
@@ -215,7 +214,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       await ack({ response_action: 'errors', errors: { [INPUT.title]: 'A task needs a title' } });
       return;
     }
-    const meta = safeJson(view.private_metadata) as { channel?: string };
+    const meta = metadata(view.private_metadata);
     const priority = values[INPUT.priority]?.[INPUT.priority]?.selected_option?.value as Priority | undefined;
     const service = values[INPUT.service]?.[INPUT.service]?.selected_option?.value;
     const assignee = values[INPUT.assignee]?.[INPUT.assignee]?.selected_user ?? null;
@@ -225,7 +224,8 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
         title,
         description: values[INPUT.description]?.[INPUT.description]?.value ?? '',
         ...(priority && PRIORITIES.includes(priority) ? { priority } : {}),
-        ...(service && service in deps.config.services ? { service } : {}),
+        // Own keys only: `constructor` or `__proto__` is in every object, and names no service.
+        ...(service && Object.hasOwn(deps.config.services, service) ? { service } : {}),
         ...(meta.channel ? { channel: meta.channel } : {}),
         assignee,
         role: await deps.directory.roleOf(user),
@@ -351,13 +351,20 @@ export async function runJob(deps: BotDeps, job: Job): Promise<void> {
   }
 }
 
-function safeJson(text: string | undefined): Record<string, unknown> {
+/** What TMS put in a modal's private_metadata: the fields it reads, when they are strings. */
+function metadata(text: string | undefined): { ref?: string; channel?: string } {
+  let value: unknown;
   try {
-    const value = JSON.parse(text ?? '{}') as unknown;
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    value = JSON.parse(text ?? '{}');
   } catch {
     return {};
   }
+  if (!value || typeof value !== 'object') return {};
+  const { ref, channel } = value as Record<string, unknown>;
+  return {
+    ...(typeof ref === 'string' ? { ref } : {}),
+    ...(typeof channel === 'string' ? { channel } : {}),
+  };
 }
 
 /** Modal error texts are plain: drop the mrkdwn of a message written for a channel. */
