@@ -89,7 +89,12 @@ describe('replayed requests', () => {
     const body = slack.client.commandBody('list', { user: ANA, channel: GENERAL });
     const ts = now();
     const good = sign(ts, body);
-    for (const dressed of [good.toUpperCase().replace('V0=', 'v0='), `v1=${good.slice(3)}`, `${good}0`]) {
+    for (const dressed of [
+      good.toUpperCase().replace('V0=', 'v0='),
+      `v1=${good.slice(3)}`,
+      `${good}0`,
+      `${good}=junk`,
+    ]) {
       const answer = await slack.client.send(body, { timestamp: ts, signature: dressed });
       expect(answer.status).toBe(401);
     }
