@@ -195,6 +195,44 @@ describe('card buttons', () => {
     expect(slack.privately(BEN).filter((m) => m.text.includes(id))).toEqual([]);
   });
 
+  it('loses no kind of click killed halfway: each is done by the same click once the lease is over', async () => {
+    type Task = { assignee: string | null; priority: string; snoozedUntil: string | null; status: string };
+    const kinds: [string, string, { value?: string; user?: string } | undefined, (t: Task) => boolean][] = [
+      ['tms_ack', CAL, undefined, (t) => t.status === 'acknowledged'],
+      ['tms_claim', BEN, undefined, (t) => t.assignee === BEN],
+      ['tms_priority', BEN, { value: 'P2' }, (t) => t.priority === 'P2'],
+      ['tms_snooze', BEN, { value: '1h' }, (t) => t.snoozedUntil !== null],
+      ['tms_reassign', ANA, { user: BEN }, (t) => t.assignee === BEN],
+    ];
+    const deps = botContext();
+    const lost: string[] = [];
+    for (const [actionId, user, choice, done] of kinds) {
+      // Arrange: the click's save never returns, as in a process killed mid-click.
+      const id = await open(`Killed ${actionId} p3`);
+      const card = slack.card(id);
+      const save = deps.store.save.bind(deps.store);
+      let reached: () => void = () => {};
+      const killed = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      deps.store.save = () => {
+        deps.store.save = save;
+        reached();
+        return new Promise(() => {});
+      };
+      void lambda(slack.client.actionBody(card, actionId, user, choice));
+      await killed;
+      // Act: the person clicks again once the killed invocation is over.
+      await afterLease(async () => {
+        expect((await slack.client.click(card, actionId, user, choice)).status).toBe(200);
+        await settle(stack);
+      });
+      const after = await task(id);
+      if (!done(after) || after.version !== 2) lost.push(actionId);
+    }
+    expect(lost).toEqual([]);
+  });
+
   it('coalesces a burst of changes into a few edits, within about one per second', async () => {
     const id = await open('Burst p4');
     const commands = [
