@@ -159,7 +159,9 @@ async function refuseReplay(
   const unauthenticated = (message: string) => problem(401, 'UNAUTHENTICATED', message);
   if (header(event, 'x-slack-retry-num') !== undefined) {
     if (request.kind === 'event') return undefined;
-    return unauthenticated('Slack retries only Events API deliveries; this request was already received');
+    return unauthenticated(
+      'Slack retries only Events API deliveries: a retry header on anything else is refused',
+    );
   }
   const expires = new Date((timestamp + MAX_SKEW_S * 2) * 1000).toISOString();
   const first = await botContext().seen.firstSighting(
