@@ -12,8 +12,8 @@ export const ONCE_LEASE_MS = 60_000;
  * done right now by another caller. The marker is in progress while the work runs, under a lease as long as
  * the invocation can live, and done only after the work returned: should the work throw, the marker is
  * dropped and the error thrown; should the process die or the Lambda time out halfway, the lease runs out
- * and the next sweep does it. So a post is never lost; it is sent twice only when an invocation outlived
- * its own timeout, which Lambda does not let it.
+ * and the next sweep does it. So a post is never lost; it is sent twice only when the invocation died
+ * after the work and before its marker was marked done (the one window no marker can close).
  *
  * Why our own SeenStore rather than `@aws-lambda-powertools/idempotency` (2.35.0, same model: in progress,
  * then completed): its in-progress expiry is the Lambda context's remaining time and it has none without
