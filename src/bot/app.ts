@@ -28,6 +28,25 @@ const slackApiUrl = () => process.env.TMS_SLACK_API_URL || process.env.SLACK_API
 
 /** How long a double click or a Slack retry is remembered. */
 const SEEN_FOR_MS = 60 * 60_000;
+/**
+ * How long a click or an event being handled keeps a second one away: the bot's Lambda timeout (15 s,
+ * infra/stack.ts), so no invocation outlives it. One that died halfway (a killed process, a timeout) leaves
+ * its marker in progress; after this the same click, or Slack's retry of the event, does the work.
+ */
+export const HANDLING_LEASE_MS = 15_000;
+
+/** A claim on a marker for the next HANDLING_LEASE_MS, and until when a done one is remembered. */
+function handling(deps: BotDeps) {
+  const now = deps.clock.now().getTime();
+  return {
+    claim: {
+      token: deps.newId(),
+      now: new Date(now).toISOString(),
+      leaseUntil: new Date(now + HANDLING_LEASE_MS).toISOString(),
+    },
+    expires: new Date(now + SEEN_FOR_MS).toISOString(),
+  };
+}
 
 /**
  * The Slack surface: `/tms`, the card's buttons and selects, the two modals and App Home, on Bolt. Every
@@ -56,21 +75,24 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     tokenVerificationEnabled: false,
   });
 
-  // Slack retries an event it thinks was not acknowledged: the same event_id is applied once.
+  // Slack retries an event it thinks was not acknowledged: the same event_id is applied once. A retry while
+  // the first delivery is being handled is acknowledged and ignored; one after that delivery died does it.
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
     if (typeof eventId === 'string') {
-      const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
-      if (!(await deps.seen.firstSighting('slack-event', eventId, expires))) {
-        logger.info('Slack event already handled', { eventId });
+      const { claim, expires } = handling(deps);
+      const begun = await deps.seen.begin('slack-event', eventId, claim);
+      if (begun !== 'begun') {
+        logger.info('Slack event already handled', { eventId, state: begun });
         return;
       }
       try {
         await next();
       } catch (error) {
-        await deps.seen.forget('slack-event', eventId); // Slack retries it, and the retry must not be ignored
+        await deps.seen.release('slack-event', eventId, claim.token); // the retry must not be ignored
         throw error;
       }
+      await deps.seen.complete('slack-event', eventId, claim.token, expires);
       return;
     }
     await next();
@@ -161,8 +183,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
   });
 
   app.view<ViewSubmitAction>(VIEW.resolve, async ({ ack, body, view }) => {
-    const meta = safeJson(view.private_metadata) as { ref?: string; channel?: string };
-    const ref = parseTaskRef(meta.ref);
+    const ref = parseTaskRef(metadata(view.private_metadata).ref);
     const note = view.state.values[INPUT.note]?.[INPUT.note]?.value ?? null;
     if (!ref) {
       await ack({
@@ -193,7 +214,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       await ack({ response_action: 'errors', errors: { [INPUT.title]: 'A task needs a title' } });
       return;
     }
-    const meta = safeJson(view.private_metadata) as { channel?: string };
+    const meta = metadata(view.private_metadata);
     const priority = values[INPUT.priority]?.[INPUT.priority]?.selected_option?.value as Priority | undefined;
     const service = values[INPUT.service]?.[INPUT.service]?.selected_option?.value;
     const assignee = values[INPUT.assignee]?.[INPUT.assignee]?.selected_user ?? null;
@@ -203,7 +224,8 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
         title,
         description: values[INPUT.description]?.[INPUT.description]?.value ?? '',
         ...(priority && PRIORITIES.includes(priority) ? { priority } : {}),
-        ...(service && service in deps.config.services ? { service } : {}),
+        // Own keys only: `constructor` or `__proto__` is in every object, and names no service.
+        ...(service && Object.hasOwn(deps.config.services, service) ? { service } : {}),
         ...(meta.channel ? { channel: meta.channel } : {}),
         assignee,
         role: await deps.directory.roleOf(user),
@@ -263,20 +285,25 @@ async function onAction(
   }
   const user = body.user.id;
   // A double click, or the same click sent twice: the same action on the same card version counts once.
+  // A second one while the first is being handled is quiet (the card shows the first's outcome); one after
+  // the first died halfway, and its lease ran out, does the work.
   const key = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
-  const expires = new Date(deps.clock.now().getTime() + SEEN_FOR_MS).toISOString();
-  if (!(await deps.seen.firstSighting('slack-action', key, expires))) return;
+  const { claim, expires } = handling(deps);
+  if ((await deps.seen.begin('slack-action', key, claim)) !== 'begun') return;
+  let result: Awaited<ReturnType<typeof act>>;
   try {
     const role = await deps.directory.roleOf(user);
-    const result = await act(deps, ref.taskId, command, role, user);
-    // Success shows on the card itself; only a refusal is worth a message.
-    if (!result.ok) await tell(deps, handoff, body, result.text);
-    else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
+    result = await act(deps, ref.taskId, command, role, user);
   } catch (error) {
     logger.error('card action failed', { error, actionId, taskId: ref.taskId });
-    await deps.seen.forget('slack-action', key); // nothing changed: pressing again must work
+    await deps.seen.release('slack-action', key, claim.token); // nothing changed: pressing again must work
     await tell(deps, handoff, body, explain(error));
+    return;
   }
+  await deps.seen.complete('slack-action', key, claim.token, expires);
+  // Success shows on the card itself; only a refusal is worth a message.
+  if (!result.ok) await tell(deps, handoff, body, result.text);
+  else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });
 }
 
 /** A message to the person who clicked: ephemeral where the click came from, or a notice on their App Home. */
@@ -324,13 +351,20 @@ export async function runJob(deps: BotDeps, job: Job): Promise<void> {
   }
 }
 
-function safeJson(text: string | undefined): Record<string, unknown> {
+/** What TMS put in a modal's private_metadata: the fields it reads, when they are strings. */
+function metadata(text: string | undefined): { ref?: string; channel?: string } {
+  let value: unknown;
   try {
-    const value = JSON.parse(text ?? '{}') as unknown;
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    value = JSON.parse(text ?? '{}');
   } catch {
     return {};
   }
+  if (!value || typeof value !== 'object') return {};
+  const { ref, channel } = value as Record<string, unknown>;
+  return {
+    ...(typeof ref === 'string' ? { ref } : {}),
+    ...(typeof channel === 'string' ? { channel } : {}),
+  };
 }
 
 /** Modal error texts are plain: drop the mrkdwn of a message written for a channel. */

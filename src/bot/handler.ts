@@ -6,6 +6,7 @@ import { secret } from '../runtime/secrets.js';
 import { createBotApp, runJob } from './app.js';
 import { botContext } from './context.js';
 import { type Handoff, JOB_KEY, type Job, lambdaHandoff, localHandoff } from './handoff.js';
+import { parseSlackRequest, type SlackRequest, signedContent } from './slack-request.js';
 
 /** Slack's own limit on how old (or how far ahead) a request's timestamp may be. */
 export const MAX_SKEW_S = 300;
@@ -34,6 +35,9 @@ function boltHandler(): Bolt {
   if (!bolt) {
     const receiver = new AwsLambdaReceiver({
       signingSecret: secret('SLACK_SIGNING_SECRET'),
+      // Checked by `handler` before Bolt is called (more strictly: the header's exact form, replays), over the
+      // body as signed; Bolt is then handed that body re-encoded from what was parsed, which it could not check.
+      signatureVerification: false,
       logLevel: LogLevel.WARN,
     });
     createBotApp(botContext(), {
@@ -48,12 +52,21 @@ function boltHandler(): Bolt {
   return bolt;
 }
 
+/** Slack's signature header, exactly: Bolt's own check would take anything after a second `=` too. */
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
+const TIMESTAMP = /^\d{1,12}$/;
+
 /**
  * `POST /slack/events`: slash commands, interactivity and events. Before Bolt sees anything the request is
- * authenticated here: the signature over the raw body (Slack's scheme, checked by Bolt's own helper in
- * constant time), a timestamp within five minutes either way, and a signature never seen before (a replayed
- * request is refused). The body is then handed to Bolt as it expects it: decoded from base64 as UTF-8 and
- * with the content type's parameters dropped (Bolt matches the bare media type only).
+ * authenticated here: a signature header of Slack's exact form over the raw body (Slack's scheme, checked by
+ * Bolt's own helper in constant time), a timestamp within five minutes either way, and signed content (the
+ * timestamp and the body) never seen before, so a replayed request is refused however its headers were
+ * dressed. Slack retries only Events API deliveries (with `X-Slack-Retry-Num`): such a retry is let through
+ * to the app, which applies each `event_id` once; the header on anything else is refused. The body must be
+ * a Slack request of a kind TMS reads, parsed into the fields that are read (./slack-request.ts), else 400.
+ * Bolt is handed that parsed body, re-encoded (so decoded from base64 as UTF-8, whatever API Gateway did),
+ * under the bare media type (Bolt matches no `charset`). Bolt's own answers without a body (no listener)
+ * get the JSON error shape.
  * An asynchronous self-invocation (`{"tmsJob":…}`) runs work handed off after an earlier answer.
  */
 export async function handler(
@@ -66,8 +79,8 @@ export async function handler(
   }
   try {
     if (bodySize(event) > MAX_BODY) return problem(413, 'TOO_LARGE', 'A Slack request is at most 256 KB');
-    const refused = await authenticate(event);
-    if (refused) return refused;
+    const signed = authenticate(event);
+    if (!signed.ok) return signed.refused;
     const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json')
       return problem(
@@ -75,11 +88,22 @@ export async function handler(
         'UNSUPPORTED_MEDIA_TYPE',
         'Slack sends application/x-www-form-urlencoded or application/json',
       );
+    const parsed = parseSlackRequest(contentType, bodyText(event));
+    if (!parsed.ok) return problem(400, 'BAD_REQUEST', parsed.reason);
+    const replayed = await refuseReplay(event, signed.timestamp, parsed.request);
+    if (replayed) return replayed;
+    const { request } = parsed;
+    // Slack expects a 200 for its notice that it stopped sending events for a while; nothing to do but log.
+    if (request.kind === 'rate-limited') {
+      logger.warn('Slack is rate limiting the events it sends');
+      return { statusCode: 200, body: '' };
+    }
+    if (request.kind === 'unhandled') return notHandled();
     const normalized: APIGatewayProxyEventV2 = {
       ...event,
-      body: bodyText(event),
+      body: request.body,
       isBase64Encoded: false,
-      headers: { ...event.headers, 'content-type': contentType },
+      headers: { ...event.headers, 'content-type': request.contentType },
     };
     const started = performance.now();
     const result = await boltHandler()(normalized, context, () => {});
@@ -87,20 +111,30 @@ export async function handler(
       ms: Math.round(performance.now() - started),
       status: result.statusCode,
     });
-    return result;
+    return withErrorShape(result);
   } catch (error) {
     return fromError(error);
   }
 }
 
-async function authenticate(event: APIGatewayProxyEventV2): Promise<HttpResult | undefined> {
+/** The signature and the timestamp: the timestamp when both hold, else the 401 to answer. */
+function authenticate(
+  event: APIGatewayProxyEventV2,
+): { ok: true; timestamp: number } | { ok: false; refused: HttpResult } {
   const signature = header(event, 'x-slack-signature');
-  const timestamp = Number(header(event, 'x-slack-request-timestamp'));
-  const unauthenticated = (message: string) => problem(401, 'UNAUTHENTICATED', message);
-  if (!signature || !Number.isInteger(timestamp))
+  const stamp = header(event, 'x-slack-request-timestamp');
+  const unauthenticated = (message: string) => ({
+    ok: false as const,
+    refused: problem(401, 'UNAUTHENTICATED', message),
+  });
+  if (!signature || !stamp)
     return unauthenticated('X-Slack-Signature and X-Slack-Request-Timestamp are required');
-  const deps = botContext();
-  const now = deps.clock.now().getTime();
+  if (!SIGNATURE.test(signature) || !TIMESTAMP.test(stamp))
+    return unauthenticated(
+      'X-Slack-Signature is v0= and 64 hex digits; X-Slack-Request-Timestamp is in seconds',
+    );
+  const timestamp = Number(stamp);
+  const now = botContext().clock.now().getTime();
   if (Math.abs(now / 1000 - timestamp) > MAX_SKEW_S)
     return unauthenticated('The request timestamp is more than five minutes away from now');
   const valid = isValidSlackRequest({
@@ -109,14 +143,45 @@ async function authenticate(event: APIGatewayProxyEventV2): Promise<HttpResult |
     headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
     nowMilliseconds: now,
   });
-  if (!valid) return unauthenticated('The request signature does not match');
-  // Slack's own retries of an event are deduplicated by event_id; any other repeat is a replay.
-  if (!header(event, 'x-slack-retry-num')) {
-    const expires = new Date((timestamp + MAX_SKEW_S * 2) * 1000).toISOString();
-    if (!(await deps.seen.firstSighting('slack-signature', signature, expires)))
-      return unauthenticated('This request was already received');
+  return valid ? { ok: true, timestamp } : unauthenticated('The request signature does not match');
+}
+
+/**
+ * A request whose signed content (timestamp and body) was received before is a replay. Slack's retry of an
+ * Events API delivery is the one repeat it sends; it is recognised by its `event_id` in the app, which
+ * applies each event once (and a retry after the first delivery died, once that delivery is over).
+ */
+async function refuseReplay(
+  event: APIGatewayProxyEventV2,
+  timestamp: number,
+  request: SlackRequest,
+): Promise<HttpResult | undefined> {
+  const unauthenticated = (message: string) => problem(401, 'UNAUTHENTICATED', message);
+  if (header(event, 'x-slack-retry-num') !== undefined) {
+    if (request.kind === 'event') return undefined;
+    return unauthenticated(
+      'Slack retries only Events API deliveries: a retry header on anything else is refused',
+    );
   }
-  return undefined;
+  const expires = new Date((timestamp + MAX_SKEW_S * 2) * 1000).toISOString();
+  const first = await botContext().seen.firstSighting(
+    'slack-request',
+    signedContent(timestamp, bodyText(event)),
+    expires,
+  );
+  return first ? undefined : unauthenticated('This request was already received');
+}
+
+const notHandled = () => problem(404, 'NOT_HANDLED', 'TMS does not handle this kind of Slack request');
+
+/** Bolt answers some requests with a bare status (no listener: 404); TMS answers with its error shape. */
+function withErrorShape(result: HttpResult): HttpResult {
+  if ((result.statusCode ?? 200) < 400 || result.headers?.['Content-Type'] === 'application/json')
+    return result;
+  if (result.statusCode === 404) return notHandled();
+  if (result.statusCode === 401)
+    return problem(401, 'UNAUTHENTICATED', 'The request signature does not match');
+  return fromError(new Error(`Bolt answered ${result.statusCode}`));
 }
 
 /**

@@ -46,12 +46,8 @@ export async function syncCard(
   const { cards, clock } = deps;
   const token = deps.newId();
   const started = clock.now();
-  const leased = await cards.leaseCard(
-    taskId,
-    token,
-    started.toISOString(),
-    new Date(started.getTime() + LEASE_MS).toISOString(),
-  );
+  const leaseUntil = new Date(started.getTime() + LEASE_MS).toISOString();
+  const leased = await cards.leaseCard(taskId, token, started.toISOString(), leaseUntil);
   if (!leased) return 'busy';
   let state = stateOf(leased);
   let task = await deps.store.get(taskId);
@@ -72,8 +68,8 @@ export async function syncCard(
       state = await render(deps, task, state);
       task = (await deps.store.get(taskId)) ?? task; // what changed during the call is picked up now
     }
-    state = await thread(deps, task, state);
-    await announce(deps, task, state);
+    state = await thread(deps, task, state, leaseUntil);
+    await announce(deps, task, state, leaseUntil);
     const behind = task.version > state.shownVersion;
     const next: CardState = {
       ...state,
@@ -230,7 +226,12 @@ async function post(
 }
 
 /** The thread: one line per change since the last line, repeats summarized, and a DM to each person assigned by someone else. */
-async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
+async function thread(
+  deps: ProjectorDeps,
+  task: Task,
+  state: CardState,
+  leaseUntil: string,
+): Promise<CardState> {
   if (!state.ts || !state.channel) return state;
   const now = deps.clock.now();
   const entries = await deps.store.timeline(task.id, state.threadVersion);
@@ -257,7 +258,8 @@ async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promis
     // Each direct message once: should the thread line after it fail, the retry does not send it again.
     const key = `${task.id}:${entry.version}:${entry.seq}:${to}`;
     const expires = new Date(now.getTime() + 30 * 86_400_000).toISOString();
-    if (!(await deps.cards.firstSighting('assigned-dm', key, expires))) continue;
+    const claim = markerClaim(deps, leaseUntil);
+    if ((await deps.cards.begin('assigned-dm', key, claim)) !== 'begun') continue;
     try {
       await call(deps, 'chat.postMessage', () =>
         deps.slack.chat.postMessage({
@@ -266,9 +268,10 @@ async function thread(deps: ProjectorDeps, task: Task, state: CardState): Promis
         }),
       );
     } catch (error) {
-      await deps.cards.forget('assigned-dm', key);
+      await deps.cards.release('assigned-dm', key, claim.token);
       throw error;
     }
+    await deps.cards.complete('assigned-dm', key, claim.token, expires);
   }
   if (lines.length > 0) {
     await call(deps, 'chat.postMessage', () =>
@@ -329,10 +332,16 @@ async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<stri
  * A P1 goes to the notification topic (on AWS: SNS, for email, SMS, a pager) once, with its card's link. A
  * failed publish is retried with the card, and never holds the card itself back.
  */
-async function announce(deps: ProjectorDeps, task: Task, state: CardState): Promise<void> {
+async function announce(
+  deps: ProjectorDeps,
+  task: Task,
+  state: CardState,
+  leaseUntil: string,
+): Promise<void> {
   if (task.priority !== 'P1' || !deps.notifier || !state.ts) return;
   const expires = new Date(deps.clock.now().getTime() + 30 * 86_400_000).toISOString();
-  if (!(await deps.cards.firstSighting('p1-announced', task.id, expires))) return;
+  const claim = markerClaim(deps, leaseUntil);
+  if ((await deps.cards.begin('p1-announced', task.id, claim)) !== 'begun') return;
   try {
     await deps.notifier.publish({
       subject: `P1 ${task.id} opened: ${task.title}`,
@@ -345,9 +354,18 @@ async function announce(deps: ProjectorDeps, task: Task, state: CardState): Prom
       attributes: { taskId: task.id, priority: 'P1', event: 'p1_opened' },
     });
   } catch (error) {
-    await deps.cards.forget('p1-announced', task.id);
+    await deps.cards.release('p1-announced', task.id, claim.token);
     throw new SlackCallFailed('sns.Publish', { error: (error as Error).name || 'publish_failed' });
   }
+  await deps.cards.complete('p1-announced', task.id, claim.token, expires);
+}
+
+/**
+ * A direct message or a P1 announcement is in progress until the card's lease ends, as its writer is: one
+ * killed halfway leaves it to the next writer, which can only take the card once that lease has ended.
+ */
+function markerClaim(deps: ProjectorDeps, leaseUntil: string) {
+  return { token: deps.newId(), now: deps.clock.now().toISOString(), leaseUntil };
 }
 
 /** Sweeper job: cards whose last attempt failed or whose writer died, brought up to date. */

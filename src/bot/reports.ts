@@ -157,7 +157,7 @@ export async function sendDueDigests(deps: BotDeps, now: Date): Promise<{ posted
     const key = `${digest.channel}:${digest.cron}:${digest.timezone}:${due.toISOString()}`;
     const expires = new Date(now.getTime() + 2 * DAY).toISOString();
     try {
-      const outcome = await once(deps.seen, 'digest', key, expires, () =>
+      const outcome = await once(deps, 'digest', key, expires, () =>
         postDigest(deps, digest.channel, now, { scheduled: true }).then(() => undefined),
       );
       if (outcome === 'done') posted++;

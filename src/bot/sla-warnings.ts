@@ -61,7 +61,7 @@ async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now
     const key = `${task.id}:${stage}:${level.state}:${clock.dueAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
     try {
-      const outcome = await once(deps.seen, 'sla-warning', key, expires, () =>
+      const outcome = await once(deps, 'sla-warning', key, expires, () =>
         post(deps, task, stage, level, clock.dueAt, clock.remainingMs),
       );
       if (outcome === 'done') {
@@ -131,7 +131,7 @@ async function publishBreach(
   expires: string,
 ): Promise<void> {
   try {
-    await once(deps.seen, 'sla-breach-published', key, expires, async () => {
+    await once(deps, 'sla-breach-published', key, expires, async () => {
       const permalink = (await deps.cards.card(task.id))?.permalink;
       await notifier.publish({
         subject: `${task.priority} ${task.id} ${stage === 'ack' ? 'not acknowledged' : 'not resolved'} in time: ${task.title}`,

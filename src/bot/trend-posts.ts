@@ -62,7 +62,7 @@ export async function postTrends(
     const key = `${episode.scope}@${episode.startedAt}`;
     const expires = new Date(now.getTime() + REMEMBER_MS).toISOString();
     try {
-      const outcome = await once(deps.seen, 'trend-posted', key, expires, async () => {
+      const outcome = await once(deps, 'trend-posted', key, expires, async () => {
         const permalink = episode.taskId ? (await deps.cards.card(episode.taskId))?.permalink : undefined;
         await deps.slack.chat.postMessage({
           channel: episode.channel,

@@ -182,12 +182,36 @@ export interface SilenceStore {
   countSilenced(id: string, at: string): Promise<void>;
 }
 
-/** At-most-once markers: a Slack retry, a replayed signature, a double click. */
+/** What `SeenStore.begin` found: the key is now the caller's, someone else's for a while, or done. */
+export type BeginOutcome = 'begun' | 'in-progress' | 'done';
+
+/** A holder's claim on a key: its own token, and until when it counts as alive (its invocation's end). */
+export interface SeenClaim {
+  readonly token: string;
+  readonly now: string;
+  readonly leaseUntil: string;
+}
+
+/**
+ * At-most-once markers: a replayed signature (`firstSighting`), and work that must happen once though it
+ * may be asked for twice (a double click, a Slack retry, a sweep run twice) or die halfway (`begin`, then
+ * `complete` or `release`). A marker taken by `begin` is in progress only until its lease ends: a holder
+ * that died (a killed process, a Lambda timed out) leaves it to the next caller instead of for ever.
+ */
 export interface SeenStore {
-  /** True the first time a key is seen in its scope; the marker is kept until `expiresAt`. */
+  /** True the first time a key is seen in its scope; the marker is kept (done) until `expiresAt`. */
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean>;
-  /** Drops a marker, so what failed after it was taken can be tried again. */
+  /** Drops a marker whatever its state. */
   forget(scope: string, key: string): Promise<void>;
+  /**
+   * Takes the key for `claim.token` (`begun`) when it has no marker, its done marker expired, or its holder's
+   * lease ended before `claim.now`; else says what stands: `in-progress` (a live holder) or `done`.
+   */
+  begin(scope: string, key: string, claim: SeenClaim): Promise<BeginOutcome>;
+  /** The work is done: the marker is kept until `expiresAt`, if `token` still holds it. */
+  complete(scope: string, key: string, token: string, expiresAt: string): Promise<void>;
+  /** The work did not happen: drops the marker, if `token` still holds it, so the next caller does it. */
+  release(scope: string, key: string, token: string): Promise<void>;
 }
 
 /**

@@ -88,6 +88,41 @@ describe('direct messages', () => {
   });
 });
 
+describe('a card writer that dies halfway through a direct message', () => {
+  it('leaves the message to the next writer once its lease is over, and sends it once', async () => {
+    // Arrange: the card is held (so the stream's writer finds it busy) while ana assigns the task to ben.
+    const deps = botContext();
+    const id = await open('Assigned while a writer dies p3');
+    const at = (s: number) => ({ now: () => new Date(Date.now() + s * 1_000) });
+    await deps.cards.leaseCard(id, 'holder', at(0).now().toISOString(), at(30).now().toISOString());
+    await slack.client.command(`assign ${id} <@${BEN}|ben>`, { user: ANA, channel: GENERAL });
+    await settle(stack);
+    expect(slack.dms(BEN).filter((m) => m.text.includes(id))).toEqual([]);
+    // The next writer's direct message never returns, as in a process killed (or a Lambda timed out) mid-call.
+    const post = deps.slack.chat.postMessage;
+    let reached: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    deps.slack.chat.postMessage = ((args: { channel?: string }) => {
+      if (args.channel !== BEN) return post.call(deps.slack.chat, args as never);
+      deps.slack.chat.postMessage = post;
+      reached();
+      return new Promise(() => {});
+    }) as typeof post;
+    void syncCard({ ...deps, clock: at(31) }, id);
+    await killed;
+    // Act: a writer while the killed one would still hold the card, then one after its lease.
+    const meanwhile = await syncCard({ ...deps, clock: at(45) }, id);
+    const after = await syncCard({ ...deps, clock: at(62) }, id);
+    const again = await syncCard({ ...deps, clock: at(63) }, id);
+    // Assert
+    expect([meanwhile, after, again]).toEqual(['busy', 'synced', 'synced']);
+    const dms = slack.dms(BEN).filter((m) => m.text.includes(id));
+    expect(dms.map((m) => m.text)).toEqual([expect.stringContaining('ana assigned you')]);
+  });
+});
+
 describe('a card that went away', () => {
   it('is posted again when someone deleted it', async () => {
     const id = await open('Deleted card p3');

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botContext } from '../../src/bot/context.js';
+import { ONCE_LEASE_MS } from '../../src/bot/once.js';
+import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { warnSla } from '../../src/bot/sla-warnings.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, GENERAL, settle, slackOf } from '../helpers/slack.js';
@@ -35,6 +37,43 @@ describe('P1 notifications', () => {
     expect(p1[0]?.subject).toBe(`P1 ${id} opened: Checkout down`);
     expect(p1[0]?.message).toContain(`Card: ${stack.url}/_sandbox/slack/archives/${GENERAL}/p`);
     expect(stack.sns.messages().filter((m) => m.message.includes('Minor thing'))).toEqual([]);
+  });
+});
+
+describe('a card writer that dies halfway', () => {
+  it('leaves the P1 announcement to the next writer once its lease is over, and sends it once', async () => {
+    // Arrange: a P1 whose card is posted while the topic is away, so it has not been announced yet.
+    const deps = botContext();
+    const { notifier } = deps;
+    Object.assign(deps, { notifier: undefined });
+    const id = await open('Announced after a crash p1');
+    Object.assign(deps, { notifier });
+    const announced = () =>
+      stack.sns.messages().filter((m) => m.subject === `P1 ${id} opened: Announced after a crash`);
+    // The writer's publish never returns, as in a process killed (or a Lambda timed out) halfway through it.
+    let reached: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const hanging = {
+      publish: () => {
+        reached();
+        return new Promise<void>(() => {});
+      },
+    };
+    void syncCard({ ...deps, notifier: hanging }, id);
+    await killed;
+    // Act: another writer while the first still holds the card, then the sweeper's once its lease is over.
+    const meanwhile = await syncCard(deps, id);
+    const past = { now: () => new Date(Date.now() + 31_000) };
+    const after = await reconcileCards({ ...deps, clock: past }, past.now());
+    const again = await syncCard({ ...deps, clock: past }, id);
+    await settle(stack);
+    // Assert
+    expect(meanwhile).toBe('busy');
+    expect(after.due).toBeGreaterThanOrEqual(1);
+    expect(again).toBe('synced');
+    expect(announced()).toHaveLength(1);
   });
 });
 
@@ -95,5 +134,38 @@ describe('SLA warnings (the sweeper)', () => {
     expect(
       stack.sns.messages().filter((m) => (m.subject ?? '').startsWith(`P1 ${id} not acknowledged in time`)),
     ).toHaveLength(1);
+  });
+});
+
+describe('a sweep that dies halfway', () => {
+  it('leaves its warning to the next sweep once its invocation is over, and never sends it twice', async () => {
+    // Arrange: the sweep's post of this task's warning never returns, as in a Lambda killed by its timeout.
+    const id = await open('Sweep killed mid-post p2');
+    const { createdAt } = await task(id);
+    const deps = botContext();
+    const post = deps.slack.chat.postMessage;
+    let reached: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    deps.slack.chat.postMessage = ((args: { text?: string }) => {
+      if (!args.text?.includes(`|${id}>`)) return post.call(deps.slack.chat, args as never);
+      deps.slack.chat.postMessage = post;
+      reached();
+      return new Promise(() => {});
+    }) as typeof post;
+    void warnSla(deps, later(createdAt, 14)); // P2: 15 minutes to acknowledge
+    await killed;
+    // Act: a sweep while the first still counts as running, then one after its lease.
+    const overlapping = await warnSla(deps, later(createdAt, 14.1));
+    const shifted = { now: () => new Date(Date.now() + ONCE_LEASE_MS + 1_000) };
+    const next = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.2));
+    const again = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.3));
+    await settle(stack);
+    // Assess
+    expect(overlapping.warned).toBe(0);
+    expect(next.warned).toBeGreaterThanOrEqual(1);
+    expect(again.warned).toBe(0);
+    expect(warnings(id).map((m) => m.text)).toEqual([expect.stringMatching(/^:warning: .*1 min left/)]);
   });
 });

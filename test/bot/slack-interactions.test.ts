@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HANDLING_LEASE_MS } from '../../src/bot/app.js';
 import { botContext } from '../../src/bot/context.js';
 import { handler as bot } from '../../src/bot/handler.js';
 import { TransientError } from '../../src/core/errors.js';
@@ -27,6 +28,41 @@ async function click(id: string, actionId: string, user: string, choice?: { valu
   const answer = await slack.client.click(slack.card(id), actionId, user, choice);
   expect(answer.status).toBe(200);
   await settle(stack);
+}
+
+/** The bot's Lambda handler invoked with a signed body, as API Gateway hands it over. */
+function lambda(body: string, headers: Record<string, string> = {}) {
+  const ts = Math.floor(Date.now() / 1000);
+  return bot(
+    {
+      version: '2.0',
+      routeKey: 'POST /slack/events',
+      rawPath: '/slack/events',
+      rawQueryString: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': slackSignature(stack.secrets.SLACK_SIGNING_SECRET, ts, body),
+        ...headers,
+      },
+      body,
+      isBase64Encoded: false,
+      requestContext: {} as never,
+    },
+    {} as never,
+  );
+}
+
+/** Runs `act` with the bot's clock past the lease of a click or event being handled (a killed one's). */
+async function afterLease(act: () => Promise<void>): Promise<void> {
+  const deps = botContext();
+  const { clock } = deps;
+  Object.assign(deps, { clock: { now: () => new Date(clock.now().getTime() + HANDLING_LEASE_MS + 1_000) } });
+  try {
+    await act();
+  } finally {
+    Object.assign(deps, { clock });
+  }
 }
 
 describe('card buttons', () => {
@@ -121,6 +157,80 @@ describe('card buttons', () => {
     await click(id, 'tms_ack', BEN);
     // Assert
     expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
+  });
+
+  it('does a click whose first press died halfway once its invocation is over, and only once', async () => {
+    // Arrange: the first press's save never returns, as in a process killed (or a Lambda timed out) mid-click.
+    const id = await open('Killed mid-click p3');
+    const card = slack.card(id);
+    const deps = botContext();
+    const save = deps.store.save.bind(deps.store);
+    let reached: () => void = () => {};
+    const killed = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    deps.store.save = () => {
+      deps.store.save = save;
+      reached();
+      return new Promise(() => {});
+    };
+    void lambda(slack.client.actionBody(card, 'tms_ack', BEN));
+    await killed;
+    // Act: the same click on the same card while the first still counts as running, then after its lease.
+    const press = async () => {
+      expect((await slack.client.click(card, 'tms_ack', BEN)).status).toBe(200);
+      await settle(stack);
+    };
+    await press();
+    const meanwhile = await task(id);
+    await afterLease(async () => {
+      await press();
+      await press();
+    });
+    // Assert
+    expect(meanwhile).toMatchObject({ status: 'open', version: 1 });
+    expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
+    expect(slack.card(id).text).toBe(`P3 ${id}: Killed mid-click (acknowledged)`);
+    expect(slack.thread(id).map((m) => m.text)).toEqual(['ben acknowledged']);
+    expect(slack.privately(BEN).filter((m) => m.text.includes(id))).toEqual([]);
+  });
+
+  it('loses no kind of click killed halfway: each is done by the same click once the lease is over', async () => {
+    type Task = { assignee: string | null; priority: string; snoozedUntil: string | null; status: string };
+    const kinds: [string, string, { value?: string; user?: string } | undefined, (t: Task) => boolean][] = [
+      ['tms_ack', CAL, undefined, (t) => t.status === 'acknowledged'],
+      ['tms_claim', BEN, undefined, (t) => t.assignee === BEN],
+      ['tms_priority', BEN, { value: 'P2' }, (t) => t.priority === 'P2'],
+      ['tms_snooze', BEN, { value: '1h' }, (t) => t.snoozedUntil !== null],
+      ['tms_reassign', ANA, { user: BEN }, (t) => t.assignee === BEN],
+    ];
+    const deps = botContext();
+    const lost: string[] = [];
+    for (const [actionId, user, choice, done] of kinds) {
+      // Arrange: the click's save never returns, as in a process killed mid-click.
+      const id = await open(`Killed ${actionId} p3`);
+      const card = slack.card(id);
+      const save = deps.store.save.bind(deps.store);
+      let reached: () => void = () => {};
+      const killed = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      deps.store.save = () => {
+        deps.store.save = save;
+        reached();
+        return new Promise(() => {});
+      };
+      void lambda(slack.client.actionBody(card, actionId, user, choice));
+      await killed;
+      // Act: the person clicks again once the killed invocation is over.
+      await afterLease(async () => {
+        expect((await slack.client.click(card, actionId, user, choice)).status).toBe(200);
+        await settle(stack);
+      });
+      const after = await task(id);
+      if (!done(after) || after.version !== 2) lost.push(actionId);
+    }
+    expect(lost).toEqual([]);
   });
 
   it('coalesces a burst of changes into a few edits, within about one per second', async () => {
@@ -252,6 +362,34 @@ describe('App Home', () => {
     await settle(stack);
     expect(retried.status).toBe(200);
     expect(stack.slack.views().find((v) => v.id === first?.id)?.updates).toBe(first?.updates);
+  });
+});
+
+describe('App Home, after a crash', () => {
+  it('applies a retried event whose first delivery died halfway, once that delivery is over', async () => {
+    // Arrange: the first delivery took the event's marker and was killed, leaving it as a killed process does.
+    const deps = botContext();
+    const now = deps.clock.now();
+    await deps.seen.begin('slack-event', 'Ev0HOMEDIED', {
+      token: 'the-killed-delivery',
+      now: now.toISOString(),
+      leaseUntil: new Date(now.getTime() + HANDLING_LEASE_MS).toISOString(),
+    });
+    const home = () => stack.slack.views().find((v) => v.type === 'home' && v.user === VIC);
+    const event = { type: 'app_home_opened', user: VIC, channel: 'D09VIEW', tab: 'home' };
+    // Act: Slack's retry while the first delivery could still be running, then its later retry.
+    const early = await slack.client.event(event, 'Ev0HOMEDIED', 1);
+    await settle(stack);
+    const meanwhile = home();
+    let late = early;
+    await afterLease(async () => {
+      late = await slack.client.event(event, 'Ev0HOMEDIED', 2);
+      await settle(stack);
+    });
+    // Assert
+    expect([early.status, late.status]).toEqual([200, 200]);
+    expect(meanwhile).toBeUndefined();
+    expect(home()?.updates ?? -1).toBe(0);
   });
 });
 

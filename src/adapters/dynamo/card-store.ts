@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,7 +7,14 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CardRecord, CardState, CardStore, SeenStore } from '../../core/ports.js';
+import type {
+  BeginOutcome,
+  CardRecord,
+  CardState,
+  CardStore,
+  SeenClaim,
+  SeenStore,
+} from '../../core/ports.js';
 import { conditional, pick, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
@@ -122,7 +130,7 @@ export class DynamoCardStore implements CardStore, SeenStore {
 
   async forget(scope: string, key: string): Promise<void> {
     await send(() =>
-      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.seen(scope, key) })),
+      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: seenKey(scope, key) })),
     );
   }
 
@@ -132,9 +140,10 @@ export class DynamoCardStore implements CardStore, SeenStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...keys.seen(scope, key),
+            ...seenKey(scope, key),
             type: 'seen',
-            [TABLE.ttlAttribute]: Math.ceil(Date.parse(expiresAt) / 1000),
+            state: 'done',
+            [TABLE.ttlAttribute]: epochSeconds(expiresAt),
           },
           // An expired marker that DynamoDB has not deleted yet no longer counts.
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
@@ -144,4 +153,91 @@ export class DynamoCardStore implements CardStore, SeenStore {
       ),
     );
   }
+
+  /**
+   * One conditional put: the marker is taken when absent, expired (DynamoDB deletes late), or in progress
+   * under a lease that ended. A refusal reads the marker (consistently) to say which state stands; one gone
+   * meanwhile (its holder released it a moment ago) is reported in progress, so the caller stays quiet.
+   */
+  async begin(scope: string, key: string, claim: SeenClaim): Promise<BeginOutcome> {
+    const nowMs = Date.parse(claim.now);
+    const taken = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...seenKey(scope, key),
+            type: 'seen',
+            state: 'in-progress',
+            holder: claim.token,
+            leaseUntil: Date.parse(claim.leaseUntil),
+            [TABLE.ttlAttribute]: epochSeconds(claim.leaseUntil),
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #ttl < :nowS OR (#state = :progress AND #lease < :nowMs)',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#state': 'state', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: {
+            ':nowS': Math.floor(nowMs / 1000),
+            ':nowMs': nowMs,
+            ':progress': 'in-progress',
+          },
+        }),
+      ),
+    );
+    if (taken) return 'begun';
+    const { Item } = await send(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: seenKey(scope, key), ConsistentRead: true }),
+      ),
+    );
+    // A marker written before markers had states (no `state`) is a done one.
+    return !Item || Item.state === 'in-progress' ? 'in-progress' : 'done';
+  }
+
+  async complete(scope: string, key: string, token: string, expiresAt: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: seenKey(scope, key),
+          UpdateExpression: 'SET #state = :done, #ttl = :ttl REMOVE #lease',
+          ConditionExpression: 'holder = :token AND #state = :progress',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#state': 'state', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: {
+            ':done': 'done',
+            ':ttl': epochSeconds(expiresAt),
+            ':token': token,
+            ':progress': 'in-progress',
+          },
+        }),
+      ),
+    );
+  }
+
+  async release(scope: string, key: string, token: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: seenKey(scope, key),
+          ConditionExpression: 'holder = :token AND #state = :progress',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':token': token, ':progress': 'in-progress' },
+        }),
+      ),
+    );
+  }
+}
+
+const epochSeconds = (at: string) => Math.ceil(Date.parse(at) / 1000);
+
+/**
+ * A marker's key: a long one (a Slack action's value can be 2,000 characters) by its digest, so the item's
+ * partition key stays well within DynamoDB's 2,048 bytes.
+ */
+function seenKey(scope: string, key: string) {
+  return keys.seen(
+    scope,
+    Buffer.byteLength(key) > 512 ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key,
+  );
 }

@@ -55,19 +55,5 @@ onEachBackend((name, dynamo) => {
       expect(await cards.dueCards(at(4), 10)).toEqual([]);
       expect(await cards.dueCards(at(26), 10)).toEqual(['TMS-4', 'TMS-3', 'TMS-6']);
     });
-
-    it('sees a key once per scope until its marker expires', async () => {
-      const cards = await freshCards();
-      const later = new Date(Date.now() + 60_000).toISOString();
-      expect(await cards.firstSighting('slack-event', 'Ev1', later)).toBe(true);
-      expect(await cards.firstSighting('slack-event', 'Ev1', later)).toBe(false);
-      expect(await cards.firstSighting('slack-action', 'Ev1', later)).toBe(true);
-      const past = new Date(Date.now() - 2_000).toISOString();
-      expect(await cards.firstSighting('slack-event', 'Ev2', past)).toBe(true);
-      // DynamoDB deletes expired items late; an expired marker no longer counts.
-      expect(await cards.firstSighting('slack-event', 'Ev2', later)).toBe(true);
-      await cards.forget('slack-event', 'Ev2');
-      expect(await cards.firstSighting('slack-event', 'Ev2', later)).toBe(true);
-    });
   });
 });
