@@ -2,8 +2,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCards } from '../../src/bot/card-stream.js';
 import { botContext } from '../../src/bot/context.js';
-import { syncCard } from '../../src/bot/projector.js';
+import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { TransientError } from '../../src/core/errors.js';
+import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
 
@@ -103,6 +104,47 @@ describe('cards of hostile alerts', () => {
     expect(Math.max(...sections.map((t) => t.length))).toBeLessThanOrEqual(3_000);
     expect(sections.some((t) => t.startsWith('*Resolution*\n&lt;&amp;'))).toBe(true);
     expect(slack.thread(id).at(-1)?.text).toMatch(/resolved it: (?:&lt;|&amp;)+…$/);
+  });
+});
+
+describe('the sweeper under a rate limit', () => {
+  /** The card forgets it showed its task, and is due now: as a card left behind looks to the sweeper. */
+  async function behind(id: string) {
+    const cards = botContext().cards;
+    const card = await cards.card(id);
+    const token = `test-behind-${id}`;
+    const now = new Date();
+    await cards.leaseCard(id, token, now.toISOString(), new Date(now.getTime() + 30_000).toISOString());
+    const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
+    await cards.releaseCard(id, token, {
+      ...state,
+      shownVersion: 0,
+      retryAt: new Date(now.getTime() - 1_000).toISOString(),
+    });
+  }
+
+  it('stops its pass when Slack asks it to wait, and brings every card up to date once the wait is over', async () => {
+    // Prepare: two cards behind their tasks, and Slack about to rate-limit chat.update for 3 s.
+    const first = await open('Behind one p3');
+    const second = await open('Behind two p3');
+    await behind(first);
+    await behind(second);
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 3,
+    });
+    const updates = () => stack.slack.calls.get('chat.update') ?? 0;
+    const before = updates();
+    // Act: before, every due card called chat.update in turn, each refused while Slack had asked to wait.
+    const pass = await reconcileCards(botContext(), new Date());
+    // Assess
+    expect(updates() - before).toBe(1);
+    expect(pass.synced).toBe(0);
+    await sleepAtLeast(3_000);
+    await reconcileCards(botContext(), new Date());
+    for (const id of [first, second])
+      expect((await botContext().cards.card(id))?.shownVersion).toBeGreaterThan(0);
   });
 });
 
