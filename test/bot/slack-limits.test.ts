@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { blockErrors, SLACK_LIMITS, viewErrors } from '../../src/adapters/slack/limits.js';
 import { renderCard, taskLine } from '../../src/bot/card.js';
 import { ephemeral } from '../../src/bot/replies.js';
-import { digestView, statsView, trendsView } from '../../src/bot/report-views.js';
+import { digestView, playbookView, statsView, trendsView } from '../../src/bot/report-views.js';
 import { clip, escapeMrkdwn, mrkdwn } from '../../src/bot/text.js';
 import { trendLine } from '../../src/bot/trend-posts.js';
 import { homeView, newTaskModal, resolveModal } from '../../src/bot/views.js';
 import { windowMetrics } from '../../src/core/aggregates/metrics.js';
+import { emptyStats } from '../../src/core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../src/core/aggregates/trends.js';
 import { parseConfig } from '../../src/core/config.js';
 import type { Task } from '../../src/core/task.js';
@@ -169,6 +170,25 @@ function everySurface(task: Task) {
     metrics,
   };
   postable(digestView(digest, index, config.trends));
+  // A playbook of 60 recurring issues, each with the longest notes and titles there are.
+  const notes = Array.from({ length: 10 }, (_, i) => ({ value: `n${i}`, count: 5, error: 0 }));
+  const issue = {
+    ...emptyStats({ kind: 'fingerprint', service: task.service, fingerprint: 'fp' }),
+    title: task.title,
+    lastTaskId: task.id,
+    times: 5,
+    notes: { capacity: 10, entries: notes },
+    noteText: Object.fromEntries(notes.map((n) => [n.value, task.resolution ?? task.description])),
+    resolvers: { capacity: 5, entries: [{ value: 'U01AAA', count: 3, error: 0 }] },
+  };
+  postable(
+    playbookView(
+      task.service,
+      Array.from({ length: 60 }, () => ({ stats: issue, medianResolveMs: 60_000 })),
+      'https://wiki.example/runbook',
+      index,
+    ),
+  );
   postable({ text: `:chart_with_upwards_trend: *Trending* · ${trendLine(episode, config.trends)}` });
   postable({ text: taskLine(task, now) });
   postable(ephemeral(escapeMrkdwn(task.description.repeat(20)), renderCard(task, { now }).blocks));
