@@ -1,4 +1,5 @@
 import { App, type AwsLambdaReceiver, type BlockAction, LogLevel, type ViewSubmitAction } from '@slack/bolt';
+import { SLACK_CLIENT_OPTIONS } from '../adapters/slack/client.js';
 import type { Command } from '../core/lifecycle.js';
 import { snoozeUntil } from '../core/lifecycle.js';
 import { PRIORITIES, type Priority, UNRESOLVED } from '../core/task.js';
@@ -70,7 +71,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     // Known ids mean no auth.test call at start-up: nothing reaches the network until a request does.
     ...(options.botId ? { botId: options.botId } : {}),
     ...(options.botUserId ? { botUserId: options.botUserId } : {}),
-    ...(slackApiUrl() ? { clientOptions: { slackApiUrl: slackApiUrl() } } : {}),
+    clientOptions: { ...SLACK_CLIENT_OPTIONS, ...(slackApiUrl() ? { slackApiUrl: slackApiUrl() } : {}) },
     logLevel: LogLevel.WARN,
     tokenVerificationEnabled: false,
   });

@@ -6,7 +6,7 @@ import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
 import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
 import { formatDuration } from '../core/time.js';
-import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+import { fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** Who looks at a surface that is theirs alone (App Home, an ephemeral reply): buttons follow their role. */
 export interface Viewer {
@@ -175,14 +175,15 @@ export interface CardInsight {
 /** The card: the notification text and the blocks, everything typed by people or sources escaped. */
 export function renderCard(task: Task, options: CardOptions): { text: string; blocks: KnownBlock[] } {
   const { now } = options;
-  const title = escapeMrkdwn(truncate(task.title, 150));
+  // Every part typed by a person or a source is bounded as posted (after escaping, which can grow it 5×).
+  const title = mrkdwn(task.title, 150);
   const ack = slaClock(task, 'ack', now);
   const resolve = slaClock(task, 'resolve', now);
   const fields = [
     `*Status*\n${statusLine(task)}`,
     `*Assignee*\n${task.assignee ? mention(task.assignee) : 'Unassigned'}`,
-    `*Service*\n${escapeMrkdwn(task.service)}${task.team ? ` (${escapeMrkdwn(task.team)})` : ''}`,
-    `*Source*\n${escapeMrkdwn(task.source)}${task.kind === 'alert' ? ' alert' : ''}`,
+    `*Service*\n${mrkdwn(task.service, 300)}${task.team ? ` (${mrkdwn(task.team, 100)})` : ''}`,
+    `*Source*\n${mrkdwn(task.source, 100)}${task.kind === 'alert' ? ' alert' : ''}`,
     `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,
     `*SLA*\n${clockLine(ack, 'Ack', options.insight?.typicalMs.ack)}\n${clockLine(resolve, 'Resolve', options.insight?.typicalMs.resolve)}`,
   ];
@@ -192,7 +193,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
   ];
   if (task.labels.flaky)
     context.push(
-      `:warning: flaky: it passed and failed again within a day (${escapeMrkdwn(task.labels.flaky)})`,
+      `:warning: flaky: it passed and failed again within a day (${mrkdwn(task.labels.flaky, 300)})`,
     );
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
     context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
@@ -200,13 +201,11 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     Blocks.Section({ text: `${PRIORITY_ICON[task.priority]} *${task.priority}* · *${title}*` }),
     ...(options.note ? [Blocks.Context().elements(options.note)] : []),
     ...(options.insight?.suggestion
-      ? [Blocks.Context().elements(`:bulb: ${escapeMrkdwn(truncate(options.insight.suggestion, 280))}`)]
+      ? [Blocks.Context().elements(`:bulb: ${mrkdwn(options.insight.suggestion, 280)}`)]
       : []),
     Blocks.Section().fields(...fields),
-    ...(task.description ? [Blocks.Section({ text: escapeMrkdwn(truncate(task.description, 2_800)) })] : []),
-    ...(task.resolution
-      ? [Blocks.Section({ text: `*Resolution*\n${escapeMrkdwn(truncate(task.resolution, 2_800))}` })]
-      : []),
+    ...(task.description ? [Blocks.Section({ text: mrkdwn(task.description, 2_800) })] : []),
+    ...(task.resolution ? [Blocks.Section({ text: `*Resolution*\n${mrkdwn(task.resolution, 2_800)}` })] : []),
     ...(task.links.length > 0
       ? [
           Blocks.Context().elements(
@@ -222,10 +221,13 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
   ].filter((b) => b !== undefined);
   const text = `${task.priority} ${task.id}: ${title} (${STATUS_LABEL[task.status].toLowerCase()})`;
   return {
-    text,
-    blocks: Message()
-      .blocks(...blocks)
-      .getBlocks() as KnownBlock[],
+    text: messageText(text),
+    blocks: fitBlocks(
+      Message()
+        .blocks(...blocks)
+        .getBlocks() as KnownBlock[],
+      'message',
+    ),
   };
 }
 
@@ -236,7 +238,7 @@ export function taskLine(task: Task, now: Date, permalink?: string): string {
     task.status === 'resolved'
       ? ''
       : ` · ${clockLine(slaClock(task, task.acknowledgedAt ? 'resolve' : 'ack', now), task.acknowledgedAt ? 'resolve' : 'ack')}`;
-  return `${PRIORITY_ICON[task.priority]} ${id} ${escapeMrkdwn(truncate(task.title, 80))} · ${STATUS_LABEL[task.status].toLowerCase()} · ${task.assignee ? mention(task.assignee) : 'unassigned'}${clock}`;
+  return `${PRIORITY_ICON[task.priority]} ${id} ${mrkdwn(task.title, 80)} · ${STATUS_LABEL[task.status].toLowerCase()} · ${task.assignee ? mention(task.assignee) : 'unassigned'}${clock}`;
 }
 
 export { actionsBlock as taskActions };

@@ -13,7 +13,7 @@ import { helpText, parseCommand, type Subcommand, type TmsCommand, USAGE } from 
 import type { BotDeps } from './context.js';
 import { playbookCommand, postDigest, statsCommand, trendsCommand } from './reports.js';
 import { slackFailure } from './slack-errors.js';
-import { escapeMrkdwn, mention, slackDate, truncate } from './text.js';
+import { escapeMrkdwn, mention, mrkdwn, slackDate } from './text.js';
 import { newTaskModal, resolveModal } from './views.js';
 
 /** What a command is answered with: a message only the person sees, or a modal to open. */
@@ -289,8 +289,7 @@ function historyLine(entry: TimelineEntry): string {
   let detail = '';
   if (entry.type === 'assigned') detail = entry.to ? ` to ${mention(entry.to)}` : ' to nobody';
   if (entry.type === 'priority_changed') detail = ` ${entry.from} → ${entry.to}`;
-  if (entry.type === 'resolved' && entry.resolution)
-    detail = `: ${escapeMrkdwn(truncate(entry.resolution, 200))}`;
-  if (entry.type === 'commented') detail = `: ${escapeMrkdwn(truncate(entry.text, 200))}`;
+  if (entry.type === 'resolved' && entry.resolution) detail = `: ${mrkdwn(entry.resolution, 200)}`;
+  if (entry.type === 'commented') detail = `: ${mrkdwn(entry.text, 200)}`;
   return `${when} ${who} ${what[entry.type]}${detail}`;
 }

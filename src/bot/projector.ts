@@ -8,7 +8,7 @@ import { type CardInsight, renderCard } from './card.js';
 import type { Directory } from './directory.js';
 import { historyOf, insightOf } from './history.js';
 import { SlackCallFailed, slackFailure } from './slack-errors.js';
-import { escapeMrkdwn, link, slackDate, truncate } from './text.js';
+import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from './text.js';
 
 export interface ProjectorDeps extends Deps {
   readonly cards: CardStore & SeenStore;
@@ -30,7 +30,8 @@ const INLINE_WAIT_MS = 2_000;
 export const OCCURRENCE_SUMMARY_EVERY_MS = 10 * 60_000;
 const MAX_PASSES = 3;
 
-export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'gone';
+/** `rate_limited`: behind, because Slack asked to wait (the card is retried once that time has passed). */
+export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'rate_limited' | 'gone';
 
 /**
  * Brings a task's card up to date: posts it the first time, edits it in place after, writes each change as
@@ -103,7 +104,7 @@ export async function syncCard(
       lastError: `${error.method}: ${error.failure.error}`,
       retryAt: new Date(clock.now().getTime() + wait).toISOString(),
     });
-    return 'behind';
+    return error.failure.error === 'ratelimited' ? 'rate_limited' : 'behind';
   }
 }
 
@@ -112,7 +113,10 @@ function stateOf(record: CardRecord): CardState {
   return state;
 }
 
-/** One Web API call: a short rate limit is waited out once; any other failure is a SlackCallFailed. */
+/**
+ * One Web API call: a short rate limit is waited out once, for all of the Retry-After Slack gave (never less:
+ * Slack refuses a call made before it again); any other failure is a SlackCallFailed.
+ */
 async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -264,7 +268,7 @@ async function thread(
       await call(deps, 'chat.postMessage', () =>
         deps.slack.chat.postMessage({
           channel: to,
-          text: `${escapeMrkdwn(by)} assigned you ${where}: ${escapeMrkdwn(truncate(task.title, 150))} (${task.priority})`,
+          text: `${mrkdwn(by, 100)} assigned you ${where}: ${mrkdwn(task.title, 150)} (${task.priority})`,
         }),
       );
     } catch (error) {
@@ -278,7 +282,7 @@ async function thread(
       deps.slack.chat.postMessage({
         channel: state.channel as string,
         thread_ts: state.ts as string,
-        text: lines.join('\n'),
+        text: messageText(lines.join('\n')),
       }),
     );
   }
@@ -296,7 +300,7 @@ async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<stri
   const nameOf = async (id: string | null) =>
     id === null
       ? 'nobody'
-      : escapeMrkdwn(/^[UW][A-Z0-9]{2,}$/.test(id) ? await deps.directory.nameOf(id) : id);
+      : mrkdwn(/^[UW][A-Z0-9]{2,}$/.test(id) ? await deps.directory.nameOf(id) : id, 100);
   const actor = await nameOf(entry.actor.id);
   switch (entry.type) {
     case 'acknowledged':
@@ -309,7 +313,7 @@ async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<stri
       return `${actor} started work`;
     case 'resolved':
       return entry.resolution
-        ? `:white_check_mark: ${actor} resolved it: ${escapeMrkdwn(truncate(entry.resolution, 500))}`
+        ? `:white_check_mark: ${actor} resolved it: ${mrkdwn(entry.resolution, 500)}`
         : `:white_check_mark: ${actor} resolved it`;
     case 'reopened':
       return entry.flap
@@ -322,7 +326,7 @@ async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<stri
     case 'priority_changed':
       return `${actor} changed the priority from ${entry.from} to ${entry.to}`;
     case 'commented':
-      return `:speech_balloon: ${actor}: ${escapeMrkdwn(truncate(entry.text, 1_000))}`;
+      return `:speech_balloon: ${actor}: ${mrkdwn(entry.text, 1_000)}`;
     default:
       return `${actor}: ${entry.type}`;
   }
@@ -378,7 +382,10 @@ export async function reconcileCards(
   let synced = 0;
   for (const taskId of due) {
     try {
-      if ((await syncCard(deps, taskId)) === 'synced') synced++;
+      const outcome = await syncCard(deps, taskId);
+      if (outcome === 'synced') synced++;
+      // Slack asked to wait: the cards still due are left to the next tick rather than refused one by one.
+      if (outcome === 'rate_limited') break;
     } catch (error) {
       logger.error('card reconcile failed', { taskId, error });
     }

@@ -1,4 +1,5 @@
 import { logger } from '../runtime/context.js';
+import { fitBlocks, messageText } from './text.js';
 
 const SLACK_HOOKS = 'https://hooks.slack.com/';
 
@@ -16,7 +17,7 @@ export async function respond(
     const response = await fetch(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(message),
+      body: JSON.stringify(fitted(message)),
       signal: AbortSignal.timeout(2_500),
     });
     if (!response.ok) logger.warn('response_url refused the reply', { status: response.status });
@@ -41,10 +42,19 @@ export function hooksTarget(
   return url.startsWith(SLACK_HOOKS) ? url : undefined;
 }
 
-/** An ephemeral reply: only the person who asked sees it. */
+/** A reply's text and blocks within what Slack takes (a response_url refuses the same as chat.postMessage). */
+function fitted(message: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...message,
+    ...(typeof message.text === 'string' ? { text: messageText(message.text) } : {}),
+    ...(Array.isArray(message.blocks) ? { blocks: fitBlocks(message.blocks, 'message') } : {}),
+  };
+}
+
+/** An ephemeral reply: only the person who asked sees it, its text and blocks within Slack's limits. */
 export const ephemeral = (text: string, blocks?: unknown[]) => ({
   response_type: 'ephemeral' as const,
   replace_original: false,
-  text,
-  ...(blocks ? { blocks } : {}),
+  text: messageText(text),
+  ...(blocks ? { blocks: fitBlocks(blocks, 'message') } : {}),
 });

@@ -1,11 +1,12 @@
 import type { KnownBlock } from '@slack/web-api';
 import { type BlockBuilder, Blocks, Message } from 'slack-block-builder';
+import { SLACK_LIMITS } from '../adapters/slack/limits.js';
 import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import type { Digest, PlaybookEntry, StatsReport, TrendsReport } from '../core/use-cases/reports.js';
-import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate, truncate } from './text.js';
 import { rateWords, trendLine } from './trend-posts.js';
 
 /** Tasks a report names, with their titles and the links to their cards. */
@@ -22,19 +23,16 @@ const PRIORITY_ICON = {
 } as const;
 
 const blocksOf = (...blocks: (BlockBuilder | undefined)[]) =>
-  Message()
-    .blocks(...blocks.filter((b) => b !== undefined))
-    .getBlocks() as KnownBlock[];
+  fitBlocks(
+    Message()
+      .blocks(...blocks.filter((b) => b !== undefined))
+      .getBlocks() as KnownBlock[],
+    'message',
+  );
 
-/** Slack's limit on a section's text. */
-const SECTION_MAX = 3_000;
-
-/** A section whose text stays within Slack's limit, cut at a line (a link is never cut in two). */
-function section({ text }: { text: string }) {
-  if (text.length <= SECTION_MAX) return Blocks.Section({ text });
-  const cut = text.lastIndexOf('\n', SECTION_MAX - 2);
-  return Blocks.Section({ text: `${text.slice(0, cut > 0 ? cut : SECTION_MAX - 2)}\n…` });
-}
+/** A section whose text stays within Slack's limit, cut at a line (a link or an entity is never cut in two). */
+const section = ({ text }: { text: string }) =>
+  Blocks.Section({ text: clip(text, SLACK_LIMITS.sectionText, { atLine: true }) });
 
 const ms = (value: number | null) => (value === null ? '—' : readableDuration(value));
 const percent = (share: number | null) => (share === null ? '—' : `${Math.round(share * 1000) / 10}%`);
@@ -44,7 +42,7 @@ function taskRef(index: TaskIndex, taskId: string, max = 80): string {
   const task = index.tasks.get(taskId);
   const permalink = index.links.get(taskId);
   const id = permalink ? link(permalink, taskId) : `*${taskId}*`;
-  return task ? `${PRIORITY_ICON[task.priority]} ${id} ${escapeMrkdwn(truncate(task.title, max))}` : id;
+  return task ? `${PRIORITY_ICON[task.priority]} ${id} ${mrkdwn(task.title, max)}` : id;
 }
 
 function metricsLine(m: WindowMetrics): string {
@@ -59,7 +57,7 @@ function metricsLine(m: WindowMetrics): string {
 /** `/tms stats`: the window's figures, then one line per priority that saw anything. */
 export function statsView(report: StatsReport): { text: string; blocks: KnownBlock[] } {
   const { overall } = report;
-  const scope = report.service ? `*${escapeMrkdwn(report.service)}*` : 'all services';
+  const scope = report.service ? `*${mrkdwn(report.service, 200)}*` : 'all services';
   const window = readableDuration(report.windowMs);
   const counts = [
     `Opened *${overall.opened}*`,
@@ -76,7 +74,7 @@ export function statsView(report: StatsReport): { text: string; blocks: KnownBlo
     const m = report.byPriority[p];
     return `${PRIORITY_ICON[p]} *${p}* · opened ${m.opened} · resolved ${m.resolved} · ${metricsLine(m)}`;
   });
-  const text = `Stats for ${report.service ?? 'all services'}, last ${window}: MTTA ${ms(overall.mttaMs)}, MTTR ${ms(overall.mttrMs)}, MTBF ${ms(overall.mtbfMs)}, SLA ${percent(overall.slaAdherence)}`;
+  const text = `Stats for ${report.service ? mrkdwn(report.service, 200) : 'all services'}, last ${window}: MTTA ${ms(overall.mttaMs)}, MTTR ${ms(overall.mttrMs)}, MTBF ${ms(overall.mtbfMs)}, SLA ${percent(overall.slaAdherence)}`;
   return {
     text,
     blocks: blocksOf(
@@ -107,11 +105,11 @@ export function trendsView(
     const name =
       row.kind === 'fingerprint' && row.taskId
         ? taskRef(index, row.taskId, 70)
-        : `*${escapeMrkdwn(row.service)}*`;
+        : `*${mrkdwn(row.service, 200)}*`;
     return `${mark} ${name}: ${row.reading.recent} in the last ${readableDuration(rule.window)}, ${rateWords({ recent: row.reading.recent, expected: row.reading.expected }, rule)}`;
   });
-  const where = service ? ` in *${escapeMrkdwn(service)}*` : '';
-  const text = `Trending${service ? ` in ${service}` : ''}: ${report.ongoing.length} now`;
+  const where = service ? ` in *${mrkdwn(service, 200)}*` : '';
+  const text = `Trending${service ? ` in ${mrkdwn(service, 200)}` : ''}: ${report.ongoing.length} now`;
   return {
     text,
     blocks: blocksOf(
@@ -141,14 +139,14 @@ export function playbookView(
   runbook: string | undefined,
   index: TaskIndex,
 ): { text: string; blocks: KnownBlock[] } {
-  const head = `:books: *Playbook for ${escapeMrkdwn(service)}*${runbook ? ` · ${link(runbook, 'Runbook')}` : ''}`;
+  const head = `:books: *Playbook for ${mrkdwn(service, 200)}*${runbook ? ` · ${link(runbook, 'Runbook')}` : ''}`;
   if (entries.length === 0) {
     return {
-      text: `No recurring issues for ${service} yet`,
+      text: `No recurring issues for ${mrkdwn(service, 200)} yet`,
       blocks: blocksOf(
         section({ text: head }),
         section({
-          text: `No recurring issues for ${escapeMrkdwn(service)} yet: the playbook fills in as its alerts come back and are resolved.`,
+          text: `No recurring issues for ${mrkdwn(service, 200)} yet: the playbook fills in as its alerts come back and are resolved.`,
         }),
       ),
     };
@@ -156,7 +154,7 @@ export function playbookView(
   const sections = entries.map(({ stats, medianResolveMs }, i) => {
     const title = truncate(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
     const permalink = stats.lastTaskId ? index.links.get(stats.lastTaskId) : undefined;
-    const name = permalink ? link(permalink, title) : escapeMrkdwn(title);
+    const name = permalink ? link(permalink, title) : mrkdwn(title, 300);
     const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);
     const facts = [
       `${stats.times} time${stats.times === 1 ? '' : 's'}`,
@@ -164,15 +162,13 @@ export function playbookView(
       ...(who.length > 0 ? [`usually fixed by ${who.join(', ')}`] : []),
       ...(stats.autoResolved > 0 ? [`${stats.autoResolved} recovered by themselves`] : []),
     ].join(' · ');
-    const fixes = commonFixes(stats, 3).map(
-      (f) => `   ◦ ${escapeMrkdwn(truncate(f.note, 150))} (${f.count}×)`,
-    );
+    const fixes = commonFixes(stats, 3).map((f) => `   ◦ ${mrkdwn(f.note, 150)} (${f.count}×)`);
     return section({
       text: `${i + 1}. *${name}*\n${facts}${fixes.length > 0 ? `\n${fixes.join('\n')}` : '\n   ◦ _no resolution notes yet_'}`,
     });
   });
   return {
-    text: `Playbook for ${service}: ${entries.length} recurring issue${entries.length === 1 ? '' : 's'}`,
+    text: `Playbook for ${mrkdwn(service, 200)}: ${entries.length} recurring issue${entries.length === 1 ? '' : 's'}`,
     blocks: blocksOf(section({ text: head }), ...sections),
   };
 }
@@ -239,5 +235,5 @@ export function digestView(
       : undefined,
   ];
   const text = `TMS digest: ${digest.openCount} open (${PRIORITIES.map((p) => `${p} ${digest.openByPriority[p]}`).join(', ')}), ${digest.opened.count} new, ${digest.resolved.count} resolved, ${digest.breached.length} SLA breached`;
-  return { text, blocks: blocksOf(...sections) };
+  return { text: messageText(text), blocks: blocksOf(...sections) };
 }

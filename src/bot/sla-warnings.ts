@@ -15,7 +15,7 @@ import { type History, historyOf } from './history.js';
 import { once } from './once.js';
 import { syncCard } from './projector.js';
 import { slackFailure } from './slack-errors.js';
-import { escapeMrkdwn, link, mention, slackDate, truncate } from './text.js';
+import { link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** How long a warning is remembered: longer than any SLA window. */
 const REMEMBER_MS = 30 * 86_400_000;
@@ -98,7 +98,7 @@ async function post(
   const what = stage === 'ack' ? 'acknowledge' : 'resolve';
   const name = card?.permalink ? link(card.permalink, task.id) : `*${task.id}*`;
   const minutes = Math.max(1, Math.round(remainingMs / 60_000));
-  const title = escapeMrkdwn(truncate(task.title, 120));
+  const title = mrkdwn(task.title, 120);
   const left = minutes >= 120 ? readableDuration(remainingMs) : `${minutes} min`;
   const text =
     level.state === 'breached'
@@ -106,7 +106,7 @@ async function post(
       : level.typicalMs !== undefined
         ? `:warning: ${name} (${task.priority}) ${title}: ${left} left to ${what} (due ${slackDate(dueAt, '{time}')}), and similar tasks took ${readableDuration(level.typicalMs)} (75th percentile). ${who}`.trim()
         : `:warning: ${name} (${task.priority}) ${title}: ${left} left to ${what} (due ${slackDate(dueAt, '{time}')}). ${who}`.trim();
-  await deps.slack.chat.postMessage({ channel: card?.channel ?? task.channel, text });
+  await deps.slack.chat.postMessage({ channel: card?.channel ?? task.channel, text: messageText(text) });
 }
 
 /** `SlaBreached` in CloudWatch (namespace TMS): per service, per priority, per stage, and in all (the alarm's). */

@@ -4,7 +4,7 @@ import { logger } from '../runtime/context.js';
 import type { BotDeps } from './context.js';
 import { once } from './once.js';
 import { slackFailure } from './slack-errors.js';
-import { escapeMrkdwn, link, truncate } from './text.js';
+import { link, messageText, mrkdwn } from './text.js';
 
 const REMEMBER_MS = 14 * 86_400_000;
 
@@ -20,9 +20,9 @@ export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: st
   const counted = `${episode.recent} event${episode.recent === 1 ? '' : 's'} in the last ${readableDuration(rule.window)}, ${rateWords(episode, rule)}`;
   if (episode.kind === 'fingerprint') {
     const id = episode.taskId ? (permalink ? link(permalink, episode.taskId) : `*${episode.taskId}*`) : '';
-    return `${id} ${escapeMrkdwn(truncate(episode.title, 120))} (${escapeMrkdwn(episode.service)}): ${counted}`.trim();
+    return `${id} ${mrkdwn(episode.title, 120)} (${mrkdwn(episode.service, 200)}): ${counted}`.trim();
   }
-  return `*${escapeMrkdwn(episode.service)}* as a whole: ${counted}`;
+  return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
 }
 
 /**
@@ -66,9 +66,13 @@ export async function postTrends(
         const permalink = episode.taskId ? (await deps.cards.card(episode.taskId))?.permalink : undefined;
         await deps.slack.chat.postMessage({
           channel: episode.channel,
-          text: `:chart_with_upwards_trend: *Trending* · ${trendLine(episode, rule, permalink)}${
-            episode.kind === 'service' ? `. \`/tms trends ${episode.service}\` shows what.` : ''
-          }`,
+          text: messageText(
+            `:chart_with_upwards_trend: *Trending* · ${trendLine(episode, rule, permalink)}${
+              episode.kind === 'service'
+                ? `. \`/tms trends ${mrkdwn(episode.service, 200)}\` shows what.`
+                : ''
+            }`,
+          ),
           unfurl_links: false,
         });
       });

@@ -3,7 +3,7 @@ import { Bits, Blocks, Elements, HomeTab, Modal } from 'slack-block-builder';
 import type { Config } from '../core/config.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import { ACTION, taskActions, taskLine, taskRef, type Viewer } from './card.js';
-import { escapeMrkdwn, truncate } from './text.js';
+import { fitView, mrkdwn, truncate } from './text.js';
 
 export const VIEW = { newTask: 'tms_new', resolve: 'tms_resolve' } as const;
 /** Block and action ids of the modals' inputs, which `view_submission` values are keyed by. */
@@ -18,68 +18,73 @@ export const INPUT = {
 
 /** `/tms new` with nothing after it: everything a task needs, in a form. */
 export function newTaskModal(config: Config, channel: string): View {
-  const services = Object.keys(config.services);
-  return Modal({
-    title: 'New task',
-    submit: 'Open task',
-    close: 'Cancel',
-    callbackId: VIEW.newTask,
-    privateMetaData: JSON.stringify({ channel }),
-  })
-    .blocks(
-      Blocks.Input({ label: 'Title', blockId: INPUT.title }).element(
-        Elements.TextInput({ actionId: INPUT.title, maxLength: 300, placeholder: 'What needs doing?' }),
-      ),
-      Blocks.Input({ label: 'Description', blockId: INPUT.description })
-        .optional()
-        .element(Elements.TextInput({ actionId: INPUT.description, maxLength: 3000 }).multiline()),
-      Blocks.Input({ label: 'Priority', blockId: INPUT.priority }).element(
-        Elements.StaticSelect({ actionId: INPUT.priority })
-          .options(PRIORITIES.map((p) => Bits.Option({ text: p, value: p })))
-          .initialOption(Bits.Option({ text: config.defaults.priority, value: config.defaults.priority })),
-      ),
-      ...(services.length > 0
-        ? [
-            Blocks.Input({
-              label: 'Service',
-              blockId: INPUT.service,
-              hint: 'Its channel gets the card; else this channel',
-            })
-              .optional()
-              .element(
-                Elements.StaticSelect({ actionId: INPUT.service, placeholder: 'Pick a service' }).options(
-                  services.slice(0, 100).map((s) => Bits.Option({ text: truncate(s, 75), value: s })),
+  // An option's value is at most 150 characters: a longer name could not be sent back.
+  const services = Object.keys(config.services).filter((s) => s.length <= 150);
+  return fitView(
+    Modal({
+      title: 'New task',
+      submit: 'Open task',
+      close: 'Cancel',
+      callbackId: VIEW.newTask,
+      privateMetaData: JSON.stringify({ channel }),
+    })
+      .blocks(
+        Blocks.Input({ label: 'Title', blockId: INPUT.title }).element(
+          Elements.TextInput({ actionId: INPUT.title, maxLength: 300, placeholder: 'What needs doing?' }),
+        ),
+        Blocks.Input({ label: 'Description', blockId: INPUT.description })
+          .optional()
+          .element(Elements.TextInput({ actionId: INPUT.description, maxLength: 3000 }).multiline()),
+        Blocks.Input({ label: 'Priority', blockId: INPUT.priority }).element(
+          Elements.StaticSelect({ actionId: INPUT.priority })
+            .options(PRIORITIES.map((p) => Bits.Option({ text: p, value: p })))
+            .initialOption(Bits.Option({ text: config.defaults.priority, value: config.defaults.priority })),
+        ),
+        ...(services.length > 0
+          ? [
+              Blocks.Input({
+                label: 'Service',
+                blockId: INPUT.service,
+                hint: 'Its channel gets the card; else this channel',
+              })
+                .optional()
+                .element(
+                  Elements.StaticSelect({ actionId: INPUT.service, placeholder: 'Pick a service' }).options(
+                    services.slice(0, 100).map((s) => Bits.Option({ text: truncate(s, 75), value: s })),
+                  ),
                 ),
-              ),
-          ]
-        : []),
-      Blocks.Input({ label: 'Assignee', blockId: INPUT.assignee })
-        .optional()
-        .element(Elements.UserSelect({ actionId: INPUT.assignee, placeholder: 'Nobody yet' })),
-    )
-    .buildToObject() as View;
+            ]
+          : []),
+        Blocks.Input({ label: 'Assignee', blockId: INPUT.assignee })
+          .optional()
+          .element(Elements.UserSelect({ actionId: INPUT.assignee, placeholder: 'Nobody yet' })),
+      )
+      .buildToObject() as View,
+  );
 }
 
 /** The resolution note, asked for by the Resolve button and by `/tms resolve <id>` without a note. */
 export function resolveModal(task: Task, channel: string | undefined): View {
-  return Modal({
-    title: `Resolve ${task.id}`,
-    submit: 'Resolve',
-    close: 'Cancel',
-    callbackId: VIEW.resolve,
-    privateMetaData: JSON.stringify({ ref: taskRef(task), ...(channel ? { channel } : {}) }),
-  })
-    .blocks(
-      Blocks.Section({ text: `*${escapeMrkdwn(truncate(task.title, 200))}*` }),
-      Blocks.Input({
-        label: 'What fixed it?',
-        blockId: INPUT.note,
-        hint: 'It becomes the playbook for next time',
-      })
-        .optional()
-        .element(Elements.TextInput({ actionId: INPUT.note, maxLength: 3000 }).multiline()),
-    )
-    .buildToObject() as View;
+  return fitView(
+    Modal({
+      title: `Resolve ${task.id}`,
+      submit: 'Resolve',
+      close: 'Cancel',
+      callbackId: VIEW.resolve,
+      privateMetaData: JSON.stringify({ ref: taskRef(task), ...(channel ? { channel } : {}) }),
+    })
+      .blocks(
+        Blocks.Section({ text: `*${mrkdwn(task.title, 200)}*` }),
+        Blocks.Input({
+          label: 'What fixed it?',
+          blockId: INPUT.note,
+          hint: 'It becomes the playbook for next time',
+        })
+          .optional()
+          .element(Elements.TextInput({ actionId: INPUT.note, maxLength: 3000 }).multiline()),
+      )
+      .buildToObject() as View,
+  );
 }
 
 export interface HomeContent {
@@ -117,7 +122,9 @@ export function homeView(content: HomeContent, viewer: Viewer, now: Date): View 
       `Updated ${`<!date^${Math.floor(now.getTime() / 1000)}^{time}|${now.toISOString()}>`}`,
     ),
   );
-  return HomeTab({ callbackId: 'tms_home' })
-    .blocks(...blocks.slice(0, 100))
-    .buildToObject() as View;
+  return fitView(
+    HomeTab({ callbackId: 'tms_home' })
+      .blocks(...blocks.slice(0, 100))
+      .buildToObject() as View,
+  );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blockErrors, SLACK_LIMITS, viewErrors } from '../adapters/slack/limits.js';
 import type { Config } from '../core/config.js';
 
 /** One entry per message `ts`, as `GET /_sandbox/slack/messages` shows it. */
@@ -75,6 +76,9 @@ type Handler = (params: Params) => EmulatorAnswer;
  * The Slack Web API, played locally: enough of Slack's behaviour that the bot meets what it would meet for
  * real (message timestamps, `message_not_found` for an unknown ts, rate limits with Retry-After, the
  * errors of a channel the bot cannot post to), and a record of everything the bot said and showed.
+ * It refuses what Slack refuses: blocks over Block Kit's limits (`invalid_blocks`, or `invalid_arguments` for
+ * a view, with Slack's `response_metadata.messages`), text over 40,000 characters (`msg_too_long`), and a call
+ * made before the Retry-After of a rate limit it answered has passed (429 again, with the time still left).
  */
 export class SlackEmulator {
   readonly #messages: SandboxMessage[] = [];
@@ -83,6 +87,8 @@ export class SlackEmulator {
   readonly #homes = new Map<string, string>();
   readonly #faults = new Map<string, Fault[]>();
   readonly #responseTargets = new Map<string, ResponseTarget>();
+  /** Until when each method is rate-limited (epoch ms): set by a 429, as Slack holds a method per app. */
+  readonly #limitedUntil = new Map<string, number>();
   readonly #methods: Record<string, Handler>;
   /** Web API calls received, by method: what a run cost in Slack's rate limits. */
   readonly calls = new Map<string, number>();
@@ -165,15 +171,15 @@ export class SlackEmulator {
       /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1] ??
       (typeof params.token === 'string' ? params.token : undefined);
     if (!token) return error('not_authed');
+    const now = this.#now();
+    const until = this.#limitedUntil.get(method) ?? 0;
+    // Called again before the Retry-After it was given: Slack answers 429 again with the time still left.
+    if (now < until) return rateLimited(Math.ceil((until - now) / 1000));
     const fault = this.#takeFault(method);
     if (fault) {
-      return fault.error === 'ratelimited'
-        ? {
-            status: 429,
-            headers: { 'retry-after': String(fault.retryAfter) },
-            body: { ok: false, error: 'ratelimited' },
-          }
-        : error(fault.error);
+      if (fault.error !== 'ratelimited') return error(fault.error);
+      this.#limitedUntil.set(method, now + fault.retryAfter * 1000);
+      return rateLimited(fault.retryAfter);
     }
     if (token !== this.options.token) return error('invalid_auth');
     return handler(params);
@@ -192,6 +198,9 @@ export class SlackEmulator {
   /** A POST to a response_url (hooks.slack.com ones included, redirected here). */
   respond(url: string, body: Params): EmulatorAnswer {
     const target = this.#responseTargets.get(responseKey(url)) ?? {};
+    const refused = refusal(body);
+    // A response_url answers 200 or an HTTP error with Slack's reason in the body, not `ok: false`.
+    if (refused) return { ...refused, status: 400 };
     if (body.delete_original === true && target.messageTs) {
       this.#remove(target.messageTs);
       return { status: 200, headers: {}, body: { ok: true } };
@@ -264,6 +273,8 @@ export class SlackEmulator {
   ): { entry: SandboxMessage } | { error: EmulatorAnswer } {
     const channel = this.#channel(p.channel);
     if (!channel) return { error: error('channel_not_found') };
+    const refused = refusal(p);
+    if (refused) return { error: refused };
     const content = messageContent(p);
     if (!content) return { error: error('no_text') };
     const entry: SandboxMessage = {
@@ -284,6 +295,8 @@ export class SlackEmulator {
     const entry = this.#byTs.get(String(p.ts ?? ''));
     if (!entry || entry.channel !== channel || entry.response_url) return error('message_not_found');
     if (entry.ephemeral_user) return error('cant_update_message');
+    const refused = refusal(p);
+    if (refused) return refused;
     const content = messageContent(p);
     if (!content) return error('no_text');
     entry.text = content.text;
@@ -322,6 +335,8 @@ export class SlackEmulator {
   #openView(p: Params): EmulatorAnswer {
     const view = objectParam(p.view);
     if (view?.type !== 'modal') return error('invalid_arguments');
+    const refused = viewRefusal(view);
+    if (refused) return refused;
     if (typeof p.trigger_id !== 'string' || !p.trigger_id) return error('invalid_trigger_id');
     const user = p.trigger_id.split('.').find((part) => USER.test(part)) ?? null;
     const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
@@ -338,6 +353,8 @@ export class SlackEmulator {
       [...this.#views.values()].find((v) => p.external_id && v.view.external_id === p.external_id);
     if (!entry) return error('not_found');
     if (!view) return error('invalid_arguments');
+    const refused = viewRefusal(view);
+    if (refused) return refused;
     entry.view = view;
     entry.updates++;
     this.options.onChange?.('view', entry);
@@ -349,6 +366,8 @@ export class SlackEmulator {
     if (!USER.test(user)) return error('user_not_found');
     const view = objectParam(p.view);
     if (view?.type !== 'home') return error('invalid_arguments');
+    const refused = viewRefusal(view);
+    if (refused) return refused;
     const known = this.#homes.get(user);
     const existing = known ? this.#views.get(known) : undefined;
     if (existing) {
@@ -392,8 +411,12 @@ export class SlackEmulator {
     return CHANNEL.test(channel) ? channel : undefined;
   }
 
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
   #nextTs(): string {
-    const seconds = Math.floor((this.options.now?.() ?? Date.now()) / 1000);
+    const seconds = Math.floor(this.#now() / 1000);
     return `${seconds}.${String(++this.#sequence).padStart(6, '0')}`;
   }
 
@@ -444,6 +467,51 @@ const error = (code: string): EmulatorAnswer => ({
   headers: {},
   body: { ok: false, error: code },
 });
+
+const rateLimited = (retryAfter: number): EmulatorAnswer => ({
+  status: 429,
+  headers: { 'retry-after': String(retryAfter) },
+  body: { ok: false, error: 'ratelimited' },
+});
+
+/** Slack's refusal, with the reasons it gives in `response_metadata.messages` (and `errors`, for blocks). */
+const invalid = (code: string, messages: string[]): EmulatorAnswer => ({
+  status: 200,
+  headers: {},
+  body: {
+    ok: false,
+    error: code,
+    ...(code === 'invalid_blocks' ? { errors: messages.map((m) => m.replace(/^\[ERROR\] /, '')) } : {}),
+    response_metadata: { messages },
+  },
+});
+
+/** What chat.postMessage, chat.update, chat.postEphemeral and a response_url refuse in a message. */
+function refusal(p: Params): EmulatorAnswer | undefined {
+  if (typeof p.text === 'string' && p.text.length > SLACK_LIMITS.messageText)
+    return invalid('msg_too_long', [
+      `[ERROR] must be less than ${SLACK_LIMITS.messageText + 1} characters [json-pointer:/text]`,
+    ]);
+  if (p.blocks === undefined) return undefined;
+  let blocks: unknown = p.blocks;
+  if (typeof blocks === 'string') {
+    try {
+      blocks = JSON.parse(blocks);
+    } catch {
+      return invalid('invalid_blocks_format', ['[ERROR] must be a JSON array [json-pointer:/blocks]']);
+    }
+  }
+  if (!Array.isArray(blocks))
+    return invalid('invalid_blocks_format', ['[ERROR] must be a JSON array [json-pointer:/blocks]']);
+  const messages = blockErrors(blocks, 'message');
+  return messages.length > 0 ? invalid('invalid_blocks', messages) : undefined;
+}
+
+/** What views.open, views.update and views.publish refuse: Slack says `invalid_arguments` for a bad view. */
+function viewRefusal(view: Record<string, unknown>): EmulatorAnswer | undefined {
+  const messages = viewErrors(view);
+  return messages.length > 0 ? invalid('invalid_arguments', messages) : undefined;
+}
 
 /** Slack's clients send nested values (blocks, view) as JSON strings inside form fields. */
 function objectParam(value: unknown): Record<string, unknown> | undefined {

@@ -219,10 +219,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const response = await invoke(matched.route, matched.params, request);
     if (origin.command && origin.responseUrl && response.status === 200 && response.body.length > 0) {
       try {
-        slack.respond(
+        const shown = slack.respond(
           origin.responseUrl,
           JSON.parse(response.body.toString('utf8')) as Record<string, unknown>,
         );
+        // Slack shows the person an error instead of a reply it refuses: say why here.
+        if (shown.status !== 200)
+          print(`slack: the command's reply was refused: ${JSON.stringify(shown.body)}`);
       } catch {
         // a plain-text answer: Slack shows it as the reply's text
         slack.respond(origin.responseUrl, { text: response.body.toString('utf8') });

@@ -2,8 +2,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCards } from '../../src/bot/card-stream.js';
 import { botContext } from '../../src/bot/context.js';
-import { syncCard } from '../../src/bot/projector.js';
+import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { TransientError } from '../../src/core/errors.js';
+import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
 
@@ -66,6 +67,84 @@ describe('alert cards', () => {
     const lines = slack.thread(id).map((m) => m.text);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^:repeat: Fired again \(2 in all\)/);
+  });
+});
+
+describe('cards of hostile alerts', () => {
+  it('are posted and kept up to date within Slack’s limits, whatever the sender typed', async () => {
+    // Prepare: a title, a description and a resolution as long as they may be, every character one that
+    // escaping grows five or four times. Before, the description was posted as a 14,000-character section and
+    // refused with invalid_blocks: the card never appeared.
+    await alert('cards-hostile', {
+      payload: {
+        summary: '&'.repeat(1_000),
+        source: 'lb-1',
+        severity: 'error',
+        component: 'checkout',
+        custom_details: { note: '&<'.repeat(2_000) },
+      },
+    });
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?service=checkout&limit=1`, API())).body;
+    const id = tasks[0].id;
+    expect((await task(id)).description.length).toBeGreaterThan(3_900);
+    // Act
+    const answer = await slack.client.command(`resolve ${id} ${'<&'.repeat(1_900)}`, {
+      user: ANA,
+      channel: CHECKOUT,
+    });
+    await settle(stack);
+    // Assess
+    expect(answer.status).toBe(200);
+    expect((await task(id)).status).toBe('resolved');
+    const card = slack.card(id);
+    expect(card.text).toContain('(resolved)');
+    const sections = (card.blocks as { text?: { text: string } }[]).flatMap((b) =>
+      b.text ? [b.text.text] : [],
+    );
+    expect(Math.max(...sections.map((t) => t.length))).toBeLessThanOrEqual(3_000);
+    expect(sections.some((t) => t.startsWith('*Resolution*\n&lt;&amp;'))).toBe(true);
+    expect(slack.thread(id).at(-1)?.text).toMatch(/resolved it: (?:&lt;|&amp;)+…$/);
+  });
+});
+
+describe('the sweeper under a rate limit', () => {
+  /** The card forgets it showed its task, and is due now: as a card left behind looks to the sweeper. */
+  async function behind(id: string) {
+    const cards = botContext().cards;
+    const card = await cards.card(id);
+    const token = `test-behind-${id}`;
+    const now = new Date();
+    await cards.leaseCard(id, token, now.toISOString(), new Date(now.getTime() + 30_000).toISOString());
+    const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
+    await cards.releaseCard(id, token, {
+      ...state,
+      shownVersion: 0,
+      retryAt: new Date(now.getTime() - 1_000).toISOString(),
+    });
+  }
+
+  it('stops its pass when Slack asks it to wait, and brings every card up to date once the wait is over', async () => {
+    // Prepare: two cards behind their tasks, and Slack about to rate-limit chat.update for 3 s.
+    const first = await open('Behind one p3');
+    const second = await open('Behind two p3');
+    await behind(first);
+    await behind(second);
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'ratelimited',
+      retryAfter: 3,
+    });
+    const updates = () => stack.slack.calls.get('chat.update') ?? 0;
+    const before = updates();
+    // Act: before, every due card called chat.update in turn, each refused while Slack had asked to wait.
+    const pass = await reconcileCards(botContext(), new Date());
+    // Assess
+    expect(updates() - before).toBe(1);
+    expect(pass.synced).toBe(0);
+    await sleepAtLeast(3_000);
+    await reconcileCards(botContext(), new Date());
+    for (const id of [first, second])
+      expect((await botContext().cards.card(id))?.shownVersion).toBeGreaterThan(0);
   });
 });
 
@@ -167,11 +246,10 @@ describe('the stream consumer', () => {
     // Arrange
     const good = await open('Stream good p3');
     const bad = await open('Stream bad p3');
-    // The good task's card falls behind: Slack rate-limits its update for a minute.
+    // The good task's card falls behind: Slack fails its update (a rate limit would hold every update here).
     await postJson(`${stack.url}/_sandbox/slack/faults`, {
       method: 'chat.update',
-      error: 'ratelimited',
-      retryAfter: 60,
+      error: 'internal_error',
     });
     await slack.client.click(slack.card(good), 'tms_ack', BEN);
     await settle(stack);

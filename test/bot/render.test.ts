@@ -25,11 +25,13 @@ describe('text for Slack', () => {
     expect(link('not a url', '<b>')).toBe('&lt;b&gt;');
   });
 
-  it('writes times as date tokens each reader sees in their own zone, and truncates by character', () => {
+  it('writes times as date tokens each reader sees in their own zone, and truncates between characters', () => {
     expect(slackDate('2026-03-02T09:00:00.000Z', '{time}')).toBe(
       '<!date^1772442000^{time}|2026-03-02 09:00 UTC>',
     );
-    expect(truncate('🚀🚀🚀🚀', 3)).toBe('🚀🚀…');
+    // Within `max` UTF-16 code units (never fewer than the characters Slack counts), never half a pair.
+    expect(truncate('🚀🚀🚀🚀', 5)).toBe('🚀🚀…');
+    expect(truncate('🚀🚀🚀🚀', 4)).toBe('🚀…');
     expect(truncate('short', 10)).toBe('short');
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
 import { API, getJson, npmStart, postJson, type StartedProcess } from '../helpers/local-stack.js';
 
 const exec = promisify(execFile);
@@ -95,22 +96,27 @@ describe('npm start, driven from outside as a user would', () => {
     await expect.poll(() => tms.output()).toContain('Deploy of *checkout* finished');
   });
 
-  it('answers the next chat.update with 429 and Retry-After after a rate-limit fault is injected', async () => {
+  it('answers the next chat.update with 429 and Retry-After after a rate-limit fault is injected, and every one until it has passed', async () => {
     const fault = await postJson(`${tms.url}/_sandbox/slack/faults`, {
       method: 'chat.update',
       error: 'ratelimited',
-      retryAfter: 2,
+      retryAfter: 1,
       count: 1,
     });
     expect(fault.status).toBe(200);
-    const update = await postJson(
-      `${tms.url}/slack/api/chat.update`,
-      { channel: 'C0OPS', ts: '1.000001', text: 'x' },
-      { authorization: 'Bearer xoxb-tms-local-bot-token' },
-    );
-    expect(update.status).toBe(429);
-    expect(update.headers.get('retry-after')).toBe('2');
-    expect(update.body).toEqual({ ok: false, error: 'ratelimited' });
+    const update = () =>
+      postJson(
+        `${tms.url}/slack/api/chat.update`,
+        { channel: 'C0OPS', ts: '1.000001', text: 'x' },
+        { authorization: 'Bearer xoxb-tms-local-bot-token' },
+      );
+    const first = await update();
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(first.body).toEqual({ ok: false, error: 'ratelimited' });
+    expect((await update()).status).toBe(429); // too early: Slack refuses it again
+    await sleepAtLeast(1_000); // and the next test finds chat.update answered
+    expect((await update()).body).toEqual({ ok: false, error: 'message_not_found' });
   });
 
   it("walks the README's first steps: /tms new as a signed request, the card, Acknowledge, the card changed in place", async () => {

@@ -1,5 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
+import { SlackEmulator } from '../../src/local/slack-emulator.js';
+import { config } from '../helpers/factories.js';
 import type { TestStack } from '../helpers/local-stack.js';
 import { getJson, inProcessStack, postJson } from '../helpers/local-stack.js';
 
@@ -166,19 +169,20 @@ describe('the Slack Web API emulator, through the real WebClient', () => {
 });
 
 describe('faults injected through the sandbox', () => {
-  it('rate-limits the next calls with 429 and Retry-After, then recovers', async () => {
+  it('rate-limits the next call with 429 and Retry-After, refuses another before it has passed, then recovers', async () => {
     await postJson(`${tms.url}/_sandbox/slack/faults`, {
       method: 'chat.postMessage',
       error: 'ratelimited',
-      retryAfter: 3,
-      count: 2,
+      retryAfter: 1,
+      count: 1,
     });
     for (let i = 0; i < 2; i++) {
       await expect(slack.chat.postMessage({ channel: 'C0CARDS', text: 'x' })).rejects.toMatchObject({
         code: 'slack_webapi_rate_limited_error',
-        retryAfter: 3,
+        retryAfter: 1,
       });
     }
+    await sleepAtLeast(1_000);
     expect((await slack.chat.postMessage({ channel: 'C0CARDS', text: 'after the storm' })).ok).toBe(true);
   });
 
@@ -241,5 +245,146 @@ describe('the Web API client the handlers use', () => {
     const { createSlackClient } = await import('../../src/adapters/slack/client.js');
     const client = createSlackClient({ SLACK_BOT_TOKEN: 'xoxb-real' });
     expect(client.slackApiUrl).toBe('https://slack.com/api/');
+  });
+});
+
+describe('what the emulator refuses, as Slack refuses it', () => {
+  // Prepare: the emulator alone, on a clock the test moves.
+  let now = Date.parse('2026-03-02T09:00:00.000Z');
+  const emulator = new SlackEmulator({
+    token: 'xoxb-t',
+    sandbox: config.sandbox,
+    baseUrl: () => 'http://127.0.0.1:1',
+    now: () => now,
+  });
+  const call = (method: string, params: Record<string, unknown>) =>
+    emulator.call(method, params, 'Bearer xoxb-t');
+  const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+  it('answers invalid_blocks with Slack’s messages for a section, a field or a header over its limit', () => {
+    const answer = call('chat.postMessage', {
+      channel: 'C0CARDS',
+      text: 'x',
+      blocks: [
+        section('a'.repeat(3_001)),
+        { type: 'section', fields: [{ type: 'mrkdwn', text: 'b'.repeat(2_001) }] },
+        { type: 'header', text: { type: 'plain_text', text: 'c'.repeat(151) } },
+      ],
+    });
+    expect(answer.body).toEqual({
+      ok: false,
+      error: 'invalid_blocks',
+      errors: [
+        'must be less than 3001 characters [json-pointer:/blocks/0/text/text]',
+        'must be less than 2001 characters [json-pointer:/blocks/1/fields/0/text]',
+        'must be less than 151 characters [json-pointer:/blocks/2/text/text]',
+      ],
+      response_metadata: {
+        messages: [
+          '[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]',
+          '[ERROR] must be less than 2001 characters [json-pointer:/blocks/1/fields/0/text]',
+          '[ERROR] must be less than 151 characters [json-pointer:/blocks/2/text/text]',
+        ],
+      },
+    });
+    expect(emulator.messages('C0CARDS')).toEqual([]);
+  });
+
+  it('takes blocks exactly at the limits', () => {
+    const answer = call('chat.postMessage', {
+      channel: 'C0CARDS',
+      text: 't'.repeat(40_000),
+      blocks: [section('a'.repeat(3_000)), ...Array.from({ length: 49 }, () => ({ type: 'divider' }))],
+    });
+    expect(answer.body).toMatchObject({ ok: true });
+  });
+
+  it('refuses more than 50 blocks, a block of no known shape, 11 fields and text over 40,000 characters', () => {
+    const many = call('chat.update', {
+      channel: 'C0CARDS',
+      ts: emulator.messages('C0CARDS')[0]?.ts,
+      text: 'x',
+      blocks: Array.from({ length: 51 }, () => section('a')),
+    });
+    expect(many.body).toMatchObject({
+      error: 'invalid_blocks',
+      response_metadata: { messages: ['[ERROR] no more than 50 items allowed [json-pointer:/blocks]'] },
+    });
+    const shapes = call('chat.postEphemeral', {
+      channel: 'C0CARDS',
+      user: 'U01AAA',
+      text: 'x',
+      blocks: [
+        { type: 'sectoin', text: { type: 'mrkdwn', text: 'a' } },
+        { type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) },
+        { type: 'section', text: 'not a text object' },
+      ],
+    });
+    expect(shapes.body).toMatchObject({
+      error: 'invalid_blocks',
+      response_metadata: {
+        messages: [
+          '[ERROR] must be a valid enum value [json-pointer:/blocks/0/type]',
+          '[ERROR] no more than 10 items allowed [json-pointer:/blocks/1/fields]',
+          '[ERROR] must be a text object [json-pointer:/blocks/2/text]',
+        ],
+      },
+    });
+    expect(call('chat.postMessage', { channel: 'C0CARDS', text: 'x'.repeat(40_001) }).body).toMatchObject({
+      ok: false,
+      error: 'msg_too_long',
+    });
+  });
+
+  it('refuses a view whose title, button or blocks are over Slack’s limits, in views.open, views.update and views.publish', () => {
+    const modal = {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Resolve TMS-123456789012345' },
+      blocks: [section('a')],
+    };
+    const opened = call('views.open', { trigger_id: '1.U01AAA.x', view: JSON.stringify(modal) });
+    expect(opened.body).toEqual({
+      ok: false,
+      error: 'invalid_arguments',
+      response_metadata: {
+        messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'],
+      },
+    });
+    const fine = call('views.open', {
+      trigger_id: '1.U01AAA.x',
+      view: { ...modal, title: { type: 'plain_text', text: 'Resolve TMS-1' } },
+    });
+    const id = (fine.body as { view: { id: string } }).view.id;
+    expect(
+      call('views.update', { view_id: id, view: { ...modal, blocks: [section('a'.repeat(3_001))] } }).body,
+    ).toMatchObject({ error: 'invalid_arguments' });
+    const home = { type: 'home', blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) };
+    expect(call('views.publish', { user_id: 'U01AAA', view: home }).body).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]'] },
+    });
+    expect(emulator.views()).toHaveLength(1);
+  });
+
+  it('refuses a response_url reply Slack would refuse', () => {
+    const answer = emulator.respond('http://127.0.0.1:1/slack/hooks/T/1/x', {
+      text: 'x',
+      blocks: [section('&amp;'.repeat(601))],
+    });
+    expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_blocks' } });
+  });
+
+  it('answers a call made before the Retry-After it gave with 429 again and the time still left', () => {
+    emulator.addFault({ method: 'chat.update', error: 'ratelimited', retryAfter: 3, count: 1 });
+    const update = { channel: 'C0CARDS', ts: '1.1', text: 'x' };
+    expect(call('chat.update', update)).toMatchObject({ status: 429, headers: { 'retry-after': '3' } });
+    now += 1_500;
+    expect(call('chat.update', update)).toMatchObject({ status: 429, headers: { 'retry-after': '2' } });
+    now += 1_499;
+    expect(call('chat.update', update)).toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
+    // Other methods are not held; and once the time is up the call is answered.
+    expect(call('chat.postMessage', { channel: 'C0CARDS', text: 'y' }).status).toBe(200);
+    now += 1;
+    expect(call('chat.update', update)).toMatchObject({ status: 200, body: { error: 'message_not_found' } });
   });
 });

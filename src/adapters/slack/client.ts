@@ -1,5 +1,16 @@
-import { LogLevel, WebClient } from '@slack/web-api';
+import { LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { secret } from '../../runtime/secrets.js';
+
+/**
+ * How every client TMS makes (this one, and Bolt's own in src/bot/app.ts) treats failures: a rate limit is
+ * never waited out inside a request (@slack/web-api's default waits out Retry-After and retries for up to
+ * 30 minutes, far past Slack's 3 seconds and a Lambda's timeout); it surfaces with Slack's Retry-After, and
+ * the caller waits all of it or leaves the work to the sweeper. Other failures are retried twice, briefly.
+ */
+export const SLACK_CLIENT_OPTIONS = {
+  rejectRateLimitedCalls: true,
+  retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+} as const satisfies WebClientOptions;
 
 /**
  * The Slack Web API client every handler uses. `TMS_SLACK_API_URL` points it elsewhere than Slack: the
@@ -12,8 +23,7 @@ export function createSlackClient(env: NodeJS.ProcessEnv = process.env): WebClie
     ...(env.TMS_SLACK_API_URL || env.SLACK_API_URL
       ? { slackApiUrl: env.TMS_SLACK_API_URL || env.SLACK_API_URL }
       : {}),
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    ...SLACK_CLIENT_OPTIONS,
     logLevel: LogLevel.WARN,
   });
 }

@@ -10,7 +10,10 @@ export interface Deps {
   readonly config: Config;
   /** Random tokens for fingerprint claims and generated dedup keys. */
   readonly newId: () => string;
-  /** Waits between retries under contention; injected so tests and property runs need not wait. */
+  /**
+   * Waits at least `ms` (never less: it also waits out Slack's Retry-After and paces card edits), jittered
+   * upward only; injected so tests and property runs need not wait.
+   */
   readonly sleep: (ms: number) => Promise<void>;
   /** Silences in force hold matching alerts back; without a store nothing is silenced. */
   readonly silences?: SilenceStore;
@@ -21,9 +24,16 @@ export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Dep
   config,
   clock,
   newId: () => globalThis.crypto.randomUUID(),
-  // Jittered, so writers that collided do not collide again in step.
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * (0.5 + Math.random()))),
+  // Jittered upward, so writers that collided do not collide again in step, yet never shorter than asked.
+  sleep: (ms) => sleepAtLeast(ms * (1 + 0.5 * Math.random())),
 });
+
+/** A timer may fire a millisecond before the wall clock says its time is up: wait out what is left too. */
+export async function sleepAtLeast(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now())
+    await new Promise((resolve) => setTimeout(resolve, left));
+}
 
 /** Retried conflicts outlasted their budget: a transient fault (HTTP 503), the caller or the sender retries. */
 export class ContentionError extends TransientError {
