@@ -216,7 +216,7 @@ describe('every surface within what Slack takes, whatever was typed', () => {
   });
 
   it('offers in the new-task form only services whose name can come back as an option value', () => {
-    const long = `svc-${'x'.repeat(200)}`;
+    const long = `svc-${'x'.repeat(176)}`; // a valid name (at most 200 bytes) longer than an option value (150)
     const withServices = parseConfig(`
 defaults: { channel: C0GENERAL, priority: P3 }
 services:
