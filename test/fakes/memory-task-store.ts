@@ -25,7 +25,7 @@ export class MemoryTaskStore implements TaskStore {
   readonly raw = new Map<string, RawEvent>();
   #counter = 0;
   /** Who holds each raw event's lease (the DynamoDB adapter keeps it on the item). */
-  readonly #leases = new Map<string, string>();
+  private readonly leases = new Map<string, string>();
   /** Called before each write; a test may throw from it to simulate a crash at that step. */
   beforeWrite: (operation: string) => void = () => {};
 
@@ -204,7 +204,7 @@ export class MemoryTaskStore implements TaskStore {
     if (!event || event.processedAt || event.deadAt || (event.leaseUntil && !(event.leaseUntil < now)))
       return undefined;
     const claimed = { ...event, attempts: (event.attempts ?? 0) + 1, leaseUntil: until };
-    this.#leases.set(key, token);
+    this.leases.set(key, token);
     this.raw.set(key, claimed);
     return copy(claimed);
   }
@@ -219,9 +219,9 @@ export class MemoryTaskStore implements TaskStore {
     this.beforeWrite('failRaw');
     const key = `${source}#${deliveryId}`;
     const event = this.raw.get(key);
-    if (!event || this.#leases.get(key) !== token || event.processedAt) return false;
+    if (!event || this.leases.get(key) !== token || event.processedAt) return false;
     const { leaseUntil: _lease, ...rest } = event;
-    this.#leases.delete(key);
+    this.leases.delete(key);
     this.raw.set(key, { ...rest, lastError: error, ...(deadAt ? { deadAt } : {}) });
     return true;
   }
