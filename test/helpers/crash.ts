@@ -131,15 +131,15 @@ export const request = (body: string): APIGatewayProxyEventV2 =>
 export async function sendThroughCrash(
   bodies: readonly string[],
   clock: ManualClock,
-  dying: Deps & { store: Halting },
+  dying: { deps: Deps; halted: () => boolean },
   restarted: () => Deps,
-  redriveDying?: () => Deps & { store: Halting },
+  redriveDying?: () => Deps,
 ): Promise<void> {
   let next = 0;
   for (; next < bodies.length; next++) {
     clock.advance(1000);
-    await ingest(dying, 'alertmanager', request(bodies[next] as string), SECRETS);
-    if (dying.store.halted()) break;
+    await ingest(dying.deps, 'alertmanager', request(bodies[next] as string), SECRETS);
+    if (dying.halted()) break;
   }
   const deps = restarted();
   for (; next < bodies.length; next++) {

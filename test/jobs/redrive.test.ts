@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
 import type { RawEvent, TaskStore } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
 import { redrive, redriveUnprocessed } from '../../src/jobs/redrive.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
-import { expectEachCountedOnce, haltingStore, notification, sendThroughCrash } from '../helpers/crash.js';
+import {
+  expectEachCountedOnce,
+  haltingClient,
+  haltingStore,
+  notification,
+  sendThroughCrash,
+} from '../helpers/crash.js';
+import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
 import { config, depsFor, T0 } from '../helpers/factories.js';
 
 const delivery = (deliveryId: string, receivedAt: string, body: unknown) => ({
@@ -166,9 +174,9 @@ describe('a delivery in flight when the process is killed', () => {
         await sendThroughCrash(
           bodies,
           clock,
-          deps(dying, 'dead') as never,
+          { deps: deps(dying, 'dead'), halted: dying.halted },
           () => deps(memory, 'new'),
-          () => deps(redriveDying, 'sweeper') as never,
+          () => deps(redriveDying, 'sweeper'),
         );
         await expectEachCountedOnce(memory, bodies, names);
         died = dying.halted();
@@ -179,7 +187,46 @@ describe('a delivery in flight when the process is killed', () => {
     }
     // Every write of the scenario was a place to die.
     const clean = haltingStore(new MemoryTaskStore(), Number.POSITIVE_INFINITY);
-    await sendThroughCrash(bodies, new ManualClock(T0), depsFor(clean) as never, () => depsFor(clean));
+    await sendThroughCrash(bodies, new ManualClock(T0), { deps: depsFor(clean), halted: clean.halted }, () =>
+      depsFor(clean),
+    );
     expect(deaths).toBe(clean.writes());
   });
+});
+
+describe('a delivery in flight when the process is killed, on DynamoDB (dynalite)', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await dynamoForTests();
+  });
+  afterAll(() => dynamo.close());
+  const names = ['DiskFull', 'Latency'];
+  const bodies = [
+    notification(1, ['DiskFull', 'Latency']),
+    notification(2, ['DiskFull']),
+    notification(3, ['DiskFull', 'Latency']),
+  ];
+
+  it('is counted exactly once with its timeline line, whichever DynamoDB write the process died after', async () => {
+    let deaths = 0;
+    for (let n = 0; ; n++) {
+      const table = await dynamo.freshTable();
+      const clock = new ManualClock(T0);
+      const client = haltingClient(dynamo.embedded.db, n);
+      let id = 0;
+      const deps = (store: TaskStore, prefix: string) =>
+        depsFor(store, clock, { newId: () => `${prefix}-${++id}` });
+      const restarted = new DynamoTaskStore(dynamo.embedded.db, table);
+      await sendThroughCrash(
+        bodies,
+        clock,
+        { deps: deps(new DynamoTaskStore(client, table), 'dead'), halted: client.halted },
+        () => deps(restarted, 'new'),
+      );
+      await expectEachCountedOnce(restarted, bodies, names);
+      if (!client.halted()) break;
+      deaths++;
+    }
+    expect(deaths).toBeGreaterThan(10);
+  }, 120_000);
 });
