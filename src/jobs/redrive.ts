@@ -1,4 +1,5 @@
 import { Alert } from '../core/alert.js';
+import { TransientError } from '../core/errors.js';
 import { deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { ingestAlert } from '../core/use-cases/ingest-alert.js';
@@ -11,6 +12,11 @@ export const GRACE_MS = PROCESSING_LEASE_MS;
 export const LEASE_MS = 2 * 60_000;
 /** Attempts (its own request included) after which a delivery is moved aside and an operator told. */
 export const DELIVERY_ATTEMPTS = 5;
+/**
+ * The same when every failure was the store's (throttled, unavailable: a TransientError): a delivery is not
+ * given up on for a five-minute outage, but not retried forever either.
+ */
+export const TRANSIENT_ATTEMPTS = 30;
 
 export interface RedriveOptions {
   /** At most this many deliveries processed in one go. */
@@ -82,7 +88,8 @@ export async function redrive(deps: Deps, now: Date, options: RedriveOptions = {
       if ('taskIds' in outcome) processed.push({ ...refOf(raw), taskIds: outcome.taskIds });
       else {
         failed++;
-        if ((raw.attempts ?? 1) >= DELIVERY_ATTEMPTS) failures.push({ raw, token, error: outcome.error });
+        const bound = outcome.transient ? TRANSIENT_ATTEMPTS : DELIVERY_ATTEMPTS;
+        if ((raw.attempts ?? 1) >= bound) failures.push({ raw, token, error: outcome.error });
         else await deps.store.failRaw(raw.source, raw.deliveryId, token, outcome.error);
       }
     }
@@ -163,7 +170,7 @@ function deadAlert(source: string, group: readonly { raw: RawEvent; error: strin
     fingerprint: `tms:dead-deliveries:${source}`.slice(0, 512),
     title: title.length > 300 ? `${title.slice(0, 299)}…` : title,
     description: [
-      `After ${DELIVERY_ATTEMPTS} attempts these deliveries were moved aside (kept 7 days from receipt):`,
+      'After repeated attempts these deliveries were moved aside (kept 7 days from receipt):',
       ...ids,
       ...(n > ids.length ? [`…and ${n - ids.length} more`] : []),
       `First error: ${first}`,
@@ -185,7 +192,7 @@ function deadAlert(source: string, group: readonly { raw: RawEvent; error: strin
 async function processDelivery(
   deps: Deps,
   raw: RawEvent,
-): Promise<{ taskIds: string[] } | { error: string }> {
+): Promise<{ taskIds: string[] } | { error: string; transient: boolean }> {
   const source = SOURCES[raw.source];
   const taskIds: string[] = [];
   try {
@@ -215,7 +222,10 @@ async function processDelivery(
       attempts: raw.attempts,
       error,
     });
-    return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      transient: error instanceof TransientError,
+    };
   }
   const ids = [...new Set(taskIds)];
   await deps.store.markRawProcessed(raw.source, raw.deliveryId, deps.clock.now().toISOString(), ids);

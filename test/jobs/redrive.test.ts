@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
+import { TransientError } from '../../src/core/errors.js';
 import type { RawEvent, TaskStore } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
 import { redrive, redriveUnprocessed } from '../../src/jobs/redrive.js';
@@ -147,6 +148,48 @@ describe('re-drive under races and faults', () => {
     expect(replayed.processed.map((d) => d.deliveryId).sort()).toEqual(['r-0', 'r-1', 'r-2']);
     expect(await store.deadRaw(10)).toEqual([]);
     expect([...memory.tasks.values()].find((t) => t.fingerprint === 'generic:raced')?.occurrences).toBe(3);
+  });
+});
+
+describe('re-drive while the store is unavailable', () => {
+  it('does not give up on a delivery for an outage of a few minutes, nor retries it forever', async () => {
+    const memory = new MemoryTaskStore();
+    let down = true;
+    // Throttled on the alert's partition (TMS's own alert, on another, goes through).
+    const store = new Proxy(memory, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'claimFingerprint') return typeof value === 'function' ? value.bind(target) : value;
+        return (fingerprint: string, ...rest: unknown[]) => {
+          if (down && fingerprint.startsWith('generic:'))
+            throw new TransientError('DynamoDB is unavailable right now');
+          return (value as (...args: unknown[]) => unknown).apply(target, [fingerprint, ...rest]);
+        };
+      },
+    });
+    const deps = depsFor(store, new ManualClock(T0));
+    await memory.archiveRaw(
+      delivery('outage-1', T0, {
+        event_action: 'trigger',
+        dedup_key: 'outage',
+        payload: { summary: 'During an outage', source: 'x', severity: 'error' },
+      }),
+    );
+    const at = (minute: number) => new Date(Date.parse(T0) + minute * 3 * 60_000);
+    // Act: ten sweeps while the store throttles, then it recovers.
+    for (let run = 1; run <= 10; run++) await redrive(deps, at(run));
+    // Assess: still pending, its error kept.
+    expect(await memory.deadRaw(10)).toEqual([]);
+    expect(await memory.getRaw('generic', 'outage-1')).toMatchObject({
+      attempts: 10,
+      lastError: 'TransientError: DynamoDB is unavailable right now',
+    });
+    // An outage that never ends still ends in an operator's task.
+    for (let run = 11; run <= 30; run++) await redrive(deps, at(run));
+    expect((await memory.deadRaw(10)).map((d) => d.deliveryId)).toEqual(['outage-1']);
+    down = false;
+    expect((await redrive(deps, at(31), { dead: true })).processed).toHaveLength(1);
+    expect((await memory.list({ limit: 10 })).tasks.map((t) => t.source).sort()).toEqual(['generic', 'tms']);
   });
 });
 

@@ -320,7 +320,7 @@ export class DynamoTaskStore implements TaskStore {
             ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': 'TASK' },
             ConsistentRead: true,
             ScanIndexForward: false,
-            Limit: 20,
+            Limit: 100,
             ExclusiveStartKey: start,
           }),
         ),
