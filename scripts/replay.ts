@@ -1,7 +1,9 @@
 /**
- * `npm run replay -- --since 1h [--source github] [--dry-run]`: processes, now, the archived deliveries that
- * were accepted but not processed (a crash, an outage of the store), instead of waiting for the sweeper.
- * Idempotent: a delivery is processed once, ever; running it twice changes nothing the second time.
+ * `npm run replay -- --since 1h [--source github] [--dry-run] [--dead]`: processes, now, the archived deliveries
+ * that were accepted but not processed (a crash, an outage of the store), instead of waiting for the sweeper.
+ * `--dead` takes the deliveries given up on after too many attempts too (received since `--since`, all kept
+ * ones when it is not given): once their cause is fixed. Idempotent: a delivery is processed once, ever;
+ * running it twice changes nothing the second time.
  *
  * It talks to the table the way the handlers do: on AWS with your credentials and TMS_TABLE; against
  * `npm start`, with the store address its banner prints (AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:…).
@@ -13,7 +15,8 @@ import { context } from '../src/runtime/context.js';
 
 const { values } = parseArgs({
   options: {
-    since: { type: 'string', default: '1h' },
+    since: { type: 'string' },
+    dead: { type: 'boolean', default: false },
     source: { type: 'string' },
     limit: { type: 'string', default: '1000' },
     'dry-run': { type: 'boolean', default: false },
@@ -40,9 +43,14 @@ if (local) {
 try {
   const deps = context();
   const now = deps.clock.now();
-  const since = sinceOf(values.since as string, now);
+  const dead = values.dead as boolean;
+  // Dead deliveries are kept as long as the archive (7 days): all of them unless a time is given.
+  const since = values.since || !dead ? sinceOf(values.since ?? '1h', now) : undefined;
   const report = await redrive(deps, now, {
-    since,
+    ...(since ? { since } : {}),
+    dead,
+    // No grace time: a delivery its own request still holds is held by a lease, which the replay respects.
+    graceMs: 0,
     limit: Number(values.limit),
     ...(values.source ? { source: values.source } : {}),
     dryRun: values['dry-run'] as boolean,
@@ -51,7 +59,7 @@ try {
     console.log(`${d.receivedAt}  ${d.source.padEnd(12)} ${d.deliveryId}  ${d.taskIds.join(', ') || '-'}`);
   const what = values['dry-run'] ? 'would process' : 'processed';
   console.log(
-    `${what} ${report.processed.length} archived deliver${report.processed.length === 1 ? 'y' : 'ies'} received since ${since}${values.source ? ` from ${values.source}` : ''}${report.failed ? `; ${report.failed} failed and stay pending` : ''}`,
+    `${what} ${report.processed.length} archived deliver${report.processed.length === 1 ? 'y' : 'ies'}${since ? ` received since ${since}` : ''}${values.source ? ` from ${values.source}` : ''}${report.failed ? `; ${report.failed} failed and stay pending` : ''}${report.dead.length ? ` (${report.dead.length} of them moved aside as dead)` : ''}`,
   );
   if (report.failed > 0) process.exitCode = 1;
 } catch (error) {

@@ -50,11 +50,36 @@ export interface RawEvent {
   readonly expiresAt: string;
   readonly processedAt?: string;
   readonly taskIds?: readonly string[];
+  /** How often processing was started (its own request counts as the first). */
+  readonly attempts?: number;
+  /** Why the last attempt failed. */
+  readonly lastError?: string;
+  /** Given up on after too many attempts: out of the pending list until replayed (`npm run replay -- --dead`). */
+  readonly deadAt?: string;
+  /** Nobody else processes it before this time: its own request, or whoever re-drives it, holds it. */
+  readonly leaseUntil?: string;
 }
+
+/** An archived event as a listing gives it: enough to find it, order it and take it (`claimRaw`). */
+export type RawRef = Pick<RawEvent, 'source' | 'deliveryId' | 'receivedAt' | 'attempts' | 'deadAt'>;
 
 /** The order of archived events: by time received, then source and delivery id. */
 export const rawOrder = (event: Pick<RawEvent, 'receivedAt' | 'source' | 'deliveryId'>): string =>
   `${event.receivedAt}#${event.source}#${event.deliveryId}`;
+
+/**
+ * The token of one alert of one delivery, `<source>#<deliveryId>#<alertIndex>`: every change ingest makes
+ * for it carries it in its timeline entry, written in the same item write as the change, so a re-drive after
+ * a crash can tell whether the alert was counted already.
+ */
+export const deliveryToken = (source: string, deliveryId: string, alertIndex: number): string =>
+  `${source}#${deliveryId}#${alertIndex}`;
+
+/** The `occurred` entry of an occurrence, before the store gives it its version and count. */
+export type OccurrenceEntry = Omit<
+  Extract<TimelineEntry, { type: 'occurred' }>,
+  'version' | 'seq' | 'occurrences'
+>;
 
 export type SaveOutcome = 'saved' | 'conflict';
 
@@ -73,7 +98,8 @@ export interface TaskStore {
   /**
    * One more occurrence of an open task's alert, in a single atomic write that reads no version first, so a
    * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back),
-   * and `occurrenceKey` remembered when given. The updated task; `repeat` when the task's latest occurrence
+   * and `occurrenceKey` remembered when given. `entry`, stamped with the new version and count, is written in
+   * that same write (as the task's latest entries) and then to the timeline. The updated task; `repeat` when the task's latest occurrence
    * has that key already (another delivery of it won the race); undefined when the task is not open.
    */
   recordOccurrence(
@@ -81,12 +107,18 @@ export interface TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
+    entry?: OccurrenceEntry,
   ): Promise<Task | 'repeat' | undefined>;
   /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
   appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */
   timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;
+  /**
+   * Whether a change of the task carries the delivery token `delivery`: its entries are read newest first,
+   * back to those made at `since`, and no further.
+   */
+  hasDelivery(id: string, delivery: string, since: string): Promise<boolean>;
 
   fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined>;
   /**
@@ -106,15 +138,46 @@ export interface TaskStore {
   /** The fingerprint's task was resolved: it has no open task now; remember it for reopening. */
   releaseFingerprint(fingerprint: string, taskId: string, resolvedAt: string): Promise<void>;
 
-  /** `duplicate` when an event with this source and delivery id is already archived. */
+  /**
+   * `duplicate` when an event with this source and delivery id is already archived. Any body up to the largest
+   * source's limit fits (the store compresses it, and splits what is still too large for one item).
+   */
   archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'>;
   getRaw(source: string, deliveryId: string): Promise<RawEvent | undefined>;
   markRawProcessed(source: string, deliveryId: string, at: string, taskIds: readonly string[]): Promise<void>;
   /**
-   * Archived events not yet processed, oldest first, received before `before`; after `after` when given, an
-   * exclusive bound on `rawOrder(event)` (so a caller pages on by the last event it was given).
+   * Archived events not yet processed (nor dead), oldest first, received before `before`; after `after` when
+   * given, an exclusive bound on `rawOrder(event)` (so a caller pages on by the last event it was given).
    */
-  unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]>;
+  unprocessedRaw(before: string, limit: number, after?: string): Promise<RawRef[]>;
+  /**
+   * Takes a pending event to process it, read consistently: if it is neither processed nor dead and nobody
+   * holds it (its lease ended before `now`), it is held by `token` until `until` and its attempts counted.
+   * The event as it now stands, or undefined when it is not there to take.
+   */
+  claimRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    now: string,
+    until: string,
+  ): Promise<RawEvent | undefined>;
+  /**
+   * The attempt that `token` holds failed with `error`: the lease is dropped, the error kept, and when `deadAt`
+   * is given the event is moved aside (out of the pending list, into the dead one). False when `token` no longer
+   * holds it.
+   */
+  failRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    error: string,
+    deadAt?: string,
+  ): Promise<boolean>;
+  /** Dead events, oldest first, after `after` (as `unprocessedRaw`). */
+  deadRaw(limit: number, after?: string): Promise<RawRef[]>;
+  /** A dead event back in the pending list with its attempts counted from zero (a replay asked for it). */
+  reviveRaw(source: string, deliveryId: string): Promise<boolean>;
 }
 
 /** A message for people outside Slack (on AWS, the SNS notification topic: email, SMS, PagerDuty...). */

@@ -18,6 +18,8 @@ export const AlertSource = z.enum([
   'alertmanager',
   'logs',
   'generic',
+  /** TMS itself, telling operators about its own trouble (deliveries it could not process). */
+  'tms',
 ]);
 export type AlertSource = z.infer<typeof AlertSource>;
 

@@ -22,6 +22,11 @@ const common = {
   at: z.iso.datetime(),
   actor: Actor,
   via: Via,
+  /**
+   * The alert of a delivery that made the change (`deliveryToken`), written with it: how a re-drive after a
+   * crash tells an alert already counted from one that was not.
+   */
+  delivery: z.string().max(2048).optional(),
 };
 
 const entry = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
@@ -53,7 +58,7 @@ export type TimelineType = TimelineEntry['type'];
 /** An entry before it is stamped with its task, version and position. */
 export type TimelineChange = TimelineEntry extends infer E
   ? E extends TimelineEntry
-    ? Omit<E, 'taskId' | 'version' | 'seq' | 'at' | 'actor' | 'via'>
+    ? Omit<E, 'taskId' | 'version' | 'seq' | 'at' | 'actor' | 'via' | 'delivery'>
     : never
   : never;
 
@@ -61,6 +66,8 @@ export interface ChangeContext {
   readonly actor: Actor;
   readonly via: Via;
   readonly now: Date;
+  /** The delivery token of the alert making the change, stamped on its entries. */
+  readonly delivery?: string;
 }
 
 export function stamp(
@@ -79,6 +86,7 @@ export function stamp(
         at: ctx.now.toISOString(),
         actor: ctx.actor,
         via: ctx.via,
+        ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
       }) as TimelineEntry,
   );
 }

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert } from '../core/alert.js';
 import { record } from '../core/bounds.js';
-import type { RawEvent } from '../core/ports.js';
+import { deliveryToken, type RawEvent } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
@@ -32,6 +32,11 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
   cloudwatch,
 };
 
+/**
+ * A delivery's own request holds it this long after its receipt (a lease written with the archive): only then
+ * may the sweeper or a replay take it, so they never process it while its request still does.
+ */
+export const PROCESSING_LEASE_MS = 60_000;
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
 /** The source of that name, by the registry's own keys only: `constructor` or `__proto__` is no source. */
@@ -95,6 +100,8 @@ export async function accept(
     headers: archivedHeaders(request.headers),
     body: redactCredentials(received.archivedBody ?? request.body),
     expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
+    attempts: 1,
+    leaseUntil: new Date(request.receivedAt.getTime() + PROCESSING_LEASE_MS).toISOString(),
   };
   // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a
   // failure answers 5xx and the sender's retry does it; a delivery archived before does not do it again.
@@ -108,7 +115,7 @@ export async function accept(
   }
   let outcomes: IngestOutcome[];
   try {
-    outcomes = await processAlerts(deps, received.alerts);
+    outcomes = await processAlerts(deps, raw, received.alerts);
   } catch (error) {
     // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
     // the sender send it again and count it twice.
@@ -128,9 +135,13 @@ export async function accept(
   return outcomes;
 }
 
-async function processAlerts(deps: Deps, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
+/** Each alert with its delivery token, so what it changes says which delivery did (see `deliveryToken`). */
+async function processAlerts(deps: Deps, raw: RawEvent, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
-  for (const alert of alerts) outcomes.push(await ingestAlert(deps, alert));
+  for (const [index, alert] of alerts.entries())
+    outcomes.push(
+      await ingestAlert(deps, alert, { token: deliveryToken(raw.source, raw.deliveryId, index) }),
+    );
   return outcomes;
 }
 

@@ -1,11 +1,22 @@
-import { type RawEvent, rawOrder } from '../core/ports.js';
+import { Alert } from '../core/alert.js';
+import { TransientError } from '../core/errors.js';
+import { deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { ingestAlert } from '../core/use-cases/ingest-alert.js';
-import { SOURCES, taskIdsOf } from '../ingest/pipeline.js';
+import { PROCESSING_LEASE_MS, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
 import { logger } from '../runtime/context.js';
 
-/** Deliveries younger than this may still be in flight in their own request. */
-export const GRACE_MS = 60_000;
+/** Deliveries younger than this may still be in flight in their own request (which holds them that long). */
+export const GRACE_MS = PROCESSING_LEASE_MS;
+/** How long a re-drive holds a delivery: no other run (the sweeper, `npm run replay`) takes it meanwhile. */
+export const LEASE_MS = 2 * 60_000;
+/** Attempts (its own request included) after which a delivery is moved aside and an operator told. */
+export const DELIVERY_ATTEMPTS = 5;
+/**
+ * The same when every failure was the store's (throttled, unavailable: a TransientError): a delivery is not
+ * given up on for a five-minute outage, but not retried forever either.
+ */
+export const TRANSIENT_ATTEMPTS = 30;
 
 export interface RedriveOptions {
   /** At most this many deliveries processed in one go. */
@@ -18,52 +29,73 @@ export interface RedriveOptions {
   readonly graceMs?: number;
   /** List what would be processed, and process nothing. */
   readonly dryRun?: boolean;
+  /** The dead deliveries too: put back in the pending list (attempts from zero), then processed. */
+  readonly dead?: boolean;
+}
+
+interface Done {
+  source: string;
+  deliveryId: string;
+  receivedAt: string;
+  taskIds: string[];
 }
 
 export interface RedriveReport {
-  readonly processed: { source: string; deliveryId: string; receivedAt: string; taskIds: string[] }[];
+  readonly processed: Done[];
   readonly failed: number;
+  /** Deliveries given up on in this run (an operator's task says so). */
+  readonly dead: { source: string; deliveryId: string; error: string }[];
 }
 
 /**
  * Processes what was archived but not processed (a crash, a fault after the archive), so senders that never
- * retry lose nothing; the sweeper runs it every minute and `npm run replay` on demand. Idempotent: a delivery
- * is marked processed once it is, and is never processed twice. Archived deliveries were verified on arrival,
+ * retry lose nothing; the sweeper runs it every minute and `npm run replay` on demand. Each delivery is taken
+ * under a lease (a conditional write that also re-reads it consistently, as the index may lag), so two runs
+ * never process one delivery at once, and marked processed once it is. One that fails `DELIVERY_ATTEMPTS`
+ * times is moved aside, dead, and a TMS task tells an operator. Archived deliveries were verified on arrival,
  * so they are not verified again.
  */
 export async function redrive(deps: Deps, now: Date, options: RedriveOptions = {}): Promise<RedriveReport> {
   const limit = options.limit ?? 50;
   const before = new Date(now.getTime() - (options.graceMs ?? GRACE_MS)).toISOString();
-  let cursor = options.since ? `${options.since}#` : undefined;
-  const processed: RedriveReport['processed'] = [];
+  const start = options.since ? `${options.since}#` : undefined;
+  const wanted = (ref: RawRef) => !options.source || ref.source === options.source;
+  if (options.dead && !options.dryRun) await revive(deps, start, limit, wanted);
+  let cursor = start;
+  const processed: Done[] = [];
+  const failures: { raw: RawEvent; token: string; error: string }[] = [];
   let failed = 0;
   while (processed.length < limit) {
     const page = await deps.store.unprocessedRaw(before, Math.min(100, limit * 2), cursor);
     if (page.length === 0) break;
-    for (const raw of page) {
-      cursor = rawOrder(raw);
-      if ((options.source && raw.source !== options.source) || processed.length >= limit) continue;
+    for (const ref of page) {
+      cursor = rawOrder(ref);
+      if (!wanted(ref) || processed.length >= limit) continue;
       if (options.dryRun) {
-        processed.push({
-          source: raw.source,
-          deliveryId: raw.deliveryId,
-          receivedAt: raw.receivedAt,
-          taskIds: [],
-        });
+        processed.push({ ...refOf(ref), taskIds: [] });
         continue;
       }
-      const taskIds = await processDelivery(deps, raw);
-      if (taskIds === undefined) failed++;
-      else
-        processed.push({
-          source: raw.source,
-          deliveryId: raw.deliveryId,
-          receivedAt: raw.receivedAt,
-          taskIds,
-        });
+      const token = deps.newId();
+      const raw = await deps.store.claimRaw(
+        ref.source,
+        ref.deliveryId,
+        token,
+        now.toISOString(),
+        new Date(now.getTime() + LEASE_MS).toISOString(),
+      );
+      if (!raw) continue; // processed meanwhile, or another run holds it
+      const outcome = await processDelivery(deps, raw);
+      if ('taskIds' in outcome) processed.push({ ...refOf(raw), taskIds: outcome.taskIds });
+      else {
+        failed++;
+        const bound = outcome.transient ? TRANSIENT_ATTEMPTS : DELIVERY_ATTEMPTS;
+        if ((raw.attempts ?? 1) >= bound) failures.push({ raw, token, error: outcome.error });
+        else await deps.store.failRaw(raw.source, raw.deliveryId, token, outcome.error);
+      }
     }
   }
-  return { processed, failed };
+  const dead = await moveAside(deps, failures);
+  return { processed, failed, dead };
 }
 
 /** The sweeper's job: how many deliveries it processed. */
@@ -71,35 +103,131 @@ export async function redriveUnprocessed(deps: Deps, now: Date, limit = 50): Pro
   return (await redrive(deps, now, { limit })).processed.length;
 }
 
-/** One archived delivery: its alerts recorded, then marked processed. Undefined when it failed (left pending). */
-async function processDelivery(deps: Deps, raw: RawEvent): Promise<string[] | undefined> {
-  const source = SOURCES[raw.source];
-  const received = await source?.receive(
-    { headers: raw.headers, query: {}, body: raw.body, receivedAt: new Date(raw.receivedAt) },
-    { ingestToken: '' },
-    { verify: false, config: deps.config },
-  );
-  const taskIds: string[] = [];
-  if (received?.ok) {
+const refOf = (ref: RawRef) => ({
+  source: ref.source,
+  deliveryId: ref.deliveryId,
+  receivedAt: ref.receivedAt,
+});
+
+async function revive(
+  deps: Deps,
+  start: string | undefined,
+  limit: number,
+  wanted: (ref: RawRef) => boolean,
+): Promise<void> {
+  let cursor = start;
+  for (let revived = 0; revived < limit; ) {
+    const page = await deps.store.deadRaw(100, cursor);
+    if (page.length === 0) return;
+    for (const ref of page) {
+      cursor = rawOrder(ref);
+      if (wanted(ref) && revived < limit && (await deps.store.reviveRaw(ref.source, ref.deliveryId)))
+        revived++;
+    }
+  }
+}
+
+/**
+ * Deliveries that failed their last attempt: an operator is told first, one task per source (a repeat while
+ * it is open counts on it), then they are marked dead. Should telling fail, they stay pending and the next run
+ * tries again: never dropped in silence.
+ */
+async function moveAside(
+  deps: Deps,
+  failures: readonly { raw: RawEvent; token: string; error: string }[],
+): Promise<RedriveReport['dead']> {
+  const dead: RedriveReport['dead'] = [];
+  const bySource = new Map<string, (typeof failures)[number][]>();
+  for (const f of failures) bySource.set(f.raw.source, [...(bySource.get(f.raw.source) ?? []), f]);
+  for (const [source, group] of bySource) {
+    const at = deps.clock.now().toISOString();
     try {
-      for (const alert of received.value.alerts) taskIds.push(...taskIdsOf([await ingestAlert(deps, alert)]));
+      await ingestAlert(deps, deadAlert(source, group, at));
     } catch (error) {
-      // Left pending for the next run; the others go on.
-      logger.error('re-driving an archived delivery failed', {
+      logger.error('could not tell an operator about dead deliveries; they stay pending', { source, error });
+      for (const f of group) await deps.store.failRaw(f.raw.source, f.raw.deliveryId, f.token, f.error);
+      continue;
+    }
+    for (const f of group) {
+      if (await deps.store.failRaw(f.raw.source, f.raw.deliveryId, f.token, f.error, at))
+        dead.push({ source, deliveryId: f.raw.deliveryId, error: f.error });
+    }
+  }
+  return dead;
+}
+
+/** The synthetic alert of source `tms` that opens (once per source while open) the operator's task. */
+function deadAlert(source: string, group: readonly { raw: RawEvent; error: string }[], at: string): Alert {
+  const n = group.length;
+  const first = group[0]?.error ?? 'unknown error';
+  const ids = group
+    .slice(0, 20)
+    .map((f) => `• ${f.raw.deliveryId.slice(0, 120)} (received ${f.raw.receivedAt})`);
+  const title = `${n} deliver${n === 1 ? 'y' : 'ies'} from ${source} could not be processed: ${first}`;
+  return Alert.parse({
+    source: 'tms',
+    action: 'trigger',
+    fingerprint: `tms:dead-deliveries:${source}`.slice(0, 512),
+    title: title.length > 300 ? `${title.slice(0, 299)}…` : title,
+    description: [
+      'After repeated attempts these deliveries were moved aside (kept 7 days from receipt):',
+      ...ids,
+      ...(n > ids.length ? [`…and ${n - ids.length} more`] : []),
+      `First error: ${first}`,
+      'Once the cause is fixed, replay them with `npm run replay -- --dead`.',
+    ]
+      .join('\n')
+      .slice(0, 4000),
+    severity: 'error',
+    labels: { source },
+    occurredAt: at,
+    summary: title.slice(0, 300),
+  });
+}
+
+/**
+ * One archived delivery: its alerts recorded, then marked processed. A delivery that was attempted before may
+ * have been counted in part by a run that died: each alert is then looked for on its tasks before it is counted.
+ */
+async function processDelivery(
+  deps: Deps,
+  raw: RawEvent,
+): Promise<{ taskIds: string[] } | { error: string; transient: boolean }> {
+  const source = SOURCES[raw.source];
+  const taskIds: string[] = [];
+  try {
+    const received = await source?.receive(
+      { headers: raw.headers, query: {}, body: raw.body, receivedAt: new Date(raw.receivedAt) },
+      { ingestToken: '' },
+      { verify: false, config: deps.config },
+    );
+    if (received?.ok) {
+      const redriven = (raw.attempts ?? 1) > 1 ? raw.receivedAt : undefined;
+      for (const [index, alert] of received.value.alerts.entries()) {
+        const token = deliveryToken(raw.source, raw.deliveryId, index);
+        const outcome = await ingestAlert(deps, alert, { token, ...(redriven ? { redriven } : {}) });
+        taskIds.push(...taskIdsOf([outcome]));
+      }
+    } else {
+      logger.warn('archived delivery no longer parses; marking it processed', {
         source: raw.source,
         deliveryId: raw.deliveryId,
-        error,
       });
-      return undefined;
     }
-  } else {
-    logger.warn('archived delivery no longer parses; marking it processed', {
+  } catch (error) {
+    // Left pending for the next run (or moved aside after too many); the others go on.
+    logger.error('re-driving an archived delivery failed', {
       source: raw.source,
       deliveryId: raw.deliveryId,
+      attempts: raw.attempts,
+      error,
     });
+    return {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      transient: error instanceof TransientError,
+    };
   }
-  await deps.store.markRawProcessed(raw.source, raw.deliveryId, deps.clock.now().toISOString(), [
-    ...new Set(taskIds),
-  ]);
-  return [...new Set(taskIds)];
+  const ids = [...new Set(taskIds)];
+  await deps.store.markRawProcessed(raw.source, raw.deliveryId, deps.clock.now().toISOString(), ids);
+  return { taskIds: ids };
 }

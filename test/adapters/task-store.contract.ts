@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/core/lifecycle.js';
-import { type RawEvent, rawOrder, type TaskStore } from '../../src/core/ports.js';
+import { type OccurrenceEntry, type RawEvent, rawOrder, type TaskStore } from '../../src/core/ports.js';
 import { stamp } from '../../src/core/timeline.js';
 import { aTask, slack, T0 } from '../helpers/factories.js';
 
@@ -151,6 +152,99 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
       expect(next).toMatchObject({ occurrences: 3, occurrenceKey: 'run-42' });
       expect(await store.recordOccurrence('TMS-6', later(12), later(12), 'run-42')).toBe('repeat');
       expect((await store.get('TMS-6'))?.occurrences).toBe(3);
+    });
+
+    it('writes an occurrence and its timeline entry in one write, stamped with the version and count it made', async () => {
+      const { task, entries } = opened({ id: 'TMS-8', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      const entry = (delivery: string, at: string): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-8',
+        at,
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery,
+        summary: `seen by ${delivery}`,
+      });
+      // Act: three racing occurrences and one more
+      await Promise.all(
+        [1, 2, 3].map((i) =>
+          store.recordOccurrence('TMS-8', later(i), later(i), undefined, entry(`generic#d${i}#0`, later(i))),
+        ),
+      );
+      const fourth = await store.recordOccurrence(
+        'TMS-8',
+        later(4),
+        later(4),
+        undefined,
+        entry('generic#d4#0', later(4)),
+      );
+      // Assess
+      expect(fourth).toMatchObject({ occurrences: 5, version: 5 });
+      const occurred = (await store.timeline('TMS-8')).filter((e) => e.type === 'occurred');
+      expect(occurred.map((e) => [e.version, e.type === 'occurred' && e.occurrences])).toEqual([
+        [2, 2],
+        [3, 3],
+        [4, 4],
+        [5, 5],
+      ]);
+      expect(occurred.map((e) => e.delivery).sort()).toEqual([
+        'generic#d1#0',
+        'generic#d2#0',
+        'generic#d3#0',
+        'generic#d4#0',
+      ]);
+      expect(occurred.at(-1)).toMatchObject({
+        delivery: 'generic#d4#0',
+        summary: 'seen by generic#d4#0',
+        seq: 0,
+      });
+    });
+
+    it("finds a delivery among a task's changes, newest first and no further back than asked", async () => {
+      const ctx = (delivery: string, s: number) => ({
+        actor: { type: 'source' as const, id: 'generic' },
+        via: 'ingest' as const,
+        now: new Date(Date.parse(T0) + s * 1000),
+        delivery,
+      });
+      const task = aTask({ id: 'TMS-9' });
+      await store.create(
+        task,
+        stamp(
+          'TMS-9',
+          1,
+          [
+            {
+              type: 'opened',
+              title: task.title,
+              priority: task.priority,
+              service: task.service,
+              assignee: null,
+            },
+          ],
+          ctx('generic#open#0', 0),
+        ),
+      );
+      for (let i = 1; i <= 30; i++) {
+        const at = new Date(Date.parse(T0) + i * 1000).toISOString();
+        await store.recordOccurrence('TMS-9', at, at, undefined, {
+          type: 'occurred',
+          taskId: 'TMS-9',
+          at,
+          actor: { type: 'source', id: 'generic' },
+          via: 'ingest',
+          delivery: `generic#d${i}#0`,
+        });
+      }
+      const since = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      expect(await store.hasDelivery('TMS-9', 'generic#d30#0', since(0))).toBe(true); // the latest change
+      expect(await store.hasDelivery('TMS-9', 'generic#d3#0', since(0))).toBe(true);
+      expect(await store.hasDelivery('TMS-9', 'generic#open#0', since(0))).toBe(true);
+      expect(await store.hasDelivery('TMS-9', 'generic#d3#0', since(10))).toBe(false); // older than asked
+      expect(await store.hasDelivery('TMS-9', 'generic#d31#0', since(0))).toBe(false);
+      expect(await store.hasDelivery('TMS-404', 'generic#d3#0', since(0))).toBe(false);
     });
 
     describe('listing', () => {
@@ -319,6 +413,106 @@ export function taskStoreContract(name: string, makeStore: () => Promise<TaskSto
         expect(firstPage.map((e) => e.deliveryId)).toEqual(['s00', 's01', 's02', 's03', 's04', 's05']);
         const secondPage = await store.unprocessedRaw(at(100), 6, rawOrder(firstPage.at(-1) as RawEvent));
         expect(secondPage.map((e) => e.deliveryId)).toEqual(['s06', 's07', 's08', 's09', 's10', 's11']);
+      });
+
+      it('lists nothing, and refuses nothing, when the lower bound is not below the upper one', async () => {
+        await store.archiveRaw(event('r1', '2026-03-02T09:00:01.000Z'));
+        // `npm run replay -- --since 30s` inside the grace time: a range that is empty, not an error.
+        expect(
+          await store.unprocessedRaw('2026-03-02T09:00:00.000Z', 10, '2026-03-02T09:00:30.000Z#'),
+        ).toEqual([]);
+        expect(
+          await store.unprocessedRaw('2026-03-02T09:00:30.000Z', 10, '2026-03-02T09:00:30.000Z#'),
+        ).toEqual([]);
+        expect(await store.deadRaw(10, '2026-03-02T09:00:30.000Z#')).toEqual([]);
+      });
+
+      it('keeps any body up to the largest route limit, compressible or not, exactly as it came', async () => {
+        const six = 6 * 1024 * 1024;
+        const bodies = {
+          small: '{"a":1}',
+          json: JSON.stringify({
+            alerts: Array.from({ length: 1500 }, (_, i) => ({
+              labels: { alertname: `Disk${i}`, instance: `10.0.${i % 250}.${i % 7}:9100` },
+              annotations: { summary: 'x'.repeat(300) },
+            })),
+          }),
+          random: randomBytes(Math.floor((six * 3) / 4)).toString('base64'),
+          utf8: 'é✓'.repeat(300_000),
+        };
+        for (const [name, body] of Object.entries(bodies)) {
+          expect(await store.archiveRaw({ ...event(name, '2026-03-02T09:00:01.000Z'), body }), name).toBe(
+            'archived',
+          );
+          expect((await store.getRaw('github', name))?.body === body, name).toBe(true);
+        }
+        expect(Buffer.byteLength(bodies.random)).toBe(six);
+        // A duplicate with another body leaves the archived one whole.
+        expect(
+          await store.archiveRaw({
+            ...event('random', '2026-03-02T09:00:02.000Z'),
+            body: randomBytes(600_000).toString('hex'),
+          }),
+        ).toBe('duplicate');
+        expect((await store.getRaw('github', 'random'))?.body === bodies.random).toBe(true);
+        const claimed = await store.claimRaw(
+          'github',
+          'random',
+          'lease-1',
+          '2026-03-02T09:05:00.000Z',
+          '2026-03-02T09:07:00.000Z',
+        );
+        expect(claimed?.body === bodies.random).toBe(true);
+      });
+
+      it('lets one taker at a time hold a pending delivery, counts its attempts, and moves it aside on request', async () => {
+        const t = (m: number) => new Date(Date.parse('2026-03-02T09:00:00.000Z') + m * 60_000).toISOString();
+        await store.archiveRaw({ ...event('p1', t(0)), attempts: 1, leaseUntil: t(1) });
+        // Its own request holds it for a minute.
+        expect(await store.claimRaw('github', 'p1', 'a', t(0.5), t(2.5))).toBeUndefined();
+        const first = await store.claimRaw('github', 'p1', 'a', t(2), t(4));
+        expect(first).toMatchObject({
+          deliveryId: 'p1',
+          attempts: 2,
+          body: '{"action":"completed"}',
+          leaseUntil: t(4),
+        });
+        expect(await store.claimRaw('github', 'p1', 'b', t(3), t(5))).toBeUndefined(); // held by a
+        expect(await store.failRaw('github', 'p1', 'b', 'not mine')).toBe(false);
+        expect(await store.failRaw('github', 'p1', 'a', 'TypeError: boom')).toBe(true);
+        expect(await store.getRaw('github', 'p1')).toMatchObject({
+          attempts: 2,
+          lastError: 'TypeError: boom',
+        });
+        expect((await store.getRaw('github', 'p1'))?.leaseUntil).toBeUndefined();
+        // Dropped by a failure, the lease is free again; a lease that ran out is too.
+        expect(await store.claimRaw('github', 'p1', 'c', t(3), t(5))).toMatchObject({ attempts: 3 });
+        expect(await store.claimRaw('github', 'p1', 'd', t(6), t(8))).toMatchObject({ attempts: 4 });
+        expect(await store.failRaw('github', 'p1', 'c', 'too late')).toBe(false);
+        // Given up on: out of the pending list, into the dead one, with its error.
+        expect(await store.failRaw('github', 'p1', 'd', 'TypeError: boom again', t(7))).toBe(true);
+        expect(await store.unprocessedRaw(t(100), 10)).toEqual([]);
+        expect(await store.claimRaw('github', 'p1', 'e', t(9), t(11))).toBeUndefined();
+        expect(await store.deadRaw(10)).toEqual([
+          { source: 'github', deliveryId: 'p1', receivedAt: t(0), attempts: 4, deadAt: t(7) },
+        ]);
+        expect(await store.getRaw('github', 'p1')).toMatchObject({
+          deadAt: t(7),
+          lastError: 'TypeError: boom again',
+        });
+        // Replayed: pending again, its attempts from zero.
+        expect(await store.reviveRaw('github', 'p1')).toBe(true);
+        expect(await store.reviveRaw('github', 'p1')).toBe(false);
+        expect(await store.deadRaw(10)).toEqual([]);
+        expect((await store.unprocessedRaw(t(100), 10)).map((e) => [e.deliveryId, e.attempts])).toEqual([
+          ['p1', 0],
+        ]);
+        expect(await store.claimRaw('github', 'p1', 'f', t(10), t(12))).toMatchObject({ attempts: 1 });
+        await store.markRawProcessed('github', 'p1', t(11), ['TMS-1']);
+        expect(await store.claimRaw('github', 'p1', 'g', t(20), t(22))).toBeUndefined();
+        expect(await store.failRaw('github', 'p1', 'f', 'after it was processed')).toBe(false);
+        expect(await store.getRaw('github', 'p1')).toMatchObject({ processedAt: t(11), taskIds: ['TMS-1'] });
+        expect(await store.claimRaw('github', 'missing', 'h', t(20), t(22))).toBeUndefined();
       });
     });
   });

@@ -204,4 +204,42 @@ describe('ingesting alerts', () => {
       });
     }
   });
+
+  it('stamps every change an alert of a delivery makes with its token, and a re-drive finds it instead of counting again', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const at = () => deps.clock.now().toISOString();
+    const token = (n: number) => `generic#d${n}#0`;
+    // Act: opened, repeated, resolved, reopened, acknowledged: each by another delivery.
+    await ingestAlert(deps, anAlert(), { token: token(1) });
+    deps.clock.advance(MINUTE);
+    await ingestAlert(deps, anAlert({ occurredAt: at() }), { token: token(2) });
+    await ingestAlert(deps, anAlert({ action: 'resolve', occurredAt: at() }), { token: token(3) });
+    deps.clock.advance(MINUTE);
+    await ingestAlert(deps, anAlert({ occurredAt: at() }), { token: token(4) });
+    await ingestAlert(deps, anAlert({ action: 'acknowledge', occurredAt: at() }), { token: token(5) });
+    // Assess
+    const timeline = await store.timeline('TMS-1');
+    expect(timeline.map((e) => [e.type, e.delivery])).toEqual([
+      ['opened', token(1)],
+      ['occurred', token(2)],
+      ['resolved', token(3)],
+      ['reopened', token(4)],
+      ['acknowledged', token(5)],
+    ]);
+    // A re-drive of delivery 2 (its run died before marking it) finds it, and of a new one counts it.
+    const before = await store.get('TMS-1');
+    const receivedAt = new Date(Date.parse(at()) - 2 * MINUTE).toISOString();
+    expect(
+      await ingestAlert(deps, anAlert({ occurredAt: at() }), { token: token(2), redriven: receivedAt }),
+    ).toEqual({
+      result: 'ignored',
+      taskId: 'TMS-1',
+      reason: 'delivered before',
+    });
+    expect(await store.get('TMS-1')).toEqual(before);
+    expect(
+      await ingestAlert(deps, anAlert({ occurredAt: at() }), { token: token(6), redriven: receivedAt }),
+    ).toEqual({ result: 'appended', taskId: 'TMS-1' });
+  });
 });

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { applyCommand, type Command } from '../../src/core/lifecycle.js';
 import type { TaskStore } from '../../src/core/ports.js';
 import { PRIORITIES, STATUSES, type Task } from '../../src/core/task.js';
+import { ManualClock } from '../../src/core/time.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { expectEachCountedOnce, haltingStore, notification, sendThroughCrash } from '../helpers/crash.js';
 import { anAlert, aTask, depsFor, T0, user } from '../helpers/factories.js';
 
 const FINGERPRINTS = ['generic:disk-full', 'generic:latency', 'github:acme/checkout:ci:main'];
@@ -186,6 +188,44 @@ describe('invariants of the core, over random histories', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('redelivery and re-drive after a kill at any step count each delivery exactly once', async () => {
+    const NAMES = ['DiskFull', 'Latency', 'Errors'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.subarray(NAMES, { minLength: 1 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat({ max: 5 }), { maxLength: 3 }),
+        fc.nat({ max: 80 }),
+        fc.option(fc.nat({ max: 30 }), { nil: undefined }),
+        async (groups, resent, dieAfter, redriveDiesAfter) => {
+          const bodies = groups.map((names, i) => notification(i + 1, names));
+          // A sender (an HA peer, a retry) may send some of them again later.
+          const sends = [...bodies, ...resent.flatMap((i) => (bodies[i] ? [bodies[i]] : []))];
+          const memory = new MemoryTaskStore();
+          const clock = new ManualClock(T0);
+          const dying = haltingStore(memory, dieAfter);
+          let id = 0;
+          const deps = (store: TaskStore, prefix: string) =>
+            depsFor(store, clock, { newId: () => `${prefix}-${++id}` });
+          await sendThroughCrash(
+            sends,
+            clock,
+            { deps: deps(dying, 'dead'), halted: dying.halted },
+            () => deps(memory, 'new'),
+            redriveDiesAfter === undefined
+              ? undefined
+              : () => deps(haltingStore(memory, redriveDiesAfter), 'sweeper'),
+          );
+          await expectEachCountedOnce(
+            memory,
+            bodies,
+            NAMES.filter((name) => groups.some((g) => g.includes(name))),
+          );
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

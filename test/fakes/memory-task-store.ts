@@ -1,6 +1,8 @@
 import type {
   FingerprintRecord,
+  OccurrenceEntry,
   RawEvent,
+  RawRef,
   SaveOutcome,
   TaskPage,
   TaskQuery,
@@ -22,6 +24,8 @@ export class MemoryTaskStore implements TaskStore {
   readonly fingerprints = new Map<string, FingerprintRecord>();
   readonly raw = new Map<string, RawEvent>();
   #counter = 0;
+  /** Who holds each raw event's lease (the DynamoDB adapter keeps it on the item). */
+  private readonly leases = new Map<string, string>();
   /** Called before each write; a test may throw from it to simulate a crash at that step. */
   beforeWrite: (operation: string) => void = () => {};
 
@@ -56,6 +60,7 @@ export class MemoryTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
+    entry?: OccurrenceEntry,
   ): Promise<Task | 'repeat' | undefined> {
     this.beforeWrite('recordOccurrence');
     const task = this.tasks.get(id);
@@ -70,6 +75,10 @@ export class MemoryTaskStore implements TaskStore {
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
     };
     this.tasks.set(id, next);
+    if (entry) {
+      const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };
+      this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
+    }
     return copy(next);
   }
 
@@ -100,6 +109,10 @@ export class MemoryTaskStore implements TaskStore {
 
   async timeline(id: string, afterVersion = 0): Promise<TimelineEntry[]> {
     return copy((this.entries.get(id) ?? []).filter((e) => e.version > afterVersion));
+  }
+
+  async hasDelivery(id: string, delivery: string, since: string): Promise<boolean> {
+    return (this.entries.get(id) ?? []).some((e) => e.delivery === delivery && e.at >= since);
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
@@ -169,14 +182,75 @@ export class MemoryTaskStore implements TaskStore {
     this.beforeWrite('markRawProcessed');
     const key = `${source}#${deliveryId}`;
     const event = this.raw.get(key);
-    if (event) this.raw.set(key, { ...event, processedAt: at, taskIds: [...taskIds] });
+    if (!event) return;
+    const { leaseUntil: _lease, deadAt: _dead, ...rest } = event;
+    this.raw.set(key, { ...rest, processedAt: at, taskIds: [...taskIds] });
   }
 
-  async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]> {
+  async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawRef[]> {
+    return this.listRaw((e) => !e.processedAt && !e.deadAt && rawOrder(e) < before, limit, after);
+  }
+
+  async claimRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    now: string,
+    until: string,
+  ): Promise<RawEvent | undefined> {
+    this.beforeWrite('claimRaw');
+    const key = `${source}#${deliveryId}`;
+    const event = this.raw.get(key);
+    if (!event || event.processedAt || event.deadAt || (event.leaseUntil && !(event.leaseUntil < now)))
+      return undefined;
+    const claimed = { ...event, attempts: (event.attempts ?? 0) + 1, leaseUntil: until };
+    this.leases.set(key, token);
+    this.raw.set(key, claimed);
+    return copy(claimed);
+  }
+
+  async failRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    error: string,
+    deadAt?: string,
+  ): Promise<boolean> {
+    this.beforeWrite('failRaw');
+    const key = `${source}#${deliveryId}`;
+    const event = this.raw.get(key);
+    if (!event || this.leases.get(key) !== token || event.processedAt) return false;
+    const { leaseUntil: _lease, ...rest } = event;
+    this.leases.delete(key);
+    this.raw.set(key, { ...rest, lastError: error, ...(deadAt ? { deadAt } : {}) });
+    return true;
+  }
+
+  async deadRaw(limit: number, after?: string): Promise<RawRef[]> {
+    return this.listRaw((e) => !e.processedAt && Boolean(e.deadAt), limit, after);
+  }
+
+  async reviveRaw(source: string, deliveryId: string): Promise<boolean> {
+    this.beforeWrite('reviveRaw');
+    const key = `${source}#${deliveryId}`;
+    const event = this.raw.get(key);
+    if (!event?.deadAt || event.processedAt) return false;
+    const { deadAt: _dead, leaseUntil: _lease, ...rest } = event;
+    this.raw.set(key, { ...rest, attempts: 0 });
+    return true;
+  }
+
+  private listRaw(keep: (event: RawEvent) => boolean, limit: number, after?: string): RawRef[] {
     return [...this.raw.values()]
-      .filter((e) => !e.processedAt && rawOrder(e) < before && (after === undefined || rawOrder(e) > after))
+      .filter((e) => keep(e) && (after === undefined || rawOrder(e) > after))
       .sort((a, b) => (rawOrder(a) < rawOrder(b) ? -1 : 1))
       .slice(0, limit)
-      .map(copy);
+      .map(({ source, deliveryId, receivedAt, attempts, deadAt }) => ({
+        source,
+        deliveryId,
+        receivedAt,
+        ...(attempts !== undefined ? { attempts } : {}),
+        ...(deadAt ? { deadAt } : {}),
+      }));
   }
 }

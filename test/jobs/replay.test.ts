@@ -64,4 +64,27 @@ describe('npm run replay', () => {
       'too-old',
     ]);
   });
+
+  it('replays, on demand, the deliveries given up on, and takes a window inside the grace time calmly', async () => {
+    // Arrange: a delivery that failed its last attempt and was moved aside (dead).
+    const body = JSON.parse(readFileSync('test/fixtures/jenkins/completed-success.json', 'utf8'));
+    body.build.status = 'FAILURE';
+    body.name = 'dead-job';
+    await archivedButNotProcessed('jenkins', 'dead-1', body, 30);
+    const store = context().store;
+    const now = new Date().toISOString();
+    await store.claimRaw('jenkins', 'dead-1', 'lease', now, new Date(Date.now() + 60_000).toISOString());
+    await store.failRaw('jenkins', 'dead-1', 'lease', 'TypeError: boom', now);
+    // Act
+    const recent = await replay('--since', '30s');
+    const pendingOnly = await replay('--since', '1h', '--source', 'jenkins');
+    const dead = await replay('--dead', '--source', 'jenkins');
+    // Assert
+    expect(recent).toContain('processed 0 archived deliveries');
+    expect(pendingOnly).not.toContain('dead-1');
+    expect(dead).toMatch(/jenkins\s+dead-1\s+TMS-\d+/);
+    expect(dead).toMatch(/processed \d+ archived deliver(y|ies) from jenkins/);
+    expect(await store.deadRaw(10)).toEqual([]);
+    expect((await store.getRaw('jenkins', 'dead-1'))?.processedAt).toBeDefined();
+  });
 });

@@ -11,7 +11,8 @@ import { rawOrder } from '../../core/ports.js';
  * | timeline entry     | TASK#<n>            | EVENT#<ver>#<seq>    |                                    |                 |                  |
  * | task id counter    | COUNTER#task        | COUNTER              |                                    |                 |                  |
  * | fingerprint index  | FP#<fingerprint>    | FP                   |                                    |                 |                  |
- * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING#<0-7> / <received>#<src>#<id> (until processed) |
+ * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING#<0-7> / <received>#<src>#<id> (until processed; RAW#DEAD once given up on) |
+ * | raw body chunk     | RAW#<src>#<id>      | RAW#CHUNK#<digest>#<i> | (TTL as its raw event; a body over 300 KB gzipped) |
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
@@ -98,6 +99,10 @@ export const keys = {
   rawPendingShards: 8,
   rawPending: (deliveryId: string) => `RAW#PENDING#${shardOf(deliveryId, 8)}`,
   rawPendingShard: (shard: number) => `RAW#PENDING#${shard}`,
+  /** Deliveries given up on after too many attempts: few, listed for an operator's replay. */
+  rawDead: 'RAW#DEAD',
+  rawChunk: (digest: string, index: number) => `RAW#CHUNK#${digest}#${pad(index, 3)}`,
+  rawChunkPrefix: (digest: string) => `RAW#CHUNK#${digest}#`,
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
     rawOrder({ receivedAt, source, deliveryId }),
   card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -14,18 +16,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors.js';
-import {
-  type FingerprintRecord,
-  type RawEvent,
-  rawOrder,
-  type SaveOutcome,
-  type TaskPage,
-  type TaskQuery,
-  type TaskStore,
+import type {
+  FingerprintRecord,
+  OccurrenceEntry,
+  RawEvent,
+  RawRef,
+  SaveOutcome,
+  TaskPage,
+  TaskQuery,
+  TaskStore,
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, pick, send } from './calls.js';
+import { conditional, pick, queryAll, send } from './calls.js';
 import { type IndexName, keys, TABLE } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -41,7 +44,22 @@ const RAW_FIELDS = [
   'expiresAt',
   'processedAt',
   'taskIds',
+  'attempts',
+  'lastError',
+  'deadAt',
+  'leaseUntil',
 ] as const;
+const RAW_REF_FIELDS = ['source', 'deliveryId', 'receivedAt', 'attempts', 'deadAt'] as const;
+
+/**
+ * The archive keeps any delivery up to the largest source's limit (6 MB): a body over 1 KB is stored gzipped
+ * (a binary attribute; JSON shrinks five to twenty times), and one still over 300 KB compressed is split into
+ * chunk items under the raw item's partition, so no item nears DynamoDB's 400 KB. On AWS an S3 object the item
+ * points to would do the same; chunks keep the one-table design and work on both emulators.
+ */
+const COMPRESS_OVER_BYTES = 1024;
+const CHUNK_BYTES = 300_000;
+const LAST_ERROR_CHARS = 1000;
 const FP_FIELDS = [
   'fingerprint',
   'openTaskId',
@@ -121,8 +139,7 @@ export class DynamoTaskStore implements TaskStore {
       );
       // The previous change's entries are written again (idempotent keys): should that earlier write have
       // failed after its task was saved, its history is still complete.
-      const previous = (Attributes?.lastEntries as TimelineEntry[] | undefined) ?? [];
-      await this.putEntries([...previous, ...entries]);
+      await this.putEntries([...latestEntries(Attributes), ...entries]);
       return 'saved';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'conflict';
@@ -135,39 +152,63 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
+    entry?: OccurrenceEntry,
   ): Promise<Task | 'repeat' | undefined> {
     const keyed = occurrenceKey !== undefined;
+    // The entry goes into the task item as its latest entries, with its version and count left to the item
+    // (they are known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
-      `SET ${set}${keyed ? ', occurrenceKey = :key' : ''} ADD occurrences :one, version :one`;
+      `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''} ADD occurrences :one, version :one`;
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
     }`;
-    const key: Record<string, string> = occurrenceKey !== undefined ? { ':key': occurrenceKey } : {};
+    const values: Record<string, unknown> = {
+      ':now': now,
+      ':entries': entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [],
+      ...(keyed ? { ':key': occurrenceKey } : {}),
+    };
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
-    const counted =
-      (await this.countOccurrence(
-        id,
-        count('updatedAt = :now, lastSeenAt = :at'),
-        `${open} AND lastSeenAt <= :at`,
-        {
-          ':at': at,
-          ':now': now,
-          ...key,
-        },
-      )) ?? (await this.countOccurrence(id, count('updatedAt = :now'), open, { ':now': now, ...key }));
-    if (counted || !keyed) return counted;
+    let old = await this.countOccurrence(
+      id,
+      count('updatedAt = :now, lastSeenAt = :at'),
+      `${open} AND lastSeenAt <= :at`,
+      {
+        ...values,
+        ':at': at,
+      },
+    );
+    const movedLastSeen = old !== undefined;
+    old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values);
+    if (old) {
+      const task = toTask({
+        ...old,
+        occurrences: Number(old.occurrences) + 1,
+        version: Number(old.version) + 1,
+        updatedAt: now,
+        ...(movedLastSeen ? { lastSeenAt: at } : {}),
+        ...(keyed ? { occurrenceKey } : {}),
+      });
+      // The previous change's entries (its writer may have died before writing them), then this one's.
+      const own = entry
+        ? [{ ...entry, version: task.version, seq: 0, occurrences: task.occurrences } as TimelineEntry]
+        : [];
+      await this.putEntries([...latestEntries(old), ...own]);
+      return task;
+    }
+    if (!keyed) return undefined;
     // Not counted: tell a repeat of the latest occurrence from a task that is not open.
     const task = await this.get(id);
     return task && task.status !== 'resolved' && task.occurrenceKey === occurrenceKey ? 'repeat' : undefined;
   }
 
+  /** The item as it was before the occurrence was counted; undefined when the condition did not hold. */
   private async countOccurrence(
     id: string,
     update: string,
     condition: string,
-    values: Record<string, string>,
-  ): Promise<Task | undefined> {
+    values: Record<string, unknown>,
+  ): Promise<Item | undefined> {
     try {
       const { Attributes } = await this.send(() =>
         this.db.send(
@@ -178,11 +219,11 @@ export class DynamoTaskStore implements TaskStore {
             ConditionExpression: condition,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
-            ReturnValues: 'ALL_NEW',
+            ReturnValues: 'ALL_OLD',
           }),
         ),
       );
-      return Attributes ? toTask(Attributes) : undefined;
+      return Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -257,10 +298,7 @@ export class DynamoTaskStore implements TaskStore {
       );
       for (const item of page.Items ?? []) {
         // The task item's own copy of its latest entries covers a timeline write that did not happen.
-        const found =
-          item.sk === 'TASK'
-            ? ((item.lastEntries as TimelineEntry[] | undefined) ?? [])
-            : [item.entry as TimelineEntry];
+        const found = item.sk === 'TASK' ? latestEntries(item) : [item.entry as TimelineEntry];
         for (const entry of found) {
           if (entry.version > afterVersion)
             entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
@@ -269,6 +307,36 @@ export class DynamoTaskStore implements TaskStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, entry]) => entry);
+  }
+
+  async hasDelivery(id: string, delivery: string, since: string): Promise<boolean> {
+    const { pk } = keys.task(id);
+    let start: Item | undefined;
+    // Newest first: the task item (its latest entries) sorts after every `EVENT#` key; stop at `since`.
+    do {
+      const page = await this.send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :task',
+            ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': 'TASK' },
+            ConsistentRead: true,
+            ScanIndexForward: false,
+            Limit: 100,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const found = item.sk === 'TASK' ? latestEntries(item) : [item.entry as TimelineEntry];
+        for (const entry of found) {
+          if (entry.at < since) return false;
+          if (entry.delivery === delivery) return true;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return false;
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
@@ -363,13 +431,38 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'> {
+    const { pk } = keys.raw(event.source, event.deliveryId);
+    const ttl = Math.floor(Date.parse(event.expiresAt) / 1000);
+    const { body, ...rest } = event;
     const item: Item = {
       ...keys.raw(event.source, event.deliveryId),
       type: 'raw',
-      ...event,
-      [TABLE.ttlAttribute]: Math.floor(Date.parse(event.expiresAt) / 1000),
+      ...rest,
+      [TABLE.ttlAttribute]: ttl,
     };
-    if (!event.processedAt) {
+    if (Buffer.byteLength(body) <= COMPRESS_OVER_BYTES) item.body = body;
+    else {
+      const packed = gzipSync(body);
+      if (packed.length <= CHUNK_BYTES) item.bodyGz = packed;
+      else {
+        // Chunks named by the body's digest: a duplicate delivery (same id, maybe another body) writes its own
+        // chunks beside them and never overwrites the ones the archived item points to.
+        const digest = createHash('sha256').update(packed).digest('hex').slice(0, 16);
+        const chunks = Math.ceil(packed.length / CHUNK_BYTES);
+        await this.batchPut(
+          Array.from({ length: chunks }, (_, i) => ({
+            pk,
+            sk: keys.rawChunk(digest, i),
+            type: 'raw-chunk',
+            data: packed.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+            [TABLE.ttlAttribute]: ttl,
+          })),
+        );
+        item.bodyChunks = chunks;
+        item.bodyDigest = digest;
+      }
+    }
+    if (!event.processedAt && !event.deadAt) {
       item.gsi1pk = keys.rawPending(event.deliveryId);
       item.gsi1sk = keys.rawOrder(event.receivedAt, event.source, event.deliveryId);
     }
@@ -395,7 +488,7 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
-    return Item ? (pick(Item, RAW_FIELDS) as unknown as RawEvent) : undefined;
+    return Item ? this.toRaw(Item) : undefined;
   }
 
   async markRawProcessed(
@@ -409,7 +502,8 @@ export class DynamoTaskStore implements TaskStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.raw(source, deliveryId),
-          UpdateExpression: 'SET processedAt = :at, taskIds = :ids REMOVE gsi1pk, gsi1sk',
+          UpdateExpression:
+            'SET processedAt = :at, taskIds = :ids REMOVE gsi1pk, gsi1sk, leaseToken, leaseUntil, deadAt',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':at': at, ':ids': [...taskIds] },
         }),
@@ -417,36 +511,198 @@ export class DynamoTaskStore implements TaskStore {
     );
   }
 
-  async unprocessedRaw(before: string, limit: number, after?: string): Promise<RawEvent[]> {
-    // Each shard in order, then merged: the oldest `limit` of all shards are among each shard's oldest `limit`.
-    const shards = await Promise.all(
-      Array.from({ length: keys.rawPendingShards }, async (_, shard) => {
+  unprocessedRaw(before: string, limit: number, after?: string): Promise<RawRef[]> {
+    return this.rawIndex(
+      Array.from({ length: keys.rawPendingShards }, (_, shard) => keys.rawPendingShard(shard)),
+      limit,
+      before,
+      after,
+    );
+  }
+
+  deadRaw(limit: number, after?: string): Promise<RawRef[]> {
+    return this.rawIndex([keys.rawDead], limit, undefined, after);
+  }
+
+  async claimRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    now: string,
+    until: string,
+  ): Promise<RawEvent | undefined> {
+    try {
+      const { Attributes } = await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.raw(source, deliveryId),
+            UpdateExpression:
+              'SET leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(processedAt) AND attribute_not_exists(deadAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            ExpressionAttributeValues: {
+              ':token': token,
+              ':until': until,
+              ':now': now,
+              ':zero': 0,
+              ':one': 1,
+            },
+            // What a write returns is the item as it now is: the consistent re-read the index cannot give.
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? this.toRaw(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async failRaw(
+    source: string,
+    deliveryId: string,
+    token: string,
+    error: string,
+    deadAt?: string,
+  ): Promise<boolean> {
+    const dead = deadAt !== undefined;
+    // Moved aside into the dead list, in the order received (a rare path: one read for the receipt time).
+    const receivedAt = dead ? String((await this.getRawItem(source, deliveryId))?.receivedAt ?? '') : '';
+    return this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.raw(source, deliveryId),
+          UpdateExpression: `SET lastError = :error${
+            dead ? ', deadAt = :dead, gsi1pk = :deadIndex, gsi1sk = :order' : ''
+          } REMOVE leaseToken, leaseUntil`,
+          ConditionExpression: 'leaseToken = :token AND attribute_not_exists(processedAt)',
+          ExpressionAttributeValues: {
+            ':error': error.slice(0, LAST_ERROR_CHARS),
+            ':token': token,
+            ...(dead
+              ? {
+                  ':dead': deadAt,
+                  ':deadIndex': keys.rawDead,
+                  ':order': keys.rawOrder(receivedAt, source, deliveryId),
+                }
+              : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  async reviveRaw(source: string, deliveryId: string): Promise<boolean> {
+    const event = await this.getRawItem(source, deliveryId);
+    if (!event?.deadAt || event.processedAt) return false;
+    const receivedAt = String(event.receivedAt);
+    return this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.raw(source, deliveryId),
+          UpdateExpression:
+            'SET attempts = :zero, gsi1pk = :pending, gsi1sk = :order REMOVE deadAt, leaseToken, leaseUntil',
+          ConditionExpression: 'attribute_exists(deadAt) AND attribute_not_exists(processedAt)',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':pending': keys.rawPending(deliveryId),
+            ':order': keys.rawOrder(receivedAt, source, deliveryId),
+          },
+        }),
+      ),
+    );
+  }
+
+  private async getRawItem(source: string, deliveryId: string): Promise<Item | undefined> {
+    const { Item } = await this.send(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.raw(source, deliveryId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item;
+  }
+
+  /** An archived item as the event it holds: its body unpacked (inline, gzipped or in chunks). */
+  private async toRaw(item: Item): Promise<RawEvent> {
+    const event = pick(item, RAW_FIELDS) as Record<string, unknown>;
+    if (typeof item.body === 'string') return event as unknown as RawEvent;
+    let packed: Uint8Array;
+    if (item.bodyGz instanceof Uint8Array) packed = item.bodyGz;
+    else {
+      const chunks = await queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': item.pk,
+          ':prefix': keys.rawChunkPrefix(String(item.bodyDigest)),
+        },
+        ConsistentRead: true,
+      });
+      if (chunks.length !== Number(item.bodyChunks))
+        throw new Error(
+          `archived delivery ${String(item.pk)}: ${chunks.length} of ${String(item.bodyChunks)} chunks found`,
+        );
+      packed = Buffer.concat(chunks.map((chunk) => chunk.data as Uint8Array));
+    }
+    return { ...event, body: gunzipSync(packed).toString('utf8') } as unknown as RawEvent;
+  }
+
+  /** The raw events listed in some partitions of the raw index, merged oldest first. */
+  private async rawIndex(
+    partitions: readonly string[],
+    limit: number,
+    before: string | undefined,
+    after: string | undefined,
+  ): Promise<RawRef[]> {
+    // DynamoDB refuses a BETWEEN whose upper bound is below its lower one (dynalite does not): such a range is empty.
+    if (before !== undefined && after !== undefined && after >= before) return [];
+    const condition =
+      before === undefined
+        ? after === undefined
+          ? 'gsi1pk = :pk'
+          : 'gsi1pk = :pk AND gsi1sk > :after'
+        : after === undefined
+          ? 'gsi1pk = :pk AND gsi1sk < :before'
+          : 'gsi1pk = :pk AND gsi1sk BETWEEN :after AND :before';
+    // Each partition in order, then merged: the oldest `limit` of all are among each partition's oldest `limit`.
+    const listed = await Promise.all(
+      partitions.map(async (pk) => {
         const { Items } = await this.send(() =>
           this.db.send(
             new QueryCommand({
               TableName: this.tableName,
               IndexName: 'gsi1',
-              KeyConditionExpression:
-                after === undefined
-                  ? 'gsi1pk = :pk AND gsi1sk < :before'
-                  : 'gsi1pk = :pk AND gsi1sk BETWEEN :after AND :before',
+              KeyConditionExpression: condition,
+              ExpressionAttributeNames: Object.fromEntries(
+                [...RAW_REF_FIELDS, 'gsi1sk'].map((field) => [`#${field}`, field]),
+              ),
+              ProjectionExpression: [...RAW_REF_FIELDS, 'gsi1sk'].map((field) => `#${field}`).join(', '),
               ExpressionAttributeValues: {
-                ':pk': keys.rawPendingShard(shard),
-                ':before': before,
+                ':pk': pk,
+                ...(before === undefined ? {} : { ':before': before }),
                 ...(after === undefined ? {} : { ':after': after }),
               },
               Limit: limit + (after === undefined ? 0 : 1),
             }),
           ),
         );
-        return (Items ?? []).map((item) => pick(item, RAW_FIELDS) as unknown as RawEvent);
+        return Items ?? [];
       }),
     );
-    return shards
+    return listed
       .flat()
-      .filter((event) => after === undefined || rawOrder(event) > after)
-      .sort((a, b) => (rawOrder(a) < rawOrder(b) ? -1 : 1))
-      .slice(0, limit);
+      .filter((item) => after === undefined || String(item.gsi1sk) > after)
+      .sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? -1 : 1))
+      .slice(0, limit)
+      .map((item) => pick(item, RAW_REF_FIELDS) as unknown as RawRef);
   }
 
   private taskItem(task: Task, entries: readonly TimelineEntry[]): Item {
@@ -464,18 +720,24 @@ export class DynamoTaskStore implements TaskStore {
     };
   }
 
-  private async putEntries(entries: readonly TimelineEntry[]): Promise<void> {
+  private putEntries(entries: readonly TimelineEntry[]): Promise<void> {
     const unique = new Map(entries.map((e) => [`${e.version}#${e.seq}`, e]));
-    const requests: BatchWriteRequest[] = [...unique.values()].map((entry) => ({
-      PutRequest: {
-        Item: { ...keys.timelineEntry(entry.taskId, entry.version, entry.seq), type: 'timeline', entry },
-      },
-    }));
+    return this.batchPut(
+      [...unique.values()].map((entry) => ({
+        ...keys.timelineEntry(entry.taskId, entry.version, entry.seq),
+        type: 'timeline',
+        entry,
+      })),
+    );
+  }
+
+  private async batchPut(items: readonly Item[]): Promise<void> {
+    const requests: BatchWriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
     for (let i = 0; i < requests.length; i += 25) {
       let pending: BatchWriteRequest[] | undefined = requests.slice(i, i + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt === 5)
-          throw new TransientError('The timeline could not be written: DynamoDB kept it unprocessed');
+          throw new TransientError('The items could not be written: DynamoDB kept them unprocessed');
         const batch: BatchWriteRequest[] = pending;
         const { UnprocessedItems } = await this.send(() =>
           this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } })),
@@ -529,6 +791,19 @@ export class DynamoTaskStore implements TaskStore {
   private send<T>(request: () => Promise<T>): Promise<T> {
     return send(request);
   }
+}
+
+/**
+ * A task item's latest entries: those of the change that wrote it. An occurrence's entry is written before its
+ * version and count are known (version 0): they are the item's.
+ */
+function latestEntries(item: Item | undefined): TimelineEntry[] {
+  const entries = (item?.lastEntries as TimelineEntry[] | undefined) ?? [];
+  return entries.map((entry) =>
+    entry.version === 0 && entry.type === 'occurred'
+      ? { ...entry, version: Number(item?.version), occurrences: Number(item?.occurrences) }
+      : entry,
+  );
 }
 
 export function toTask(item: Item): Task {

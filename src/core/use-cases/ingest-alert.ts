@@ -1,11 +1,43 @@
 import { type Alert, decide, route } from '../alert.js';
 import { applyCommand, type Command } from '../lifecycle.js';
-import type { FingerprintRecord } from '../ports.js';
+import type { FingerprintRecord, OccurrenceEntry } from '../ports.js';
 import { silences } from '../silence.js';
 import { formatTaskId, type Task } from '../task.js';
-import { type ChangeContext, stamp } from '../timeline.js';
+import type { ChangeContext } from '../timeline.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
 import { taskFromAlert } from './open-task.js';
+
+/** Which alert of which delivery this is, so its changes carry its token (see `deliveryToken`). */
+export interface DeliveryOf {
+  readonly token: string;
+  /**
+   * Set (to when the delivery was received) when the delivery is re-driven, so it may have been processed,
+   * wholly or in part, by a run that died before marking it: its alert is then looked for on its tasks first.
+   */
+  readonly redriven?: string;
+}
+
+/** How far before its receipt a delivery's changes are looked for: the clocks of two hosts may differ a little. */
+const CLOCK_SKEW_MS = 60_000;
+const DELIVERED_BEFORE = 'delivered before';
+
+/**
+ * The task that already has a change made by this alert of this delivery, if any: the fingerprint's open task
+ * and its last resolved one are read newest first, back to the delivery's receipt (the rare path pays).
+ */
+async function countedBefore(
+  deps: Deps,
+  alert: Alert,
+  token: string,
+  receivedAt: string,
+): Promise<string | undefined> {
+  const record = await deps.store.fingerprint(alert.fingerprint);
+  const since = new Date(Date.parse(receivedAt) - CLOCK_SKEW_MS).toISOString();
+  for (const id of new Set([record?.openTaskId, record?.lastTaskId])) {
+    if (id && (await deps.store.hasDelivery(id, token, since))) return id;
+  }
+  return undefined;
+}
 
 export type IngestOutcome =
   | {
@@ -25,8 +57,12 @@ export type IngestOutcome =
  * then bound to the task id before the task is written, so two deliveries at the same moment open one
  * task, and a writer that dies at any step leaves a state the next delivery completes.
  */
-export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutcome> {
+export async function ingestAlert(deps: Deps, alert: Alert, delivery?: DeliveryOf): Promise<IngestOutcome> {
   const { store } = deps;
+  if (delivery?.redriven) {
+    const counted = await countedBefore(deps, alert, delivery.token, delivery.redriven);
+    if (counted) return ignored(counted, DELIVERED_BEFORE);
+  }
   if (alert.action === 'trigger' && deps.silences) {
     // Held back by a silence: recorded on the silence (and in the raw archive), no task, nothing posted.
     const now = deps.clock.now().toISOString();
@@ -42,6 +78,7 @@ export async function ingestAlert(deps: Deps, alert: Alert): Promise<IngestOutco
       actor: { type: 'source', id: alert.source },
       via: 'ingest',
       now: deps.clock.now(),
+      ...(delivery ? { delivery: delivery.token } : {}),
     };
     const record = await store.fingerprint(alert.fingerprint);
     const open = record?.openTaskId ? await store.get(record.openTaskId) : undefined;
@@ -199,17 +236,17 @@ async function recordOccurrence(
   const at = new Date(alert.occurredAt).toISOString();
   if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
   if (!applyCommand(open, { type: 'occur', at }, ctx).ok) return undefined;
-  const task = await deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey);
-  if (!task || task === 'repeat') return task;
-  await deps.store.appendTimeline(
-    stamp(
-      task.id,
-      task.version,
-      [{ type: 'occurred', occurrences: task.occurrences, ...summary(alert) }],
-      ctx,
-    ),
-  );
-  return task;
+  // The entry is written in the same item write as the count, so a crash cannot count it without its line.
+  const occurred: OccurrenceEntry = {
+    type: 'occurred',
+    taskId: open.id,
+    at: ctx.now.toISOString(),
+    actor: ctx.actor,
+    via: ctx.via,
+    ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
+    ...summary(alert),
+  };
+  return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred);
 }
 
 async function lastTask(deps: Deps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
