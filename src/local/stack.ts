@@ -42,6 +42,10 @@ export interface LocalStack {
   readonly dataDir: string | undefined;
   /** The store's address as the handlers reach it (through the stream feed), for tools such as `npm run replay`. */
   readonly storeUrl: string;
+  /** dynalite itself, behind the feed: a write sent here makes no stream record (tests stage a lost one so). */
+  readonly unstreamedStoreUrl: string;
+  /** Runs what the schedule runs, now (waiting for a tick under way first): `POST /_sandbox/tick`. */
+  tick(): Promise<unknown>;
   readonly slack: SlackEmulator;
   readonly sns: SnsEmulator;
   readonly feed: StreamFeed;
@@ -112,6 +116,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
   });
+
+  let ticking: Promise<unknown> | undefined;
+  /** One run of the sweeper; never two at once, as the schedule's single target is not. */
+  async function tick(): Promise<unknown> {
+    while (ticking) await ticking.catch(() => {});
+    ticking = import('../jobs/sweeper.js')
+      .then(({ handler }) =>
+        handler({
+          source: 'aws.scheduler',
+          'detail-type': 'Scheduled Event',
+          time: new Date().toISOString(),
+        }),
+      )
+      .catch((error: Error) => {
+        print(`tick failed: ${error.message}`);
+        return { error: error.message };
+      })
+      .finally(() => {
+        ticking = undefined;
+      });
+    return ticking;
+  }
 
   const server = createServer((req, res) => {
     serve(req, res).catch((error: Error) => {
@@ -207,6 +233,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { ok: true, fault: fault.data });
     }
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+    if (path === '/_sandbox/tick' && method === 'POST') {
+      const report = await tick();
+      await dispatcher.idle(); // what the tick wrote has reached the stream consumers too
+      return json(200, report);
+    }
 
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
@@ -272,21 +303,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   }
 
-  let ticking: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     if (ticking) return; // a slow tick is never run twice at once, as the schedule's single target is not
-    ticking = import('../jobs/sweeper.js')
-      .then(({ handler }) =>
-        handler({
-          source: 'aws.scheduler',
-          'detail-type': 'Scheduled Event',
-          time: new Date().toISOString(),
-        }),
-      )
-      .catch((error: Error) => print(`tick failed: ${error.message}`))
-      .finally(() => {
-        ticking = undefined;
-      });
+    void tick();
   }, tickMs);
   timer.unref();
 
@@ -297,6 +316,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tickMs,
     dataDir,
     storeUrl: feedUrl,
+    unstreamedStoreUrl: dynamo.endpoint,
+    tick,
     slack,
     sns,
     feed,
