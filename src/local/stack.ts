@@ -5,7 +5,7 @@ import { parseDuration } from '../core/time.js';
 import { STREAM_CONSUMERS } from '../jobs/stream-consumers.js';
 import { matchRoute } from '../routes.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
-import { invoke, type WireRequest, type WireResponse } from './gateway.js';
+import { Admission, invoke, laneOf, overloaded, type WireRequest, type WireResponse } from './gateway.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SnsEmulator } from './sns-emulator.js';
 import { StreamDispatcher } from './stream-dispatcher.js';
@@ -50,6 +50,8 @@ export interface LocalStack {
   readonly sns: SnsEmulator;
   readonly feed: StreamFeed;
   readonly dispatcher: StreamDispatcher;
+  /** Requests in flight by lane, the most seen at once, and how many were shed (answered 503). */
+  readonly admission: Admission;
   close(): Promise<void>;
 }
 
@@ -139,7 +141,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return ticking;
   }
 
+  const admission = new Admission({
+    senders: bound(env.TMS_MAX_IN_FLIGHT, 32, 'TMS_MAX_IN_FLIGHT'),
+    slack: bound(env.TMS_MAX_SLACK_IN_FLIGHT, 16, 'TMS_MAX_SLACK_IN_FLIGHT'),
+  });
   const server = createServer((req, res) => {
+    const lane = laneOf(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    if (!admission.enter(lane)) {
+      // Answered before the body is read; the connection is closed so what is left of the body is not kept.
+      const answer = overloaded(lane, admission.limits[lane as 'slack' | 'senders']);
+      res.setHeader('connection', 'close');
+      send(res, answer);
+      req.resume();
+      return;
+    }
+    res.once('close', () => admission.leave(lane));
     serve(req, res).catch((error: Error) => {
       print(`local gateway: ${error.message}`);
       if (!res.headersSent)
@@ -322,6 +338,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sns,
     feed,
     dispatcher,
+    admission,
     async close() {
       clearInterval(timer);
       await socket?.stop();
@@ -371,6 +388,13 @@ function slackOrigin(request: WireRequest): {
   } catch {
     return { command: false, target: {} };
   }
+}
+
+function bound(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} is "${value}", not a whole number above 0`);
+  return n;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
