@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startEmbeddedDynamo({
     ...(dataDir ? { path: dataDir } : {}),
     tableName: env.TMS_TABLE || 'tms',
+    acceptDamage: env.TMS_ACCEPT_DAMAGED_STORE === '1' || env.TMS_ACCEPT_DAMAGED_STORE === 'true',
+    warn: print,
   });
   const feed = new StreamFeed(dynamo.endpoint, LOCAL_REGION);
   const feedUrl = await feed.listen();
