@@ -121,9 +121,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
   });
 
+  const startedAt = new Date();
+  let recovering: Promise<void> = Promise.resolve();
   let ticking: Promise<unknown> | undefined;
   /** One run of the sweeper; never two at once, as the schedule's single target is not. */
   async function tick(): Promise<unknown> {
+    await recovering;
     while (ticking) await ticking.catch(() => {});
     ticking = import('../jobs/sweeper.js')
       .then(({ handler }) =>
@@ -300,6 +303,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (env.SLACK_API_URL) process.env.SLACK_API_URL = env.SLACK_API_URL;
   }
   // A real workspace without a public URL: the bot's listeners reached over Socket Mode.
+  // A store kept from an earlier run: whatever that process had in flight died with it.
+  if (dataDir) recovering = recoverAfterRestart(startedAt, print);
   let socket: { stop(): Promise<void> } | undefined;
   if (slackMode === 'socket') {
     const { startSocketMode } = await import('../bot/handler.js');
@@ -343,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     admission,
     async close() {
       clearInterval(timer);
+      await recovering;
       await socket?.stop();
       await ticking;
       server.closeAllConnections();
@@ -389,6 +395,42 @@ function slackOrigin(request: WireRequest): {
     };
   } catch {
     return { command: false, target: {} };
+  }
+}
+
+/**
+ * After a restart on a kept store (a kill -9, a crash, a closed laptop), what the previous process left half
+ * done is finished now rather than a minute or more later: the card leases it held are released (their cards
+ * due at once, not in 30 s), and deliveries it archived but did not process are processed (the sweeper waits
+ * a minute for a delivery's own request, which here is known to be dead). Retried for a while, as a
+ * fingerprint claim the dead process held is only taken over once stale.
+ */
+async function recoverAfterRestart(startedAt: Date, print: (line: string) => void): Promise<void> {
+  const [{ context, cardStore }, { redrive }] = await Promise.all([
+    import('../runtime/context.js'),
+    import('../jobs/redrive.js'),
+  ]);
+  try {
+    const heldUntil = new Date(startedAt.getTime() + 30_000).toISOString();
+    const released = await cardStore().releaseDeadLeases(heldUntil, new Date().toISOString());
+    if (released > 0) print(`restart: ${released} card(s) held by the previous run are due now`);
+    let recovered = 0;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const now = new Date();
+      const report = await redrive(context(), now, {
+        graceMs: now.getTime() - startedAt.getTime(),
+        limit: 200,
+      });
+      recovered += report.processed.length;
+      if (report.failed === 0 && report.processed.length < 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    if (recovered > 0)
+      print(
+        `restart: ${recovered} delivery(ies) archived but not processed by the previous run, processed now`,
+      );
+  } catch (error) {
+    print(`restart: recovery failed, the sweeper will retry: ${(error as Error).message}`);
   }
 }
 

@@ -210,6 +210,52 @@ export class DynamoCardStore implements CardStore, SeenStore {
     return found;
   }
 
+  /**
+   * Leases that will not be released: their writers are known to be gone (the local stack restarted after a
+   * kill, so every lease it held before `startedAt` died with it). Their cards are made due now instead of
+   * when the lease would run out. Reads the due index (cards behind or held), a page at a time.
+   */
+  async releaseDeadLeases(heldUntilAtMost: string, now: string): Promise<number> {
+    let released = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :due',
+            ExpressionAttributeValues: { ':due': keys.cardsDue },
+            Limit: 100,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.lease !== 'string' || String(item.leaseUntil) > heldUntilAtMost) continue;
+        const taskId = String(item.taskId);
+        const freed = await conditional(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.card(taskId),
+              UpdateExpression: 'SET retryAt = :now, gsi1sk = :order REMOVE lease, leaseUntil',
+              ConditionExpression: 'lease = :token',
+              ExpressionAttributeValues: {
+                ':now': now,
+                ':order': keys.cardOrder(now, taskId),
+                ':token': item.lease,
+              },
+            }),
+          ),
+        );
+        if (freed) released++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return released;
+  }
+
   async forget(scope: string, key: string): Promise<void> {
     await send(() =>
       this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.seen(scope, key) })),

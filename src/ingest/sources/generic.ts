@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import type { IngestSource, Received } from '../source.js';
+import { bodyHash, type IngestSource, type Received } from '../source.js';
 
 /**
  * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/), so anything
@@ -162,7 +162,10 @@ export const generic: IngestSource = {
     if (!alert.success)
       return fail(invalid(alert.error.issues.map((i) => `'${i.path.join('.')}': ${i.message}`)));
     const received: Received = {
-      deliveryId: globalThis.crypto.randomUUID(),
+      // An event that names its own time is one event: the same bytes again are its sender's retry (say, after
+      // a crash lost the answer), delivered before. Without a time, a repeat is another occurrence.
+      deliveryId:
+        event.payload?.timestamp !== undefined ? bodyHash(request.body) : globalThis.crypto.randomUUID(),
       // The routing_key is the ingest token: the archive keeps the event, not the credential. A generated
       // dedup_key is kept too, so a re-driven event is the task the sender was told about.
       archivedBody: JSON.stringify({ ...(body as object), routing_key: undefined, dedup_key: dedupKey }),
