@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const sampler = setInterval(() => {
     rss.push({ s: Math.round((performance.now() - started) / 1000), MiB: rssMiB(child.pid as number) });
+    process.stderr.write(`${JSON.stringify({ ...rss.at(-1), inFlight, statuses })}\n`);
   }, 5_000);
   rss.push({ s: 0, MiB: rssMiB(child.pid as number) });
   const running: Promise<void>[] = [];
@@ -122,10 +123,12 @@ async function main(): Promise<void> {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     running.push(one(i));
   }
-  await Promise.all(running);
+  // What is still unanswered a minute after the last request was sent is reported as such, not waited for.
+  await Promise.race([Promise.all(running), new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  const unanswered = inFlight;
   clearInterval(sampler);
   rss.push({ s: Math.round((performance.now() - started) / 1000), MiB: rssMiB(child.pid as number) });
-  child.kill('SIGTERM');
+  child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   if (dir) rmSync(dir, { recursive: true, force: true });
 
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     slackP50ms: Math.round(percentile(slackSorted, 50)),
     slackP95ms: Math.round(percentile(slackSorted, 95)),
     maxInFlight,
+    unanswered,
     statuses,
     rssMiB: rss,
   };
