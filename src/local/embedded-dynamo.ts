@@ -1,5 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput, TABLE } from '../adapters/dynamo/table.js';
@@ -58,6 +63,12 @@ export async function startEmbeddedDynamo(
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error; // a persisted store already has it
+  }
+  // dynalite answers CreateTable with CREATING and refuses writes until a timer makes the table ACTIVE.
+  for (let wait = 0; wait < 200; wait++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   client.destroy();
   const db = createDocumentClient({ ...LOCAL_AWS, endpoint });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,14 @@ async function folderWithAcknowledgedTask(): Promise<string> {
   return folder;
 }
 
+/** Bytes that look random, the same every run (a SHA-256 chain), so a failure can be run again. */
+function garbage(size: number): Buffer {
+  const parts: Buffer[] = [];
+  let block = Buffer.from('tms issue 13');
+  for (let n = 0; n < size; n += 32) parts.push((block = createHash('sha256').update(block).digest()));
+  return Buffer.concat(parts).subarray(0, size);
+}
+
 /** 4 KB of garbage written over the middle of the store's log, where the acknowledgement is. */
 function corruptLog(folder: string): string {
   const log = readdirSync(folder).find((name) => name.endsWith('.log')) as string;
@@ -45,7 +53,7 @@ function corruptLog(folder: string): string {
   const at = data.indexOf('acknowledged');
   expect(at).toBeGreaterThan(0);
   const fd = openSync(join(folder, log), 'r+');
-  writeSync(fd, randomBytes(4096), 0, 4096, Math.max(0, at - 2048));
+  writeSync(fd, garbage(4096), 0, 4096, Math.max(0, at - 2048));
   closeSync(fd);
   return log;
 }
