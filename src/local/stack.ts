@@ -147,8 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 
   const admission = new Admission({
-    senders: bound(env.TMS_MAX_IN_FLIGHT, 8, 'TMS_MAX_IN_FLIGHT'),
-    slack: bound(env.TMS_MAX_SLACK_IN_FLIGHT, 8, 'TMS_MAX_SLACK_IN_FLIGHT'),
+    senders: bound(env.TMS_MAX_IN_FLIGHT, 32, 'TMS_MAX_IN_FLIGHT'),
+    slack: bound(env.TMS_MAX_SLACK_IN_FLIGHT, 16, 'TMS_MAX_SLACK_IN_FLIGHT'),
   });
   const server = createServer((req, res) => {
     const lane = laneOf(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
