@@ -59,6 +59,25 @@ describe('npm start, driven from outside as a user would', () => {
     expect((await getJson(`${tms.url}/api/tasks/${task.id}`, API())).body.task.status).toBe('resolved');
   });
 
+  it('counts a generic event that names its time once when its sender sends it again (a lost answer)', async () => {
+    const event = trigger('retried-with-time', {
+      payload: {
+        summary: 'Queue depth 10k on q1',
+        source: 'q1',
+        severity: 'warning',
+        component: 'checkout',
+        timestamp: '2026-12-02T10:00:00.000Z',
+      },
+    });
+    expect((await postJson(`${tms.url}/ingest/generic`, event)).status).toBe(202);
+    expect((await postJson(`${tms.url}/ingest/generic`, event)).status).toBe(202);
+    const { body } = await getJson(`${tms.url}/api/tasks?limit=100`, API());
+    const task = body.tasks.find(
+      (t: { fingerprint: string }) => t.fingerprint === 'generic:retried-with-time',
+    );
+    expect(task.occurrences).toBe(1);
+  });
+
   it('creates nothing for an acknowledge of an unknown key', async () => {
     const before = (await getJson(`${tms.url}/api/tasks?limit=100`, API())).body.tasks.length;
     const ack = await postJson(`${tms.url}/ingest/generic`, {
