@@ -168,7 +168,15 @@ export class Admission {
 
   /** True when the request may go on; it must then `leave` once answered. */
   enter(lane: Lane): boolean {
-    if (lane !== 'internal' && this.#inFlight[lane] >= this.limits[lane]) {
+    // Slack first: each Slack request in flight takes two places from the senders (down to a quarter of
+    // their bound), so the one core serves a person's click before another alert a sender can retry.
+    const limit =
+      lane === 'senders'
+        ? Math.max(Math.ceil(this.limits.senders / 4), this.limits.senders - 2 * this.#inFlight.slack)
+        : lane === 'slack'
+          ? this.limits.slack
+          : Infinity;
+    if (this.#inFlight[lane] >= limit) {
       this.#shed[lane]++;
       return false;
     }
