@@ -372,23 +372,39 @@ function markerClaim(deps: ProjectorDeps, leaseUntil: string) {
   return { token: deps.newId(), now: deps.clock.now().toISOString(), leaseUntil };
 }
 
-/** Sweeper job: cards whose last attempt failed or whose writer died, brought up to date. */
+/**
+ * Sweeper job: cards whose last attempt failed or whose writer died, brought up to date; then cards that are
+ * behind their task with nothing scheduled to bring them up to date, which is what a stream record that never
+ * arrived leaves (the local stack killed before delivering it; on AWS a record expired after 24 h or a batch
+ * set aside after its retries). Those are found by comparing each task's version with what its card shows,
+ * a bounded page of tasks per tick (see `CardStore.cardsBehind`).
+ */
 export async function reconcileCards(
   deps: ProjectorDeps,
   now: Date,
   limit = 25,
-): Promise<{ due: number; synced: number }> {
+  auditPage = 50,
+): Promise<{ due: number; behind: number; synced: number }> {
   const due = await deps.cards.dueCards(now.toISOString(), limit);
+  const done = new Set<string>();
   let synced = 0;
-  for (const taskId of due) {
+  let waiting = false;
+  /** Syncs one card; false once Slack asked to wait (the rest are left to the next tick, not refused one by one). */
+  const sync = async (taskId: string): Promise<boolean> => {
+    done.add(taskId);
     try {
       const outcome = await syncCard(deps, taskId);
       if (outcome === 'synced') synced++;
-      // Slack asked to wait: the cards still due are left to the next tick rather than refused one by one.
-      if (outcome === 'rate_limited') break;
+      if (outcome === 'rate_limited') waiting = true;
     } catch (error) {
       logger.error('card reconcile failed', { taskId, error });
     }
-  }
-  return { due: due.length, synced };
+    return !waiting;
+  };
+  for (const taskId of due) if (!(await sync(taskId))) break;
+  const behind = waiting ? [] : (await deps.cards.cardsBehind(auditPage)).filter((id) => !done.has(id));
+  if (behind.length > 0) logger.warn('cards behind their task with no retry scheduled', { tasks: behind });
+  // A few every tick even in a storm of due cards; the rest are found again by the next tick.
+  for (const taskId of behind.slice(0, Math.max(5, limit - due.length))) if (!(await sync(taskId))) break;
+  return { due: due.length, behind: behind.length, synced };
 }

@@ -231,6 +231,13 @@ export interface CardStore {
   releaseCard(taskId: string, token: string, state: CardState): Promise<boolean>;
   /** Cards due for another attempt at or before `now`, oldest due first. */
   dueCards(now: string, limit: number): Promise<string[]>;
+  /**
+   * Tasks whose card shows an older version than the task (or that have no card) and no retry scheduled:
+   * what a lost or expired stream record leaves behind. Each call reads the `page` newest tasks and the next
+   * `page` tasks of a cursor that walks every task number, so every task is looked at within a bounded
+   * number of calls and each call costs a few reads, whatever the table's size.
+   */
+  cardsBehind(page: number): Promise<string[]>;
 }
 
 /** Silences, and which are in force. */

@@ -1,9 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput, TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient } from '../adapters/dynamo/task-store.js';
+import { checkStore, damageMessage, StoreDamaged } from './store-check.js';
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
@@ -20,11 +26,26 @@ export const LOCAL_AWS = {
 
 /**
  * dynalite (a DynamoDB API in Node) in this process on a loopback port, with the TMS table created.
- * In memory unless `path` names a folder to persist to.
+ * In memory unless `path` names a folder to persist to; a folder whose records fail their checksums is
+ * refused (StoreDamaged, naming the way out) unless `acceptDamage`, which starts on it and says what is lost.
  */
 export async function startEmbeddedDynamo(
-  options: { path?: string; tableName?: string } = {},
+  options: {
+    path?: string;
+    tableName?: string;
+    acceptDamage?: boolean;
+    warn?: (message: string) => void;
+  } = {},
 ): Promise<EmbeddedDynamo> {
+  if (options.path) {
+    const report = checkStore(options.path);
+    if (report.damage.length > 0) {
+      if (!options.acceptDamage) throw new StoreDamaged(options.path, report);
+      (options.warn ?? ((line) => process.stderr.write(`${line}\n`)))(
+        damageMessage(options.path, report, true),
+      );
+    }
+  }
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -42,6 +63,12 @@ export async function startEmbeddedDynamo(
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error; // a persisted store already has it
+  }
+  // dynalite answers CreateTable with CREATING and refuses writes until a timer makes the table ACTIVE.
+  for (let wait = 0; wait < 200; wait++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   client.destroy();
   const db = createDocumentClient({ ...LOCAL_AWS, endpoint });

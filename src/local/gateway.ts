@@ -140,3 +140,72 @@ export function apiGatewayTime(at: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
 }
+
+/**
+ * Whose budget a request spends. Slack's requests (commands, clicks, events) have their own, so a storm of
+ * alerts never sheds a person's click (Slack does not retry those, and wants an answer within 3 s); the
+ * local stack's own callers (the bot calling the Slack emulator, SNS, the sandbox, health) are never shed.
+ */
+export type Lane = 'slack' | 'senders' | 'internal';
+
+export function laneOf(path: string): Lane {
+  if (path === '/slack/events' || path.startsWith('/slack/events/')) return 'slack';
+  if (path.startsWith('/ingest/') || path === '/ingest' || path.startsWith('/api/')) return 'senders';
+  return 'internal';
+}
+
+/**
+ * The bound on requests in flight per lane, as API Gateway's throttle and Lambda's concurrency bound them on
+ * AWS: past it a request is answered 503 with Retry-After at once, before its body is read, instead of
+ * queueing on one core until every request waits tens of seconds and memory grows with the queue.
+ */
+export class Admission {
+  readonly #inFlight: Record<Lane, number> = { slack: 0, senders: 0, internal: 0 };
+  readonly #peak: Record<Lane, number> = { slack: 0, senders: 0, internal: 0 };
+  readonly #shed: Record<Lane, number> = { slack: 0, senders: 0, internal: 0 };
+
+  constructor(readonly limits: { readonly slack: number; readonly senders: number }) {}
+
+  /** True when the request may go on; it must then `leave` once answered. */
+  enter(lane: Lane): boolean {
+    // Slack first: each Slack request in flight takes two places from the senders (down to a quarter of
+    // their bound), so the one core serves a person's click before another alert a sender can retry.
+    const limit =
+      lane === 'senders'
+        ? Math.max(Math.ceil(this.limits.senders / 4), this.limits.senders - 2 * this.#inFlight.slack)
+        : lane === 'slack'
+          ? this.limits.slack
+          : Infinity;
+    if (this.#inFlight[lane] >= limit) {
+      this.#shed[lane]++;
+      return false;
+    }
+    this.#inFlight[lane]++;
+    this.#peak[lane] = Math.max(this.#peak[lane], this.#inFlight[lane]);
+    return true;
+  }
+
+  leave(lane: Lane): void {
+    this.#inFlight[lane] = Math.max(0, this.#inFlight[lane] - 1);
+  }
+
+  stats(): { inFlight: Record<Lane, number>; peak: Record<Lane, number>; shed: Record<Lane, number> } {
+    return { inFlight: { ...this.#inFlight }, peak: { ...this.#peak }, shed: { ...this.#shed } };
+  }
+}
+
+/** What a shed request is told: the JSON error shape, and when to come back. */
+export function overloaded(lane: Lane, limit: number): WireResponse {
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' },
+    body: Buffer.from(
+      JSON.stringify({
+        error: {
+          code: 'UNAVAILABLE',
+          message: `TMS on this machine has ${limit} ${lane === 'slack' ? 'Slack requests' : 'requests'} in flight, its bound; try again in 1 s`,
+        },
+      }),
+    ),
+  };
+}

@@ -5,7 +5,7 @@ import { parseDuration } from '../core/time.js';
 import { STREAM_CONSUMERS } from '../jobs/stream-consumers.js';
 import { matchRoute } from '../routes.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
-import { invoke, type WireRequest, type WireResponse } from './gateway.js';
+import { Admission, invoke, laneOf, overloaded, type WireRequest, type WireResponse } from './gateway.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SnsEmulator } from './sns-emulator.js';
 import { StreamDispatcher } from './stream-dispatcher.js';
@@ -42,10 +42,16 @@ export interface LocalStack {
   readonly dataDir: string | undefined;
   /** The store's address as the handlers reach it (through the stream feed), for tools such as `npm run replay`. */
   readonly storeUrl: string;
+  /** dynalite itself, behind the feed: a write sent here makes no stream record (tests stage a lost one so). */
+  readonly unstreamedStoreUrl: string;
+  /** Runs what the schedule runs, now (waiting for a tick under way first): `POST /_sandbox/tick`. */
+  tick(): Promise<unknown>;
   readonly slack: SlackEmulator;
   readonly sns: SnsEmulator;
   readonly feed: StreamFeed;
   readonly dispatcher: StreamDispatcher;
+  /** Requests in flight by lane, the most seen at once, and how many were shed (answered 503). */
+  readonly admission: Admission;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startEmbeddedDynamo({
     ...(dataDir ? { path: dataDir } : {}),
     tableName: env.TMS_TABLE || 'tms',
+    acceptDamage: env.TMS_ACCEPT_DAMAGED_STORE === '1' || env.TMS_ACCEPT_DAMAGED_STORE === 'true',
+    warn: print,
   });
   const feed = new StreamFeed(dynamo.endpoint, LOCAL_REGION);
   const feedUrl = await feed.listen();
@@ -113,7 +121,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
   });
 
+  const startedAt = new Date();
+  let recovering: Promise<void> = Promise.resolve();
+  let ticking: Promise<unknown> | undefined;
+  /** One run of the sweeper; never two at once, as the schedule's single target is not. */
+  async function tick(): Promise<unknown> {
+    await recovering;
+    while (ticking) await ticking.catch(() => {});
+    ticking = import('../jobs/sweeper.js')
+      .then(({ handler }) =>
+        handler({
+          source: 'aws.scheduler',
+          'detail-type': 'Scheduled Event',
+          time: new Date().toISOString(),
+        }),
+      )
+      .catch((error: Error) => {
+        print(`tick failed: ${error.message}`);
+        return { error: error.message };
+      })
+      .finally(() => {
+        ticking = undefined;
+      });
+    return ticking;
+  }
+
+  const admission = new Admission({
+    senders: bound(env.TMS_MAX_IN_FLIGHT, 32, 'TMS_MAX_IN_FLIGHT'),
+    slack: bound(env.TMS_MAX_SLACK_IN_FLIGHT, 16, 'TMS_MAX_SLACK_IN_FLIGHT'),
+  });
   const server = createServer((req, res) => {
+    const lane = laneOf(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    if (!admission.enter(lane)) {
+      // Answered before the body is read; the connection is closed so what is left of the body is not kept.
+      const answer = overloaded(lane, admission.limits[lane as 'slack' | 'senders']);
+      res.setHeader('connection', 'close');
+      send(res, answer);
+      req.resume();
+      return;
+    }
+    res.once('close', () => admission.leave(lane));
     serve(req, res).catch((error: Error) => {
       print(`local gateway: ${error.message}`);
       if (!res.headersSent)
@@ -207,6 +254,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { ok: true, fault: fault.data });
     }
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+    if (path === '/_sandbox/tick' && method === 'POST') {
+      const report = await tick();
+      await dispatcher.idle(); // what the tick wrote has reached the stream consumers too
+      return json(200, report);
+    }
 
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
@@ -254,6 +306,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (env.SLACK_API_URL) process.env.SLACK_API_URL = env.SLACK_API_URL;
   }
   // A real workspace without a public URL: the bot's listeners reached over Socket Mode.
+  // A store kept from an earlier run: whatever that process had in flight died with it.
+  if (dataDir) recovering = recoverAfterRestart(startedAt, print);
   let socket: { stop(): Promise<void> } | undefined;
   if (slackMode === 'socket') {
     const { startSocketMode } = await import('../bot/handler.js');
@@ -275,21 +329,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   }
 
-  let ticking: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     if (ticking) return; // a slow tick is never run twice at once, as the schedule's single target is not
-    ticking = import('../jobs/sweeper.js')
-      .then(({ handler }) =>
-        handler({
-          source: 'aws.scheduler',
-          'detail-type': 'Scheduled Event',
-          time: new Date().toISOString(),
-        }),
-      )
-      .catch((error: Error) => print(`tick failed: ${error.message}`))
-      .finally(() => {
-        ticking = undefined;
-      });
+    void tick();
   }, tickMs);
   timer.unref();
 
@@ -300,12 +342,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tickMs,
     dataDir,
     storeUrl: feedUrl,
+    unstreamedStoreUrl: dynamo.endpoint,
+    tick,
     slack,
     sns,
     feed,
     dispatcher,
+    admission,
     async close() {
       clearInterval(timer);
+      await recovering;
       await socket?.stop();
       await ticking;
       server.closeAllConnections();
@@ -353,6 +399,49 @@ function slackOrigin(request: WireRequest): {
   } catch {
     return { command: false, target: {} };
   }
+}
+
+/**
+ * After a restart on a kept store (a kill -9, a crash, a closed laptop), what the previous process left half
+ * done is finished now rather than a minute or more later: the card leases it held are released (their cards
+ * due at once, not in 30 s), and deliveries it archived but did not process are processed (the sweeper waits
+ * a minute for a delivery's own request, which here is known to be dead). Retried for a while, as a
+ * fingerprint claim the dead process held is only taken over once stale.
+ */
+async function recoverAfterRestart(startedAt: Date, print: (line: string) => void): Promise<void> {
+  const [{ context, cardStore }, { redrive }] = await Promise.all([
+    import('../runtime/context.js'),
+    import('../jobs/redrive.js'),
+  ]);
+  try {
+    const heldUntil = new Date(startedAt.getTime() + 30_000).toISOString();
+    const released = await cardStore().releaseDeadLeases(heldUntil, new Date().toISOString());
+    if (released > 0) print(`restart: ${released} card(s) held by the previous run are due now`);
+    let recovered = 0;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const now = new Date();
+      const report = await redrive(context(), now, {
+        graceMs: now.getTime() - startedAt.getTime(),
+        limit: 200,
+      });
+      recovered += report.processed.length;
+      if (report.failed === 0 && report.processed.length < 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    if (recovered > 0)
+      print(
+        `restart: ${recovered} delivery(ies) archived but not processed by the previous run, processed now`,
+      );
+  } catch (error) {
+    print(`restart: recovery failed, the sweeper will retry: ${(error as Error).message}`);
+  }
+}
+
+function bound(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} is "${value}", not a whole number above 0`);
+  return n;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {

@@ -60,6 +60,29 @@ describe('npm start, driven from outside as a user would', () => {
     expect((await getJson(`${tms.url}/api/tasks/${task.id}`, API())).body.task.status).toBe('resolved');
   });
 
+  it('counts an event sent again with its Idempotency-Key once, and identical events without one each', async () => {
+    const event = trigger('retried-with-key', {
+      payload: {
+        summary: 'Queue depth 10k on q1',
+        source: 'q1',
+        severity: 'warning',
+        component: 'checkout',
+        timestamp: '2026-12-02T10:00:00.000Z',
+      },
+    });
+    const retry = { 'idempotency-key': 'q1-depth-2026-12-02T10:00' };
+    expect((await postJson(`${tms.url}/ingest/generic`, event, retry)).status).toBe(202);
+    expect((await postJson(`${tms.url}/ingest/generic`, event, retry)).status).toBe(202);
+    const again = { ...event, dedup_key: 'repeated-without-key' };
+    expect((await postJson(`${tms.url}/ingest/generic`, again)).status).toBe(202);
+    expect((await postJson(`${tms.url}/ingest/generic`, again)).status).toBe(202);
+    const { body } = await getJson(`${tms.url}/api/tasks?limit=100`, API());
+    const occurrences = (key: string) =>
+      body.tasks.find((t: { fingerprint: string }) => t.fingerprint === `generic:${key}`).occurrences;
+    expect(occurrences('retried-with-key')).toBe(1);
+    expect(occurrences('repeated-without-key')).toBe(2);
+  });
+
   it('creates nothing for an acknowledge of an unknown key', async () => {
     const before = (await getJson(`${tms.url}/api/tasks?limit=100`, API())).body.tasks.length;
     const ack = await postJson(`${tms.url}/ingest/generic`, {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apiGatewayTime, fromLambdaResult, toApiGatewayEvent } from '../../src/local/gateway.js';
+import {
+  Admission,
+  apiGatewayTime,
+  fromLambdaResult,
+  laneOf,
+  toApiGatewayEvent,
+} from '../../src/local/gateway.js';
 import { matchRoute } from '../../src/routes.js';
 
 /** A real API Gateway HTTP API event (test/fixtures/aws/README.md says where it comes from). */
@@ -109,5 +115,35 @@ describe('the local gateway', () => {
     expect(matchRoute('POST', '/ingest/github')?.params).toEqual({ source: 'github' });
     expect(matchRoute('POST', '/api/tasks')).toBeUndefined();
     expect(matchRoute('GET', '/api/tasks/1/extra')).toBeUndefined();
+  });
+
+  it('bounds requests in flight by lane, Slack first, and never the stack’s own calls', () => {
+    expect([laneOf('/slack/events'), laneOf('/ingest/generic'), laneOf('/api/tasks')]).toEqual([
+      'slack',
+      'senders',
+      'senders',
+    ]);
+    expect([laneOf('/slack/api/chat.update'), laneOf('/_sandbox/tick'), laneOf('/healthz')]).toEqual([
+      'internal',
+      'internal',
+      'internal',
+    ]);
+    const admission = new Admission({ senders: 8, slack: 2 });
+    // Two Slack requests in flight leave the senders four places of their eight.
+    expect([admission.enter('slack'), admission.enter('slack'), admission.enter('slack')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const senders = Array.from({ length: 6 }, () => admission.enter('senders'));
+    expect(senders).toEqual([true, true, true, true, false, false]);
+    expect(admission.enter('internal')).toBe(true);
+    admission.leave('slack');
+    admission.leave('slack');
+    expect(admission.enter('senders')).toBe(true);
+    expect(admission.stats()).toMatchObject({
+      inFlight: { senders: 5, slack: 0 },
+      shed: { senders: 2, slack: 1 },
+    });
   });
 });

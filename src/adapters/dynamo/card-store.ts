@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -15,6 +16,7 @@ import type {
   SeenClaim,
   SeenStore,
 } from '../../core/ports.js';
+import { formatTaskId } from '../../core/task.js';
 import { conditional, pick, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
@@ -126,6 +128,140 @@ export class DynamoCardStore implements CardStore, SeenStore {
       ),
     );
     return (Items ?? []).map((item) => String(item.taskId));
+  }
+
+  /**
+   * Task and card items are read by key (BatchGetItem, at most 100 keys a call, only the versions projected),
+   * never scanned: the newest `page` task numbers (the counter says which; a task whose first record was lost
+   * has no card at all) and the `page` numbers below a cursor kept in the table, which walks down to TMS-1 and
+   * starts again from the newest. At most two BatchGetItem calls of `page` tasks and three small item
+   * operations per call; every task is looked at within (tasks / page) calls.
+   */
+  async cardsBehind(page: number): Promise<string[]> {
+    const size = Math.max(1, Math.min(50, Math.floor(page)));
+    const [counter, cursor] = await Promise.all([
+      this.#get(keys.counter, 'value'),
+      this.#get(keys.cardAudit, 'next'),
+    ]);
+    const newest = Number(counter?.value ?? 0);
+    if (!Number.isInteger(newest) || newest < 1) return [];
+    const numbers = new Set<number>();
+    for (let n = newest; n > Math.max(0, newest - size); n--) numbers.add(n);
+    let from = Number(cursor?.next ?? 0);
+    if (!Number.isInteger(from) || from < 1 || from > newest - size) from = newest - size;
+    for (let n = from; n > Math.max(0, from - size); n--) numbers.add(n);
+    const next = from - size;
+    await send(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.cardAudit, type: 'card-audit', next: next >= 1 ? next : 0 },
+        }),
+      ),
+    );
+    const ids = [...numbers].map(formatTaskId);
+    const behind: string[] = [];
+    for (let i = 0; i < ids.length; i += 50) {
+      const chunk = ids.slice(i, i + 50);
+      const found = await this.#versions(chunk);
+      for (const id of chunk) {
+        const task = found.get(`${keys.task(id).pk}|TASK`);
+        if (!task || typeof task.version !== 'number') continue;
+        const card = found.get(`${keys.card(id).pk}|CARD`);
+        // A card with a retry scheduled (or held by a writer) is the due index's, not the audit's.
+        if (card?.retryAt) continue;
+        if (Number(card?.shownVersion ?? 0) < task.version) behind.push(id);
+      }
+    }
+    return behind;
+  }
+
+  async #get(
+    key: { pk: string; sk: string },
+    attribute: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await send(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ProjectionExpression: '#a',
+          ExpressionAttributeNames: { '#a': attribute },
+        }),
+      ),
+    );
+    return Item;
+  }
+
+  /** Task versions and what their cards show, for up to 50 tasks, in one BatchGetItem (retrying what it left). */
+  async #versions(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let wanted: Record<string, unknown>[] = ids.flatMap((id) => [keys.task(id), keys.card(id)]);
+    for (let attempt = 0; wanted.length > 0 && attempt < 5; attempt++) {
+      const { Responses, UnprocessedKeys } = await send(() =>
+        this.db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: wanted,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, sk, version, shownVersion, retryAt',
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+      wanted = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    return found;
+  }
+
+  /**
+   * Leases that will not be released: their writers are known to be gone (the local stack restarted after a
+   * kill, so every lease it held before `startedAt` died with it). Their cards are made due now instead of
+   * when the lease would run out. Reads the due index (cards behind or held), a page at a time.
+   */
+  async releaseDeadLeases(heldUntilAtMost: string, now: string): Promise<number> {
+    let released = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :due',
+            ExpressionAttributeValues: { ':due': keys.cardsDue },
+            Limit: 100,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.lease !== 'string' || String(item.leaseUntil) > heldUntilAtMost) continue;
+        const taskId = String(item.taskId);
+        const freed = await conditional(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.card(taskId),
+              UpdateExpression: 'SET retryAt = :now, gsi1sk = :order REMOVE lease, leaseUntil',
+              ConditionExpression: 'lease = :token',
+              ExpressionAttributeValues: {
+                ':now': now,
+                ':order': keys.cardOrder(now, taskId),
+                ':token': item.lease,
+              },
+            }),
+          ),
+        );
+        if (freed) released++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return released;
   }
 
   async forget(scope: string, key: string): Promise<void> {

@@ -14,6 +14,7 @@ import { rawOrder } from '../../core/ports.js';
  * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING#<0-7> / <received>#<src>#<id> (until processed; RAW#DEAD once given up on) |
  * | raw body chunk     | RAW#<src>#<id>      | RAW#CHUNK#<digest>#<i> | (TTL as its raw event; a body over 300 KB gzipped) |
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
+ * | card audit cursor  | CARD#AUDIT          | CURSOR               |                                    |                 |                  |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
  * | silence            | SILENCE#<id>        | SILENCE              | SILENCE#ACTIVE / <endsAt>#<id> (until lifted; TTL 30 d after its end) |
  * | hourly counters    | AGG#<scope>         | H#<yyyy-mm-ddThh>#<0-7> | (TTL 95 d; 8 shards by task)     |                 |                  |
@@ -108,6 +109,7 @@ export const keys = {
   card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),
   cardsDue: 'CARD#DUE',
   cardOrder: (retryAt: string, id: string) => `${retryAt}#${pad(taskNumber(id), 10)}`,
+  cardAudit: { pk: 'CARD#AUDIT', sk: 'CURSOR' },
   seen: (scope: string, key: string) => ({ pk: `SEEN#${scope}#${key}`, sk: 'SEEN' }),
   silence: (id: string) => ({ pk: `SILENCE#${id}`, sk: 'SILENCE' }),
   silencesActive: 'SILENCE#ACTIVE',

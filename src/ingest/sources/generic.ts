@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
-import type { IngestSource, Received } from '../source.js';
+import { bodyHash, type IngestSource, type Received } from '../source.js';
 
 /**
  * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/), so anything
@@ -115,6 +115,10 @@ export function normalizeGeneric(
   });
 }
 
+/** A delivery id from a sender's `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header), hashed: any length or alphabet is fine. */
+const idempotencyKey = (key: string | undefined): string | undefined =>
+  key?.trim() ? `idem-${bodyHash(key.trim()).slice(0, 40)}` : undefined;
+
 export const generic: IngestSource = {
   name: 'generic',
   /** PagerDuty's own limit for one event. */
@@ -162,7 +166,10 @@ export const generic: IngestSource = {
     if (!alert.success)
       return fail(invalid(alert.error.issues.map((i) => `'${i.path.join('.')}': ${i.message}`)));
     const received: Received = {
-      deliveryId: globalThis.crypto.randomUUID(),
+      // PagerDuty's protocol names no delivery: every event is an occurrence, identical ones included (a sender
+      // replaying a static example 60 times means 60 events). A sender that wants its retries recognised (an
+      // answer lost to a crash) says so with the IETF `Idempotency-Key` header: the same key is one delivery.
+      deliveryId: idempotencyKey(request.headers['idempotency-key']) ?? globalThis.crypto.randomUUID(),
       // The routing_key is the ingest token: the archive keeps the event, not the credential. A generated
       // dedup_key is kept too, so a re-driven event is the task the sender was told about.
       archivedBody: JSON.stringify({ ...(body as object), routing_key: undefined, dedup_key: dedupKey }),
