@@ -31,6 +31,11 @@ export interface RedriveOptions {
   readonly dryRun?: boolean;
   /** The dead deliveries too: put back in the pending list (attempts from zero), then processed. */
   readonly dead?: boolean;
+  /**
+   * Leases that end before this time (ISO 8601) are taken as given up: their holder is known to be dead (the
+   * local stack restarted on a kept store knows its previous process is). Otherwise only expired leases are.
+   */
+  readonly leasesEndingBefore?: string;
 }
 
 interface Done {
@@ -80,7 +85,9 @@ export async function redrive(deps: Deps, now: Date, options: RedriveOptions = {
         ref.source,
         ref.deliveryId,
         token,
-        now.toISOString(),
+        options.leasesEndingBefore && options.leasesEndingBefore > now.toISOString()
+          ? options.leasesEndingBefore
+          : now.toISOString(),
         new Date(now.getTime() + LEASE_MS).toISOString(),
       );
       if (!raw) continue; // processed meanwhile, or another run holds it

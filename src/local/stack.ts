@@ -409,7 +409,7 @@ function slackOrigin(request: WireRequest): {
  * fingerprint claim the dead process held is only taken over once stale.
  */
 async function recoverAfterRestart(startedAt: Date, print: (line: string) => void): Promise<void> {
-  const [{ context, cardStore }, { redrive }] = await Promise.all([
+  const [{ context, cardStore }, { redrive, GRACE_MS }] = await Promise.all([
     import('../runtime/context.js'),
     import('../jobs/redrive.js'),
   ]);
@@ -423,6 +423,9 @@ async function recoverAfterRestart(startedAt: Date, print: (line: string) => voi
       const report = await redrive(context(), now, {
         graceMs: now.getTime() - startedAt.getTime(),
         limit: 200,
+        // A lease the previous process took on its archive (as long as a delivery's own request holds one)
+        // ends before this; one this process takes ends after it.
+        leasesEndingBefore: new Date(startedAt.getTime() + GRACE_MS).toISOString(),
       });
       recovered += report.processed.length;
       if (report.failed === 0 && report.processed.length < 200) break;

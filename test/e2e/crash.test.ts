@@ -182,7 +182,13 @@ describe('the local stack killed with SIGKILL during a burst, and restarted on i
         const card = (await cardOf(url, id)) ?? seen.get(id);
         if (!card) throw new Error(`no card for ${id} in round ${round}`);
         seen.set(id, card);
-        const target = pick(['P2', 'P3', 'P4'].filter((p) => p !== priority.get(id)));
+        // A priority the card offers (a card from before the restart may show an older one) and the task has not.
+        const offered = card.blocks
+          .flatMap((b) => b.elements ?? [])
+          .filter((e) => e.action_id === 'tms_priority')
+          .flatMap((e) => e.options ?? [])
+          .map((o) => o.value.split(':').at(-1));
+        const target = pick(['P2', 'P3', 'P4'].filter((p) => p !== priority.get(id) && offered.includes(p)));
         priority.set(id, target);
         const body = slack().actionBody(card, 'tms_priority', ANA, { value: target });
         planned.push({ taskId: id, priority: target, body, acknowledged: false });
