@@ -288,9 +288,23 @@ async function onAction(
   // A double click, or the same click sent twice: the same action on the same card version counts once.
   // A second one while the first is being handled is quiet (the card shows the first's outcome); one after
   // the first died halfway, and its lease ran out, does the work.
-  const key = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
+  // The same click on a card whose task changed after it did its work (someone else acted, or this person
+  // chose otherwise in between, on a card Slack had not yet redrawn) is a new decision: it acts again.
+  const clicked = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
   const { claim, expires } = handling(deps);
-  if ((await deps.seen.begin('slack-action', key, claim)) !== 'begun') return;
+  let key = clicked;
+  let begun = await deps.seen.begin('slack-action', key, claim);
+  if (begun === 'done') {
+    const [after, task] = await Promise.all([
+      deps.seen.outcomeOf('slack-action', key),
+      deps.store.get(ref.taskId),
+    ]);
+    if (after !== undefined && task && after !== String(task.version)) {
+      key = `${clicked}~${task.version}`;
+      begun = await deps.seen.begin('slack-action', key, claim);
+    }
+  }
+  if (begun !== 'begun') return;
   let result: Awaited<ReturnType<typeof act>>;
   try {
     const role = await deps.directory.roleOf(user);
@@ -301,7 +315,13 @@ async function onAction(
     await tell(deps, handoff, body, explain(error));
     return;
   }
-  await deps.seen.complete('slack-action', key, claim.token, expires);
+  await deps.seen.complete(
+    'slack-action',
+    key,
+    claim.token,
+    expires,
+    result.version === undefined ? undefined : String(result.version),
+  );
   // Success shows on the card itself; only a refusal is worth a message.
   if (!result.ok) await tell(deps, handoff, body, result.text);
   else if (body.container?.type === 'view') await handoff.later({ kind: 'publish-home', user });

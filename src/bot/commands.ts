@@ -196,7 +196,7 @@ export async function act(
   command: Command,
   role: Role,
   user: string,
-): Promise<{ readonly ok: boolean; readonly text: string }> {
+): Promise<{ readonly ok: boolean; readonly text: string; readonly version?: number }> {
   const result = await actOnTask(deps, {
     taskId,
     command,
@@ -213,7 +213,7 @@ export async function act(
         : command.type === 'snooze'
           ? ` until ${slackDate(command.until)}`
           : '';
-  return { ok: true, text: `${DONE[command.type]} *${task.id}*${detail}.` };
+  return { ok: true, text: `${DONE[command.type]} *${task.id}*${detail}.`, version: task.version };
 }
 
 async function list(

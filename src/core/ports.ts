@@ -278,8 +278,13 @@ export interface SeenStore {
    * lease ended before `claim.now`; else says what stands: `in-progress` (a live holder) or `done`.
    */
   begin(scope: string, key: string, claim: SeenClaim): Promise<BeginOutcome>;
-  /** The work is done: the marker is kept until `expiresAt`, if `token` still holds it. */
-  complete(scope: string, key: string, token: string, expiresAt: string): Promise<void>;
+  /**
+   * The work is done: the marker is kept until `expiresAt`, if `token` still holds it, with what the work
+   * came to (`outcome`, read back by `outcomeOf`) when it is given.
+   */
+  complete(scope: string, key: string, token: string, expiresAt: string, outcome?: string): Promise<void>;
+  /** What a done marker's work came to, as `complete` was told; undefined when none was given or no marker. */
+  outcomeOf(scope: string, key: string): Promise<string | undefined>;
   /** The work did not happen: drops the marker, if `token` still holds it, so the next caller does it. */
   release(scope: string, key: string, token: string): Promise<void>;
 }

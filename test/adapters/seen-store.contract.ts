@@ -64,6 +64,17 @@ export function seenStoreContract(name: string, makeStore: () => Promise<SeenSto
       expect(await seen.begin('slack-action', 'k', claim('c', 2))).toBe('done');
     });
 
+    it('keeps what the work of a done marker came to, and nothing for one still in progress', async () => {
+      expect(await seen.begin('slack-action', 'k', claim('a', 0))).toBe('begun');
+      expect(await seen.outcomeOf('slack-action', 'k')).toBeUndefined();
+      await seen.complete('slack-action', 'k', 'a', at(60), 'version 7');
+      expect(await seen.outcomeOf('slack-action', 'k')).toBe('version 7');
+      expect(await seen.begin('slack-action', 'j', claim('a', 0))).toBe('begun');
+      await seen.complete('slack-action', 'j', 'a', at(60));
+      expect(await seen.outcomeOf('slack-action', 'j')).toBeUndefined();
+      expect(await seen.outcomeOf('slack-action', 'never')).toBeUndefined();
+    });
+
     it('takes keys of any length a Slack action can carry', async () => {
       const key = `TMS-1@2#tms_reassign#${'ü'.repeat(2_000)}#U01AAA`;
       expect(await seen.begin('slack-action', key, claim('a', 0))).toBe('begun');

@@ -142,6 +142,25 @@ describe('card buttons', () => {
     expect(slack.thread(id).map((m) => m.text)).toEqual(['ben acknowledged']);
   });
 
+  it('acts on the same choice made again on a card not yet redrawn, once the task has changed since', async () => {
+    // Arrange: one card as Slack showed it, before any of the changes below were drawn on it.
+    const id = await open('Choose again p3');
+    const shown = slack.card(id);
+    const choose = async (value: string) => {
+      expect((await slack.client.click(shown, 'tms_priority', BEN, { value })).status).toBe(200);
+      await settle(stack);
+    };
+    // Act: P2, the same P2 again at once (a double click), then P4, then P2 again on that same old card.
+    await choose('P2');
+    await choose('P2');
+    const afterDoubleClick = (await task(id)).version;
+    await choose('P4');
+    await choose('P2');
+    // Assess: the double click changed nothing twice; the later P2 was a new decision and took effect.
+    expect(afterDoubleClick).toBe(2);
+    expect(await task(id)).toMatchObject({ priority: 'P2', version: 4 });
+  });
+
   it('lets a click that failed on a passing fault be pressed again', async () => {
     // Arrange: the store fails the next save once, as DynamoDB throttling would.
     const id = await open('Pressed again p3');

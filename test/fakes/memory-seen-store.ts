@@ -5,6 +5,7 @@ interface Marker {
   holder?: string;
   leaseUntilMs?: number;
   expiresMs: number;
+  outcome?: string;
 }
 
 /** The SeenStore in memory, for unit tests; held to the same contract as the DynamoDB adapter. */
@@ -43,14 +44,26 @@ export class MemorySeenStore implements SeenStore {
     return 'begun';
   }
 
-  async complete(scope: string, key: string, token: string, expiresAt: string): Promise<void> {
+  async complete(
+    scope: string,
+    key: string,
+    token: string,
+    expiresAt: string,
+    outcome?: string,
+  ): Promise<void> {
     const marker = this.markers.get(`${scope}#${key}`);
     if (marker?.state !== 'in-progress' || marker.holder !== token) return;
     this.markers.set(`${scope}#${key}`, {
       state: 'done',
       holder: token,
       expiresMs: seconds(Date.parse(expiresAt)),
+      ...(outcome === undefined ? {} : { outcome }),
     });
+  }
+
+  async outcomeOf(scope: string, key: string): Promise<string | undefined> {
+    const marker = this.markers.get(`${scope}#${key}`);
+    return marker?.state === 'done' ? marker.outcome : undefined;
   }
 
   async release(scope: string, key: string, token: string): Promise<void> {

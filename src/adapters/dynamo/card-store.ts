@@ -330,13 +330,19 @@ export class DynamoCardStore implements CardStore, SeenStore {
     return !Item || Item.state === 'in-progress' ? 'in-progress' : 'done';
   }
 
-  async complete(scope: string, key: string, token: string, expiresAt: string): Promise<void> {
+  async complete(
+    scope: string,
+    key: string,
+    token: string,
+    expiresAt: string,
+    outcome?: string,
+  ): Promise<void> {
     await conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: seenKey(scope, key),
-          UpdateExpression: 'SET #state = :done, #ttl = :ttl REMOVE #lease',
+          UpdateExpression: `SET #state = :done, #ttl = :ttl${outcome === undefined ? '' : ', outcome = :outcome'} REMOVE #lease`,
           ConditionExpression: 'holder = :token AND #state = :progress',
           ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#state': 'state', '#lease': 'leaseUntil' },
           ExpressionAttributeValues: {
@@ -344,10 +350,20 @@ export class DynamoCardStore implements CardStore, SeenStore {
             ':ttl': epochSeconds(expiresAt),
             ':token': token,
             ':progress': 'in-progress',
+            ...(outcome === undefined ? {} : { ':outcome': outcome }),
           },
         }),
       ),
     );
+  }
+
+  async outcomeOf(scope: string, key: string): Promise<string | undefined> {
+    const { Item } = await send(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: seenKey(scope, key), ConsistentRead: true }),
+      ),
+    );
+    return Item?.state === 'done' && typeof Item.outcome === 'string' ? Item.outcome : undefined;
   }
 
   async release(scope: string, key: string, token: string): Promise<void> {
