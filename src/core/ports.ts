@@ -116,7 +116,8 @@ export interface TaskStore {
   timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;
   /**
    * Whether a change of the task carries the delivery token `delivery`: its entries are read newest first,
-   * back to those made at `since`, and no further.
+   * back to those made at `since`, and no further. A change whose entries are still being written (or were
+   * lost with their writer) leaves that unknown: then a TransientError, never `false`.
    */
   hasDelivery(id: string, delivery: string, since: string): Promise<boolean>;
 

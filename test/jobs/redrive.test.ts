@@ -3,13 +3,17 @@ import { DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../src/core/errors.js';
 import type { RawEvent, TaskStore } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
-import { redrive, redriveUnprocessed } from '../../src/jobs/redrive.js';
+import { ingest } from '../../src/ingest/pipeline.js';
+import { LEASE_MS, redrive, redriveUnprocessed } from '../../src/jobs/redrive.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import {
   expectEachCountedOnce,
+  Halted,
   haltingClient,
   haltingStore,
   notification,
+  request,
+  SECRETS,
   sendThroughCrash,
 } from '../helpers/crash.js';
 import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
@@ -272,4 +276,79 @@ describe('a delivery in flight when the process is killed, on DynamoDB (dynalite
     }
     expect(deaths).toBeGreaterThan(10);
   }, 120_000);
+});
+
+describe('a re-drive racing the next change of the task its delivery changed before the crash', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await dynamoForTests();
+  });
+  afterAll(() => dynamo.close());
+
+  /**
+   * A client whose requests of type `command` fail from the first on (`halt`, a process killed before it) or
+   * wait until released (`pause`, a process that is slow there): the others go through.
+   */
+  function stoppedAt(command: string, how: 'halt' | 'pause') {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let dead = false;
+    const client = new Proxy(dynamo.embedded.db, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'send') return typeof value === 'function' ? value.bind(target) : value;
+        return async (request: { constructor: { name: string } }) => {
+          if (dead) throw new Halted();
+          if (request.constructor.name === command) {
+            if (how === 'halt') {
+              dead = true;
+              throw new Halted();
+            }
+            await released;
+          }
+          return value.call(target, request);
+        };
+      },
+    }) as typeof dynamo.embedded.db;
+    return { client, release };
+  }
+
+  it('does not count the delivery again while the change after it is moving its line to the timeline', async () => {
+    const table = await dynamo.freshTable();
+    const clock = new ManualClock(T0);
+    let id = 0;
+    const deps = (db: typeof dynamo.embedded.db, prefix: string) =>
+      depsFor(new DynamoTaskStore(db, table), clock, { newId: () => `${prefix}-${++id}` });
+    const bodies = [notification(1, ['DiskFull']), notification(2, ['DiskFull'])];
+
+    // The first delivery opens the task, and its process dies before the task's timeline batch: its line is
+    // only in the task item, as the task's latest entries.
+    const dying = stoppedAt('BatchWriteCommand', 'halt');
+    clock.advance(1000);
+    await ingest(deps(dying.client, 'dead'), 'alertmanager', request(bodies[0] as string), SECRETS);
+    // After the restart the next delivery counts its occurrence (the task item now holds its own line only)
+    // and is slow to copy the first one's line to the timeline.
+    const slow = stoppedAt('BatchWriteCommand', 'pause');
+    clock.advance(1000);
+    const second = ingest(deps(slow.client, 'new'), 'alertmanager', request(bodies[1] as string), SECRETS);
+    const store = new DynamoTaskStore(dynamo.embedded.db, table);
+    for (let i = 0; i < 50 && (await store.list({ limit: 10 })).tasks[0]?.occurrences !== 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await store.list({ limit: 10 })).tasks[0]?.occurrences).toBe(2);
+
+    // The sweeper re-drives the first delivery meanwhile: whether it was counted cannot be read yet, so it
+    // is not counted again but left for a later run.
+    clock.advance(5 * 60_000);
+    const racing = await redrive(deps(dynamo.embedded.db, 'sweeper'), clock.now());
+    expect((await store.list({ limit: 10 })).tasks[0]?.occurrences).toBe(2);
+    expect(racing.failed).toBeGreaterThan(0);
+
+    slow.release();
+    expect((await second).statusCode).toBe(202);
+    clock.advance(LEASE_MS + 1000);
+    await redrive(deps(dynamo.embedded.db, 'sweeper'), clock.now());
+    await expectEachCountedOnce(store, bodies, ['DiskFull']);
+  }, 30_000);
 });

@@ -60,6 +60,9 @@ const RAW_REF_FIELDS = ['source', 'deliveryId', 'receivedAt', 'attempts', 'deadA
 const COMPRESS_OVER_BYTES = 1024;
 const CHUNK_BYTES = 300_000;
 const LAST_ERROR_CHARS = 1000;
+/** How often `hasDelivery` reads again a history with a change in flight, and how long it waits (times the read). */
+const DELIVERY_GAP_READS = 6;
+const DELIVERY_GAP_WAIT_MS = 50;
 const FP_FIELDS = [
   'fingerprint',
   'openTaskId',
@@ -310,8 +313,27 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async hasDelivery(id: string, delivery: string, since: string): Promise<boolean> {
+    // A change's entries are in the task item until the next change replaces them there, and that next
+    // writer copies them to the timeline only after its own write: meanwhile (or for good, should it die
+    // then) they are in neither place, which a read sees as a version missing below the item's. Such a gap
+    // is read again until its writer has filled it; one that stays is not taken for "not delivered".
+    for (let read = 1; ; read++) {
+      const found = await this.deliveryIn(id, delivery, since);
+      if (found !== 'gap') return found;
+      if (read === DELIVERY_GAP_READS)
+        throw new TransientError(
+          `The history of ${id} lacks a change in the window searched; whether ${delivery} was counted is unknown`,
+          { context: { taskId: id, delivery } },
+        );
+      await new Promise((resolve) => setTimeout(resolve, DELIVERY_GAP_WAIT_MS * read));
+    }
+  }
+
+  /** One newest-first read of the task's entries: found, not found, or `gap` (a version's entries missing). */
+  private async deliveryIn(id: string, delivery: string, since: string): Promise<boolean | 'gap'> {
     const { pk } = keys.task(id);
     let start: Item | undefined;
+    let lowest: number | undefined;
     // Newest first: the task item (its latest entries) sorts after every `EVENT#` key; stop at `since`.
     do {
       const page = await this.send(() =>
@@ -330,13 +352,16 @@ export class DynamoTaskStore implements TaskStore {
       for (const item of page.Items ?? []) {
         const found = item.sk === 'TASK' ? latestEntries(item) : [item.entry as TimelineEntry];
         for (const entry of found) {
+          // Every change has at least one entry: a version skipped is one whose entries are in flight.
+          if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
           if (entry.at < since) return false;
           if (entry.delivery === delivery) return true;
+          lowest = Math.min(lowest ?? entry.version, entry.version);
         }
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return false;
+    return lowest !== undefined && lowest > 1 ? 'gap' : false;
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
