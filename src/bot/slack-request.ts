@@ -58,7 +58,8 @@ const option = z.object({ value: z.string().max(150), text: z.unknown().optional
 
 const action = z
   .object({
-    type: z.string().min(1).max(255),
+    // Slack always sends it; a client that sends only what TMS reads (DESIGN.md) need not.
+    type: z.string().min(1).max(255).default('button'),
     action_id: id,
     block_id: z.string().max(255).optional(),
     action_ts: z.string().max(255).optional(),

@@ -24,6 +24,9 @@ export const AlertSource = z.enum([
 export type AlertSource = z.infer<typeof AlertSource>;
 
 /** Where a task came from: an alert source, a person in Slack or the API, or a schedule. */
+/** The most links a task keeps (the card shows them all). */
+export const MAX_LINKS = 20;
+
 export const TaskSource = z.enum([...AlertSource.options, 'slack', 'api', 'schedule']);
 export type TaskSource = z.infer<typeof TaskSource>;
 
@@ -85,7 +88,7 @@ export const Task = z.strictObject({
   resolvedBy: z.string().nullable(),
   resolution: z.string().max(4000).nullable(),
   labels: z.record(z.string(), z.string()),
-  links: z.array(Link).max(20),
+  links: z.array(Link).max(MAX_LINKS),
   sla: SlaSnapshot,
   version: z.number().int().positive(),
 });

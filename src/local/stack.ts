@@ -160,12 +160,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       req.resume();
       return;
     }
-    res.once('close', () => admission.leave(lane));
-    serve(req, res).catch((error: Error) => {
-      print(`local gateway: ${error.message}`);
-      if (!res.headersSent)
-        send(res, json(500, { error: { code: 'INTERNAL', message: 'The local gateway failed' } }));
-    });
+    // The place is held until the work is done, not until the client goes: a sender that gives up and
+    // retries must not have its first request's work keep running outside the bound.
+    serve(req, res)
+      .catch((error: Error) => {
+        print(`local gateway: ${error.message}`);
+        if (!res.headersSent)
+          send(res, json(500, { error: { code: 'INTERNAL', message: 'The local gateway failed' } }));
+      })
+      .finally(() => admission.leave(lane));
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

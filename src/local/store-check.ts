@@ -63,7 +63,11 @@ export function checkLog(data: Buffer): { damage?: Omit<Damage, 'file'>; torn: b
       const type = data[at + 6] ?? 0;
       if (type === 0 && length === 0) break; // zeros a writer preallocated: the rest of the block is empty
       if (at + HEADER + length > end) {
-        if (end === data.length && block + BLOCK > data.length) {
+        // A writer never makes a record longer than what is left of its block (LevelDB fragments across
+        // blocks), so only a record that would fit is a write the file's end cut short; a longer "length"
+        // is garbage, however near the end it sits.
+        const fits = HEADER + length <= BLOCK - (at - block);
+        if (fits && end === data.length && block + BLOCK > data.length) {
           torn = true; // the file ends inside this record: a write never finished
         } else {
           first ??= at;

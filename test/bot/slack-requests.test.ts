@@ -218,6 +218,32 @@ describe('signed but malformed bodies', () => {
     expect(other.body.error.code).toBe('NOT_HANDLED');
   });
 
+  it('acts on a click carrying only what DESIGN.md says a client needs (no action type)', async () => {
+    // Arrange: a task and its card; the Acknowledge button as the card shows it.
+    const answer = await slack.client.command('new Minimal click p3', { user: ANA, channel: GENERAL });
+    const id = /\*(TMS-\d+)\*/.exec(answer.body.text)?.[1] as string;
+    await settle(stack);
+    const card = slack.card(id);
+    const block = card.blocks.find((b) => (b.elements ?? []).some((e) => e.action_id === 'tms_ack'));
+    const button = block?.elements?.find((e) => e.action_id === 'tms_ack');
+    const payload = {
+      type: 'block_actions',
+      user: { id: BEN },
+      channel: { id: GENERAL },
+      message: { ts: card.ts },
+      trigger_id: '1.2.3',
+      response_url: `${stack.url}/_sandbox/slack/response/minimal`,
+      actions: [{ action_id: 'tms_ack', block_id: block?.block_id, value: button?.value }],
+    };
+    // Act
+    const clicked = await signed(form({ payload: JSON.stringify(payload) }));
+    await settle(stack);
+    // Assess
+    expect(clicked.status).toBe(200);
+    const { body } = await getJson(`${stack.url}/api/tasks/${id}`, API());
+    expect(body.task).toMatchObject({ status: 'acknowledged' });
+  });
+
   it('opens a task from a form whose service or channel is not one TMS knows in its defaults', async () => {
     // Arrange: the new-task form as TMS opened it, submitted with what the sender chose.
     await slack.client.command('new', { user: BEN, channel: GENERAL });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Task } from '../../src/core/task.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
@@ -7,6 +8,20 @@ import { anAlert, depsFor, user } from '../helpers/factories.js';
 const MINUTE = 60_000;
 
 describe('ingesting alerts', () => {
+  it('keeps the runbook within the 20 links of a task when the sender sends 20 of its own', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const links = Array.from({ length: 20 }, (_, i) => ({
+      label: `graph ${i}`,
+      url: `https://grafana.example/d/${i}`,
+    }));
+    expect(await ingestAlert(deps, anAlert({ links }))).toMatchObject({ result: 'created' });
+    const task = await store.get('TMS-1');
+    expect(task?.links).toHaveLength(20);
+    expect(task?.links.at(-1)).toEqual({ label: 'Runbook', url: 'https://wiki.example/checkout' });
+    expect(Task.safeParse(task).success).toBe(true);
+  });
+
   it('opens a task routed and prioritized by the config, then appends repeats to it', async () => {
     const store = new MemoryTaskStore();
     const deps = depsFor(store);

@@ -121,6 +121,24 @@ describe('the local store, checked at start', () => {
     expect(warned.join('\n')).toContain('tasks may be back at an earlier state');
   });
 
+  it('takes garbage that claims a record longer than its block for damage, not for a write cut short', async () => {
+    // Arrange: garbage in the log's last block whose first header claims a 65,520-byte record, so the claimed
+    // record runs past the end of the file as a write cut short by a kill would.
+    const folder = await folderWithAcknowledgedTask();
+    const log = readdirSync(folder).find((name) => name.endsWith('.log')) as string;
+    const data = readFileSync(join(folder, log));
+    const lastBlock = Math.floor((data.length - 1) / 32_768) * 32_768;
+    const junk = garbage(Math.min(1024, data.length - lastBlock));
+    junk.writeUInt16LE(0xfff0, 4);
+    const fd = openSync(join(folder, log), 'r+');
+    writeSync(fd, junk, 0, junk.length, lastBlock);
+    closeSync(fd);
+    // Act
+    const report = checkStore(folder);
+    // Assess
+    expect(report.damage.map((d) => d.file)).toContain(log);
+  });
+
   it('computes LevelDB’s checksum (CRC-32C)', () => {
     // RFC 3720's check value for CRC-32C.
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);

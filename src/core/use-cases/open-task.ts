@@ -9,6 +9,7 @@ import { deadlines, snapshotSla } from '../sla.js';
 import {
   formatTaskId,
   type Link,
+  MAX_LINKS,
   type Priority,
   type Task,
   type TaskKind,
@@ -42,8 +43,11 @@ export function buildTask(
   const now = ctx.now.toISOString();
   const sla = snapshotSla(config);
   const runbook = own(config.services, input.route.service)?.runbook;
-  const links = [...input.links];
-  if (runbook && !links.some((l) => l.url === runbook)) links.push({ label: 'Runbook', url: runbook });
+  const withRunbook = runbook !== undefined && !input.links.some((l) => l.url === runbook);
+  // Within the task's 20 links: a sender's twentieth gives way to the runbook.
+  const links = withRunbook
+    ? [...input.links.slice(0, MAX_LINKS - 1), { label: 'Runbook', url: runbook }]
+    : [...input.links];
   const task: Task = {
     id,
     title: input.title,
