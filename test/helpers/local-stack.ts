@@ -39,6 +39,9 @@ export async function npmStart(env: NodeJS.ProcessEnv = {}): Promise<StartedProc
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // npm may exit before the TMS process under it has said its last words: its output is whole only once
+  // every process of the group has closed the pipes.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timeout = setTimeout(
       () => reject(new Error(`npm start did not come up in 60 s:\n${output}`)),
@@ -67,7 +70,9 @@ export async function npmStart(env: NodeJS.ProcessEnv = {}): Promise<StartedProc
       } catch {
         // already gone
       }
-      return exited;
+      const result = await exited;
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+      return result;
     },
   };
 }
