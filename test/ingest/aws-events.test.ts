@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveriesOf, handler } from '../../src/ingest/aws-handler.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
-/** AWS's own event shapes, from aws-lambda-go's testdata (see /work/shared/fixtures/aws/README.md). */
-const fixture = (name: string) => JSON.parse(readFileSync(`/work/shared/fixtures/aws/${name}.json`, 'utf8'));
+/** AWS's own event shapes, from aws-lambda-go's testdata (see test/fixtures/aws/README.md). */
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}.json`, import.meta.url), 'utf8'));
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alarms';
 
 let stack: TestStack;

@@ -21,11 +21,14 @@ afterAll(async () => {
   sns.dispose();
 });
 
-/** The alarm JSON of aws-lambda-go's single-metric example (see /work/shared/fixtures/aws/README.md). */
+/** The alarm JSON of aws-lambda-go's single-metric example (see test/fixtures/aws/README.md). */
 const upstreamAlarm = () =>
   JSON.parse(
     JSON.parse(
-      readFileSync('/work/shared/fixtures/aws/cloudwatch-alarm-sns-payload-single-metric.json', 'utf8'),
+      readFileSync(
+        new URL('../fixtures/aws/cloudwatch-alarm-sns-payload-single-metric.json', import.meta.url),
+        'utf8',
+      ),
     ).Records[0].Sns.Message,
   );
 const alarm = (state: string, at: string, name = 'checkout-latency') => ({

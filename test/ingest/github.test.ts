@@ -47,7 +47,7 @@ const task = async (id: string | undefined) =>
 describe('X-Hub-Signature-256', () => {
   it("matches GitHub's documented test vector, and nothing else", () => {
     const vector = JSON.parse(
-      readFileSync('/work/shared/fixtures/github/signature_vector_official.json', 'utf8'),
+      readFileSync(new URL('../fixtures/github/signature_vector_official.json', import.meta.url), 'utf8'),
     );
     expect(validGithubSignature(vector.secret, vector.raw_body, vector.header['X-Hub-Signature-256'])).toBe(
       true,

@@ -10,8 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** aws-lambda-go's CloudWatch Logs test event (see /work/shared/fixtures/aws/README.md). */
-const upstream = JSON.parse(readFileSync('/work/shared/fixtures/aws/cloudwatch-logs-event.json', 'utf8'));
+/** aws-lambda-go's CloudWatch Logs test event (see test/fixtures/aws/README.md). */
+const upstream = JSON.parse(
+  readFileSync(new URL('../fixtures/aws/cloudwatch-logs-event.json', import.meta.url), 'utf8'),
+);
 const envelope = (batch: unknown) => ({
   awslogs: { data: gzipSync(JSON.stringify(batch)).toString('base64') },
 });
