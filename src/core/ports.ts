@@ -272,8 +272,6 @@ export interface SeenClaim {
 export interface SeenStore {
   /** True the first time a key is seen in its scope; the marker is kept (done) until `expiresAt`. */
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean>;
-  /** Drops a marker whatever its state. */
-  forget(scope: string, key: string): Promise<void>;
   /**
    * Takes the key for `claim.token` (`begun`) when it has no marker, its done marker expired, or its holder's
    * lease ended before `claim.now`; else says what stands: `in-progress` (a live holder) or `done`.

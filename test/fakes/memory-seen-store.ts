@@ -21,10 +21,6 @@ export class MemorySeenStore implements SeenStore {
     return true;
   }
 
-  async forget(scope: string, key: string): Promise<void> {
-    this.markers.delete(`${scope}#${key}`);
-  }
-
   async begin(scope: string, key: string, claim: SeenClaim): Promise<BeginOutcome> {
     const id = `${scope}#${key}`;
     const marker = this.markers.get(id);

@@ -264,12 +264,6 @@ export class DynamoCardStore implements CardStore, SeenStore {
     return released;
   }
 
-  async forget(scope: string, key: string): Promise<void> {
-    await send(() =>
-      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: seenKey(scope, key) })),
-    );
-  }
-
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean> {
     return conditional(() =>
       this.db.send(
