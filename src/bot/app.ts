@@ -4,7 +4,7 @@ import type { Command } from '../core/lifecycle.js';
 import { snoozeUntil } from '../core/lifecycle.js';
 import { PRIORITIES, type Priority, UNRESOLVED } from '../core/task.js';
 import { openTask } from '../core/use-cases/open-task.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { ACTION, parseTaskRef } from './card.js';
 import { act, explain, permalinks, runCommand } from './commands.js';
 import type { BotDeps } from './context.js';

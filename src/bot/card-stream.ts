@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { botContext } from './context.js';
 import { type ProjectorDeps, syncCard } from './projector.js';
 

@@ -1,7 +1,7 @@
 import { AwsLambdaReceiver, isValidSlackRequest, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { bodySize, bodyText, fromError, type HttpResult, header, problem } from '../http/respond.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { secret } from '../runtime/secrets.js';
 import { createBotApp, runJob } from './app.js';
 import { botContext } from './context.js';

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 
 /** Work that need not hold up Slack's 3-second answer. */
 export type Job = { readonly kind: 'publish-home'; readonly user: string; readonly notice?: string };

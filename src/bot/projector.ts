@@ -3,7 +3,7 @@ import type { AggregateStore, CardRecord, CardState, CardStore, Notifier, SeenSt
 import type { Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { type CardInsight, renderCard } from './card.js';
 import type { Directory } from './directory.js';
 import { historyOf, insightOf } from './history.js';

@@ -1,4 +1,4 @@
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { fitBlocks, messageText } from './text.js';
 
 const SLACK_HOOKS = 'https://hooks.slack.com/';

@@ -8,7 +8,7 @@ import {
   statsReport,
   trendsReport,
 } from '../core/use-cases/reports.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { USAGE } from './command.js';
 import type { BotDeps } from './context.js';
 import { once } from './once.js';

@@ -8,7 +8,7 @@ import {
 import type { Notifier } from '../core/ports.js';
 import { type SlaStage, slaClock } from '../core/sla.js';
 import { type Task, UNRESOLVED } from '../core/task.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { metrics } from '../runtime/metrics.js';
 import type { BotDeps } from './context.js';
 import { type History, historyOf } from './history.js';

@@ -1,6 +1,6 @@
 import { readableDuration } from '../core/aggregates/resolutions.js';
 import { isOngoing, type TrendEpisode, type TrendRule } from '../core/aggregates/trends.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import type { BotDeps } from './context.js';
 import { once } from './once.js';
 import { slackFailure } from './slack-errors.js';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, TransientError } from '../core/errors.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 

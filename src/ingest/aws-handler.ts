@@ -1,4 +1,5 @@
-import { context, logger } from '../runtime/context.js';
+import { context } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { accept, sourceNamed } from './pipeline.js';
 import type { IngestRequest } from './source.js';
 

@@ -5,7 +5,7 @@ import { deliveryToken, type RawEvent } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { archivedHeaders, redactCredentials } from './archive-policy.js';
 import {
   type IngestRequest,

@@ -20,7 +20,7 @@ import type { Config } from '../core/config.js';
 import type { AggregateStore, Clock } from '../core/ports.js';
 import { Task } from '../core/task.js';
 import { evaluateTrends, type TrendSubject } from '../core/use-cases/trends.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { type FactMetrics, recordFactMetrics } from '../runtime/metrics.js';
 
 export interface AggregatorDeps {

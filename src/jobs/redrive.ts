@@ -4,7 +4,7 @@ import { deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/por
 import type { Deps } from '../core/use-cases/deps.js';
 import { ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { PROCESSING_LEASE_MS, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
-import { logger } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 
 /** Deliveries younger than this may still be in flight in their own request (which holds them that long). */
 export const GRACE_MS = PROCESSING_LEASE_MS;

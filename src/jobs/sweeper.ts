@@ -1,7 +1,8 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import type { BotDeps } from '../bot/context.js';
 import type { Deps } from '../core/use-cases/deps.js';
-import { context, logger } from '../runtime/context.js';
+import { context } from '../runtime/context.js';
+import { logger } from '../runtime/logger.js';
 import { redriveUnprocessed } from './redrive.js';
 
 /** A job of the per-minute sweep. Each runs on its own: one that fails does not stop the others. */

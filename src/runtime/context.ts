@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
 import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
@@ -9,7 +8,7 @@ import type { Config } from '../core/config.js';
 import { systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
 
-export const logger = new Logger({ serviceName: 'tms' });
+export { logger } from './logger.js';
 
 let built: (Deps & { config: Config }) | undefined;
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Alert, globMatch } from '../../core/alert.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { type HttpResult, json, problem } from '../../http/respond.js';
-import { logger } from '../../runtime/context.js';
+import { logger } from '../../runtime/logger.js';
 import { type IngestSource, type Received, taskIdsOf } from '../source.js';
 
 /**
