@@ -163,7 +163,7 @@ export class TmsStack extends Stack {
 
     const cards = new TmsFunction(this, 'Cards', {
       ...base,
-      entry: 'src/bot/card-stream.ts',
+      entry: 'src/jobs/card-stream.ts',
       description: "TMS card projector: brings each changed task's Slack card up to date",
       timeout: Duration.seconds(60),
       tableAccess: TABLE_ACCESS.cards,

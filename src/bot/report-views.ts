@@ -7,7 +7,23 @@ import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import type { Digest, PlaybookEntry, StatsReport, TrendsReport } from '../core/use-cases/reports.js';
 import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate, truncate } from './text.js';
-import { rateWords, trendLine } from './trend-posts.js';
+
+/** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
+export function rateWords(episode: Pick<TrendEpisode, 'recent' | 'expected'>, rule: TrendRule): string {
+  if (episode.expected <= 0) return `new: none in the ${readableDuration(rule.baseline)} before`;
+  const ratio = episode.recent / episode.expected;
+  return `${ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10}× its usual rate`;
+}
+
+/** The sentence a trend is posted as (and listed as by `/tms trends`). */
+export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: string): string {
+  const counted = `${episode.recent} event${episode.recent === 1 ? '' : 's'} in the last ${readableDuration(rule.window)}, ${rateWords(episode, rule)}`;
+  if (episode.kind === 'fingerprint') {
+    const id = episode.taskId ? (permalink ? link(permalink, episode.taskId) : `*${episode.taskId}*`) : '';
+    return `${id} ${mrkdwn(episode.title, 120)} (${mrkdwn(episode.service, 200)}): ${counted}`.trim();
+  }
+  return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
+}
 
 /** Tasks a report names, with their titles and the links to their cards. */
 export interface TaskIndex {

@@ -36,7 +36,7 @@ export const STREAM_CONSUMERS: readonly StreamSubscription[] = [
   {
     name: 'cards',
     filter: TASK_ITEMS,
-    handler: async (event) => (await import('../bot/card-stream.js')).handler(event),
+    handler: async (event) => (await import('./card-stream.js')).handler(event),
   },
   // Counters, statistics and trends for the reports; its own items are not task items, so they never feed it.
   {

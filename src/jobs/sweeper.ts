@@ -36,13 +36,13 @@ export const SWEEP_JOBS: SweepJob[] = [
   ),
   slackJob(
     'sla-warnings',
-    () => import('../bot/sla-warnings.js'),
+    () => import('./sla-warnings.js'),
     (m, deps, now) => m.warnSla(deps, now),
   ),
   // Trend episodes the aggregator recorded but could not post.
   slackJob(
     'post-trends',
-    () => import('../bot/trend-posts.js'),
+    () => import('./trend-posts.js'),
     (m, deps, now) => m.postTrends(deps, now),
   ),
   slackJob(

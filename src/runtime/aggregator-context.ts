@@ -15,7 +15,7 @@ export function aggregatorContext(): AggregatorDeps {
       metrics: metrics(),
       postTrends: async (started, now) => {
         const [{ postTrends }, { botContext }] = await Promise.all([
-          import('../bot/trend-posts.js'),
+          import('../jobs/trend-posts.js'),
           import('../bot/context.js'),
         ]);
         return postTrends(botContext(), now, started);

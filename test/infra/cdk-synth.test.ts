@@ -74,7 +74,7 @@ const OWN_LINE: Record<string, string> = {
   'src/ingest/handler.ts': 'No ingest source',
   'src/bot/handler.ts': 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
   'src/ingest/aws-handler.ts': 'an invocation that is no alert source TMS knows',
-  'src/bot/card-stream.ts': 'card sync failed; its records will be retried',
+  'src/jobs/card-stream.ts': 'card sync failed; its records will be retried',
   'src/jobs/sweeper.ts': 'sweep job failed',
   'src/jobs/aggregator.ts': 'malformed stream record',
 };

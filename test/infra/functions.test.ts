@@ -19,7 +19,7 @@ const HANDLERS = {
   Ingest: 'src/ingest/handler.ts',
   Bot: 'src/bot/handler.ts',
   Events: 'src/ingest/aws-handler.ts',
-  Cards: 'src/bot/card-stream.ts',
+  Cards: 'src/jobs/card-stream.ts',
   Sweeper: 'src/jobs/sweeper.ts',
 } as const;
 type Name = keyof typeof HANDLERS;

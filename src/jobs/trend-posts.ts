@@ -1,29 +1,12 @@
-import { readableDuration } from '../core/aggregates/resolutions.js';
-import { isOngoing, type TrendEpisode, type TrendRule } from '../core/aggregates/trends.js';
+import type { BotDeps } from '../bot/context.js';
+import { once } from '../bot/once.js';
+import { trendLine } from '../bot/report-views.js';
+import { slackFailure } from '../bot/slack-errors.js';
+import { messageText, mrkdwn } from '../bot/text.js';
+import { isOngoing, type TrendEpisode } from '../core/aggregates/trends.js';
 import { logger } from '../runtime/logger.js';
-import type { BotDeps } from './context.js';
-import { once } from './once.js';
-import { slackFailure } from './slack-errors.js';
-import { link, messageText, mrkdwn } from './text.js';
 
 const REMEMBER_MS = 14 * 86_400_000;
-
-/** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
-export function rateWords(episode: Pick<TrendEpisode, 'recent' | 'expected'>, rule: TrendRule): string {
-  if (episode.expected <= 0) return `new: none in the ${readableDuration(rule.baseline)} before`;
-  const ratio = episode.recent / episode.expected;
-  return `${ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10}× its usual rate`;
-}
-
-/** The sentence a trend is posted as (and listed as by `/tms trends`). */
-export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: string): string {
-  const counted = `${episode.recent} event${episode.recent === 1 ? '' : 's'} in the last ${readableDuration(rule.window)}, ${rateWords(episode, rule)}`;
-  if (episode.kind === 'fingerprint') {
-    const id = episode.taskId ? (permalink ? link(permalink, episode.taskId) : `*${episode.taskId}*`) : '';
-    return `${id} ${mrkdwn(episode.title, 120)} (${mrkdwn(episode.service, 200)}): ${counted}`.trim();
-  }
-  return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
-}
 
 /**
  * Posts trend episodes that have not been posted: in the task's channel for a fingerprint, the service's

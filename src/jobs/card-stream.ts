@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { botContext } from '../bot/context.js';
+import { type ProjectorDeps, syncCard } from '../bot/projector.js';
 import { logger } from '../runtime/logger.js';
-import { botContext } from './context.js';
-import { type ProjectorDeps, syncCard } from './projector.js';
 
 /** Cards brought up to date at once within a batch: different tasks never wait on each other's pacing. */
 const PARALLEL = 8;
