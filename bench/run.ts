@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   print([
     ['bundle (esm, minified, node22)', 'KB', 'import ms (median of 5)'],
     [
-      'TMS bot Lambda (src/bot/handler.ts)',
+      'TMS bot Lambda (src/handlers/bot.ts)',
       String(Math.round(bundles.tmsBot.bytes / 1024)),
       String(bundles.tmsBot.importMs),
     ],

@@ -144,7 +144,7 @@ export async function bundleFigures(): Promise<{ tmsBot: BundleFigure; bareBolt:
       });
       return outfile;
     };
-    const tms = await bundle('src/bot/handler.ts', 'tms-bot');
+    const tms = await bundle('src/handlers/bot.ts', 'tms-bot');
     const bare = await bundle(bareEntry, 'bare-bolt');
     const driver = join(dir, 'import.mjs');
     writeFileSync(

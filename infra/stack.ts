@@ -107,14 +107,14 @@ export class TmsStack extends Stack {
 
     const api = new TmsFunction(this, 'Api', {
       ...base,
-      entry: 'src/api/handler.ts',
+      entry: 'src/handlers/api.ts',
       description: 'TMS read API: /healthz, /api/tasks',
       tableAccess: TABLE_ACCESS.api,
     });
 
     const ingest = new TmsFunction(this, 'Ingest', {
       ...base,
-      entry: 'src/ingest/handler.ts',
+      entry: 'src/handlers/ingest.ts',
       description: 'TMS ingest: POST /ingest/{source}',
       timeout: Duration.seconds(15),
       tableAccess: TABLE_ACCESS.ingest,
@@ -129,7 +129,7 @@ export class TmsStack extends Stack {
     });
     const bot = new TmsFunction(this, 'Bot', {
       ...base,
-      entry: 'src/bot/handler.ts',
+      entry: 'src/handlers/bot.ts',
       description: 'TMS Slack bot: POST /slack/events, and its own handed-off jobs',
       // A 3 MB bundle: more memory is more CPU for the cold start inside Slack's 3 seconds.
       memorySize: 1024,
@@ -154,7 +154,7 @@ export class TmsStack extends Stack {
     });
     const events = new TmsFunction(this, 'Events', {
       ...base,
-      entry: 'src/ingest/aws-handler.ts',
+      entry: 'src/handlers/aws-ingest.ts',
       description: 'TMS alert sources AWS invokes: EventBridge alarms, SNS alarm topics, log subscriptions',
       timeout: Duration.seconds(60),
       tableAccess: TABLE_ACCESS.ingest,

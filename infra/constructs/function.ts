@@ -40,7 +40,7 @@ export interface TableAccess {
 }
 
 export interface TmsFunctionProps {
-  /** The handler's file from the repository root (`src/api/handler.ts`); its export is `handler`. */
+  /** The handler's file from the repository root (`src/handlers/api.ts`); its export is `handler`. */
   readonly entry: string;
   readonly description: string;
   readonly config: DeployConfig;

@@ -22,9 +22,9 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promis
 
 /** The very handlers infra deploys, loaded on first use as a Lambda's cold start would. */
 const HANDLERS: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
-  api: () => import('../api/handler.js') as Promise<{ handler: LambdaHandler }>,
-  ingest: () => import('../ingest/handler.js') as Promise<{ handler: LambdaHandler }>,
-  bot: () => import('../bot/handler.js') as unknown as Promise<{ handler: LambdaHandler }>,
+  api: () => import('../handlers/api.js') as Promise<{ handler: LambdaHandler }>,
+  ingest: () => import('../handlers/ingest.js') as Promise<{ handler: LambdaHandler }>,
+  bot: () => import('../handlers/bot.js') as unknown as Promise<{ handler: LambdaHandler }>,
 };
 
 const TEXT = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json|[^;]*\+xml)/i;

@@ -313,7 +313,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (dataDir) recovering = recoverAfterRestart(startedAt, print);
   let socket: { stop(): Promise<void> } | undefined;
   if (slackMode === 'socket') {
-    const { startSocketMode } = await import('../bot/handler.js');
+    const { startSocketMode } = await import('../handlers/bot.js');
     try {
       socket = await withTimeout(
         startSocketMode({

@@ -173,7 +173,7 @@ describe('the API on AWS', () => {
     }) as never;
 
   it('trusts a verified Cognito JWT, and no other authorizer shape', async () => {
-    const { handler } = await import('../../src/api/handler.js');
+    const { handler } = await import('../../src/handlers/api.js');
     const withJwt = await handler(
       event({ authorizer: { jwt: { claims: { sub: 'u-1', 'cognito:groups': '[admin]' }, scopes: [] } } }),
     );

@@ -54,7 +54,7 @@ describe('the bot on Lambda', () => {
     // Arrange: as on AWS, where the function knows its own name.
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'tms-bot';
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    const { handler } = await import('../../src/bot/handler.js');
+    const { handler } = await import('../../src/handlers/bot.js');
     const homes = stack.slack.views().filter((v) => v.type === 'home').length;
     const body = JSON.stringify({
       type: 'event_callback',
@@ -80,14 +80,14 @@ describe('the bot on Lambda', () => {
   });
 
   it('runs a handed-off job when it is invoked with it', async () => {
-    const { handler } = await import('../../src/bot/handler.js');
+    const { handler } = await import('../../src/handlers/bot.js');
     await handler({ tmsJob: { kind: 'publish-home', user: BEN } }, {} as never);
     const home = stack.slack.views().find((v) => v.type === 'home' && v.user === BEN);
     expect(JSON.stringify(home?.view)).toContain('Your open tasks');
   });
 
   it('refuses what Slack does not send, with a JSON reason', async () => {
-    const { handler } = await import('../../src/bot/handler.js');
+    const { handler } = await import('../../src/handlers/bot.js');
     const xml = await handler(apiEvent('<xml/>', 'text/xml'), {} as never);
     expect(xml?.statusCode).toBe(415);
     expect(JSON.parse(String(xml?.body)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HANDLING_LEASE_MS } from '../../src/bot/app.js';
 import { botContext } from '../../src/bot/context.js';
-import { handler as bot } from '../../src/bot/handler.js';
 import { TransientError } from '../../src/core/errors.js';
+import { handler as bot } from '../../src/handlers/bot.js';
 import { slackSignature } from '../../src/local/slack-client.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';

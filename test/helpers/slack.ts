@@ -1,4 +1,4 @@
-import { handoffIdle } from '../../src/bot/handler.js';
+import { handoffIdle } from '../../src/handlers/bot.js';
 import { type SandboxCard, SandboxSlack } from '../../src/local/slack-client.js';
 import type { SandboxEntry } from '../../src/local/slack-emulator.js';
 import type { TestStack } from './local-stack.js';

@@ -70,10 +70,10 @@ describe('npx cdk synth, offline and without credentials', () => {
 
 /** A line of each handler's own code, so each bundle is known to hold its handler. */
 const OWN_LINE: Record<string, string> = {
-  'src/api/handler.ts': 'Send Authorization: Bearer <TMS_API_TOKEN>',
-  'src/ingest/handler.ts': 'No ingest source',
-  'src/bot/handler.ts': 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
-  'src/ingest/aws-handler.ts': 'an invocation that is no alert source TMS knows',
+  'src/handlers/api.ts': 'Send Authorization: Bearer <TMS_API_TOKEN>',
+  'src/handlers/ingest.ts': 'No ingest source',
+  'src/handlers/bot.ts': 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
+  'src/handlers/aws-ingest.ts': 'an invocation that is no alert source TMS knows',
   'src/jobs/card-stream.ts': 'card sync failed; its records will be retried',
   'src/jobs/sweeper.ts': 'sweep job failed',
   'src/jobs/aggregator.ts': 'malformed stream record',
@@ -151,7 +151,7 @@ describe('a function’s cold start, run from its bundle against a stand-in for 
 
   /** Imports the ingest bundle in a fresh Node as Lambda would, then hands it two deliveries. */
   async function coldStart(): Promise<{ ok: boolean; output: string }> {
-    const dir = bundles()['src/ingest/handler.ts'] as string;
+    const dir = bundles()['src/handlers/ingest.ts'] as string;
     const route = ROUTES.find((r) => r.fn === 'ingest');
     const delivery = (token: string) =>
       toApiGatewayEvent(
@@ -242,6 +242,6 @@ describe('a function’s cold start, run from its bundle against a stand-in for 
         (arn) => `secretsmanager.GetSecretValue ${arn}`,
       ),
     );
-    expect(existsSync(join(bundles()['src/ingest/handler.ts'] as string, 'tms.config.yaml'))).toBe(true);
+    expect(existsSync(join(bundles()['src/handlers/ingest.ts'] as string, 'tms.config.yaml'))).toBe(true);
   });
 });

@@ -15,10 +15,10 @@ const fnProps = (name: string) =>
 
 /** Each function, by its construct id, and the handler it runs. */
 const HANDLERS = {
-  Api: 'src/api/handler.ts',
-  Ingest: 'src/ingest/handler.ts',
-  Bot: 'src/bot/handler.ts',
-  Events: 'src/ingest/aws-handler.ts',
+  Api: 'src/handlers/api.ts',
+  Ingest: 'src/handlers/ingest.ts',
+  Bot: 'src/handlers/bot.ts',
+  Events: 'src/handlers/aws-ingest.ts',
   Cards: 'src/jobs/card-stream.ts',
   Sweeper: 'src/jobs/sweeper.ts',
 } as const;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveriesOf, handler } from '../../src/ingest/aws-handler.js';
+import { deliveriesOf, handler } from '../../src/handlers/aws-ingest.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
 /** AWS's own event shapes, from aws-lambda-go's testdata (see test/fixtures/aws/README.md). */

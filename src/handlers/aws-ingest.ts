@@ -1,7 +1,7 @@
+import { accept, sourceNamed } from '../ingest/pipeline.js';
+import type { IngestRequest } from '../ingest/source.js';
 import { context } from '../runtime/context.js';
 import { logger } from '../runtime/logger.js';
-import { accept, sourceNamed } from './pipeline.js';
-import type { IngestRequest } from './source.js';
 
 /**
  * The alert sources AWS invokes directly, with IAM as the sender's proof: a CloudWatch Logs subscription

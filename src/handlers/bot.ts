@@ -1,12 +1,12 @@
 import { AwsLambdaReceiver, isValidSlackRequest, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createBotApp, runJob } from '../bot/app.js';
+import { botContext } from '../bot/context.js';
+import { type Handoff, JOB_KEY, type Job, lambdaHandoff, localHandoff } from '../bot/handoff.js';
+import { parseSlackRequest, type SlackRequest, signedContent } from '../bot/slack-request.js';
 import { bodySize, bodyText, fromError, type HttpResult, header, problem } from '../http/respond.js';
 import { logger } from '../runtime/logger.js';
 import { secret } from '../runtime/secrets.js';
-import { createBotApp, runJob } from './app.js';
-import { botContext } from './context.js';
-import { type Handoff, JOB_KEY, type Job, lambdaHandoff, localHandoff } from './handoff.js';
-import { parseSlackRequest, type SlackRequest, signedContent } from './slack-request.js';
 
 /** Slack's own limit on how old (or how far ahead) a request's timestamp may be. */
 export const MAX_SKEW_S = 300;

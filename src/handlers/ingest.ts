@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromError, type HttpResult } from '../http/respond.js';
+import { ingest } from '../ingest/pipeline.js';
 import { context } from '../runtime/context.js';
 import { optionalSecret, secret } from '../runtime/secrets.js';
-import { ingest } from './pipeline.js';
 
 /** `POST /ingest/{source}`: alert sources deliver here. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
