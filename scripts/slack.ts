@@ -11,16 +11,17 @@
  * secret `npm start` prints) say where and how.
  */
 import { parseArgs } from 'node:util';
+import { ACTION_ID } from '../src/bot/ids.js';
 import { type SandboxCard, SandboxSlack } from '../src/local/slack-client.js';
 import { DEV_SECRETS } from '../src/local/stack.js';
 
 const BUTTONS: Record<string, string> = {
-  ack: 'tms_ack',
-  acknowledge: 'tms_ack',
-  claim: 'tms_claim',
-  start: 'tms_start',
-  resolve: 'tms_resolve',
-  reopen: 'tms_reopen',
+  ack: ACTION_ID.acknowledge,
+  acknowledge: ACTION_ID.acknowledge,
+  claim: ACTION_ID.claim,
+  start: ACTION_ID.start,
+  resolve: ACTION_ID.resolve,
+  reopen: ACTION_ID.reopen,
 };
 
 interface Entry extends SandboxCard {

@@ -5,13 +5,14 @@ import { snoozeUntil } from '../core/lifecycle.js';
 import { PRIORITIES, type Priority, UNRESOLVED } from '../core/task.js';
 import { openTask } from '../core/use-cases/open-task.js';
 import { logger } from '../runtime/logger.js';
-import { ACTION, parseTaskRef } from './card.js';
+import { parseTaskRef } from './card.js';
 import { act, explain, permalinks, runCommand } from './commands.js';
 import type { BotDeps } from './context.js';
 import type { Handoff, Job } from './handoff.js';
+import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
 import { ephemeral, respond } from './replies.js';
 import { escapeMrkdwn } from './text.js';
-import { homeView, INPUT, resolveModal, VIEW } from './views.js';
+import { homeView, resolveModal } from './views.js';
 
 export interface BotOptions {
   /** Requests arrive through API Gateway (the Lambda receiver), or over Socket Mode with an app token. */
@@ -122,10 +123,10 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
   });
 
   const buttons: [string, (ref: string, value: string) => Command | undefined][] = [
-    [ACTION.acknowledge, () => ({ type: 'acknowledge' })],
-    [ACTION.claim, () => ({ type: 'claim' })],
-    [ACTION.start, () => ({ type: 'start' })],
-    [ACTION.reopen, () => ({ type: 'reopen' })],
+    [ACTION_ID.acknowledge, () => ({ type: 'acknowledge' })],
+    [ACTION_ID.claim, () => ({ type: 'claim' })],
+    [ACTION_ID.start, () => ({ type: 'start' })],
+    [ACTION_ID.reopen, () => ({ type: 'reopen' })],
   ];
   for (const [actionId, toCommand] of buttons) {
     app.action<BlockAction>(actionId, async ({ ack, body, action }) => {
@@ -135,34 +136,34 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     });
   }
 
-  app.action<BlockAction>(ACTION.priority, async ({ ack, body, action }) => {
+  app.action<BlockAction>(ACTION_ID.priority, async ({ ack, body, action }) => {
     await ack();
     const value = action.type === 'static_select' ? action.selected_option.value : '';
     const level = value.split(':').at(-1) as Priority;
-    await onAction(deps, options.handoff, body, ACTION.priority, value, () =>
+    await onAction(deps, options.handoff, body, ACTION_ID.priority, value, () =>
       PRIORITIES.includes(level) ? { type: 'set_priority', priority: level } : undefined,
     );
   });
 
-  app.action<BlockAction>(ACTION.snooze, async ({ ack, body, action }) => {
+  app.action<BlockAction>(ACTION_ID.snooze, async ({ ack, body, action }) => {
     await ack();
     const value = action.type === 'static_select' ? action.selected_option.value : '';
-    await onAction(deps, options.handoff, body, ACTION.snooze, value, () => {
+    await onAction(deps, options.handoff, body, ACTION_ID.snooze, value, () => {
       const until = snoozeUntil(value.split(':').at(-1) ?? '', deps.clock.now());
       return until.ok ? { type: 'snooze', until: until.value } : undefined;
     });
   });
 
-  app.action<BlockAction>(ACTION.reassign, async ({ ack, body, action }) => {
+  app.action<BlockAction>(ACTION_ID.reassign, async ({ ack, body, action }) => {
     await ack();
     const user = action.type === 'users_select' ? action.selected_user : '';
     const ref = 'block_id' in action ? action.block_id : '';
-    await onAction(deps, options.handoff, body, ACTION.reassign, `${ref}:${user}`, () =>
+    await onAction(deps, options.handoff, body, ACTION_ID.reassign, `${ref}:${user}`, () =>
       user ? { type: 'assign', assignee: user } : undefined,
     );
   });
 
-  app.action<BlockAction>(ACTION.resolve, async ({ ack, body, action, client }) => {
+  app.action<BlockAction>(ACTION_ID.resolve, async ({ ack, body, action, client }) => {
     await ack();
     const ref = parseTaskRef('value' in action ? String(action.value ?? '') : undefined);
     const task = ref && (await deps.store.get(ref.taskId));
@@ -183,13 +184,13 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     }
   });
 
-  app.view<ViewSubmitAction>(VIEW.resolve, async ({ ack, body, view }) => {
+  app.view<ViewSubmitAction>(CALLBACK_ID.resolve, async ({ ack, body, view }) => {
     const ref = parseTaskRef(metadata(view.private_metadata).ref);
-    const note = view.state.values[INPUT.note]?.[INPUT.note]?.value ?? null;
+    const note = view.state.values[INPUT_ID.note]?.[INPUT_ID.note]?.value ?? null;
     if (!ref) {
       await ack({
         response_action: 'errors',
-        errors: { [INPUT.note]: 'This form is out of date; open it again.' },
+        errors: { [INPUT_ID.note]: 'This form is out of date; open it again.' },
       });
       return;
     }
@@ -198,32 +199,34 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       const role = await deps.directory.roleOf(user);
       const result = await act(deps, ref.taskId, { type: 'resolve', resolution: note }, role, user);
       if (!result.ok) {
-        await ack({ response_action: 'errors', errors: { [INPUT.note]: stripMrkdwn(result.text) } });
+        await ack({ response_action: 'errors', errors: { [INPUT_ID.note]: stripMrkdwn(result.text) } });
         return;
       }
       await ack();
     } catch (error) {
       logger.error('resolve modal failed', { error });
-      await ack({ response_action: 'errors', errors: { [INPUT.note]: stripMrkdwn(explain(error)) } });
+      await ack({ response_action: 'errors', errors: { [INPUT_ID.note]: stripMrkdwn(explain(error)) } });
     }
   });
 
-  app.view<ViewSubmitAction>(VIEW.newTask, async ({ ack, body, view, client }) => {
+  app.view<ViewSubmitAction>(CALLBACK_ID.newTask, async ({ ack, body, view, client }) => {
     const values = view.state.values;
-    const title = values[INPUT.title]?.[INPUT.title]?.value?.trim() ?? '';
+    const title = values[INPUT_ID.title]?.[INPUT_ID.title]?.value?.trim() ?? '';
     if (!title) {
-      await ack({ response_action: 'errors', errors: { [INPUT.title]: 'A task needs a title' } });
+      await ack({ response_action: 'errors', errors: { [INPUT_ID.title]: 'A task needs a title' } });
       return;
     }
     const meta = metadata(view.private_metadata);
-    const priority = values[INPUT.priority]?.[INPUT.priority]?.selected_option?.value as Priority | undefined;
-    const service = values[INPUT.service]?.[INPUT.service]?.selected_option?.value;
-    const assignee = values[INPUT.assignee]?.[INPUT.assignee]?.selected_user ?? null;
+    const priority = values[INPUT_ID.priority]?.[INPUT_ID.priority]?.selected_option?.value as
+      | Priority
+      | undefined;
+    const service = values[INPUT_ID.service]?.[INPUT_ID.service]?.selected_option?.value;
+    const assignee = values[INPUT_ID.assignee]?.[INPUT_ID.assignee]?.selected_user ?? null;
     const user = body.user.id;
     try {
       const opened = await openTask(deps, {
         title,
-        description: values[INPUT.description]?.[INPUT.description]?.value ?? '',
+        description: values[INPUT_ID.description]?.[INPUT_ID.description]?.value ?? '',
         ...(priority && PRIORITIES.includes(priority) ? { priority } : {}),
         // Own keys only: `constructor` or `__proto__` is in every object, and names no service.
         ...(service && Object.hasOwn(deps.config.services, service) ? { service } : {}),
@@ -235,7 +238,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       if (!opened.ok) {
         await ack({
           response_action: 'errors',
-          errors: { [INPUT.title]: stripMrkdwn(opened.error.message) },
+          errors: { [INPUT_ID.title]: stripMrkdwn(opened.error.message) },
         });
         return;
       }
@@ -251,7 +254,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       }
     } catch (error) {
       logger.error('new task modal failed', { error });
-      await ack({ response_action: 'errors', errors: { [INPUT.title]: stripMrkdwn(explain(error)) } });
+      await ack({ response_action: 'errors', errors: { [INPUT_ID.title]: stripMrkdwn(explain(error)) } });
     }
   });
 

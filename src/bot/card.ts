@@ -6,6 +6,7 @@ import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
 import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
 import { formatDuration } from '../core/time.js';
+import { ACTION_ID, type ActionName } from './ids.js';
 import { fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** Who looks at a surface that is theirs alone (App Home, an ephemeral reply): buttons follow their role. */
@@ -13,19 +14,6 @@ export interface Viewer {
   readonly id: string;
   readonly role: Role;
 }
-
-/** The interactive elements of a card, by the `action_id` Slack sends back. */
-export const ACTION = {
-  acknowledge: 'tms_ack',
-  claim: 'tms_claim',
-  start: 'tms_start',
-  resolve: 'tms_resolve',
-  reopen: 'tms_reopen',
-  reassign: 'tms_reassign',
-  priority: 'tms_priority',
-  snooze: 'tms_snooze',
-} as const;
-export type ActionName = keyof typeof ACTION;
 
 export const SNOOZE_CHOICES = ['30m', '1h', '2h', '4h', '1d'] as const;
 const PRIORITY_ICON: Record<Priority, string> = {
@@ -95,15 +83,15 @@ function actionsBlock(task: Task, viewer?: Viewer) {
   const elements = availableActions(task, viewer).map((name) => {
     switch (name) {
       case 'reassign':
-        return Elements.UserSelect({ actionId: ACTION.reassign, placeholder: 'Reassign' });
+        return Elements.UserSelect({ actionId: ACTION_ID.reassign, placeholder: 'Reassign' });
       case 'priority':
-        return Elements.StaticSelect({ actionId: ACTION.priority, placeholder: 'Priority' }).options(
+        return Elements.StaticSelect({ actionId: ACTION_ID.priority, placeholder: 'Priority' }).options(
           PRIORITIES.filter((p) => p !== task.priority).map((p) =>
             Bits.Option({ text: p, value: `${ref}:${p}` }),
           ),
         );
       case 'snooze':
-        return Elements.StaticSelect({ actionId: ACTION.snooze, placeholder: 'Snooze' }).options(
+        return Elements.StaticSelect({ actionId: ACTION_ID.snooze, placeholder: 'Snooze' }).options(
           SNOOZE_CHOICES.map((d) => Bits.Option({ text: `Snooze ${d}`, value: `${ref}:${d}` })),
         );
       default: {
@@ -114,7 +102,7 @@ function actionsBlock(task: Task, viewer?: Viewer) {
           resolve: 'Resolve',
           reopen: 'Reopen',
         }[name];
-        const button = Elements.Button({ text: label, actionId: ACTION[name], value: ref });
+        const button = Elements.Button({ text: label, actionId: ACTION_ID[name], value: ref });
         return name === 'acknowledge' || name === 'resolve' ? button.primary() : button;
       }
     }

@@ -2,10 +2,10 @@ import type { View } from '@slack/web-api';
 import { Bits, Blocks, Elements, HomeTab, Modal } from 'slack-block-builder';
 import type { Config } from '../core/config.js';
 import { PRIORITIES, type Task } from '../core/task.js';
-import { ACTION, taskActions, taskLine, taskRef, type Viewer } from './card.js';
+import { taskActions, taskLine, taskRef, type Viewer } from './card.js';
+import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
 import { fitView, mrkdwn, truncate } from './text.js';
 
-export const VIEW = { newTask: 'tms_new', resolve: 'tms_resolve' } as const;
 /** Block and action ids of the modals' inputs, which `view_submission` values are keyed by. */
 export const INPUT = {
   title: 'title',
@@ -25,18 +25,18 @@ export function newTaskModal(config: Config, channel: string): View {
       title: 'New task',
       submit: 'Open task',
       close: 'Cancel',
-      callbackId: VIEW.newTask,
+      callbackId: CALLBACK_ID.newTask,
       privateMetaData: JSON.stringify({ channel }),
     })
       .blocks(
-        Blocks.Input({ label: 'Title', blockId: INPUT.title }).element(
-          Elements.TextInput({ actionId: INPUT.title, maxLength: 300, placeholder: 'What needs doing?' }),
+        Blocks.Input({ label: 'Title', blockId: INPUT_ID.title }).element(
+          Elements.TextInput({ actionId: INPUT_ID.title, maxLength: 300, placeholder: 'What needs doing?' }),
         ),
-        Blocks.Input({ label: 'Description', blockId: INPUT.description })
+        Blocks.Input({ label: 'Description', blockId: INPUT_ID.description })
           .optional()
-          .element(Elements.TextInput({ actionId: INPUT.description, maxLength: 3000 }).multiline()),
-        Blocks.Input({ label: 'Priority', blockId: INPUT.priority }).element(
-          Elements.StaticSelect({ actionId: INPUT.priority })
+          .element(Elements.TextInput({ actionId: INPUT_ID.description, maxLength: 3000 }).multiline()),
+        Blocks.Input({ label: 'Priority', blockId: INPUT_ID.priority }).element(
+          Elements.StaticSelect({ actionId: INPUT_ID.priority })
             .options(PRIORITIES.map((p) => Bits.Option({ text: p, value: p })))
             .initialOption(Bits.Option({ text: config.defaults.priority, value: config.defaults.priority })),
         ),
@@ -44,20 +44,23 @@ export function newTaskModal(config: Config, channel: string): View {
           ? [
               Blocks.Input({
                 label: 'Service',
-                blockId: INPUT.service,
+                blockId: INPUT_ID.service,
                 hint: 'Its channel gets the card; else this channel',
               })
                 .optional()
                 .element(
-                  Elements.StaticSelect({ actionId: INPUT.service, placeholder: 'Pick a service' }).options(
+                  Elements.StaticSelect({
+                    actionId: INPUT_ID.service,
+                    placeholder: 'Pick a service',
+                  }).options(
                     services.slice(0, 100).map((s) => Bits.Option({ text: truncate(s, 75), value: s })),
                   ),
                 ),
             ]
           : []),
-        Blocks.Input({ label: 'Assignee', blockId: INPUT.assignee })
+        Blocks.Input({ label: 'Assignee', blockId: INPUT_ID.assignee })
           .optional()
-          .element(Elements.UserSelect({ actionId: INPUT.assignee, placeholder: 'Nobody yet' })),
+          .element(Elements.UserSelect({ actionId: INPUT_ID.assignee, placeholder: 'Nobody yet' })),
       )
       .buildToObject() as View,
   );
@@ -70,18 +73,18 @@ export function resolveModal(task: Task, channel: string | undefined): View {
       title: `Resolve ${task.id}`,
       submit: 'Resolve',
       close: 'Cancel',
-      callbackId: VIEW.resolve,
+      callbackId: CALLBACK_ID.resolve,
       privateMetaData: JSON.stringify({ ref: taskRef(task), ...(channel ? { channel } : {}) }),
     })
       .blocks(
         Blocks.Section({ text: `*${mrkdwn(task.title, 200)}*` }),
         Blocks.Input({
           label: 'What fixed it?',
-          blockId: INPUT.note,
+          blockId: INPUT_ID.note,
           hint: 'It becomes the playbook for next time',
         })
           .optional()
-          .element(Elements.TextInput({ actionId: INPUT.note, maxLength: 3000 }).multiline()),
+          .element(Elements.TextInput({ actionId: INPUT_ID.note, maxLength: 3000 }).multiline()),
       )
       .buildToObject() as View,
   );
@@ -113,7 +116,7 @@ export function homeView(content: HomeContent, viewer: Viewer, now: Date): View 
     for (const task of tasks.slice(0, 10)) {
       const line = Blocks.Section({ text: taskLine(task, now, content.permalinks.get(task.id)) });
       if (!task.assignee && task.status !== 'resolved' && viewer.role !== 'viewer')
-        line.accessory(Elements.Button({ text: 'Claim', actionId: ACTION.claim, value: taskRef(task) }));
+        line.accessory(Elements.Button({ text: 'Claim', actionId: ACTION_ID.claim, value: taskRef(task) }));
       blocks.push(line);
     }
   }
@@ -123,7 +126,7 @@ export function homeView(content: HomeContent, viewer: Viewer, now: Date): View 
     ),
   );
   return fitView(
-    HomeTab({ callbackId: 'tms_home' })
+    HomeTab({ callbackId: CALLBACK_ID.home })
       .blocks(...blocks.slice(0, 100))
       .buildToObject() as View,
   );
