@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STREAM_CONSUMERS } from '../src/handlers/stream-consumers.js';
 import { SOURCES } from '../src/ingest/pipeline.js';
-import { STREAM_CONSUMERS, type StreamSubscription } from '../src/jobs/stream-consumers.js';
+import type { StreamSubscription } from '../src/jobs/stream-consumers.js';
 import type { FunctionName } from '../src/routes.js';
 import { AwsSources } from './constructs/aws-sources.js';
 import { FailureQueue } from './constructs/failure-queue.js';
@@ -20,12 +21,12 @@ import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 /** A stream consumer's entry in the registry the local stack runs too. */
 function subscription(name: string): StreamSubscription {
   const found = STREAM_CONSUMERS.find((c) => c.name === name);
-  if (!found) throw new Error(`no stream consumer named ${name} in src/jobs/stream-consumers.ts`);
+  if (!found) throw new Error(`no stream consumer named ${name} in src/handlers/stream-consumers.ts`);
   return found;
 }
 
 /** The stream aggregator's handler. */
-export const AGGREGATOR_ENTRY = 'src/jobs/aggregator.ts';
+export const AGGREGATOR_ENTRY = 'src/handlers/aggregator.ts';
 
 /**
  * What each function's code calls on the table, read from the handlers and the adapters they reach
@@ -163,7 +164,7 @@ export class TmsStack extends Stack {
 
     const cards = new TmsFunction(this, 'Cards', {
       ...base,
-      entry: 'src/jobs/card-stream.ts',
+      entry: 'src/handlers/cards-stream.ts',
       description: "TMS card projector: brings each changed task's Slack card up to date",
       timeout: Duration.seconds(60),
       tableAccess: TABLE_ACCESS.cards,
@@ -181,7 +182,7 @@ export class TmsStack extends Stack {
 
     const sweeper = new TmsFunction(this, 'Sweeper', {
       ...base,
-      entry: 'src/jobs/sweeper.ts',
+      entry: 'src/handlers/sweeper.ts',
       description:
         'TMS sweeper, every minute: re-drive deliveries, reconcile cards, SLA warnings, trends, digests',
       // Done before the next minute's run begins.

@@ -3,6 +3,7 @@ import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { createSlackClient } from '../adapters/slack/client.js';
 import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
 import { aggregateStore, cardStore, context } from '../runtime/context.js';
+import { secret } from '../runtime/secrets.js';
 import { Directory } from './directory.js';
 import type { ProjectorDeps } from './projector.js';
 
@@ -20,7 +21,7 @@ export function botContext(): BotDeps {
   if (!built) {
     const deps = context();
     const cards = cardStore();
-    const slack: WebClient = createSlackClient();
+    const slack: WebClient = createSlackClient(secret('SLACK_BOT_TOKEN'));
     const topic = process.env.TMS_NOTIFY_TOPIC_ARN;
     built = {
       ...deps,

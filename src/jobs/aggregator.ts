@@ -285,9 +285,3 @@ async function inParallel<T>(
     }),
   );
 }
-
-/** The aggregator's Lambda: on AWS its event source mapping filters to task items (`sk = TASK`). */
-export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
-  const { aggregatorContext } = await import('../runtime/aggregator-context.js');
-  return aggregate(aggregatorContext(), event, context);
-}

@@ -1,5 +1,4 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { botContext } from '../bot/context.js';
 import { type ProjectorDeps, syncCard } from '../bot/projector.js';
 import { logger } from '../runtime/logger.js';
 
@@ -23,10 +22,6 @@ export function changedTask(record: DynamoDBRecord): string | undefined {
  * Written by hand rather than with Powertools' batch utility: that utility handles one record at a time,
  * and grouping records by task is the point here.
  */
-export function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  return projectCards(botContext(), event);
-}
-
 export async function projectCards(
   deps: ProjectorDeps,
   event: DynamoDBStreamEvent,

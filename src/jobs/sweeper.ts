@@ -1,7 +1,5 @@
-import type { ScheduledEvent } from 'aws-lambda';
 import type { BotDeps } from '../bot/context.js';
 import type { Deps } from '../core/use-cases/deps.js';
-import { context } from '../runtime/context.js';
 import { logger } from '../runtime/logger.js';
 import { redriveUnprocessed } from './redrive.js';
 
@@ -56,10 +54,8 @@ export interface SweepReport {
   readonly ran: { name: string; ok: boolean; result?: unknown; error?: string }[];
 }
 
-/** The sweeper: on AWS an EventBridge Scheduler target every minute; locally the `TMS_TICK` timer. */
-export async function handler(_event?: Partial<ScheduledEvent>): Promise<SweepReport> {
-  const deps = context();
-  const now = deps.clock.now();
+/** One sweep: every job once, each on its own, so one that fails does not stop the others. */
+export async function sweep(deps: Deps, now: Date): Promise<SweepReport> {
   const ran: SweepReport['ran'] = [];
   for (const job of SWEEP_JOBS) {
     try {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config.js';
 import { parseDuration } from '../core/time.js';
-import { STREAM_CONSUMERS } from '../jobs/stream-consumers.js';
+import { STREAM_CONSUMERS } from '../handlers/stream-consumers.js';
 import { matchRoute } from '../routes.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
 import { Admission, invoke, laneOf, overloaded, type WireRequest, type WireResponse } from './gateway.js';
@@ -128,7 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   async function tick(): Promise<unknown> {
     await recovering;
     while (ticking) await ticking.catch(() => {});
-    ticking = import('../jobs/sweeper.js')
+    ticking = import('../handlers/sweeper.js')
       .then(({ handler }) =>
         handler({
           source: 'aws.scheduler',

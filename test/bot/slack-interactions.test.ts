@@ -506,7 +506,7 @@ describe('the card survives Slack failing', () => {
     expect((await task(id)).status).toBe('acknowledged'); // the change itself was never blocked
     expect(slack.card(id).text).toContain('(open)');
     await new Promise((resolve) => setTimeout(resolve, 3_100));
-    const { handler: sweep } = await import('../../src/jobs/sweeper.js');
+    const { handler: sweep } = await import('../../src/handlers/sweeper.js');
     const report = await sweep();
     await settle(stack);
     expect(report.ran.find((r) => r.name === 'reconcile-cards')).toMatchObject({ ok: true });

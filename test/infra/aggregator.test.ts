@@ -10,10 +10,10 @@ const tableArn = { 'Fn::GetAtt': [id('Store/Table'), 'Arn'] };
 const statements = () => statementsOf(template, id('Aggregator/Role'));
 
 describe('the stream aggregator', () => {
-  it('runs src/jobs/aggregator.ts from the house construct: Node 22, arm64, traced, the bundled config', () => {
-    expect(AGGREGATOR_ENTRY).toBe('src/jobs/aggregator.ts');
+  it('runs src/handlers/aggregator.ts from the house construct: Node 22, arm64, traced, the bundled config', () => {
+    expect(AGGREGATOR_ENTRY).toBe('src/handlers/aggregator.ts');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Tags: Match.arrayWith([{ Key: 'tms:handler', Value: 'src/jobs/aggregator.ts' }]),
+      Tags: Match.arrayWith([{ Key: 'tms:handler', Value: 'src/handlers/aggregator.ts' }]),
       Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],

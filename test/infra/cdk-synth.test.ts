@@ -74,9 +74,9 @@ const OWN_LINE: Record<string, string> = {
   'src/handlers/ingest.ts': 'No ingest source',
   'src/handlers/bot.ts': 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
   'src/handlers/aws-ingest.ts': 'an invocation that is no alert source TMS knows',
-  'src/jobs/card-stream.ts': 'card sync failed; its records will be retried',
-  'src/jobs/sweeper.ts': 'sweep job failed',
-  'src/jobs/aggregator.ts': 'malformed stream record',
+  'src/handlers/cards-stream.ts': 'card sync failed; its records will be retried',
+  'src/handlers/sweeper.ts': 'sweep job failed',
+  'src/handlers/aggregator.ts': 'malformed stream record',
 };
 
 describe('each bundle: esbuild here, ESM with the require banner, minified, source-mapped, with the config', () => {

@@ -19,8 +19,8 @@ const HANDLERS = {
   Ingest: 'src/handlers/ingest.ts',
   Bot: 'src/handlers/bot.ts',
   Events: 'src/handlers/aws-ingest.ts',
-  Cards: 'src/jobs/card-stream.ts',
-  Sweeper: 'src/jobs/sweeper.ts',
+  Cards: 'src/handlers/cards-stream.ts',
+  Sweeper: 'src/handlers/sweeper.ts',
 } as const;
 type Name = keyof typeof HANDLERS;
 

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { STREAM_CONSUMERS, TASK_ITEMS } from '../../src/jobs/stream-consumers.js';
+import { STREAM_CONSUMERS } from '../../src/handlers/stream-consumers.js';
+import { TASK_ITEMS } from '../../src/jobs/stream-consumers.js';
 import { logicalIdAt, synth } from './synth.js';
 
 const { stack, template } = synth();

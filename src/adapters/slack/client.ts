@@ -1,5 +1,4 @@
 import { LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
-import { secret } from '../../runtime/secrets.js';
 
 /**
  * How every client TMS makes (this one, and Bolt's own in src/bot/app.ts) treats failures: a rate limit is
@@ -16,10 +15,11 @@ export const SLACK_CLIENT_OPTIONS = {
  * The Slack Web API client every handler uses. `TMS_SLACK_API_URL` points it elsewhere than Slack: the
  * local stack sets it to its emulator unless a real `SLACK_BOT_TOKEN` was given. `SLACK_API_URL` names
  * a workspace's API that is not at slack.com (GovSlack: https://slack-gov.com/api/). Rate limits are not waited
- * out inside a request: they surface, and the card is reconciled later.
+ * out inside a request: they surface, and the card is reconciled later. The bot token is the caller's to
+ * read (a secret resolved at cold start): an adapter knows no composition root.
  */
-export function createSlackClient(env: NodeJS.ProcessEnv = process.env): WebClient {
-  return new WebClient(secret('SLACK_BOT_TOKEN', env), {
+export function createSlackClient(token: string, env: NodeJS.ProcessEnv = process.env): WebClient {
+  return new WebClient(token, {
     ...(env.TMS_SLACK_API_URL || env.SLACK_API_URL
       ? { slackApiUrl: env.TMS_SLACK_API_URL || env.SLACK_API_URL }
       : {}),
