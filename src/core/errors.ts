@@ -2,22 +2,22 @@
  * Expected failures of the domain. Each has a stable `code` that adapters map to what a person sees
  * (an ephemeral Slack message, an HTTP status) and a `message` that already reads as a sentence.
  */
-export const ERROR_CODES = {
-  TASK_NOT_FOUND: 404,
-  TASK_ALREADY_RESOLVED: 409,
-  TASK_ALREADY_ACKNOWLEDGED: 409,
-  TASK_ALREADY_IN_PROGRESS: 409,
-  TASK_ALREADY_CLAIMED: 409,
-  TASK_NOT_RESOLVED: 409,
-  TASK_ALREADY_ASSIGNED: 409,
-  FINGERPRINT_ALREADY_OPEN: 409,
-  VERSION_CONFLICT: 409,
-  NO_CHANGE: 409,
-  NOT_ALLOWED: 403,
-  INVALID_INPUT: 400,
-} as const;
+export const ERROR_CODES = [
+  'TASK_NOT_FOUND',
+  'TASK_ALREADY_RESOLVED',
+  'TASK_ALREADY_ACKNOWLEDGED',
+  'TASK_ALREADY_IN_PROGRESS',
+  'TASK_ALREADY_CLAIMED',
+  'TASK_NOT_RESOLVED',
+  'TASK_ALREADY_ASSIGNED',
+  'FINGERPRINT_ALREADY_OPEN',
+  'VERSION_CONFLICT',
+  'NO_CHANGE',
+  'NOT_ALLOWED',
+  'INVALID_INPUT',
+] as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -28,11 +28,6 @@ export class DomainError extends Error {
     super(message);
     this.code = code;
     this.context = context;
-  }
-
-  /** The HTTP status an API answers this failure with. */
-  get status(): number {
-    return ERROR_CODES[this.code];
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, TransientError } from '../core/errors.js';
+import { DomainError, type ErrorCode, TransientError } from '../core/errors.js';
 import { logger } from '../runtime/logger.js';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -24,12 +24,28 @@ export const problem = (
   headers: Record<string, string> = {},
 ): HttpResult => json(statusCode, { ...extra, error: { code, message } }, headers);
 
+/** The HTTP status each expected failure is answered with: an HTTP decision, so it lives here, not in core. */
+const STATUS: Record<ErrorCode, number> = {
+  TASK_NOT_FOUND: 404,
+  TASK_ALREADY_RESOLVED: 409,
+  TASK_ALREADY_ACKNOWLEDGED: 409,
+  TASK_ALREADY_IN_PROGRESS: 409,
+  TASK_ALREADY_CLAIMED: 409,
+  TASK_NOT_RESOLVED: 409,
+  TASK_ALREADY_ASSIGNED: 409,
+  FINGERPRINT_ALREADY_OPEN: 409,
+  VERSION_CONFLICT: 409,
+  NO_CHANGE: 409,
+  NOT_ALLOWED: 403,
+  INVALID_INPUT: 400,
+};
+
 /**
  * Known failures become their status and sentence; anything else is logged with a correlation id that the
  * answer carries, and no stack trace or internal detail leaves the process.
  */
 export function fromError(error: unknown): HttpResult {
-  if (error instanceof DomainError) return problem(error.status, error.code, error.message);
+  if (error instanceof DomainError) return problem(STATUS[error.code], error.code, error.message);
   if (error instanceof TransientError) {
     logger.warn('transient fault', { error });
     return problem(503, 'UNAVAILABLE', `${error.message}; try again shortly`, {}, { 'retry-after': '1' });
