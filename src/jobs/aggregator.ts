@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { TASK_SK } from '../adapters/dynamo/table.js';
 import { toTask } from '../adapters/dynamo/task-store.js';
 import {
   type Contribution,
@@ -45,7 +46,7 @@ export class MalformedRecordError extends Error {
 }
 
 /** Only task items reach the aggregator (the same rule as the event source mapping's filter on AWS). */
-export const isTaskRecord = (record: DynamoDBRecord): boolean => record.dynamodb?.Keys?.sk?.S === 'TASK';
+export const isTaskRecord = (record: DynamoDBRecord): boolean => record.dynamodb?.Keys?.sk?.S === TASK_SK;
 
 function taskOf(image: Record<string, unknown> | undefined, record: DynamoDBRecord): Task {
   const context = {

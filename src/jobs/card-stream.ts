@@ -1,4 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { TASK_SK } from '../adapters/dynamo/table.js';
 import { type ProjectorDeps, syncCard } from '../bot/projector.js';
 import { logger } from '../runtime/logger.js';
 
@@ -8,7 +9,7 @@ const PARALLEL = 8;
 /** The task a record changed; other items of the table (cards, markers, raw events) are not cards' business. */
 export function changedTask(record: DynamoDBRecord): string | undefined {
   const keys = record.dynamodb?.Keys;
-  if (keys?.sk?.S !== 'TASK' || record.eventName === 'REMOVE') return undefined;
+  if (keys?.sk?.S !== TASK_SK || record.eventName === 'REMOVE') return undefined;
   return record.dynamodb?.NewImage?.id?.S;
 }
 

@@ -1,4 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { TASK_SK } from '../adapters/dynamo/table.js';
 
 /** A Lambda on the task table's stream, as the event source mapping invokes it. */
 export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
@@ -12,7 +13,7 @@ export type FilterPattern = {
 };
 
 /** Task items only: aggregator items, cards, markers and raw events never reach the consumers. */
-export const TASK_ITEMS: FilterPattern = { dynamodb: { Keys: { sk: { S: ['TASK'] } } } };
+export const TASK_ITEMS: FilterPattern = { dynamodb: { Keys: { sk: { S: [TASK_SK] } } } };
 
 /** Whether a record passes a filter, as Lambda's event filtering decides it for these patterns. */
 export function passes(pattern: FilterPattern, value: unknown): boolean {

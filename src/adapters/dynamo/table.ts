@@ -78,9 +78,12 @@ function shardOf(text: string, shards: number): number {
 }
 const taskNumber = (id: string) => Number(id.slice('TMS-'.length));
 
+/** The sort key of a task's own item: what the stream's consumers (and their filters on AWS) look for. */
+export const TASK_SK = 'TASK';
+
 /** Every key TMS writes, in one place. Task numbers are padded so string order is number order. */
 export const keys = {
-  task: (id: string) => ({ pk: `TASK#${taskNumber(id)}`, sk: 'TASK' }),
+  task: (id: string) => ({ pk: `TASK#${taskNumber(id)}`, sk: TASK_SK }),
   taskOrder: (id: string) => pad(taskNumber(id), 10),
   byStatus: (status: string) => `STATUS#${status}`,
   byService: (service: string) => `SERVICE#${service}`,

@@ -29,7 +29,7 @@ import type {
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { conditional, pick, queryAll, send } from './calls.js';
-import { type IndexName, keys, TABLE } from './table.js';
+import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
 type BatchWriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
@@ -301,7 +301,7 @@ export class DynamoTaskStore implements TaskStore {
       );
       for (const item of page.Items ?? []) {
         // The task item's own copy of its latest entries covers a timeline write that did not happen.
-        const found = item.sk === 'TASK' ? latestEntries(item) : [item.entry as TimelineEntry];
+        const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
         for (const entry of found) {
           if (entry.version > afterVersion)
             entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
@@ -341,7 +341,7 @@ export class DynamoTaskStore implements TaskStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :task',
-            ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': 'TASK' },
+            ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': TASK_SK },
             ConsistentRead: true,
             ScanIndexForward: false,
             Limit: 100,
@@ -350,7 +350,7 @@ export class DynamoTaskStore implements TaskStore {
         ),
       );
       for (const item of page.Items ?? []) {
-        const found = item.sk === 'TASK' ? latestEntries(item) : [item.entry as TimelineEntry];
+        const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
         for (const entry of found) {
           // Every change has at least one entry: a version skipped is one whose entries are in flight.
           if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
