@@ -1,5 +1,6 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { rawOrder } from '../../core/ports.js';
+import { shardOf } from '../../core/shard.js';
 
 /**
  * The one table of TMS, defined once: the DynamoDB adapter, the local stack, the tests and the CDK
@@ -70,12 +71,6 @@ export function createTableInput(tableName: string = TABLE.defaultName): CreateT
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-/** A stable small number from a string (FNV-1a), for spreading keys over shards. */
-function shardOf(text: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % shards;
-}
 const taskNumber = (id: string) => Number(id.slice('TMS-'.length));
 
 /** The sort key of a task's own item: what the stream's consumers (and their filters on AWS) look for. */

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { shardOf as shardOfText } from '../shard.js';
 import type { Priority, Task } from '../task.js';
 import type { TaskFacts } from './facts.js';
 
@@ -21,9 +22,7 @@ export const HOUR_SHARDS = 8;
 
 /** A task's shard of every hourly item (FNV-1a of its id). */
 export function shardOf(taskId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < taskId.length; i++) hash = Math.imul(hash ^ taskId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % HOUR_SHARDS;
+  return shardOfText(taskId, HOUR_SHARDS);
 }
 
 /** `fp:<fingerprint>`, `svc:<service>`, `ch:<channel>` or `all`. */
