@@ -6,16 +6,6 @@ import { taskActions, taskLine, taskRef, type Viewer } from './card.js';
 import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
 import { fitView, mrkdwn, truncate } from './text.js';
 
-/** Block and action ids of the modals' inputs, which `view_submission` values are keyed by. */
-export const INPUT = {
-  title: 'title',
-  description: 'description',
-  priority: 'priority',
-  service: 'service',
-  assignee: 'assignee',
-  note: 'note',
-} as const;
-
 /** `/tms new` with nothing after it: everything a task needs, in a form. */
 export function newTaskModal(config: Config, channel: string): View {
   // An option's value is at most 150 characters: a longer name could not be sent back.
