@@ -1,13 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { createSlackClient } from '../adapters/slack/client.js';
+import { Directory } from '../adapters/slack/directory.js';
 import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
+import type { CardSyncDeps } from '../jobs/card-sync.js';
 import { aggregateStore, cardStore, context } from '../runtime/context.js';
 import { secret } from '../runtime/secrets.js';
-import { Directory } from './directory.js';
-import type { ProjectorDeps } from './projector.js';
 
-export interface BotDeps extends ProjectorDeps {
+export interface BotDeps extends CardSyncDeps {
   readonly seen: SeenStore;
   /** The notification topic (SNS), when one is configured. */
   readonly notifier?: Notifier;

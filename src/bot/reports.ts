@@ -8,10 +8,10 @@ import {
   statsReport,
   trendsReport,
 } from '../core/use-cases/reports.js';
+import { once } from '../jobs/once.js';
 import { logger } from '../runtime/logger.js';
 import { USAGE } from './command.js';
 import type { BotDeps } from './context.js';
-import { once } from './once.js';
 import { digestView, playbookView, statsView, type TaskIndex, trendsView } from './report-views.js';
 import { slackFailure } from './slack-errors.js';
 import { escapeMrkdwn } from './text.js';

@@ -29,7 +29,7 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
   slackJob(
     'reconcile-cards',
-    () => import('../bot/projector.js'),
+    () => import('./card-sync.js'),
     (m, deps, now) => m.reconcileCards(deps, now),
   ),
   slackJob(
