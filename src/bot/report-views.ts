@@ -5,7 +5,13 @@ import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
 import { PRIORITIES, type Task } from '../core/task.js';
-import type { Digest, PlaybookEntry, StatsReport, TrendsReport } from '../core/use-cases/reports.js';
+import type {
+  Digest,
+  PlaybookEntry,
+  StatsReport,
+  TaskIndex,
+  TrendsReport,
+} from '../core/use-cases/reports.js';
 import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate, truncate } from './text.js';
 
 /** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
@@ -23,12 +29,6 @@ export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: st
     return `${id} ${mrkdwn(episode.title, 120)} (${mrkdwn(episode.service, 200)}): ${counted}`.trim();
   }
   return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
-}
-
-/** Tasks a report names, with their titles and the links to their cards. */
-export interface TaskIndex {
-  readonly tasks: ReadonlyMap<string, Task>;
-  readonly links: ReadonlyMap<string, string>;
 }
 
 const PRIORITY_ICON = {

@@ -45,7 +45,7 @@ export const SWEEP_JOBS: SweepJob[] = [
   ),
   slackJob(
     'digests',
-    () => import('../bot/reports.js'),
+    () => import('./digests.js'),
     (m, deps, now) => m.sendDueDigests(deps, now),
   ),
 ];
