@@ -4,6 +4,7 @@ import { SLACK_LIMITS } from '../adapters/slack/limits.js';
 import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
+import { cut } from '../core/bounds.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import type {
   Digest,
@@ -12,7 +13,7 @@ import type {
   TaskIndex,
   TrendsReport,
 } from '../core/use-cases/reports.js';
-import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate, truncate } from './text.js';
+import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
 export function rateWords(episode: Pick<TrendEpisode, 'recent' | 'expected'>, rule: TrendRule): string {
@@ -168,7 +169,7 @@ export function playbookView(
     };
   }
   const sections = entries.map(({ stats, medianResolveMs }, i) => {
-    const title = truncate(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
+    const title = cut(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
     const permalink = stats.lastTaskId ? index.links.get(stats.lastTaskId) : undefined;
     const name = permalink ? link(permalink, title) : mrkdwn(title, 300);
     const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { Alert, globMatch } from '../../core/alert.js';
+import { cut } from '../../core/bounds.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { type HttpResult, json, problem } from '../../http/respond.js';
 import { logger } from '../../runtime/logger.js';
@@ -166,8 +167,6 @@ export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher
     return false;
   }
 }
-
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** `+0000` offsets (CloudWatch's) read as ISO 8601. */
 function time(value: string | null | undefined): string | undefined {
