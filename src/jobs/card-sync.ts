@@ -3,8 +3,9 @@ import type { Directory } from '../adapters/slack/directory.js';
 import { type CardInsight, renderCard } from '../bot/card.js';
 import { SlackCallFailed, slackFailure } from '../bot/slack-errors.js';
 import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from '../bot/text.js';
+import { type NameOf, peopleIn, timelineText } from '../bot/timeline-text.js';
 import type { AggregateStore, CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
-import type { Task } from '../core/task.js';
+import { isSlackUserId, type Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -239,11 +240,10 @@ async function thread(
   if (!state.ts || !state.channel) return state;
   const now = deps.clock.now();
   const entries = await deps.store.timeline(task.id, state.threadVersion);
-  const lines: string[] = [];
-  for (const entry of entries) {
-    if (entry.type === 'opened' || entry.type === 'occurred') continue;
-    lines.push(await describe(deps, entry));
-  }
+  // The card itself says the task opened and how often it fired; the thread tells what people did.
+  const told = entries.filter((e) => e.type !== 'opened' && e.type !== 'occurred');
+  const nameOf = await namesIn(deps, told);
+  const lines = told.map((entry) => timelineText(entry, nameOf));
   let { occurrencesReported, occurrencesReportedAt } = state;
   const last = occurrencesReportedAt ? Date.parse(occurrencesReportedAt) : -Infinity;
   if (task.occurrences > occurrencesReported && now.getTime() - last >= OCCURRENCE_SUMMARY_EVERY_MS) {
@@ -256,7 +256,7 @@ async function thread(
   }
   for (const entry of entries) {
     const to = entry.type === 'assigned' ? entry.to : entry.type === 'opened' ? entry.assignee : null;
-    if (!to || to === entry.actor.id || !/^[UW][A-Z0-9]{2,}$/.test(to)) continue;
+    if (!isSlackUserId(to) || to === entry.actor.id) continue;
     const by = entry.actor.type === 'user' ? await deps.directory.nameOf(entry.actor.id) : entry.actor.id;
     const where = state.permalink ? link(state.permalink, task.id) : `*${task.id}*`;
     // Each direct message once: should the thread line after it fail, the retry does not send it again.
@@ -295,41 +295,11 @@ async function thread(
   };
 }
 
-/** A change in words, naming people without pinging them: the thread is a record, not a notification. */
-async function describe(deps: CardSyncDeps, entry: TimelineEntry): Promise<string> {
-  const nameOf = async (id: string | null) =>
-    id === null
-      ? 'nobody'
-      : mrkdwn(/^[UW][A-Z0-9]{2,}$/.test(id) ? await deps.directory.nameOf(id) : id, 100);
-  const actor = await nameOf(entry.actor.id);
-  switch (entry.type) {
-    case 'acknowledged':
-      return `${actor} acknowledged`;
-    case 'assigned':
-      if (entry.to === null) return `${actor} unassigned it`;
-      if (entry.to === entry.actor.id) return `${actor} took it`;
-      return `${actor} assigned it to ${await nameOf(entry.to)}`;
-    case 'started':
-      return `${actor} started work`;
-    case 'resolved':
-      return entry.resolution
-        ? `:white_check_mark: ${actor} resolved it: ${mrkdwn(entry.resolution, 500)}`
-        : `:white_check_mark: ${actor} resolved it`;
-    case 'reopened':
-      return entry.flap
-        ? `:repeat: Reopened: the alert fired again soon after it was resolved`
-        : `${actor} reopened it`;
-    case 'snoozed':
-      return `:zzz: ${actor} snoozed it until ${slackDate(entry.until)}`;
-    case 'unsnoozed':
-      return `${actor} ended the snooze`;
-    case 'priority_changed':
-      return `${actor} changed the priority from ${entry.from} to ${entry.to}`;
-    case 'commented':
-      return `:speech_balloon: ${actor}: ${mrkdwn(entry.text, 1_000)}`;
-    default:
-      return `${actor}: ${entry.type}`;
-  }
+/** People named by their display names, never pinged: the thread is a record, not a notification. */
+async function namesIn(deps: CardSyncDeps, entries: readonly TimelineEntry[]): Promise<NameOf> {
+  const names = new Map<string, string>();
+  for (const id of new Set(entries.flatMap(peopleIn))) names.set(id, await deps.directory.nameOf(id));
+  return (id) => mrkdwn(names.get(id) ?? id, 100);
 }
 
 /**
