@@ -13,6 +13,7 @@ import type {
   TaskIndex,
   TrendsReport,
 } from '../core/use-cases/reports.js';
+import { PRIORITY_ICON } from './card.js';
 import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
@@ -31,13 +32,6 @@ export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: st
   }
   return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
 }
-
-const PRIORITY_ICON = {
-  P1: ':red_circle:',
-  P2: ':large_orange_circle:',
-  P3: ':large_yellow_circle:',
-  P4: ':white_circle:',
-} as const;
 
 const blocksOf = (...blocks: (BlockBuilder | undefined)[]) =>
   fitBlocks(
