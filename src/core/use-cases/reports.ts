@@ -13,7 +13,7 @@ import { type WindowMetrics, windowMetrics } from '../aggregates/metrics.js';
 import { type ResolutionStats, resolveTimeAt } from '../aggregates/resolutions.js';
 import { isOngoing, type TrendEpisode, type TrendReading, type TrendRule } from '../aggregates/trends.js';
 import type { Config } from '../config.js';
-import type { AggregateStore, CardStore, TaskStore } from '../ports.js';
+import type { AggregateStore, TaskStore } from '../ports.js';
 import { slaClock } from '../sla.js';
 import { PRIORITIES, type Priority, type Task, taskNumber, UNRESOLVED } from '../task.js';
 import { readScope } from './trends.js';
@@ -23,38 +23,6 @@ export interface ReportDeps {
   readonly aggregates: AggregateStore;
   readonly store: TaskStore;
   readonly config: Config;
-}
-
-/** Tasks a report names, with their titles and the links to their cards. */
-export interface TaskIndex {
-  readonly tasks: ReadonlyMap<string, Task>;
-  readonly links: ReadonlyMap<string, string>;
-}
-
-/** The tasks a report names (those not already at hand read once each) and their cards' links. */
-export async function taskIndex(
-  deps: { readonly store: Pick<TaskStore, 'get'>; readonly cards: Pick<CardStore, 'card'> },
-  ids: readonly string[],
-  known: readonly Task[] = [],
-): Promise<TaskIndex> {
-  const tasks = new Map(known.map((t) => [t.id, t]));
-  const wanted = [...new Set(ids)];
-  await Promise.all(
-    wanted
-      .filter((id) => !tasks.has(id))
-      .map(async (id) => {
-        const task = await deps.store.get(id);
-        if (task) tasks.set(id, task);
-      }),
-  );
-  const links = new Map<string, string>();
-  await Promise.all(
-    wanted.map(async (id) => {
-      const permalink = (await deps.cards.card(id))?.permalink;
-      if (permalink) links.set(id, permalink);
-    }),
-  );
-  return { tasks, links };
 }
 
 const DAY = 86_400_000;
@@ -282,4 +250,39 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
       .map((t) => ({ taskId: t.taskId, flaps: t.count })),
     metrics: windowMetrics(total, covered),
   };
+}
+
+/** Tasks a report names, with their titles and the links to their cards. */
+export interface TaskIndex {
+  readonly tasks: ReadonlyMap<string, Task>;
+  readonly links: ReadonlyMap<string, string>;
+}
+
+/** The tasks a report names (those not already at hand read once each) and their cards' links. */
+export async function taskIndex(
+  deps: {
+    readonly store: { get(id: string): Promise<Task | undefined> };
+    readonly cards: { card(id: string): Promise<{ readonly permalink?: string } | undefined> };
+  },
+  ids: readonly string[],
+  known: readonly Task[] = [],
+): Promise<TaskIndex> {
+  const tasks = new Map(known.map((t) => [t.id, t]));
+  const wanted = [...new Set(ids)];
+  await Promise.all(
+    wanted
+      .filter((id) => !tasks.has(id))
+      .map(async (id) => {
+        const task = await deps.store.get(id);
+        if (task) tasks.set(id, task);
+      }),
+  );
+  const links = new Map<string, string>();
+  await Promise.all(
+    wanted.map(async (id) => {
+      const permalink = (await deps.cards.card(id))?.permalink;
+      if (permalink) links.set(id, permalink);
+    }),
+  );
+  return { tasks, links };
 }
