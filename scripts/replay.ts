@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/core/time.js';
 import { redrive } from '../src/jobs/redrive.js';
-import { context } from '../src/runtime/context.js';
+import { buildDeps } from '../src/runtime/deps.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,16 +32,23 @@ function sinceOf(text: string, now: Date): string {
   return at.toISOString();
 }
 
-const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
-if (local) {
-  // dynalite takes any credentials; the SDK wants some.
-  process.env.AWS_REGION ||= 'local';
-  process.env.AWS_ACCESS_KEY_ID ||= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
-}
+const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
+const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
 
 try {
-  const deps = context();
+  // dynalite takes any credentials; the SDK wants some.
+  const deps = buildDeps(
+    process.env,
+    local
+      ? {
+          dynamo: {
+            endpoint,
+            region: process.env.AWS_REGION || 'local',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          },
+        }
+      : {},
+  );
   const now = deps.clock.now();
   const dead = values.dead as boolean;
   // Dead deliveries are kept as long as the archive (7 days): all of them unless a time is given.

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { context } from '../../src/runtime/context.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
 const exec = promisify(execFile);
@@ -21,7 +20,7 @@ async function archivedButNotProcessed(
   minutesAgo: number,
 ) {
   const receivedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  await context().store.archiveRaw({
+  await stack.deps.store.archiveRaw({
     source,
     deliveryId,
     receivedAt,
@@ -59,7 +58,7 @@ describe('npm run replay', () => {
     expect(tasks.map((t: { fingerprint: string }) => t.fingerprint)).toEqual(['jenkins:asgard']);
     expect(tasks[0].occurrences).toBe(1);
     // What the filters left out is still pending for the sweeper.
-    expect((await context().store.unprocessedRaw('9999', 10)).map((e) => e.deliveryId).sort()).toEqual([
+    expect((await stack.deps.store.unprocessedRaw('9999', 10)).map((e) => e.deliveryId).sort()).toEqual([
       'other-source',
       'too-old',
     ]);
@@ -71,7 +70,7 @@ describe('npm run replay', () => {
     body.build.status = 'FAILURE';
     body.name = 'dead-job';
     await archivedButNotProcessed('jenkins', 'dead-1', body, 30);
-    const store = context().store;
+    const store = stack.deps.store;
     const now = new Date().toISOString();
     await store.claimRaw('jenkins', 'dead-1', 'lease', now, new Date(Date.now() + 60_000).toISOString());
     await store.failRaw('jenkins', 'dead-1', 'lease', 'TypeError: boom', now);
