@@ -311,7 +311,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const local = { region: env.AWS_REGION || LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const deps = withSlack(
     buildDeps(
-      { TMS_TABLE: dynamo.tableName, TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN },
+      {
+        TMS_TABLE: dynamo.tableName,
+        TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN,
+        TMS_SNS_CERT_DIR: env.TMS_SNS_CERT_DIR,
+      },
       {
         config,
         clock,
@@ -365,6 +369,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   }
 
+  /** Stream consumers and handed-off jobs may start one another: waited for until all are quiet. */
+  async function idle(): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      await dispatcher.idle();
+      await bot.idle();
+      await socket?.idle();
+    }
+    await dispatcher.idle();
+  }
+
   const timer = setInterval(() => {
     if (ticking) return; // a slow tick is never run twice at once, as the schedule's single target is not
     void tick();
@@ -386,23 +400,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dispatcher,
     admission,
     deps,
-    async idle() {
-      for (let round = 0; round < 5; round++) {
-        await dispatcher.idle();
-        await bot.idle();
-        await socket?.idle();
-      }
-      await dispatcher.idle();
-    },
+    idle,
     async close() {
       clearInterval(timer);
       await recovering;
       await socket?.stop();
       await ticking;
+      // What is still in flight (stream consumers, handed-off jobs) finishes against live stand-ins first.
+      await idle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.idle();
-      await bot.idle();
       await feed.close();
       await dynamo.close();
     },

@@ -1,5 +1,6 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import { type CertificateFetcher, certificatesIn, fetchFromSns } from '../adapters/aws/sns-certificates.js';
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
@@ -30,6 +31,8 @@ export interface HouseDeps extends Deps {
   /** The notification topic (SNS), when one is configured. */
   readonly notifier?: Notifier;
   readonly slackSettings: SlackSettings;
+  /** How SNS signing certificates are fetched: from SNS, or offline from `TMS_SNS_CERT_DIR`. */
+  readonly certificates: CertificateFetcher;
   /** The Lambda function this runs as, when it runs on Lambda (slow Slack work is handed to it). */
   readonly functionName?: string;
 }
@@ -79,6 +82,7 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     metrics: overrides.metrics ?? metrics(),
     ...(notifier ? { notifier } : {}),
     slackSettings: overrides.slackSettings ?? slackSettingsOf(env),
+    certificates: env.TMS_SNS_CERT_DIR ? certificatesIn(env.TMS_SNS_CERT_DIR) : fetchFromSns,
     ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
   };
 }
