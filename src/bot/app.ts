@@ -22,11 +22,10 @@ export interface BotOptions {
   readonly token: string;
   readonly botId?: string;
   readonly botUserId?: string;
+  /** Where Bolt's own client goes: the emulator offline, else Slack (or a GovSlack workspace's API). */
+  readonly slackApiUrl?: string;
   readonly handoff: Handoff;
 }
-
-/** Where Bolt's own client goes: the emulator offline, else Slack (or SLACK_API_URL's workspace API). */
-const slackApiUrl = () => process.env.TMS_SLACK_API_URL || process.env.SLACK_API_URL || undefined;
 
 /** How long a double click or a Slack retry is remembered. */
 const SEEN_FOR_MS = 60 * 60_000;
@@ -72,7 +71,10 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     // Known ids mean no auth.test call at start-up: nothing reaches the network until a request does.
     ...(options.botId ? { botId: options.botId } : {}),
     ...(options.botUserId ? { botUserId: options.botUserId } : {}),
-    clientOptions: { ...SLACK_CLIENT_OPTIONS, ...(slackApiUrl() ? { slackApiUrl: slackApiUrl() } : {}) },
+    clientOptions: {
+      ...SLACK_CLIENT_OPTIONS,
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    },
     logLevel: LogLevel.WARN,
     tokenVerificationEnabled: false,
   });
@@ -115,7 +117,11 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
         await client.views.open({ trigger_id: command.trigger_id, view: reply.modal });
       } catch (error) {
         logger.warn('views.open failed', { error: (error as Error).message });
-        await respond(command.response_url, ephemeral('The form could not be opened; please try again.'));
+        await respond(
+          command.response_url,
+          ephemeral('The form could not be opened; please try again.'),
+          deps.slackSettings.hooksUrl,
+        );
       }
       return;
     }
@@ -332,7 +338,8 @@ async function onAction(
 
 /** A message to the person who clicked: ephemeral where the click came from, or a notice on their App Home. */
 async function tell(deps: BotDeps, handoff: Handoff, body: BlockAction, text: string): Promise<void> {
-  if (body.response_url && (await respond(body.response_url, ephemeral(text)))) return;
+  if (body.response_url && (await respond(body.response_url, ephemeral(text), deps.slackSettings.hooksUrl)))
+    return;
   if (body.channel?.id) {
     try {
       await deps.slack.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });

@@ -1,5 +1,4 @@
 import type { WebClient } from '@slack/web-api';
-import type { Directory } from '../adapters/slack/directory.js';
 import { type CardInsight, renderCard } from '../bot/card.js';
 import { SlackCallFailed, slackFailure } from '../bot/slack-errors.js';
 import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from '../bot/text.js';
@@ -11,10 +10,15 @@ import type { Deps } from '../core/use-cases/deps.js';
 import { logger } from '../runtime/logger.js';
 import { historyOf, insightOf } from './history.js';
 
+/** Card sync names people in a thread by their display names; the bot's Directory is what answers. */
+export interface UserNames {
+  nameOf(userId: string): Promise<string>;
+}
+
 export interface CardSyncDeps extends Deps {
   readonly cards: CardStore & SeenStore;
   readonly slack: WebClient;
-  readonly directory: Directory;
+  readonly directory: UserNames;
   /** The notification topic: a P1 is announced there once its card (and so its link) exists. */
   readonly notifier?: Notifier;
   /** The aggregator's statistics: what fixed an alert before, how long similar tasks take. */

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import type { Config } from '../../core/config.js';
-import { TransientError } from '../../core/errors.js';
-import { type Role, roleOf } from '../../core/rbac.js';
-import { logger } from '../../runtime/logger.js';
+import type { Config } from '../core/config.js';
+import { TransientError } from '../core/errors.js';
+import { type Role, roleOf } from '../core/rbac.js';
+import { logger } from '../runtime/logger.js';
 
 const TTL_MS = 5 * 60_000;
 const GROUP = /^S[A-Z0-9]{2,}$/;
