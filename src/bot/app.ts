@@ -1,16 +1,17 @@
 import { App, type AwsLambdaReceiver, type BlockAction, LogLevel, type ViewSubmitAction } from '@slack/bolt';
 import { SLACK_CLIENT_OPTIONS } from '../adapters/slack/client.js';
-import type { Command } from '../core/lifecycle.js';
+import type { LifecycleAction } from '../core/lifecycle.js';
 import { snoozeUntil } from '../core/lifecycle.js';
 import { PRIORITIES, type Priority, UNRESOLVED } from '../core/task.js';
 import { openTask } from '../core/use-cases/open-task.js';
 import { logger } from '../runtime/logger.js';
 import { parseTaskRef } from './card.js';
-import { act, explain, permalinks, runCommand } from './commands.js';
+import { act, permalinks, runCommand } from './commands.js';
 import type { BotDeps } from './context.js';
 import type { Handoff, Job } from './handoff.js';
 import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
 import { ephemeral, respond } from './replies.js';
+import { explain, modalText } from './slack-errors.js';
 import { escapeMrkdwn } from './text.js';
 import { homeView, resolveModal } from './views.js';
 
@@ -108,8 +109,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     try {
       reply = await runCommand(deps, input);
     } catch (error) {
-      logger.error('/tms failed', { error, text: input.text });
-      reply = { text: explain(error) };
+      reply = { text: explain(error, '/tms failed', { text: input.text }) };
     }
     if ('modal' in reply) {
       await ack();
@@ -128,7 +128,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
     await ack(ephemeral(reply.text, reply.blocks));
   });
 
-  const buttons: [string, (ref: string, value: string) => Command | undefined][] = [
+  const buttons: [string, (ref: string, value: string) => LifecycleAction | undefined][] = [
     [ACTION_ID.acknowledge, () => ({ type: 'acknowledge' })],
     [ACTION_ID.claim, () => ({ type: 'claim' })],
     [ACTION_ID.start, () => ({ type: 'start' })],
@@ -210,8 +210,8 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       }
       await ack();
     } catch (error) {
-      logger.error('resolve modal failed', { error });
-      await ack({ response_action: 'errors', errors: { [INPUT_ID.note]: stripMrkdwn(explain(error)) } });
+      const text = stripMrkdwn(explain(error, 'resolve modal failed'));
+      await ack({ response_action: 'errors', errors: { [INPUT_ID.note]: text } });
     }
   });
 
@@ -244,7 +244,7 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
       if (!opened.ok) {
         await ack({
           response_action: 'errors',
-          errors: { [INPUT_ID.title]: stripMrkdwn(opened.error.message) },
+          errors: { [INPUT_ID.title]: modalText(opened.error) },
         });
         return;
       }
@@ -259,8 +259,8 @@ export function createBotApp(deps: BotDeps, options: BotOptions): App {
           .catch((error: Error) => logger.warn('chat.postEphemeral failed', { error: error.message }));
       }
     } catch (error) {
-      logger.error('new task modal failed', { error });
-      await ack({ response_action: 'errors', errors: { [INPUT_ID.title]: stripMrkdwn(explain(error)) } });
+      const text = stripMrkdwn(explain(error, 'new task modal failed'));
+      await ack({ response_action: 'errors', errors: { [INPUT_ID.title]: text } });
     }
   });
 
@@ -283,7 +283,7 @@ async function onAction(
   body: BlockAction,
   actionId: string,
   value: string,
-  toCommand: () => Command | undefined,
+  toCommand: () => LifecycleAction | undefined,
 ): Promise<void> {
   const action = body.actions[0];
   const ref =
@@ -319,9 +319,9 @@ async function onAction(
     const role = await deps.directory.roleOf(user);
     result = await act(deps, ref.taskId, command, role, user);
   } catch (error) {
-    logger.error('card action failed', { error, actionId, taskId: ref.taskId });
+    const text = explain(error, 'card action failed', { actionId, taskId: ref.taskId });
     await deps.seen.release('slack-action', key, claim.token); // nothing changed: pressing again must work
-    await tell(deps, handoff, body, explain(error));
+    await tell(deps, handoff, body, text);
     return;
   }
   await deps.seen.complete(

@@ -1,6 +1,6 @@
 import type { View } from '@slack/web-api';
 import { DomainError, TransientError } from '../core/errors.js';
-import type { Command } from '../core/lifecycle.js';
+import type { LifecycleAction } from '../core/lifecycle.js';
 import { snoozeUntil } from '../core/lifecycle.js';
 import { authorize, type Role } from '../core/rbac.js';
 import { describeMatchers, parseSilence, type Silence } from '../core/silence.js';
@@ -12,7 +12,7 @@ import { renderCard, taskLine } from './card.js';
 import { helpText, parseCommand, type Subcommand, type TmsCommand, USAGE } from './command.js';
 import type { BotDeps } from './context.js';
 import { playbookCommand, postDigest, statsCommand, trendsCommand } from './reports.js';
-import { slackFailure } from './slack-errors.js';
+import { slackFailure, slackText } from './slack-errors.js';
 import { escapeMrkdwn, mention, mrkdwn, slackDate } from './text.js';
 import { newTaskModal, resolveModal } from './views.js';
 
@@ -26,13 +26,6 @@ export interface CommandInput {
 }
 
 const text = (t: string): Reply => ({ text: t });
-
-/** A refusal or a mistake, as the person should read it. DomainError messages are written for people. */
-export function explain(error: unknown): string {
-  if (error instanceof DomainError) return error.message;
-  if (error instanceof TransientError) return `${error.message}. Nothing was changed; please try again.`;
-  return 'TMS could not do that just now; nothing was changed. Please try again.';
-}
 
 /** `/tms …`: parsed, authorized, applied; every mistake answered with the usage of what was meant. */
 export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Reply> {
@@ -76,7 +69,7 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
         role,
         ctx: { ...ctx, now: deps.clock.now() },
       });
-      if (!opened.ok) return text(`${opened.error.message}.\nUsage: ${USAGE.new}`);
+      if (!opened.ok) return text(`${slackText(opened.error)}.\nUsage: ${USAGE.new}`);
       return text(
         opened.value.channel === input.channel
           ? `Opened *${opened.value.id}* (${opened.value.priority}): its card is on its way here.`
@@ -97,7 +90,7 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
       return act(deps, command.id, { type: 'resolve', resolution: command.note }, role, input.user);
     case 'snooze': {
       const until = snoozeUntil(command.duration, deps.clock.now());
-      if (!until.ok) return text(`${escapeMrkdwn(until.error.message)}.\nUsage: ${USAGE.snooze}`);
+      if (!until.ok) return text(`${slackText(until.error)}.\nUsage: ${USAGE.snooze}`);
       return act(deps, command.id, { type: 'snooze', until: until.value }, role, input.user);
     }
     case 'claim':
@@ -146,14 +139,14 @@ async function silenceCommand(
     return text(`*Silences in force*\n${lines.join('\n')}\n${USAGE.silences}`);
   }
   const allowed = authorize(role, 'silence', user);
-  if (!allowed.ok) return text(allowed.error.message);
+  if (!allowed.ok) return text(slackText(allowed.error));
   if (command.name === 'lift') {
     if (!(await store.liftSilence(command.id, user, now.toISOString())))
       return text(`There is no silence ${command.id} in force.`);
     return text(`Lifted *${command.id}*: matching alerts open tasks again.`);
   }
   const parsed = parseSilence(command.words, Object.keys(deps.config.services));
-  if (!parsed.ok) return text(`${escapeMrkdwn(parsed.error.message)}.\nUsage: ${USAGE.silence}`);
+  if (!parsed.ok) return text(`${slackText(parsed.error)}.\nUsage: ${USAGE.silence}`);
   const silence: Silence = {
     id: `S-${deps
       .newId()
@@ -175,7 +168,7 @@ async function silenceCommand(
   );
 }
 
-const DONE: Record<Command['type'], string> = {
+const DONE: Record<LifecycleAction['type'], string> = {
   acknowledge: 'You acknowledged',
   claim: 'You claimed',
   start: 'You started work on',
@@ -193,7 +186,7 @@ const DONE: Record<Command['type'], string> = {
 export async function act(
   deps: BotDeps,
   taskId: string,
-  command: Command,
+  command: LifecycleAction,
   role: Role,
   user: string,
 ): Promise<{ readonly ok: boolean; readonly text: string; readonly version?: number }> {
@@ -203,7 +196,7 @@ export async function act(
     role,
     ctx: { actor: { type: 'user', id: user }, via: 'slack' },
   });
-  if (!result.ok) return { ok: false, text: result.error.message };
+  if (!result.ok) return { ok: false, text: slackText(result.error) };
   const task = result.value.task;
   const detail =
     command.type === 'assign' && command.assignee
