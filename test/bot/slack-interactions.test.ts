@@ -184,7 +184,7 @@ describe('card buttons', () => {
   it('gives a person the ref of an unexpected failure that the log line has, and nothing of the error', async () => {
     // Prepare: the store fails the next save once with a bug, not a passing fault.
     const id = await open('Bug on click p3');
-    const store = botContext().store;
+    const store = stack.deps.store;
     const save = store.save.bind(store);
     store.save = async () => {
       store.save = save;
