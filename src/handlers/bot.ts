@@ -13,6 +13,9 @@ export const MAX_SKEW_S = 300;
 /** Slack requests are small; anything this large is not one. */
 const MAX_BODY = 256 * 1024;
 
+/** Where Bolt's own client goes: the emulator offline, else Slack (or SLACK_API_URL's workspace API). */
+const slackApiUrl = () => process.env.TMS_SLACK_API_URL || process.env.SLACK_API_URL || undefined;
+
 type Bolt = (event: APIGatewayProxyEventV2, context: Context, callback: () => void) => Promise<HttpResult>;
 
 let bolt: Bolt | undefined;
@@ -46,6 +49,7 @@ function boltHandler(): Bolt {
       ...(process.env.SLACK_BOT_ID ? { botId: process.env.SLACK_BOT_ID } : {}),
       ...(process.env.SLACK_BOT_USER_ID ? { botUserId: process.env.SLACK_BOT_USER_ID } : {}),
       handoff: handoffOf(),
+      ...(slackApiUrl() ? { slackApiUrl: slackApiUrl() } : {}),
     });
     bolt = receiver.toHandler() as unknown as Bolt;
   }
@@ -199,6 +203,7 @@ export async function startSocketMode(options: {
     ...(process.env.SLACK_BOT_ID ? { botId: process.env.SLACK_BOT_ID } : {}),
     ...(process.env.SLACK_BOT_USER_ID ? { botUserId: process.env.SLACK_BOT_USER_ID } : {}),
     handoff: handoffOf(),
+    ...(slackApiUrl() ? { slackApiUrl: slackApiUrl() } : {}),
   });
   await app.start();
   return { stop: async () => void (await app.stop()) };
