@@ -1,4 +1,4 @@
-import type { BlockAction } from '@slack/bolt';
+import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Command } from '../../../core/lifecycle.js';
 import { logger } from '../../../runtime/logger.js';
 import { parseTaskRef } from '../../card.js';
@@ -8,6 +8,38 @@ import type { Handoff } from '../../handoff.js';
 import { act } from '../act.js';
 import { explain } from '../explain.js';
 import { tell } from './tell.js';
+
+type Element = BlockAction['actions'][number];
+
+/** One of the card's controls that changes its task, as data: a file each, one listener for them all. */
+export interface CardControl {
+  readonly actionId: string;
+  /** What was chosen, as Slack sent it: it names the task and the card's version, or the block does. */
+  readonly chosen: (action: Element) => string;
+  /** What the choice amounts to; undefined: not something TMS offers (the card is out of date). */
+  readonly command: (chosen: string, action: Element, now: () => Date) => Command | undefined;
+}
+
+/** A button's value. */
+export const buttonValue = (action: Element): string => ('value' in action ? String(action.value ?? '') : '');
+/** A static select's chosen option. */
+export const selectedOption = (action: Element): string =>
+  action.type === 'static_select' ? action.selected_option.value : '';
+
+/** The listener of a card control: acknowledged at once, then the change (onCardAction). */
+export function cardControl(
+  deps: BotDeps,
+  handoff: Handoff,
+  control: CardControl,
+): Middleware<SlackActionMiddlewareArgs<BlockAction>> {
+  return async ({ ack, body, action }) => {
+    await ack();
+    const value = control.chosen(action);
+    await onCardAction(deps, handoff, body, control.actionId, value, () =>
+      control.command(value, action, () => deps.clock.now()),
+    );
+  };
+}
 
 /**
  * A button or select on a card, in App Home or in an ephemeral reply, that changes its task: `value` is what

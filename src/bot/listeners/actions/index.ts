@@ -2,7 +2,8 @@ import type { App, BlockAction } from '@slack/bolt';
 import type { BotDeps } from '../../context.js';
 import type { Handoff } from '../../handoff.js';
 import { ACTION_ID } from '../../ids.js';
-import { LIFECYCLE_BUTTONS, lifecycleButton } from './lifecycle-buttons.js';
+import { cardControl } from './card-action.js';
+import { LIFECYCLE_BUTTONS } from './lifecycle-buttons.js';
 import { prioritySelect } from './priority.js';
 import { reassignSelect } from './reassign.js';
 import { resolveButton } from './resolve.js';
@@ -10,11 +11,8 @@ import { snoozeSelect } from './snooze.js';
 
 /** The card's buttons and selects (also on App Home and in `/tms show`), by action_id. */
 export function register(app: App, deps: BotDeps, handoff: Handoff): void {
-  for (const [actionId, command] of LIFECYCLE_BUTTONS) {
-    app.action<BlockAction>(actionId, lifecycleButton(deps, handoff, actionId, command));
+  for (const control of [...LIFECYCLE_BUTTONS, prioritySelect, snoozeSelect, reassignSelect]) {
+    app.action<BlockAction>(control.actionId, cardControl(deps, handoff, control));
   }
-  app.action<BlockAction>(ACTION_ID.priority, prioritySelect(deps, handoff));
-  app.action<BlockAction>(ACTION_ID.snooze, snoozeSelect(deps, handoff));
-  app.action<BlockAction>(ACTION_ID.reassign, reassignSelect(deps, handoff));
   app.action<BlockAction>(ACTION_ID.resolve, resolveButton(deps, handoff));
 }

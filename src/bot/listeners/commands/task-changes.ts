@@ -1,4 +1,6 @@
-import { type Command, snoozeUntil } from '../../../core/lifecycle.js';
+import type { Command } from '../../../core/lifecycle.js';
+import { snoozeUntil } from '../../../core/lifecycle.js';
+import type { Clock } from '../../../core/ports.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { escapeMrkdwn } from '../../text.js';
@@ -11,35 +13,32 @@ type TaskChange = CommandOf<
 
 /** `/tms claim|ack|start|reopen|assign|priority|comment|snooze <id> …`: one lifecycle command on one task. */
 export async function changeTask(deps: BotDeps, command: TaskChange, asker: Asker): Promise<Reply> {
-  let change: Command;
+  const change = toChange(command, deps.clock);
+  if ('problem' in change) return text(change.problem);
+  return act(deps, command.id, change, asker.role, asker.user);
+}
+
+/** The lifecycle command a subcommand names, or what is wrong with its words. */
+function toChange(command: TaskChange, clock: Clock): Command | { readonly problem: string } {
   switch (command.name) {
     case 'snooze': {
-      const until = snoozeUntil(command.duration, deps.clock.now());
-      if (!until.ok) return text(`${escapeMrkdwn(until.error.message)}.\nUsage: ${USAGE.snooze}`);
-      change = { type: 'snooze', until: until.value };
-      break;
+      const until = snoozeUntil(command.duration, clock.now());
+      if (!until.ok) return { problem: `${escapeMrkdwn(until.error.message)}.\nUsage: ${USAGE.snooze}` };
+      return { type: 'snooze', until: until.value };
     }
     case 'claim':
-      change = { type: 'claim' };
-      break;
+      return { type: 'claim' };
     case 'ack':
-      change = { type: 'acknowledge' };
-      break;
+      return { type: 'acknowledge' };
     case 'start':
-      change = { type: 'start' };
-      break;
+      return { type: 'start' };
     case 'reopen':
-      change = { type: 'reopen' };
-      break;
+      return { type: 'reopen' };
     case 'assign':
-      change = { type: 'assign', assignee: command.assignee };
-      break;
+      return { type: 'assign', assignee: command.assignee };
     case 'priority':
-      change = { type: 'set_priority', priority: command.priority };
-      break;
+      return { type: 'set_priority', priority: command.priority };
     case 'comment':
-      change = { type: 'comment', text: command.text };
-      break;
+      return { type: 'comment', text: command.text };
   }
-  return act(deps, command.id, change, asker.role, asker.user);
 }
