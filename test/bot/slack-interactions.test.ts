@@ -5,6 +5,7 @@ import { type BotHandler, makeBotHandler } from '../../src/handlers/bot.js';
 import { makeSweeperHandler } from '../../src/handlers/sweeper.js';
 import { slackSignature } from '../../src/local/slack-client.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { captureLogs } from '../helpers/logs.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
@@ -177,6 +178,40 @@ describe('card buttons', () => {
     expect(slack.lastPrivate(BEN)).toContain('Nothing was changed; please try again.');
     await click(id, 'tms_ack', BEN);
     // Assert
+    expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
+  });
+
+  it('gives a person the ref of an unexpected failure that the log line has, and nothing of the error', async () => {
+    // Prepare: the store fails the next save once with a bug, not a passing fault.
+    const id = await open('Bug on click p3');
+    const store = stack.deps.store;
+    const save = store.save.bind(store);
+    store.save = async () => {
+      store.save = save;
+      throw new TypeError("Cannot read properties of undefined (reading 'version')");
+    };
+    const logs = captureLogs();
+    try {
+      // Act
+      await click(id, 'tms_ack', BEN);
+    } finally {
+      logs.restore();
+    }
+    // Assess
+    const told = slack.lastPrivate(BEN);
+    const ref = /\(ref ([0-9a-f]{8})\)/.exec(told)?.[1];
+    expect(told).toMatch(/^Something went wrong on our side \(ref [0-9a-f]{8}\)\. Please try again/);
+    expect(told).not.toContain('version');
+    const logged = logs.lines.filter((l) => l.correlationId === ref);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'card action failed',
+      taskId: id,
+      error: { name: 'TypeError', message: "Cannot read properties of undefined (reading 'version')" },
+    });
+    // Nothing changed, so the same click works once the bug is gone.
+    await click(id, 'tms_ack', BEN);
     expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
   });
 
