@@ -71,7 +71,3 @@ export async function playbookCommand(deps: BotDeps, service: string): Promise<A
   const ids = entries.flatMap((e) => (e.stats.lastTaskId ? [e.stats.lastTaskId] : []));
   return playbookView(service, entries, deps.config.services[service]?.runbook, await taskIndex(deps, ids));
 }
-
-// `/tms digest` posts through the digest job's own function; commands.ts imports it from here until it is
-// switched to src/jobs/digests.ts.
-export { postDigest } from '../jobs/digests.js';
