@@ -55,5 +55,30 @@ onEachBackend((name, dynamo) => {
       expect(await cards.dueCards(at(4), 10)).toEqual([]);
       expect(await cards.dueCards(at(26), 10)).toEqual(['TMS-4', 'TMS-3', 'TMS-6']);
     });
+
+    it(`drops the markers in progress of a holder known to be gone, and only those`, async () => {
+      // Prepare: the dead process's claims end by at(15); the restarted one's after it.
+      const cards = await freshCards();
+      const claim = (token: string, now: number, until: number) => ({
+        token,
+        now: at(now),
+        leaseUntil: at(until),
+      });
+      await cards.begin('slack-action', 'dead-click', claim('dead-1', 0, 15));
+      await cards.begin('slack-event', 'dead-event', claim('dead-2', 1, 14));
+      await cards.begin('sweep', 'dead-sweep', claim('dead-3', 0, 15)); // a scope not named
+      await cards.begin('slack-action', 'done-click', claim('dead-4', 0, 15));
+      await cards.complete('slack-action', 'done-click', 'dead-4', at(3600));
+      await cards.begin('slack-action', 'live-click', claim('live', 2, 17));
+      // Act
+      const released = await cards.releaseDeadClaims(['slack-action', 'slack-event'], at(15));
+      // Assess: what the dead process held is free to the next caller now, the rest stands.
+      expect(released).toBe(2);
+      expect(await cards.begin('slack-action', 'dead-click', claim('next', 3, 18))).toBe('begun');
+      expect(await cards.begin('slack-event', 'dead-event', claim('next', 3, 18))).toBe('begun');
+      expect(await cards.begin('sweep', 'dead-sweep', claim('next', 3, 18))).toBe('in-progress');
+      expect(await cards.begin('slack-action', 'done-click', claim('next', 3, 18))).toBe('done');
+      expect(await cards.begin('slack-action', 'live-click', claim('next', 3, 18))).toBe('in-progress');
+    });
   });
 });
