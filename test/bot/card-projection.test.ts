@@ -1,17 +1,18 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/core/errors.js';
-import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
 import { projectCards } from '../../src/jobs/card-stream.js';
 import { reconcileCards, syncCard } from '../../src/jobs/card-sync.js';
+import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
 
 let stack: TestStack;
+const clock = new ShiftedClock();
 let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack({}, { clock });
   slack = slackOf(stack);
 });
 afterAll(() => stack.close());
@@ -112,7 +113,7 @@ describe('the sweeper under a rate limit', () => {
     const cards = stack.deps.cards;
     const card = await cards.card(id);
     const token = `test-behind-${id}`;
-    const now = new Date();
+    const now = clock.now();
     await cards.leaseCard(id, token, now.toISOString(), new Date(now.getTime() + 30_000).toISOString());
     const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
     await cards.releaseCard(id, token, {
@@ -136,12 +137,12 @@ describe('the sweeper under a rate limit', () => {
     const updates = () => stack.slack.calls.get('chat.update') ?? 0;
     const before = updates();
     // Act: before, every due card called chat.update in turn, each refused while Slack had asked to wait.
-    const pass = await reconcileCards(stack.deps, new Date());
+    const pass = await reconcileCards(stack.deps, clock.now());
     // Assess
     expect(updates() - before).toBe(1);
     expect(pass.synced).toBe(0);
-    await sleepAtLeast(3_000);
-    await reconcileCards(stack.deps, new Date());
+    clock.advance(3_000); // Slack's Retry-After, on the stack's clock (the emulator's too)
+    await reconcileCards(stack.deps, clock.now());
     for (const id of [first, second])
       expect((await stack.deps.cards.card(id))?.shownVersion).toBeGreaterThan(0);
   });
@@ -155,8 +156,8 @@ describe('direct messages', () => {
     const cards = stack.deps.cards;
     const card = await cards.card(id);
     const token = 'test-rewind';
-    const now = new Date().toISOString();
-    await cards.leaseCard(id, token, now, new Date(Date.now() + 30_000).toISOString());
+    const now = clock.now().toISOString();
+    await cards.leaseCard(id, token, now, new Date(clock.now().getTime() + 30_000).toISOString());
     const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
     await cards.releaseCard(id, token, { ...state, threadVersion: 0, shownVersion: 0 });
     // Act
@@ -171,7 +172,7 @@ describe('a card writer that dies halfway through a direct message', () => {
     // Arrange: the card is held (so the stream's writer finds it busy) while ana assigns the task to ben.
     const deps = stack.deps;
     const id = await open('Assigned while a writer dies p3');
-    const at = (s: number) => ({ now: () => new Date(Date.now() + s * 1_000) });
+    const at = (s: number) => ({ now: () => new Date(clock.now().getTime() + s * 1_000) });
     await deps.cards.leaseCard(id, 'holder', at(0).now().toISOString(), at(30).now().toISOString());
     await slack.client.command(`assign ${id} <@${BEN}|ben>`, { user: ANA, channel: GENERAL });
     await settle(stack);

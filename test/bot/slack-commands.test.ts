@@ -152,7 +152,9 @@ describe('/tms on an existing task', () => {
     const history = JSON.stringify(answer.body.blocks);
     expect(history).toContain('*History*');
     // In the words of the card's thread (one wording for a timeline entry), each after its time.
-    expect(history).toMatch(/> <@U01BBB> opened it\\n• <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+> <@U01BBB> took it/);
+    expect(history).toMatch(
+      /> <@U01BBB> opened it\\n• <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+> <@U01BBB> took it/,
+    );
     // A read-only viewer gets the card without buttons.
     expect(answer.body.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
   });

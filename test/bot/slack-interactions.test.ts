@@ -4,16 +4,18 @@ import { TransientError } from '../../src/core/errors.js';
 import { type BotHandler, makeBotHandler } from '../../src/handlers/bot.js';
 import { makeSweeperHandler } from '../../src/handlers/sweeper.js';
 import { slackSignature } from '../../src/local/slack-client.js';
+import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { captureLogs } from '../helpers/logs.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
+const clock = new ShiftedClock();
 let bot: BotHandler;
 let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack({}, { clock });
   bot = makeBotHandler(stack.deps);
   slack = slackOf(stack);
 });
@@ -35,7 +37,7 @@ async function click(id: string, actionId: string, user: string, choice?: { valu
 
 /** The bot's Lambda handler invoked with a signed body, as API Gateway hands it over. */
 function lambda(body: string, headers: Record<string, string> = {}) {
-  const ts = Math.floor(Date.now() / 1000);
+  const ts = Math.floor(clock.now().getTime() / 1000);
   return bot(
     {
       version: '2.0',
@@ -451,7 +453,7 @@ describe('App Home, after a crash', () => {
 
 describe('authentication', () => {
   const body = () => slack.client.commandBody('list', { user: ANA, channel: GENERAL });
-  const now = () => Math.floor(Date.now() / 1000);
+  const now = () => Math.floor(clock.now().getTime() / 1000);
 
   it('refuses a forged, stale, future-dated, unsigned or replayed request before doing anything', async () => {
     const forged = await slack.client.send(body(), {
@@ -542,7 +544,7 @@ describe('the card survives Slack failing', () => {
     await click(id, 'tms_ack', BEN);
     expect((await task(id)).status).toBe('acknowledged'); // the change itself was never blocked
     expect(slack.card(id).text).toContain('(open)');
-    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    clock.advance(3_100); // Slack's Retry-After, on the stack's clock (the emulator's too)
     const report = await makeSweeperHandler(stack.deps)();
     await settle(stack);
     expect(report.ran.find((r) => r.name === 'reconcile-cards')).toMatchObject({ ok: true });
