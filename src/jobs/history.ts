@@ -6,7 +6,8 @@ import type { Task } from '../core/task.js';
 /** Stats change once per resolution: a card edit or a sweep need not read them every time. */
 const CACHE_MS = 60_000;
 
-const cache = new Map<string, { at: number; stats: ResolutionStats }>();
+/** Per store, so two stacks in one process (or two tables) never answer from each other's reads. */
+const caches = new WeakMap<AggregateStore, Map<string, { at: number; stats: ResolutionStats }>>();
 
 async function cached(
   aggregates: AggregateStore,
@@ -15,6 +16,8 @@ async function cached(
   fresh: boolean,
 ): Promise<ResolutionStats> {
   const id = JSON.stringify(key);
+  let cache = caches.get(aggregates);
+  if (!cache) caches.set(aggregates, (cache = new Map()));
   const hit = cache.get(id);
   if (hit && !fresh && now - hit.at < CACHE_MS) return hit.stats;
   const stats = await aggregates.stats(key);
@@ -23,8 +26,8 @@ async function cached(
   return stats;
 }
 
-/** Forget what was read (tests, and a container that just folded new stats). */
-export const forgetHistory = (): void => cache.clear();
+/** Forget what was read from this store (tests, and a container that just folded new stats). */
+export const forgetHistory = (aggregates: AggregateStore): void => caches.get(aggregates)?.clear();
 
 /** What TMS knows of how tasks like this one went: its fingerprint's history, and its service's at its priority. */
 export interface History {

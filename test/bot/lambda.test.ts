@@ -17,6 +17,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const lambda = mockClient(LambdaClient);
+afterAll(() => lambda.restore()); // the class is patched: other files in this worker get the real one back
 afterEach(() => {
   lambda.reset();
 });

@@ -143,7 +143,7 @@ describe('a realistic stream of events, worked in Slack', () => {
     await settle(stack);
     const id = await openTaskOf('slow-rebuild');
     const { createdAt } = await task(id);
-    forgetHistory();
+    forgetHistory(stack.deps.aggregates);
     // Act: 30 minutes in, the clock is still fine (25% of 2 h), but 90 minutes left is less than ~100.
     const result = await warnSla(stack.deps, new Date(Date.parse(createdAt) + 30 * 60_000));
     await settle(stack);
