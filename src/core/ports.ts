@@ -110,8 +110,6 @@ export interface TaskRepository {
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
   ): Promise<Task | 'repeat' | undefined>;
-  /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
-  appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */
   timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;

@@ -82,16 +82,6 @@ export class MemoryTaskStore implements TaskStore {
     return copy(next);
   }
 
-  async appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
-    this.beforeWrite('appendTimeline');
-    for (const entry of entries) {
-      const list = this.entries.get(entry.taskId) ?? [];
-      if (!list.some((e) => e.version === entry.version && e.seq === entry.seq)) list.push(copy(entry));
-      list.sort((a, b) => a.version - b.version || a.seq - b.seq);
-      this.entries.set(entry.taskId, list);
-    }
-  }
-
   async list(query: TaskQuery): Promise<TaskPage> {
     const matching = [...this.tasks.values()]
       .filter(

@@ -233,10 +233,6 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
-  appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
-    return this.putEntries(entries);
-  }
-
   async list(query: TaskQuery): Promise<TaskPage> {
     const { statuses, service, assignee, limit } = query;
     const filters: string[] = [];
