@@ -29,6 +29,11 @@ export class MemoryTaskStore implements TaskStore {
   /** Called before each write; a test may throw from it to simulate a crash at that step. */
   beforeWrite: (operation: string) => void = () => {};
 
+  /** The last number handed out (0 before the first): what the DynamoDB adapter's counter item holds. */
+  get lastTaskNumber(): number {
+    return this.#counter;
+  }
+
   async nextTaskNumber(): Promise<number> {
     this.beforeWrite('nextTaskNumber');
     return ++this.#counter;
