@@ -194,10 +194,13 @@ export interface DeliveryInbox {
 }
 
 /**
- * The three ports of the task table together, as the use cases that span them (ingest, acting on a task, the
- * re-drive) take them. They are one port's worth of adapter because DynamoTaskStore keeps all three in one
- * table (src/adapters/dynamo/table.ts), and the in-memory fake keeps them side by side; no write spans two of
- * them (each is a single-item conditional write), so code that needs only one part takes the narrow type.
+ * The three ports of the task table together: what the entry points build, and what the work that spans all
+ * three takes (the ingest pipeline and the re-drive: the inbox, and the tasks and fingerprints its alerts
+ * change). One adapter implements all three because DynamoTaskStore keeps them in one table
+ * (src/adapters/dynamo/table.ts), as the in-memory fake keeps them side by side. No write spans two of them
+ * (each is a single-item conditional write, no transaction), so code that needs less takes the narrow type:
+ * ingest and acting on a task take `TaskRepository & FingerprintIndex`, opening a task and reports
+ * `TaskRepository`.
  */
 export interface TaskStore extends TaskRepository, FingerprintIndex, DeliveryInbox {}
 
