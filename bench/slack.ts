@@ -127,10 +127,11 @@ export async function bundleFigures(): Promise<{ tmsBot: BundleFigure; bareBolt:
         'export const handler = receiver.toHandler();',
       ].join('\n'),
     );
-    const bundle = async (entry: string, name: string) => {
+    const bundle = async (entry: string, name: string, alias: Record<string, string> = {}) => {
       const outfile = join(dir, `${name}.mjs`);
       await build({
         entryPoints: [entry],
+        alias,
         outfile,
         bundle: true,
         minify: true,
@@ -144,7 +145,10 @@ export async function bundleFigures(): Promise<{ tmsBot: BundleFigure; bareBolt:
       });
       return outfile;
     };
-    const tms = await bundle('src/handlers/bot.ts', 'tms-bot');
+    // As infra bundles it: the one Lambda entry (secrets, then the deps and handler built once), aliased to the bot.
+    const tms = await bundle('src/runtime/lambda-entry.ts', 'tms-bot', {
+      'tms-lambda-handler': './src/handlers/bot.ts',
+    });
     const bare = await bundle(bareEntry, 'bare-bolt');
     const driver = join(dir, 'import.mjs');
     writeFileSync(

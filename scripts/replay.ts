@@ -1,68 +1,7 @@
-/**
- * `npm run replay -- --since 1h [--source github] [--dry-run] [--dead]`: processes, now, the archived deliveries
- * that were accepted but not processed (a crash, an outage of the store), instead of waiting for the sweeper.
- * `--dead` takes the deliveries given up on after too many attempts too (received since `--since`, all kept
- * ones when it is not given): once their cause is fixed. Idempotent: a delivery is processed once, ever;
- * running it twice changes nothing the second time.
- *
- * It talks to the table the way the handlers do: on AWS with your credentials and TMS_TABLE; against
- * `npm start`, with the store address its banner prints (AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:…).
- */
-import { parseArgs } from 'node:util';
-import { parseDuration } from '../src/core/time.js';
-import { redrive } from '../src/jobs/redrive.js';
-import { context } from '../src/runtime/context.js';
+/** `npm run replay`: see ./replay-command.ts. */
+import { replayCommand } from './replay-command.js';
 
-const { values } = parseArgs({
-  options: {
-    since: { type: 'string' },
-    dead: { type: 'boolean', default: false },
-    source: { type: 'string' },
-    limit: { type: 'string', default: '1000' },
-    'dry-run': { type: 'boolean', default: false },
-  },
-});
-
-function sinceOf(text: string, now: Date): string {
-  const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(now.getTime() - ms).toISOString();
-  const at = new Date(text);
-  if (Number.isNaN(at.getTime()))
-    throw new Error(`--since ${text}: give a duration such as 30m, 1h, 2d, or an ISO time`);
-  return at.toISOString();
-}
-
-const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
-if (local) {
-  // dynalite takes any credentials; the SDK wants some.
-  process.env.AWS_REGION ||= 'local';
-  process.env.AWS_ACCESS_KEY_ID ||= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
-}
-
-try {
-  const deps = context();
-  const now = deps.clock.now();
-  const dead = values.dead as boolean;
-  // Dead deliveries are kept as long as the archive (7 days): all of them unless a time is given.
-  const since = values.since || !dead ? sinceOf(values.since ?? '1h', now) : undefined;
-  const report = await redrive(deps, now, {
-    ...(since ? { since } : {}),
-    dead,
-    // No grace time: a delivery its own request still holds is held by a lease, which the replay respects.
-    graceMs: 0,
-    limit: Number(values.limit),
-    ...(values.source ? { source: values.source } : {}),
-    dryRun: values['dry-run'] as boolean,
-  });
-  for (const d of report.processed)
-    console.log(`${d.receivedAt}  ${d.source.padEnd(12)} ${d.deliveryId}  ${d.taskIds.join(', ') || '-'}`);
-  const what = values['dry-run'] ? 'would process' : 'processed';
-  console.log(
-    `${what} ${report.processed.length} archived deliver${report.processed.length === 1 ? 'y' : 'ies'}${since ? ` received since ${since}` : ''}${values.source ? ` from ${values.source}` : ''}${report.failed ? `; ${report.failed} failed and stay pending` : ''}${report.dead.length ? ` (${report.dead.length} of them moved aside as dead)` : ''}`,
-  );
-  if (report.failed > 0) process.exitCode = 1;
-} catch (error) {
-  console.error(`replay: ${(error as Error).message}`);
-  process.exitCode = 1;
-}
+const { lines, error, code } = await replayCommand(process.argv.slice(2), process.env);
+for (const line of lines) console.log(line);
+if (error) console.error(error);
+process.exitCode = code;

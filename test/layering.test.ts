@@ -44,9 +44,10 @@ describe('the layering rule', () => {
     ['src/adapters/slack/probe.ts', '../../runtime/secrets.js', 'src/adapters implement the ports'],
     ['src/ingest/probe.ts', '../bot/app.js', 'src/ingest reads senders'],
     ['src/http/probe.ts', '../adapters/dynamo/table.js', 'src/http shapes HTTP answers'],
-    ['src/jobs/probe.ts', '../runtime/context.js', 'src/jobs run on a schedule'],
+    ['src/jobs/probe.ts', '../runtime/deps.js', 'src/jobs run on a schedule'],
     ['src/jobs/probe.ts', '../handlers/bot.js', 'src/jobs run on a schedule'],
     ['src/bot/probe.ts', '../handlers/api.js', 'src/bot (the Slack surface)'],
+    ['src/bot/context.ts', '../runtime/deps.js', 'src/bot (the Slack surface)'],
     ['src/handlers/probe.ts', '../local/stack.js', 'src/handlers are the Lambda entries'],
     ['src/runtime/probe.ts', '../handlers/api.js', 'src/runtime is the composition root'],
   ])('refuses %s importing %s', (from, what, reason) => {
@@ -59,7 +60,7 @@ describe('the layering rule', () => {
     ['src/jobs/probe.ts', '../runtime/logger.js'],
     ['src/ingest/probe.ts', '../adapters/dynamo/table.js'],
     ['src/bot/probe.ts', '../jobs/sweeper.js'],
-    ['src/handlers/probe.ts', '../runtime/context.js'],
+    ['src/handlers/probe.ts', '../runtime/deps.js'],
     ['src/local/probe.ts', '../handlers/api.js'],
   ])('lets %s import %s', (from, what) => {
     const result = lint(importing(from, what));

@@ -28,7 +28,7 @@ export class TaskStream extends Construct {
       readonly table: TableV2;
       readonly consumer: TmsFunction;
       /** Its entry in src/jobs/stream-consumers.ts: the filter, the same one the local stack applies. */
-      readonly subscription: StreamSubscription;
+      readonly subscription: Pick<StreamSubscription, 'name' | 'filter'>;
       readonly name: string;
       readonly holds: string;
       /** How long records gather into a batch: none for cards (people watch them), a few seconds elsewhere. */

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { Bits, Blocks, Elements, Message } from 'slack-block-builder';
 import { readableDuration } from '../core/aggregates/resolutions.js';
-import { type Command, TRANSITIONS } from '../core/lifecycle.js';
+import { type LifecycleAction, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
 import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
@@ -43,7 +43,7 @@ export function parseTaskRef(text: string | undefined): { taskId: string; versio
 
 /** The command each card action stands for; Resolve and the selects need more from the person first. */
 function possible(task: Task): ActionName[] {
-  const can = (command: Command['type']) => typeof TRANSITIONS[command][task.status] !== 'object';
+  const can = (command: LifecycleAction['type']) => typeof TRANSITIONS[command][task.status] !== 'object';
   const names: ActionName[] = [];
   if (can('acknowledge')) names.push('acknowledge');
   if (can('claim') && !task.assignee) names.push('claim');
@@ -56,7 +56,7 @@ function possible(task: Task): ActionName[] {
   return names;
 }
 
-const SAMPLE: Record<ActionName, Command> = {
+const SAMPLE: Record<ActionName, LifecycleAction> = {
   acknowledge: { type: 'acknowledge' },
   claim: { type: 'claim' },
   start: { type: 'start' },

@@ -1,37 +1,22 @@
-import type { WebClient } from '@slack/web-api';
-import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
-import { createSlackClient } from '../adapters/slack/client.js';
 import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
-import { aggregateStore, cardStore, context } from '../runtime/context.js';
-import { secret } from '../runtime/secrets.js';
-import { Directory } from './directory.js';
 import type { ProjectorDeps } from './projector.js';
 
+/** Where the bot's Slack calls and replies go, and who the bot is: Slack itself unless told otherwise. */
+export interface SlackSettings {
+  /** The Web API's base URL: the local emulator offline, a GovSlack workspace's API, else slack.com. */
+  readonly apiUrl?: string;
+  /** Offline, the stand-in for hooks.slack.com that `response_url` replies go to. */
+  readonly hooksUrl?: string;
+  /** Known bot ids spare Bolt an `auth.test` call before the first answer. */
+  readonly botId?: string;
+  readonly botUserId?: string;
+}
+
+/** What the Slack surface needs: the use cases' deps, the cards, Slack's client. Built by src/runtime. */
 export interface BotDeps extends ProjectorDeps {
   readonly seen: SeenStore;
   /** The notification topic (SNS), when one is configured. */
   readonly notifier?: Notifier;
   readonly aggregates: AggregateStore;
-}
-
-let built: BotDeps | undefined;
-
-/** The use-case deps plus what the Slack surface needs, built once per container. */
-export function botContext(): BotDeps {
-  if (!built) {
-    const deps = context();
-    const cards = cardStore();
-    const slack: WebClient = createSlackClient(secret('SLACK_BOT_TOKEN'));
-    const topic = process.env.TMS_NOTIFY_TOPIC_ARN;
-    built = {
-      ...deps,
-      cards,
-      seen: cards,
-      slack,
-      directory: new Directory(slack, deps.config),
-      aggregates: aggregateStore(),
-      ...(topic ? { notifier: new SnsNotifier(createSnsClient(), topic) } : {}),
-    };
-  }
-  return built;
+  readonly slackSettings: SlackSettings;
 }

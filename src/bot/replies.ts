@@ -4,14 +4,15 @@ import { fitBlocks, messageText } from './text.js';
 const SLACK_HOOKS = 'https://hooks.slack.com/';
 
 /**
- * A reply through a `response_url`: only to Slack's own hooks host, or, offline, to the local stand-in that
- * `TMS_SLACK_HOOKS_URL` names (the local stack sets it, so hooks.slack.com URLs are answered locally too).
+ * A reply through a `response_url`: only to Slack's own hooks host, or, offline, to the local stand-in at
+ * `localHooks` (the local stack's, so hooks.slack.com URLs are answered locally too).
  */
 export async function respond(
   responseUrl: string | undefined,
   message: Record<string, unknown>,
+  localHooks?: string,
 ): Promise<boolean> {
-  const target = hooksTarget(responseUrl);
+  const target = hooksTarget(responseUrl, localHooks);
   if (!target) return false;
   try {
     const response = await fetch(target, {
@@ -28,12 +29,8 @@ export async function respond(
   }
 }
 
-export function hooksTarget(
-  url: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
+export function hooksTarget(url: string | undefined, local?: string): string | undefined {
   if (!url) return undefined;
-  const local = env.TMS_SLACK_HOOKS_URL;
   if (local) {
     if (url.startsWith(SLACK_HOOKS)) return `${local.replace(/\/$/, '')}/${url.slice(SLACK_HOOKS.length)}`;
     if (url.startsWith(local)) return url;

@@ -1,3 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, type MessagePart, TransientError } from '../core/errors.js';
+import { logger } from '../runtime/logger.js';
+import { escapeMrkdwn, mention } from './text.js';
+
+/**
+ * The one place a failure becomes what a person reads in Slack. A domain error's sentence is rendered here:
+ * its people as mentions (a source's name as its name), every other part escaped, so nothing a person typed
+ * pings or forges a link.
+ */
+export function slackText(error: DomainError): string {
+  return render(error.parts, (id) => mention(id), escapeMrkdwn);
+}
+
+/** The same sentence for a modal's field error, which is plain text: people as `@U…`, nothing escaped. */
+export function modalText(error: DomainError): string {
+  return render(
+    error.parts,
+    (id) => (/^[UW][A-Z0-9]{2,}$/.test(id) ? `@${id}` : id),
+    (text) => text,
+  );
+}
+
+function render(
+  parts: readonly MessagePart[],
+  person: (id: string) => string,
+  text: (text: string) => string,
+): string {
+  return parts
+    .map((part) => (typeof part === 'string' ? text(part) : part.person ? person(part.person) : 'someone'))
+    .join('');
+}
+
+/**
+ * What a person is told when a listener failed, and the log line of it. Known failures are put in words;
+ * anything else is logged with a short correlation id that the person is given too, so a report of
+ * "ref 1a2b3c4d" finds its log line and stack trace. `what` names the listener in the log.
+ */
+export function explain(error: unknown, what: string, detail: Record<string, unknown> = {}): string {
+  if (error instanceof DomainError) {
+    logger.warn(what, { ...detail, code: error.code, context: error.context });
+    return slackText(error);
+  }
+  if (error instanceof TransientError) {
+    logger.warn(what, { ...detail, error });
+    return `${escapeMrkdwn(error.message)}. Nothing was changed; please try again.`;
+  }
+  const correlationId = randomUUID().slice(0, 8);
+  logger.error(what, { ...detail, correlationId, error });
+  return `Something went wrong on our side (ref ${correlationId}). Please try again; if it keeps happening, quote the ref to whoever runs TMS.`;
+}
+
 /** What a failed Web API call comes down to: Slack's error code, and how long Slack asked us to wait. */
 export interface SlackFailure {
   readonly error: string;

@@ -1,6 +1,8 @@
 /**
  * Expected failures of the domain. Each has a stable `code` that adapters map to what a person sees
- * (an ephemeral Slack message, an HTTP status) and a `message` that already reads as a sentence.
+ * (an ephemeral Slack message, an HTTP status), a `context` that says which task, who and what, and a
+ * `message` that reads as a plain sentence on any surface: no Slack or HTML syntax. A surface that shows
+ * people its own way (a Slack mention) renders `parts`, the same sentence with its people left open.
  */
 export const ERROR_CODES = [
   'TASK_NOT_FOUND',
@@ -19,15 +21,70 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Which task, who and what a failure is about: what a surface, a log line or an API client may act on. */
+export interface ErrorContext {
+  readonly taskId?: string;
+  readonly status?: string;
+  /** What was asked: a lifecycle action (`claim`, `assign`) or, for a refusal of RBAC, the permission. */
+  readonly action?: string;
+  /** The person who asked. */
+  readonly user?: string;
+  readonly role?: string;
+  /** Who holds the task (its assignee), when that is the reason. */
+  readonly holder?: string | null;
+  /** Who already did what cannot be done twice (resolved it, acknowledged it), and when. */
+  readonly by?: string | null;
+  readonly at?: string | null;
+  /** The open task of the same alert, which blocks a reopen. */
+  readonly openTaskId?: string;
+  /** What the person typed, when that is what is wrong. */
+  readonly input?: string;
+}
+
+/** Someone a sentence names: a Slack user id, a source's name (`alertmanager`), or nobody known. */
+export interface Person {
+  readonly person: string | null;
+}
+export type MessagePart = string | Person;
+
+export const person = (id: string | null | undefined): Person => ({ person: id ?? null });
+
+/** A person in plain text: their id or name as it is (each surface may do better). */
+export const plainPerson = (p: Person): string => p.person ?? 'someone';
+
+/** A sentence with people in it: ``sentence`${id} is already claimed by ${person(u)}` ``. */
+export function sentence(
+  strings: TemplateStringsArray,
+  ...values: (string | number | Person)[]
+): MessagePart[] {
+  const parts: MessagePart[] = [];
+  strings.forEach((text, i) => {
+    if (text) parts.push(text);
+    const value = values[i];
+    if (value === undefined) return;
+    parts.push(typeof value === 'object' ? value : String(value));
+  });
+  return parts;
+}
+
 export class DomainError extends Error {
   override readonly name = 'DomainError';
   readonly code: ErrorCode;
-  readonly context: Readonly<Record<string, unknown>>;
+  readonly context: ErrorContext;
+  /** The message in parts, its people left for the surface to show; `message` is them in plain text. */
+  readonly parts: readonly MessagePart[];
 
-  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}) {
-    super(message);
+  constructor(
+    code: ErrorCode,
+    message: string | readonly MessagePart[],
+    context: ErrorContext = {},
+    options: { cause?: unknown } = {},
+  ) {
+    const parts = typeof message === 'string' ? [message] : message;
+    super(parts.map((p) => (typeof p === 'string' ? p : plainPerson(p))).join(''), options);
     this.code = code;
     this.context = context;
+    this.parts = parts;
   }
 }
 

@@ -1,4 +1,4 @@
-import { DomainError, type ErrorCode } from './errors.js';
+import { DomainError, type ErrorCode, person, sentence } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { deadlines } from './sla.js';
 import type { Priority, Status, Task } from './task.js';
@@ -6,7 +6,7 @@ import { ago, formatDuration, parseDuration } from './time.js';
 import { type ChangeContext, stamp, type TimelineChange, type TimelineEntry } from './timeline.js';
 
 /** What can be done to a task, by a person or by its alert source. */
-export type Command =
+export type LifecycleAction =
   | { readonly type: 'acknowledge' }
   /** Assign to the actor and acknowledge, in one step. */
   | { readonly type: 'claim' }
@@ -21,7 +21,7 @@ export type Command =
   | { readonly type: 'comment'; readonly text: string }
   /** The alert behind the task fired again while it is open. */
   | { readonly type: 'occur'; readonly at: string; readonly summary?: string };
-export type CommandType = Command['type'];
+export type LifecycleActionType = LifecycleAction['type'];
 
 const STAY = 'stay' as const;
 type Refusal = { readonly refuse: ErrorCode };
@@ -37,11 +37,11 @@ const onUnresolved = (outcome: Outcome): Record<Status, Outcome> => ({
 });
 
 /**
- * The lifecycle, the single source of truth: for each command and current status, the next status
+ * The lifecycle, the single source of truth: for each action and current status, the next status
  * (`stay`: the status does not change) or the refusal. Guards that need more than the status (a claim
  * on someone else's task, a change to the same value) are in `guard` below.
  */
-export const TRANSITIONS: Readonly<Record<CommandType, Readonly<Record<Status, Outcome>>>> = {
+export const TRANSITIONS: Readonly<Record<LifecycleActionType, Readonly<Record<Status, Outcome>>>> = {
   acknowledge: {
     open: 'acknowledged',
     acknowledged: refuse('TASK_ALREADY_ACKNOWLEDGED'),
@@ -70,30 +70,28 @@ export const TRANSITIONS: Readonly<Record<CommandType, Readonly<Record<Status, O
   occur: onUnresolved(STAY),
 };
 
-/** A name Slack renders: user ids become mentions, source names stay as they are. */
-export const who = (id: string | null): string =>
-  id && /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : (id ?? 'someone');
-
-function refusal(code: ErrorCode, task: Task, command: Command, now: Date): DomainError {
-  const context = { taskId: task.id, status: task.status, command: command.type };
+function refusal(code: ErrorCode, task: Task, action: LifecycleAction, now: Date): DomainError {
+  const context = { taskId: task.id, status: task.status, action: action.type };
   switch (code) {
     case 'TASK_ALREADY_RESOLVED':
       return new DomainError(
         code,
-        `${task.id} was already resolved by ${who(task.resolvedBy)} ${task.resolvedAt ? ago(task.resolvedAt, now) : ''}`.trim(),
-        { ...context, resolvedBy: task.resolvedBy },
+        sentence`${task.id} was already resolved by ${person(task.resolvedBy)}${task.resolvedAt ? ` ${ago(task.resolvedAt, now)}` : ''}`,
+        { ...context, by: task.resolvedBy, at: task.resolvedAt },
       );
     case 'TASK_ALREADY_ACKNOWLEDGED':
       return new DomainError(
         code,
-        `${task.id} was already acknowledged by ${who(task.acknowledgedBy)}${task.acknowledgedAt ? ` ${ago(task.acknowledgedAt, now)}` : ''}`,
-        { ...context, acknowledgedBy: task.acknowledgedBy },
+        sentence`${task.id} was already acknowledged by ${person(task.acknowledgedBy)}${task.acknowledgedAt ? ` ${ago(task.acknowledgedAt, now)}` : ''}`,
+        { ...context, by: task.acknowledgedBy, at: task.acknowledgedAt },
       );
     case 'TASK_ALREADY_IN_PROGRESS':
       return new DomainError(
         code,
-        `${task.id} is already in progress${task.assignee ? ` with ${who(task.assignee)}` : ''}`,
-        context,
+        task.assignee
+          ? sentence`${task.id} is already in progress with ${person(task.assignee)}`
+          : `${task.id} is already in progress`,
+        { ...context, holder: task.assignee },
       );
     case 'TASK_NOT_RESOLVED':
       return new DomainError(
@@ -107,38 +105,41 @@ function refusal(code: ErrorCode, task: Task, command: Command, now: Date): Doma
 }
 
 /** Refusals that need more than the status. */
-function guard(task: Task, command: Command, ctx: ChangeContext): DomainError | undefined {
-  const context = { taskId: task.id, command: command.type };
-  switch (command.type) {
+function guard(task: Task, action: LifecycleAction, ctx: ChangeContext): DomainError | undefined {
+  const context = { taskId: task.id, status: task.status, action: action.type, user: ctx.actor.id };
+  switch (action.type) {
     case 'claim': {
       if (task.assignee && task.assignee !== ctx.actor.id) {
         return new DomainError(
           'TASK_ALREADY_CLAIMED',
-          `${task.id} is already claimed by ${who(task.assignee)}`,
-          { ...context, assignee: task.assignee },
+          sentence`${task.id} is already claimed by ${person(task.assignee)}`,
+          { ...context, holder: task.assignee },
         );
       }
       if (task.assignee === ctx.actor.id && task.status !== 'open') {
-        return new DomainError('NO_CHANGE', `You already have ${task.id}`, context);
+        return new DomainError('NO_CHANGE', `You already have ${task.id}`, {
+          ...context,
+          holder: task.assignee,
+        });
       }
       return undefined;
     }
     case 'assign':
-      return task.assignee === command.assignee
+      return task.assignee === action.assignee
         ? new DomainError(
             'NO_CHANGE',
-            command.assignee
-              ? `${task.id} is already assigned to ${who(command.assignee)}`
+            action.assignee
+              ? sentence`${task.id} is already assigned to ${person(action.assignee)}`
               : `${task.id} is not assigned`,
-            context,
+            { ...context, holder: task.assignee },
           )
         : undefined;
     case 'set_priority':
-      return task.priority === command.priority
+      return task.priority === action.priority
         ? new DomainError('NO_CHANGE', `${task.id} is already ${task.priority}`, context)
         : undefined;
     case 'snooze':
-      return Date.parse(command.until) <= ctx.now.getTime()
+      return Date.parse(action.until) <= ctx.now.getTime()
         ? new DomainError('INVALID_INPUT', 'A snooze must end in the future', context)
         : undefined;
     case 'unsnooze':
@@ -146,7 +147,7 @@ function guard(task: Task, command: Command, ctx: ChangeContext): DomainError | 
         ? undefined
         : new DomainError('NO_CHANGE', `${task.id} is not snoozed`, context);
     case 'comment':
-      return command.text.trim() === ''
+      return action.text.trim() === ''
         ? new DomainError('INVALID_INPUT', 'A comment needs some text', context)
         : undefined;
     default:
@@ -160,17 +161,17 @@ export interface Transition {
 }
 
 /**
- * Applies a command to a task at `ctx.now`. Pure: returns the next version of the task and the
+ * Applies an action to a task at `ctx.now`. Pure: returns the next version of the task and the
  * timeline entries of the change, or the refusal (the task is then unchanged).
  */
-export function applyCommand(
+export function applyAction(
   task: Task,
-  command: Command,
+  action: LifecycleAction,
   ctx: ChangeContext,
 ): Result<Transition, DomainError> {
-  const outcome = TRANSITIONS[command.type][task.status];
-  if (typeof outcome === 'object') return fail(refusal(outcome.refuse, task, command, ctx.now));
-  const refused = guard(task, command, ctx);
+  const outcome = TRANSITIONS[action.type][task.status];
+  if (typeof outcome === 'object') return fail(refusal(outcome.refuse, task, action, ctx.now));
+  const refused = guard(task, action, ctx);
   if (refused) return fail(refused);
 
   const now = ctx.now.toISOString();
@@ -178,7 +179,7 @@ export function applyCommand(
   const next: Task = { ...task, status: outcome === STAY ? task.status : outcome };
   const changes: TimelineChange[] = [];
 
-  switch (command.type) {
+  switch (action.type) {
     case 'acknowledge':
       next.acknowledgedAt = now;
       next.acknowledgedBy = actorId;
@@ -203,7 +204,7 @@ export function applyCommand(
     case 'resolve':
       next.resolvedAt = now;
       next.resolvedBy = actorId;
-      next.resolution = command.resolution?.trim() || null;
+      next.resolution = action.resolution?.trim() || null;
       next.snoozedUntil = null;
       changes.push({ type: 'resolved', resolution: next.resolution });
       break;
@@ -214,22 +215,22 @@ export function applyCommand(
       next.resolvedAt = null;
       next.resolvedBy = null;
       next.resolution = null;
-      if (command.flap) {
+      if (action.flap) {
         next.flapCount = task.flapCount + 1;
         next.occurrences = task.occurrences + 1;
         next.lastSeenAt = now;
-        if (command.occurrenceKey) next.occurrenceKey = command.occurrenceKey;
+        if (action.occurrenceKey) next.occurrenceKey = action.occurrenceKey;
       }
-      changes.push({ type: 'reopened', from: task.status, flap: command.flap ?? false });
+      changes.push({ type: 'reopened', from: task.status, flap: action.flap ?? false });
       break;
     }
     case 'assign':
-      next.assignee = command.assignee;
-      changes.push({ type: 'assigned', from: task.assignee, to: command.assignee });
+      next.assignee = action.assignee;
+      changes.push({ type: 'assigned', from: task.assignee, to: action.assignee });
       break;
     case 'snooze':
-      next.snoozedUntil = command.until;
-      changes.push({ type: 'snoozed', until: command.until });
+      next.snoozedUntil = action.until;
+      changes.push({ type: 'snoozed', until: action.until });
       break;
     case 'unsnooze':
       next.snoozedUntil = null;
@@ -242,25 +243,25 @@ export function applyCommand(
       const resolveStart = new Date(
         Date.parse(task.resolveDueAt) - windows[task.priority].resolve,
       ).toISOString();
-      next.priority = command.priority;
-      next.ackDueAt = deadlines(task.sla, command.priority, ackStart).ackDueAt;
-      next.resolveDueAt = deadlines(task.sla, command.priority, resolveStart).resolveDueAt;
-      changes.push({ type: 'priority_changed', from: task.priority, to: command.priority });
+      next.priority = action.priority;
+      next.ackDueAt = deadlines(task.sla, action.priority, ackStart).ackDueAt;
+      next.resolveDueAt = deadlines(task.sla, action.priority, resolveStart).resolveDueAt;
+      changes.push({ type: 'priority_changed', from: task.priority, to: action.priority });
       break;
     }
     case 'comment':
-      changes.push({ type: 'commented', text: command.text.trim() });
+      changes.push({ type: 'commented', text: action.text.trim() });
       break;
     case 'occur':
       next.occurrences = task.occurrences + 1;
       next.lastSeenAt =
-        Date.parse(command.at) > Date.parse(task.lastSeenAt)
-          ? new Date(command.at).toISOString()
+        Date.parse(action.at) > Date.parse(task.lastSeenAt)
+          ? new Date(action.at).toISOString()
           : task.lastSeenAt;
       changes.push({
         type: 'occurred',
         occurrences: next.occurrences,
-        ...(command.summary ? { summary: command.summary } : {}),
+        ...(action.summary ? { summary: action.summary } : {}),
       });
       break;
   }
@@ -279,6 +280,7 @@ export function snoozeUntil(text: string, now: Date): Result<string, DomainError
       new DomainError(
         'INVALID_INPUT',
         `"${text}" is not a snooze length: use 30m, 2h or 1d (at most ${formatDuration(week)})`,
+        { input: text },
       ),
     );
   }

@@ -1,14 +1,13 @@
 import type { Config } from './config.js';
-import { DomainError } from './errors.js';
-import type { Command } from './lifecycle.js';
-import { who } from './lifecycle.js';
+import { DomainError, person, sentence } from './errors.js';
+import type { LifecycleAction } from './lifecycle.js';
 import { fail, ok, type Result } from './result.js';
 import type { Task } from './task.js';
 
 export const ROLES = ['admin', 'developer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a person may ask for; commands on a task map to these by who holds the task and what changes. */
+/** What a person may ask for; lifecycle actions on a task map to these by who holds the task and what changes. */
 export type Action =
   | 'view'
   | 'create'
@@ -62,9 +61,9 @@ export function roleOf(userId: string, groups: readonly string[], rbac: Config['
   return rbac.default;
 }
 
-/** The action a command on a task amounts to, for the actor. */
+/** The permission a lifecycle action on a task amounts to, for the actor. */
 export function actionFor(
-  command: Command,
+  command: LifecycleAction,
   task: Pick<Task, 'assignee' | 'priority'>,
   actorId: string,
 ): Action {
@@ -110,7 +109,12 @@ export function authorize(
   const rule = PERMISSIONS[action][role];
   const holds = !task?.assignee || task.assignee === actorId;
   if (rule === 'yes' || (rule === 'holder' && holds)) return ok(undefined);
-  const context = { role, action, taskId: task?.id };
+  const context = {
+    role,
+    action,
+    user: actorId,
+    ...(task ? { taskId: task.id, holder: task.assignee } : {}),
+  };
   if (role === 'viewer') {
     return fail(
       new DomainError(
@@ -124,7 +128,7 @@ export function authorize(
     return fail(
       new DomainError(
         'NOT_ALLOWED',
-        `Only ${who(task.assignee)}, who has ${task.id}, or an admin can ${DESCRIPTIONS[action]} it.`,
+        sentence`Only ${person(task.assignee)}, who has ${task.id}, or an admin can ${DESCRIPTIONS[action]} it.`,
         context,
       ),
     );
@@ -133,7 +137,7 @@ export function authorize(
     return fail(
       new DomainError(
         'NOT_ALLOWED',
-        `${task.id} is ${who(task.assignee)}'s: only they or an admin can reassign it.`,
+        sentence`${task.id} is ${person(task.assignee)}'s: only they or an admin can reassign it.`,
         context,
       ),
     );

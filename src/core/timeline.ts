@@ -90,8 +90,3 @@ export function stamp(
       }) as TimelineEntry,
   );
 }
-
-/** How a person is named in a sentence Slack renders: users are mentioned, others named. */
-export function actorLabel(actor: Actor): string {
-  return actor.type === 'user' ? `<@${actor.id}>` : actor.id;
-}

@@ -3,47 +3,50 @@ import { encodeCursor, parseListParams } from '../core/pagination.js';
 import type { CardRecord } from '../core/ports.js';
 import { parseTaskId } from '../core/task.js';
 import { bearer, fromError, type HttpResult, json, problem, sameSecret } from '../http/respond.js';
-import { cardStore, context } from '../runtime/context.js';
-import { secret } from '../runtime/secrets.js';
+import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
+import type { Secrets } from '../runtime/secrets.js';
 
 /**
  * The read API: `GET /healthz`, `GET /api/tasks`, `GET /api/tasks/{id}`. On AWS a Cognito JWT authorizer
  * in front of `/api/*` has already checked the caller; locally the bearer token is `TMS_API_TOKEN`.
  */
-export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
-  try {
-    if (event.routeKey === 'GET /healthz') return json(200, { ok: true });
-    // On AWS only a verified JWT reaches here with claims; any other authorizer shape is not trusted.
-    const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
-      .authorizer?.jwt?.claims;
-    const authorized = claims !== undefined && typeof claims.sub === 'string';
-    if (!authorized && !sameSecret(bearer(event), secret('TMS_API_TOKEN'))) {
-      return problem(401, 'UNAUTHENTICATED', 'Send Authorization: Bearer <TMS_API_TOKEN>');
-    }
-    const deps = context();
-    switch (event.routeKey) {
-      case 'GET /api/tasks': {
-        const query = parseListParams(event.queryStringParameters ?? {});
-        if (!query.ok) return fromError(query.error);
-        const page = await deps.store.list(query.value);
-        return json(200, { tasks: page.tasks, next: encodeCursor(page.next) });
+export const makeApiHandler = (deps: HouseDeps) =>
+  async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+    try {
+      if (event.routeKey === 'GET /healthz') return json(200, { ok: true });
+      // On AWS only a verified JWT reaches here with claims; any other authorizer shape is not trusted.
+      const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
+        .authorizer?.jwt?.claims;
+      const authorized = claims !== undefined && typeof claims.sub === 'string';
+      if (!authorized && !sameSecret(bearer(event), deps.secrets.get('TMS_API_TOKEN'))) {
+        return problem(401, 'UNAUTHENTICATED', 'Send Authorization: Bearer <TMS_API_TOKEN>');
       }
-      case 'GET /api/tasks/{id}': {
-        const raw = event.pathParameters?.id ?? '';
-        const id = parseTaskId(safeDecode(raw));
-        if (!id) return problem(400, 'INVALID_INPUT', `"${raw}" is not a task id such as TMS-42 or 42`);
-        const task = await deps.store.get(id);
-        if (!task) return problem(404, 'TASK_NOT_FOUND', `There is no task ${id}`);
-        const [timeline, card] = await Promise.all([deps.store.timeline(id), cardStore().card(id)]);
-        return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
+      switch (event.routeKey) {
+        case 'GET /api/tasks': {
+          const query = parseListParams(event.queryStringParameters ?? {});
+          if (!query.ok) return fromError(query.error);
+          const page = await deps.store.list(query.value);
+          return json(200, { tasks: page.tasks, next: encodeCursor(page.next) });
+        }
+        case 'GET /api/tasks/{id}': {
+          const raw = event.pathParameters?.id ?? '';
+          const id = parseTaskId(safeDecode(raw));
+          if (!id) return problem(400, 'INVALID_INPUT', `"${raw}" is not a task id such as TMS-42 or 42`);
+          const task = await deps.store.get(id);
+          if (!task) return problem(404, 'TASK_NOT_FOUND', `There is no task ${id}`);
+          const [timeline, card] = await Promise.all([deps.store.timeline(id), deps.cards.card(id)]);
+          return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
+        }
+        default:
+          return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
       }
-      default:
-        return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
+    } catch (error) {
+      return fromError(error);
     }
-  } catch (error) {
-    return fromError(error);
-  }
-}
+  };
+
+/** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
+export const fromEnvironment = (env: Env, secrets: Secrets) => makeApiHandler(buildDeps(env, { secrets }));
 
 /** Where the task's Slack card is and whether it shows the latest version (it is a projection, reconciled). */
 function cardView(card: CardRecord, version: number) {

@@ -1,12 +1,13 @@
 import { AwsLambdaReceiver, isValidSlackRequest, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createBotApp, runJob } from '../bot/app.js';
-import { botContext } from '../bot/context.js';
 import { type Handoff, JOB_KEY, type Job, lambdaHandoff, localHandoff } from '../bot/handoff.js';
 import { parseSlackRequest, type SlackRequest, signedContent } from '../bot/slack-request.js';
 import { bodySize, bodyText, fromError, type HttpResult, header, problem } from '../http/respond.js';
+import { buildDeps, type Env } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
-import { secret } from '../runtime/secrets.js';
+import type { Secrets } from '../runtime/secrets.js';
+import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
 
 /** Slack's own limit on how old (or how far ahead) a request's timestamp may be. */
 export const MAX_SKEW_S = 300;
@@ -15,41 +16,10 @@ const MAX_BODY = 256 * 1024;
 
 type Bolt = (event: APIGatewayProxyEventV2, context: Context, callback: () => void) => Promise<HttpResult>;
 
-let bolt: Bolt | undefined;
-let handoff: (Handoff & { idle?: () => Promise<void> }) | undefined;
-
-function handoffOf(): Handoff {
-  if (!handoff) {
-    const self = process.env.AWS_LAMBDA_FUNCTION_NAME;
-    handoff = self ? lambdaHandoff(self) : localHandoff((job) => runJob(botContext(), job));
-  }
-  return handoff;
-}
-
-/** Resolves once the jobs handed off so far (locally) are done: for tests and the bench. */
-export async function handoffIdle(): Promise<void> {
-  await handoff?.idle?.();
-}
-
-function boltHandler(): Bolt {
-  if (!bolt) {
-    const receiver = new AwsLambdaReceiver({
-      signingSecret: secret('SLACK_SIGNING_SECRET'),
-      // Checked by `handler` before Bolt is called (more strictly: the header's exact form, replays), over the
-      // body as signed; Bolt is then handed that body re-encoded from what was parsed, which it could not check.
-      signatureVerification: false,
-      logLevel: LogLevel.WARN,
-    });
-    createBotApp(botContext(), {
-      receiver,
-      token: secret('SLACK_BOT_TOKEN'),
-      ...(process.env.SLACK_BOT_ID ? { botId: process.env.SLACK_BOT_ID } : {}),
-      ...(process.env.SLACK_BOT_USER_ID ? { botUserId: process.env.SLACK_BOT_USER_ID } : {}),
-      handoff: handoffOf(),
-    });
-    bolt = receiver.toHandler() as unknown as Bolt;
-  }
-  return bolt;
+/** The bot's Lambda handler; `idle()` resolves once work handed off so far (locally) is done. */
+export interface BotHandler {
+  (event: APIGatewayProxyEventV2 | { [JOB_KEY]: Job }, context: Context): Promise<HttpResult | undefined>;
+  idle(): Promise<void>;
 }
 
 /** Slack's signature header, exactly: Bolt's own check would take anything after a second `=` too. */
@@ -69,56 +39,78 @@ const TIMESTAMP = /^\d{1,12}$/;
  * get the JSON error shape.
  * An asynchronous self-invocation (`{"tmsJob":…}`) runs work handed off after an earlier answer.
  */
-export async function handler(
-  event: APIGatewayProxyEventV2 | { [JOB_KEY]: Job },
-  context: Context,
-): Promise<HttpResult | undefined> {
-  if (JOB_KEY in event) {
-    await runJob(botContext(), event[JOB_KEY]);
-    return undefined;
-  }
-  try {
-    if (bodySize(event) > MAX_BODY) return problem(413, 'TOO_LARGE', 'A Slack request is at most 256 KB');
-    const signed = authenticate(event);
-    if (!signed.ok) return signed.refused;
-    const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json')
-      return problem(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Slack sends application/x-www-form-urlencoded or application/json',
-      );
-    const parsed = parseSlackRequest(contentType, bodyText(event));
-    if (!parsed.ok) return problem(400, 'BAD_REQUEST', parsed.reason);
-    const replayed = await refuseReplay(event, signed.timestamp, parsed.request);
-    if (replayed) return replayed;
-    const { request } = parsed;
-    // Slack expects a 200 for its notice that it stopped sending events for a while; nothing to do but log.
-    if (request.kind === 'rate-limited') {
-      logger.warn('Slack is rate limiting the events it sends');
-      return { statusCode: 200, body: '' };
+export function makeBotHandler(deps: SlackHouseDeps): BotHandler {
+  const handoff: Handoff & { idle?: () => Promise<void> } = deps.functionName
+    ? lambdaHandoff(deps.functionName)
+    : localHandoff((job) => runJob(deps, job));
+  let bolt: Bolt | undefined;
+  const boltHandler = (): Bolt => {
+    if (!bolt) {
+      const receiver = new AwsLambdaReceiver({
+        signingSecret: deps.secrets.get('SLACK_SIGNING_SECRET'),
+        // Checked by `handler` before Bolt is called (more strictly: the header's exact form, replays), over the
+        // body as signed; Bolt is then handed that body re-encoded from what was parsed, which it could not check.
+        signatureVerification: false,
+        logLevel: LogLevel.WARN,
+      });
+      createBotApp(deps, { receiver, ...botOptions(deps), handoff });
+      bolt = receiver.toHandler() as unknown as Bolt;
     }
-    if (request.kind === 'unhandled') return notHandled();
-    const normalized: APIGatewayProxyEventV2 = {
-      ...event,
-      body: request.body,
-      isBase64Encoded: false,
-      headers: { ...event.headers, 'content-type': request.contentType },
-    };
-    const started = performance.now();
-    const result = await boltHandler()(normalized, context, () => {});
-    logger.debug('answered Slack', {
-      ms: Math.round(performance.now() - started),
-      status: result.statusCode,
-    });
-    return withErrorShape(result);
-  } catch (error) {
-    return fromError(error);
-  }
+    return bolt;
+  };
+  const handler = async (
+    event: APIGatewayProxyEventV2 | { [JOB_KEY]: Job },
+    context: Context,
+  ): Promise<HttpResult | undefined> => {
+    if (JOB_KEY in event) {
+      await runJob(deps, event[JOB_KEY]);
+      return undefined;
+    }
+    try {
+      if (bodySize(event) > MAX_BODY) return problem(413, 'TOO_LARGE', 'A Slack request is at most 256 KB');
+      const signed = authenticate(deps, event);
+      if (!signed.ok) return signed.refused;
+      const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json')
+        return problem(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Slack sends application/x-www-form-urlencoded or application/json',
+        );
+      const parsed = parseSlackRequest(contentType, bodyText(event));
+      if (!parsed.ok) return problem(400, 'BAD_REQUEST', parsed.reason);
+      const replayed = await refuseReplay(deps, event, signed.timestamp, parsed.request);
+      if (replayed) return replayed;
+      const { request } = parsed;
+      // Slack expects a 200 for its notice that it stopped sending events for a while; nothing to do but log.
+      if (request.kind === 'rate-limited') {
+        logger.warn('Slack is rate limiting the events it sends');
+        return { statusCode: 200, body: '' };
+      }
+      if (request.kind === 'unhandled') return notHandled();
+      const normalized: APIGatewayProxyEventV2 = {
+        ...event,
+        body: request.body,
+        isBase64Encoded: false,
+        headers: { ...event.headers, 'content-type': request.contentType },
+      };
+      const started = performance.now();
+      const result = await boltHandler()(normalized, context, () => {});
+      logger.debug('answered Slack', {
+        ms: Math.round(performance.now() - started),
+        status: result.statusCode,
+      });
+      return withErrorShape(result);
+    } catch (error) {
+      return fromError(error);
+    }
+  };
+  return Object.assign(handler, { idle: async () => void (await handoff.idle?.()) });
 }
 
 /** The signature and the timestamp: the timestamp when both hold, else the 401 to answer. */
 function authenticate(
+  deps: SlackHouseDeps,
   event: APIGatewayProxyEventV2,
 ): { ok: true; timestamp: number } | { ok: false; refused: HttpResult } {
   const signature = header(event, 'x-slack-signature');
@@ -134,11 +126,11 @@ function authenticate(
       'X-Slack-Signature is v0= and 64 hex digits; X-Slack-Request-Timestamp is in seconds',
     );
   const timestamp = Number(stamp);
-  const now = botContext().clock.now().getTime();
+  const now = deps.clock.now().getTime();
   if (Math.abs(now / 1000 - timestamp) > MAX_SKEW_S)
     return unauthenticated('The request timestamp is more than five minutes away from now');
   const valid = isValidSlackRequest({
-    signingSecret: secret('SLACK_SIGNING_SECRET'),
+    signingSecret: deps.secrets.get('SLACK_SIGNING_SECRET'),
     body: bodyText(event),
     headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
     nowMilliseconds: now,
@@ -152,6 +144,7 @@ function authenticate(
  * applies each event once (and a retry after the first delivery died, once that delivery is over).
  */
 async function refuseReplay(
+  deps: SlackHouseDeps,
   event: APIGatewayProxyEventV2,
   timestamp: number,
   request: SlackRequest,
@@ -164,7 +157,7 @@ async function refuseReplay(
     );
   }
   const expires = new Date((timestamp + MAX_SKEW_S * 2) * 1000).toISOString();
-  const first = await botContext().seen.firstSighting(
+  const first = await deps.seen.firstSighting(
     'slack-request',
     signedContent(timestamp, bodyText(event)),
     expires,
@@ -189,17 +182,27 @@ function withErrorShape(result: HttpResult): HttpResult {
  * SLACK_BOT_TOKEN and SLACK_APP_TOKEN): the same listeners, reached over a WebSocket that the app token
  * authenticates, so there is no request signature to check. Handed-off work runs after each answer.
  */
-export async function startSocketMode(options: {
-  appToken: string;
-  slackApiUrl?: string;
-}): Promise<{ stop(): Promise<void> }> {
-  const app = createBotApp(botContext(), {
-    receiver: { socketMode: options },
-    token: secret('SLACK_BOT_TOKEN'),
-    ...(process.env.SLACK_BOT_ID ? { botId: process.env.SLACK_BOT_ID } : {}),
-    ...(process.env.SLACK_BOT_USER_ID ? { botUserId: process.env.SLACK_BOT_USER_ID } : {}),
-    handoff: handoffOf(),
-  });
+export async function startSocketMode(
+  deps: SlackHouseDeps,
+  options: { appToken: string; slackApiUrl?: string },
+): Promise<{ stop(): Promise<void>; idle(): Promise<void> }> {
+  const handoff = localHandoff((job) => runJob(deps, job));
+  const app = createBotApp(deps, { receiver: { socketMode: options }, ...botOptions(deps), handoff });
   await app.start();
-  return { stop: async () => void (await app.stop()) };
+  return { stop: async () => void (await app.stop()), idle: () => handoff.idle() };
 }
+
+/** The bot's token and ids, and where its Web API calls go. */
+function botOptions(deps: SlackHouseDeps) {
+  const { apiUrl, botId, botUserId } = deps.slackSettings;
+  return {
+    token: deps.secrets.get('SLACK_BOT_TOKEN'),
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    ...(botId ? { botId } : {}),
+    ...(botUserId ? { botUserId } : {}),
+  };
+}
+
+/** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
+export const fromEnvironment = (env: Env, secrets: Secrets) =>
+  makeBotHandler(withSlack(buildDeps(env, { secrets })));

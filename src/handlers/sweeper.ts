@@ -1,9 +1,15 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { type SweepReport, sweep } from '../jobs/sweeper.js';
-import { context } from '../runtime/context.js';
+import { buildDeps, type Env } from '../runtime/deps.js';
+import type { Secrets } from '../runtime/secrets.js';
+import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
 
-/** The sweeper: on AWS an EventBridge Scheduler target every minute; locally the `TMS_TICK` timer. */
-export async function handler(_event?: Partial<ScheduledEvent>): Promise<SweepReport> {
-  const deps = context();
-  return sweep(deps, deps.clock.now());
-}
+/** The per-minute schedule (EventBridge Scheduler on AWS, the tick locally): every sweep job once. */
+export const makeSweeperHandler = (deps: SlackHouseDeps) =>
+  async function handler(_event?: Partial<ScheduledEvent>): Promise<SweepReport> {
+    return sweep(deps, deps.clock.now());
+  };
+
+/** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
+export const fromEnvironment = (env: Env, secrets: Secrets) =>
+  makeSweeperHandler(withSlack(buildDeps(env, { secrets })));

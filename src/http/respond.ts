@@ -15,7 +15,7 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-/** The error shape of every TMS route: `{"error":{"code","message"}}`. */
+/** The error shape of every TMS route: `{"error":{"code","message"}}` (a domain error adds its `context`). */
 export const problem = (
   statusCode: number,
   code: string,
@@ -41,11 +41,16 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 /**
- * Known failures become their status and sentence; anything else is logged with a correlation id that the
- * answer carries, and no stack trace or internal detail leaves the process.
+ * Known failures become their status, their sentence and their context (which task, who, what:
+ * `{"error":{"code","message","context":{"taskId","holder",...}}}`, for a client to act on without parsing
+ * the sentence); anything else is logged with a correlation id that the answer carries, and no stack trace
+ * or internal detail leaves the process.
  */
 export function fromError(error: unknown): HttpResult {
-  if (error instanceof DomainError) return problem(STATUS[error.code], error.code, error.message);
+  if (error instanceof DomainError)
+    return json(STATUS[error.code], {
+      error: { code: error.code, message: error.message, context: error.context },
+    });
   if (error instanceof TransientError) {
     logger.warn('transient fault', { error });
     return problem(503, 'UNAVAILABLE', `${error.message}; try again shortly`, {}, { 'retry-after': '1' });

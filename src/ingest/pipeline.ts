@@ -8,6 +8,7 @@ import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http
 import { logger } from '../runtime/logger.js';
 import { archivedHeaders, redactCredentials } from './archive-policy.js';
 import {
+  type CertificateFetcher,
   type IngestRequest,
   type IngestSecrets,
   type IngestSource,
@@ -49,7 +50,7 @@ export const sourceNamed = (name: string): IngestSource | undefined =>
  * A delivery whose id was seen is answered again, not processed twice.
  */
 export async function ingest(
-  deps: Deps,
+  deps: Deps & { readonly certificates?: CertificateFetcher },
   sourceName: string,
   event: APIGatewayProxyEventV2,
   secrets: IngestSecrets,
@@ -72,7 +73,11 @@ export async function ingest(
       body: bodyText(event),
       receivedAt: deps.clock.now(),
     };
-    const received = await source.receive(request, secrets, { verify: true, config: deps.config });
+    const received = await source.receive(request, secrets, {
+      verify: true,
+      config: deps.config,
+      ...(deps.certificates ? { certificates: deps.certificates } : {}),
+    });
     if (!received.ok) return received.error;
 
     return received.value.answer(await accept(deps, source.name, request, received.value));

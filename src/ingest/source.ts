@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import type { CertificateFetcher } from '../adapters/aws/sns-certificates.js';
 import type { Alert } from '../core/alert.js';
 import type { Config } from '../core/config.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -38,6 +39,8 @@ export interface IngestSecrets {
   readonly grafanaWebhookSecret?: string;
 }
 
+export type { CertificateFetcher };
+
 /**
  * One alert source: how big its payloads may be, how its sender is verified, and how its payload becomes
  * canonical Alerts. `verify: false` is for re-driving an archived delivery that was verified on arrival.
@@ -48,8 +51,11 @@ export interface IngestSource {
   receive(
     request: IngestRequest,
     secrets: IngestSecrets,
-    /** `config`: for sources whose reading depends on it (log patterns per service). */
-    options: { verify: boolean; config: Config },
+    /**
+     * `config`: for sources whose reading depends on it (log patterns per service); `certificates`: how a
+     * sender's signing certificate is fetched (SNS), when not from the sender's own address.
+     */
+    options: { verify: boolean; config: Config; certificates?: CertificateFetcher },
   ): Result<Received, HttpResult> | Promise<Result<Received, HttpResult>>;
 }
 

@@ -1,27 +1,20 @@
 import type { BotDeps } from '../bot/context.js';
-import type { Deps } from '../core/use-cases/deps.js';
 import { logger } from '../runtime/logger.js';
 import { redriveUnprocessed } from './redrive.js';
 
 /** A job of the per-minute sweep. Each runs on its own: one that fails does not stop the others. */
 export interface SweepJob {
   readonly name: string;
-  run(deps: Deps, now: Date): Promise<unknown>;
+  run(deps: BotDeps, now: Date): Promise<unknown>;
 }
 
-/** A job of the Slack surface: its module and the bot's context are loaded on first use, as its Lambda would. */
+/** A job of the Slack surface: its module is loaded on first use, as its Lambda would. */
 function slackJob<M>(
   name: string,
   load: () => Promise<M>,
   run: (module: M, deps: BotDeps, now: Date) => Promise<unknown>,
 ): SweepJob {
-  return {
-    name,
-    run: async (_deps, now) => {
-      const [module, { botContext }] = await Promise.all([load(), import('../bot/context.js')]);
-      return run(module, botContext(), now);
-    },
-  };
+  return { name, run: async (deps, now) => run(await load(), deps, now) };
 }
 
 /** What the per-minute schedule runs; later features register their jobs here. */
@@ -55,7 +48,7 @@ export interface SweepReport {
 }
 
 /** One sweep: every job once, each on its own, so one that fails does not stop the others. */
-export async function sweep(deps: Deps, now: Date): Promise<SweepReport> {
+export async function sweep(deps: BotDeps, now: Date): Promise<SweepReport> {
   const ran: SweepReport['ran'] = [];
   for (const job of SWEEP_JOBS) {
     try {

@@ -18,14 +18,12 @@ export interface WireResponse {
   readonly body: Buffer;
 }
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
-
-/** The very handlers infra deploys, loaded on first use as a Lambda's cold start would. */
-const HANDLERS: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
-  api: () => import('../handlers/api.js') as Promise<{ handler: LambdaHandler }>,
-  ingest: () => import('../handlers/ingest.js') as Promise<{ handler: LambdaHandler }>,
-  bot: () => import('../handlers/bot.js') as unknown as Promise<{ handler: LambdaHandler }>,
-};
+/** The very handlers infra deploys, one per function, built by the local stack over its own deps. */
+export type LocalHandlers = Record<FunctionName, LambdaHandler>;
+export type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2 | undefined>;
 
 const TEXT = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json|[^;]*\+xml)/i;
 
@@ -110,11 +108,12 @@ export function fromLambdaResult(result: APIGatewayProxyResultV2): WireResponse 
 }
 
 export async function invoke(
+  handlers: LocalHandlers,
   route: Route,
   params: Record<string, string>,
   request: WireRequest,
 ): Promise<WireResponse> {
-  const { handler } = await HANDLERS[route.fn]();
+  const handler = handlers[route.fn];
   const event = toApiGatewayEvent(request, route, params);
   const context = {
     awsRequestId: event.requestContext.requestId,
@@ -130,7 +129,7 @@ export async function invoke(
     fail: () => {},
     succeed: () => {},
   } satisfies Context;
-  return fromLambdaResult(await handler(event, context));
+  return fromLambdaResult((await handler(event, context)) ?? { statusCode: 200, body: '' });
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

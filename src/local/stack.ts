@@ -1,11 +1,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config.js';
-import { parseDuration } from '../core/time.js';
-import { STREAM_CONSUMERS } from '../handlers/stream-consumers.js';
+import { type Clock, parseDuration, systemClock } from '../core/time.js';
+import { makeApiHandler } from '../handlers/api.js';
+import { type BotHandler, makeBotHandler } from '../handlers/bot.js';
+import { makeIngestHandler } from '../handlers/ingest.js';
+import { streamConsumers } from '../handlers/stream-consumers.js';
+import { makeSweeperHandler } from '../handlers/sweeper.js';
+import { GRACE_MS, redrive } from '../jobs/redrive.js';
 import { matchRoute } from '../routes.js';
+import { buildDeps, slackSettingsOf } from '../runtime/deps.js';
+import type { FactMetrics } from '../runtime/metrics.js';
+import { secretsOf } from '../runtime/secrets.js';
+import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
-import { Admission, invoke, laneOf, overloaded, type WireRequest, type WireResponse } from './gateway.js';
+import {
+  Admission,
+  invoke,
+  type LocalHandlers,
+  laneOf,
+  overloaded,
+  type WireRequest,
+  type WireResponse,
+} from './gateway.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SnsEmulator } from './sns-emulator.js';
 import { StreamDispatcher } from './stream-dispatcher.js';
@@ -22,6 +39,13 @@ export const DEV_SECRETS = {
 } as const;
 
 const LOCAL_REGION = 'local';
+/** dynalite and the SNS stand-in check no signature, but the SDK signs every request. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const NO_METRICS: FactMetrics = {
+  addDimensions: () => {},
+  addMetric: () => {},
+  publishStoredMetrics: () => {},
+};
 const TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:000000000000:tms-notifications`;
 /** API Gateway's own limit on a request body. */
 const MAX_BODY = 10 * 1024 * 1024;
@@ -31,6 +55,8 @@ export interface LocalStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Lines for the terminal: what Slack was told, ticks, faults. */
   readonly print?: (line: string) => void;
+  /** The stack's clock (the handlers', the jobs' and the Slack emulator's); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 export interface LocalStack {
@@ -52,6 +78,10 @@ export interface LocalStack {
   readonly dispatcher: StreamDispatcher;
   /** Requests in flight by lane, the most seen at once, and how many were shed (answered 503). */
   readonly admission: Admission;
+  /** What the handlers of this stack run on: its store, its clock, its Slack client. */
+  readonly deps: SlackHouseDeps;
+  /** Resolves once what the stack does after answering (stream consumers, handed-off jobs) is done. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,6 +93,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const print = options.print ?? (() => {});
+  const clock = options.clock ?? systemClock;
   const config = loadConfig(env); // a bad config stops the start with the key and its line
   const tickMs = parseDuration(env.TMS_TICK || '30s');
   if (tickMs === undefined)
@@ -89,53 +120,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const feed = new StreamFeed(dynamo.endpoint, LOCAL_REGION);
   const feedUrl = await feed.listen();
-  const dispatcher = new StreamDispatcher(STREAM_CONSUMERS, {
-    onDiscard: (consumer, records, reason) =>
-      print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),
-  });
-  feed.onRecord((record) => dispatcher.push(record));
-
   let baseUrl = '';
+  // Built once the server listens (their endpoints are its address), before any request is read.
+  let handlers!: LocalHandlers;
+  let dispatcher!: StreamDispatcher;
   const slack = new SlackEmulator({
     token: secrets.SLACK_BOT_TOKEN,
     sandbox: config.sandbox,
     baseUrl: () => baseUrl,
+    now: () => clock.now().getTime(),
     onChange: (kind, entry) => {
       if ('edits' in entry) print(renderMessage(kind, entry));
     },
   });
   const sns = new SnsEmulator(TOPIC_ARN, (message) => print(renderSns(message)));
 
-  // What the handlers read, exactly as on AWS: the SDK's endpoint settings point them at this machine.
-  Object.assign(process.env, {
-    ...secrets,
-    AWS_REGION: env.AWS_REGION || LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
-    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: feedUrl,
-    TMS_TABLE: dynamo.tableName,
-    TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    // CloudWatch's embedded metric format is for AWS; locally it would only flood the terminal.
-    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
-    ...(env.TMS_CONFIG ? { TMS_CONFIG: env.TMS_CONFIG } : {}),
-  });
-
-  const startedAt = new Date();
+  const startedAt = clock.now();
   let recovering: Promise<void> = Promise.resolve();
   let ticking: Promise<unknown> | undefined;
   /** One run of the sweeper; never two at once, as the schedule's single target is not. */
   async function tick(): Promise<unknown> {
     await recovering;
     while (ticking) await ticking.catch(() => {});
-    ticking = import('../handlers/sweeper.js')
-      .then(({ handler }) =>
-        handler({
-          source: 'aws.scheduler',
-          'detail-type': 'Scheduled Event',
-          time: new Date().toISOString(),
-        }),
-      )
+    ticking = sweeper({
+      source: 'aws.scheduler',
+      'detail-type': 'Scheduled Event',
+      time: clock.now().toISOString(),
+    })
       .catch((error: Error) => {
         print(`tick failed: ${error.message}`);
         return { error: error.message };
@@ -266,12 +277,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
     if (matched.route.fn !== 'bot' || slackMode !== 'emulator')
-      return invoke(matched.route, matched.params, request);
+      return invoke(handlers, matched.route, matched.params, request);
     // Playing Slack: remember where this request's response_url answers, and show a command's reply (the
     // body of its answer) as Slack would, as a message only the person who typed the command sees.
     const origin = slackOrigin(request);
     if (origin.responseUrl) slack.registerResponseUrl(origin.responseUrl, origin.target);
-    const response = await invoke(matched.route, matched.params, request);
+    const response = await invoke(handlers, matched.route, matched.params, request);
     if (origin.command && origin.responseUrl && response.status === 200 && response.body.length > 0) {
       try {
         const shown = slack.respond(
@@ -294,29 +305,55 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.listen(port, '127.0.0.1', () => resolve());
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  process.env.AWS_ENDPOINT_URL_SNS = `${baseUrl}/_aws/sns`;
-  // Offline the bot's Web API calls go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
-  if (slackMode === 'emulator') {
-    Object.assign(process.env, {
-      TMS_SLACK_API_URL: `${baseUrl}/slack/api/`,
-      TMS_SLACK_HOOKS_URL: `${baseUrl}/slack/hooks/`,
-      SLACK_BOT_ID: BOT.botId,
-      SLACK_BOT_USER_ID: BOT.userId,
-    });
-  } else {
-    delete process.env.TMS_SLACK_API_URL;
-    delete process.env.TMS_SLACK_HOOKS_URL;
-    if (env.SLACK_API_URL) process.env.SLACK_API_URL = env.SLACK_API_URL;
-  }
+
+  // The handlers' deps, as the Lambdas build theirs from their environment, but from this stack's own
+  // settings: its store (through the stream feed), its SNS and Slack stand-ins, its clock.
+  const local = { region: env.AWS_REGION || LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const deps = withSlack(
+    buildDeps(
+      {
+        TMS_TABLE: dynamo.tableName,
+        TMS_NOTIFY_TOPIC_ARN: TOPIC_ARN,
+        TMS_SNS_CERT_DIR: env.TMS_SNS_CERT_DIR,
+      },
+      {
+        config,
+        clock,
+        secrets: secretsOf({ ...env, ...secrets }),
+        // CloudWatch's embedded metric format is for AWS; locally it would only flood the terminal.
+        metrics: NO_METRICS,
+        dynamo: { ...local, endpoint: feedUrl },
+        sns: { ...local, endpoint: `${baseUrl}/_aws/sns` },
+        // Offline the bot's Web API calls and replies go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
+        slackSettings:
+          slackMode === 'emulator'
+            ? {
+                apiUrl: `${baseUrl}/slack/api/`,
+                hooksUrl: `${baseUrl}/slack/hooks/`,
+                botId: BOT.botId,
+                botUserId: BOT.userId,
+              }
+            : slackSettingsOf(env),
+      },
+    ),
+  );
+  const bot: BotHandler = makeBotHandler(deps);
+  handlers = { api: makeApiHandler(deps), ingest: makeIngestHandler(deps), bot };
+  const sweeper = makeSweeperHandler(deps);
+  dispatcher = new StreamDispatcher(streamConsumers(deps), {
+    onDiscard: (consumer, records, reason) =>
+      print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),
+  });
+  feed.onRecord((record) => dispatcher.push(record));
   // A real workspace without a public URL: the bot's listeners reached over Socket Mode.
   // A store kept from an earlier run: whatever that process had in flight died with it.
-  if (dataDir) recovering = recoverAfterRestart(startedAt, print);
-  let socket: { stop(): Promise<void> } | undefined;
+  if (dataDir) recovering = recoverAfterRestart(deps, startedAt, print);
+  let socket: { stop(): Promise<void>; idle(): Promise<void> } | undefined;
   if (slackMode === 'socket') {
     const { startSocketMode } = await import('../handlers/bot.js');
     try {
       socket = await withTimeout(
-        startSocketMode({
+        startSocketMode(deps, {
           appToken: env.SLACK_APP_TOKEN as string,
           ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
         }),
@@ -330,6 +367,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await dynamo.close();
       throw error;
     }
+  }
+
+  /** Stream consumers and handed-off jobs may start one another: waited for until all are quiet. */
+  async function idle(): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      await dispatcher.idle();
+      await bot.idle();
+      await socket?.idle();
+    }
+    await dispatcher.idle();
   }
 
   const timer = setInterval(() => {
@@ -352,11 +399,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     feed,
     dispatcher,
     admission,
+    deps,
+    idle,
     async close() {
       clearInterval(timer);
       await recovering;
       await socket?.stop();
       await ticking;
+      // What is still in flight (stream consumers, handed-off jobs) finishes against live stand-ins first.
+      await idle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.idle();
@@ -411,19 +462,19 @@ function slackOrigin(request: WireRequest): {
  * a minute for a delivery's own request, which here is known to be dead). Retried for a while, as a
  * fingerprint claim the dead process held is only taken over once stale.
  */
-async function recoverAfterRestart(startedAt: Date, print: (line: string) => void): Promise<void> {
-  const [{ context, cardStore }, { redrive, GRACE_MS }] = await Promise.all([
-    import('../runtime/context.js'),
-    import('../jobs/redrive.js'),
-  ]);
+async function recoverAfterRestart(
+  deps: SlackHouseDeps,
+  startedAt: Date,
+  print: (line: string) => void,
+): Promise<void> {
   try {
     const heldUntil = new Date(startedAt.getTime() + 30_000).toISOString();
-    const released = await cardStore().releaseDeadLeases(heldUntil, new Date().toISOString());
+    const released = await deps.cards.releaseDeadLeases(heldUntil, deps.clock.now().toISOString());
     if (released > 0) print(`restart: ${released} card(s) held by the previous run are due now`);
     let recovered = 0;
     for (let attempt = 0; attempt < 40; attempt++) {
-      const now = new Date();
-      const report = await redrive(context(), now, {
+      const now = deps.clock.now();
+      const report = await redrive(deps, now, {
         graceMs: now.getTime() - startedAt.getTime(),
         limit: 200,
         // A lease the previous process took on its archive (as long as a delivery's own request holds one)

@@ -1,8 +1,18 @@
 /**
- * The entry of every TMS Lambda bundle: the cold start first (the function's secrets are read before anything
- * serves), then the handler, which infra's bundling names: esbuild aliases `tms-lambda-handler` to the
- * function's own handler file (infra/constructs/function.ts). Nothing else imports this.
+ * The entry of every TMS Lambda bundle. The cold start reads the function's secrets first (a secret that
+ * cannot be read fails the init, so the function never serves without it), then builds the handler once per
+ * container from the function's environment: `fromEnvironment` of the function's own handler file, which
+ * infra's bundling names (esbuild aliases `tms-lambda-handler` to it, infra/constructs/function.ts). Every
+ * log line of an invocation carries its Lambda context. The environment is read here and nowhere else on
+ * Lambda; nothing imports this file.
  */
-import './cold-start.js';
+import type { Context } from 'aws-lambda';
+import { fromEnvironment } from 'tms-lambda-handler';
+import { withLambdaContext } from './logger.js';
+import { resolveSecrets } from './secrets.js';
 
-export { handler } from 'tms-lambda-handler';
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export const handler = withLambdaContext(
+  fromEnvironment(process.env, await resolveSecrets(process.env)) as Handler,
+);

@@ -2,7 +2,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TaskFacts } from '../core/aggregates/facts.js';
 
 /** Where metrics go: Powertools Metrics, which writes CloudWatch's embedded metric format to the log. */
-export type FactMetrics = Pick<Metrics, 'addDimensions' | 'addMetric' | 'publishStoredMetrics'>;
+export interface FactMetrics {
+  addDimensions(dimensions: Record<string, string>): unknown;
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
+  publishStoredMetrics(): unknown;
+}
 
 /** The CloudWatch namespace of every TMS metric (alarms and the dashboard read it). */
 export const METRICS_NAMESPACE = 'TMS';

@@ -19,22 +19,31 @@ export type SecretName = (typeof SECRET_NAMES)[number] | (typeof OPTIONAL_SECRET
 /** On AWS a function is given the ARN of each secret it needs, never the secret: `SLACK_BOT_TOKEN_SECRET_ARN`. */
 export const secretArnVariable = (name: SecretName): `${SecretName}_SECRET_ARN` => `${name}_SECRET_ARN`;
 
-/** Secrets read from Secrets Manager at cold start, kept in memory only (never copied into process.env). */
-const resolved = new Map<SecretName, string>();
+/** The environment a process was started with, read and never written. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
-/**
- * A secret: the one resolved from Secrets Manager at cold start (AWS), else the environment's (the local
- * stack puts its development defaults there).
- */
-export function secret(name: SecretName, env: NodeJS.ProcessEnv = process.env): string {
-  const value = optionalSecret(name, env);
-  if (!value) throw new MissingSecretError(`${name} is not set: TMS will not serve requests without it`);
-  return value;
+/** The secrets of one container: read once (at cold start), kept in memory only, never copied into an environment. */
+export interface Secrets {
+  /** The secret's value; a MissingSecretError names the secret when it has none. */
+  get(name: SecretName): string;
+  /** A secret that only switches a feature on: undefined when it was not given. */
+  optional(name: SecretName): string | undefined;
+  /** Which of them were read from Secrets Manager (the rest come from the environment, as locally). */
+  readonly fromSecretsManager: readonly SecretName[];
 }
 
-/** A secret that only switches a feature on: undefined when it was not given. */
-export function optionalSecret(name: SecretName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return resolved.get(name) || env[name] || undefined;
+/** Secrets from values read from Secrets Manager, else from the environment by name (the local stack, tests). */
+export function secretsOf(env: Env, resolved: ReadonlyMap<SecretName, string> = new Map()): Secrets {
+  const optional = (name: SecretName) => resolved.get(name) || env[name] || undefined;
+  return {
+    get(name) {
+      const value = optional(name);
+      if (!value) throw new MissingSecretError(`${name} is not set: TMS will not serve requests without it`);
+      return value;
+    },
+    optional,
+    fromSecretsManager: [...resolved.keys()],
+  };
 }
 
 /**
@@ -45,15 +54,13 @@ export function optionalSecret(name: SecretName, env: NodeJS.ProcessEnv = proces
  * `_SECRET_ARN` variable (the local stack, tests) nothing is read and the SDK is not even loaded.
  * Errors name the secret and its ARN, never a value.
  */
-export async function resolveSecrets(
-  env: NodeJS.ProcessEnv = process.env,
-  client?: SecretsManagerClient,
-): Promise<SecretName[]> {
+export async function resolveSecrets(env: Env, client?: SecretsManagerClient): Promise<Secrets> {
   const wanted = [...SECRET_NAMES, ...OPTIONAL_SECRET_NAMES].flatMap((name) => {
     const arn = env[secretArnVariable(name)];
     return arn ? [{ name, arn }] : [];
   });
-  if (wanted.length === 0) return [];
+  const resolved = new Map<SecretName, string>();
+  if (wanted.length === 0) return secretsOf(env, resolved);
   const sdk = await import('@aws-sdk/client-secrets-manager');
   const sm = client ?? new sdk.SecretsManagerClient({});
   await Promise.all(
@@ -75,10 +82,5 @@ export async function resolveSecrets(
       resolved.set(name, value);
     }),
   );
-  return wanted.map(({ name }) => name);
-}
-
-/** Forgets what was resolved: for tests only. */
-export function forgetResolvedSecrets(): void {
-  resolved.clear();
+  return secretsOf(env, resolved);
 }

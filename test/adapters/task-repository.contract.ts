@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyCommand } from '../../src/core/lifecycle.js';
+import { applyAction } from '../../src/core/lifecycle.js';
 import type { OccurrenceEntry, TaskRepository } from '../../src/core/ports.js';
 import { stamp } from '../../src/core/timeline.js';
 import { aTask, slack, T0 } from '../helpers/factories.js';
@@ -60,8 +60,8 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
     it('saves only over the version it read, so of two writers of one version exactly one wins', async () => {
       const { task, entries } = opened({ id: 'TMS-1' });
       await store.create(task, entries);
-      const claimA = applyCommand(task, { type: 'claim' }, slack('U0ANA'));
-      const claimB = applyCommand(task, { type: 'claim' }, slack('U0BEN'));
+      const claimA = applyAction(task, { type: 'claim' }, slack('U0ANA'));
+      const claimB = applyAction(task, { type: 'claim' }, slack('U0BEN'));
       if (!claimA.ok || !claimB.ok) throw new Error('claims should apply to an open task');
       // Act
       const outcomes = await Promise.all([
@@ -79,10 +79,10 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
     it('keeps every change in the timeline, oldest first', async () => {
       const { task, entries } = opened({ id: 'TMS-3' });
       await store.create(task, entries);
-      const claimed = applyCommand(task, { type: 'claim' }, slack('U0ANA'));
+      const claimed = applyAction(task, { type: 'claim' }, slack('U0ANA'));
       if (!claimed.ok) throw claimed.error;
       await store.save(claimed.value.task, claimed.value.entries, 1);
-      const resolved = applyCommand(
+      const resolved = applyAction(
         claimed.value.task,
         { type: 'resolve', resolution: 'restarted pods' },
         slack('U0ANA'),

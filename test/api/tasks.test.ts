@@ -173,7 +173,8 @@ describe('the API on AWS', () => {
     }) as never;
 
   it('trusts a verified Cognito JWT, and no other authorizer shape', async () => {
-    const { handler } = await import('../../src/handlers/api.js');
+    const { makeApiHandler } = await import('../../src/handlers/api.js');
+    const handler = makeApiHandler(tms.deps);
     const withJwt = await handler(
       event({ authorizer: { jwt: { claims: { sub: 'u-1', 'cognito:groups': '[admin]' }, scopes: [] } } }),
     );

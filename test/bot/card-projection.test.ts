@@ -1,6 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botContext } from '../../src/bot/context.js';
 import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { TransientError } from '../../src/core/errors.js';
 import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
@@ -110,7 +109,7 @@ describe('cards of hostile alerts', () => {
 describe('the sweeper under a rate limit', () => {
   /** The card forgets it showed its task, and is due now: as a card left behind looks to the sweeper. */
   async function behind(id: string) {
-    const cards = botContext().cards;
+    const cards = stack.deps.cards;
     const card = await cards.card(id);
     const token = `test-behind-${id}`;
     const now = new Date();
@@ -137,14 +136,14 @@ describe('the sweeper under a rate limit', () => {
     const updates = () => stack.slack.calls.get('chat.update') ?? 0;
     const before = updates();
     // Act: before, every due card called chat.update in turn, each refused while Slack had asked to wait.
-    const pass = await reconcileCards(botContext(), new Date());
+    const pass = await reconcileCards(stack.deps, new Date());
     // Assess
     expect(updates() - before).toBe(1);
     expect(pass.synced).toBe(0);
     await sleepAtLeast(3_000);
-    await reconcileCards(botContext(), new Date());
+    await reconcileCards(stack.deps, new Date());
     for (const id of [first, second])
-      expect((await botContext().cards.card(id))?.shownVersion).toBeGreaterThan(0);
+      expect((await stack.deps.cards.card(id))?.shownVersion).toBeGreaterThan(0);
   });
 });
 
@@ -153,7 +152,7 @@ describe('direct messages', () => {
     // Arrange: ben is assigned by ana; then the card forgets its thread progress, as a failed thread post would leave it.
     const id = await open(`Needs ben p3 <@${BEN}|ben>`);
     expect(slack.dms(BEN).filter((m) => m.text.includes(id))).toHaveLength(1);
-    const cards = botContext().cards;
+    const cards = stack.deps.cards;
     const card = await cards.card(id);
     const token = 'test-rewind';
     const now = new Date().toISOString();
@@ -161,7 +160,7 @@ describe('direct messages', () => {
     const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = card as NonNullable<typeof card>;
     await cards.releaseCard(id, token, { ...state, threadVersion: 0, shownVersion: 0 });
     // Act
-    await syncCard(botContext(), id);
+    await syncCard(stack.deps, id);
     // Assert
     expect(slack.dms(BEN).filter((m) => m.text.includes(id))).toHaveLength(1);
   });
@@ -170,7 +169,7 @@ describe('direct messages', () => {
 describe('a card writer that dies halfway through a direct message', () => {
   it('leaves the message to the next writer once its lease is over, and sends it once', async () => {
     // Arrange: the card is held (so the stream's writer finds it busy) while ana assigns the task to ben.
-    const deps = botContext();
+    const deps = stack.deps;
     const id = await open('Assigned while a writer dies p3');
     const at = (s: number) => ({ now: () => new Date(Date.now() + s * 1_000) });
     await deps.cards.leaseCard(id, 'holder', at(0).now().toISOString(), at(30).now().toISOString());
@@ -254,7 +253,7 @@ describe('the stream consumer', () => {
     await slack.client.click(slack.card(good), 'tms_ack', BEN);
     await settle(stack);
     expect(slack.card(good).text).toBe(`P3 ${good}: Stream good (open)`);
-    const real = botContext();
+    const real = stack.deps;
     const deps = {
       ...real,
       store: new Proxy(real.store, {

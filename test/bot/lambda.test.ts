@@ -1,8 +1,10 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaHandoff } from '../../src/bot/handoff.js';
+import { makeBotHandler } from '../../src/handlers/bot.js';
 import { slackSignature } from '../../src/local/slack-client.js';
+import { withSlack } from '../../src/runtime/slack-deps.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { BEN, settle, slackOf } from '../helpers/slack.js';
 
@@ -17,8 +19,6 @@ afterAll(() => stack.close());
 const lambda = mockClient(LambdaClient);
 afterEach(() => {
   lambda.reset();
-  delete process.env.AWS_LAMBDA_FUNCTION_NAME;
-  vi.resetModules();
 });
 
 /** The API Gateway event of a signed Slack request, as the bot Lambda receives it. */
@@ -52,9 +52,8 @@ describe('the bot on Lambda', () => {
 
   it('hands slow work to an asynchronous invocation of itself, and answers Slack without waiting for it', async () => {
     // Arrange: as on AWS, where the function knows its own name.
-    process.env.AWS_LAMBDA_FUNCTION_NAME = 'tms-bot';
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    const { handler } = await import('../../src/handlers/bot.js');
+    const handler = makeBotHandler(withSlack({ ...stack.deps, functionName: 'tms-bot' }));
     const homes = stack.slack.views().filter((v) => v.type === 'home').length;
     const body = JSON.stringify({
       type: 'event_callback',
@@ -80,14 +79,14 @@ describe('the bot on Lambda', () => {
   });
 
   it('runs a handed-off job when it is invoked with it', async () => {
-    const { handler } = await import('../../src/handlers/bot.js');
+    const handler = makeBotHandler(stack.deps);
     await handler({ tmsJob: { kind: 'publish-home', user: BEN } }, {} as never);
     const home = stack.slack.views().find((v) => v.type === 'home' && v.user === BEN);
     expect(JSON.stringify(home?.view)).toContain('Your open tasks');
   });
 
   it('refuses what Slack does not send, with a JSON reason', async () => {
-    const { handler } = await import('../../src/handlers/bot.js');
+    const handler = makeBotHandler(stack.deps);
     const xml = await handler(apiEvent('<xml/>', 'text/xml'), {} as never);
     expect(xml?.statusCode).toBe(415);
     expect(JSON.parse(String(xml?.body)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botContext } from '../../src/bot/context.js';
 import { forgetHistory } from '../../src/bot/history.js';
 import { sendDueDigests } from '../../src/bot/reports.js';
 import { factsOf } from '../../src/core/aggregates/facts.js';
@@ -122,8 +121,8 @@ describe('a realistic stream of events, worked in Slack', () => {
   it('posts a scheduled digest once per due time, however often the sweep runs', async () => {
     const before = posts(PAYMENTS).length;
     const due = Math.floor(Date.now() / 3_000) * 3_000; // the config's cron: every 3 seconds
-    const first = await sendDueDigests(botContext(), new Date(due + 100));
-    const again = await sendDueDigests(botContext(), new Date(due + 900));
+    const first = await sendDueDigests(stack.deps, new Date(due + 100));
+    const again = await sendDueDigests(stack.deps, new Date(due + 900));
     expect(first.posted).toBe(1);
     expect(again.posted).toBe(0);
     expect(posts(PAYMENTS)).toHaveLength(before + 1);
@@ -139,14 +138,14 @@ describe('a realistic stream of events, worked in Slack', () => {
         .act({ type: 'resolve', resolution: 'Rebuilt the index' }, 95 + i * 5)
         .changes.map(factsOf),
     );
-    await botContext().aggregates.updateStats(key, (s) => foldStats(s, history, new Date()));
+    await stack.deps.aggregates.updateStats(key, (s) => foldStats(s, history, new Date()));
     await fire('slow-rebuild', 'Search index rebuild stuck');
     await settle(stack);
     const id = await openTaskOf('slow-rebuild');
     const { createdAt } = await task(id);
     forgetHistory();
     // Act: 30 minutes in, the clock is still fine (25% of 2 h), but 90 minutes left is less than ~100.
-    const result = await warnSla(botContext(), new Date(Date.parse(createdAt) + 30 * 60_000));
+    const result = await warnSla(stack.deps, new Date(Date.parse(createdAt) + 30 * 60_000));
     await settle(stack);
     // Assess
     expect(result.warned).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botContext } from '../../src/bot/context.js';
 import { ONCE_LEASE_MS } from '../../src/bot/once.js';
 import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { warnSla } from '../../src/jobs/sla-warnings.js';
@@ -43,7 +42,7 @@ describe('P1 notifications', () => {
 describe('a card writer that dies halfway', () => {
   it('leaves the P1 announcement to the next writer once its lease is over, and sends it once', async () => {
     // Arrange: a P1 whose card is posted while the topic is away, so it has not been announced yet.
-    const deps = botContext();
+    const deps = stack.deps;
     const { notifier } = deps;
     Object.assign(deps, { notifier: undefined });
     const id = await open('Announced after a crash p1');
@@ -84,9 +83,9 @@ describe('SLA warnings (the sweeper)', () => {
     const { createdAt } = await task(id);
     const edits = slack.card(id).edits;
     // Act: the sweep at 4m30s (90% of the window), again, then past the deadline.
-    const atRisk = await warnSla(botContext(), later(createdAt, 4.5));
-    const again = await warnSla(botContext(), later(createdAt, 4.6));
-    const breached = await warnSla(botContext(), later(createdAt, 6));
+    const atRisk = await warnSla(stack.deps, later(createdAt, 4.5));
+    const again = await warnSla(stack.deps, later(createdAt, 4.6));
+    const breached = await warnSla(stack.deps, later(createdAt, 6));
     await settle(stack);
     // Assert
     // (Other open tasks of this file are warned about too: counted, not asserted here.)
@@ -112,7 +111,7 @@ describe('SLA warnings (the sweeper)', () => {
     const team = await open('Team one p2 checkout');
     await settle(stack);
     const { createdAt } = await task(team);
-    await warnSla(botContext(), later(createdAt, 14)); // P2: 15 minutes to acknowledge
+    await warnSla(stack.deps, later(createdAt, 14)); // P2: 15 minutes to acknowledge
     expect(warnings(acked)).toEqual([]);
     expect(warnings(snoozed)).toEqual([]);
     const teamWarning = stack.slack
@@ -126,8 +125,8 @@ describe('SLA warnings (the sweeper)', () => {
     const { createdAt } = await task(id);
     const failing = { publish: async () => Promise.reject(new Error('SNS is unavailable right now')) };
     // Act: the breach is warned about while SNS fails, then the next sweep finds SNS back.
-    await warnSla({ ...botContext(), notifier: failing }, later(createdAt, 6));
-    await warnSla(botContext(), later(createdAt, 7));
+    await warnSla({ ...stack.deps, notifier: failing }, later(createdAt, 6));
+    await warnSla(stack.deps, later(createdAt, 7));
     await settle(stack);
     // Assess
     expect(warnings(id).filter((m) => m.text.startsWith(':rotating_light:'))).toHaveLength(1);
@@ -142,7 +141,7 @@ describe('a sweep that dies halfway', () => {
     // Arrange: the sweep's post of this task's warning never returns, as in a Lambda killed by its timeout.
     const id = await open('Sweep killed mid-post p2');
     const { createdAt } = await task(id);
-    const deps = botContext();
+    const deps = stack.deps;
     const post = deps.slack.chat.postMessage;
     let reached: () => void = () => {};
     const killed = new Promise<void>((resolve) => {

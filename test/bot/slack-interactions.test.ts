@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HANDLING_LEASE_MS } from '../../src/bot/app.js';
-import { botContext } from '../../src/bot/context.js';
 import { TransientError } from '../../src/core/errors.js';
-import { handler as bot } from '../../src/handlers/bot.js';
+import { type BotHandler, makeBotHandler } from '../../src/handlers/bot.js';
+import { makeSweeperHandler } from '../../src/handlers/sweeper.js';
 import { slackSignature } from '../../src/local/slack-client.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { captureLogs } from '../helpers/logs.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
+let bot: BotHandler;
 let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
   stack = await inProcessStack();
+  bot = makeBotHandler(stack.deps);
   slack = slackOf(stack);
 });
 afterAll(() => stack.close());
@@ -55,7 +58,7 @@ function lambda(body: string, headers: Record<string, string> = {}) {
 
 /** Runs `act` with the bot's clock past the lease of a click or event being handled (a killed one's). */
 async function afterLease(act: () => Promise<void>): Promise<void> {
-  const deps = botContext();
+  const deps = stack.deps;
   const { clock } = deps;
   Object.assign(deps, { clock: { now: () => new Date(clock.now().getTime() + HANDLING_LEASE_MS + 1_000) } });
   try {
@@ -164,7 +167,7 @@ describe('card buttons', () => {
   it('lets a click that failed on a passing fault be pressed again', async () => {
     // Arrange: the store fails the next save once, as DynamoDB throttling would.
     const id = await open('Pressed again p3');
-    const store = botContext().store;
+    const store = stack.deps.store;
     const save = store.save.bind(store);
     store.save = async () => {
       store.save = save;
@@ -178,11 +181,45 @@ describe('card buttons', () => {
     expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
   });
 
+  it('gives a person the ref of an unexpected failure that the log line has, and nothing of the error', async () => {
+    // Prepare: the store fails the next save once with a bug, not a passing fault.
+    const id = await open('Bug on click p3');
+    const store = stack.deps.store;
+    const save = store.save.bind(store);
+    store.save = async () => {
+      store.save = save;
+      throw new TypeError("Cannot read properties of undefined (reading 'version')");
+    };
+    const logs = captureLogs();
+    try {
+      // Act
+      await click(id, 'tms_ack', BEN);
+    } finally {
+      logs.restore();
+    }
+    // Assess
+    const told = slack.lastPrivate(BEN);
+    const ref = /\(ref ([0-9a-f]{8})\)/.exec(told)?.[1];
+    expect(told).toMatch(/^Something went wrong on our side \(ref [0-9a-f]{8}\)\. Please try again/);
+    expect(told).not.toContain('version');
+    const logged = logs.lines.filter((l) => l.correlationId === ref);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'card action failed',
+      taskId: id,
+      error: { name: 'TypeError', message: "Cannot read properties of undefined (reading 'version')" },
+    });
+    // Nothing changed, so the same click works once the bug is gone.
+    await click(id, 'tms_ack', BEN);
+    expect(await task(id)).toMatchObject({ status: 'acknowledged', version: 2 });
+  });
+
   it('does a click whose first press died halfway once its invocation is over, and only once', async () => {
     // Arrange: the first press's save never returns, as in a process killed (or a Lambda timed out) mid-click.
     const id = await open('Killed mid-click p3');
     const card = slack.card(id);
-    const deps = botContext();
+    const deps = stack.deps;
     const save = deps.store.save.bind(deps.store);
     let reached: () => void = () => {};
     const killed = new Promise<void>((resolve) => {
@@ -223,7 +260,7 @@ describe('card buttons', () => {
       ['tms_snooze', BEN, { value: '1h' }, (t) => t.snoozedUntil !== null],
       ['tms_reassign', ANA, { user: BEN }, (t) => t.assignee === BEN],
     ];
-    const deps = botContext();
+    const deps = stack.deps;
     const lost: string[] = [];
     for (const [actionId, user, choice, done] of kinds) {
       // Arrange: the click's save never returns, as in a process killed mid-click.
@@ -387,7 +424,7 @@ describe('App Home', () => {
 describe('App Home, after a crash', () => {
   it('applies a retried event whose first delivery died halfway, once that delivery is over', async () => {
     // Arrange: the first delivery took the event's marker and was killed, leaving it as a killed process does.
-    const deps = botContext();
+    const deps = stack.deps;
     const now = deps.clock.now();
     await deps.seen.begin('slack-event', 'Ev0HOMEDIED', {
       token: 'the-killed-delivery',
@@ -506,8 +543,7 @@ describe('the card survives Slack failing', () => {
     expect((await task(id)).status).toBe('acknowledged'); // the change itself was never blocked
     expect(slack.card(id).text).toContain('(open)');
     await new Promise((resolve) => setTimeout(resolve, 3_100));
-    const { handler: sweep } = await import('../../src/handlers/sweeper.js');
-    const report = await sweep();
+    const report = await makeSweeperHandler(stack.deps)();
     await settle(stack);
     expect(report.ran.find((r) => r.name === 'reconcile-cards')).toMatchObject({ ok: true });
     expect(slack.card(id).text).toBe(`P3 ${id}: Long rate limit (acknowledged)`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCommand, type Command } from '../../src/core/lifecycle.js';
+import { applyAction, type LifecycleAction } from '../../src/core/lifecycle.js';
 import type { TaskStore } from '../../src/core/ports.js';
 import { PRIORITIES, STATUSES, type Task } from '../../src/core/task.js';
 import { ManualClock } from '../../src/core/time.js';
@@ -13,8 +13,8 @@ import { anAlert, aTask, depsFor, T0, user } from '../helpers/factories.js';
 const FINGERPRINTS = ['generic:disk-full', 'generic:latency', 'github:acme/checkout:ci:main'];
 const PEOPLE = ['U0ANA', 'U0BEN', 'U0CAT'];
 
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.constantFrom<Command>(
+const command: fc.Arbitrary<LifecycleAction> = fc.oneof(
+  fc.constantFrom<LifecycleAction>(
     { type: 'acknowledge' },
     { type: 'claim' },
     { type: 'start' },
@@ -31,14 +31,23 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   }),
   fc.record({ type: fc.constant('set_priority' as const), priority: fc.constantFrom(...PRIORITIES) }),
   fc.record({ type: fc.constant('comment' as const), text: fc.string({ maxLength: 20 }) }),
-  fc
-    .integer({ min: -60, max: 600 })
-    .map((m): Command => ({ type: 'snooze', until: new Date(Date.parse(T0) + m * 60_000).toISOString() })),
+  fc.integer({ min: -60, max: 600 }).map(
+    (m): LifecycleAction => ({
+      type: 'snooze',
+      until: new Date(Date.parse(T0) + m * 60_000).toISOString(),
+    }),
+  ),
 );
 
 type Step =
   | { kind: 'alert'; fingerprint: string; action: 'trigger' | 'acknowledge' | 'resolve' }
-  | { kind: 'person'; task: number; person: string; role: 'admin' | 'developer' | 'viewer'; command: Command }
+  | {
+      kind: 'person';
+      task: number;
+      person: string;
+      role: 'admin' | 'developer' | 'viewer';
+      command: LifecycleAction;
+    }
   | { kind: 'wait'; ms: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -145,7 +154,7 @@ describe('invariants of the core, over random histories', () => {
             ...(status === 'resolved' ? { resolvedAt: T0, resolvedBy: 'U0ANA' } : {}),
           });
           const frozen = structuredClone(task);
-          const result = applyCommand(task, cmd, { actor: user('U0BEN'), via: 'slack', now: new Date(T0) });
+          const result = applyAction(task, cmd, { actor: user('U0BEN'), via: 'slack', now: new Date(T0) });
           expect(task).toEqual(frozen);
           if (result.ok) expect(result.value.task.version).toBe(task.version + 1);
         },

@@ -35,7 +35,11 @@ describe('what each role may do', () => {
       authorize('developer', actionFor({ type: 'assign', assignee: 'U0CAT' }, held, 'U0BEN'), 'U0BEN', held),
     ).toMatchObject({
       ok: false,
-      error: { code: 'NOT_ALLOWED', message: "TMS-5 is <@U0ANA>'s: only they or an admin can reassign it." },
+      error: {
+        code: 'NOT_ALLOWED',
+        message: "TMS-5 is U0ANA's: only they or an admin can reassign it.",
+        context: { role: 'developer', action: 'reassign', user: 'U0BEN', taskId: 'TMS-5', holder: 'U0ANA' },
+      },
     });
     const lower = actionFor({ type: 'set_priority', priority: 'P4' }, held, 'U0BEN');
     expect(lower).toBe('lower_priority');

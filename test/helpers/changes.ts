@@ -1,5 +1,5 @@
 import type { TaskChange } from '../../src/core/aggregates/facts.js';
-import { applyCommand, type Command } from '../../src/core/lifecycle.js';
+import { applyAction, type LifecycleAction } from '../../src/core/lifecycle.js';
 import type { Task } from '../../src/core/task.js';
 import { plus } from '../../src/core/time.js';
 
@@ -17,11 +17,11 @@ export function lifeOf(opened: Task) {
       return task;
     },
     /** A person (or, with a source name, the source) does something. */
-    act(command: Command, minutes: number, by = 'U01AAA') {
+    act(command: LifecycleAction, minutes: number, by = 'U01AAA') {
       const actor = /^[UW]/.test(by)
         ? { type: 'user' as const, id: by }
         : { type: 'source' as const, id: by };
-      const result = applyCommand(task, command, { actor, via: 'slack', now: new Date(at(minutes)) });
+      const result = applyAction(task, command, { actor, via: 'slack', now: new Date(at(minutes)) });
       if (!result.ok) throw result.error;
       changes.push({ before: task, after: result.value.task });
       task = result.value.task;

@@ -1,14 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Clock } from '../../src/core/time.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 
 export type TestStack = LocalStack & { readonly lines: string[] };
 
-/** The local stack inside the test process (one per test file: it owns process.env while it runs). */
-export async function inProcessStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+/** The local stack inside the test process: its own store, stand-ins and deps; on a clock of the test's if given. */
+export async function inProcessStack(
+  env: NodeJS.ProcessEnv = {},
+  options: { clock?: Clock } = {},
+): Promise<TestStack> {
   const lines: string[] = [];
   const stack = await startLocalStack({
     env: { PORT: '0', TMS_TICK: '1h', TMS_CONFIG: 'tms.config.yaml', ...env },
     print: (line) => lines.push(line),
+    ...options,
   });
   return Object.assign(stack, { lines });
 }

@@ -1,4 +1,3 @@
-import { handoffIdle } from '../../src/handlers/bot.js';
 import { type SandboxCard, SandboxSlack } from '../../src/local/slack-client.js';
 import type { SandboxEntry } from '../../src/local/slack-emulator.js';
 import type { TestStack } from './local-stack.js';
@@ -12,12 +11,7 @@ export const CHECKOUT = 'C0CHECKOUT';
 
 /** Everything the stack does after answering (stream consumers, handed-off jobs) has finished. */
 export async function settle(stack: TestStack): Promise<void> {
-  for (let round = 0; round < 5; round++) {
-    await stack.dispatcher.idle();
-    await handoffIdle();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await stack.dispatcher.idle();
+  await stack.idle();
 }
 
 /** The Slack client side of a test: signed requests, and what Slack shows afterwards. */

@@ -10,8 +10,8 @@ export const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alarms';
 
 /**
  * SNS signs with a key whose certificate it serves from sns.<region>.amazonaws.com. Here a key and
- * certificate are made for the test, and TMS_SNS_CERT_DIR resolves the certificate URL to that file, so the
- * signature is verified for real, offline. Set before the stack starts; `dispose` removes both.
+ * certificate are made for the test, and the stack's TMS_SNS_CERT_DIR (`dir`) resolves the certificate URL to
+ * that file, so the signature is verified for real, offline. `dispose` removes both.
  */
 export function snsSigner() {
   const dir = mkdtempSync(join(tmpdir(), 'tms-sns-'));
@@ -26,8 +26,8 @@ export function snsSigner() {
     { stdio: 'ignore' },
   );
   const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  process.env.TMS_SNS_CERT_DIR = dir;
   return {
+    dir,
     sign(
       fields: Partial<SnsMessage> & Pick<SnsMessage, 'Type' | 'Message'>,
       version: '1' | '2' = '2',
@@ -47,7 +47,6 @@ export function snsSigner() {
       return { ...message, Signature: signer.sign(key, 'base64') };
     },
     dispose() {
-      delete process.env.TMS_SNS_CERT_DIR;
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -10,14 +10,14 @@ const tableArn = { 'Fn::GetAtt': [id('Store/Table'), 'Arn'] };
 const statements = () => statementsOf(template, id('Aggregator/Role'));
 
 describe('the stream aggregator', () => {
-  it('runs src/handlers/aggregator.ts from the house construct: Node 22, arm64, traced, the bundled config', () => {
+  it('runs src/handlers/aggregator.ts from the house construct: Node 22, arm64, untraced, the bundled config', () => {
     expect(AGGREGATOR_ENTRY).toBe('src/handlers/aggregator.ts');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Tags: Match.arrayWith([{ Key: 'tms:handler', Value: 'src/handlers/aggregator.ts' }]),
       Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       Role: { 'Fn::GetAtt': [id('Aggregator/Role'), 'Arn'] },
       LoggingConfig: { LogGroup: { Ref: id('Aggregator/Logs') } },
       Environment: {

@@ -83,7 +83,6 @@ describe("cdk-nag's AwsSolutions checks", () => {
     expect([...new Set(acknowledged.map((ack) => ack.rule.replace(/<\w+\.Arn>/, '<fn>')))].sort()).toEqual([
       'AwsSolutions-APIG4',
       'AwsSolutions-COG8',
-      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<fn>:*]',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',

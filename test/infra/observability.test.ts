@@ -146,3 +146,18 @@ describe('the dashboard', () => {
     template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
   });
 });
+
+describe('tracing', () => {
+  it('is off on every function, and no role may write to X-Ray: no SDK client is instrumented yet', () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [fnId, fn] of functions) expect(fn.Properties.TracingConfig, fnId).toBeUndefined();
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
+        (s) => s.Action,
+      ),
+    );
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a.startsWith('xray:'))).toEqual([]);
+  });
+});

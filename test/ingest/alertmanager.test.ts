@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 
 const fixture = (name: string) =>
@@ -13,13 +13,10 @@ beforeAll(async () => {
   stack = await inProcessStack();
 });
 afterAll(() => stack.close());
-afterEach(() => {
-  delete process.env.GRAFANA_WEBHOOK_SECRET;
-});
 
 const TOKEN = { authorization: 'Bearer local-ingest-token' };
-const send = (body: unknown, headers: Record<string, string> = TOKEN) =>
-  postJson(`${stack.url}/ingest/alertmanager`, body, headers);
+const send = (body: unknown, headers: Record<string, string> = TOKEN, to: TestStack = stack) =>
+  postJson(`${to.url}/ingest/alertmanager`, body, headers);
 const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
 
 describe('POST /ingest/alertmanager', () => {
@@ -103,29 +100,46 @@ describe('POST /ingest/alertmanager', () => {
   });
 
   it("verifies Grafana's HMAC signature when a secret is configured, with or without its timestamp", async () => {
-    process.env.GRAFANA_WEBHOOK_SECRET = 'grafana-hmac-secret';
-    const body = JSON.stringify({ ...fixture('grafana-firing'), receiver: 'signed' });
-    const sign = (text: string, secret = 'grafana-hmac-secret') =>
-      createHmac('sha256', secret).update(text).digest('hex');
-    const now = String(Math.floor(Date.now() / 1000));
-    const stale = String(Math.floor(Date.now() / 1000) - 600);
+    // A stack of its own: the secret is read once, when it starts, as a Lambda reads its own at cold start.
+    const grafana = await inProcessStack({ GRAFANA_WEBHOOK_SECRET: 'grafana-hmac-secret' });
+    try {
+      const body = JSON.stringify({ ...fixture('grafana-firing'), receiver: 'signed' });
+      const sign = (text: string, secret = 'grafana-hmac-secret') =>
+        createHmac('sha256', secret).update(text).digest('hex');
+      const now = String(Math.floor(Date.now() / 1000));
+      const stale = String(Math.floor(Date.now() / 1000) - 600);
 
-    const signed = await send(body, { 'x-grafana-alerting-signature': sign(body) });
-    const withTime = await send(`${body} `, {
-      'x-grafana-alerting-signature': sign(`${now}:${body} `),
-      'x-grafana-alerting-signature-timestamp': now,
-    });
-    const forged = await send(body, { 'x-grafana-alerting-signature': sign(body, 'guess'), ...TOKEN });
-    const old = await send(body, {
-      'x-grafana-alerting-signature': sign(`${stale}:${body}`),
-      'x-grafana-alerting-signature-timestamp': stale,
-    });
+      const signed = await send(body, { 'x-grafana-alerting-signature': sign(body) }, grafana);
+      const withTime = await send(
+        `${body} `,
+        {
+          'x-grafana-alerting-signature': sign(`${now}:${body} `),
+          'x-grafana-alerting-signature-timestamp': now,
+        },
+        grafana,
+      );
+      const forged = await send(
+        body,
+        { 'x-grafana-alerting-signature': sign(body, 'guess'), ...TOKEN },
+        grafana,
+      );
+      const old = await send(
+        body,
+        {
+          'x-grafana-alerting-signature': sign(`${stale}:${body}`),
+          'x-grafana-alerting-signature-timestamp': stale,
+        },
+        grafana,
+      );
 
-    expect([signed.status, withTime.status]).toEqual([202, 202]);
-    expect(forged).toMatchObject({
-      status: 401,
-      body: { error: { message: 'the Grafana signature does not match' } },
-    });
-    expect(old.status).toBe(401);
+      expect([signed.status, withTime.status]).toEqual([202, 202]);
+      expect(forged).toMatchObject({
+        status: 401,
+        body: { error: { message: 'the Grafana signature does not match' } },
+      });
+      expect(old.status).toBe(401);
+    } finally {
+      await grafana.close();
+    }
   });
 });

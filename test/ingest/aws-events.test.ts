@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveriesOf, handler } from '../../src/handlers/aws-ingest.js';
+import { deliveriesOf, makeAwsIngestHandler } from '../../src/handlers/aws-ingest.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
 /** AWS's own event shapes, from aws-lambda-go's testdata (see test/fixtures/aws/README.md). */
@@ -9,8 +9,10 @@ const fixture = (name: string) =>
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alarms';
 
 let stack: TestStack;
+let handler: ReturnType<typeof makeAwsIngestHandler>;
 beforeAll(async () => {
   stack = await inProcessStack();
+  handler = makeAwsIngestHandler(stack.deps);
 });
 afterAll(() => stack.close());
 

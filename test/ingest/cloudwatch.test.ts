@@ -14,7 +14,7 @@ let stack: TestStack;
 let sns: ReturnType<typeof snsSigner>;
 beforeAll(async () => {
   sns = snsSigner();
-  stack = await inProcessStack();
+  stack = await inProcessStack({ TMS_SNS_CERT_DIR: sns.dir });
 });
 afterAll(async () => {
   await stack.close();
@@ -145,7 +145,7 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     const fetched: string[] = [];
     const source = cloudwatchSource(() => async (url) => {
       fetched.push(url.href);
-      return readFileSync(`${process.env.TMS_SNS_CERT_DIR}/SimpleNotificationService-tms-test.pem`, 'utf8');
+      return readFileSync(`${sns.dir}/SimpleNotificationService-tms-test.pem`, 'utf8');
     });
     const receive = (message: unknown) =>
       source.receive(
@@ -180,7 +180,7 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     const fetched: string[] = [];
     const source = cloudwatchSource(() => async (url) => {
       fetched.push(url.href);
-      return readFileSync(`${process.env.TMS_SNS_CERT_DIR}/SimpleNotificationService-tms-test.pem`, 'utf8');
+      return readFileSync(`${sns.dir}/SimpleNotificationService-tms-test.pem`, 'utf8');
     });
     const config = loadConfig({ TMS_CONFIG: 'tms.config.yaml' });
     const receive = (message: unknown) =>

@@ -12,7 +12,7 @@ let stack: TestStack;
 let sns: ReturnType<typeof snsSigner>;
 beforeAll(async () => {
   sns = snsSigner();
-  stack = await inProcessStack();
+  stack = await inProcessStack({ TMS_SNS_CERT_DIR: sns.dir });
 });
 afterAll(async () => {
   await stack.close();

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
-import { botContext } from '../../src/bot/context.js';
 import { reconcileCards } from '../../src/bot/projector.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { openTask } from '../../src/core/use-cases/open-task.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
-import { context } from '../../src/runtime/context.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, GENERAL, settle, slackOf } from '../helpers/slack.js';
 
@@ -25,13 +23,13 @@ afterAll(() => stack.close());
  */
 function withoutStream() {
   const db = createDocumentClient({ ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl });
-  return { ...context(), store: new DynamoTaskStore(db, 'tms') };
+  return { ...stack.deps, store: new DynamoTaskStore(db, 'tms') };
 }
 
 const user = { type: 'user', id: ANA } as const;
 const version = async (id: string) =>
   (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task.version as number;
-const shown = async (id: string) => (await botContext().cards.card(id))?.shownVersion ?? 0;
+const shown = async (id: string) => (await stack.deps.cards.card(id))?.shownVersion ?? 0;
 
 async function opened(title: string): Promise<string> {
   const answer = await slack.client.command(`new ${title} p3`, { user: ANA, channel: GENERAL });
@@ -63,7 +61,7 @@ describe('a card behind its task whose stream record was lost', () => {
     const uncarded = created.value.id;
     await settle(stack);
     expect(await shown(carded)).toBe(1); // nothing scheduled a retry
-    expect(await botContext().cards.card(uncarded)).toBeUndefined();
+    expect(await stack.deps.cards.card(uncarded)).toBeUndefined();
 
     // Act: the per-minute schedule runs.
     const tick = await postJson(`${stack.url}/_sandbox/tick`, {});
@@ -92,7 +90,7 @@ describe('a card behind its task whose stream record was lost', () => {
     // Act: ticks reading two tasks at a time (the two newest, and two more down the cursor).
     const found: number[] = [];
     for (let tick = 0; tick < 6 && (await shown(oldest)) < (await version(oldest)); tick++) {
-      const result = await reconcileCards(botContext(), new Date(), 25, 2);
+      const result = await reconcileCards(stack.deps, new Date(), 25, 2);
       found.push(result.behind);
     }
 

@@ -231,7 +231,10 @@ describe('response_url', () => {
 describe('the Web API client the handlers use', () => {
   it('talks to the emulator offline, with the development bot token', async () => {
     const { createSlackClient } = await import('../../src/adapters/slack/client.js');
-    const posted = await createSlackClient(process.env.SLACK_BOT_TOKEN ?? '').chat.postMessage({
+    const posted = await createSlackClient(
+      tms.secrets.SLACK_BOT_TOKEN,
+      tms.deps.slackSettings.apiUrl,
+    ).chat.postMessage({
       channel: 'C0CLIENT',
       text: 'from the handlers’ client',
     });
@@ -243,7 +246,7 @@ describe('the Web API client the handlers use', () => {
 
   it('goes to Slack itself when a real token is given', async () => {
     const { createSlackClient } = await import('../../src/adapters/slack/client.js');
-    const client = createSlackClient('xoxb-real', {});
+    const client = createSlackClient('xoxb-real');
     expect(client.slackApiUrl).toBe('https://slack.com/api/');
   });
 });

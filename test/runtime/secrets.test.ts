@@ -1,13 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  forgetResolvedSecrets,
-  MissingSecretError,
-  optionalSecret,
-  resolveSecrets,
-  secret,
-} from '../../src/runtime/secrets.js';
+import { describe, expect, it } from 'vitest';
+import { MissingSecretError, resolveSecrets } from '../../src/runtime/secrets.js';
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:Tms/${name}-AbCdEf`;
 const notFound = () =>
@@ -19,8 +13,6 @@ const notFound = () =>
   );
 
 describe('secrets on AWS: resolved from Secrets Manager at cold start (aws-sdk-client-mock)', () => {
-  afterEach(() => forgetResolvedSecrets());
-
   it('reads each secret named by <NAME>_SECRET_ARN once, and serves it from memory, never from process.env', async () => {
     // Prepare
     const client = new SecretsManagerClient({ region: 'eu-west-1' });
@@ -35,13 +27,13 @@ describe('secrets on AWS: resolved from Secrets Manager at cold start (aws-sdk-c
     };
 
     // Act
-    const names = await resolveSecrets(env, client);
+    const secrets = await resolveSecrets(env, client);
 
     // Assess
-    expect(names.sort()).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
-    expect(secret('SLACK_BOT_TOKEN', env)).toBe('xoxb-real');
-    expect(secret('SLACK_SIGNING_SECRET', env)).toBe('signing-real');
-    expect(secret('SLACK_BOT_TOKEN', env)).toBe('xoxb-real');
+    expect([...secrets.fromSecretsManager].sort()).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(secrets.get('SLACK_BOT_TOKEN')).toBe('xoxb-real');
+    expect(secrets.get('SLACK_SIGNING_SECRET')).toBe('signing-real');
+    expect(secrets.get('SLACK_BOT_TOKEN')).toBe('xoxb-real');
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(env).not.toHaveProperty('SLACK_BOT_TOKEN');
     expect(process.env.SLACK_BOT_TOKEN).toBeUndefined();
@@ -57,7 +49,6 @@ describe('secrets on AWS: resolved from Secrets Manager at cold start (aws-sdk-c
     await expect(resolving).rejects.toThrow(
       `INGEST_TOKEN has no value yet in Secrets Manager (${ARN('ingest-token')}): put one with aws secretsmanager put-secret-value`,
     );
-    expect(() => secret('INGEST_TOKEN', {})).toThrow(MissingSecretError);
   });
 
   it('refuses a secret it may not read, and one that is empty or binary, without ever quoting a value', async () => {
@@ -80,46 +71,12 @@ describe('secrets on AWS: resolved from Secrets Manager at cold start (aws-sdk-c
     const client = new SecretsManagerClient({ region: 'eu-west-1' });
     const sm = mockClient(client);
 
-    expect(await resolveSecrets({ INGEST_TOKEN: 'local-ingest-token' }, client)).toEqual([]);
+    const secrets = await resolveSecrets({ INGEST_TOKEN: 'local-ingest-token' }, client);
 
     expect(sm.calls()).toHaveLength(0);
-    expect(secret('INGEST_TOKEN', { INGEST_TOKEN: 'local-ingest-token' })).toBe('local-ingest-token');
-    expect(optionalSecret('GRAFANA_WEBHOOK_SECRET', {})).toBeUndefined();
-  });
-});
-
-describe('a Lambda cold start (src/runtime/cold-start.ts, first in every bundle)', () => {
-  const variable = 'SLACK_BOT_TOKEN_SECRET_ARN';
-  afterEach(() => {
-    delete process.env[variable];
-    vi.resetModules();
-  });
-
-  it('fails the init when a secret it was given cannot be read, so the function never serves', async () => {
-    // Prepare: every SecretsManagerClient the module builds answers "no value yet"
-    const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand).rejects(notFound());
-    process.env[variable] = ARN('slack-bot-token');
-    vi.resetModules();
-
-    // Act + Assess
-    await expect(import('../../src/runtime/cold-start.js')).rejects.toThrow(
-      /SLACK_BOT_TOKEN has no value yet/,
-    );
-    sm.restore();
-  });
-
-  it('has the secret in hand before the handler module runs', async () => {
-    const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand).resolves({ SecretString: 'xoxb-from-secrets-manager' });
-    process.env[variable] = ARN('slack-bot-token');
-    vi.resetModules();
-
-    await import('../../src/runtime/cold-start.js');
-    const { secret: fresh } = await import('../../src/runtime/secrets.js');
-
-    expect(fresh('SLACK_BOT_TOKEN')).toBe('xoxb-from-secrets-manager');
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    sm.restore();
+    expect(secrets.fromSecretsManager).toEqual([]);
+    expect(secrets.get('INGEST_TOKEN')).toBe('local-ingest-token');
+    expect(secrets.optional('GRAFANA_WEBHOOK_SECRET')).toBeUndefined();
+    expect(() => secrets.get('TMS_API_TOKEN')).toThrow(MissingSecretError);
   });
 });

@@ -1,4 +1,4 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { TransientError } from '../../core/errors.js';
 import type { Notification, Notifier } from '../../core/ports.js';
 
@@ -43,4 +43,4 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-export const createSnsClient = (): SNSClient => new SNSClient({});
+export const createSnsClient = (config: SNSClientConfig = {}): SNSClient => new SNSClient(config);

@@ -12,17 +12,13 @@ export const SLACK_CLIENT_OPTIONS = {
 } as const satisfies WebClientOptions;
 
 /**
- * The Slack Web API client every handler uses. `TMS_SLACK_API_URL` points it elsewhere than Slack: the
- * local stack sets it to its emulator unless a real `SLACK_BOT_TOKEN` was given. `SLACK_API_URL` names
- * a workspace's API that is not at slack.com (GovSlack: https://slack-gov.com/api/). Rate limits are not waited
- * out inside a request: they surface, and the card is reconciled later. The bot token is the caller's to
- * read (a secret resolved at cold start): an adapter knows no composition root.
+ * The Slack Web API client every handler uses: Slack's, or `apiUrl`'s (the local emulator offline, a GovSlack
+ * workspace's API). Rate limits are not waited out inside a request: they surface, and the card is reconciled
+ * later. The token and the URL are the composition root's to read: an adapter knows no environment.
  */
-export function createSlackClient(token: string, env: NodeJS.ProcessEnv = process.env): WebClient {
+export function createSlackClient(token: string, apiUrl?: string): WebClient {
   return new WebClient(token, {
-    ...(env.TMS_SLACK_API_URL || env.SLACK_API_URL
-      ? { slackApiUrl: env.TMS_SLACK_API_URL || env.SLACK_API_URL }
-      : {}),
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     ...SLACK_CLIENT_OPTIONS,
     logLevel: LogLevel.WARN,
   });

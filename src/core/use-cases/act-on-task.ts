@@ -1,5 +1,5 @@
-import { DomainError } from '../errors.js';
-import { applyCommand, type Command, type Transition, who } from '../lifecycle.js';
+import { DomainError, type MessagePart, person, sentence } from '../errors.js';
+import { applyAction, type LifecycleAction, type Transition } from '../lifecycle.js';
 import type { FingerprintIndex, TaskRepository } from '../ports.js';
 import { actionFor, authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
@@ -10,7 +10,7 @@ import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } fro
 export interface ActRequest {
   /** `TMS-42` or `42`. */
   readonly taskId: string;
-  readonly command: Command;
+  readonly command: LifecycleAction;
   /** The actor's role; people are authorized, schedules and TMS itself are not. */
   readonly role?: Role;
   readonly ctx: Omit<ChangeContext, 'now'>;
@@ -28,7 +28,9 @@ export async function actOnTask(
   const id = parseTaskId(request.taskId);
   if (!id)
     return fail(
-      new DomainError('INVALID_INPUT', `"${request.taskId}" is not a task id such as TMS-42 or 42`),
+      new DomainError('INVALID_INPUT', `"${request.taskId}" is not a task id such as TMS-42 or 42`, {
+        input: request.taskId,
+      }),
     );
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -45,7 +47,7 @@ export async function actOnTask(
       );
       if (!allowed.ok) return allowed;
     }
-    const applied = applyCommand(task, request.command, ctx);
+    const applied = applyAction(task, request.command, ctx);
     if (!applied.ok) return applied;
 
     const reopening = applied.value.task.status !== 'resolved' && task.status === 'resolved';
@@ -93,12 +95,16 @@ async function claimForReopen(
     const other = await deps.store.get(record.openTaskId); // fresh: ingest may have reopened it meanwhile
     if (other?.status !== 'resolved') {
       const what = other ? `${other.id} is already open` : `A task is being opened right now`;
-      const holder = other?.assignee ? ` (with ${who(other.assignee)})` : '';
+      const holder: MessagePart[] = other?.assignee ? sentence` (with ${person(other.assignee)})` : [];
       return fail(
         new DomainError(
           'FINGERPRINT_ALREADY_OPEN',
-          `${what} for the same alert${holder}: work on it instead of reopening ${task.id}`,
-          { taskId: task.id, openTaskId: record.openTaskId },
+          [
+            ...sentence`${what} for the same alert`,
+            ...holder,
+            `: work on it instead of reopening ${task.id}`,
+          ],
+          { taskId: task.id, openTaskId: record.openTaskId, holder: other?.assignee ?? null },
         ),
       );
     }

@@ -1,5 +1,5 @@
 import { type Alert, decide, route } from '../alert.js';
-import { applyCommand, type Command } from '../lifecycle.js';
+import { applyAction, type LifecycleAction } from '../lifecycle.js';
 import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
 import { silences } from '../silence.js';
 import { formatTaskId, type Task } from '../task.js';
@@ -242,7 +242,7 @@ async function recordOccurrence(
 ): Promise<Task | 'repeat' | undefined> {
   const at = new Date(alert.occurredAt).toISOString();
   if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
-  if (!applyCommand(open, { type: 'occur', at }, ctx).ok) return undefined;
+  if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
   // The entry is written in the same item write as the count, so a crash cannot count it without its line.
   const occurred: OccurrenceEntry = {
     type: 'occurred',
@@ -264,10 +264,10 @@ async function lastTask(deps: AlertDeps, record: FingerprintRecord | undefined):
 async function change(
   deps: AlertDeps,
   task: Task,
-  command: Command,
+  command: LifecycleAction,
   ctx: ChangeContext,
 ): Promise<'saved' | 'conflict' | { reason: string }> {
-  const applied = applyCommand(task, command, ctx);
+  const applied = applyAction(task, command, ctx);
   if (!applied.ok) return { reason: applied.error.message };
   return deps.store.save(applied.value.task, applied.value.entries, task.version);
 }

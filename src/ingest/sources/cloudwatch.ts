@@ -1,12 +1,11 @@
 import { createVerify, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { z } from 'zod';
+import { fetchFromSns } from '../../adapters/aws/sns-certificates.js';
 import { Alert, globMatch } from '../../core/alert.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { type HttpResult, json, problem } from '../../http/respond.js';
 import { logger } from '../../runtime/logger.js';
-import { type IngestSource, type Received, taskIdsOf } from '../source.js';
+import { type CertificateFetcher, type IngestSource, type Received, taskIdsOf } from '../source.js';
 
 /**
  * CloudWatch alarms delivered by SNS over HTTP(S) (https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html):
@@ -101,19 +100,6 @@ export function stringToSign(message: SnsMessage): string {
         ]
       : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
   return fields.map((name) => `${name}\n${(message as Record<string, unknown>)[name] ?? ''}\n`).join('');
-}
-
-export type CertificateFetcher = (url: URL) => Promise<string>;
-
-/** On AWS, the certificate from SNS itself; locally (`TMS_SNS_CERT_DIR`), the file of that name in the folder. */
-export function defaultFetcher(env: NodeJS.ProcessEnv = process.env): CertificateFetcher {
-  const dir = env.TMS_SNS_CERT_DIR;
-  if (dir) return (url) => readFile(`${dir}/${basename(url.pathname)}`, 'utf8');
-  return async (url) => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(3_000), redirect: 'error' });
-    if (!response.ok) throw new Error(`SNS certificate ${url} answered ${response.status}`);
-    return response.text();
-  };
 }
 
 /** SNS signs with a handful of certificates (one per region and rotation): a small LRU is plenty. */
@@ -294,12 +280,17 @@ export function normalizeAlarmStateChange(
   );
 }
 
-export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defaultFetcher()): IngestSource {
+/** `fetcher` fixes how certificates are fetched (tests); else the caller's `certificates`, else SNS's own. */
+export function cloudwatchSource(fetcher?: () => CertificateFetcher): IngestSource {
   return {
     name: 'cloudwatch',
     /** SNS messages are at most 256 KB. */
     maxBytes: 256 * 1024 + 16 * 1024,
-    async receive(request, _secrets, { verify, config }): Promise<Result<Received, HttpResult>> {
+    async receive(
+      request,
+      _secrets,
+      { verify, config, certificates },
+    ): Promise<Result<Received, HttpResult>> {
       let body: unknown;
       try {
         body = JSON.parse(request.body);
@@ -340,7 +331,7 @@ export function cloudwatchSource(fetcher: () => CertificateFetcher = () => defau
         return fail(
           problem(403, 'FORBIDDEN', `Topic ${message.TopicArn} is not in sources.cloudwatch.topics`),
         );
-      if (verify && !(await verifySns(message, fetcher())))
+      if (verify && !(await verifySns(message, fetcher?.() ?? certificates ?? fetchFromSns)))
         return fail(problem(401, 'UNAUTHENTICATED', 'The SNS signature does not verify'));
       const received = (alerts: Alert[], onFirstDelivery?: () => Promise<void>): Received => ({
         deliveryId: message.MessageId,

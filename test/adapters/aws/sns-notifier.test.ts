@@ -109,11 +109,12 @@ describe('SNS played by the local stack', () => {
     await tms.close();
   });
 
-  it('records what the real SDK publishes to the notification topic, readable at /_sandbox/sns/messages', async () => {
-    // Prepare: the SDK finds the local SNS through AWS_ENDPOINT_URL_SNS, as a deployed handler finds AWS.
-    const notifier = new SnsNotifier(new SNSClient({}), process.env.TMS_NOTIFY_TOPIC_ARN as string);
+  it('records what its notifier publishes through the real SDK, readable at /_sandbox/sns/messages', async () => {
+    // Prepare: the notifier the stack built from its deps, as a deployed handler builds its own.
+    const { notifier } = tms.deps;
+    expect(notifier).toBeInstanceOf(SnsNotifier);
     // Act
-    await notifier.publish({
+    await notifier?.publish({
       subject: 'P1 TMS-7 opened',
       message: 'Checkout 5xx above 5%',
       attributes: { priority: 'P1' },

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../../src/core/errors.js';
-import { applyCommand } from '../../../src/core/lifecycle.js';
+import { applyAction } from '../../../src/core/lifecycle.js';
 import { ManualClock } from '../../../src/core/time.js';
 import { actOnTask } from '../../../src/core/use-cases/act-on-task.js';
 import { defaultDeps } from '../../../src/core/use-cases/deps.js';
@@ -43,7 +43,7 @@ onEachBackend((name, dynamo) => {
       expect([ana?.ok, ben?.ok].filter(Boolean)).toHaveLength(1);
       expect(loser).toMatchObject({
         ok: false,
-        error: { code: 'TASK_ALREADY_CLAIMED', message: `TMS-1 is already claimed by <@${winner}>` },
+        error: { code: 'TASK_ALREADY_CLAIMED', context: { taskId: 'TMS-1', holder: winner } },
       });
       expect(await store.get('TMS-1')).toMatchObject({
         assignee: winner,
@@ -123,7 +123,7 @@ onEachBackend((name, dynamo) => {
           interfered = true;
           const current = await store.get('TMS-1');
           if (!current) throw new Error('TMS-1 exists');
-          const other = applyCommand(current, { type: 'claim' }, slack('U0BEN'));
+          const other = applyAction(current, { type: 'claim' }, slack('U0BEN'));
           if (!other.ok) throw other.error;
           await real(
             new PutCommand({ ...command.input, Item: { ...command.input.Item, ...other.value.task } }),
@@ -144,7 +144,10 @@ onEachBackend((name, dynamo) => {
         });
         expect(result).toMatchObject({
           ok: false,
-          error: { code: 'TASK_ALREADY_CLAIMED', message: 'TMS-1 is already claimed by <@U0BEN>' },
+          error: {
+            code: 'TASK_ALREADY_CLAIMED',
+            context: { taskId: 'TMS-1', user: 'U0ANA', holder: 'U0BEN' },
+          },
         });
       } finally {
         sent.mockRestore();

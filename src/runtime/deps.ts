@@ -1,0 +1,100 @@
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import { type CertificateFetcher, certificatesIn, fetchFromSns } from '../adapters/aws/sns-certificates.js';
+import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
+import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
+import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
+import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
+import { TABLE } from '../adapters/dynamo/table.js';
+import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
+import type { SlackSettings } from '../bot/context.js';
+import { loadConfig } from '../config.js';
+import type { Config } from '../core/config.js';
+import type { AggregateStore, Notifier, SeenStore, SilenceStore } from '../core/ports.js';
+import { type Clock, systemClock } from '../core/time.js';
+import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
+import { type FactMetrics, metrics } from './metrics.js';
+import { type Env, type Secrets, secretsOf } from './secrets.js';
+
+export type { SlackSettings } from '../bot/context.js';
+export type { Env } from './secrets.js';
+
+/** Everything a TMS handler may need, built once per container (or once per local stack). */
+export interface HouseDeps extends Deps {
+  readonly silences: SilenceStore;
+  /** Cards and at-most-once markers (the same table); a restart releases the leases a dead run held. */
+  readonly cards: DynamoCardStore;
+  readonly seen: SeenStore;
+  readonly aggregates: AggregateStore;
+  readonly secrets: Secrets;
+  readonly metrics: FactMetrics;
+  /** The notification topic (SNS), when one is configured. */
+  readonly notifier?: Notifier;
+  readonly slackSettings: SlackSettings;
+  /** How SNS signing certificates are fetched: from SNS, or offline from `TMS_SNS_CERT_DIR`. */
+  readonly certificates: CertificateFetcher;
+  /** The Lambda function this runs as, when it runs on Lambda (slow Slack work is handed to it). */
+  readonly functionName?: string;
+}
+
+/** What a caller (the local stack, a test) may set instead of what the environment says. */
+export interface DepsOverrides {
+  readonly clock?: Clock;
+  readonly config?: Config;
+  readonly secrets?: Secrets;
+  readonly metrics?: FactMetrics;
+  readonly notifier?: Notifier;
+  readonly newId?: () => string;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The DynamoDB client's settings (an endpoint, a region, credentials); else the SDK's own from the environment. */
+  readonly dynamo?: DynamoDBClientConfig;
+  /** The SNS client's settings, as for DynamoDB. */
+  readonly sns?: SNSClientConfig;
+  readonly slackSettings?: SlackSettings;
+}
+
+/**
+ * The one composition root: what every handler needs, built from the environment once per container (a
+ * Lambda's cold start) or once per local stack, which hands in its own clock, endpoints and config. Nothing
+ * here reads the environment but through `env`, and nothing writes to it, so two stacks can run in one
+ * process. SDK clients are cheap to make and connect on first use; Slack's client is added by
+ * ./slack-deps.ts for the functions that talk to Slack, so the others do not load it.
+ */
+export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
+  const config = overrides.config ?? loadConfig(env);
+  const clock = overrides.clock ?? systemClock;
+  const table = env.TMS_TABLE || TABLE.defaultName;
+  const db = createDocumentClient(overrides.dynamo ?? {});
+  const cards = new DynamoCardStore(db, table);
+  const topic = env.TMS_NOTIFY_TOPIC_ARN;
+  const notifier =
+    overrides.notifier ?? (topic ? new SnsNotifier(createSnsClient(overrides.sns ?? {}), topic) : undefined);
+  const base = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+  return {
+    ...base,
+    ...(overrides.newId ? { newId: overrides.newId } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    silences: new CachedSilences(new DynamoSilenceStore(db, table), undefined, () => clock.now().getTime()),
+    cards,
+    seen: cards,
+    aggregates: new DynamoAggregateStore(db, table),
+    secrets: overrides.secrets ?? secretsOf(env),
+    metrics: overrides.metrics ?? metrics(),
+    ...(notifier ? { notifier } : {}),
+    slackSettings: overrides.slackSettings ?? slackSettingsOf(env),
+    certificates: env.TMS_SNS_CERT_DIR ? certificatesIn(env.TMS_SNS_CERT_DIR) : fetchFromSns,
+    ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
+  };
+}
+
+/**
+ * `SLACK_API_URL` names a workspace's API that is not at slack.com (GovSlack: https://slack-gov.com/api/);
+ * `SLACK_BOT_ID` and `SLACK_BOT_USER_ID` name the bot when they are known.
+ */
+export function slackSettingsOf(env: Env): SlackSettings {
+  return {
+    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+    ...(env.SLACK_BOT_ID ? { botId: env.SLACK_BOT_ID } : {}),
+    ...(env.SLACK_BOT_USER_ID ? { botUserId: env.SLACK_BOT_USER_ID } : {}),
+  };
+}
