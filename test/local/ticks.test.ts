@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
 let tms: TestStack;
@@ -13,7 +12,7 @@ afterAll(async () => {
 describe('ticks', () => {
   it('run what the per-minute schedule runs: a delivery archived but never processed becomes a task', async () => {
     // Prepare: a delivery that was archived two minutes ago and then lost to a crash.
-    const store = new DynamoTaskStore(createDocumentClient(), 'tms');
+    const store = tms.deps.store; // the stack's own: the SDK's defaults no longer point at it
     const receivedAt = new Date(Date.now() - 120_000).toISOString();
     await store.archiveRaw({
       source: 'generic',
