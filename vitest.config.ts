@@ -13,6 +13,12 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    // Vitest's default in a run is one worker fewer than the cores: on this 2-core machine one, so every file
+    // ran after the other while the second core idled. One worker per core instead. Not more: what files
+    // wait on is mostly work elsewhere (a child `npm start`, dynalite, DynamoDB Local), and a few tests hold
+    // the card's edit rate to about one a second, which an oversubscribed machine does not keep.
+    // `--maxWorkers` on the command line still wins.
+    maxWorkers: '100%',
     // Property runs and dynalite-backed suites do real work; none of them measures time.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -46,6 +46,8 @@ describe('the layering rule', () => {
     ['src/http/probe.ts', '../adapters/dynamo/table.js', 'src/http shapes HTTP answers'],
     ['src/jobs/probe.ts', '../runtime/deps.js', 'src/jobs run on a schedule'],
     ['src/jobs/probe.ts', '../handlers/bot.js', 'src/jobs run on a schedule'],
+    ['src/jobs/probe.ts', '../bot/commands.js', "src/jobs use only the bot's pure views"],
+    ['src/jobs/probe.ts', '../bot/app.js', "src/jobs use only the bot's pure views"],
     ['src/bot/probe.ts', '../handlers/api.js', 'src/bot (the Slack surface)'],
     ['src/bot/context.ts', '../runtime/deps.js', 'src/bot (the Slack surface)'],
     ['src/handlers/probe.ts', '../local/stack.js', 'src/handlers are the Lambda entries'],
@@ -58,6 +60,8 @@ describe('the layering rule', () => {
 
   it.each([
     ['src/jobs/probe.ts', '../runtime/logger.js'],
+    ['src/jobs/probe.ts', '../bot/card.js'],
+    ['src/jobs/probe.ts', '../bot/text.js'],
     ['src/ingest/probe.ts', '../adapters/dynamo/table.js'],
     ['src/bot/probe.ts', '../jobs/sweeper.js'],
     ['src/handlers/probe.ts', '../runtime/deps.js'],

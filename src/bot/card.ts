@@ -16,7 +16,8 @@ export interface Viewer {
 }
 
 export const SNOOZE_CHOICES = ['30m', '1h', '2h', '4h', '1d'] as const;
-const PRIORITY_ICON: Record<Priority, string> = {
+/** A priority's colour, on the card and in every report that lists tasks. */
+export const PRIORITY_ICON: Record<Priority, string> = {
   P1: ':red_circle:',
   P2: ':large_orange_circle:',
   P3: ':large_yellow_circle:',

@@ -1,5 +1,6 @@
 import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
-import type { ProjectorDeps } from './projector.js';
+import type { CardSyncDeps } from '../jobs/card-sync.js';
+import type { Directory } from './directory.js';
 
 /** Where the bot's Slack calls and replies go, and who the bot is: Slack itself unless told otherwise. */
 export interface SlackSettings {
@@ -13,10 +14,12 @@ export interface SlackSettings {
 }
 
 /** What the Slack surface needs: the use cases' deps, the cards, Slack's client. Built by src/runtime. */
-export interface BotDeps extends ProjectorDeps {
+export interface BotDeps extends CardSyncDeps {
   readonly seen: SeenStore;
   /** The notification topic (SNS), when one is configured. */
   readonly notifier?: Notifier;
   readonly aggregates: AggregateStore;
+  /** Roles, teams and names of Slack users (card sync needs only the names). */
+  readonly directory: Directory;
   readonly slackSettings: SlackSettings;
 }

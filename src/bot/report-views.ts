@@ -4,9 +4,17 @@ import { SLACK_LIMITS } from '../adapters/slack/limits.js';
 import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes, readableDuration, usualResolvers } from '../core/aggregates/resolutions.js';
 import type { TrendEpisode, TrendRule } from '../core/aggregates/trends.js';
+import { cut } from '../core/bounds.js';
 import { PRIORITIES, type Task } from '../core/task.js';
-import type { Digest, PlaybookEntry, StatsReport, TrendsReport } from '../core/use-cases/reports.js';
-import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate, truncate } from './text.js';
+import type {
+  Digest,
+  PlaybookEntry,
+  StatsReport,
+  TaskIndex,
+  TrendsReport,
+} from '../core/use-cases/reports.js';
+import { PRIORITY_ICON } from './card.js';
+import { clip, fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** "8× its usual rate" or, for an issue the baseline never saw, "new: nothing in the previous 24 h". */
 export function rateWords(episode: Pick<TrendEpisode, 'recent' | 'expected'>, rule: TrendRule): string {
@@ -24,19 +32,6 @@ export function trendLine(episode: TrendEpisode, rule: TrendRule, permalink?: st
   }
   return `*${mrkdwn(episode.service, 200)}* as a whole: ${counted}`;
 }
-
-/** Tasks a report names, with their titles and the links to their cards. */
-export interface TaskIndex {
-  readonly tasks: ReadonlyMap<string, Task>;
-  readonly links: ReadonlyMap<string, string>;
-}
-
-const PRIORITY_ICON = {
-  P1: ':red_circle:',
-  P2: ':large_orange_circle:',
-  P3: ':large_yellow_circle:',
-  P4: ':white_circle:',
-} as const;
 
 const blocksOf = (...blocks: (BlockBuilder | undefined)[]) =>
   fitBlocks(
@@ -168,7 +163,7 @@ export function playbookView(
     };
   }
   const sections = entries.map(({ stats, medianResolveMs }, i) => {
-    const title = truncate(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
+    const title = cut(stats.title ?? stats.lastTaskId ?? 'unnamed', 90);
     const permalink = stats.lastTaskId ? index.links.get(stats.lastTaskId) : undefined;
     const name = permalink ? link(permalink, title) : mrkdwn(title, 300);
     const who = usualResolvers(stats, 2).map((r) => `${mention(r.user)} (${r.count}×)`);

@@ -1,4 +1,6 @@
 import { SLACK_LIMITS, type Surface } from '../adapters/slack/limits.js';
+import { cut, httpUrl } from '../core/bounds.js';
+import { isSlackUserId } from '../core/task.js';
 
 /**
  * Text that Slack renders. Everything a person or a source typed passes through `escapeMrkdwn` before it is put
@@ -12,18 +14,6 @@ export function escapeMrkdwn(text: string): string {
 /** Slash-command text arrives with `&`, `<` and `>` encoded; the task stores what the person typed. */
 export function decodeEntities(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/**
- * Plain text (a `plain_text` object, a notification's subject) of at most `max` UTF-16 code units, which is
- * what Slack's limits count at most: cut between two characters (never inside a surrogate pair) and marked
- * with an ellipsis.
- */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = Math.max(0, max - 1);
-  if (cut > 0 && isHighSurrogate(text.charCodeAt(cut - 1))) cut--;
-  return `${text.slice(0, cut)}…`;
 }
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
@@ -70,7 +60,7 @@ export const mrkdwn = (text: string, max: number): string => clip(escapeMrkdwn(t
 
 /** A user mention: only ever for ids TMS checked, never for text someone typed. */
 export function mention(userId: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+  return isSlackUserId(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
 /**
@@ -89,14 +79,9 @@ const LINK_MAX = 1_000;
 /** A link whose label is escaped and bounded, and whose URL cannot close the link token early. */
 export function link(url: string, label: string, labelMax = 300): string {
   const text = mrkdwn(label, labelMax);
-  let safe: string;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return text;
-    safe = parsed.toString();
-  } catch {
-    return text;
-  }
+  const parsed = httpUrl(url);
+  if (!parsed) return text;
+  const safe = parsed.toString();
   const token = `<${safe.replace(/[<>|]/g, encodeURIComponent)}|${text.replace(/\|/g, '¦')}>`;
   return token.length <= LINK_MAX ? token : text;
 }
@@ -110,7 +95,7 @@ function fitText(value: unknown, max: number, atLine = false): unknown {
   if (!isObject(value) || typeof value.text !== 'string' || value.text.length <= max) return value;
   return {
     ...value,
-    text: value.type === 'mrkdwn' ? clip(value.text, max, { atLine }) : truncate(value.text, max),
+    text: value.type === 'mrkdwn' ? clip(value.text, max, { atLine }) : cut(value.text, max),
   };
 }
 

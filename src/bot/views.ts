@@ -1,10 +1,11 @@
 import type { View } from '@slack/web-api';
 import { Bits, Blocks, Elements, HomeTab, Modal } from 'slack-block-builder';
+import { cut } from '../core/bounds.js';
 import type { Config } from '../core/config.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import { taskActions, taskLine, taskRef, type Viewer } from './card.js';
 import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
-import { fitView, mrkdwn, truncate } from './text.js';
+import { fitView, mrkdwn } from './text.js';
 
 /** `/tms new` with nothing after it: everything a task needs, in a form. */
 export function newTaskModal(config: Config, channel: string): View {
@@ -42,9 +43,7 @@ export function newTaskModal(config: Config, channel: string): View {
                   Elements.StaticSelect({
                     actionId: INPUT_ID.service,
                     placeholder: 'Pick a service',
-                  }).options(
-                    services.slice(0, 100).map((s) => Bits.Option({ text: truncate(s, 75), value: s })),
-                  ),
+                  }).options(services.slice(0, 100).map((s) => Bits.Option({ text: cut(s, 75), value: s }))),
                 ),
             ]
           : []),
@@ -101,7 +100,7 @@ export function homeView(content: HomeContent, viewer: Viewer, now: Date): View 
     blocks.push(Blocks.Divider());
   }
   for (const { team, tasks } of content.teams) {
-    blocks.push(Blocks.Header({ text: truncate(`Open in ${team}`, 150) }));
+    blocks.push(Blocks.Header({ text: cut(`Open in ${team}`, 150) }));
     if (tasks.length === 0) blocks.push(Blocks.Section({ text: 'Nothing open.' }));
     for (const task of tasks.slice(0, 10)) {
       const line = Blocks.Section({ text: taskLine(task, now, content.permalinks.get(task.id)) });

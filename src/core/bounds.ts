@@ -44,14 +44,30 @@ export function cutBytes(text: string, max: number): string {
   return text.slice(0, end);
 }
 
-/** At most `max` characters (UTF-16 units, never splitting a pair), an ellipsis saying it was cut. */
+/**
+ * At most `max` characters (UTF-16 units, which is also what Slack's limits count), an ellipsis saying it was
+ * cut: cut between two characters, never inside a surrogate pair. The one truncation of plain text in TMS
+ * (stored fields, Slack's plain_text objects, a notification's subject).
+ */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = max - 1;
+  let end = Math.max(0, max - 1);
   const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1; // a lone high surrogate is not a character
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1; // a lone high surrogate is not a character
   return `${text.slice(0, end)}…`;
 }
+
+/** An http(s) address, parsed; undefined for anything else (other schemes, text that is no URL). */
+export function httpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const isUrl = (text: string | undefined): text is string => text !== undefined && !!httpUrl(text);
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -98,13 +114,8 @@ export function boundLabels(labels: Readonly<Record<string, string>>): {
 /** A link's URL as stored: canonical http(s) within the bound, else undefined (the link is dropped). */
 export function boundUrl(text: string): string | undefined {
   if (text.length > LIMITS.urlLength * 4) return undefined; // not worth parsing: it cannot fit
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const url = httpUrl(text);
+  if (!url) return undefined;
   return url.href.length <= LIMITS.urlLength ? url.href : undefined;
 }
 

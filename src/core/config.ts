@@ -3,7 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { z } from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { PRIORITIES, Priority } from './task.js';
+import { PRIORITIES, Priority, SLACK_USER_ID } from './task.js';
 import { parseDuration } from './time.js';
 
 /** `30s`, `5m`, `4h`, `3d`, `1w`, parsed to milliseconds. */
@@ -39,7 +39,7 @@ const CronExpression = z.string().superRefine((pattern, ctx) => {
 /** Slack channel, user and user-group ids: the config names people and places by id, never by display name. */
 const ChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123ABCD');
 const UserOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user-group id (S…)');
-const UserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD');
+const UserId = z.string().regex(SLACK_USER_ID, 'a Slack user id such as U0123ABCD');
 const GroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group id such as S0123ABCD');
 const Name = z
   .string()

@@ -35,7 +35,10 @@ export const TaskKind = z.enum(['alert', 'manual', 'chore']);
 export type TaskKind = z.infer<typeof TaskKind>;
 
 const Timestamp = z.iso.datetime({ offset: false });
-const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U01234ABC');
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid): who may hold a task, and whom TMS may name or mention. */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+export const isSlackUserId = (id: string | null | undefined): id is string => !!id && SLACK_USER_ID.test(id);
+const SlackUserId = z.string().regex(SLACK_USER_ID, 'a Slack user id such as U01234ABC');
 
 export const Link = z.strictObject({ label: z.string().min(1).max(80), url: z.url() });
 export type Link = z.infer<typeof Link>;

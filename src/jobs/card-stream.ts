@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TASK_SK } from '../adapters/dynamo/table.js';
-import { type ProjectorDeps, syncCard } from '../bot/projector.js';
 import { logger } from '../runtime/logger.js';
+import { type CardSyncDeps, syncCard } from './card-sync.js';
 
 /** Cards brought up to date at once within a batch: different tasks never wait on each other's pacing. */
 const PARALLEL = 8;
@@ -14,7 +14,7 @@ export function changedTask(record: DynamoDBRecord): string | undefined {
 }
 
 /**
- * The card projector, a consumer of the table's stream (on AWS its event source mapping filters to task
+ * Card sync's consumer of the table's stream (on AWS its event source mapping filters to task
  * items). Records are grouped by task: a card is synced once per batch, to the task's latest version, so a
  * burst of changes costs one update; different tasks are synced side by side, since each card paces its
  * own edits. A task whose sync fails (the store unreachable) reports its records as failures and is
@@ -24,7 +24,7 @@ export function changedTask(record: DynamoDBRecord): string | undefined {
  * and grouping records by task is the point here.
  */
 export async function projectCards(
-  deps: ProjectorDeps,
+  deps: CardSyncDeps,
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
   const byTask = new Map<string, DynamoDBRecord[]>();

@@ -1,8 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BotDeps } from '../bot/context.js';
-import { type History, historyOf } from '../bot/history.js';
-import { once } from '../bot/once.js';
-import { syncCard } from '../bot/projector.js';
 import { slackFailure } from '../bot/slack-errors.js';
 import { link, mention, messageText, mrkdwn, slackDate } from '../bot/text.js';
 import {
@@ -16,6 +13,9 @@ import { type SlaStage, slaClock } from '../core/sla.js';
 import { type Task, UNRESOLVED } from '../core/task.js';
 import { logger } from '../runtime/logger.js';
 import { metrics } from '../runtime/metrics.js';
+import { syncCard } from './card-sync.js';
+import { type History, historyOf } from './history.js';
+import { once } from './once.js';
 
 /** How long a warning is remembered: longer than any SLA window. */
 const REMEMBER_MS = 30 * 86_400_000;

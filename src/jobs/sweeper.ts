@@ -22,7 +22,7 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
   slackJob(
     'reconcile-cards',
-    () => import('../bot/projector.js'),
+    () => import('./card-sync.js'),
     (m, deps, now) => m.reconcileCards(deps, now),
   ),
   slackJob(
@@ -38,7 +38,7 @@ export const SWEEP_JOBS: SweepJob[] = [
   ),
   slackJob(
     'digests',
-    () => import('../bot/reports.js'),
+    () => import('./digests.js'),
     (m, deps, now) => m.sendDueDigests(deps, now),
   ),
 ];

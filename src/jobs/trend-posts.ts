@@ -1,10 +1,10 @@
 import type { BotDeps } from '../bot/context.js';
-import { once } from '../bot/once.js';
 import { trendLine } from '../bot/report-views.js';
 import { slackFailure } from '../bot/slack-errors.js';
 import { messageText, mrkdwn } from '../bot/text.js';
 import { isOngoing, type TrendEpisode } from '../core/aggregates/trends.js';
 import { logger } from '../runtime/logger.js';
+import { once } from './once.js';
 
 const REMEMBER_MS = 14 * 86_400_000;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { blockErrors, SLACK_LIMITS, viewErrors } from '../adapters/slack/limits.js';
 import type { Config } from '../core/config.js';
+import { isSlackUserId } from '../core/task.js';
 
 /** One entry per message `ts`, as `GET /_sandbox/slack/messages` shows it. */
 export interface SandboxMessage {
@@ -67,7 +68,6 @@ export interface EmulatorAnswer {
 export const BOT = { userId: 'U0TMSBOT', botId: 'B0TMSBOT', teamId: 'T0LOCAL' } as const;
 
 const CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
-const USER = /^[UW][A-Z0-9]{2,}$/;
 
 type Params = Record<string, unknown>;
 type Handler = (params: Params) => EmulatorAnswer;
@@ -156,7 +156,7 @@ export class SlackEmulator {
         const users = String(p.users ?? '')
           .split(',')
           .filter(Boolean);
-        if (users.length !== 1 || !USER.test(users[0] ?? '')) return error('user_not_found');
+        if (users.length !== 1 || !isSlackUserId(users[0] ?? '')) return error('user_not_found');
         return ok({ channel: { id: `D${users[0]?.slice(1)}` } });
       },
     };
@@ -308,7 +308,7 @@ export class SlackEmulator {
 
   #ephemeral(p: Params): EmulatorAnswer {
     const user = String(p.user ?? '');
-    if (this.#channel(p.channel) && !USER.test(user)) return error('user_not_found');
+    if (this.#channel(p.channel) && !isSlackUserId(user)) return error('user_not_found');
     const posted = this.#newMessage(p, { ephemeral_user: user });
     if ('error' in posted) return posted.error;
     this.options.onChange?.('ephemeral', posted.entry);
@@ -338,7 +338,7 @@ export class SlackEmulator {
     const refused = viewRefusal(view);
     if (refused) return refused;
     if (typeof p.trigger_id !== 'string' || !p.trigger_id) return error('invalid_trigger_id');
-    const user = p.trigger_id.split('.').find((part) => USER.test(part)) ?? null;
+    const user = p.trigger_id.split('.').find((part) => isSlackUserId(part)) ?? null;
     const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
     const entry: SandboxView = { id, type: 'modal', user, view, updates: 0 };
     this.#views.set(id, entry);
@@ -363,7 +363,7 @@ export class SlackEmulator {
 
   #publish(p: Params): EmulatorAnswer {
     const user = String(p.user_id ?? '');
-    if (!USER.test(user)) return error('user_not_found');
+    if (!isSlackUserId(user)) return error('user_not_found');
     const view = objectParam(p.view);
     if (view?.type !== 'home') return error('invalid_arguments');
     const refused = viewRefusal(view);
@@ -387,7 +387,7 @@ export class SlackEmulator {
   #userInfo(p: Params): EmulatorAnswer {
     const id = String(p.user ?? '');
     const known = this.options.sandbox.users[id];
-    if (!known && !USER.test(id)) return error('user_not_found');
+    if (!known && !isSlackUserId(id)) return error('user_not_found');
     const name = known?.name ?? id.toLowerCase();
     const tz = known?.tz ?? 'UTC';
     return ok({
@@ -407,7 +407,7 @@ export class SlackEmulator {
 
   #channel(value: unknown): string | undefined {
     const channel = String(value ?? '');
-    if (USER.test(channel)) return `D${channel.slice(1)}`; // a user id posts to the DM with them
+    if (isSlackUserId(channel)) return `D${channel.slice(1)}`; // a user id posts to the DM with them
     return CHANNEL.test(channel) ? channel : undefined;
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HANDLING_LEASE_MS } from '../bot/app.js';
 import { loadConfig } from '../config.js';
 import { type Clock, parseDuration, systemClock } from '../core/time.js';
 import { makeApiHandler } from '../handlers/api.js';
@@ -458,7 +459,8 @@ function slackOrigin(request: WireRequest): {
 /**
  * After a restart on a kept store (a kill -9, a crash, a closed laptop), what the previous process left half
  * done is finished now rather than a minute or more later: the card leases it held are released (their cards
- * due at once, not in 30 s), and deliveries it archived but did not process are processed (the sweeper waits
+ * due at once, not in 30 s), so are the clicks and Slack events it was handling (pressed again, they act
+ * at once, not in 15 s), and deliveries it archived but did not process are processed (the sweeper waits
  * a minute for a delivery's own request, which here is known to be dead). Retried for a while, as a
  * fingerprint claim the dead process held is only taken over once stale.
  */
@@ -471,6 +473,13 @@ async function recoverAfterRestart(
     const heldUntil = new Date(startedAt.getTime() + 30_000).toISOString();
     const released = await deps.cards.releaseDeadLeases(heldUntil, deps.clock.now().toISOString());
     if (released > 0) print(`restart: ${released} card(s) held by the previous run are due now`);
+    // A click or event the previous run was handling when it died would be ignored until its claim ran out.
+    const claims = await deps.cards.releaseDeadClaims(
+      ['slack-action', 'slack-event'],
+      new Date(startedAt.getTime() + HANDLING_LEASE_MS).toISOString(),
+    );
+    if (claims > 0)
+      print(`restart: ${claims} click(s) or event(s) cut short by the previous run can be sent again`);
     let recovered = 0;
     for (let attempt = 0; attempt < 40; attempt++) {
       const now = deps.clock.now();

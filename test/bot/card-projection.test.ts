@@ -1,9 +1,9 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileCards, syncCard } from '../../src/bot/projector.js';
 import { TransientError } from '../../src/core/errors.js';
 import { sleepAtLeast } from '../../src/core/use-cases/deps.js';
 import { projectCards } from '../../src/jobs/card-stream.js';
+import { reconcileCards, syncCard } from '../../src/jobs/card-sync.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CHECKOUT, GENERAL, settle, slackOf } from '../helpers/slack.js';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { availableActions, parseTaskRef, renderCard, taskRef } from '../../src/bot/card.js';
-import { decodeEntities, escapeMrkdwn, link, slackDate, truncate } from '../../src/bot/text.js';
+import { decodeEntities, escapeMrkdwn, link, slackDate } from '../../src/bot/text.js';
+import { cut } from '../../src/core/bounds.js';
 import { PERMISSIONS } from '../../src/core/rbac.js';
 import { aTask, T0 } from '../helpers/factories.js';
 
@@ -30,9 +31,9 @@ describe('text for Slack', () => {
       '<!date^1772442000^{time}|2026-03-02 09:00 UTC>',
     );
     // Within `max` UTF-16 code units (never fewer than the characters Slack counts), never half a pair.
-    expect(truncate('🚀🚀🚀🚀', 5)).toBe('🚀🚀…');
-    expect(truncate('🚀🚀🚀🚀', 4)).toBe('🚀…');
-    expect(truncate('short', 10)).toBe('short');
+    expect(cut('🚀🚀🚀🚀', 5)).toBe('🚀🚀…');
+    expect(cut('🚀🚀🚀🚀', 4)).toBe('🚀…');
+    expect(cut('short', 10)).toBe('short');
   });
 });
 

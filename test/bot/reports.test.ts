@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgetHistory } from '../../src/bot/history.js';
-import { sendDueDigests } from '../../src/bot/reports.js';
 import { factsOf } from '../../src/core/aggregates/facts.js';
 import { foldStats } from '../../src/core/aggregates/resolutions.js';
+import { sendDueDigests } from '../../src/jobs/digests.js';
+import { forgetHistory } from '../../src/jobs/history.js';
 import { warnSla } from '../../src/jobs/sla-warnings.js';
 import { lifeOf } from '../helpers/changes.js';
 import { aTask } from '../helpers/factories.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONCE_LEASE_MS } from '../../src/bot/once.js';
-import { reconcileCards, syncCard } from '../../src/bot/projector.js';
+import { reconcileCards, syncCard } from '../../src/jobs/card-sync.js';
+import { ONCE_LEASE_MS } from '../../src/jobs/once.js';
 import { warnSla } from '../../src/jobs/sla-warnings.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, GENERAL, settle, slackOf } from '../helpers/slack.js';

@@ -145,10 +145,14 @@ describe('/tms on an existing task', () => {
 
   it('shows a task with its history and the buttons the viewer may use', async () => {
     const id = await open('Show me p2', BEN);
+    await tms(`claim ${id}`, BEN);
     const answer = await slack.client.command(`show ${id}`, { user: VIC, channel: GENERAL });
     expect(answer.status).toBe(200);
     expect(answer.body.response_type).toBe('ephemeral');
-    expect(JSON.stringify(answer.body.blocks)).toContain('*History*');
+    const history = JSON.stringify(answer.body.blocks);
+    expect(history).toContain('*History*');
+    // In the words of the card's thread (one wording for a timeline entry), each after its time.
+    expect(history).toMatch(/> <@U01BBB> opened it\\n• <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+> <@U01BBB> took it/);
     // A read-only viewer gets the card without buttons.
     expect(answer.body.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
   });

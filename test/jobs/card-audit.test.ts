@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
-import { reconcileCards } from '../../src/bot/projector.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { openTask } from '../../src/core/use-cases/open-task.js';
+import { reconcileCards } from '../../src/jobs/card-sync.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, GENERAL, settle, slackOf } from '../helpers/slack.js';

@@ -12,7 +12,7 @@ afterAll(async () => {
 describe('ticks', () => {
   it('run what the per-minute schedule runs: a delivery archived but never processed becomes a task', async () => {
     // Prepare: a delivery that was archived two minutes ago and then lost to a crash.
-    const store = tms.deps.store; // the stack's own: the SDK's defaults no longer point at it
+    const store = tms.deps.store;
     const receivedAt = new Date(Date.now() - 120_000).toISOString();
     await store.archiveRaw({
       source: 'generic',

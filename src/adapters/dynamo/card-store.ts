@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -253,6 +254,50 @@ export class DynamoCardStore implements CardStore, SeenStore {
           ),
         );
         if (freed) released++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return released;
+  }
+
+  /**
+   * Markers in progress whose holders are known to be gone (the local stack restarted after a kill, so every
+   * claim it held under a lease ending at or before `heldUntilAtMost` died with it): dropped, so the same
+   * click or event does its work now instead of once the lease runs out. Markers are on no index, so this
+   * reads the whole table: for the local stack's restart only, never on a production table.
+   */
+  async releaseDeadClaims(scopes: readonly string[], heldUntilAtMost: string): Promise<number> {
+    const until = Date.parse(heldUntilAtMost);
+    const prefixes = Object.fromEntries(scopes.map((scope, i) => [`:scope${i}`, `SEEN#${scope}#`]));
+    let released = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await send(() =>
+        this.db.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: `#state = :progress AND #lease <= :until AND (${Object.keys(prefixes)
+              .map((name) => `begins_with(pk, ${name})`)
+              .join(' OR ')})`,
+            ExpressionAttributeNames: { '#state': 'state', '#lease': 'leaseUntil' },
+            ExpressionAttributeValues: { ':progress': 'in-progress', ':until': until, ...prefixes },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const dropped = await conditional(() =>
+          this.db.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: { pk: item.pk, sk: item.sk },
+              ConditionExpression: 'holder = :token AND #state = :progress',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':token': item.holder, ':progress': 'in-progress' },
+            }),
+          ),
+        );
+        if (dropped) released++;
       }
       start = page.LastEvaluatedKey;
     } while (start);

@@ -1,6 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { rawOrder } from '../../core/ports.js';
 import { shardOf } from '../../core/shard.js';
+import { taskNumber } from '../../core/task.js';
 
 /**
  * The one table of TMS, defined once: the DynamoDB adapter, the local stack, the tests and the CDK
@@ -70,8 +71,6 @@ export function createTableInput(tableName: string = TABLE.defaultName): CreateT
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-const taskNumber = (id: string) => Number(id.slice('TMS-'.length));
 
 /** The sort key of a task's own item: what the stream's consumers (and their filters on AWS) look for. */
 export const TASK_SK = 'TASK';

@@ -1,4 +1,4 @@
-import type { Priority, Task } from '../task.js';
+import { isSlackUserId, type Priority, type Task } from '../task.js';
 
 /** A change of one task item as the table's stream shows it: the image before (absent on insert) and after. */
 export interface TaskChange {
@@ -42,10 +42,6 @@ export interface TaskFacts {
   readonly facts: readonly Fact[];
 }
 
-const PERSON = /^[UW][A-Z0-9]{2,}$/;
-export const isPerson = (actorId: string | null | undefined): actorId is string =>
-  !!actorId && PERSON.test(actorId);
-
 /** When a task's clock for a stage started: its deadline less the window of its priority (as `slaClock` reads it). */
 function clockStart(task: Task, stage: 'ack' | 'resolve'): number {
   const due = Date.parse(stage === 'ack' ? task.ackDueAt : task.resolveDueAt);
@@ -82,7 +78,7 @@ export function factsOf(change: TaskChange): TaskFacts {
       at: after.acknowledgedAt,
       tookMs: Math.max(0, took),
       met: Date.parse(after.acknowledgedAt) <= Date.parse(after.ackDueAt),
-      byPerson: isPerson(after.acknowledgedBy),
+      byPerson: isSlackUserId(after.acknowledgedBy),
     });
   }
   if (after.status === 'resolved' && after.resolvedAt && before?.status !== 'resolved') {
@@ -95,7 +91,7 @@ export function factsOf(change: TaskChange): TaskFacts {
       ackMet: after.acknowledgedAt ? null : resolvedAt <= Date.parse(after.ackDueAt),
       by: after.resolvedBy,
       note: after.resolution?.trim() || null,
-      automatic: !isPerson(after.resolvedBy),
+      automatic: !isSlackUserId(after.resolvedBy),
     });
   }
   return { task: after, facts };

@@ -251,3 +251,38 @@ export async function digestFor(deps: ReportDeps, channel: string, from: Date, n
     metrics: windowMetrics(total, covered),
   };
 }
+
+/** Tasks a report names, with their titles and the links to their cards. */
+export interface TaskIndex {
+  readonly tasks: ReadonlyMap<string, Task>;
+  readonly links: ReadonlyMap<string, string>;
+}
+
+/** The tasks a report names (those not already at hand read once each) and their cards' links. */
+export async function taskIndex(
+  deps: {
+    readonly store: { get(id: string): Promise<Task | undefined> };
+    readonly cards: { card(id: string): Promise<{ readonly permalink?: string } | undefined> };
+  },
+  ids: readonly string[],
+  known: readonly Task[] = [],
+): Promise<TaskIndex> {
+  const tasks = new Map(known.map((t) => [t.id, t]));
+  const wanted = [...new Set(ids)];
+  await Promise.all(
+    wanted
+      .filter((id) => !tasks.has(id))
+      .map(async (id) => {
+        const task = await deps.store.get(id);
+        if (task) tasks.set(id, task);
+      }),
+  );
+  const links = new Map<string, string>();
+  await Promise.all(
+    wanted.map(async (id) => {
+      const permalink = (await deps.cards.card(id))?.permalink;
+      if (permalink) links.set(id, permalink);
+    }),
+  );
+  return { tasks, links };
+}

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
+import { cut, isUrl } from '../../core/bounds.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import {
@@ -58,18 +59,6 @@ function time(value: string | undefined): string | undefined {
   const at = new Date(value);
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
 }
-
-function isUrl(text: string | undefined): text is string {
-  if (!text) return false;
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
-
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Alertmanager's own fingerprint (a hash of the labels) when it sends one; else the same idea, computed. */
 function fingerprintOf(alert: z.infer<typeof AlertmanagerAlert>): string {

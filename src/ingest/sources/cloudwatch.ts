@@ -2,6 +2,7 @@ import { createVerify, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { fetchFromSns } from '../../adapters/aws/sns-certificates.js';
 import { Alert, globMatch } from '../../core/alert.js';
+import { cut } from '../../core/bounds.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { type HttpResult, json, problem } from '../../http/respond.js';
 import { logger } from '../../runtime/logger.js';
@@ -152,8 +153,6 @@ export async function verifySns(message: SnsMessage, fetcher: CertificateFetcher
     return false;
   }
 }
-
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** `+0000` offsets (CloudWatch's) read as ISO 8601. */
 function time(value: string | null | undefined): string | undefined {

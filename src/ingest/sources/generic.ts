@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
+import { cut, isUrl } from '../../core/bounds.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, json, problem, sameSecret } from '../../http/respond.js';
 import { bodyHash, type IngestSource, type Received } from '../source.js';
@@ -52,17 +53,6 @@ export function eventTime(value: string | number | undefined): Date | undefined 
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-function isUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
-
 /** custom_details as lines a person reads: `key: value`, nested values as JSON. */
 function describe(details: unknown): string {
   if (details === undefined || details === null) return '';
@@ -91,8 +81,8 @@ export function normalizeGeneric(
   const links = [
     ...(event.links ?? [])
       .filter((l) => isUrl(l.href))
-      .map((l) => ({ label: truncate(l.text || new URL(l.href).host, 80), url: l.href })),
-    ...(event.client_url ? [{ label: truncate(event.client || 'Source', 80), url: event.client_url }] : []),
+      .map((l) => ({ label: cut(l.text || new URL(l.href).host, 80), url: l.href })),
+    ...(event.client_url ? [{ label: cut(event.client || 'Source', 80), url: event.client_url }] : []),
   ];
   const occurredAt = eventTime(payload?.timestamp) ?? now;
   const labels: Record<string, string> = { ...details };
@@ -104,14 +94,14 @@ export function normalizeGeneric(
     source: 'generic',
     action: event.event_action,
     fingerprint: `generic:${dedupKey}`,
-    title: truncate(payload?.summary ?? dedupKey, 300),
-    description: truncate(describe(payload?.custom_details), 4000),
+    title: cut(payload?.summary ?? dedupKey, 300),
+    description: cut(describe(payload?.custom_details), 4000),
     severity: payload?.severity,
     service: payload?.component || details.service || undefined,
     labels,
     links, // bounded (and what is left out said) by the Alert schema
     occurredAt: occurredAt.toISOString(),
-    ...(payload?.summary ? { summary: truncate(payload.summary, 300) } : {}),
+    ...(payload?.summary ? { summary: cut(payload.summary, 300) } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
+import { cut } from '../../core/bounds.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { type HttpResult, problem, sameSecret } from '../../http/respond.js';
 import { type IngestSource, received } from '../source.js';
@@ -66,7 +67,6 @@ export function validGithubSignature(secret: string, body: string, header: strin
   return sameSecret(header?.trim(), expected);
 }
 
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const url = (text: string | null | undefined) => (text && /^https:\/\//.test(text) ? text : undefined);
 
 interface Failure {

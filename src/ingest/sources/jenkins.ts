@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
+import { cut } from '../../core/bounds.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import { type IngestRequest, type IngestSource, readJson, received, validAlerts } from '../source.js';
@@ -34,7 +35,6 @@ const JenkinsNotification = z.looseObject({
 type JenkinsNotification = z.infer<typeof JenkinsNotification>;
 
 const FAILED = new Set(['FAILURE', 'UNSTABLE']);
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** `owner/repo` of a GitHub, GitLab or Bitbucket remote, for the config's `repositories` match rules. */
 export function repositoryOf(remote: string | null | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
+import { cut } from '../../core/bounds.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import { type IngestSource, readJson, received, validAlerts } from '../source.js';
@@ -36,8 +37,6 @@ export const KubernetesEvent = z.looseObject({
   reportingComponent: z.string().nullish(),
 });
 export type KubernetesEvent = z.infer<typeof KubernetesEvent>;
-
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Kubernetes' generated name suffixes use an alphabet without vowels (and without 0, 1, 3), so words don't match. */
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';

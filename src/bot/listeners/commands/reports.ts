@@ -1,6 +1,7 @@
 import { DomainError, TransientError } from '../../../core/errors.js';
+import { postDigest } from '../../../jobs/digests.js';
 import type { BotDeps } from '../../context.js';
-import { playbookCommand, postDigest, statsCommand, trendsCommand } from '../../reports.js';
+import { playbookCommand, statsCommand, trendsCommand } from '../../reports.js';
 import { slackFailure } from '../../slack-errors.js';
 import { escapeMrkdwn } from '../../text.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';

@@ -1,19 +1,24 @@
 import type { WebClient } from '@slack/web-api';
+import { type CardInsight, renderCard } from '../bot/card.js';
+import { SlackCallFailed, slackFailure } from '../bot/slack-errors.js';
+import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from '../bot/text.js';
+import { type NameOf, peopleIn, timelineText } from '../bot/timeline-text.js';
 import type { AggregateStore, CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
-import type { Task } from '../core/task.js';
+import { isSlackUserId, type Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { logger } from '../runtime/logger.js';
-import { type CardInsight, renderCard } from './card.js';
-import type { Directory } from './directory.js';
 import { historyOf, insightOf } from './history.js';
-import { SlackCallFailed, slackFailure } from './slack-errors.js';
-import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from './text.js';
 
-export interface ProjectorDeps extends Deps {
+/** Card sync names people in a thread by their display names; the bot's Directory is what answers. */
+export interface UserNames {
+  nameOf(userId: string): Promise<string>;
+}
+
+export interface CardSyncDeps extends Deps {
   readonly cards: CardStore & SeenStore;
   readonly slack: WebClient;
-  readonly directory: Directory;
+  readonly directory: UserNames;
   /** The notification topic: a P1 is announced there once its card (and so its link) exists. */
   readonly notifier?: Notifier;
   /** The aggregator's statistics: what fixed an alert before, how long similar tasks take. */
@@ -40,7 +45,7 @@ export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'rate_limited' | 'gone'
  * `reconcile-cards` job does), so a state change is never blocked or lost because Slack said no.
  */
 export async function syncCard(
-  deps: ProjectorDeps,
+  deps: CardSyncDeps,
   taskId: string,
   options: { readonly force?: boolean } = {},
 ): Promise<SyncOutcome> {
@@ -117,7 +122,7 @@ function stateOf(record: CardRecord): CardState {
  * One Web API call: a short rate limit is waited out once, for all of the Retry-After Slack gave (never less:
  * Slack refuses a call made before it again); any other failure is a SlackCallFailed.
  */
-async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T>): Promise<T> {
+async function call<T>(deps: CardSyncDeps, method: string, run: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
@@ -135,7 +140,7 @@ async function call<T>(deps: ProjectorDeps, method: string, run: () => Promise<T
 const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
 
 /** History's word on the card; never a reason for a card to fall behind. */
-async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
+async function insight(deps: CardSyncDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
   if (!deps.aggregates) return undefined;
   try {
     return insightOf(await historyOf(deps.aggregates, task, now, true), task);
@@ -145,7 +150,7 @@ async function insight(deps: ProjectorDeps, task: Task, now: Date): Promise<Card
   }
 }
 
-async function render(deps: ProjectorDeps, task: Task, state: CardState): Promise<CardState> {
+async function render(deps: CardSyncDeps, task: Task, state: CardState): Promise<CardState> {
   const now = deps.clock.now();
   // Read afresh for every render (two small reads, at most one render a second): a card shows what fixed its
   // alert the moment a task opens or reopens, and the SLA sweep is what reads from the cache.
@@ -183,7 +188,7 @@ const channelRef = (id: string) => (/^[CG][A-Z0-9]{2,}$/.test(id) ? `<#${id}>` :
  * a private channel the bot is not in, or one archived or gone, gets it in the default channel instead.
  */
 async function post(
-  deps: ProjectorDeps,
+  deps: CardSyncDeps,
   task: Task,
   state: CardState,
   now: Date,
@@ -231,7 +236,7 @@ async function post(
 
 /** The thread: one line per change since the last line, repeats summarized, and a DM to each person assigned by someone else. */
 async function thread(
-  deps: ProjectorDeps,
+  deps: CardSyncDeps,
   task: Task,
   state: CardState,
   leaseUntil: string,
@@ -239,11 +244,10 @@ async function thread(
   if (!state.ts || !state.channel) return state;
   const now = deps.clock.now();
   const entries = await deps.store.timeline(task.id, state.threadVersion);
-  const lines: string[] = [];
-  for (const entry of entries) {
-    if (entry.type === 'opened' || entry.type === 'occurred') continue;
-    lines.push(await describe(deps, entry));
-  }
+  // The card itself says the task opened and how often it fired; the thread tells what people did.
+  const told = entries.filter((e) => e.type !== 'opened' && e.type !== 'occurred');
+  const nameOf = await namesIn(deps, told);
+  const lines = told.map((entry) => timelineText(entry, nameOf));
   let { occurrencesReported, occurrencesReportedAt } = state;
   const last = occurrencesReportedAt ? Date.parse(occurrencesReportedAt) : -Infinity;
   if (task.occurrences > occurrencesReported && now.getTime() - last >= OCCURRENCE_SUMMARY_EVERY_MS) {
@@ -256,7 +260,7 @@ async function thread(
   }
   for (const entry of entries) {
     const to = entry.type === 'assigned' ? entry.to : entry.type === 'opened' ? entry.assignee : null;
-    if (!to || to === entry.actor.id || !/^[UW][A-Z0-9]{2,}$/.test(to)) continue;
+    if (!isSlackUserId(to) || to === entry.actor.id) continue;
     const by = entry.actor.type === 'user' ? await deps.directory.nameOf(entry.actor.id) : entry.actor.id;
     const where = state.permalink ? link(state.permalink, task.id) : `*${task.id}*`;
     // Each direct message once: should the thread line after it fail, the retry does not send it again.
@@ -295,53 +299,18 @@ async function thread(
   };
 }
 
-/** A change in words, naming people without pinging them: the thread is a record, not a notification. */
-async function describe(deps: ProjectorDeps, entry: TimelineEntry): Promise<string> {
-  const nameOf = async (id: string | null) =>
-    id === null
-      ? 'nobody'
-      : mrkdwn(/^[UW][A-Z0-9]{2,}$/.test(id) ? await deps.directory.nameOf(id) : id, 100);
-  const actor = await nameOf(entry.actor.id);
-  switch (entry.type) {
-    case 'acknowledged':
-      return `${actor} acknowledged`;
-    case 'assigned':
-      if (entry.to === null) return `${actor} unassigned it`;
-      if (entry.to === entry.actor.id) return `${actor} took it`;
-      return `${actor} assigned it to ${await nameOf(entry.to)}`;
-    case 'started':
-      return `${actor} started work`;
-    case 'resolved':
-      return entry.resolution
-        ? `:white_check_mark: ${actor} resolved it: ${mrkdwn(entry.resolution, 500)}`
-        : `:white_check_mark: ${actor} resolved it`;
-    case 'reopened':
-      return entry.flap
-        ? `:repeat: Reopened: the alert fired again soon after it was resolved`
-        : `${actor} reopened it`;
-    case 'snoozed':
-      return `:zzz: ${actor} snoozed it until ${slackDate(entry.until)}`;
-    case 'unsnoozed':
-      return `${actor} ended the snooze`;
-    case 'priority_changed':
-      return `${actor} changed the priority from ${entry.from} to ${entry.to}`;
-    case 'commented':
-      return `:speech_balloon: ${actor}: ${mrkdwn(entry.text, 1_000)}`;
-    default:
-      return `${actor}: ${entry.type}`;
-  }
+/** People named by their display names, never pinged: the thread is a record, not a notification. */
+async function namesIn(deps: CardSyncDeps, entries: readonly TimelineEntry[]): Promise<NameOf> {
+  const names = new Map<string, string>();
+  for (const id of new Set(entries.flatMap(peopleIn))) names.set(id, await deps.directory.nameOf(id));
+  return (id) => mrkdwn(names.get(id) ?? id, 100);
 }
 
 /**
  * A P1 goes to the notification topic (on AWS: SNS, for email, SMS, a pager) once, with its card's link. A
  * failed publish is retried with the card, and never holds the card itself back.
  */
-async function announce(
-  deps: ProjectorDeps,
-  task: Task,
-  state: CardState,
-  leaseUntil: string,
-): Promise<void> {
+async function announce(deps: CardSyncDeps, task: Task, state: CardState, leaseUntil: string): Promise<void> {
   if (task.priority !== 'P1' || !deps.notifier || !state.ts) return;
   const expires = new Date(deps.clock.now().getTime() + 30 * 86_400_000).toISOString();
   const claim = markerClaim(deps, leaseUntil);
@@ -368,7 +337,7 @@ async function announce(
  * A direct message or a P1 announcement is in progress until the card's lease ends, as its writer is: one
  * killed halfway leaves it to the next writer, which can only take the card once that lease has ended.
  */
-function markerClaim(deps: ProjectorDeps, leaseUntil: string) {
+function markerClaim(deps: CardSyncDeps, leaseUntil: string) {
   return { token: deps.newId(), now: deps.clock.now().toISOString(), leaseUntil };
 }
 
@@ -380,7 +349,7 @@ function markerClaim(deps: ProjectorDeps, leaseUntil: string) {
  * a bounded page of tasks per tick (see `CardStore.cardsBehind`).
  */
 export async function reconcileCards(
-  deps: ProjectorDeps,
+  deps: CardSyncDeps,
   now: Date,
   limit = 25,
   auditPage = 50,

@@ -1,7 +1,7 @@
+import type { CardInsight } from '../bot/card.js';
 import { type ResolutionStats, suggestionOf, typicalTime } from '../core/aggregates/resolutions.js';
 import type { AggregateStore } from '../core/ports.js';
 import type { Task } from '../core/task.js';
-import type { CardInsight } from './card.js';
 
 /** Stats change once per resolution: a card edit or a sweep need not read them every time. */
 const CACHE_MS = 60_000;
