@@ -84,10 +84,11 @@ export type OccurrenceEntry = Omit<
 export type SaveOutcome = 'saved' | 'conflict';
 
 /**
- * Where tasks live. Every write is a single-item conditional write: no transactions, deterministic
- * keys, so the same code runs on DynamoDB, on dynalite and on the in-memory fake.
+ * Where tasks live: their numbers, their current state and their timeline. Every write is a single-item
+ * conditional write: no transactions, deterministic keys, so the same code runs on DynamoDB, on dynalite and
+ * on the in-memory fake.
  */
-export interface TaskStore {
+export interface TaskRepository {
   /** The next number of the `TMS-<n>` sequence; atomic, never handed out twice. */
   nextTaskNumber(): Promise<number>;
   /** Creates the task if no task has its id; `exists` when one does (the caller lost a race). */
@@ -109,8 +110,6 @@ export interface TaskStore {
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
   ): Promise<Task | 'repeat' | undefined>;
-  /** Writes timeline entries as they are (idempotent: an entry's key is its task, version and position). */
-  appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */
   timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;
@@ -120,7 +119,14 @@ export interface TaskStore {
    * lost with their writer) leaves that unknown: then a TransientError, never `false`.
    */
   hasDelivery(id: string, delivery: string, since: string): Promise<boolean>;
+}
 
+/**
+ * The index from an alert's fingerprint to its open task (`FingerprintRecord`). A task and its fingerprint are
+ * written one after the other, never together: the claim is taken, then bound to the task's id, then the task is
+ * written (src/core/use-cases/ingest-alert.ts says why that order loses nothing), so the index is a port of its own.
+ */
+export interface FingerprintIndex {
   fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined>;
   /**
    * Takes the fingerprint's claim if it has no open task and no live claim (one taken at or after
@@ -138,7 +144,13 @@ export interface TaskStore {
   dropClaim(fingerprint: string, token: string): Promise<void>;
   /** The fingerprint's task was resolved: it has no open task now; remember it for reopening. */
   releaseFingerprint(fingerprint: string, taskId: string, resolvedAt: string): Promise<void>;
+}
 
+/**
+ * The delivery inbox: every payload as it arrived (`RawEvent`), archived before it is processed, then taken,
+ * failed, moved aside when dead and revived by a replay, until it is marked processed with the tasks it made.
+ */
+export interface DeliveryInbox {
   /**
    * `duplicate` when an event with this source and delivery id is already archived. Any body up to the largest
    * source's limit fits (the store compresses it, and splits what is still too large for one item).
@@ -180,6 +192,17 @@ export interface TaskStore {
   /** A dead event back in the pending list with its attempts counted from zero (a replay asked for it). */
   reviveRaw(source: string, deliveryId: string): Promise<boolean>;
 }
+
+/**
+ * The three ports of the task table together: what the entry points build, and what the work that spans all
+ * three takes (the ingest pipeline and the re-drive: the inbox, and the tasks and fingerprints its alerts
+ * change). One adapter implements all three because DynamoTaskStore keeps them in one table
+ * (src/adapters/dynamo/table.ts), as the in-memory fake keeps them side by side. No write spans two of them
+ * (each is a single-item conditional write, no transaction), so code that needs less takes the narrow type:
+ * ingest and acting on a task take `TaskRepository & FingerprintIndex`, opening a task and reports
+ * `TaskRepository`.
+ */
+export interface TaskStore extends TaskRepository, FingerprintIndex, DeliveryInbox {}
 
 /** A message for people outside Slack (on AWS, the SNS notification topic: email, SMS, PagerDuty...). */
 export interface Notification {

@@ -1,6 +1,6 @@
 import { Alert } from '../core/alert.js';
 import { TransientError } from '../core/errors.js';
-import { deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
+import { type DeliveryInbox, deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { PROCESSING_LEASE_MS, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
@@ -117,7 +117,7 @@ const refOf = (ref: RawRef) => ({
 });
 
 async function revive(
-  deps: Deps,
+  deps: Deps<DeliveryInbox>,
   start: string | undefined,
   limit: number,
   wanted: (ref: RawRef) => boolean,

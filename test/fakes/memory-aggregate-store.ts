@@ -4,7 +4,7 @@ import {
   type ItemDelta,
   itemKey,
   mergeContributions,
-  mergeShards,
+  mergeHourItems,
   type Scope,
 } from '../../src/core/aggregates/counters.js';
 import { parseStats, type ResolutionStats, type StatsKey } from '../../src/core/aggregates/resolutions.js';
@@ -56,7 +56,7 @@ export class MemoryAggregateStore implements AggregateStore {
 
   async hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]> {
     this.#count('hours');
-    return mergeShards(
+    return mergeHourItems(
       [...this.hourItems.values()]
         .filter((i) => i.scope === scope && i.hour >= fromHour && i.hour <= toHour)
         .map((i) => ({

@@ -29,6 +29,11 @@ export class MemoryTaskStore implements TaskStore {
   /** Called before each write; a test may throw from it to simulate a crash at that step. */
   beforeWrite: (operation: string) => void = () => {};
 
+  /** The last number handed out (0 before the first): what the DynamoDB adapter's counter item holds. */
+  get lastTaskNumber(): number {
+    return this.#counter;
+  }
+
   async nextTaskNumber(): Promise<number> {
     this.beforeWrite('nextTaskNumber');
     return ++this.#counter;
@@ -80,16 +85,6 @@ export class MemoryTaskStore implements TaskStore {
       this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
     }
     return copy(next);
-  }
-
-  async appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
-    this.beforeWrite('appendTimeline');
-    for (const entry of entries) {
-      const list = this.entries.get(entry.taskId) ?? [];
-      if (!list.some((e) => e.version === entry.version && e.seq === entry.seq)) list.push(copy(entry));
-      list.sort((a, b) => a.version - b.version || a.seq - b.seq);
-      this.entries.set(entry.taskId, list);
-    }
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {

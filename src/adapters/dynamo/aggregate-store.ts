@@ -13,7 +13,7 @@ import {
   hourStart,
   type ItemDelta,
   mergeContributions,
-  mergeShards,
+  mergeHourItems,
   type Scope,
 } from '../../core/aggregates/counters.js';
 import {
@@ -24,6 +24,7 @@ import {
 } from '../../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../core/aggregates/trends.js';
 import type { AggregateStore } from '../../core/ports.js';
+import { shardOf } from '../../core/shard.js';
 import { conditional, pick, queryAll, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
@@ -46,6 +47,17 @@ const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1_0
 const APPLIED_PREFIX = 'v.';
 const NOT_COUNTERS = new Set([TABLE.ttlAttribute, 'rev', 'shard']);
 
+/**
+ * Each scope's hour is kept in this many items, a task's changes always in the same one (FNV-1a of its id, so
+ * the same task lands in the same item on every machine and in every release): an item holds a few attributes
+ * per task that touched it, so a storm of thousands of different alerts in one channel in one hour stays far
+ * from DynamoDB's 400 KB per item. `hours` adds the shards of an hour up. Changing it moves tasks to other
+ * items: counted versions would no longer be found, so it stays 8 (`H#<hour>#<0-7>`, ./table.ts).
+ */
+export const HOUR_SHARDS = 8;
+/** A task's shard of every hourly item. */
+export const hourShardOf = (taskId: string): number => shardOf(taskId, HOUR_SHARDS);
+
 const ttlOf = (at: number) => Math.ceil(at / 1000);
 const isConditionFailure = (error: unknown) =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -58,24 +70,31 @@ export class DynamoAggregateStore implements AggregateStore {
   ) {}
 
   /**
-   * One UpdateItem per group of tasks: ADD the counters and sets, SET each task's counted version, on the
+   * The hour's contributions go to their tasks' shards (`hourShardOf`), written side by side. One UpdateItem
+   * per group of tasks of a shard: ADD the counters and sets, SET each task's counted version, on the
    * condition that no task's version there reached its lowest contribution. When that fails (a record came
    * again, or part of a batch was counted before a failure), the item is read and only what it has not
    * counted is written. Records of one task come in order from one stream shard, so one writer at a time
    * moves a task's version; the ADDs of other tasks' writers never conflict with it.
    */
   async applyCounters(delta: ItemDelta): Promise<readonly Contribution[]> {
-    const byTask = new Map<string, Contribution[]>();
-    for (const c of delta.contributions) byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c]);
-    const counted: Contribution[] = [];
-    for (const group of chunk([...byTask.values()], TASKS_PER_WRITE)) {
-      try {
-        counted.push(...(await this.#applyGroup(delta.scope, delta.hour, delta.shard, group.flat())));
-      } catch (error) {
-        // What the earlier groups counted stays counted: the caller must know it, whatever failed after.
-        throw Object.assign(error as object, { counted });
-      }
+    const byShard = new Map<number, Map<string, Contribution[]>>();
+    for (const c of delta.contributions) {
+      const shard = hourShardOf(c.taskId);
+      const byTask = byShard.get(shard) ?? new Map<string, Contribution[]>();
+      byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c]);
+      byShard.set(shard, byTask);
     }
+    const counted: Contribution[] = [];
+    const outcomes = await Promise.allSettled(
+      [...byShard].map(async ([shard, byTask]) => {
+        for (const group of chunk([...byTask.values()], TASKS_PER_WRITE))
+          counted.push(...(await this.#applyGroup(delta.scope, delta.hour, shard, group.flat())));
+      }),
+    );
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    // What the other writes counted stays counted: the caller must know it, whatever failed.
+    if (failed) throw Object.assign(failed.reason as object, { counted });
     return counted;
   }
 
@@ -179,7 +198,7 @@ export class DynamoAggregateStore implements AggregateStore {
         ':to': `H#${toHour}#~`, // every shard of the last hour
       },
     });
-    return mergeShards(items.map((item) => hourCountersOf(item)));
+    return mergeHourItems(items.map((item) => hourCountersOf(item)));
   }
 
   async stats(key: StatsKey): Promise<ResolutionStats> {

@@ -36,6 +36,21 @@ export async function conditional(write: () => Promise<unknown>): Promise<boolea
   }
 }
 
+/**
+ * A conditional write that returns the item's attributes (its `ReturnValues`): undefined when its condition did
+ * not hold.
+ */
+export async function conditionalReturning(
+  write: () => Promise<{ Attributes?: Record<string, unknown> }>,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await send(write)).Attributes;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
 export function pick<K extends string>(
   item: Record<string, unknown>,
   fields: readonly K[],

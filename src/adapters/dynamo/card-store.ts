@@ -18,7 +18,7 @@ import type {
   SeenStore,
 } from '../../core/ports.js';
 import { formatTaskId } from '../../core/task.js';
-import { conditional, pick, send } from './calls.js';
+import { conditional, conditionalReturning, pick, send } from './calls.js';
 import { keys, TABLE } from './table.js';
 
 const CARD_FIELDS = [
@@ -62,40 +62,35 @@ export class DynamoCardStore implements CardStore, SeenStore {
     now: string,
     until: string,
   ): Promise<CardRecord | undefined> {
-    try {
-      const { Attributes } = await send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.card(taskId),
-            UpdateExpression: [
-              'SET taskId = :id, #type = :type, lease = :token, leaseUntil = :until, retryAt = :until,',
-              'gsi1pk = :due, gsi1sk = :order,',
-              'shownVersion = if_not_exists(shownVersion, :zero), threadVersion = if_not_exists(threadVersion, :zero),',
-              'occurrencesReported = if_not_exists(occurrencesReported, :one), attempts = if_not_exists(attempts, :zero)',
-            ].join(' '),
-            ConditionExpression: 'attribute_not_exists(lease) OR leaseUntil < :now',
-            ExpressionAttributeNames: { '#type': 'type' },
-            ExpressionAttributeValues: {
-              ':id': taskId,
-              ':type': 'card',
-              ':token': token,
-              ':until': until,
-              ':now': now,
-              ':due': keys.cardsDue,
-              ':order': keys.cardOrder(until, taskId),
-              ':zero': 0,
-              ':one': 1,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return Attributes ? toCard(Attributes) : undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
-      throw error;
-    }
+    const written = await conditionalReturning(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.card(taskId),
+          UpdateExpression: [
+            'SET taskId = :id, #type = :type, lease = :token, leaseUntil = :until, retryAt = :until,',
+            'gsi1pk = :due, gsi1sk = :order,',
+            'shownVersion = if_not_exists(shownVersion, :zero), threadVersion = if_not_exists(threadVersion, :zero),',
+            'occurrencesReported = if_not_exists(occurrencesReported, :one), attempts = if_not_exists(attempts, :zero)',
+          ].join(' '),
+          ConditionExpression: 'attribute_not_exists(lease) OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':id': taskId,
+            ':type': 'card',
+            ':token': token,
+            ':until': until,
+            ':now': now,
+            ':due': keys.cardsDue,
+            ':order': keys.cardOrder(until, taskId),
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return written ? toCard(written) : undefined;
   }
 
   async releaseCard(taskId: string, token: string, state: CardState): Promise<boolean> {

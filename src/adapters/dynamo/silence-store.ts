@@ -52,7 +52,8 @@ export class DynamoSilenceStore implements SilenceStore {
       TableName: this.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :active AND gsi1sk > :now',
-      ExpressionAttributeValues: { ':active': keys.silencesActive, ':now': now },
+      // Past every `<now>#<id>`: one that ends at this very moment is over, as `isActive` has it.
+      ExpressionAttributeValues: { ':active': keys.silencesActive, ':now': `${now}#~` },
     });
     return items.map(toSilence);
   }

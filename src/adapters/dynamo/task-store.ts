@@ -28,7 +28,7 @@ import type {
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, pick, queryAll, send } from './calls.js';
+import { conditional, conditionalReturning, pick, queryAll, send } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -212,29 +212,19 @@ export class DynamoTaskStore implements TaskStore {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<Item | undefined> {
-    try {
-      const { Attributes } = await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.task(id),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      return Attributes;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
-  }
-
-  appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
-    return this.putEntries(entries);
+    return conditionalReturning(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
@@ -383,32 +373,27 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
     staleBefore: string,
   ): Promise<FingerprintRecord | undefined> {
-    try {
-      const { Attributes } = await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.fingerprint(fingerprint),
-            UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
-            ConditionExpression:
-              'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
-            ExpressionAttributeNames: { '#claim': 'claim' },
-            ExpressionAttributeValues: {
-              ':fp': fingerprint,
-              ':token': token,
-              ':at': at,
-              ':stale': staleBefore,
-            },
-            // The record under the claim comes back with it: the claimer decides on it without another read.
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return Attributes ? (pick(Attributes, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const written = await conditionalReturning(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.fingerprint(fingerprint),
+          UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
+          ConditionExpression:
+            'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
+          ExpressionAttributeNames: { '#claim': 'claim' },
+          ExpressionAttributeValues: {
+            ':fp': fingerprint,
+            ':token': token,
+            ':at': at,
+            ':stale': staleBefore,
+          },
+          // The record under the claim comes back with it: the claimer decides on it without another read.
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return written ? (pick(written, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
   }
 
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {
@@ -556,33 +541,28 @@ export class DynamoTaskStore implements TaskStore {
     now: string,
     until: string,
   ): Promise<RawEvent | undefined> {
-    try {
-      const { Attributes } = await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.raw(source, deliveryId),
-            UpdateExpression:
-              'SET leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
-            ConditionExpression:
-              'attribute_exists(pk) AND attribute_not_exists(processedAt) AND attribute_not_exists(deadAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-            ExpressionAttributeValues: {
-              ':token': token,
-              ':until': until,
-              ':now': now,
-              ':zero': 0,
-              ':one': 1,
-            },
-            // What a write returns is the item as it now is: the consistent re-read the index cannot give.
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return Attributes ? this.toRaw(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const written = await conditionalReturning(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.raw(source, deliveryId),
+          UpdateExpression:
+            'SET leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(processedAt) AND attribute_not_exists(deadAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':until': until,
+            ':now': now,
+            ':zero': 0,
+            ':one': 1,
+          },
+          // What a write returns is the item as it now is: the consistent re-read the index cannot give.
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return written ? this.toRaw(written) : undefined;
   }
 
   async failRaw(

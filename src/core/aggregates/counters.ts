@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { shardOf as shardOfText } from '../shard.js';
 import type { Priority, Task } from '../task.js';
 import type { TaskFacts } from './facts.js';
 
@@ -13,18 +12,6 @@ import type { TaskFacts } from './facts.js';
 
 export const SLOT_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
-/**
- * Each scope's hour is kept in this many items, a task's changes always in the same one (by a hash of its id):
- * an item holds a few attributes per task that touched it, so a storm of thousands of different alerts in one
- * channel in one hour stays far from DynamoDB's 400 KB per item. Readers add the shards of an hour up.
- */
-export const HOUR_SHARDS = 8;
-
-/** A task's shard of every hourly item (FNV-1a of its id). */
-export function shardOf(taskId: string): number {
-  return shardOfText(taskId, HOUR_SHARDS);
-}
-
 /** `fp:<fingerprint>`, `svc:<service>`, `ch:<channel>` or `all`. */
 export type Scope = string;
 export const scopes = {
@@ -72,12 +59,10 @@ export const C = {
 /** String sets of the channel items: the tasks opened and resolved in the hour, for the digest's links. */
 export const SETS = { opened: 'openedIds', resolved: 'resolvedIds' } as const;
 
-/** What one change adds to one hourly item. */
+/** What one change adds to one scope's hour. */
 export interface Contribution {
   readonly scope: Scope;
   readonly hour: string;
-  /** Which of the hour's items (`shardOf(taskId)`). */
-  readonly shard: number;
   readonly taskId: string;
   /** The task version that made the change: an item counts each task's changes once, in version order. */
   readonly version: number;
@@ -120,11 +105,9 @@ class Builder {
   }
 
   build(): Contribution[] {
-    const shard = shardOf(this.taskId);
     return [...this.#items.values()].map((item) => ({
       scope: item.scope,
       hour: item.hour,
-      shard,
       taskId: this.taskId,
       version: this.version,
       counters: item.counters,
@@ -209,11 +192,14 @@ export function contributionsOf(
   return b.build();
 }
 
-/** Everything a batch adds to one hourly item, and which change of which task each part came from. */
+/**
+ * Everything a batch adds to one scope's hour, and which change of which task each part came from. How a store
+ * lays an hour out (DynamoDB spreads it over several items by task: src/adapters/dynamo/aggregate-store.ts) is
+ * the store's concern.
+ */
 export interface ItemDelta {
   readonly scope: Scope;
   readonly hour: string;
-  readonly shard: number;
   readonly counters: Record<string, number>;
   readonly sets: Record<string, string[]>;
   /** Per task, the lowest version among its contributions: the item must not have counted it yet. */
@@ -221,11 +207,10 @@ export interface ItemDelta {
   readonly contributions: readonly Contribution[];
 }
 
-/** Which item a contribution or delta is for. */
-export const itemKey = (c: Pick<Contribution, 'scope' | 'hour' | 'shard'>): string =>
-  `${c.scope}|${c.hour}|${c.shard}`;
+/** Which scope's hour a contribution or delta is for. */
+export const itemKey = (c: Pick<Contribution, 'scope' | 'hour'>): string => `${c.scope}|${c.hour}`;
 
-/** Groups contributions by item and adds them up: one write per item per batch, however many changes. */
+/** Groups contributions by scope and hour and adds them up: one delta per hour per batch, however many changes. */
 export function mergeContributions(contributions: readonly Contribution[]): ItemDelta[] {
   const items = new Map<string, ItemDelta>();
   for (const c of contributions) {
@@ -235,7 +220,6 @@ export function mergeContributions(contributions: readonly Contribution[]): Item
       item = {
         scope: c.scope,
         hour: c.hour,
-        shard: c.shard,
         counters: {},
         sets: {},
         tasks: {},
@@ -261,8 +245,11 @@ export interface HourCounters {
   readonly sets: Readonly<Record<string, readonly string[]>>;
 }
 
-/** The shards of each hour added up into one, hours in order: what readers see. */
-export function mergeShards(items: readonly HourCounters[]): HourCounters[] {
+/**
+ * The items of each hour added up into one, hours in order: what readers see, however many items a store keeps
+ * an hour in.
+ */
+export function mergeHourItems(items: readonly HourCounters[]): HourCounters[] {
   const byHour = new Map<
     string,
     { scope: Scope; hour: string; counters: Record<string, number>; sets: Record<string, Set<string>> }

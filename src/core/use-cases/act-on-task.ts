@@ -1,5 +1,6 @@
 import { DomainError, type MessagePart, person, sentence } from '../errors.js';
 import { applyAction, type LifecycleAction, type Transition } from '../lifecycle.js';
+import type { FingerprintIndex, TaskRepository } from '../ports.js';
 import { actionFor, authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
 import { parseTaskId, type Task } from '../task.js';
@@ -19,7 +20,10 @@ export interface ActRequest {
  * A person (or a schedule) changes a task. Conflicting writes are retried on a fresh read, so of two
  * people who press Claim at once one wins and the other is told who has the task.
  */
-export async function actOnTask(deps: Deps, request: ActRequest): Promise<Result<Transition, DomainError>> {
+export async function actOnTask(
+  deps: Deps<TaskRepository & FingerprintIndex>,
+  request: ActRequest,
+): Promise<Result<Transition, DomainError>> {
   const { store } = deps;
   const id = parseTaskId(request.taskId);
   if (!id)
@@ -77,7 +81,7 @@ export async function actOnTask(deps: Deps, request: ActRequest): Promise<Result
 
 /** An alert task reopens only if its alert has no other open task: at most one open task per fingerprint. */
 async function claimForReopen(
-  deps: Deps,
+  deps: Deps<TaskRepository & FingerprintIndex>,
   task: Task,
   ctx: ChangeContext,
 ): Promise<Result<string, DomainError> | 'retry'> {

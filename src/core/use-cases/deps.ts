@@ -3,9 +3,13 @@ import { TransientError } from '../errors.js';
 import type { SilenceStore, TaskStore } from '../ports.js';
 import type { Clock } from '../time.js';
 
-/** What the use cases need from the world, built once per process by the entry point. */
-export interface Deps {
-  readonly store: TaskStore;
+/**
+ * What the use cases need from the world, built once per process by the entry point. `Store` is the part of the
+ * task table's ports a use case needs (`Deps<TaskRepository>` for one that only reads and writes tasks); the
+ * entry points hand every use case the whole `TaskStore`.
+ */
+export interface Deps<Store = TaskStore> {
+  readonly store: Store;
   readonly clock: Clock;
   readonly config: Config;
   /** Random tokens for fingerprint claims and generated dedup keys. */

@@ -1,6 +1,6 @@
 import { type Alert, decide, route } from '../alert.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
-import type { FingerprintRecord, OccurrenceEntry } from '../ports.js';
+import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
 import { silences } from '../silence.js';
 import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
@@ -26,7 +26,7 @@ const DELIVERED_BEFORE = 'delivered before';
  * and its last resolved one are read newest first, back to the delivery's receipt (the rare path pays).
  */
 async function countedBefore(
-  deps: Deps,
+  deps: AlertDeps,
   alert: Alert,
   token: string,
   receivedAt: string,
@@ -38,6 +38,9 @@ async function countedBefore(
   }
   return undefined;
 }
+
+/** Ingest reads and writes tasks and the fingerprint index; the delivery inbox is its caller's (the pipeline). */
+type AlertDeps = Deps<TaskRepository & FingerprintIndex>;
 
 export type IngestOutcome =
   | {
@@ -57,7 +60,11 @@ export type IngestOutcome =
  * then bound to the task id before the task is written, so two deliveries at the same moment open one
  * task, and a writer that dies at any step leaves a state the next delivery completes.
  */
-export async function ingestAlert(deps: Deps, alert: Alert, delivery?: DeliveryOf): Promise<IngestOutcome> {
+export async function ingestAlert(
+  deps: AlertDeps,
+  alert: Alert,
+  delivery?: DeliveryOf,
+): Promise<IngestOutcome> {
   const { store } = deps;
   if (delivery?.redriven) {
     const counted = await countedBefore(deps, alert, delivery.token, delivery.redriven);
@@ -164,7 +171,7 @@ export async function ingestAlert(deps: Deps, alert: Alert, delivery?: DeliveryO
 
 /** Holding the claim, nobody else opens a task for this fingerprint: decide again on the record as claimed. */
 async function openUnderClaim(
-  deps: Deps,
+  deps: AlertDeps,
   alert: Alert,
   record: FingerprintRecord,
   token: string,
@@ -228,7 +235,7 @@ const occurrence = (alert: Alert) => (alert.occurrenceKey ? { occurrenceKey: ale
  * no write at all.
  */
 async function recordOccurrence(
-  deps: Deps,
+  deps: AlertDeps,
   open: Task,
   alert: Alert,
   ctx: ChangeContext,
@@ -249,13 +256,13 @@ async function recordOccurrence(
   return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred);
 }
 
-async function lastTask(deps: Deps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
+async function lastTask(deps: AlertDeps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
   return record?.lastTaskId ? deps.store.get(record.lastTaskId) : undefined;
 }
 
 /** Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. */
 async function change(
-  deps: Deps,
+  deps: AlertDeps,
   task: Task,
   command: LifecycleAction,
   ctx: ChangeContext,

@@ -3,6 +3,7 @@ import { prioritize, route, routeService } from '../alert.js';
 import { own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import type { TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
 import { deadlines, snapshotSla } from '../sla.js';
@@ -135,7 +136,10 @@ export interface OpenTaskRequest {
 }
 
 /** A task a person opens by hand (`/tms new`, the API). */
-export async function openTask(deps: Deps, request: OpenTaskRequest): Promise<Result<Task, DomainError>> {
+export async function openTask(
+  deps: Deps<TaskRepository>,
+  request: OpenTaskRequest,
+): Promise<Result<Task, DomainError>> {
   const allowed = authorize(request.role, 'create', request.ctx.actor.id);
   if (!allowed.ok) return allowed;
   const title = request.title.trim();

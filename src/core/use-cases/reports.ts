@@ -13,7 +13,7 @@ import { type WindowMetrics, windowMetrics } from '../aggregates/metrics.js';
 import { type ResolutionStats, resolveTimeAt } from '../aggregates/resolutions.js';
 import { isOngoing, type TrendEpisode, type TrendReading, type TrendRule } from '../aggregates/trends.js';
 import type { Config } from '../config.js';
-import type { AggregateStore, TaskStore } from '../ports.js';
+import type { AggregateStore, TaskRepository } from '../ports.js';
 import { slaClock } from '../sla.js';
 import { PRIORITIES, type Priority, type Task, taskNumber, UNRESOLVED } from '../task.js';
 import { readScope } from './trends.js';
@@ -21,7 +21,7 @@ import { readScope } from './trends.js';
 /** Reports read the aggregator's items (a window's hours, statistics, trend episodes), never history. */
 export interface ReportDeps {
   readonly aggregates: AggregateStore;
-  readonly store: TaskStore;
+  readonly store: TaskRepository;
   readonly config: Config;
 }
 

@@ -1,8 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoAggregateStore } from '../../../src/adapters/dynamo/aggregate-store.js';
 import { keys } from '../../../src/adapters/dynamo/table.js';
+import { contributionsOf, mergeContributions } from '../../../src/core/aggregates/counters.js';
 import { factsOf, type TaskFacts } from '../../../src/core/aggregates/facts.js';
 import { APPLIED_FOR_MS, foldStats, type StatsKey } from '../../../src/core/aggregates/resolutions.js';
 import { lifeOf } from '../../helpers/changes.js';
@@ -60,6 +61,45 @@ onEachBackend((name, dynamo) => {
     `DynamoAggregateStore on ${name}`,
     async () => new DynamoAggregateStore(dynamo().embedded.db, await dynamo().freshTable()),
   );
+
+  describe(`DynamoAggregateStore hourly items, on ${name}`, () => {
+    it('keeps an hour in 8 items by task, under the keys the data already stored has', async () => {
+      // Prepare: tasks whose FNV-1a shards are 1, 0, 3, 0 and 3, all in one hour of one service.
+      const table = await dynamo().freshTable();
+      const db = dynamo().embedded.db;
+      const store = new DynamoAggregateStore(db, table);
+      const tasks = ['TMS-1', 'TMS-2', 'TMS-3', 'TMS-42', 'TMS-1000'];
+      const changes = tasks.flatMap((id) => lifeOf(aTask({ id, service: 'keys' })).occur(1).changes);
+      // Act
+      for (const delta of mergeContributions(changes.flatMap((c) => contributionsOf(factsOf(c)))))
+        await store.applyCounters(delta);
+      // Assess: byte for byte the keys written before the shard count moved out of core.
+      const { Items } = await db.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'AGG#svc:keys' },
+        }),
+      );
+      const hour = T0.slice(0, 13);
+      expect(
+        (Items ?? []).map((item) => [
+          item.sk,
+          Object.keys(item)
+            .filter((k) => k.startsWith('v.'))
+            .sort(),
+        ]),
+      ).toEqual([
+        [`H#${hour}#0`, ['v.TMS-2', 'v.TMS-42']],
+        [`H#${hour}#1`, ['v.TMS-1']],
+        [`H#${hour}#3`, ['v.TMS-1000', 'v.TMS-3']],
+      ]);
+      expect((await store.hours('svc:keys', hour, hour))[0]?.counters).toMatchObject({
+        events: 10,
+        opened: 5,
+      });
+    });
+  });
 
   describe(`DynamoAggregateStore statistics of a busy service, on ${name}`, () => {
     it('loses no count and counts none twice when a write fails after its markers went out', async () => {

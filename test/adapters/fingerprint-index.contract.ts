@@ -1,0 +1,63 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FingerprintIndex } from '../../src/core/ports.js';
+import { T0 } from '../helpers/factories.js';
+
+/**
+ * What every FingerprintIndex promises: one claim at a time per fingerprint, bound to the task it opened and
+ * released when that task is resolved. Runs over the in-memory fake and over the DynamoDB adapter.
+ */
+export function fingerprintIndexContract(name: string, makeIndex: () => Promise<FingerprintIndex>): void {
+  describe(`${name}: the FingerprintIndex contract`, () => {
+    let index: FingerprintIndex;
+    beforeEach(async () => {
+      index = await makeIndex();
+    });
+
+    const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+
+    it('gives a claim to one writer, binds it to a task and releases it on resolve', async () => {
+      expect(await index.claimFingerprint('fp', 'a', T0, later(-10))).toEqual({
+        fingerprint: 'fp',
+        claim: 'a',
+        claimedAt: T0,
+      });
+      expect(await index.claimFingerprint('fp', 'b', later(1), later(-9))).toBeUndefined();
+      expect(await index.bindFingerprint('fp', 'b', 'TMS-9')).toBe(false);
+      expect(await index.bindFingerprint('fp', 'a', 'TMS-1')).toBe(true);
+      expect(await index.fingerprint('fp')).toEqual({ fingerprint: 'fp', openTaskId: 'TMS-1' });
+      // An open task holds the fingerprint however old it is.
+      expect(await index.claimFingerprint('fp', 'c', later(3600), later(3590))).toBeUndefined();
+
+      await index.releaseFingerprint('fp', 'TMS-99', later(5)); // not its task: nothing happens
+      expect((await index.fingerprint('fp'))?.openTaskId).toBe('TMS-1');
+      await index.releaseFingerprint('fp', 'TMS-1', later(5));
+      expect(await index.fingerprint('fp')).toEqual({
+        fingerprint: 'fp',
+        lastTaskId: 'TMS-1',
+        lastResolvedAt: later(5),
+      });
+      expect(await index.claimFingerprint('fp', 'd', later(6), later(-4))).toEqual({
+        fingerprint: 'fp',
+        claim: 'd',
+        claimedAt: later(6),
+        lastTaskId: 'TMS-1',
+        lastResolvedAt: later(5),
+      });
+    });
+
+    it('lets a claim whose writer died be taken over once it is stale, and drops a claim on request', async () => {
+      expect(await index.claimFingerprint('fp', 'a', T0, later(-10))).toEqual({
+        fingerprint: 'fp',
+        claim: 'a',
+        claimedAt: T0,
+      });
+      expect(await index.claimFingerprint('fp', 'b', later(11), later(1))).toMatchObject({ claim: 'b' });
+      expect(await index.bindFingerprint('fp', 'a', 'TMS-1')).toBe(false);
+      await index.dropClaim('fp', 'a'); // not the holder: nothing happens
+      expect((await index.fingerprint('fp'))?.claim).toBe('b');
+      await index.dropClaim('fp', 'b');
+      expect(await index.fingerprint('fp')).toEqual({ fingerprint: 'fp' });
+      expect(await index.fingerprint('unknown')).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,328 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyAction } from '../../src/core/lifecycle.js';
+import type { OccurrenceEntry, TaskRepository } from '../../src/core/ports.js';
+import { stamp } from '../../src/core/timeline.js';
+import { aTask, slack, T0 } from '../helpers/factories.js';
+
+/**
+ * What every TaskRepository promises: task numbers, tasks written over the version read, occurrences and the
+ * timeline. Runs over the in-memory fake and over the DynamoDB adapter (dynalite, and DynamoDB Local when the
+ * run has it), so the fake the unit tests rely on behaves like the real store.
+ */
+export function taskRepositoryContract(name: string, makeStore: () => Promise<TaskRepository>): void {
+  describe(`${name}: the TaskRepository contract`, () => {
+    let store: TaskRepository;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    const opened = (fields: Parameters<typeof aTask>[0]) => {
+      const task = aTask(fields);
+      return {
+        task,
+        entries: stamp(
+          task.id,
+          1,
+          [
+            {
+              type: 'opened',
+              title: task.title,
+              priority: task.priority,
+              service: task.service,
+              assignee: task.assignee,
+            },
+          ],
+          {
+            actor: { type: 'source', id: 'generic' },
+            via: 'ingest',
+            now: new Date(T0),
+          },
+        ),
+      };
+    };
+
+    it('hands out task numbers in sequence, each once, even when asked at the same moment', async () => {
+      // Act
+      const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextTaskNumber()));
+      // Assess
+      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('stores a task as given and refuses a second task with the same id', async () => {
+      const { task, entries } = opened({ id: 'TMS-7', assignee: 'U0ANA', labels: { env: 'prod' } });
+      expect(await store.create(task, entries)).toBe('created');
+      expect(await store.get('TMS-7')).toEqual(task);
+      expect(await store.create({ ...task, title: 'other' }, entries)).toBe('exists');
+      expect((await store.get('TMS-7'))?.title).toBe(task.title);
+      expect(await store.get('TMS-8')).toBeUndefined();
+    });
+
+    it('saves only over the version it read, so of two writers of one version exactly one wins', async () => {
+      const { task, entries } = opened({ id: 'TMS-1' });
+      await store.create(task, entries);
+      const claimA = applyAction(task, { type: 'claim' }, slack('U0ANA'));
+      const claimB = applyAction(task, { type: 'claim' }, slack('U0BEN'));
+      if (!claimA.ok || !claimB.ok) throw new Error('claims should apply to an open task');
+      // Act
+      const outcomes = await Promise.all([
+        store.save(claimA.value.task, claimA.value.entries, 1),
+        store.save(claimB.value.task, claimB.value.entries, 1),
+      ]);
+      // Assess
+      expect([...outcomes].sort()).toEqual(['conflict', 'saved']);
+      const stored = await store.get('TMS-1');
+      expect(stored?.version).toBe(2);
+      expect(stored?.assignee).toBe(outcomes[0] === 'saved' ? 'U0ANA' : 'U0BEN');
+      expect(await store.save({ ...task, version: 2 }, [], 1)).toBe('conflict');
+    });
+
+    it('keeps every change in the timeline, oldest first', async () => {
+      const { task, entries } = opened({ id: 'TMS-3' });
+      await store.create(task, entries);
+      const claimed = applyAction(task, { type: 'claim' }, slack('U0ANA'));
+      if (!claimed.ok) throw claimed.error;
+      await store.save(claimed.value.task, claimed.value.entries, 1);
+      const resolved = applyAction(
+        claimed.value.task,
+        { type: 'resolve', resolution: 'restarted pods' },
+        slack('U0ANA'),
+      );
+      if (!resolved.ok) throw resolved.error;
+      await store.save(resolved.value.task, resolved.value.entries, 2);
+      // Assess
+      const timeline = await store.timeline('TMS-3');
+      expect(timeline.map((e) => e.type)).toEqual(['opened', 'assigned', 'acknowledged', 'resolved']);
+      expect(timeline.map((e) => [e.version, e.seq])).toEqual([
+        [1, 0],
+        [2, 0],
+        [2, 1],
+        [3, 0],
+      ]);
+      // Only what changed after a version: how a card's thread catches up without rereading the history.
+      expect((await store.timeline('TMS-3', 1)).map((e) => e.type)).toEqual([
+        'assigned',
+        'acknowledged',
+        'resolved',
+      ]);
+      expect(await store.timeline('TMS-3', 3)).toEqual([]);
+    });
+
+    it('counts occurrences of an open task atomically: a storm of one alert never conflicts', async () => {
+      const { task, entries } = opened({ id: 'TMS-5', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      // Act
+      const counted = await Promise.all(
+        Array.from({ length: 15 }, (_, i) => store.recordOccurrence('TMS-5', later(i + 1), later(20))),
+      );
+      // Assess
+      expect(counted.every(Boolean)).toBe(true);
+      expect(new Set(counted.map((t) => (typeof t === 'object' ? t.version : t))).size).toBe(15);
+      expect(await store.get('TMS-5')).toMatchObject({
+        occurrences: 16,
+        version: 16,
+        lastSeenAt: later(15),
+        updatedAt: later(20),
+      });
+      // An older occurrence counts but does not move last seen back.
+      expect(await store.recordOccurrence('TMS-5', later(-60), later(21))).toMatchObject({
+        occurrences: 17,
+        lastSeenAt: later(15),
+      });
+      const current = (await store.get('TMS-5')) ?? expect.fail('TMS-5 exists');
+      await store.save({ ...current, status: 'resolved', version: 18 }, [], 17);
+      expect(await store.recordOccurrence('TMS-5', later(30), later(30))).toBeUndefined();
+      expect(await store.recordOccurrence('TMS-404', later(30), later(30))).toBeUndefined();
+      expect((await store.get('TMS-5'))?.occurrences).toBe(17);
+    });
+
+    it('counts an occurrence once however many deliveries carry it, even at the same moment', async () => {
+      const { task, entries } = opened({ id: 'TMS-6', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      // Act: five copies of run 41 race (the run and its jobs, or two HA peers), then run 42 arrives.
+      const copies = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          store.recordOccurrence('TMS-6', later(i + 1), later(10), 'run-41'),
+        ),
+      );
+      const next = await store.recordOccurrence('TMS-6', later(11), later(11), 'run-42');
+      // Assess
+      expect(copies.filter((c) => c === 'repeat')).toHaveLength(4);
+      expect(next).toMatchObject({ occurrences: 3, occurrenceKey: 'run-42' });
+      expect(await store.recordOccurrence('TMS-6', later(12), later(12), 'run-42')).toBe('repeat');
+      expect((await store.get('TMS-6'))?.occurrences).toBe(3);
+    });
+
+    it('writes an occurrence and its timeline entry in one write, stamped with the version and count it made', async () => {
+      const { task, entries } = opened({ id: 'TMS-8', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      const entry = (delivery: string, at: string): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-8',
+        at,
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery,
+        summary: `seen by ${delivery}`,
+      });
+      // Act: three racing occurrences and one more
+      await Promise.all(
+        [1, 2, 3].map((i) =>
+          store.recordOccurrence('TMS-8', later(i), later(i), undefined, entry(`generic#d${i}#0`, later(i))),
+        ),
+      );
+      const fourth = await store.recordOccurrence(
+        'TMS-8',
+        later(4),
+        later(4),
+        undefined,
+        entry('generic#d4#0', later(4)),
+      );
+      // Assess
+      expect(fourth).toMatchObject({ occurrences: 5, version: 5 });
+      const occurred = (await store.timeline('TMS-8')).filter((e) => e.type === 'occurred');
+      expect(occurred.map((e) => [e.version, e.type === 'occurred' && e.occurrences])).toEqual([
+        [2, 2],
+        [3, 3],
+        [4, 4],
+        [5, 5],
+      ]);
+      expect(occurred.map((e) => e.delivery).sort()).toEqual([
+        'generic#d1#0',
+        'generic#d2#0',
+        'generic#d3#0',
+        'generic#d4#0',
+      ]);
+      expect(occurred.at(-1)).toMatchObject({
+        delivery: 'generic#d4#0',
+        summary: 'seen by generic#d4#0',
+        seq: 0,
+      });
+    });
+
+    it("finds a delivery among a task's changes, newest first and no further back than asked", async () => {
+      const ctx = (delivery: string, s: number) => ({
+        actor: { type: 'source' as const, id: 'generic' },
+        via: 'ingest' as const,
+        now: new Date(Date.parse(T0) + s * 1000),
+        delivery,
+      });
+      const task = aTask({ id: 'TMS-9' });
+      await store.create(
+        task,
+        stamp(
+          'TMS-9',
+          1,
+          [
+            {
+              type: 'opened',
+              title: task.title,
+              priority: task.priority,
+              service: task.service,
+              assignee: null,
+            },
+          ],
+          ctx('generic#open#0', 0),
+        ),
+      );
+      for (let i = 1; i <= 30; i++) {
+        const at = new Date(Date.parse(T0) + i * 1000).toISOString();
+        await store.recordOccurrence('TMS-9', at, at, undefined, {
+          type: 'occurred',
+          taskId: 'TMS-9',
+          at,
+          actor: { type: 'source', id: 'generic' },
+          via: 'ingest',
+          delivery: `generic#d${i}#0`,
+        });
+      }
+      const since = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      expect(await store.hasDelivery('TMS-9', 'generic#d30#0', since(0))).toBe(true); // the latest change
+      expect(await store.hasDelivery('TMS-9', 'generic#d3#0', since(0))).toBe(true);
+      expect(await store.hasDelivery('TMS-9', 'generic#open#0', since(0))).toBe(true);
+      expect(await store.hasDelivery('TMS-9', 'generic#d3#0', since(10))).toBe(false); // older than asked
+      expect(await store.hasDelivery('TMS-9', 'generic#d31#0', since(0))).toBe(false);
+      expect(await store.hasDelivery('TMS-404', 'generic#d3#0', since(0))).toBe(false);
+    });
+
+    describe('listing', () => {
+      beforeEach(async () => {
+        // 12 tasks: statuses cycle, two services, two assignees.
+        const statuses = ['open', 'acknowledged', 'in_progress', 'resolved'] as const;
+        for (let n = 1; n <= 12; n++) {
+          const { task, entries } = opened({
+            id: `TMS-${n}`,
+            status: statuses[n % 4],
+            service: n % 3 === 0 ? 'search' : 'checkout',
+            assignee: n % 2 === 0 ? 'U0ANA' : n % 5 === 0 ? 'U0BEN' : null,
+          });
+          await store.create(task, entries);
+        }
+      });
+
+      const ids = (tasks: { id: string }[]) => tasks.map((t) => Number(t.id.slice(4)));
+
+      it('lists newest first, by status, service and assignee alone or together', async () => {
+        expect(ids((await store.list({ limit: 50 })).tasks)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+        expect(ids((await store.list({ limit: 50, statuses: ['open'] })).tasks)).toEqual([12, 8, 4]);
+        expect(
+          ids((await store.list({ limit: 50, statuses: ['open', 'acknowledged', 'in_progress'] })).tasks),
+        ).toEqual([12, 10, 9, 8, 6, 5, 4, 2, 1]);
+        expect(ids((await store.list({ limit: 50, statuses: ['resolved'] })).tasks)).toEqual([11, 7, 3]);
+        expect(ids((await store.list({ limit: 50, service: 'search' })).tasks)).toEqual([12, 9, 6, 3]);
+        expect(ids((await store.list({ limit: 50, service: 'search', statuses: ['open'] })).tasks)).toEqual([
+          12,
+        ]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA' })).tasks)).toEqual([12, 10, 8, 6, 4, 2]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0BEN' })).tasks)).toEqual([5]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA', service: 'checkout' })).tasks)).toEqual([
+          10, 8, 4, 2,
+        ]);
+        expect(
+          ids(
+            (await store.list({ limit: 50, assignee: 'U0ANA', service: 'search', statuses: ['in_progress'] }))
+              .tasks,
+          ),
+        ).toEqual([6]);
+        expect((await store.list({ limit: 50, service: 'nothing-here' })).tasks).toEqual([]);
+      });
+
+      it('pages through every match exactly once, with a null cursor on the last page', async () => {
+        for (const query of [
+          {},
+          { statuses: ['open', 'acknowledged', 'in_progress'] as const },
+          { assignee: 'U0ANA' },
+        ]) {
+          const seen: number[] = [];
+          let before: number | null = null;
+          let pages = 0;
+          do {
+            const page = await store.list({ ...query, limit: 4, before });
+            expect(page.tasks.length).toBeLessThanOrEqual(4);
+            seen.push(...ids(page.tasks));
+            before = page.next;
+            pages++;
+          } while (before !== null && pages < 10);
+          const all = ids((await store.list({ ...query, limit: 100 })).tasks);
+          expect(seen).toEqual(all);
+          expect(pages).toBe(Math.ceil(all.length / 4));
+        }
+      });
+
+      it('follows a task to its new status, service and assignee when it changes', async () => {
+        const task = (await store.get('TMS-8')) ?? expect.fail('TMS-8 exists');
+        await store.save(
+          { ...task, status: 'resolved', assignee: 'U0BEN', service: 'search', version: 2 },
+          [],
+          1,
+        );
+        expect(ids((await store.list({ limit: 50, statuses: ['open'] })).tasks)).toEqual([12, 4]);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0ANA' })).tasks)).not.toContain(8);
+        expect(ids((await store.list({ limit: 50, assignee: 'U0BEN' })).tasks)).toEqual([8, 5]);
+        expect(ids((await store.list({ limit: 50, service: 'search' })).tasks)).toEqual([12, 9, 8, 6, 3]);
+      });
+    });
+  });
+}
