@@ -16,8 +16,8 @@ async function cached(
   fresh: boolean,
 ): Promise<ResolutionStats> {
   const id = JSON.stringify(key);
-  let cache = caches.get(aggregates);
-  if (!cache) caches.set(aggregates, (cache = new Map()));
+  const cache = caches.get(aggregates) ?? new Map();
+  caches.set(aggregates, cache);
   const hit = cache.get(id);
   if (hit && !fresh && now - hit.at < CACHE_MS) return hit.stats;
   const stats = await aggregates.stats(key);
