@@ -82,16 +82,14 @@ describe('SLA warnings (the sweeper)', () => {
     const id = await open(`Payments failing p1 <@${BEN}|ben>`);
     const { createdAt } = await task(id);
     const edits = slack.card(id).edits;
-    // Act: the sweep at 4m30s (90% of the window), again, then past the deadline.
-    const atRisk = await warnSla(stack.deps, later(createdAt, 4.5));
-    const again = await warnSla(stack.deps, later(createdAt, 4.6));
-    const breached = await warnSla(stack.deps, later(createdAt, 6));
+    // Act + Assert: the sweep at 4m30s (90% of the window), again, then past the deadline. Counted on this
+    // task's own posts: the sweeps see the other open tasks of this file too.
+    await warnSla(stack.deps, later(createdAt, 4.5));
+    await warnSla(stack.deps, later(createdAt, 4.6));
     await settle(stack);
-    // Assert
-    // (Other open tasks of this file are warned about too: counted, not asserted here.)
-    expect(atRisk.warned).toBeGreaterThanOrEqual(1);
-    expect(again.warned).toBe(0);
-    expect(breached.warned).toBeGreaterThanOrEqual(1);
+    expect(warnings(id)).toHaveLength(1);
+    await warnSla(stack.deps, later(createdAt, 6));
+    await settle(stack);
     const posted = warnings(id).map((m) => m.text);
     expect(posted).toHaveLength(2);
     expect(posted[0]).toMatch(/^:warning: <.*\|TMS-\d+> \(P1\) Payments failing: 1 min left to acknowledge/);
@@ -155,16 +153,15 @@ describe('a sweep that dies halfway', () => {
     }) as typeof post;
     void warnSla(deps, later(createdAt, 14)); // P2: 15 minutes to acknowledge
     await killed;
-    // Act: a sweep while the first still counts as running, then one after its lease.
-    const overlapping = await warnSla(deps, later(createdAt, 14.1));
-    const shifted = { now: () => new Date(Date.now() + ONCE_LEASE_MS + 1_000) };
-    const next = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.2));
-    const again = await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.3));
+    // Act + Assess: a sweep while the first still counts as running, then one after its lease, then another.
+    // (Counted on this task's own posts: the sweeps see every task of the stack.)
+    await warnSla(deps, later(createdAt, 14.1));
     await settle(stack);
-    // Assess
-    expect(overlapping.warned).toBe(0);
-    expect(next.warned).toBeGreaterThanOrEqual(1);
-    expect(again.warned).toBe(0);
+    expect(warnings(id)).toEqual([]);
+    const shifted = { now: () => new Date(Date.now() + ONCE_LEASE_MS + 1_000) };
+    await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.2));
+    await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.3));
+    await settle(stack);
     expect(warnings(id).map((m) => m.text)).toEqual([expect.stringMatching(/^:warning: .*1 min left/)]);
   });
 });
