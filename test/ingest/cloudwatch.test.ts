@@ -143,7 +143,7 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
 
   it('fetches nothing for what it can refuse without: certificate host or scheme, signature version, topic', async () => {
     const fetched: string[] = [];
-    const source = cloudwatchSource(() => async (url) => {
+    const source = cloudwatchSource(async (url) => {
       fetched.push(url.href);
       return readFileSync(`${sns.dir}/SimpleNotificationService-tms-test.pem`, 'utf8');
     });
@@ -178,10 +178,11 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     // Prepare: 6,000 signed notifications from an allowed topic, each naming the certificate with ?v=N
     // (before: 6,000 fetches and 6,000 cache entries, the heap from 23 to 542 MB).
     const fetched: string[] = [];
-    const source = cloudwatchSource(() => async (url) => {
+    const fetcher = async (url: URL) => {
       fetched.push(url.href);
       return readFileSync(`${sns.dir}/SimpleNotificationService-tms-test.pem`, 'utf8');
-    });
+    };
+    const source = cloudwatchSource(fetcher);
     const config = loadConfig({ TMS_CONFIG: 'tms.config.yaml' });
     const receive = (message: unknown) =>
       source.receive(
@@ -211,7 +212,7 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
     // Distinct canonical names are each fetched once, and only the most recent few are kept.
     for (let n = 0; n < 100; n++)
       await receive({ ...good, SigningCertURL: CERT_URL.replace('tms-test', `tms-test-${n}`) });
-    expect(cachedCertificates()).toBeLessThanOrEqual(MAX_CACHED_CERTIFICATES);
+    expect(cachedCertificates(fetcher)).toBeLessThanOrEqual(MAX_CACHED_CERTIFICATES);
     expect((await receive(good)).ok).toBe(true);
     // Over HTTP too: refused with 401, before any fetch.
     expect((await send({ ...good, SigningCertURL: `${CERT_URL}?v=1` })).status).toBe(401);

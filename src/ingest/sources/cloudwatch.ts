@@ -105,10 +105,13 @@ export function stringToSign(message: SnsMessage): string {
 
 /** SNS signs with a handful of certificates (one per region and rotation): a small LRU is plenty. */
 export const MAX_CACHED_CERTIFICATES = 16;
-const certificates = new Map<string, Promise<string>>();
+/** Per fetcher (one per stack or container), so a stack never answers from another's certificates. */
+const caches = new WeakMap<CertificateFetcher, Map<string, Promise<string>>>();
 
 /** The certificate of a canonical URL, fetched once while it stays among the recently used. */
 function certificate(url: URL, fetcher: CertificateFetcher): Promise<string> {
+  const certificates = caches.get(fetcher) ?? new Map<string, Promise<string>>();
+  caches.set(fetcher, certificates);
   const key = `${url.origin}${url.pathname}`;
   const cached = certificates.get(key);
   if (cached) {
@@ -128,8 +131,8 @@ function certificate(url: URL, fetcher: CertificateFetcher): Promise<string> {
   return pem;
 }
 
-/** How many certificates are cached (for tests and the bench). */
-export const cachedCertificates = (): number => certificates.size;
+/** How many certificates are cached for this fetcher (for tests and the bench). */
+export const cachedCertificates = (fetcher: CertificateFetcher): number => caches.get(fetcher)?.size ?? 0;
 
 /** Checked before anything is fetched: a known signature version and a certificate on SNS's own host. */
 export function certificateUrlOf(message: SnsMessage): URL | undefined {
@@ -280,7 +283,7 @@ export function normalizeAlarmStateChange(
 }
 
 /** `fetcher` fixes how certificates are fetched (tests); else the caller's `certificates`, else SNS's own. */
-export function cloudwatchSource(fetcher?: () => CertificateFetcher): IngestSource {
+export function cloudwatchSource(fetcher?: CertificateFetcher): IngestSource {
   return {
     name: 'cloudwatch',
     /** SNS messages are at most 256 KB. */
@@ -330,7 +333,7 @@ export function cloudwatchSource(fetcher?: () => CertificateFetcher): IngestSour
         return fail(
           problem(403, 'FORBIDDEN', `Topic ${message.TopicArn} is not in sources.cloudwatch.topics`),
         );
-      if (verify && !(await verifySns(message, fetcher?.() ?? certificates ?? fetchFromSns)))
+      if (verify && !(await verifySns(message, fetcher ?? certificates ?? fetchFromSns)))
         return fail(problem(401, 'UNAUTHENTICATED', 'The SNS signature does not verify'));
       const received = (alerts: Alert[], onFirstDelivery?: () => Promise<void>): Received => ({
         deliveryId: message.MessageId,
