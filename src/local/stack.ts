@@ -58,6 +58,8 @@ export interface LocalStackOptions {
   readonly print?: (line: string) => void;
   /** The stack's clock (the handlers', the jobs' and the Slack emulator's); the system clock by default. */
   readonly clock?: Clock;
+  /** How the handlers wait (a Retry-After, card pacing, backoff): a test may pass time on its clock instead. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface LocalStack {
@@ -320,6 +322,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       {
         config,
         clock,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
         secrets: secretsOf({ ...env, ...secrets }),
         // CloudWatch's embedded metric format is for AWS; locally it would only flood the terminal.
         metrics: NO_METRICS,

@@ -12,7 +12,7 @@ const clock = new ShiftedClock();
 let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
-  stack = await inProcessStack({}, { clock });
+  stack = await inProcessStack({}, { clock, sleep: clock.sleep });
   slack = slackOf(stack);
 });
 afterAll(() => stack.close());

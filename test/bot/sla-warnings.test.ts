@@ -2,13 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCards, syncCard } from '../../src/jobs/card-sync.js';
 import { ONCE_LEASE_MS } from '../../src/jobs/once.js';
 import { warnSla } from '../../src/jobs/sla-warnings.js';
+import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, GENERAL, settle, slackOf } from '../helpers/slack.js';
 
 let stack: TestStack;
+/** The stack's waits (card pacing, Retry-After) pass on this clock instead of taking real time. */
+const clock = new ShiftedClock();
 let slack: ReturnType<typeof slackOf>;
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack({}, { clock, sleep: clock.sleep });
   slack = slackOf(stack);
 });
 afterAll(() => stack.close());
@@ -64,7 +67,7 @@ describe('a card writer that dies halfway', () => {
     await killed;
     // Act: another writer while the first still holds the card, then the sweeper's once its lease is over.
     const meanwhile = await syncCard(deps, id);
-    const past = { now: () => new Date(Date.now() + 31_000) };
+    const past = { now: () => new Date(clock.now().getTime() + 31_000) };
     const after = await reconcileCards({ ...deps, clock: past }, past.now());
     const again = await syncCard({ ...deps, clock: past }, id);
     await settle(stack);
@@ -158,7 +161,7 @@ describe('a sweep that dies halfway', () => {
     await warnSla(deps, later(createdAt, 14.1));
     await settle(stack);
     expect(warnings(id)).toEqual([]);
-    const shifted = { now: () => new Date(Date.now() + ONCE_LEASE_MS + 1_000) };
+    const shifted = { now: () => new Date(clock.now().getTime() + ONCE_LEASE_MS + 1_000) };
     await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.2));
     await warnSla({ ...deps, clock: shifted }, later(createdAt, 14.3));
     await settle(stack);

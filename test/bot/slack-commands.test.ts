@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
+/** The stack's waits (card pacing, Retry-After) pass on this clock instead of taking real time. */
+const clock = new ShiftedClock();
 let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack({}, { clock, sleep: clock.sleep });
   slack = slackOf(stack);
 });
 afterAll(() => stack.close());
