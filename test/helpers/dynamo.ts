@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { createTableInput } from '../../src/adapters/dynamo/table.js';
@@ -35,6 +35,12 @@ async function over(
   const freshTable = async () => {
     const tableName = `${prefix}-${++n}`;
     await admin.send(new CreateTableCommand(createTableInput(tableName)));
+    // dynalite answers CREATING and makes the table ACTIVE on a timer: a write before then is refused.
+    for (let wait = 0; wait < 200; wait++) {
+      const { Table } = await admin.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     return tableName;
   };
   return {
