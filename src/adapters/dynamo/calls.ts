@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors.js';
 
 /** Errors that a retry later may cure; the SDK has already retried them with backoff. */
@@ -22,6 +28,18 @@ export async function send<T>(request: () => Promise<T>): Promise<T> {
       throw new TransientError(`DynamoDB is unavailable right now (${name})`, { cause: error });
     }
     throw error;
+  }
+}
+
+/** Every item of a paginated read (the SDK's Query or Scan paginator), its faults surfaced as `send` does. */
+export async function* itemsOf(
+  pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>,
+): AsyncGenerator<Record<string, unknown>> {
+  const iterator = pages[Symbol.asyncIterator]();
+  for (;;) {
+    const page = await send(() => iterator.next());
+    if (page.done) return;
+    yield* page.value.Items ?? [];
   }
 }
 
@@ -49,6 +67,14 @@ export async function conditionalReturning(
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
+}
+
+/** A conditional update of one item, with the attributes its `ReturnValues` asks for: undefined when its condition did not hold. */
+export function updateIf(
+  db: DynamoDBDocumentClient,
+  input: UpdateCommandInput,
+): Promise<Record<string, unknown> | undefined> {
+  return conditionalReturning(() => db.send(new UpdateCommand(input)));
 }
 
 export function pick<K extends string>(

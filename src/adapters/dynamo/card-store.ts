@@ -5,8 +5,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
+  paginateScan,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -18,7 +19,7 @@ import type {
   SeenStore,
 } from '../../core/ports.js';
 import { formatTaskId } from '../../core/task.js';
-import { conditional, conditionalReturning, pick, send } from './calls.js';
+import { conditional, itemsOf, pick, send, updateIf } from './calls.js';
 import { keys, TABLE } from './table.js';
 
 const CARD_FIELDS = [
@@ -62,34 +63,30 @@ export class DynamoCardStore implements CardStore, SeenStore {
     now: string,
     until: string,
   ): Promise<CardRecord | undefined> {
-    const written = await conditionalReturning(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.card(taskId),
-          UpdateExpression: [
-            'SET taskId = :id, #type = :type, lease = :token, leaseUntil = :until, retryAt = :until,',
-            'gsi1pk = :due, gsi1sk = :order,',
-            'shownVersion = if_not_exists(shownVersion, :zero), threadVersion = if_not_exists(threadVersion, :zero),',
-            'occurrencesReported = if_not_exists(occurrencesReported, :one), attempts = if_not_exists(attempts, :zero)',
-          ].join(' '),
-          ConditionExpression: 'attribute_not_exists(lease) OR leaseUntil < :now',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':id': taskId,
-            ':type': 'card',
-            ':token': token,
-            ':until': until,
-            ':now': now,
-            ':due': keys.cardsDue,
-            ':order': keys.cardOrder(until, taskId),
-            ':zero': 0,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const written = await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.card(taskId),
+      UpdateExpression: [
+        'SET taskId = :id, #type = :type, lease = :token, leaseUntil = :until, retryAt = :until,',
+        'gsi1pk = :due, gsi1sk = :order,',
+        'shownVersion = if_not_exists(shownVersion, :zero), threadVersion = if_not_exists(threadVersion, :zero),',
+        'occurrencesReported = if_not_exists(occurrencesReported, :one), attempts = if_not_exists(attempts, :zero)',
+      ].join(' '),
+      ConditionExpression: 'attribute_not_exists(lease) OR leaseUntil < :now',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: {
+        ':id': taskId,
+        ':type': 'card',
+        ':token': token,
+        ':until': until,
+        ':now': now,
+        ':due': keys.cardsDue,
+        ':order': keys.cardOrder(until, taskId),
+        ':zero': 0,
+        ':one': 1,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
     return written ? toCard(written) : undefined;
   }
 
@@ -221,42 +218,35 @@ export class DynamoCardStore implements CardStore, SeenStore {
    */
   async releaseDeadLeases(heldUntilAtMost: string, now: string): Promise<number> {
     let released = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await send(() =>
+    const due = paginateQuery(
+      { client: this.db, pageSize: 100 },
+      {
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :due',
+        ExpressionAttributeValues: { ':due': keys.cardsDue },
+      },
+    );
+    for await (const item of itemsOf(due)) {
+      if (typeof item.lease !== 'string' || String(item.leaseUntil) > heldUntilAtMost) continue;
+      const taskId = String(item.taskId);
+      const freed = await conditional(() =>
         this.db.send(
-          new QueryCommand({
+          new UpdateCommand({
             TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :due',
-            ExpressionAttributeValues: { ':due': keys.cardsDue },
-            Limit: 100,
-            ...(start ? { ExclusiveStartKey: start } : {}),
+            Key: keys.card(taskId),
+            UpdateExpression: 'SET retryAt = :now, gsi1sk = :order REMOVE lease, leaseUntil',
+            ConditionExpression: 'lease = :token',
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':order': keys.cardOrder(now, taskId),
+              ':token': item.lease,
+            },
           }),
         ),
       );
-      for (const item of page.Items ?? []) {
-        if (typeof item.lease !== 'string' || String(item.leaseUntil) > heldUntilAtMost) continue;
-        const taskId = String(item.taskId);
-        const freed = await conditional(() =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.card(taskId),
-              UpdateExpression: 'SET retryAt = :now, gsi1sk = :order REMOVE lease, leaseUntil',
-              ConditionExpression: 'lease = :token',
-              ExpressionAttributeValues: {
-                ':now': now,
-                ':order': keys.cardOrder(now, taskId),
-                ':token': item.lease,
-              },
-            }),
-          ),
-        );
-        if (freed) released++;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+      if (freed) released++;
+    }
     return released;
   }
 
@@ -270,37 +260,31 @@ export class DynamoCardStore implements CardStore, SeenStore {
     const until = Date.parse(heldUntilAtMost);
     const prefixes = Object.fromEntries(scopes.map((scope, i) => [`:scope${i}`, `SEEN#${scope}#`]));
     let released = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await send(() =>
+    const held = paginateScan(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        FilterExpression: `#state = :progress AND #lease <= :until AND (${Object.keys(prefixes)
+          .map((name) => `begins_with(pk, ${name})`)
+          .join(' OR ')})`,
+        ExpressionAttributeNames: { '#state': 'state', '#lease': 'leaseUntil' },
+        ExpressionAttributeValues: { ':progress': 'in-progress', ':until': until, ...prefixes },
+      },
+    );
+    for await (const item of itemsOf(held)) {
+      const dropped = await conditional(() =>
         this.db.send(
-          new ScanCommand({
+          new DeleteCommand({
             TableName: this.tableName,
-            FilterExpression: `#state = :progress AND #lease <= :until AND (${Object.keys(prefixes)
-              .map((name) => `begins_with(pk, ${name})`)
-              .join(' OR ')})`,
-            ExpressionAttributeNames: { '#state': 'state', '#lease': 'leaseUntil' },
-            ExpressionAttributeValues: { ':progress': 'in-progress', ':until': until, ...prefixes },
-            ...(start ? { ExclusiveStartKey: start } : {}),
+            Key: { pk: item.pk, sk: item.sk },
+            ConditionExpression: 'holder = :token AND #state = :progress',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':token': item.holder, ':progress': 'in-progress' },
           }),
         ),
       );
-      for (const item of page.Items ?? []) {
-        const dropped = await conditional(() =>
-          this.db.send(
-            new DeleteCommand({
-              TableName: this.tableName,
-              Key: { pk: item.pk, sk: item.sk },
-              ConditionExpression: 'holder = :token AND #state = :progress',
-              ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':token': item.holder, ':progress': 'in-progress' },
-            }),
-          ),
-        );
-        if (dropped) released++;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+      if (dropped) released++;
+    }
     return released;
   }
 

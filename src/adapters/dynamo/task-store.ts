@@ -28,7 +28,7 @@ import type {
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, conditionalReturning, pick, queryAll, send } from './calls.js';
+import { conditional, pick, queryAll, send, updateIf } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -212,19 +212,15 @@ export class DynamoTaskStore implements TaskStore {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<Item | undefined> {
-    return conditionalReturning(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.task(id),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.task(id),
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
+      ReturnValues: 'ALL_OLD',
+    });
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
@@ -373,26 +369,22 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
     staleBefore: string,
   ): Promise<FingerprintRecord | undefined> {
-    const written = await conditionalReturning(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.fingerprint(fingerprint),
-          UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
-          ConditionExpression:
-            'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
-          ExpressionAttributeNames: { '#claim': 'claim' },
-          ExpressionAttributeValues: {
-            ':fp': fingerprint,
-            ':token': token,
-            ':at': at,
-            ':stale': staleBefore,
-          },
-          // The record under the claim comes back with it: the claimer decides on it without another read.
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const written = await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.fingerprint(fingerprint),
+      UpdateExpression: 'SET fingerprint = :fp, #claim = :token, claimedAt = :at',
+      ConditionExpression:
+        'attribute_not_exists(openTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
+      ExpressionAttributeNames: { '#claim': 'claim' },
+      ExpressionAttributeValues: {
+        ':fp': fingerprint,
+        ':token': token,
+        ':at': at,
+        ':stale': staleBefore,
+      },
+      // The record under the claim comes back with it: the claimer decides on it without another read.
+      ReturnValues: 'ALL_NEW',
+    });
     return written ? (pick(written, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
   }
 
@@ -541,27 +533,23 @@ export class DynamoTaskStore implements TaskStore {
     now: string,
     until: string,
   ): Promise<RawEvent | undefined> {
-    const written = await conditionalReturning(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.raw(source, deliveryId),
-          UpdateExpression:
-            'SET leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
-          ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(processedAt) AND attribute_not_exists(deadAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: {
-            ':token': token,
-            ':until': until,
-            ':now': now,
-            ':zero': 0,
-            ':one': 1,
-          },
-          // What a write returns is the item as it now is: the consistent re-read the index cannot give.
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const written = await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.raw(source, deliveryId),
+      UpdateExpression:
+        'SET leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(processedAt) AND attribute_not_exists(deadAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+      ExpressionAttributeValues: {
+        ':token': token,
+        ':until': until,
+        ':now': now,
+        ':zero': 0,
+        ':one': 1,
+      },
+      // What a write returns is the item as it now is: the consistent re-read the index cannot give.
+      ReturnValues: 'ALL_NEW',
+    });
     return written ? this.toRaw(written) : undefined;
   }
 
