@@ -11,6 +11,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -28,7 +29,7 @@ import type {
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, pick, queryAll, send, updateIf } from './calls.js';
+import { conditional, itemsOf, pick, queryAll, send, updateIf } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -272,29 +273,23 @@ export class DynamoTaskStore implements TaskStore {
     // The task item (sk `TASK`) sorts after every `EVENT#` key, so it is always read with them.
     const from = keys.timelineEntry(id, afterVersion, 999).sk;
     const entries = new Map<string, TimelineEntry>();
-    let start: Item | undefined;
-    do {
-      const page = await this.send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk > :from',
-            ExpressionAttributeValues: { ':pk': pk, ':from': from },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        // The task item's own copy of its latest entries covers a timeline write that did not happen.
-        const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
-        for (const entry of found) {
-          if (entry.version > afterVersion)
-            entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
-        }
+    const items = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk > :from',
+        ExpressionAttributeValues: { ':pk': pk, ':from': from },
+        ConsistentRead: true,
+      },
+    );
+    for await (const item of itemsOf(items)) {
+      // The task item's own copy of its latest entries covers a timeline write that did not happen.
+      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
+      for (const entry of found) {
+        if (entry.version > afterVersion)
+          entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, entry]) => entry);
   }
 
@@ -318,35 +313,28 @@ export class DynamoTaskStore implements TaskStore {
   /** One newest-first read of the task's entries: found, not found, or `gap` (a version's entries missing). */
   private async deliveryIn(id: string, delivery: string, since: string): Promise<boolean | 'gap'> {
     const { pk } = keys.task(id);
-    let start: Item | undefined;
     let lowest: number | undefined;
     // Newest first: the task item (its latest entries) sorts after every `EVENT#` key; stop at `since`.
-    do {
-      const page = await this.send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :task',
-            ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': TASK_SK },
-            ConsistentRead: true,
-            ScanIndexForward: false,
-            Limit: 100,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
-        for (const entry of found) {
-          // Every change has at least one entry: a version skipped is one whose entries are in flight.
-          if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
-          if (entry.at < since) return false;
-          if (entry.delivery === delivery) return true;
-          lowest = Math.min(lowest ?? entry.version, entry.version);
-        }
+    const items = paginateQuery(
+      { client: this.db, pageSize: 100 },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :task',
+        ExpressionAttributeValues: { ':pk': pk, ':first': keys.timelinePrefix, ':task': TASK_SK },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      },
+    );
+    for await (const item of itemsOf(items)) {
+      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
+      for (const entry of found) {
+        // Every change has at least one entry: a version skipped is one whose entries are in flight.
+        if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
+        if (entry.at < since) return false;
+        if (entry.delivery === delivery) return true;
+        lowest = Math.min(lowest ?? entry.version, entry.version);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return lowest !== undefined && lowest > 1 ? 'gap' : false;
   }
 
