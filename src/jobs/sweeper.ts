@@ -1,6 +1,10 @@
 import type { BotDeps } from '../bot/context.js';
 import { logger } from '../runtime/logger.js';
+import { reconcileCards } from './card-sync.js';
+import { sendDueDigests } from './digests.js';
 import { redriveUnprocessed } from './redrive.js';
+import { warnSla } from './sla-warnings.js';
+import { postTrends } from './trend-posts.js';
 
 /** A job of the per-minute sweep. Each runs on its own: one that fails does not stop the others. */
 export interface SweepJob {
@@ -8,39 +12,17 @@ export interface SweepJob {
   run(deps: BotDeps, now: Date): Promise<unknown>;
 }
 
-/** A job of the Slack surface: its module is loaded on first use, as its Lambda would. */
-function slackJob<M>(
-  name: string,
-  load: () => Promise<M>,
-  run: (module: M, deps: BotDeps, now: Date) => Promise<unknown>,
-): SweepJob {
-  return { name, run: async (deps, now) => run(await load(), deps, now) };
-}
-
-/** What the per-minute schedule runs; later features register their jobs here. */
+/**
+ * What the per-minute schedule runs; later features register their jobs here. Every sweep runs all of them,
+ * so they are imported with the sweeper rather than on first use.
+ */
 export const SWEEP_JOBS: SweepJob[] = [
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
-  slackJob(
-    'reconcile-cards',
-    () => import('./card-sync.js'),
-    (m, deps, now) => m.reconcileCards(deps, now),
-  ),
-  slackJob(
-    'sla-warnings',
-    () => import('./sla-warnings.js'),
-    (m, deps, now) => m.warnSla(deps, now),
-  ),
+  { name: 'reconcile-cards', run: (deps, now) => reconcileCards(deps, now) },
+  { name: 'sla-warnings', run: (deps, now) => warnSla(deps, now) },
   // Trend episodes the aggregator recorded but could not post.
-  slackJob(
-    'post-trends',
-    () => import('./trend-posts.js'),
-    (m, deps, now) => m.postTrends(deps, now),
-  ),
-  slackJob(
-    'digests',
-    () => import('./digests.js'),
-    (m, deps, now) => m.sendDueDigests(deps, now),
-  ),
+  { name: 'post-trends', run: (deps, now) => postTrends(deps, now) },
+  { name: 'digests', run: (deps, now) => sendDueDigests(deps, now) },
 ];
 
 export interface SweepReport {

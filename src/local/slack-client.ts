@@ -148,14 +148,9 @@ export class SandboxSlack {
     throw new Error(`the card has no ${actionId}`);
   }
 
-  click(
-    card: SandboxCard,
-    actionId: string,
-    user: string,
-    choice?: { value?: string; user?: string },
-    container: 'message' | 'view' = 'message',
-  ): Promise<SlackAnswer> {
-    return this.send(this.actionBody(card, actionId, user, choice, container));
+  /** A click sent: the body `actionBody` makes of the same arguments. */
+  click(...click: Parameters<SandboxSlack['actionBody']>): Promise<SlackAnswer> {
+    return this.send(this.actionBody(...click));
   }
 
   /** Submits a modal: `values` by block id, each a plain value, a selected option value or a user. */
