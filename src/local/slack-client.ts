@@ -95,6 +95,16 @@ export class SandboxSlack {
     return this.send(this.commandBody(text, who));
   }
 
+  /** What every interaction payload says of where it comes from: the team, the person, the app, a trigger. */
+  #interaction(user: string) {
+    return {
+      team: { id: this.team, domain: 'tms-local' },
+      user: { id: user, username: user.toLowerCase(), team_id: this.team },
+      api_app_id: 'A0TMSLOCAL',
+      trigger_id: `${Date.now()}.${user}.${randomUUID().slice(0, 8)}`,
+    };
+  }
+
   /** The body of a click on a card's button or select, exactly the fields Slack sends that TMS reads. */
   actionBody(
     card: SandboxCard,
@@ -124,10 +134,7 @@ export class SandboxSlack {
       if (element.type === 'users_select') action.selected_user = choice?.user;
       const payload = {
         type: 'block_actions',
-        team: { id: this.team, domain: 'tms-local' },
-        user: { id: user, username: user.toLowerCase(), team_id: this.team },
-        api_app_id: 'A0TMSLOCAL',
-        trigger_id: `${Date.now()}.${user}.${randomUUID().slice(0, 8)}`,
+        ...this.#interaction(user),
         ...(container === 'message'
           ? {
               container: {
@@ -174,10 +181,7 @@ export class SandboxSlack {
     }
     const payload = {
       type: 'view_submission',
-      team: { id: this.team, domain: 'tms-local' },
-      user: { id: user, username: user.toLowerCase(), team_id: this.team },
-      api_app_id: 'A0TMSLOCAL',
-      trigger_id: `${Date.now()}.${user}.${randomUUID().slice(0, 8)}`,
+      ...this.#interaction(user),
       view: { ...view.view, id: view.id, state: { values: state } },
     };
     return this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
