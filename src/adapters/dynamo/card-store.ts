@@ -5,6 +5,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   paginateQuery,
   paginateScan,
   QueryCommand,
@@ -289,20 +290,35 @@ export class DynamoCardStore implements CardStore, SeenStore {
   }
 
   firstSighting(scope: string, key: string, expiresAt: string): Promise<boolean> {
+    // An expired marker that DynamoDB has not deleted yet no longer counts.
+    return this.putMarker(
+      scope,
+      key,
+      { state: 'done', [TABLE.ttlAttribute]: epochSeconds(expiresAt) },
+      {
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+        ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+      },
+    );
+  }
+
+  /** A marker written if its condition holds: false when it did not. */
+  private putMarker(
+    scope: string,
+    key: string,
+    fields: Record<string, unknown>,
+    condition: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...seenKey(scope, key),
-            type: 'seen',
-            state: 'done',
-            [TABLE.ttlAttribute]: epochSeconds(expiresAt),
-          },
-          // An expired marker that DynamoDB has not deleted yet no longer counts.
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          Item: { ...seenKey(scope, key), type: 'seen', ...fields },
+          ...condition,
         }),
       ),
     );
@@ -315,28 +331,25 @@ export class DynamoCardStore implements CardStore, SeenStore {
    */
   async begin(scope: string, key: string, claim: SeenClaim): Promise<BeginOutcome> {
     const nowMs = Date.parse(claim.now);
-    const taken = await conditional(() =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...seenKey(scope, key),
-            type: 'seen',
-            state: 'in-progress',
-            holder: claim.token,
-            leaseUntil: Date.parse(claim.leaseUntil),
-            [TABLE.ttlAttribute]: epochSeconds(claim.leaseUntil),
-          },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR #ttl < :nowS OR (#state = :progress AND #lease < :nowMs)',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#state': 'state', '#lease': 'leaseUntil' },
-          ExpressionAttributeValues: {
-            ':nowS': Math.floor(nowMs / 1000),
-            ':nowMs': nowMs,
-            ':progress': 'in-progress',
-          },
-        }),
-      ),
+    const taken = await this.putMarker(
+      scope,
+      key,
+      {
+        state: 'in-progress',
+        holder: claim.token,
+        leaseUntil: Date.parse(claim.leaseUntil),
+        [TABLE.ttlAttribute]: epochSeconds(claim.leaseUntil),
+      },
+      {
+        ConditionExpression:
+          'attribute_not_exists(pk) OR #ttl < :nowS OR (#state = :progress AND #lease < :nowMs)',
+        ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#state': 'state', '#lease': 'leaseUntil' },
+        ExpressionAttributeValues: {
+          ':nowS': Math.floor(nowMs / 1000),
+          ':nowMs': nowMs,
+          ':progress': 'in-progress',
+        },
+      },
     );
     if (taken) return 'begun';
     const { Item } = await send(() =>
