@@ -49,7 +49,7 @@ export function secretsOf(env: Env, resolved: ReadonlyMap<SecretName, string> = 
 /**
  * Reads every secret whose `<NAME>_SECRET_ARN` the environment names, once, from Secrets Manager. A secret
  * that cannot be read, or has no value yet, is a MissingSecretError: run at a Lambda's cold start (see
- * ./cold-start.ts), that fails the function's init, so it never serves without its secrets, and the next
+ * ./lambda-entry.ts), that fails the function's init, so it never serves without its secrets, and the next
  * invocation tries again (a secret put after the deploy is picked up without a redeploy). Without any
  * `_SECRET_ARN` variable (the local stack, tests) nothing is read and the SDK is not even loaded.
  * Errors name the secret and its ARN, never a value.
