@@ -22,7 +22,7 @@ export default defineConfig({
     // A worker loads the modules once for all the files it runs, instead of once per file: a third of the
     // run's time on this machine was loading the same modules again. Safe because nothing in src keeps
     // state between stacks (no singletons, no process.env writes: each stack builds its own deps), and each
-    // file restores what it patches (mocks, timers, the log level); `--sequence.shuffle` runs prove it.
+    // file restores what it patches (mocks, timers, the log level); runs with `--sequence.shuffle.files` prove it.
     isolate: false,
     // Property runs and dynalite-backed suites do real work; none of them measures time.
     testTimeout: 30_000,

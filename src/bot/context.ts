@@ -1,5 +1,6 @@
 import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
 import type { CardSyncDeps } from '../jobs/card-sync.js';
+import type { FactMetrics } from '../runtime/metrics.js';
 import type { Directory } from './directory.js';
 
 /** Where the bot's Slack calls and replies go, and who the bot is: Slack itself unless told otherwise. */
@@ -22,4 +23,6 @@ export interface BotDeps extends CardSyncDeps {
   /** Roles, teams and names of Slack users (card sync needs only the names). */
   readonly directory: Directory;
   readonly slackSettings: SlackSettings;
+  /** CloudWatch metrics (SLA breaches); none locally. */
+  readonly metrics: FactMetrics;
 }

@@ -49,7 +49,11 @@ const STATUS: Record<ErrorCode, number> = {
 export function fromError(error: unknown): HttpResult {
   if (error instanceof DomainError)
     return json(STATUS[error.code], {
-      error: { code: error.code, message: error.message, context: error.context },
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(Object.keys(error.context).length > 0 ? { context: error.context } : {}),
+      },
     });
   if (error instanceof TransientError) {
     logger.warn('transient fault', { error });

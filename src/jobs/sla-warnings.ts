@@ -12,7 +12,7 @@ import type { Notifier } from '../core/ports.js';
 import { type SlaStage, slaClock } from '../core/sla.js';
 import { type Task, UNRESOLVED } from '../core/task.js';
 import { logger } from '../runtime/logger.js';
-import { metrics } from '../runtime/metrics.js';
+import type { FactMetrics } from '../runtime/metrics.js';
 import { syncCard } from './card-sync.js';
 import { type History, historyOf } from './history.js';
 import { once } from './once.js';
@@ -65,7 +65,7 @@ async function warnTask(deps: BotDeps & { notifier?: Notifier }, task: Task, now
         post(deps, task, stage, level, clock.dueAt, clock.remainingMs),
       );
       if (outcome === 'done') {
-        if (level.state === 'breached') recordBreach(task, stage);
+        if (level.state === 'breached') recordBreach(deps.metrics, task, stage);
         warned++;
       }
     } catch (error) {
@@ -110,8 +110,7 @@ async function post(
 }
 
 /** `SlaBreached` in CloudWatch (namespace TMS): per service, per priority, per stage, and in all (the alarm's). */
-function recordBreach(task: Task, stage: SlaStage): void {
-  const sink = metrics();
+function recordBreach(sink: FactMetrics, task: Task, stage: SlaStage): void {
   sink.addDimensions({ Service: task.service });
   sink.addDimensions({ Priority: task.priority });
   sink.addDimensions({ Stage: stage });

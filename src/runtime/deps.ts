@@ -13,7 +13,7 @@ import type { Config } from '../core/config.js';
 import type { AggregateStore, Notifier, SeenStore, SilenceStore } from '../core/ports.js';
 import { type Clock, systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
-import { type FactMetrics, metrics } from './metrics.js';
+import { createMetrics, type FactMetrics } from './metrics.js';
 import { type Env, type Secrets, secretsOf } from './secrets.js';
 
 export type { SlackSettings } from '../bot/context.js';
@@ -79,7 +79,7 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     seen: cards,
     aggregates: new DynamoAggregateStore(db, table),
     secrets: overrides.secrets ?? secretsOf(env),
-    metrics: overrides.metrics ?? metrics(),
+    metrics: overrides.metrics ?? createMetrics(),
     ...(notifier ? { notifier } : {}),
     slackSettings: overrides.slackSettings ?? slackSettingsOf(env),
     certificates: env.TMS_SNS_CERT_DIR ? certificatesIn(env.TMS_SNS_CERT_DIR) : fetchFromSns,

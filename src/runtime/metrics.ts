@@ -11,12 +11,9 @@ export interface FactMetrics {
 /** The CloudWatch namespace of every TMS metric (alarms and the dashboard read it). */
 export const METRICS_NAMESPACE = 'TMS';
 
-let shared: Metrics | undefined;
-
-/** One Metrics per container; locally POWERTOOLS_METRICS_DISABLED keeps it quiet. */
-export function metrics(): Metrics {
-  shared ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tms' });
-  return shared;
+/** The metrics of one container (built by src/runtime/deps.ts); the local stack uses none. */
+export function createMetrics(): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'tms' });
 }
 
 /**

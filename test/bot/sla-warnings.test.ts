@@ -91,8 +91,25 @@ describe('SLA warnings (the sweeper)', () => {
     await warnSla(stack.deps, later(createdAt, 4.6));
     await settle(stack);
     expect(warnings(id)).toHaveLength(1);
-    await warnSla(stack.deps, later(createdAt, 6));
+    const metrics: { dimensions: Record<string, string>[]; name?: string } = { dimensions: [] };
+    const sink = {
+      addDimensions: (dimensions: Record<string, string>) => metrics.dimensions.push(dimensions),
+      addMetric: (name: string) => {
+        metrics.name = name;
+      },
+      publishStoredMetrics: () => {},
+    };
+    await warnSla({ ...stack.deps, metrics: sink }, later(createdAt, 6));
     await settle(stack);
+    // The breach is counted in the deps' own metrics (CloudWatch's on AWS), per service, priority and stage.
+    expect(metrics.name).toBe('SlaBreached');
+    expect(metrics.dimensions).toEqual(
+      expect.arrayContaining([
+        { Priority: 'P1' },
+        { Stage: 'ack' },
+        expect.objectContaining({ Service: expect.any(String) }),
+      ]),
+    );
     const posted = warnings(id).map((m) => m.text);
     expect(posted).toHaveLength(2);
     expect(posted[0]).toMatch(/^:warning: <.*\|TMS-\d+> \(P1\) Payments failing: 1 min left to acknowledge/);

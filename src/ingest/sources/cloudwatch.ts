@@ -105,7 +105,10 @@ export function stringToSign(message: SnsMessage): string {
 
 /** SNS signs with a handful of certificates (one per region and rotation): a small LRU is plenty. */
 export const MAX_CACHED_CERTIFICATES = 16;
-/** Per fetcher (one per stack or container), so a stack never answers from another's certificates. */
+/**
+ * Per fetcher, so a stack verifying with certificates of its own (`TMS_SNS_CERT_DIR`) never answers from another's;
+ * SNS's own fetcher is one for the process, as SNS's certificates are the same for everyone.
+ */
 const caches = new WeakMap<CertificateFetcher, Map<string, Promise<string>>>();
 
 /** The certificate of a canonical URL, fetched once while it stays among the recently used. */
