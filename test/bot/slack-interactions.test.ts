@@ -363,6 +363,9 @@ describe('modals', () => {
     const again = await slack.client.submit(modal as never, BEN, { note: { value: 'again' } });
     expect(again.body.response_action).toBe('errors');
     expect(again.body.errors.note).toContain('already resolved');
+    // A modal's error is plain text: the person is named as text, nothing escaped for mrkdwn.
+    expect(again.body.errors.note).toContain(`@${BEN}`);
+    expect(again.body.errors.note).not.toMatch(/<@|&lt;|&gt;|&amp;/);
   });
 
   it('/tms resolve without a note opens the same form', async () => {

@@ -1,3 +1,4 @@
+import type { DomainError } from '../../core/errors.js';
 import type { LifecycleAction } from '../../core/lifecycle.js';
 import type { Role } from '../../core/rbac.js';
 import { actOnTask } from '../../core/use-cases/act-on-task.js';
@@ -26,14 +27,20 @@ export async function act(
   command: LifecycleAction,
   role: Role,
   user: string,
-): Promise<{ readonly ok: boolean; readonly text: string; readonly version?: number }> {
+): Promise<{
+  readonly ok: boolean;
+  readonly text: string;
+  readonly version?: number;
+  /** The refusal, for a surface that words it its own way (a modal's plain text). */
+  readonly refusal?: DomainError;
+}> {
   const result = await actOnTask(deps, {
     taskId,
     command,
     role,
     ctx: { actor: { type: 'user', id: user }, via: 'slack' },
   });
-  if (!result.ok) return { ok: false, text: slackText(result.error) };
+  if (!result.ok) return { ok: false, text: slackText(result.error), refusal: result.error };
   const task = result.value.task;
   const detail =
     command.type === 'assign' && command.assignee

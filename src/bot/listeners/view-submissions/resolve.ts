@@ -2,7 +2,7 @@ import type { Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@sla
 import { parseTaskRef } from '../../card.js';
 import type { BotDeps } from '../../context.js';
 import { INPUT_ID } from '../../ids.js';
-import { explain } from '../../slack-errors.js';
+import { explain, modalText } from '../../slack-errors.js';
 import { act } from '../act.js';
 import { stripMrkdwn } from '../explain.js';
 import { metadata } from './metadata.js';
@@ -24,7 +24,10 @@ export function resolveSubmission(deps: BotDeps): Middleware<SlackViewMiddleware
       const role = await deps.directory.roleOf(user);
       const result = await act(deps, ref.taskId, { type: 'resolve', resolution: note }, role, user);
       if (!result.ok) {
-        await ack({ response_action: 'errors', errors: { [INPUT_ID.note]: stripMrkdwn(result.text) } });
+        await ack({
+          response_action: 'errors',
+          errors: { [INPUT_ID.note]: result.refusal ? modalText(result.refusal) : stripMrkdwn(result.text) },
+        });
         return;
       }
       await ack();
