@@ -113,14 +113,16 @@ describe('replayed requests', () => {
     const ts = now();
     const signature = sign(ts, body);
     const options = { timestamp: ts, signature, contentType: 'application/json' };
+    const home = () => stack.slack.views().filter((v) => v.type === 'home' && v.user === BEN);
+    // Published once from here: a view of its own (updates 0), or one more update of the view there was.
+    const published = home().map((h) => h.updates + 1);
     const first = await slack.client.send(body, options);
     await settle(stack);
     const replayed = await slack.client.send(body, options);
     const retry = await slack.client.send(body, { ...options, headers: { 'x-slack-retry-num': '1' } });
     await settle(stack);
     expect([first.status, replayed.status, retry.status]).toEqual([200, 401, 200]);
-    const homes = stack.slack.views().filter((v) => v.type === 'home' && v.user === BEN);
-    expect(homes.map((h) => h.updates)).toEqual([0]);
+    expect(home().map((h) => h.updates)).toEqual(published.length > 0 ? published : [0]);
   });
 });
 
