@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/core/time.js';
 import { redrive } from '../src/jobs/redrive.js';
+import { LOCAL_AWS } from '../src/local/embedded-dynamo.js';
 import { buildDeps, type Env } from '../src/runtime/deps.js';
 
 function sinceOf(text: string, now: Date): string {
@@ -46,11 +47,7 @@ export async function replayCommand(
       env,
       local
         ? {
-            dynamo: {
-              endpoint,
-              region: env.AWS_REGION || 'local',
-              credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-            },
+            dynamo: { ...LOCAL_AWS, endpoint, region: env.AWS_REGION || LOCAL_AWS.region },
           }
         : {},
     );

@@ -14,7 +14,7 @@ import { buildDeps, slackSettingsOf } from '../runtime/deps.js';
 import type { FactMetrics } from '../runtime/metrics.js';
 import { secretsOf } from '../runtime/secrets.js';
 import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
-import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { LOCAL_AWS, startEmbeddedDynamo } from './embedded-dynamo.js';
 import {
   Admission,
   invoke,
@@ -40,8 +40,6 @@ export const DEV_SECRETS = {
 } as const;
 
 const LOCAL_REGION = 'local';
-/** dynalite and the SNS stand-in check no signature, but the SDK signs every request. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const NO_METRICS: FactMetrics = {
   addDimensions: () => {},
   addMetric: () => {},
@@ -311,7 +309,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   // The handlers' deps, as the Lambdas build theirs from their environment, but from this stack's own
   // settings: its store (through the stream feed), its SNS and Slack stand-ins, its clock.
-  const local = { region: env.AWS_REGION || LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const local = { region: env.AWS_REGION || LOCAL_REGION, credentials: LOCAL_AWS.credentials };
   const deps = withSlack(
     buildDeps(
       {
