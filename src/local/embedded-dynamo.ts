@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput, TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient } from '../adapters/dynamo/task-store.js';
+import { claimDataDir, type DataDirLock } from './data-dir.js';
 import { checkStore, damageMessage, StoreDamaged } from './store-check.js';
 
 export interface EmbeddedDynamo {
@@ -28,6 +29,7 @@ export const LOCAL_AWS = {
  * dynalite (a DynamoDB API in Node) in this process on a loopback port, with the TMS table created.
  * In memory unless `path` names a folder to persist to; a folder whose records fail their checksums is
  * refused (StoreDamaged, naming the way out) unless `acceptDamage`, which starts on it and says what is lost.
+ * The folder is this process's while it runs (a DataDirError names the TMS that has it, or why it is unusable).
  */
 export async function startEmbeddedDynamo(
   options: {
@@ -36,6 +38,19 @@ export async function startEmbeddedDynamo(
     acceptDamage?: boolean;
     warn?: (message: string) => void;
   } = {},
+): Promise<EmbeddedDynamo> {
+  const lock = options.path ? claimDataDir(options.path) : undefined;
+  try {
+    return await open(options, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function open(
+  options: Parameters<typeof startEmbeddedDynamo>[0] & {},
+  lock: DataDirLock | undefined,
 ): Promise<EmbeddedDynamo> {
   if (options.path) {
     const report = checkStore(options.path);
@@ -79,6 +94,7 @@ export async function startEmbeddedDynamo(
     close: async () => {
       db.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      lock?.release();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { formatDuration } from '../core/time.js';
+import { DataDirError } from './data-dir.js';
 import { DEV_SECRETS, startLocalStack } from './stack.js';
 
 /** A development default is printed so it can be used; a secret someone set is only acknowledged. */
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof DataDirError)
+    process.stderr.write(`${error.message}\n`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(
       `Port ${process.env.PORT || 3000} is in use: set PORT to another one (PORT=0 picks a free one).\n`,
