@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { blockErrors, SLACK_LIMITS, viewErrors } from '../adapters/slack/limits.js';
 import type { Config } from '../core/config.js';
 import { isSlackUserId } from '../core/task.js';
+import type { SlackChange, SlackJournal, SlackState } from './slack-journal.js';
 
 /** One entry per message `ts`, as `GET /_sandbox/slack/messages` shows it. */
 export interface SandboxMessage {
@@ -94,6 +95,7 @@ export class SlackEmulator {
   readonly calls = new Map<string, number>();
   #sequence = 0;
   #viewSequence = 0;
+  #unreadable = 0;
 
   constructor(
     private readonly options: {
@@ -101,6 +103,8 @@ export class SlackEmulator {
       sandbox: Config['sandbox'];
       baseUrl: () => string;
       now?: () => number;
+      /** Where messages and views are kept across restarts (TMS_DATA_DIR); in memory only without one. */
+      journal?: SlackJournal;
       onChange?: (
         kind: 'posted' | 'updated' | 'ephemeral' | 'responded' | 'view',
         entry: SandboxMessage | SandboxView,
@@ -160,6 +164,51 @@ export class SlackEmulator {
         return ok({ channel: { id: `D${users[0]?.slice(1)}` } });
       },
     };
+    if (options.journal) {
+      const { state, skipped } = options.journal.load();
+      this.#restore(state);
+      this.#unreadable = skipped;
+      this.flush();
+    }
+  }
+
+  /** How many lines of the kept state could not be read at start (a write a kill cut short). */
+  get unreadableOnStart(): number {
+    return this.#unreadable;
+  }
+
+  /** Whether a message with this ts is in this channel, as a card's record says it was posted. */
+  has(channel: string, ts: string): boolean {
+    const entry = this.#byTs.get(ts);
+    return entry !== undefined && entry.channel === channel && !entry.ephemeral_user;
+  }
+
+  /** Folds what changed into one snapshot (a restart reads it fast); nothing is lost without it. */
+  flush(): void {
+    this.options.journal?.compact(this.#state());
+  }
+
+  #restore(state: SlackState): void {
+    for (const message of state.messages) this.#messages.push(structuredClone(message));
+    for (const message of this.#messages) {
+      this.#byTs.set(message.ts, message);
+      this.#sequence = Math.max(this.#sequence, sequenceOf(message.ts));
+    }
+    for (const view of state.views) {
+      const entry = structuredClone(view);
+      this.#views.set(entry.id, entry);
+      if (entry.type === 'home' && entry.user) this.#homes.set(entry.user, entry.id);
+      this.#viewSequence = Math.max(this.#viewSequence, Number(entry.id.slice(1)) || 0);
+    }
+  }
+
+  #state(): SlackState {
+    return { messages: this.#messages, views: [...this.#views.values()] };
+  }
+
+  /** A change kept before the call is answered: the bot is never told of one a restart would lose. */
+  #keep(change: SlackChange): void {
+    this.options.journal?.record(change, () => this.#state());
   }
 
   /** `POST /slack/api/{method}`: form-encoded or JSON, the bot token as a Bearer header or a `token` field. */
@@ -218,6 +267,7 @@ export class SlackEmulator {
       if (blocks) original.blocks = blocks;
       else delete original.blocks;
       original.edits++;
+      this.#keep({ message: original });
       this.options.onChange?.('updated', original);
       return { status: 200, headers: {}, body: { ok: true } };
     }
@@ -302,6 +352,7 @@ export class SlackEmulator {
     entry.text = content.text;
     if (content.blocks) entry.blocks = content.blocks;
     entry.edits++;
+    this.#keep({ message: entry });
     this.options.onChange?.('updated', entry);
     return ok({ channel, ts: entry.ts, text: entry.text, message: this.#asMessage(entry) });
   }
@@ -342,6 +393,7 @@ export class SlackEmulator {
     const id = `V${String(++this.#viewSequence).padStart(8, '0')}`;
     const entry: SandboxView = { id, type: 'modal', user, view, updates: 0 };
     this.#views.set(id, entry);
+    this.#keep({ view: entry });
     this.options.onChange?.('view', entry);
     return ok({ view: { id, ...view } });
   }
@@ -357,6 +409,7 @@ export class SlackEmulator {
     if (refused) return refused;
     entry.view = view;
     entry.updates++;
+    this.#keep({ view: entry });
     this.options.onChange?.('view', entry);
     return ok({ view: { id: entry.id, ...view } });
   }
@@ -373,6 +426,7 @@ export class SlackEmulator {
     if (existing) {
       existing.view = view;
       existing.updates++;
+      this.#keep({ view: existing });
       this.options.onChange?.('view', existing);
       return ok({ view: { id: existing.id, ...view } });
     }
@@ -380,6 +434,7 @@ export class SlackEmulator {
     const entry: SandboxView = { id, type: 'home', user, view, updates: 0 };
     this.#views.set(id, entry);
     this.#homes.set(user, id);
+    this.#keep({ view: entry });
     this.options.onChange?.('view', entry);
     return ok({ view: { id, ...view } });
   }
@@ -423,12 +478,14 @@ export class SlackEmulator {
   #add(entry: SandboxMessage): void {
     this.#messages.push(entry);
     this.#byTs.set(entry.ts, entry);
+    this.#keep({ message: entry });
   }
 
   #remove(ts: string): void {
     const index = this.#messages.findIndex((m) => m.ts === ts);
     if (index >= 0) this.#messages.splice(index, 1);
     this.#byTs.delete(ts);
+    this.#keep({ removed: ts });
   }
 
   #lastResponse(url: string): SandboxMessage | undefined {
@@ -455,6 +512,12 @@ export class SlackEmulator {
       ...(entry.thread_ts ? { thread_ts: entry.thread_ts } : {}),
     };
   }
+}
+
+/** The counter part of a message ts (`<seconds>.<counter>`), so a restart never hands out one again. */
+function sequenceOf(ts: string): number {
+  const counter = Number(ts.split('.')[1]);
+  return Number.isInteger(counter) ? counter : 0;
 }
 
 const ok = (body: Record<string, unknown>): EmulatorAnswer => ({

@@ -25,6 +25,7 @@ import {
   type WireResponse,
 } from './gateway.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
+import { SlackJournal } from './slack-journal.js';
 import { SnsEmulator } from './sns-emulator.js';
 import { StreamDispatcher } from './stream-dispatcher.js';
 import { StreamFeed } from './stream-feed.js';
@@ -130,10 +131,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sandbox: config.sandbox,
     baseUrl: () => baseUrl,
     now: () => clock.now().getTime(),
+    // Kept with the store: a restart finds the cards the store says were posted.
+    ...(dataDir && slackMode === 'emulator' ? { journal: new SlackJournal(dataDir) } : {}),
     onChange: (kind, entry) => {
       if ('edits' in entry) print(renderMessage(kind, entry));
     },
   });
+  if (slack.unreadableOnStart > 0)
+    print(
+      `slack: ${slack.unreadableOnStart} unreadable record(s) of the offline Slack in ${dataDir} skipped (a write cut short)`,
+    );
   const sns = new SnsEmulator(TOPIC_ARN, (message) => print(renderSns(message)));
 
   const startedAt = clock.now();
@@ -349,6 +356,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   feed.onRecord((record) => dispatcher.push(record));
   // A real workspace without a public URL: the bot's listeners reached over Socket Mode.
   // A store kept from an earlier run: whatever that process had in flight died with it.
+  if (dataDir && slackMode === 'emulator') await forgetCardsSlackLacks(deps, slack, print);
   if (dataDir) recovering = recoverAfterRestart(deps, startedAt, print);
   let socket: { stop(): Promise<void>; idle(): Promise<void> } | undefined;
   if (slackMode === 'socket') {
@@ -413,10 +421,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.idle();
+      slack.flush();
       await feed.close();
       await dynamo.close();
     },
   };
+}
+
+/**
+ * A card the store says was posted but the offline Slack does not have (its record was bounded away, or the
+ * Slack state was deleted by hand) is marked as showing nothing before any request is answered: the API never
+ * says such a card is up to date, and the next reconcile posts it again.
+ */
+async function forgetCardsSlackLacks(
+  deps: SlackHouseDeps,
+  slack: SlackEmulator,
+  print: (line: string) => void,
+): Promise<void> {
+  const forgotten = await deps.cards.forgetCardsMissingFrom(
+    (channel, ts) => slack.has(channel, ts),
+    deps.clock.now().toISOString(),
+  );
+  if (forgotten > 0)
+    print(`restart: ${forgotten} card(s) missing from the offline Slack are posted again at the next tick`);
 }
 
 /** Where a Slack request came from: its response_url, and the channel, user and message it answers. */

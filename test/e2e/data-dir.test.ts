@@ -20,44 +20,54 @@ function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: s
 }
 
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
+/** Each test starts TMS as a child process (tsx compiling it first): far longer than an in-process test. */
+const SPAWNED = { timeout: 120_000 };
 
 describe('TMS_DATA_DIR that cannot be used', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tms-data-dir-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a second npm start on the same folder says it is in use, by which pid, and exits 1 without a stack trace', async () => {
-    // Prepare
-    const folder = join(dir, 'shared');
-    const first = await npmStart({ TMS_DATA_DIR: folder });
-    try {
-      const holder = readFileSync(join(folder, LOCK_FILE), 'utf8').trim();
-      // Act
-      const second = await start({ TMS_DATA_DIR: folder });
-      // Assess
-      expect(second.code).toBe(1);
-      expect(second.stderr).toContain(`TMS_DATA_DIR ${folder} is in use by another TMS (pid ${holder})`);
-      expect(second.stderr).not.toContain('Database is closed');
-      expect(second.stderr).not.toMatch(STACK_TRACE);
-      expect(second.stdout).not.toContain('TMS is running');
-    } finally {
-      await first.stop();
-    }
-    // The first one still owned the folder to the end, and let it go when it stopped.
-    expect(first.output()).toContain('stopped.');
-    expect(existsSync(join(folder, LOCK_FILE))).toBe(false);
-  });
+  it(
+    'a second npm start on the same folder says it is in use, by which pid, and exits 1 without a stack trace',
+    SPAWNED,
+    async () => {
+      // Prepare
+      const folder = join(dir, 'shared');
+      const first = await npmStart({ TMS_DATA_DIR: folder });
+      try {
+        const holder = readFileSync(join(folder, LOCK_FILE), 'utf8').trim();
+        // Act
+        const second = await start({ TMS_DATA_DIR: folder });
+        // Assess
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain(`TMS_DATA_DIR ${folder} is in use by another TMS (pid ${holder})`);
+        expect(second.stderr).not.toContain('Database is closed');
+        expect(second.stderr).not.toMatch(STACK_TRACE);
+        expect(second.stdout).not.toContain('TMS is running');
+      } finally {
+        await first.stop();
+      }
+      // The first one still owned the folder to the end, and let it go when it stopped.
+      expect(first.output()).toContain('stopped.');
+      expect(existsSync(join(folder, LOCK_FILE))).toBe(false);
+    },
+  );
 
-  it('a TMS_DATA_DIR that is a file is named as not a folder, exit 1 without a stack trace', async () => {
-    const file = join(dir, 'a-file');
-    writeFileSync(file, 'not a folder');
+  it(
+    'a TMS_DATA_DIR that is a file is named as not a folder, exit 1 without a stack trace',
+    SPAWNED,
+    async () => {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'not a folder');
 
-    const run = await start({ TMS_DATA_DIR: file });
+      const run = await start({ TMS_DATA_DIR: file });
 
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`TMS_DATA_DIR ${file} is not a folder`);
-    expect(run.stderr).not.toMatch(STACK_TRACE);
-    expect(readFileSync(file, 'utf8')).toBe('not a folder');
-  });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`TMS_DATA_DIR ${file} is not a folder`);
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(readFileSync(file, 'utf8')).toBe('not a folder');
+    },
+  );
 
   it('takes over the lock a TMS killed with kill -9 left behind, and keeps a live one', async () => {
     // Prepare: a lock naming a process that has ended, as a kill -9 leaves it.

@@ -217,6 +217,53 @@ export class DynamoCardStore implements CardStore, SeenStore {
    * kill, so every lease it held before `startedAt` died with it). Their cards are made due now instead of
    * when the lease would run out. Reads the due index (cards behind or held), a page at a time.
    */
+  /**
+   * Cards whose message the Slack at hand does not have (`present` says which it has): each is marked as
+   * showing nothing (no ts, version 0) and due `now`, so the API stops saying it is up to date and the next
+   * reconcile posts it again. For the local stack at start, whose offline Slack keeps a bounded record; a card
+   * written since the scan began (its ts changed) is left as it is. Scans the card items, a page at a time.
+   */
+  async forgetCardsMissingFrom(
+    present: (channel: string, ts: string) => boolean,
+    now: string,
+  ): Promise<number> {
+    let forgotten = 0;
+    const posted = paginateScan(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        FilterExpression: '#type = :card AND attribute_exists(ts)',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':card': 'card' },
+        ProjectionExpression: 'taskId, channel, ts',
+      },
+    );
+    for await (const item of itemsOf(posted)) {
+      const taskId = String(item.taskId);
+      if (present(String(item.channel ?? ''), String(item.ts))) continue;
+      const marked = await conditional(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.card(taskId),
+            UpdateExpression:
+              'SET shownVersion = :zero, retryAt = :now, gsi1pk = :due, gsi1sk = :order REMOVE ts, channel, permalink, renderedAt',
+            ConditionExpression: 'ts = :ts',
+            ExpressionAttributeValues: {
+              ':zero': 0,
+              ':now': now,
+              ':due': keys.cardsDue,
+              ':order': keys.cardOrder(now, taskId),
+              ':ts': item.ts,
+            },
+          }),
+        ),
+      );
+      if (marked) forgotten++;
+    }
+    return forgotten;
+  }
+
   async releaseDeadLeases(heldUntilAtMost: string, now: string): Promise<number> {
     let released = 0;
     const due = paginateQuery(
