@@ -20,6 +20,21 @@ const CLICKS = Number(process.env.BENCH_CLICKS ?? 40);
 const STORM = Number(process.env.BENCH_STORM_ALERTS ?? 10_000);
 const RECORDS = Number(process.env.BENCH_STREAM_RECORDS ?? 10_000);
 
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  console.log(`Usage: [BENCH_…=n …] npm run bench
+
+How fast the local stack takes alerts, commands and clicks, and what each costs in DynamoDB requests: prints a
+table and writes bench/results.json. It starts its own stacks (no npm start needed) and takes a few minutes.
+
+  BENCH_EVENTS          alerts sent (default 300)
+  BENCH_CONCURRENCY     of them at once (default 8)
+  BENCH_COMMANDS        slash commands (default 100)
+  BENCH_CLICKS          button clicks (default 40)
+  BENCH_STORM_ALERTS    alerts of the storm (default 10000)
+  BENCH_STREAM_RECORDS  stream records through the aggregator (default 10000)`);
+  process.exit(0);
+}
+
 interface Row {
   name: string;
   count: number;

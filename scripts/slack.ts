@@ -1,18 +1,14 @@
 /**
  * `npm run slack`: be the Slack client of a running `npm start`, from a terminal. It sends what Slack would
- * send (signed with the signing secret), so you can try TMS without a workspace:
+ * send (signed with the signing secret), so you can try TMS without a workspace. `npm run slack -- --help`
+ * prints the forms (USAGE below).
  *
- *   npm run slack -- "/tms new Disk full on db-1 p2"          # typed by ana (U01AAA) in C0GENERAL
- *   npm run slack -- --user U01BBB "/tms claim 1"              # typed by ben
- *   npm run slack -- press TMS-1 ack --user U01BBB             # press a card's button: ack claim start resolve reopen
- *   npm run slack -- card TMS-1                                 # the card as Slack shows it now
- *
- * TMS_URL (default http://127.0.0.1:$PORT, PORT 3000) and SLACK_SIGNING_SECRET (default: the development
- * secret `npm start` prints) say where and how.
+ * --url, else TMS_URL, else http://127.0.0.1:$PORT (PORT 3000) says where; SLACK_SIGNING_SECRET (default: the
+ * development secret `npm start` prints) how to sign.
  */
 import { parseArgs } from 'node:util';
 import { ACTION_ID } from '../src/bot/ids.js';
-import { type SandboxCard, SandboxSlack } from '../src/local/slack-client.js';
+import { reach, type SandboxCard, SandboxSlack, TmsUnreachable } from '../src/local/slack-client.js';
 import { DEV_SECRETS } from '../src/local/stack.js';
 
 const BUTTONS: Record<string, string> = {
@@ -32,16 +28,54 @@ interface Entry extends SandboxCard {
   response_url?: string;
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { user: { type: 'string', default: 'U01AAA' }, channel: { type: 'string', default: 'C0GENERAL' } },
-});
-const base = process.env.TMS_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
+const USAGE = `Usage: npm run slack -- <what> [--user U…] [--channel C…] [--url http://127.0.0.1:<port>]
+
+Be the Slack client of a running \`npm start\` (its offline Slack): each request is signed as Slack signs it.
+
+  npm run slack -- "/tms new Disk full on db-1 p2"     a slash command, typed by --user in --channel
+  npm run slack -- press TMS-1 ack --user U01BBB       press a card's button: ${Object.keys(BUTTONS).join(', ')}
+  npm run slack -- card TMS-1                          the card as Slack shows it now
+
+Options:
+  --user U…       who types or presses (default U01AAA)
+  --channel C…    where a command is typed (default C0GENERAL)
+  --url URL       the TMS to talk to (default: TMS_URL, else http://127.0.0.1:$PORT, PORT 3000)
+  -h, --help      this text
+
+SLACK_SIGNING_SECRET signs the requests (default: the development secret npm start prints).`;
+
+const parse = () =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      user: { type: 'string', default: 'U01AAA' },
+      channel: { type: 'string', default: 'C0GENERAL' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (error) {
+  // An option this command does not have: said in one line, with the forms it does have.
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const base = (values.url ?? process.env.TMS_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`).replace(
+  /\/+$/,
+  '',
+);
 const slack = new SandboxSlack(base, process.env.SLACK_SIGNING_SECRET || DEV_SECRETS.SLACK_SIGNING_SECRET);
 const user = values.user as string;
 
 async function messages(): Promise<Entry[]> {
-  const response = await fetch(`${base}/_sandbox/slack/messages`);
+  const response = await reach(`${base}/_sandbox/slack/messages`);
   return ((await response.json()) as { messages: Entry[] }).messages;
 }
 
@@ -87,11 +121,18 @@ try {
       typeof answer.body === 'object' ? (answer.body.text ?? JSON.stringify(answer.body)) : answer.text,
     );
   } else {
-    throw new Error(
-      'Usage: npm run slack -- "/tms <command>" [--user U…] [--channel C…] | press <id> <button> | card <id>',
-    );
+    console.error(USAGE);
+    process.exitCode = 2;
   }
 } catch (error) {
-  console.error((error as Error).message);
+  console.error(error instanceof TmsUnreachable ? unreachable(error) : (error as Error).message);
   process.exitCode = 1;
+}
+
+/** Where it looked, and how to point it at the TMS that runs elsewhere. */
+function unreachable(error: TmsUnreachable): string {
+  return [
+    `${error.message}: is npm start running, and on which port? Its banner says "TMS is running at http://127.0.0.1:<port>".`,
+    `Point npm run slack at it with --url http://127.0.0.1:<port>, or TMS_URL=http://127.0.0.1:<port> (or PORT=<port>) in the environment.`,
+  ].join('\n');
 }

@@ -10,8 +10,26 @@ function shown(name: string, value: string): string {
 
 const isDefault = (name: string, value: string) => value === DEV_SECRETS[name as keyof typeof DEV_SECRETS];
 
+const USAGE = `Usage: [VARIABLE=value …] npm start
+
+TMS on this machine until Ctrl-C: the store (dynalite), the HTTP API, the ingest endpoints and, without a
+SLACK_BOT_TOKEN, an offline Slack. Its banner says where everything is. Set in the environment:
+
+  PORT              the port (default 3000; 0 picks a free one)
+  TMS_DATA_DIR      a folder that keeps the store and the offline Slack across restarts (default: in memory)
+  TMS_CONFIG        the configuration file (default tms.config.yaml)
+  TMS_TICK          how often the schedule runs (default 30s)
+  SLACK_BOT_TOKEN   a real workspace instead of the offline Slack (with SLACK_SIGNING_SECRET; SLACK_APP_TOKEN
+                    for Socket Mode)
+
+The README's "Development secrets and environment" lists them all.`;
+
 /** `npm start`: TMS on this machine, until Ctrl-C. */
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const stack = await startLocalStack({ print });
   // In the hints, a secret set in the environment is named, not shown.

@@ -9,6 +9,30 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
+/** No TMS answered at an address (nothing listens there, or the connection failed): the address, and why. */
+export class TmsUnreachable extends Error {
+  override readonly name = 'TmsUnreachable';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`No TMS answered at ${url} (${reason})`, options);
+  }
+}
+
+/** fetch, whose own failure says only "fetch failed": a TmsUnreachable naming the URL and the system's reason. */
+export async function reach(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new TmsUnreachable(url, cause?.code ?? cause?.message ?? (error as Error).message, {
+      cause: error,
+    });
+  }
+}
+
 export interface SlackAnswer {
   readonly status: number;
   readonly text: string;
@@ -52,7 +76,7 @@ export class SandboxSlack {
     } = {},
   ): Promise<SlackAnswer> {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const response = await fetch(`${this.baseUrl}/slack/events`, {
+    const response = await reach(`${this.baseUrl}/slack/events`, {
       method: 'POST',
       headers: {
         'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
