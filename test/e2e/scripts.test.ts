@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
+
+/** How a script ended and what it printed, run as a person runs it: `npm run <script> -- <args>`. */
+function npmRun(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const command = script === 'start' ? ['start', '--silent'] : ['run', script, '--silent'];
+  return new Promise((resolve) => {
+    execFile('npm', [...command, '--', ...args], { env, timeout: 90_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
+/** Each test runs a script through npm and tsx, in a child process. */
+const SPAWNED = { timeout: 120_000 };
+
+/** A port nothing listens on: taken from the system, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('every script answers --help with its usage, exit 0, no stack trace', () => {
+  it.each([
+    ['slack', 'Usage: npm run slack -- <what>', '--url'],
+    ['replay', 'Usage: npm run replay --', 'AWS_ENDPOINT_URL_DYNAMODB'],
+    ['bench', 'Usage: [BENCH_…=n …] npm run bench', 'BENCH_EVENTS'],
+    ['start', 'Usage: [VARIABLE=value …] npm start', 'TMS_DATA_DIR'],
+  ])('npm run %s -- --help', SPAWNED, async (script, usage, mentions) => {
+    const run = await npmRun(script, ['--help']);
+
+    expect(run).toMatchObject({ code: 0, stderr: expect.not.stringMatching(STACK_TRACE) });
+    expect(run.stdout).toContain(usage);
+    expect(run.stdout).toContain(mentions);
+    expect(run.stdout).not.toContain('TMS is running'); // npm start's --help starts nothing
+  });
+});
+
+describe('npm run replay without a store', () => {
+  it(
+    'says what it needs (the env variable or flag, and what npm start prints), not "Region is missing"',
+    SPAWNED,
+    async () => {
+      const env = { ...process.env };
+      for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'])
+        delete env[name];
+
+      const run = await npmRun('replay', ['--since', '1h'], env);
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toContain('Region is missing');
+      expect(run.stderr).toContain('AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:<port> npm run replay');
+      expect(run.stderr).toContain('--endpoint');
+      expect(run.stderr).toContain('AWS_REGION');
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+    },
+  );
+});
+
+describe('npm run slack against a TMS on another port', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await inProcessStack();
+  });
+  afterAll(() => stack.close());
+
+  it('names the URL it tried and how to point it elsewhere; --url reaches the TMS', SPAWNED, async () => {
+    // Prepare: PORT names a port where no TMS runs, as when npm start was given another.
+    const port = await closedPort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    delete env.TMS_URL;
+
+    // Act
+    const missed = await npmRun('slack', ['card', '1'], env);
+    const reached = await npmRun('slack', ['--url', stack.url, '/tms help'], env);
+
+    // Assess
+    expect(missed.code).toBe(1);
+    expect(missed.stderr).toContain(`No TMS answered at http://127.0.0.1:${port}/_sandbox/slack/messages`);
+    expect(missed.stderr).toContain('--url http://127.0.0.1:<port>');
+    expect(missed.stderr).toContain('TMS_URL=http://127.0.0.1:<port>');
+    expect(missed.stderr).not.toContain('fetch failed');
+    expect(missed.stderr).not.toMatch(STACK_TRACE);
+    expect(reached).toMatchObject({ code: 0, stdout: expect.stringContaining('POST /slack/events → 200') });
+  });
+});
