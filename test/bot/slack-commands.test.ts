@@ -34,7 +34,7 @@ describe('/tms new', () => {
     // Act
     const reply = await tms('new Disk full on db-1 p2');
     // Assert
-    expect(reply).toMatch(/^Opened \*TMS-\d+\* \(P2\)/);
+    expect(reply).toMatch(/^Opened \*TMS-\d+\* “Disk full on db-1” at P2 in general, unassigned: /);
     const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
     const stored = await task(id);
     expect(stored.task).toMatchObject({
@@ -86,9 +86,72 @@ describe('/tms new', () => {
     expect(await tms('priority TMS-1 urgent')).toContain('Usage: `/tms priority <id> p1..p4`');
     expect(await tms('snooze TMS-1 forever')).toContain('Usage: `/tms snooze');
     expect(await tms('claim banana')).toContain('"banana" is not a task id');
-    expect(await tms('frobnicate')).toContain('`frobnicate` is not a TMS command');
-    expect(await tms('claim 999999')).toBe('There is no task TMS-999999');
+    expect(await tms('frobnicate')).toBe(
+      '`frobnicate` is not a TMS command; `/tms help` lists what TMS can do.',
+    );
+    expect(await tms('claim 999999')).toBe('There is no task TMS-999999.');
     expect(await tms('help')).toContain('/tms new <title>');
+  });
+});
+
+describe('/tms new reads what the person meant, and says how it read it', () => {
+  it('reads a priority, a service and a hand-typed @U… in any order, and says so', async () => {
+    // Act
+    const reply = await tms(`new Payment API down p1 checkout @${BEN}`);
+    // Assert
+    const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
+    expect(reply).toBe(
+      `Opened *${id}* “Payment API down” at P1 in checkout, assigned to <@${BEN}>: its card is in <#${CHECKOUT}>.`,
+    );
+    expect((await task(id)).task).toMatchObject({
+      title: 'Payment API down',
+      priority: 'P1',
+      service: 'checkout',
+      assignee: BEN,
+    });
+    const other = await tms(`new Payment API slow <@${BEN}|ben> p2`);
+    expect(other).toMatch(/“Payment API slow” at P2 in general, assigned to <@U01BBB>/);
+  });
+
+  it('names a trailing word that is no service, and a person Slack did not recognise', async () => {
+    const reply = await tms('new Something p2 nosuchservice');
+    const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
+    expect(reply).toBe(
+      `Opened *${id}* “Something nosuchservice” at P2 in general, unassigned: its card is on its way here.\n` +
+        '“nosuchservice” is not a known service, so it stayed in the title (known services: checkout).',
+    );
+    expect((await task(id)).task).toMatchObject({ title: 'Something nosuchservice', priority: 'P2' });
+    const unknown = await tms('new Disk full p2 @bob');
+    const other = /\*(TMS-\d+)\*/.exec(unknown)?.[1] as string;
+    expect(unknown).toContain(`“@bob” is not a person Slack recognised, so ${other} is unassigned`);
+    expect((await task(other)).task).toMatchObject({ title: 'Disk full', assignee: null });
+  });
+
+  it('refuses options without a title, and opens nothing', async () => {
+    const before = stack.slack.messages(GENERAL).length;
+    expect(await tms('new p1')).toBe(
+      'A task needs a title before its options; this read "p1" as its priority.\n' +
+        'Usage: `/tms new <title> [p1..p4] [service] [@user]` — open a task (`/tms new` alone opens a form)',
+    );
+    expect(stack.slack.messages(GENERAL).length).toBe(before + 1); // the reply only
+  });
+});
+
+describe('subcommands a person slipped on', () => {
+  it('answers a misspelt subcommand with the one meant, not the whole help', async () => {
+    const reply = await tms('lsit');
+    expect(reply).toBe(
+      '`lsit` is not a TMS command: did you mean `list`?\nUsage: `/tms list [mine|open|all] [service] [p1..p4]` — tasks, newest first',
+    );
+    expect(await tms('ackk 3')).toMatch(/^`ackk` is not a TMS command: did you mean `ack`\?\nUsage: /);
+  });
+
+  it('ends a snooze with /tms unsnooze', async () => {
+    const id = await open('Snoozed then woken p3', BEN);
+    await tms(`snooze ${id} 2h`, BEN);
+    expect(await tms(`unsnooze ${id.slice(4)}`, BEN)).toBe(`You ended the snooze of *${id}*.`);
+    expect((await task(id)).task.snoozedUntil).toBeNull();
+    expect(await tms(`unsnooze ${id}`, BEN)).toBe(`${id} is not snoozed.`);
   });
 });
 

@@ -133,7 +133,7 @@ describe('card buttons', () => {
     expect([BEN, CAL]).toContain(assignee);
     expect(version).toBe(2);
     const loser = assignee === BEN ? CAL : BEN;
-    expect(slack.lastPrivate(loser)).toBe(`${id} is already claimed by <@${assignee}>`);
+    expect(slack.lastPrivate(loser)).toBe(`${id} is already claimed by <@${assignee}>.`);
     expect(JSON.stringify(slack.card(id).blocks)).toContain(`*Assignee*\\n<@${assignee}>`);
   });
 
