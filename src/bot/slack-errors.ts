@@ -48,11 +48,11 @@ function render(
 export function explain(error: unknown, what: string, detail: Record<string, unknown> = {}): string {
   if (error instanceof DomainError) {
     logger.warn(what, { ...detail, code: error.code, context: error.context });
-    return slackText(error);
+    return asSentence(slackText(error));
   }
   if (error instanceof TransientError) {
     logger.warn(what, { ...detail, error });
-    return `${escapeMrkdwn(error.message)}. Nothing was changed; please try again.`;
+    return `${asSentence(escapeMrkdwn(error.message))} Nothing was changed; please try again.`;
   }
   const correlationId = randomUUID().slice(0, 8);
   logger.error(what, { ...detail, correlationId, error });

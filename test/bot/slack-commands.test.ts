@@ -237,6 +237,13 @@ describe('permissions', () => {
     expect((await task(id)).task.version).toBe(before);
   });
 
+  it('answers a silence id that is no silence by saying so, not by asking for one', async () => {
+    expect(await tms('silences lift S-nope')).toBe(
+      '"S-nope" is not a silence: silence ids look like S-1a2b3c, and `/tms silences` lists the ones in force.\n' +
+        'Usage: `/tms silences` — the silences in force; `/tms silences lift <id>` ends one',
+    );
+  });
+
   it("keeps a developer from taking someone else's task away; an admin may", async () => {
     const id = await open(`Held by ben <@${BEN}|ben>`, ANA);
     expect(await tms(`assign ${id} <@${CAL}|cal>`, CAL)).toContain(
