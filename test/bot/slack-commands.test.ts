@@ -155,6 +155,26 @@ describe('subcommands a person slipped on', () => {
   });
 });
 
+describe('reports on a name TMS does not know', () => {
+  it('say the service or the window is unknown, naming the known services, instead of an empty report', async () => {
+    expect(await tms('stats nosuch')).toBe(
+      '“nosuch” is not a service TMS knows: it is not in the config and no task was ever opened in it. ' +
+        'Known services: checkout, general.\nUsage: ' +
+        '`/tms stats [service] [7d]` — MTTA, MTTR, MTBF and SLA adherence over a window (default 7d, up to 90d)',
+    );
+    expect(await tms('playbook nosuch')).toMatch(
+      /^“nosuch” is not a service TMS knows: .* Known services: checkout, general\.\nUsage: `\/tms playbook/,
+    );
+    expect(await tms('trends 5x')).toMatch(
+      /^“5x” is neither a window \(such as 30m, 1h or 7d\) nor a service TMS knows\. Known services: checkout, general\./,
+    );
+    // A known service, configured or the default, still gets its report.
+    expect(await tms('stats general')).toContain('general');
+    expect(await tms('stats general')).not.toContain('not a service');
+    expect(await tms('trends checkout 1h')).not.toContain('not a service');
+  });
+});
+
 describe('/tms on an existing task', () => {
   it('claims, starts, reprioritises, comments, snoozes, resolves and reopens, each reflected on the one card', async () => {
     // Arrange
