@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTask } from '../../src/core/use-cases/open-task.js';
+import type { SandboxCard } from '../../src/local/slack-client.js';
 import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
@@ -228,6 +230,41 @@ describe('/tms on an existing task', () => {
     expect(await tms('list open p4', CAL)).not.toContain('Queue backlog');
     expect(await tms('list all checkout p2', CAL)).toBe('All tasks in checkout at P2: none.');
   });
+
+  it('says how many tasks a list holds, and pages on with a button that replaces the reply', async () => {
+    // Arrange: a person of their own, so what other tests open does not count here.
+    const DAN = 'U0DAN';
+    const first = await open(`Dan's first <@${DAN}>`, ANA);
+    // Act + Assert: one task is "1 task", not "Newest 20 shown".
+    const one = await tms('list mine', DAN);
+    expect(one.split('\n')[0]).toBe('*Your open tasks* · 1 task');
+    expect(one).toContain(`|${first}>`);
+    // The other 21 by the use case itself, at once: only the list is under test here.
+    const more = Array.from({ length: 21 }, (_, i) =>
+      openTask(stack.deps, {
+        title: `Dan's task ${i + 2}`,
+        assignee: DAN,
+        role: 'admin',
+        ctx: { actor: { type: 'user', id: ANA }, via: 'slack', now: clock.now() },
+      }),
+    );
+    expect((await Promise.all(more)).every((r) => r.ok)).toBe(true);
+    await settle(stack);
+    const page = await tms('list mine', DAN);
+    expect(page.split('\n')[0]).toBe('*Your open tasks* · 1–20, newest first; older ones on the next page');
+    expect(page.split('\n')).toHaveLength(21);
+    expect(page).not.toContain(`|${first}>`);
+    const reply = slack.privately(DAN).at(-1) as unknown as SandboxCard;
+    const answer = await slack.client.click(reply, 'tms_list_next', DAN);
+    expect(answer.status).toBe(200);
+    await settle(stack);
+    // The same reply, edited: the last two of 22, and no button to a page that does not exist.
+    const edited = slack.privately(DAN).find((m) => m.ts === reply.ts);
+    expect(edited?.edits).toBe(1);
+    expect(edited?.text.split('\n')[0]).toBe('*Your open tasks* · 21–22 of 22');
+    expect(edited?.text).toContain(`|${first}>`);
+    expect(JSON.stringify(edited?.blocks)).not.toContain('tms_list_next');
+  }, 90_000); // 22 tasks and their cards take a while on a loaded machine; nothing here is timed
 
   it('shows a task with its history and the buttons the viewer may use', async () => {
     const id = await open('Show me p2', BEN);
