@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockErrors } from '../../src/adapters/slack/limits.js';
+import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { openTask } from '../../src/core/use-cases/open-task.js';
 import type { SandboxCard } from '../../src/local/slack-client.js';
 import { ShiftedClock } from '../helpers/clock.js';
@@ -280,6 +282,38 @@ describe('/tms on an existing task', () => {
     );
     // A read-only viewer gets the card without buttons.
     expect(answer.body.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
+  });
+});
+
+describe('/tms show on a task with a long history', () => {
+  it('keeps every block within what Slack takes, and loses none of the last ten lines', async () => {
+    // Arrange: comments at the timeline's 4,000 characters, each of characters that escaping grows.
+    const id = await open('Long discussion p2', ANA);
+    for (let i = 0; i < 12; i++) {
+      const commented = await actOnTask(stack.deps, {
+        taskId: id,
+        command: { type: 'comment', text: `${i} ${'<&'.repeat(2_000)}`.slice(0, 4_000) },
+        role: 'admin',
+        ctx: { actor: { type: 'user', id: ANA }, via: 'slack' },
+      });
+      expect(commented.ok).toBe(true);
+    }
+    await settle(stack);
+    // Act
+    const answer = await slack.client.command(`show ${id}`, { user: ANA, channel: GENERAL });
+    // Assert
+    expect(answer.status).toBe(200);
+    const blocks = answer.body.blocks as { type: string; text?: { text: string } }[];
+    expect(blockErrors(blocks, 'message')).toEqual([]);
+    for (const block of blocks) expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3_000);
+    const history = blocks
+      .slice(blocks.findIndex((b) => b.text?.text.startsWith('*History*')))
+      .flatMap((b) => (b.text?.text ?? '').split('\n'))
+      .filter((line) => line.startsWith('• '));
+    expect(history).toHaveLength(10);
+    expect(history.at(-1)).toContain(':speech_balloon: <@U01AAA>: 11 &lt;&amp;');
+    // The reply Slack showed is the one the bot sent, not an error in its place.
+    expect(stack.lines.filter((l) => l.includes('reply was refused'))).toEqual([]);
   });
 });
 
