@@ -11,6 +11,8 @@ export type TmsCommand =
       readonly priority?: Priority;
       readonly service?: string;
       readonly assignee?: string;
+      /** Words among the options that were not recognised, so the reply can say so. */
+      readonly unrecognised?: Unrecognised;
     }
   | {
       readonly name: 'list';
@@ -20,7 +22,7 @@ export type TmsCommand =
     }
   | { readonly name: 'show'; readonly id: string }
   | { readonly name: 'assign'; readonly id: string; readonly assignee: string }
-  | { readonly name: 'claim' | 'ack' | 'start' | 'reopen'; readonly id: string }
+  | { readonly name: 'claim' | 'ack' | 'start' | 'reopen' | 'unsnooze'; readonly id: string }
   | { readonly name: 'priority'; readonly id: string; readonly priority: Priority }
   | { readonly name: 'resolve'; readonly id: string; readonly note?: string }
   | { readonly name: 'comment'; readonly id: string; readonly text: string }
@@ -32,9 +34,21 @@ export type TmsCommand =
   | { readonly name: 'playbook'; readonly service: string }
   | { readonly name: 'digest' };
 
+/** What `/tms new` saw among its options and could not use: said back to the person, never dropped silently. */
+export interface Unrecognised {
+  /** A last word after the options that names no configured service: it stays in the title. */
+  readonly service?: string;
+  /** `@name` typed as text rather than picked from Slack's list: Slack sent no user id for it. */
+  readonly person?: string;
+}
+
+/**
+ * A parsed command, or what is wrong with it: `usage` is the line of what was meant, absent where a usage
+ * line would not help (an unknown word, which gets a pointer to `/tms help` or a close match instead).
+ */
 export type ParseResult =
   | { readonly ok: true; readonly command: TmsCommand }
-  | { readonly ok: false; readonly problem: string; readonly usage: string };
+  | { readonly ok: false; readonly problem: string; readonly usage?: string };
 
 /** One line of usage per subcommand: what a mistake is answered with. */
 export const USAGE = {
@@ -51,6 +65,7 @@ export const USAGE = {
   reopen: '`/tms reopen <id>` — reopen a resolved task',
   comment: '`/tms comment <id> <text>` — add a note to a task’s history',
   snooze: '`/tms snooze <id> <30m|2h|1d>` — quiet a task’s reminders for a while',
+  unsnooze: '`/tms unsnooze <id>` — end a task’s snooze now',
   silence:
     '`/tms silence <service or key=value …> <30m|2h|1d> [reason]` — matching alerts open no task for a while',
   silences: '`/tms silences` — the silences in force; `/tms silences lift <id>` ends one',
@@ -68,6 +83,10 @@ const WINDOW = /^\d+[smhdw]$/;
 
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const USER_ID = /^@?([UW][A-Z0-9]{2,})$/;
+/** A user id typed by hand after an @ (`@U01BBB`): Slack sends it as typed, not as a mention. */
+const TYPED_USER_ID = /^@([UW][A-Z0-9]{2,})$/;
+/** `@ben` typed as text: Slack turned no mention into an id, so TMS cannot know who is meant. */
+const TYPED_NAME = /^@[\w.-]{1,80}$/;
 const PRIORITY = /^p([1-4])$/i;
 
 export function helpText(): string {
@@ -106,28 +125,21 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
     case 'create':
     case 'open': {
       if (words.length === 0) return ok({ name: 'new' });
-      let priority: Priority | undefined;
-      let service: string | undefined;
-      let assignee: string | undefined;
-      // Options are read from the end, each at most once; the words before them are the title.
-      while (words.length > 1) {
-        const last = words.at(-1) as string;
-        const user = MENTION.exec(last)?.[1];
-        const level = PRIORITY.exec(last)?.[1];
-        if (user && !assignee) assignee = user;
-        else if (level && !priority) priority = PRIORITIES[Number(level) - 1];
-        else if (services.includes(last.toLowerCase()) && !service) service = last.toLowerCase();
-        else break;
-        words.pop();
-      }
-      const title = rest();
-      if (!title) return usage('new', 'A task needs a title');
+      const read = readNewOptions(words, services);
+      const title = decodeEntities(read.titleWords.join(' ')).trim();
+      if (!title)
+        return usage('new', `A task needs a title before its options; this read ${read.took.join(' and ')}`);
+      const unrecognised = {
+        ...(read.unknownService ? { service: read.unknownService } : {}),
+        ...(read.unknownPerson ? { person: read.unknownPerson } : {}),
+      };
       return ok({
         name: 'new',
         title,
-        ...(priority ? { priority } : {}),
-        ...(service ? { service } : {}),
-        ...(assignee ? { assignee } : {}),
+        ...(read.priority ? { priority: read.priority } : {}),
+        ...(read.service ? { service: read.service } : {}),
+        ...(read.assignee ? { assignee: read.assignee } : {}),
+        ...(Object.keys(unrecognised).length > 0 ? { unrecognised } : {}),
       });
     }
     case 'list':
@@ -149,8 +161,16 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
     case 'ack':
     case 'acknowledge':
     case 'start':
-    case 'reopen': {
-      const sub = (name === 'acknowledge' ? 'ack' : name) as 'show' | 'claim' | 'ack' | 'start' | 'reopen';
+    case 'reopen':
+    case 'unsnooze':
+    case 'wake': {
+      const sub = (name === 'acknowledge' ? 'ack' : name === 'wake' ? 'unsnooze' : name) as
+        | 'show'
+        | 'claim'
+        | 'ack'
+        | 'start'
+        | 'reopen'
+        | 'unsnooze';
       const id = idOr(sub);
       if (typeof id !== 'string') return id;
       if (words.length > 0) return usage(sub, `\`${sub}\` takes only a task id`);
@@ -200,12 +220,20 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
     case 'silences':
     case 'unsilence': {
       if (name === 'silences' && words.length === 0) return ok({ name: 'silences' });
-      const id =
-        (name === 'unsilence' ? words[0] : words[0]?.toLowerCase() === 'lift' ? words[1] : undefined) ?? '';
+      const lifting = name === 'unsilence' || words[0]?.toLowerCase() === 'lift';
+      const named = decodeEntities((name === 'unsilence' ? words[0] : words[1]) ?? '');
       const extra = name === 'unsilence' ? words.length > 1 : words.length > 2;
-      if (!/^S-[0-9a-z]{6,}$/i.test(id) || extra)
-        return usage('silences', 'Name the silence to lift, such as S-1a2b3c');
-      return ok({ name: 'lift', id: `S-${id.slice(2).toLowerCase()}` });
+      if (!lifting)
+        return usage('silences', `"${decodeEntities(words[0] ?? '')}" is not something silences does`);
+      if (!named)
+        return usage('silences', 'Name the silence to lift, such as S-1a2b3c (`/tms silences` lists them)');
+      if (extra) return usage('silences', 'Lift one silence at a time');
+      if (!SILENCE_ID.test(named))
+        return usage(
+          'silences',
+          `"${named}" is not a silence: silence ids look like S-1a2b3c, and \`/tms silences\` lists the ones in force`,
+        );
+      return ok({ name: 'lift', id: `S-${named.slice(2).toLowerCase()}` });
     }
     case 'stats':
     case 'trends': {
@@ -227,10 +255,152 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       if (words.length > 0) return usage('digest', '`digest` takes nothing more');
       return ok({ name: 'digest' });
     default:
-      return {
-        ok: false,
-        problem: `\`${decodeEntities(name)}\` is not a TMS command`,
-        usage: helpText(),
-      };
+      return unknownCommand(decodeEntities(name));
   }
+}
+
+const SILENCE_ID = /^S-[0-9a-z]{6,}$/i;
+
+/** Every word `parseCommand` takes as a subcommand, for "did you mean". */
+const COMMAND_WORDS = [
+  ...Object.keys(USAGE),
+  'create',
+  'open',
+  'ls',
+  'acknowledge',
+  'wake',
+  'prio',
+  'close',
+  'note',
+  'unsilence',
+];
+
+/**
+ * A word that is no subcommand: the closest one when it is a slip of the keyboard (`lsit`, `ackk`), else a
+ * one-line pointer to `/tms help`; never the whole help, which buries the answer.
+ */
+function unknownCommand(word: string): ParseResult {
+  const shown = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+  const close = closestCommand(word.toLowerCase());
+  if (close)
+    return {
+      ok: false,
+      problem: `\`${shown}\` is not a TMS command: did you mean \`${close}\`?`,
+      usage: USAGE[close],
+    };
+  return { ok: false, problem: `\`${shown}\` is not a TMS command; \`/tms help\` lists what TMS can do` };
+}
+
+/** The subcommand within one edit (two for longer words) of `word`, transpositions counting as one. */
+export function closestCommand(word: string): Subcommand | undefined {
+  if (word.length > 20) return undefined; // no subcommand is near so long a word; keeps the work bounded
+  const allowed = word.length <= 4 ? 1 : 2;
+  let best: { word: string; distance: number } | undefined;
+  for (const candidate of COMMAND_WORDS) {
+    const distance = editDistance(word, candidate);
+    if (distance <= allowed && (!best || distance < best.distance)) best = { word: candidate, distance };
+  }
+  if (!best) return undefined;
+  return (ALIAS_OF[best.word] ?? best.word) as Subcommand;
+}
+
+const ALIAS_OF: Readonly<Record<string, Subcommand>> = {
+  create: 'new',
+  open: 'new',
+  ls: 'list',
+  acknowledge: 'ack',
+  wake: 'unsnooze',
+  prio: 'priority',
+  close: 'resolve',
+  note: 'comment',
+  unsilence: 'silences',
+};
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost one. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+interface NewOptions {
+  readonly titleWords: readonly string[];
+  readonly priority?: Priority;
+  readonly service?: string;
+  readonly assignee?: string;
+  readonly unknownService?: string;
+  readonly unknownPerson?: string;
+  /** The option words taken, as typed: said back when they leave no title. */
+  readonly took: readonly string[];
+}
+
+/**
+ * `/tms new`'s options, read from its last words in any order, each at most once: a priority (`p2`), a
+ * configured service, and a person (`<@U…>`, `<@U…|ben>`, or `@U…` typed by hand). An `@name` that Slack sent
+ * as text is taken out of the title and reported. A last word that is no option, right after options
+ * (`Something p2 nosuchservice`), reads as a service that does not exist: it stays in the title and is
+ * reported too. The first other word ends the options; everything before it is the title.
+ */
+function readNewOptions(words: readonly string[], services: readonly string[]): NewOptions {
+  let priority: Priority | undefined;
+  let service: string | undefined;
+  let assignee: string | undefined;
+  let unknownPerson: string | undefined;
+  /** The last word, held while it is unclear whether it is a mistyped service or the title's end. */
+  let held: string | undefined;
+  let heldConfirmed = false;
+  const took: string[] = [];
+  let end = words.length;
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i] as string;
+    const lower = decodeEntities(word).toLowerCase();
+    const user = MENTION.exec(word)?.[1] ?? TYPED_USER_ID.exec(word)?.[1];
+    const level = PRIORITY.exec(word)?.[1];
+    const as = decodeEntities(word);
+    if (user && !assignee && !unknownPerson) {
+      assignee = user;
+      took.push(`"${as}" as the person to assign`);
+    } else if (!user && TYPED_NAME.test(word) && !assignee && !unknownPerson) {
+      unknownPerson = word;
+      took.push(`"${as}" as a person`);
+    } else if (level && !priority) {
+      priority = PRIORITIES[Number(level) - 1];
+      took.push(`"${as}" as its priority`);
+    } else if (services.includes(lower) && !service) {
+      service = lower;
+      took.push(`"${as}" as its service`);
+    } else if (i === words.length - 1 && SERVICE.test(lower) && !held) {
+      held = word;
+      end = i;
+      continue;
+    } else break;
+    if (held) heldConfirmed = true;
+    end = i;
+  }
+  const title = words.slice(0, end);
+  return {
+    // A held word stays in the title either way: a mistyped service is reported, not lost.
+    titleWords: held !== undefined ? [...title, held] : title,
+    ...(priority ? { priority } : {}),
+    ...(service ? { service } : {}),
+    ...(assignee ? { assignee } : {}),
+    ...(held && heldConfirmed ? { unknownService: decodeEntities(held) } : {}),
+    ...(unknownPerson ? { unknownPerson: decodeEntities(unknownPerson) } : {}),
+    took: took.reverse(),
+  };
 }

@@ -18,6 +18,9 @@ export const ACTION_ID = {
 } as const;
 export type ActionName = keyof typeof ACTION_ID;
 
+/** Controls of replies rather than cards: `/tms list`'s "Next page" button, on its ephemeral reply. */
+export const REPLY_ACTION_ID = { listNext: 'tms_list_next' } as const;
+
 /** Views (modals, App Home), by `callback_id`; a modal's comes back in its `view_submission`. */
 export const CALLBACK_ID = { newTask: 'tms_new', resolve: 'tms_resolve', home: 'tms_home' } as const;
 

@@ -12,6 +12,15 @@ export function slackText(error: DomainError): string {
   return render(error.parts, (id) => mention(id), escapeMrkdwn);
 }
 
+/**
+ * A sentence ending in exactly one stop: domain messages and parse problems are written without one (so a
+ * surface may go on), some with; appending a period blindly gave "…role.." in a refusal.
+ */
+export function asSentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?…]$/.test(trimmed) || /[.!?]`$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 /** The same sentence for a modal's field error, which is plain text: people as `@U…`, nothing escaped. */
 export function modalText(error: DomainError): string {
   return render(
@@ -39,11 +48,11 @@ function render(
 export function explain(error: unknown, what: string, detail: Record<string, unknown> = {}): string {
   if (error instanceof DomainError) {
     logger.warn(what, { ...detail, code: error.code, context: error.context });
-    return slackText(error);
+    return asSentence(slackText(error));
   }
   if (error instanceof TransientError) {
     logger.warn(what, { ...detail, error });
-    return `${escapeMrkdwn(error.message)}. Nothing was changed; please try again.`;
+    return `${asSentence(escapeMrkdwn(error.message))} Nothing was changed; please try again.`;
   }
   const correlationId = randomUUID().slice(0, 8);
   logger.error(what, { ...detail, correlationId, error });

@@ -81,23 +81,28 @@ export function actionFor(
   }
 }
 
-const DESCRIPTIONS: Record<Action, string> = {
-  view: 'see tasks',
-  create: 'open tasks',
-  comment: 'comment on tasks',
-  acknowledge: 'acknowledge tasks',
-  claim: 'claim tasks',
-  start: 'start work on',
-  resolve: 'resolve tasks',
-  reopen: 'reopen tasks',
-  assign: 'assign tasks',
-  reassign: 'reassign',
-  snooze: 'snooze',
-  raise_priority: 'raise the priority of tasks',
-  lower_priority: 'lower the priority of',
-  silence: 'silence alerts',
-  administer: 'change how TMS is set up',
+/**
+ * What an action does, as the end of "you cannot …" or "can … it": `target` is what it is done to (a task's
+ * id, `it`), tasks in general when absent. A phrase per action, so no refusal ends on a dangling "on".
+ */
+const DESCRIPTIONS: Record<Action, (target: string) => string> = {
+  view: (t) => `see ${t}`,
+  create: () => 'open tasks',
+  comment: (t) => `comment on ${t}`,
+  acknowledge: (t) => `acknowledge ${t}`,
+  claim: (t) => `claim ${t}`,
+  start: (t) => `start work on ${t}`,
+  resolve: (t) => `resolve ${t}`,
+  reopen: (t) => `reopen ${t}`,
+  assign: (t) => `assign ${t}`,
+  reassign: (t) => `reassign ${t}`,
+  snooze: (t) => `snooze ${t}`,
+  raise_priority: (t) => `raise the priority of ${t}`,
+  lower_priority: (t) => `lower the priority of ${t}`,
+  silence: () => 'silence alerts',
+  administer: () => 'change how TMS is set up',
 };
+const phrase = (action: Action, target = 'tasks'): string => DESCRIPTIONS[action](target);
 
 /** Allowed, or a refusal that says why and what would allow it. Nothing changes on a refusal. */
 export function authorize(
@@ -119,7 +124,7 @@ export function authorize(
     return fail(
       new DomainError(
         'NOT_ALLOWED',
-        `You have read-only access to TMS, so you cannot ${DESCRIPTIONS[action]}. Ask an admin for the developer role.`,
+        `You have read-only access to TMS, so you cannot ${phrase(action)}. Ask an admin for the developer role.`,
         context,
       ),
     );
@@ -128,7 +133,7 @@ export function authorize(
     return fail(
       new DomainError(
         'NOT_ALLOWED',
-        sentence`Only ${person(task.assignee)}, who has ${task.id}, or an admin can ${DESCRIPTIONS[action]} it.`,
+        sentence`Only ${person(task.assignee)}, who has ${task.id}, or an admin can ${phrase(action, 'it')}.`,
         context,
       ),
     );
@@ -142,5 +147,5 @@ export function authorize(
       ),
     );
   }
-  return fail(new DomainError('NOT_ALLOWED', `Only admins can ${DESCRIPTIONS[action]}.`, context));
+  return fail(new DomainError('NOT_ALLOWED', `Only admins can ${phrase(action)}.`, context));
 }

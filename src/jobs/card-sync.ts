@@ -316,21 +316,46 @@ async function announce(deps: CardSyncDeps, task: Task, state: CardState, leaseU
   const claim = markerClaim(deps, leaseUntil);
   if ((await deps.cards.begin('p1-announced', task.id, claim)) !== 'begun') return;
   try {
+    const raised = await raisedToP1(deps, task);
     await deps.notifier.publish({
-      subject: `P1 ${task.id} opened: ${task.title}`,
+      subject: raised ? `${task.id} raised to P1: ${task.title}` : `P1 ${task.id} opened: ${task.title}`,
       message: [
-        `${task.id} (P1, ${task.service}) opened ${task.createdAt}.`,
+        raised
+          ? `${task.id} (${task.service}) was raised from ${raised.from} to P1 by ${await nameOfActor(deps, raised)} at ${raised.at}; it opened ${task.createdAt}.`
+          : `${task.id} (P1, ${task.service}) opened ${task.createdAt}.`,
         task.title,
         ...(task.description ? [task.description] : []),
         ...(state.permalink ? [`Card: ${state.permalink}`] : []),
       ].join('\n'),
-      attributes: { taskId: task.id, priority: 'P1', event: 'p1_opened' },
+      attributes: { taskId: task.id, priority: 'P1', event: raised ? 'p1_raised' : 'p1_opened' },
     });
   } catch (error) {
     await deps.cards.release('p1-announced', task.id, claim.token);
     throw new SlackCallFailed('sns.Publish', { error: (error as Error).name || 'publish_failed' });
   }
   await deps.cards.complete('p1-announced', task.id, claim.token, expires);
+}
+
+/**
+ * The change that made a task P1 when it opened at a lower priority: the announcement then says it was raised,
+ * not that it opened (minutes after it did). Read once per task, when it is announced.
+ */
+async function raisedToP1(
+  deps: CardSyncDeps,
+  task: Task,
+): Promise<Extract<TimelineEntry, { type: 'priority_changed' }> | undefined> {
+  const timeline = await deps.store.timeline(task.id);
+  const opened = timeline.find((e) => e.type === 'opened');
+  if (!opened || opened.priority === 'P1') return undefined;
+  return timeline.findLast(
+    (e): e is Extract<TimelineEntry, { type: 'priority_changed' }> =>
+      e.type === 'priority_changed' && e.to === 'P1',
+  );
+}
+
+/** Who made a change, by name for a person (a notification is read outside Slack), else the actor's id. */
+async function nameOfActor(deps: CardSyncDeps, entry: TimelineEntry): Promise<string> {
+  return isSlackUserId(entry.actor.id) ? deps.directory.nameOf(entry.actor.id) : entry.actor.id;
 }
 
 /**

@@ -42,7 +42,46 @@ describe('/tms new', () => {
       service: 'checkout',
     });
     expect(command('new p2 p3')).toEqual({ name: 'new', title: 'p2', priority: 'P3' });
-    expect(command('new p1')).toEqual({ name: 'new', title: 'p1' }); // a title is needed before options
+  });
+
+  it('reads a hand-typed @U… as the person, in any order with the priority and the service', () => {
+    expect(command('new Payment API down p1 checkout @U01BBB')).toEqual({
+      name: 'new',
+      title: 'Payment API down',
+      priority: 'P1',
+      service: 'checkout',
+      assignee: 'U01BBB',
+    });
+    expect(command('new Payment API down @U01BBB checkout p1')).toMatchObject({
+      title: 'Payment API down',
+      assignee: 'U01BBB',
+    });
+  });
+
+  it('refuses options with no title, saying how they were read', () => {
+    expect(usageOf('new p1')).toEqual({
+      ok: false,
+      problem: 'A task needs a title before its options; this read "p1" as its priority',
+      usage: USAGE.new,
+    });
+    expect(usageOf('new checkout p2').problem).toContain('"checkout" as its service');
+  });
+
+  it('reports a last word after the options that is no service, and an @name Slack sent as text', () => {
+    expect(command('new Something p2 nosuchservice')).toEqual({
+      name: 'new',
+      title: 'Something nosuchservice',
+      priority: 'P2',
+      unrecognised: { service: 'nosuchservice' },
+    });
+    // Without options before it, the last word is simply the title's.
+    expect(command('new Checkout errors again')).toEqual({ name: 'new', title: 'Checkout errors again' });
+    expect(command('new Disk full p2 @bob')).toEqual({
+      name: 'new',
+      title: 'Disk full',
+      priority: 'P2',
+      unrecognised: { person: '@bob' },
+    });
   });
 
   it('decodes what Slack encoded and keeps what the person typed, without taking it for a mention', () => {
@@ -111,12 +150,31 @@ describe('/tms list, help and the rest', () => {
     expect(usageOf('list bogus')).toMatchObject({ usage: USAGE.list });
   });
 
-  it('treats nothing, help and ? as help; an unknown word gets the help text', () => {
+  it('treats nothing, help and ? as help; an unknown word gets a pointer to help, not the whole of it', () => {
     expect(command('')).toEqual({ name: 'help' });
     expect(command('help snooze')).toEqual({ name: 'help', topic: 'snooze' });
-    const unknown = usageOf('frobnicate now');
-    expect(unknown.problem).toBe('`frobnicate` is not a TMS command');
-    expect(unknown.usage).toContain(USAGE.new);
+    expect(usageOf('frobnicate now')).toEqual({
+      ok: false,
+      problem: '`frobnicate` is not a TMS command; `/tms help` lists what TMS can do',
+    });
+  });
+
+  it('answers a slip of the keyboard with the subcommand meant', () => {
+    expect(usageOf('lsit')).toEqual({
+      ok: false,
+      problem: '`lsit` is not a TMS command: did you mean `list`?',
+      usage: USAGE.list,
+    });
+    expect(usageOf('ackk 7')).toMatchObject({ problem: expect.stringContaining('did you mean `ack`?') });
+    expect(usageOf('unsnoze 7')).toMatchObject({ usage: USAGE.unsnooze });
+    expect(usageOf('silense checkout 2h')).toMatchObject({ usage: USAGE.silence });
+    expect(usageOf('x'.repeat(5_000)).problem).toContain('`/tms help`');
+  });
+
+  it('reads unsnooze (and wake) with a task id', () => {
+    expect(command('unsnooze 2')).toEqual({ name: 'unsnooze', id: 'TMS-2' });
+    expect(command('wake TMS-2')).toEqual({ name: 'unsnooze', id: 'TMS-2' });
+    expect(usageOf('unsnooze')).toMatchObject({ usage: USAGE.unsnooze });
   });
 
   it('reads silences: create, list, lift', () => {
@@ -130,6 +188,9 @@ describe('/tms list, help and the rest', () => {
     expect(usageOf('silence')).toMatchObject({ usage: USAGE.silence });
     expect(usageOf('silences lift')).toMatchObject({ usage: USAGE.silences });
     expect(usageOf('silences lift banana')).toMatchObject({ usage: USAGE.silences });
+    // A named silence that is no silence id is said to be so, not "name the silence".
+    expect(usageOf('silences lift S-nope').problem).toMatch(/^"S-nope" is not a silence/);
+    expect(usageOf('silences lift S-nope').problem).not.toContain('Name the silence');
   });
 });
 

@@ -96,7 +96,7 @@ describe('a realistic stream of events, worked in Slack', () => {
     expect(answer).toContain('Consumer lag above 10k on orders');
     expect(answer).toMatch(/4 times · median \*\d+ s\* to resolve · usually fixed by <@U01AAA> \(3×\)/);
     expect(answer).toContain('Restarted the orders consumer (3×)');
-    expect(await ask('playbook billing')).toContain('No recurring issues for billing yet');
+    expect(await ask('playbook general')).toContain('No recurring issues for general yet');
     // It fired again after its third fix: the reopened task's card says what fixed it before.
     expect(slack.cardText('TMS-1')).toMatch(
       /:bulb: Last 3 times: Restarted the orders consumer — median \d+ s/,

@@ -42,6 +42,25 @@ describe('P1 notifications', () => {
   });
 });
 
+describe('a task raised to P1', () => {
+  it('is announced as raised, by whom and from what, not as opened', async () => {
+    // Arrange
+    const id = await open('Queue slowly filling p3');
+    expect(stack.sns.messages().filter((m) => m.message.includes(id))).toEqual([]);
+    // Act
+    await slack.client.command(`priority ${id} p1`, { user: ANA, channel: GENERAL });
+    await settle(stack);
+    // Assert
+    const sent = stack.sns.messages().filter((m) => m.message.includes(id));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject).toBe(`${id} raised to P1: Queue slowly filling`);
+    expect(sent[0]?.message).toMatch(
+      new RegExp(`^${id} \\(general\\) was raised from P3 to P1 by ana at \\S+; it opened \\S+\\.\n`),
+    );
+    expect(sent[0]?.subject).not.toContain('opened');
+  });
+});
+
 describe('a card writer that dies halfway', () => {
   it('leaves the P1 announcement to the next writer once its lease is over, and sends it once', async () => {
     // Arrange: a P1 whose card is posted while the topic is away, so it has not been announced yet.

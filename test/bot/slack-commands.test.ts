@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockErrors } from '../../src/adapters/slack/limits.js';
+import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
+import { openTask } from '../../src/core/use-cases/open-task.js';
+import type { SandboxCard } from '../../src/local/slack-client.js';
 import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { ANA, BEN, CAL, CHECKOUT, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
@@ -34,7 +38,7 @@ describe('/tms new', () => {
     // Act
     const reply = await tms('new Disk full on db-1 p2');
     // Assert
-    expect(reply).toMatch(/^Opened \*TMS-\d+\* \(P2\)/);
+    expect(reply).toMatch(/^Opened \*TMS-\d+\* “Disk full on db-1” at P2 in general, unassigned: /);
     const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
     const stored = await task(id);
     expect(stored.task).toMatchObject({
@@ -86,9 +90,92 @@ describe('/tms new', () => {
     expect(await tms('priority TMS-1 urgent')).toContain('Usage: `/tms priority <id> p1..p4`');
     expect(await tms('snooze TMS-1 forever')).toContain('Usage: `/tms snooze');
     expect(await tms('claim banana')).toContain('"banana" is not a task id');
-    expect(await tms('frobnicate')).toContain('`frobnicate` is not a TMS command');
-    expect(await tms('claim 999999')).toBe('There is no task TMS-999999');
+    expect(await tms('frobnicate')).toBe(
+      '`frobnicate` is not a TMS command; `/tms help` lists what TMS can do.',
+    );
+    expect(await tms('claim 999999')).toBe('There is no task TMS-999999.');
     expect(await tms('help')).toContain('/tms new <title>');
+  });
+});
+
+describe('/tms new reads what the person meant, and says how it read it', () => {
+  it('reads a priority, a service and a hand-typed @U… in any order, and says so', async () => {
+    // Act
+    const reply = await tms(`new Payment API down p1 checkout @${BEN}`);
+    // Assert
+    const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
+    expect(reply).toBe(
+      `Opened *${id}* “Payment API down” at P1 in checkout, assigned to <@${BEN}>: its card is in <#${CHECKOUT}>.`,
+    );
+    expect((await task(id)).task).toMatchObject({
+      title: 'Payment API down',
+      priority: 'P1',
+      service: 'checkout',
+      assignee: BEN,
+    });
+    const other = await tms(`new Payment API slow <@${BEN}|ben> p2`);
+    expect(other).toMatch(/“Payment API slow” at P2 in general, assigned to <@U01BBB>/);
+  });
+
+  it('names a trailing word that is no service, and a person Slack did not recognise', async () => {
+    const reply = await tms('new Something p2 nosuchservice');
+    const id = /\*(TMS-\d+)\*/.exec(reply)?.[1] as string;
+    expect(reply).toBe(
+      `Opened *${id}* “Something nosuchservice” at P2 in general, unassigned: its card is on its way here.\n` +
+        '“nosuchservice” is not a known service, so it stayed in the title (known services: checkout).',
+    );
+    expect((await task(id)).task).toMatchObject({ title: 'Something nosuchservice', priority: 'P2' });
+    const unknown = await tms('new Disk full p2 @bob');
+    const other = /\*(TMS-\d+)\*/.exec(unknown)?.[1] as string;
+    expect(unknown).toContain(`“@bob” is not a person Slack recognised, so ${other} is unassigned`);
+    expect((await task(other)).task).toMatchObject({ title: 'Disk full', assignee: null });
+  });
+
+  it('refuses options without a title, and opens nothing', async () => {
+    const before = stack.slack.messages(GENERAL).length;
+    expect(await tms('new p1')).toBe(
+      'A task needs a title before its options; this read "p1" as its priority.\n' +
+        'Usage: `/tms new <title> [p1..p4] [service] [@user]` — open a task (`/tms new` alone opens a form)',
+    );
+    expect(stack.slack.messages(GENERAL).length).toBe(before + 1); // the reply only
+  });
+});
+
+describe('subcommands a person slipped on', () => {
+  it('answers a misspelt subcommand with the one meant, not the whole help', async () => {
+    const reply = await tms('lsit');
+    expect(reply).toBe(
+      '`lsit` is not a TMS command: did you mean `list`?\nUsage: `/tms list [mine|open|all] [service] [p1..p4]` — tasks, newest first',
+    );
+    expect(await tms('ackk 3')).toMatch(/^`ackk` is not a TMS command: did you mean `ack`\?\nUsage: /);
+  });
+
+  it('ends a snooze with /tms unsnooze', async () => {
+    const id = await open('Snoozed then woken p3', BEN);
+    await tms(`snooze ${id} 2h`, BEN);
+    expect(await tms(`unsnooze ${id.slice(4)}`, BEN)).toBe(`You ended the snooze of *${id}*.`);
+    expect((await task(id)).task.snoozedUntil).toBeNull();
+    expect(await tms(`unsnooze ${id}`, BEN)).toBe(`${id} is not snoozed.`);
+  });
+});
+
+describe('reports on a name TMS does not know', () => {
+  it('say the service or the window is unknown, naming the known services, instead of an empty report', async () => {
+    expect(await tms('stats nosuch')).toBe(
+      '“nosuch” is not a service TMS knows: it is not in the config and no task was ever opened in it. ' +
+        'Known services: checkout, general.\nUsage: ' +
+        '`/tms stats [service] [7d]` — MTTA, MTTR, MTBF and SLA adherence over a window (default 7d, up to 90d)',
+    );
+    expect(await tms('playbook nosuch')).toMatch(
+      /^“nosuch” is not a service TMS knows: .* Known services: checkout, general\.\nUsage: `\/tms playbook/,
+    );
+    expect(await tms('trends 5x')).toMatch(
+      /^“5x” is neither a window \(such as 30m, 1h or 7d\) nor a service TMS knows\. Known services: checkout, general\./,
+    );
+    // A known service, configured or the default, still gets its report.
+    expect(await tms('stats general')).toContain('general');
+    expect(await tms('stats general')).not.toContain('not a service');
+    expect(await tms('trends checkout 1h')).not.toContain('not a service');
   });
 });
 
@@ -146,6 +233,41 @@ describe('/tms on an existing task', () => {
     expect(await tms('list all checkout p2', CAL)).toBe('All tasks in checkout at P2: none.');
   });
 
+  it('says how many tasks a list holds, and pages on with a button that replaces the reply', async () => {
+    // Arrange: a person of their own, so what other tests open does not count here.
+    const DAN = 'U0DAN';
+    const first = await open(`Dan's first <@${DAN}>`, ANA);
+    // Act + Assert: one task is "1 task", not "Newest 20 shown".
+    const one = await tms('list mine', DAN);
+    expect(one.split('\n')[0]).toBe('*Your open tasks* · 1 task');
+    expect(one).toContain(`|${first}>`);
+    // The other 21 by the use case itself, at once: only the list is under test here.
+    const more = Array.from({ length: 21 }, (_, i) =>
+      openTask(stack.deps, {
+        title: `Dan's task ${i + 2}`,
+        assignee: DAN,
+        role: 'admin',
+        ctx: { actor: { type: 'user', id: ANA }, via: 'slack', now: clock.now() },
+      }),
+    );
+    expect((await Promise.all(more)).every((r) => r.ok)).toBe(true);
+    await settle(stack);
+    const page = await tms('list mine', DAN);
+    expect(page.split('\n')[0]).toBe('*Your open tasks* · 1–20, newest first; older ones on the next page');
+    expect(page.split('\n')).toHaveLength(21);
+    expect(page).not.toContain(`|${first}>`);
+    const reply = slack.privately(DAN).at(-1) as unknown as SandboxCard;
+    const answer = await slack.client.click(reply, 'tms_list_next', DAN);
+    expect(answer.status).toBe(200);
+    await settle(stack);
+    // The same reply, edited: the last two of 22, and no button to a page that does not exist.
+    const edited = slack.privately(DAN).find((m) => m.ts === reply.ts);
+    expect(edited?.edits).toBe(1);
+    expect(edited?.text.split('\n')[0]).toBe('*Your open tasks* · 21–22 of 22');
+    expect(edited?.text).toContain(`|${first}>`);
+    expect(JSON.stringify(edited?.blocks)).not.toContain('tms_list_next');
+  }, 90_000); // 22 tasks and their cards take a while on a loaded machine; nothing here is timed
+
   it('shows a task with its history and the buttons the viewer may use', async () => {
     const id = await open('Show me p2', BEN);
     await tms(`claim ${id}`, BEN);
@@ -163,6 +285,38 @@ describe('/tms on an existing task', () => {
   });
 });
 
+describe('/tms show on a task with a long history', () => {
+  it('keeps every block within what Slack takes, and loses none of the last ten lines', async () => {
+    // Arrange: comments at the timeline's 4,000 characters, each of characters that escaping grows.
+    const id = await open('Long discussion p2', ANA);
+    for (let i = 0; i < 12; i++) {
+      const commented = await actOnTask(stack.deps, {
+        taskId: id,
+        command: { type: 'comment', text: `${i} ${'<&'.repeat(2_000)}`.slice(0, 4_000) },
+        role: 'admin',
+        ctx: { actor: { type: 'user', id: ANA }, via: 'slack' },
+      });
+      expect(commented.ok).toBe(true);
+    }
+    await settle(stack);
+    // Act
+    const answer = await slack.client.command(`show ${id}`, { user: ANA, channel: GENERAL });
+    // Assert
+    expect(answer.status).toBe(200);
+    const blocks = answer.body.blocks as { type: string; text?: { text: string } }[];
+    expect(blockErrors(blocks, 'message')).toEqual([]);
+    for (const block of blocks) expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3_000);
+    const history = blocks
+      .slice(blocks.findIndex((b) => b.text?.text.startsWith('*History*')))
+      .flatMap((b) => (b.text?.text ?? '').split('\n'))
+      .filter((line) => line.startsWith('• '));
+    expect(history).toHaveLength(10);
+    expect(history.at(-1)).toContain(':speech_balloon: <@U01AAA>: 11 &lt;&amp;');
+    // The reply Slack showed is the one the bot sent, not an error in its place.
+    expect(stack.lines.filter((l) => l.includes('reply was refused'))).toEqual([]);
+  });
+});
+
 describe('permissions', () => {
   it('refuses a read-only user with the reason, and nothing changes', async () => {
     const id = await open('Viewer cannot claim', ANA);
@@ -172,6 +326,13 @@ describe('permissions', () => {
     );
     expect(await tms('new Viewer task', VIC)).toContain('read-only access');
     expect((await task(id)).task.version).toBe(before);
+  });
+
+  it('answers a silence id that is no silence by saying so, not by asking for one', async () => {
+    expect(await tms('silences lift S-nope')).toBe(
+      '"S-nope" is not a silence: silence ids look like S-1a2b3c, and `/tms silences` lists the ones in force.\n' +
+        'Usage: `/tms silences` — the silences in force; `/tms silences lift <id>` ends one',
+    );
   });
 
   it("keeps a developer from taking someone else's task away; an admin may", async () => {

@@ -117,6 +117,20 @@ describe('card buttons', () => {
     expect(slack.card(id).edits).toBe(0);
   });
 
+  it('words every refusal a viewer meets as one sentence: Start on a card, /tms new', async () => {
+    const id = await open('Viewer presses start p3');
+    await click(id, 'tms_start', VIC);
+    expect(slack.lastPrivate(VIC)).toBe(
+      'You have read-only access to TMS, so you cannot start work on tasks. Ask an admin for the developer role.',
+    );
+    await slack.client.command('new Viewer opens a task', { user: VIC, channel: GENERAL });
+    await settle(stack);
+    // The refusal alone: no second stop, no usage line for words that were right.
+    expect(slack.lastPrivate(VIC)).toBe(
+      'You have read-only access to TMS, so you cannot open tasks. Ask an admin for the developer role.',
+    );
+  });
+
   it('gives one winner when two people press Claim at once; the other is told who has it', async () => {
     // Arrange
     const id = await open('Claim race p1');
@@ -133,7 +147,7 @@ describe('card buttons', () => {
     expect([BEN, CAL]).toContain(assignee);
     expect(version).toBe(2);
     const loser = assignee === BEN ? CAL : BEN;
-    expect(slack.lastPrivate(loser)).toBe(`${id} is already claimed by <@${assignee}>`);
+    expect(slack.lastPrivate(loser)).toBe(`${id} is already claimed by <@${assignee}>.`);
     expect(JSON.stringify(slack.card(id).blocks)).toContain(`*Assignee*\\n<@${assignee}>`);
   });
 

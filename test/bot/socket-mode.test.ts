@@ -102,7 +102,7 @@ describe('Socket Mode', () => {
     // Assert
     expect(ack.payload).toMatchObject({
       response_type: 'ephemeral',
-      text: expect.stringMatching(/^Opened \*TMS-1\* \(P2\)/),
+      text: expect.stringMatching(/^Opened \*TMS-1\* “Over the socket” at P2 /),
     });
     await expect
       .poll(() => slack.messages(GENERAL).map((m) => m.text), { timeout: 2_000 })

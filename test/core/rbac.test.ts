@@ -12,6 +12,36 @@ describe('roles', () => {
   });
 });
 
+describe('how a refusal reads', () => {
+  const heldByAna = aTask({ id: 'TMS-5', assignee: 'U0ANA' });
+  const free = aTask({ id: 'TMS-6', assignee: null });
+  const cases = (Object.keys(PERMISSIONS) as Action[]).flatMap((action) =>
+    (['admin', 'developer', 'viewer'] as const).flatMap((role) =>
+      [undefined, heldByAna, free].map((task) => ({ action, role, task })),
+    ),
+  );
+
+  it.each(cases)('$role, $action, on $task.id: one well-formed sentence', ({ action, role, task }) => {
+    const result = authorize(role, action, 'U0BEN', task);
+    if (result.ok) return;
+    const message = result.error.message;
+    expect(message).toMatch(/^[A-Z][\s\S]*[a-z0-9']\.$/); // a capital, one full stop at the end
+    expect(message).not.toMatch(/\.\./);
+    expect(message).not.toMatch(/\b(on|of|to|for|with|at|in|the)\.(\s|$)/); // nothing left dangling
+    expect(message).not.toMatch(/\s{2}|\s\./);
+    expect(message).not.toContain('Usage');
+  });
+
+  it('says what the action is, even for one that names its task', () => {
+    const start = authorize('viewer', 'start', 'U09VIEW', free);
+    expect(!start.ok && start.error.message).toBe(
+      'You have read-only access to TMS, so you cannot start work on tasks. Ask an admin for the developer role.',
+    );
+    const snooze = authorize('developer', 'snooze', 'U0BEN', heldByAna);
+    expect(!snooze.ok && snooze.error.message).toBe('Only U0ANA, who has TMS-5, or an admin can snooze it.');
+  });
+});
+
 describe('what each role may do', () => {
   const held = aTask({ id: 'TMS-5', assignee: 'U0ANA' });
   const free = aTask({ id: 'TMS-6', assignee: null });

@@ -3,7 +3,7 @@ import type { LifecycleAction } from '../../core/lifecycle.js';
 import type { Role } from '../../core/rbac.js';
 import { actOnTask } from '../../core/use-cases/act-on-task.js';
 import type { BotDeps } from '../context.js';
-import { slackText } from '../slack-errors.js';
+import { asSentence, slackText } from '../slack-errors.js';
 import { mention, slackDate } from '../text.js';
 
 const DONE: Record<LifecycleAction['type'], string> = {
@@ -14,7 +14,7 @@ const DONE: Record<LifecycleAction['type'], string> = {
   reopen: 'You reopened',
   assign: 'You assigned',
   snooze: 'You snoozed',
-  unsnooze: 'You woke',
+  unsnooze: 'You ended the snooze of',
   set_priority: 'You changed the priority of',
   comment: 'You commented on',
   occur: 'Recorded an occurrence of',
@@ -40,7 +40,8 @@ export async function act(
     role,
     ctx: { actor: { type: 'user', id: user }, via: 'slack' },
   });
-  if (!result.ok) return { ok: false, text: slackText(result.error), refusal: result.error };
+  // A refusal is shown as a sentence of its own, whichever way the domain worded its end.
+  if (!result.ok) return { ok: false, text: asSentence(slackText(result.error)), refusal: result.error };
   const task = result.value.task;
   const detail =
     command.type === 'assign' && command.assignee

@@ -1,10 +1,14 @@
 import { DomainError, TransientError } from '../../../core/errors.js';
 import { postDigest } from '../../../jobs/digests.js';
+import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { playbookCommand, statsCommand, trendsCommand } from '../../reports.js';
 import { slackFailure } from '../../slack-errors.js';
-import { escapeMrkdwn } from '../../text.js';
+import { escapeMrkdwn, mrkdwn } from '../../text.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
+
+/** How many known services an answer names before it stops. */
+const SERVICES_NAMED = 10;
 
 /** `/tms stats`, `/tms trends`, `/tms playbook` and `/tms digest`: the reports, on demand. */
 export async function report(
@@ -12,6 +16,11 @@ export async function report(
   command: CommandOf<'stats' | 'trends' | 'playbook' | 'digest'>,
   asker: Asker,
 ): Promise<Reply> {
+  if (command.name !== 'digest' && command.service) {
+    // An empty report for a name nobody uses reads as "all is well": say instead that the name is unknown.
+    const unknown = await unknownService(deps, command.service, command.name);
+    if (unknown) return text(unknown);
+  }
   switch (command.name) {
     case 'stats':
       return statsCommand(deps, command.service, command.window);
@@ -31,4 +40,26 @@ export async function report(
         );
       }
   }
+}
+
+/**
+ * Why `service` is not one to report on, or undefined when it is: a report names a configured service, the
+ * default one, or any service a task was ever opened in (an alert may name a service the config does not).
+ * The word may also have been meant as a window (`5x` for `5h`): the answer says what windows look like.
+ */
+async function unknownService(
+  deps: BotDeps,
+  service: string,
+  report: 'stats' | 'trends' | 'playbook',
+): Promise<string | undefined> {
+  const configured = Object.keys(deps.config.services);
+  const known = [...new Set([...configured, deps.config.defaults.service])];
+  if (known.includes(service)) return undefined;
+  if ((await deps.store.list({ service, limit: 1 })).tasks.length > 0) return undefined;
+  const named = `${known.slice(0, SERVICES_NAMED).join(', ')}${known.length > SERVICES_NAMED ? ', …' : ''}`;
+  const windowLike = report !== 'playbook' && /^\d/.test(service);
+  const what = windowLike
+    ? `“${mrkdwn(service, 100)}” is neither a window (such as 30m, 1h or 7d) nor a service TMS knows`
+    : `“${mrkdwn(service, 100)}” is not a service TMS knows: it is not in the config and no task was ever opened in it`;
+  return `${what}. Known services: ${mrkdwn(named, 1_000)}.\nUsage: ${USAGE[report]}`;
 }

@@ -2,7 +2,7 @@ import { authorize } from '../../../core/rbac.js';
 import { describeMatchers, parseSilence, type Silence } from '../../../core/silence.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
-import { slackText } from '../../slack-errors.js';
+import { asSentence, slackText } from '../../slack-errors.js';
 import { escapeMrkdwn, mention, slackDate } from '../../text.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
 
@@ -31,14 +31,14 @@ export async function silences(
     return text(`*Silences in force*\n${lines.join('\n')}\n${USAGE.silences}`);
   }
   const allowed = authorize(role, 'silence', user);
-  if (!allowed.ok) return text(slackText(allowed.error));
+  if (!allowed.ok) return text(asSentence(slackText(allowed.error)));
   if (command.name === 'lift') {
     if (!(await store.liftSilence(command.id, user, now.toISOString())))
       return text(`There is no silence ${command.id} in force.`);
     return text(`Lifted *${command.id}*: matching alerts open tasks again.`);
   }
   const parsed = parseSilence(command.words, Object.keys(deps.config.services));
-  if (!parsed.ok) return text(`${slackText(parsed.error)}.\nUsage: ${USAGE.silence}`);
+  if (!parsed.ok) return text(`${asSentence(slackText(parsed.error))}\nUsage: ${USAGE.silence}`);
   const silence: Silence = {
     id: `S-${deps
       .newId()

@@ -3,15 +3,15 @@ import { snoozeUntil } from '../../../core/lifecycle.js';
 import type { Clock } from '../../../core/ports.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
-import { slackText } from '../../slack-errors.js';
+import { asSentence, slackText } from '../../slack-errors.js';
 import { act } from '../act.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
 
 type TaskChange = CommandOf<
-  'claim' | 'ack' | 'start' | 'reopen' | 'assign' | 'priority' | 'comment' | 'snooze'
+  'claim' | 'ack' | 'start' | 'reopen' | 'unsnooze' | 'assign' | 'priority' | 'comment' | 'snooze'
 >;
 
-/** `/tms claim|ack|start|reopen|assign|priority|comment|snooze <id> …`: one lifecycle command on one task. */
+/** `/tms claim|ack|start|reopen|unsnooze|assign|priority|comment|snooze <id> …`: one lifecycle command on one task. */
 export async function changeTask(deps: BotDeps, command: TaskChange, asker: Asker): Promise<Reply> {
   const change = toChange(command, deps.clock);
   if ('problem' in change) return text(change.problem);
@@ -23,7 +23,7 @@ function toChange(command: TaskChange, clock: Clock): LifecycleAction | { readon
   switch (command.name) {
     case 'snooze': {
       const until = snoozeUntil(command.duration, clock.now());
-      if (!until.ok) return { problem: `${slackText(until.error)}.\nUsage: ${USAGE.snooze}` };
+      if (!until.ok) return { problem: `${asSentence(slackText(until.error))}\nUsage: ${USAGE.snooze}` };
       return { type: 'snooze', until: until.value };
     }
     case 'claim':
@@ -34,6 +34,8 @@ function toChange(command: TaskChange, clock: Clock): LifecycleAction | { readon
       return { type: 'start' };
     case 'reopen':
       return { type: 'reopen' };
+    case 'unsnooze':
+      return { type: 'unsnooze' };
     case 'assign':
       return { type: 'assign', assignee: command.assignee };
     case 'priority':

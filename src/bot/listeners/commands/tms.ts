@@ -3,7 +3,7 @@ import { logger } from '../../../runtime/logger.js';
 import { parseCommand } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { ephemeral, respond } from '../../replies.js';
-import { explain } from '../../slack-errors.js';
+import { asSentence, explain } from '../../slack-errors.js';
 import { escapeMrkdwn } from '../../text.js';
 import { help } from './help.js';
 import { list } from './list.js';
@@ -42,7 +42,10 @@ export function tmsCommand(deps: BotDeps): Middleware<SlackCommandMiddlewareArgs
 /** `/tms …`: parsed, authorized, applied; every mistake answered with the usage of what was meant. */
 export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Reply> {
   const parsed = parseCommand(input.text, Object.keys(deps.config.services));
-  if (!parsed.ok) return text(`${escapeMrkdwn(parsed.problem)}.\nUsage: ${parsed.usage}`);
+  if (!parsed.ok)
+    return text(
+      `${asSentence(escapeMrkdwn(parsed.problem))}${parsed.usage ? `\nUsage: ${parsed.usage}` : ''}`,
+    );
   const { command } = parsed;
   const asker = { user: input.user, channel: input.channel, role: await deps.directory.roleOf(input.user) };
 
@@ -67,6 +70,7 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
     case 'ack':
     case 'start':
     case 'reopen':
+    case 'unsnooze':
     case 'assign':
     case 'priority':
     case 'comment':
