@@ -161,6 +161,15 @@ export interface CardInsight {
   readonly typicalMs: Partial<Record<SlaStage, number>>;
 }
 
+/**
+ * What the sender's clock said of the latest occurrence, when TMS counted it at another time (it was not
+ * plausible: src/core/plausible-time.ts), so nobody wonders why the card's time is not the sender's.
+ */
+const senderClock = (task: Pick<Task, 'reportedAt'>): string =>
+  task.reportedAt
+    ? `\nsender's clock says ${slackDate(task.reportedAt, '{date_short} {time}')} (counted at receipt)`
+    : '';
+
 /** The card: the notification text and the blocks, everything typed by people or sources escaped. */
 export function renderCard(task: Task, options: CardOptions): { text: string; blocks: KnownBlock[] } {
   const { now } = options;
@@ -173,7 +182,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     `*Assignee*\n${task.assignee ? mention(task.assignee) : 'Unassigned'}`,
     `*Service*\n${mrkdwn(task.service, 300)}${task.team ? ` (${mrkdwn(task.team, 100)})` : ''}`,
     `*Source*\n${mrkdwn(task.source, 100)}${task.kind === 'alert' ? ' alert' : ''}`,
-    `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,
+    `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${senderClock(task)}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,
     `*SLA*\n${clockLine(ack, 'Ack', options.insight?.typicalMs.ack)}\n${clockLine(resolve, 'Resolve', options.insight?.typicalMs.resolve)}`,
   ];
   const context: string[] = [

@@ -39,7 +39,10 @@ const AlertFields = z.strictObject({
     .default({}),
   labels: z.record(z.string(), z.string()).default({}),
   links: z.array(z.strictObject({ label: z.string(), url: z.string() })).default([]),
+  /** When its sender says it happened; TMS counts it then only when that is plausible (src/core/plausible-time.ts). */
   occurredAt: z.iso.datetime(),
+  /** When TMS received the delivery (the ingest pipeline sets it; absent: when it is processed). */
+  receivedAt: z.iso.datetime().optional(),
   /** What makes deliveries the same occurrence (a run id, a firing episode's start): counted once. */
   occurrenceKey: z.string().min(1).max(256).optional(),
   /** One line for the timeline when the alert repeats. */

@@ -1,19 +1,30 @@
 import { DomainError, type ErrorCode, person, sentence } from './errors.js';
 import { fail, ok, type Result } from './result.js';
-import { deadlines } from './sla.js';
+import { clockStart, deadlines } from './sla.js';
 import type { Priority, Status, Task } from './task.js';
 import { ago, formatDuration, parseDuration } from './time.js';
 import { type ChangeContext, stamp, type TimelineChange, type TimelineEntry } from './timeline.js';
 
 /** What can be done to a task, by a person or by its alert source. */
 export type LifecycleAction =
-  | { readonly type: 'acknowledge' }
+  /** `at`: when its source says it was acknowledged (see `sourceTime`). */
+  | { readonly type: 'acknowledge'; readonly at?: string }
   /** Assign to the actor and acknowledge, in one step. */
   | { readonly type: 'claim' }
   | { readonly type: 'start' }
-  | { readonly type: 'resolve'; readonly resolution: string | null }
-  /** `flap`: the alert fired again soon after the task was resolved. */
-  | { readonly type: 'reopen'; readonly flap?: boolean; readonly occurrenceKey?: string }
+  /** `at`: when its source says it recovered (Alertmanager's `endsAt`; see `sourceTime`). */
+  | { readonly type: 'resolve'; readonly resolution: string | null; readonly at?: string }
+  /**
+   * `flap`: the alert fired again soon after the task was resolved; `at`, when it fired (see `sourceTime`),
+   * and `reportedAt`, what the sender's clock said when that differs (kept on the task for its card).
+   */
+  | {
+      readonly type: 'reopen';
+      readonly flap?: boolean;
+      readonly occurrenceKey?: string;
+      readonly at?: string;
+      readonly reportedAt?: string;
+    }
   | { readonly type: 'assign'; readonly assignee: string | null }
   | { readonly type: 'snooze'; readonly until: string }
   | { readonly type: 'unsnooze' }
@@ -155,6 +166,21 @@ function guard(task: Task, action: LifecycleAction, ctx: ChangeContext): DomainE
   }
 }
 
+/**
+ * When a change by a source happened: the time it gives (already the plausible one, src/core/plausible-time.ts),
+ * kept within [`notBefore`, now], so no resolve comes before its acknowledgement or its task's opening. A
+ * person's change, or one without a time, happens now: nobody back-dates their own resolve.
+ */
+function sourceTime(at: string | undefined, ctx: ChangeContext, notBefore: number): string {
+  const now = ctx.now.getTime();
+  if (at === undefined || ctx.actor.type === 'user') return ctx.now.toISOString();
+  const given = Date.parse(at);
+  if (Number.isNaN(given)) return ctx.now.toISOString();
+  return new Date(Math.min(now, Math.max(notBefore, given))).toISOString();
+}
+
+const timeOf = (at: string | null | undefined): number => (at ? Date.parse(at) : Number.NEGATIVE_INFINITY);
+
 export interface Transition {
   readonly task: Task;
   readonly entries: readonly TimelineEntry[];
@@ -181,7 +207,7 @@ export function applyAction(
 
   switch (action.type) {
     case 'acknowledge':
-      next.acknowledgedAt = now;
+      next.acknowledgedAt = sourceTime(action.at, ctx, clockStart(task, 'ack'));
       next.acknowledgedBy = actorId;
       changes.push({ type: 'acknowledged' });
       break;
@@ -202,14 +228,20 @@ export function applyAction(
       changes.push({ type: 'started' });
       break;
     case 'resolve':
-      next.resolvedAt = now;
+      next.resolvedAt = sourceTime(
+        action.at,
+        ctx,
+        Math.max(clockStart(task, 'resolve'), timeOf(task.acknowledgedAt)),
+      );
       next.resolvedBy = actorId;
       next.resolution = action.resolution?.trim() || null;
       next.snoozedUntil = null;
       changes.push({ type: 'resolved', resolution: next.resolution });
       break;
     case 'reopen': {
-      Object.assign(next, deadlines(task.sla, task.priority, now));
+      // The clocks start again when it fired again, which is after it was resolved.
+      const firedAt = sourceTime(action.at, ctx, timeOf(task.resolvedAt));
+      Object.assign(next, deadlines(task.sla, task.priority, firedAt));
       next.acknowledgedAt = null;
       next.acknowledgedBy = null;
       next.resolvedAt = null;
@@ -218,8 +250,10 @@ export function applyAction(
       if (action.flap) {
         next.flapCount = task.flapCount + 1;
         next.occurrences = task.occurrences + 1;
-        next.lastSeenAt = now;
+        next.lastSeenAt = Date.parse(firedAt) > Date.parse(task.lastSeenAt) ? firedAt : task.lastSeenAt;
         if (action.occurrenceKey) next.occurrenceKey = action.occurrenceKey;
+        if (action.reportedAt) next.reportedAt = action.reportedAt;
+        else delete next.reportedAt;
       }
       changes.push({ type: 'reopened', from: task.status, flap: action.flap ?? false });
       break;

@@ -83,6 +83,12 @@ export type OccurrenceEntry = Omit<
 
 export type SaveOutcome = 'saved' | 'conflict';
 
+/** Task fields an occurrence writes in the same item update as its count: SET when given, REMOVEd when null. */
+export interface OccurrenceFields {
+  /** What the sender's clock said of this occurrence (see `Task.reportedAt`); null: it agreed, nothing to show. */
+  readonly reportedAt?: string | null;
+}
+
 /**
  * Where tasks live: their numbers, their current state and their timeline. Every write is a single-item
  * conditional write: no transactions, deterministic keys, so the same code runs on DynamoDB, on dynalite and
@@ -100,7 +106,8 @@ export interface TaskRepository {
    * One more occurrence of an open task's alert, in a single atomic write that reads no version first, so a
    * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back),
    * and `occurrenceKey` remembered when given. `entry`, stamped with the new version and count, is written in
-   * that same write (as the task's latest entries) and then to the timeline. The updated task; `repeat` when the task's latest occurrence
+   * that same write (as the task's latest entries) and then to the timeline, and `also` in that same write too.
+   * The updated task; `repeat` when the task's latest occurrence
    * has that key already (another delivery of it won the race); undefined when the task is not open.
    */
   recordOccurrence(
@@ -109,6 +116,7 @@ export interface TaskRepository {
     now: string,
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
+    also?: OccurrenceFields,
   ): Promise<Task | 'repeat' | undefined>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */

@@ -19,6 +19,15 @@ export function deadlines(
 }
 
 export type SlaStage = 'ack' | 'resolve';
+
+/** When a task's clock for a stage started (it opened, or reopened): its deadline less the window of its priority. */
+export function clockStart(
+  task: Pick<Task, 'priority' | 'sla' | 'ackDueAt' | 'resolveDueAt'>,
+  stage: SlaStage,
+): number {
+  const due = Date.parse(stage === 'ack' ? task.ackDueAt : task.resolveDueAt);
+  return due - task.sla.windows[task.priority][stage];
+}
 /**
  * `ok`: within the window; `at_risk`: at least `atRisk` of the window used; `breached`: past due;
  * `met` / `missed`: the stage is done, in time or late.

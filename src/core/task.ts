@@ -79,6 +79,11 @@ export const Task = z.strictObject({
   flapCount: z.number().int().nonnegative(),
   firstSeenAt: Timestamp,
   lastSeenAt: Timestamp,
+  /**
+   * What the sender's clock said of the latest occurrence, kept when it is more than the skew away from the
+   * time TMS counted it at (src/core/plausible-time.ts): the card shows it. Absent when they agree.
+   */
+  reportedAt: Timestamp.optional(),
   snoozedUntil: Timestamp.nullable(),
   ackDueAt: Timestamp,
   resolveDueAt: Timestamp,

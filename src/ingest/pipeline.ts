@@ -143,11 +143,18 @@ export async function accept(
 /** Each alert with its delivery token, so what it changes says which delivery did (see `deliveryToken`). */
 async function processAlerts(deps: Deps, raw: RawEvent, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
-  for (const [index, alert] of alerts.entries())
+  for (const [index, alert] of receivedAt(alerts, raw.receivedAt).entries())
     outcomes.push(
       await ingestAlert(deps, alert, { token: deliveryToken(raw.source, raw.deliveryId, index) }),
     );
   return outcomes;
 }
+
+/**
+ * The alerts of a delivery stamped with when it was received (for a re-driven delivery, when it was first
+ * received, as archived): the time they are counted at when their senders' own is not plausible.
+ */
+export const receivedAt = (alerts: readonly Alert[], at: string): Alert[] =>
+  alerts.map((alert) => ({ ...alert, receivedAt: at }));
 
 export { taskIdsOf } from './source.js';

@@ -3,7 +3,7 @@ import { TransientError } from '../core/errors.js';
 import { type DeliveryInbox, deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { ingestAlert } from '../core/use-cases/ingest-alert.js';
-import { PROCESSING_LEASE_MS, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
+import { PROCESSING_LEASE_MS, receivedAt, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
 import { logger } from '../runtime/logger.js';
 
 /** Deliveries younger than this may still be in flight in their own request (which holds them that long). */
@@ -210,7 +210,7 @@ async function processDelivery(
     );
     if (received?.ok) {
       const redriven = (raw.attempts ?? 1) > 1 ? raw.receivedAt : undefined;
-      for (const [index, alert] of received.value.alerts.entries()) {
+      for (const [index, alert] of receivedAt(received.value.alerts, raw.receivedAt).entries()) {
         const token = deliveryToken(raw.source, raw.deliveryId, index);
         const outcome = await ingestAlert(deps, alert, { token, ...(redriven ? { redriven } : {}) });
         taskIds.push(...taskIdsOf([outcome]));

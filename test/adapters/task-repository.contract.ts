@@ -136,6 +136,25 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect((await store.get('TMS-5'))?.occurrences).toBe(17);
     });
 
+    it('writes what the sender’s clock said with the occurrence, and drops it when a later one agrees', async () => {
+      const { task, entries } = opened({ id: 'TMS-7', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      // Act: an occurrence whose sender said 2025, counted at receipt; then one whose sender agreed
+      const skewed = await store.recordOccurrence('TMS-7', later(1), later(1), undefined, undefined, {
+        reportedAt: '2025-09-16T16:55:00.000Z',
+      });
+      // Assess
+      expect(skewed).toMatchObject({ reportedAt: '2025-09-16T16:55:00.000Z', lastSeenAt: later(1) });
+      expect((await store.get('TMS-7'))?.reportedAt).toBe('2025-09-16T16:55:00.000Z');
+      const agreed = await store.recordOccurrence('TMS-7', later(2), later(2), undefined, undefined, {
+        reportedAt: null,
+      });
+      expect(agreed && typeof agreed === 'object' && 'reportedAt' in agreed).toBe(false);
+      expect((await store.get('TMS-7'))?.reportedAt).toBeUndefined();
+      expect((await store.get('TMS-7'))?.occurrences).toBe(3);
+    });
+
     it('counts an occurrence once however many deliveries carry it, even at the same moment', async () => {
       const { task, entries } = opened({ id: 'TMS-6', lastSeenAt: T0 });
       await store.create(task, entries);

@@ -3,7 +3,7 @@ import { Task } from '../../src/core/task.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
-import { anAlert, depsFor, user } from '../helpers/factories.js';
+import { anAlert, depsFor, T0, user } from '../helpers/factories.js';
 
 const MINUTE = 60_000;
 
@@ -256,5 +256,47 @@ describe('ingesting alerts', () => {
     expect(
       await ingestAlert(deps, anAlert({ occurredAt: at() }), { token: token(6), redriven: receivedAt }),
     ).toEqual({ result: 'appended', taskId: 'TMS-1' });
+  });
+});
+
+describe('the time an alert is counted at', () => {
+  const STATIC_EXAMPLE = '2025-09-16T16:55:00.000Z';
+
+  it('is its delivery’s receipt when its sender’s time is implausible, even when it is re-driven later', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    deps.clock.advance(10 * MINUTE); // the sweeper re-drives it ten minutes after it was received
+    await ingestAlert(deps, anAlert({ occurredAt: STATIC_EXAMPLE, receivedAt: T0 }));
+    expect(await store.get('TMS-1')).toMatchObject({
+      firstSeenAt: T0,
+      lastSeenAt: T0,
+      reportedAt: STATIC_EXAMPLE,
+      ackDueAt: new Date(Date.parse(T0) + 15 * MINUTE).toISOString(), // a P2's SLA, from the receipt
+    });
+  });
+
+  it('keeps what the sender’s clock said while it disagrees, and drops it once a repeat agrees', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    await ingestAlert(deps, anAlert({ occurredAt: STATIC_EXAMPLE }));
+    deps.clock.advance(MINUTE);
+    await ingestAlert(deps, anAlert({ occurredAt: STATIC_EXAMPLE }));
+    expect(await store.get('TMS-1')).toMatchObject({ occurrences: 2, reportedAt: STATIC_EXAMPLE });
+    deps.clock.advance(MINUTE);
+    const agreed = new Date(deps.clock.now().getTime() - 20_000).toISOString();
+    await ingestAlert(deps, anAlert({ occurredAt: agreed }));
+    const task = await store.get('TMS-1');
+    expect(task).toMatchObject({ occurrences: 3, lastSeenAt: agreed });
+    expect(task?.reportedAt).toBeUndefined();
+  });
+
+  it('resolves at the sender’s time, never before the task opened', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    await ingestAlert(deps, anAlert());
+    deps.clock.advance(5 * MINUTE);
+    const before = new Date(Date.parse(T0) - MINUTE).toISOString();
+    await ingestAlert(deps, anAlert({ action: 'resolve', occurredAt: before }));
+    expect((await store.get('TMS-1'))?.resolvedAt).toBe(deps.clock.now().toISOString());
   });
 });

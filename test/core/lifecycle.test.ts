@@ -187,3 +187,73 @@ describe('what each change records', () => {
     expect(early.value.task).toMatchObject({ occurrences: 2, lastSeenAt: minutes(10) });
   });
 });
+
+describe('the time of a change', () => {
+  const source = (now: string) => ({
+    actor: { type: 'source' as const, id: 'alertmanager' },
+    via: 'ingest' as const,
+    now: new Date(now),
+  });
+  const open = () => aTask({ id: 'TMS-7' }); // opened, its clocks started, at T0
+
+  it('is the source’s own time for its resolve and acknowledge, within the task’s life', () => {
+    const resolved = applyAction(
+      open(),
+      { type: 'resolve', resolution: null, at: minutes(9) },
+      source(minutes(10)),
+    );
+    const acked = applyAction(open(), { type: 'acknowledge', at: minutes(4) }, source(minutes(5)));
+    if (!resolved.ok || !acked.ok) throw new Error('both apply to an open task');
+    expect(resolved.value.task).toMatchObject({ resolvedAt: minutes(9), updatedAt: minutes(10) });
+    expect(acked.value.task.acknowledgedAt).toBe(minutes(4));
+  });
+
+  it('never puts a source’s resolve before its task opened or was acknowledged, nor after now', () => {
+    const acked = { ...open(), status: 'acknowledged' as const, acknowledgedAt: minutes(3) };
+    const before = applyAction(
+      acked,
+      { type: 'resolve', resolution: null, at: minutes(1) },
+      source(minutes(10)),
+    );
+    const ahead = applyAction(
+      open(),
+      { type: 'resolve', resolution: null, at: minutes(20) },
+      source(minutes(10)),
+    );
+    const ackedEarly = applyAction(open(), { type: 'acknowledge', at: minutes(-5) }, source(minutes(10)));
+    if (!before.ok || !ahead.ok || !ackedEarly.ok) throw new Error('all apply');
+    expect(before.value.task.resolvedAt).toBe(minutes(3));
+    expect(ahead.value.task.resolvedAt).toBe(minutes(10));
+    expect(ackedEarly.value.task.acknowledgedAt).toBe(T0);
+  });
+
+  it('is now for a person: nobody back-dates their own resolve', () => {
+    const resolved = applyAction(
+      open(),
+      { type: 'resolve', resolution: 'done', at: minutes(1) },
+      slack('U0ANA', minutes(10)),
+    );
+    if (!resolved.ok) throw new Error('resolve applies to an open task');
+    expect(resolved.value.task.resolvedAt).toBe(minutes(10));
+  });
+
+  it('restarts a flapping task’s clocks when it fired again, not before it was resolved', () => {
+    const resolved = {
+      ...open(),
+      status: 'resolved' as const,
+      resolvedAt: minutes(10),
+      resolvedBy: 'alertmanager',
+    };
+    const reopened = applyAction(
+      resolved,
+      { type: 'reopen', flap: true, at: minutes(14), reportedAt: '2025-09-16T16:55:00.000Z' },
+      source(minutes(15)),
+    );
+    if (!reopened.ok) throw new Error('reopen applies to a resolved task');
+    expect(reopened.value.task).toMatchObject({
+      lastSeenAt: minutes(14),
+      ackDueAt: minutes(14 + 15), // a P2 has 15 minutes to be acknowledged
+      reportedAt: '2025-09-16T16:55:00.000Z',
+    });
+  });
+});

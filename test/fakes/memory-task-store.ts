@@ -1,6 +1,7 @@
 import type {
   FingerprintRecord,
   OccurrenceEntry,
+  OccurrenceFields,
   RawEvent,
   RawRef,
   SaveOutcome,
@@ -66,6 +67,7 @@ export class MemoryTaskStore implements TaskStore {
     now: string,
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
+    also: OccurrenceFields = {},
   ): Promise<Task | 'repeat' | undefined> {
     this.beforeWrite('recordOccurrence');
     const task = this.tasks.get(id);
@@ -78,7 +80,9 @@ export class MemoryTaskStore implements TaskStore {
       version: task.version + 1,
       updatedAt: now,
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
+      ...(typeof also.reportedAt === 'string' ? { reportedAt: also.reportedAt } : {}),
     };
+    if (also.reportedAt === null) delete next.reportedAt;
     this.tasks.set(id, next);
     if (entry) {
       const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };

@@ -32,7 +32,7 @@ describe('POST /ingest/alertmanager', () => {
       priority: 'P1', // severity critical through the config's alertmanager table
       source: 'alertmanager',
       fingerprint: 'alertmanager:1a30ba71cca2921f',
-      firstSeenAt: '2023-02-06T13:08:45.828Z',
+      reportedAt: '2023-02-06T13:08:45.828Z',
       labels: expect.objectContaining({ alertname: 'ProbeFailure', job: 'http_checks' }),
       links: [
         expect.objectContaining({

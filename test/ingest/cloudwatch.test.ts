@@ -60,7 +60,7 @@ describe('POST /ingest/cloudwatch (SNS over HTTPS)', () => {
       title: 'checkout-latency in alarm',
       service: 'checkout', // the config's alarms glob
       fingerprint: 'cloudwatch:123456789012:eu-west-1:checkout-latency',
-      firstSeenAt: '2026-11-22T10:00:00.000Z',
+      reportedAt: '2026-11-22T10:00:00.000Z',
       labels: expect.objectContaining({
         region: 'eu-west-1',
         metric: 'NetworkOut',

@@ -114,7 +114,8 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
     );
     expect(await task('l-1')).toMatchObject({
       title: 'Zahlung fehlgeschlagen: Überlast — 決済',
-      firstSeenAt: '2026-03-02T09:00:00.000Z',
+      // Months before its receipt: counted at receipt, and what the sender's clock said kept for the card.
+      reportedAt: '2026-03-02T09:00:00.000Z',
       links: [
         { label: 'Dashboard', url: 'https://grafana.example/d/abc' },
         { label: 'Prometheus', url: 'https://prometheus.example/graph' },
@@ -136,7 +137,7 @@ describe('POST /ingest/generic (PagerDuty Events API v2)', () => {
     ];
     for (const [i, [timestamp, expected]] of cases.entries()) {
       expect((await send(event({ dedup_key: `t-${i}` }, { timestamp }))).status).toBe(202);
-      expect((await task(`t-${i}`))?.firstSeenAt).toBe(expected);
+      expect((await task(`t-${i}`))?.reportedAt).toBe(expected);
     }
   });
 

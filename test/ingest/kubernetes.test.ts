@@ -65,7 +65,7 @@ describe('POST /ingest/kubernetes', () => {
     });
     expect(await task(bare.body.taskIds[0])).toMatchObject({
       fingerprint: 'kubernetes:cluster:checkout:checkout:FailedScheduling',
-      firstSeenAt: '2026-11-22T11:00:00.123Z',
+      reportedAt: '2026-11-22T11:00:00.123Z',
     });
   });
 

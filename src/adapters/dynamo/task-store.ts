@@ -20,6 +20,7 @@ import { TransientError } from '../../core/errors.js';
 import type {
   FingerprintRecord,
   OccurrenceEntry,
+  OccurrenceFields,
   RawEvent,
   RawRef,
   SaveOutcome,
@@ -157,12 +158,16 @@ export class DynamoTaskStore implements TaskStore {
     now: string,
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
+    also: OccurrenceFields = {},
   ): Promise<Task | 'repeat' | undefined> {
     const keyed = occurrenceKey !== undefined;
+    const reported = also.reportedAt;
     // The entry goes into the task item as its latest entries, with its version and count left to the item
     // (they are known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
-      `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''} ADD occurrences :one, version :one`;
+      `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''}${
+        typeof reported === 'string' ? ', reportedAt = :reported' : ''
+      } ADD occurrences :one, version :one${reported === null ? ' REMOVE reportedAt' : ''}`;
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
     }`;
@@ -170,6 +175,7 @@ export class DynamoTaskStore implements TaskStore {
       ':now': now,
       ':entries': entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [],
       ...(keyed ? { ':key': occurrenceKey } : {}),
+      ...(typeof reported === 'string' ? { ':reported': reported } : {}),
     };
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
@@ -185,8 +191,10 @@ export class DynamoTaskStore implements TaskStore {
     const movedLastSeen = old !== undefined;
     old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values);
     if (old) {
+      const { reportedAt: _, ...kept } = old;
       const task = toTask({
-        ...old,
+        ...(reported === null ? kept : old),
+        ...(typeof reported === 'string' ? { reportedAt: reported } : {}),
         occurrences: Number(old.occurrences) + 1,
         version: Number(old.version) + 1,
         updatedAt: now,

@@ -1,4 +1,5 @@
-import { isSlackUserId, type Priority, type Task } from '../task.js';
+import { clockStart } from '../sla.js';
+import { isSlackUserId, type Task } from '../task.js';
 
 /** A change of one task item as the table's stream shows it: the image before (absent on insert) and after. */
 export interface TaskChange {
@@ -42,12 +43,6 @@ export interface TaskFacts {
   readonly facts: readonly Fact[];
 }
 
-/** When a task's clock for a stage started: its deadline less the window of its priority (as `slaClock` reads it). */
-function clockStart(task: Task, stage: 'ack' | 'resolve'): number {
-  const due = Date.parse(stage === 'ack' ? task.ackDueAt : task.resolveDueAt);
-  return due - task.sla.windows[task.priority as Priority][stage];
-}
-
 /**
  * The facts a change carries, read from the two images alone, so that a record delivered twice yields the
  * same facts and nothing outside the record is needed. A write that changed nothing the reports count
@@ -58,7 +53,10 @@ export function factsOf(change: TaskChange): TaskFacts {
   const facts: Fact[] = [];
   if (!before) {
     facts.push({ type: 'opened', at: after.createdAt, flaky: Boolean(after.labels.flaky) });
-    facts.push({ type: 'occurred', at: after.lastSeenAt, count: after.occurrences });
+    // A task a person typed in (or a schedule opened) is work, not an alert event: trends and the events
+    // of `/tms stats` count only what senders sent. It still counts as opened, acknowledged and resolved.
+    if (after.kind === 'alert')
+      facts.push({ type: 'occurred', at: after.lastSeenAt, count: after.occurrences });
   } else {
     const more = after.occurrences - before.occurrences;
     if (more > 0) facts.push({ type: 'occurred', at: after.lastSeenAt, count: more });

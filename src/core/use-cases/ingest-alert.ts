@@ -1,7 +1,9 @@
 import { type Alert, decide, route } from '../alert.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
+import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
 import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
 import { silences } from '../silence.js';
+import { clockStart } from '../sla.js';
 import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
@@ -115,7 +117,8 @@ export async function ingestAlert(
         continue; // resolved meanwhile: decide again
       }
       case 'acknowledge': {
-        const outcome = await change(deps, decision.task, { type: 'acknowledge' }, ctx);
+        const at = timeOf(alert, ctx, clockStart(decision.task, 'ack')).at;
+        const outcome = await change(deps, decision.task, { type: 'acknowledge', at }, ctx);
         if (outcome === 'saved') return { result: 'acknowledged', taskId: decision.task.id };
         if (typeof outcome === 'object') return ignored(decision.task.id, outcome.reason);
         await deps.sleep(backoff(attempt));
@@ -131,9 +134,12 @@ export async function ingestAlert(
       }
       case 'resolve': {
         const task = decision.task;
-        const outcome = await change(deps, task, { type: 'resolve', resolution: alert.summary ?? null }, ctx);
+        // Alertmanager's `endsAt`: when it recovered, not when the resolve was delivered a group interval later.
+        const at = timeOf(alert, ctx, resolvableFrom(task)).at;
+        const resolve = { type: 'resolve', resolution: alert.summary ?? null, at } as const;
+        const outcome = await change(deps, task, resolve, ctx);
         if (outcome === 'saved') {
-          await store.releaseFingerprint(alert.fingerprint, task.id, ctx.now.toISOString());
+          await store.releaseFingerprint(alert.fingerprint, task.id, at);
           return { result: 'resolved', taskId: task.id };
         }
         if (typeof outcome === 'object') return ignored(task.id, outcome.reason);
@@ -188,7 +194,18 @@ async function openUnderClaim(
 
   const decision = decide(alert, undefined, last, ctx.now, config);
   if (decision.type === 'reopen') {
-    const reopen = { type: 'reopen', flap: true, ...occurrence(alert) } as const;
+    const fired = timeOf(
+      alert,
+      ctx,
+      decision.task.resolvedAt ? Date.parse(decision.task.resolvedAt) : undefined,
+    );
+    const reopen = {
+      type: 'reopen',
+      flap: true,
+      ...occurrence(alert),
+      at: fired.at,
+      ...(fired.reported ? { reportedAt: fired.reported } : {}),
+    } as const;
     const outcome = await change(deps, decision.task, reopen, ctx);
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
@@ -240,8 +257,9 @@ async function recordOccurrence(
   alert: Alert,
   ctx: ChangeContext,
 ): Promise<Task | 'repeat' | undefined> {
-  const at = new Date(alert.occurredAt).toISOString();
   if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
+  const seen = timeOf(alert, ctx, openedAt(open));
+  const at = seen.at;
   if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
   // The entry is written in the same item write as the count, so a crash cannot count it without its line.
   const occurred: OccurrenceEntry = {
@@ -253,8 +271,37 @@ async function recordOccurrence(
     ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
     ...summary(alert),
   };
-  return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred);
+  // What the sender's clock said, kept while it disagrees; dropped once a later occurrence agrees.
+  const reportedAt = seen.reported ?? (open.reportedAt ? null : undefined);
+  return deps.store.recordOccurrence(
+    open.id,
+    at,
+    ctx.now.toISOString(),
+    alert.occurrenceKey,
+    occurred,
+    reportedAt !== undefined ? { reportedAt } : undefined,
+  );
 }
+
+/**
+ * When the alert's event is counted: its sender's time when plausible, else when its delivery was received
+ * (src/core/plausible-time.ts); never before `notBefore` (ms), when its task's clock started.
+ */
+function timeOf(alert: Alert, ctx: ChangeContext, notBefore?: number): PlausibleTime {
+  return plausibleTime(alert.occurredAt, {
+    receivedAt: alert.receivedAt ?? ctx.now,
+    ...(notBefore !== undefined && Number.isFinite(notBefore)
+      ? { notBefore: new Date(notBefore).toISOString() }
+      : {}),
+  });
+}
+
+/** When an open task opened, for its occurrences: its first sight, or its clock's start when it reopened since. */
+const openedAt = (task: Task): number => Math.max(Date.parse(task.firstSeenAt), clockStart(task, 'resolve'));
+
+/** The earliest a task can have recovered: after its clock started, and after it was acknowledged. */
+const resolvableFrom = (task: Task): number =>
+  Math.max(clockStart(task, 'resolve'), task.acknowledgedAt ? Date.parse(task.acknowledgedAt) : 0);
 
 async function lastTask(deps: AlertDeps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
   return record?.lastTaskId ? deps.store.get(record.lastTaskId) : undefined;

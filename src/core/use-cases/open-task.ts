@@ -3,6 +3,7 @@ import { prioritize, route, routeService } from '../alert.js';
 import { own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import { plausibleTime } from '../plausible-time.js';
 import type { TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
@@ -30,7 +31,10 @@ export interface NewTask {
   readonly assignee: string | null;
   readonly labels: Readonly<Record<string, string>>;
   readonly links: readonly Link[];
+  /** When it happened: the SLA clocks start then (for an alert, the plausible time its sender gave). */
   readonly seenAt: string;
+  /** What the sender's clock said, when it is not `seenAt` (see src/core/plausible-time.ts). */
+  readonly reportedAt?: string;
   readonly occurrenceKey?: string;
 }
 
@@ -67,8 +71,10 @@ export function buildTask(
     flapCount: 0,
     firstSeenAt: input.seenAt,
     lastSeenAt: input.seenAt,
+    ...(input.reportedAt ? { reportedAt: input.reportedAt } : {}),
     snoozedUntil: null,
-    ...deadlines(sla, input.priority, now),
+    // From when it happened, not when TMS heard of it: the time Alertmanager held it back counts against the SLA.
+    ...deadlines(sla, input.priority, input.seenAt),
     createdAt: now,
     createdBy: ctx.actor.id,
     updatedAt: now,
@@ -101,6 +107,7 @@ export function buildTask(
 }
 
 export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: ChangeContext) {
+  const seen = plausibleTime(alert.occurredAt, { receivedAt: alert.receivedAt ?? ctx.now });
   return buildTask(
     id,
     {
@@ -114,7 +121,8 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       assignee: null,
       labels: alert.labels,
       links: alert.links,
-      seenAt: alert.occurredAt,
+      seenAt: seen.at,
+      ...(seen.reported ? { reportedAt: seen.reported } : {}),
       ...(alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {}),
     },
     config,

@@ -14,6 +14,33 @@ describe('facts of a task change', () => {
     ]);
   });
 
+  it('a task a person or a schedule opened: opened, but no alert event', () => {
+    for (const kind of ['manual', 'chore'] as const) {
+      expect(factsOf({ after: aTask({ kind, fingerprint: null }) }).facts).toEqual([
+        { type: 'opened', at: T0, flaky: false },
+      ]);
+    }
+  });
+
+  it('an alert that fired before it was received: its event at the firing, MTTR from the firing', () => {
+    // Prometheus fired 3 minutes before TMS opened the task; Alertmanager's endsAt 10 minutes after firing.
+    const fired = new Date(Date.parse(T0) - 3 * MIN).toISOString();
+    const task = aTask({}, fired);
+    const opened = { ...task, createdAt: T0 };
+    expect(factsOf({ after: opened }).facts).toContainEqual({ type: 'occurred', at: fired, count: 1 });
+    const resolvedAt = new Date(Date.parse(fired) + 10 * MIN).toISOString();
+    const resolved = {
+      ...opened,
+      status: 'resolved' as const,
+      resolvedAt,
+      resolvedBy: 'alertmanager',
+      version: 2,
+    };
+    expect(factsOf({ before: opened, after: resolved }).facts).toContainEqual(
+      expect.objectContaining({ type: 'resolved', at: resolvedAt, tookMs: 10 * MIN, automatic: true }),
+    );
+  });
+
   it('a repeat: the occurrences added', () => {
     const life = lifeOf(aTask()).occur(3, 4);
     expect(factsOf(life.changes[1] as never).facts).toEqual([
