@@ -184,7 +184,10 @@ describe('npm start with TMS_DATA_DIR', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tms-data-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps tasks across a restart, and never prints a secret set in the environment', async () => {
+  // Two `npm start`s one after the other (each compiles with tsx first): on a loaded machine more than 30 s.
+  it('keeps tasks across a restart, and never prints a secret set in the environment', {
+    timeout: 120_000,
+  }, async () => {
     const first = await npmStart({ TMS_DATA_DIR: dir, TMS_API_TOKEN: 'a-real-api-token-0123' });
     try {
       expect(first.output()).toMatch(/TMS_API_TOKEN\s+\(set in the environment, 21 characters\)/);
