@@ -51,6 +51,19 @@ severity:
     expect(config.sandbox.usergroups.S0READONLY).toEqual(['U09VIEW']);
   });
 
+  it('groups Alertmanager alerts by their group unless told otherwise, with no stale timeout by default', () => {
+    expect(parseConfig('').sources.alertmanager).toEqual({ grouping: 'group' });
+    expect(
+      parseConfig('sources:\n  alertmanager: { grouping: alert, staleAfter: 12h }\n').sources.alertmanager,
+    ).toEqual({ grouping: 'alert', staleAfter: 12 * 3_600_000 });
+    expect(issuesOf('sources:\n  alertmanager: { grouping: cluster }\n')).toEqual([
+      expect.objectContaining({ path: 'sources.alertmanager.grouping', line: 2 }),
+    ]);
+    expect(issuesOf('sources:\n  alertmanager: { staleAfter: soon }\n')).toEqual([
+      expect.objectContaining({ path: 'sources.alertmanager.staleAfter', line: 2 }),
+    ]);
+  });
+
   it('names an unknown key and its line', () => {
     expect(issuesOf('dedup:\n  reopenWithin: 10m\n  reopenWthin: 5m\n')).toEqual([
       { path: 'dedup.reopenWthin', line: 3, message: 'unknown key' },
