@@ -1,6 +1,8 @@
+import type { TaskGroup } from '../../src/core/group.js';
 import type {
   FingerprintRecord,
   OccurrenceEntry,
+  OccurrenceFields,
   RawEvent,
   RawRef,
   SaveOutcome,
@@ -66,6 +68,7 @@ export class MemoryTaskStore implements TaskStore {
     now: string,
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
+    also: OccurrenceFields = {},
   ): Promise<Task | 'repeat' | undefined> {
     this.beforeWrite('recordOccurrence');
     const task = this.tasks.get(id);
@@ -78,12 +81,34 @@ export class MemoryTaskStore implements TaskStore {
       version: task.version + 1,
       updatedAt: now,
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
+      ...(also.group !== undefined ? { group: also.group } : {}),
     };
     this.tasks.set(id, next);
     if (entry) {
       const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };
       this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
     }
+    return copy(next);
+  }
+
+  async updateGroup(
+    id: string,
+    group: TaskGroup,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | undefined> {
+    this.beforeWrite('updateGroup');
+    const task = this.tasks.get(id);
+    if (!task || task.status === 'resolved') return undefined;
+    if (task.group && task.group.notifiedAt > group.notifiedAt) return undefined;
+    const next: Task = {
+      ...task,
+      group,
+      ...(occurrenceKey !== undefined ? { occurrenceKey } : {}),
+      version: task.version + 1,
+      updatedAt: now,
+    };
+    this.tasks.set(id, next);
     return copy(next);
   }
 
