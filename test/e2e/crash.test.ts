@@ -73,8 +73,12 @@ function delivery(): Delivery {
   }
   const fp = pick(['c0ffee01', 'c0ffee02']);
   const [alert] = ALERTMANAGER.alerts;
+  // Each of the two alerts is a group of its own (Alertmanager's `group_by: [alertname]`): a task per group.
+  const groupKey = `{}:{alertname="Probe${fp}"}`;
   const body = {
     ...ALERTMANAGER,
+    groupKey,
+    commonLabels: { ...alert.labels, alertname: `Probe${fp}` },
     alerts: [
       {
         ...alert,
@@ -86,7 +90,7 @@ function delivery(): Delivery {
     ],
   };
   return {
-    fingerprint: `alertmanager:${fp}`,
+    fingerprint: `alertmanager:group:${ALERTMANAGER.receiver}:${groupKey}`,
     path: '/ingest/alertmanager',
     body: JSON.stringify(body),
     acknowledged: false,

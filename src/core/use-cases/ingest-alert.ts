@@ -1,4 +1,5 @@
 import { type Alert, decide, route } from '../alert.js';
+import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
 import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
 import { silences } from '../silence.js';
@@ -131,7 +132,8 @@ export async function ingestAlert(
       }
       case 'resolve': {
         const task = decision.task;
-        const outcome = await change(deps, task, { type: 'resolve', resolution: alert.summary ?? null }, ctx);
+        const resolve = { type: 'resolve', resolution: alert.summary ?? null } as const;
+        const outcome = await change(deps, task, resolve, ctx, groupOf(alert, ctx));
         if (outcome === 'saved') {
           await store.releaseFingerprint(alert.fingerprint, task.id, ctx.now.toISOString());
           return { result: 'resolved', taskId: task.id };
@@ -189,7 +191,7 @@ async function openUnderClaim(
   const decision = decide(alert, undefined, last, ctx.now, config);
   if (decision.type === 'reopen') {
     const reopen = { type: 'reopen', flap: true, ...occurrence(alert) } as const;
-    const outcome = await change(deps, decision.task, reopen, ctx);
+    const outcome = await change(deps, decision.task, reopen, ctx, groupOf(alert, ctx));
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
     return { result: 'reopened', taskId: decision.task.id };
@@ -241,7 +243,11 @@ async function recordOccurrence(
   ctx: ChangeContext,
 ): Promise<Task | 'repeat' | undefined> {
   const at = new Date(alert.occurredAt).toISOString();
-  if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
+  const group = groupOf(alert, ctx);
+  if (alert.group && group) {
+    const regrouped = await regroup(deps, open, alert.group, group, alert.occurrenceKey, ctx);
+    if (regrouped !== 'count') return regrouped;
+  } else if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
   if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
   // The entry is written in the same item write as the count, so a crash cannot count it without its line.
   const occurred: OccurrenceEntry = {
@@ -253,24 +259,61 @@ async function recordOccurrence(
     ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
     ...summary(alert),
   };
-  return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred);
+  return deps.store.recordOccurrence(
+    open.id,
+    at,
+    ctx.now.toISOString(),
+    alert.occurrenceKey,
+    occurred,
+    group ? { group } : {},
+  );
+}
+
+/**
+ * A later notification of a group task's group: `count` when an alert of the group started firing (a new
+ * occurrence, counted with the summary); else the summary alone is written when it says something new (alerts
+ * resolved, or fell out of the group: silenced, inhibited), and a copy that says nothing new is a repeat.
+ */
+async function regroup(
+  deps: AlertDeps,
+  open: Task,
+  said: AlertGroup,
+  group: TaskGroup,
+  occurrenceKey: string | undefined,
+  ctx: ChangeContext,
+): Promise<Task | 'repeat' | 'count' | undefined> {
+  const sameFiring = occurrenceKey !== undefined && open.occurrenceKey === occurrenceKey;
+  if (!sameFiring && newlyFiring(open.group, said)) return 'count';
+  if (open.group && sameGroup(open.group, said)) return 'repeat';
+  const updated = await deps.store.updateGroup(open.id, group, ctx.now.toISOString(), occurrenceKey);
+  // Not written: resolved meanwhile (decide again), or a newer summary is on the task already.
+  if (!updated) return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
+  return 'repeat';
 }
 
 async function lastTask(deps: AlertDeps, record: FingerprintRecord | undefined): Promise<Task | undefined> {
   return record?.lastTaskId ? deps.store.get(record.lastTaskId) : undefined;
 }
 
-/** Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. */
+/**
+ * Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. `group`:
+ * the Alertmanager group's summary as the alert that made the change gave it, kept with the change.
+ */
 async function change(
   deps: AlertDeps,
   task: Task,
   command: LifecycleAction,
   ctx: ChangeContext,
+  group?: TaskGroup,
 ): Promise<'saved' | 'conflict' | { reason: string }> {
   const applied = applyAction(task, command, ctx);
   if (!applied.ok) return { reason: applied.error.message };
-  return deps.store.save(applied.value.task, applied.value.entries, task.version);
+  const changed = group ? { ...applied.value.task, group } : applied.value.task;
+  return deps.store.save(changed, applied.value.entries, task.version);
 }
+
+const groupOf = (alert: Alert, ctx: ChangeContext): TaskGroup | undefined =>
+  alert.group ? taskGroupOf(alert.group, ctx.now.toISOString()) : undefined;
 
 const summary = (alert: Alert) => (alert.summary ? { summary: alert.summary } : {});
 const ignored = (taskId: string | null, reason: string): IngestOutcome => ({

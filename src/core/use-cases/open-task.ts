@@ -3,6 +3,7 @@ import { prioritize, route, routeService } from '../alert.js';
 import { own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import { type TaskGroup, taskGroupOf } from '../group.js';
 import type { TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
@@ -32,6 +33,8 @@ export interface NewTask {
   readonly links: readonly Link[];
   readonly seenAt: string;
   readonly occurrenceKey?: string;
+  /** The Alertmanager group a group task stands for, as its first notification described it. */
+  readonly group?: TaskGroup;
 }
 
 /** The first version of a task, with the SLA policy snapshotted onto it. */
@@ -80,6 +83,7 @@ export function buildTask(
     labels: { ...input.labels },
     links: links.slice(0, 20),
     sla,
+    ...(input.group ? { group: input.group } : {}),
     version: 1,
   };
   const entries = stamp(
@@ -116,6 +120,7 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       links: alert.links,
       seenAt: alert.occurredAt,
       ...(alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {}),
+      ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
     },
     config,
     ctx,
