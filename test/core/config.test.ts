@@ -49,6 +49,7 @@ severity:
       timezone: 'Europe/Berlin',
     });
     expect(config.sandbox.usergroups.S0READONLY).toEqual(['U09VIEW']);
+    expect(config.sources.alertmanager.grouping).toBe('group');
   });
 
   it('groups Alertmanager alerts by their group unless told otherwise, with no stale timeout by default', () => {

@@ -164,6 +164,14 @@ describe('POST /ingest/alertmanager, one task per Alertmanager group (grouping: 
     const card = slackOf(stack).cardText(id as string);
     expect(card).toContain('Resolved');
     expect(card).toContain('0 firing, 290 resolved');
+    // The other HA peer's late copy of the last firing notification opens nothing.
+    const late = {
+      ...notification('ProbeFailureD', servers(290, 'firing', 10)),
+      externalURL: 'http://am-1:9093',
+    };
+    expect(await send(late)).toEqual([]);
+    expect(await task(id as string)).toMatchObject({ status: 'resolved' });
+    expect(cardsOf('ProbeFailureD')).toHaveLength(1);
   });
 
   it('reads a webhook without a groupKey alert by alert', async () => {
