@@ -73,12 +73,11 @@ function delivery(): Delivery {
   }
   const fp = pick(['c0ffee01', 'c0ffee02']);
   const [alert] = ALERTMANAGER.alerts;
-  // Each of the two alerts is a group of its own (Alertmanager's `group_by: [alertname]`): a task per group.
-  const groupKey = `{}:{alertname="Probe${fp}"}`;
+  // Without its groupKey, read alert by alert (as `grouping: alert` reads it): the deliveries of the burst
+  // arrive in any order, and each new firing of an alert is one occurrence, whatever came before it.
+  const { groupKey: _grouped, ...ungrouped } = ALERTMANAGER;
   const body = {
-    ...ALERTMANAGER,
-    groupKey,
-    commonLabels: { ...alert.labels, alertname: `Probe${fp}` },
+    ...ungrouped,
     alerts: [
       {
         ...alert,
@@ -90,7 +89,7 @@ function delivery(): Delivery {
     ],
   };
   return {
-    fingerprint: `alertmanager:group:${ALERTMANAGER.receiver}:${groupKey}`,
+    fingerprint: `alertmanager:${fp}`,
     path: '/ingest/alertmanager',
     body: JSON.stringify(body),
     acknowledged: false,
