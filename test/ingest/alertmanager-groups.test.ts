@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/time.js';
 import { ingest } from '../../src/ingest/pipeline.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { request, SECRETS } from '../helpers/crash.js';
@@ -187,6 +188,35 @@ describe('POST /ingest/alertmanager, one task per Alertmanager group (grouping: 
       fingerprint: 'alertmanager:group:grafana-groups:{}:{}',
       labels: { team: 'blue' },
       group: { firing: 2, resolved: 0, commonLabels: { team: 'blue' } },
+    });
+  });
+});
+
+describe('the ingest pipeline on a group Alertmanager keeps notifying', () => {
+  it('keeps when Alertmanager last notified the group, though its HA peers repeat it unchanged', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store, new ManualClock('2026-11-22T11:00:00.000Z'));
+    const deliver = (peer: string) =>
+      ingest(
+        deps,
+        'alertmanager',
+        request(JSON.stringify({ ...notification('ProbeFailureG', servers(3)), externalURL: peer })),
+        SECRETS,
+      );
+    await deliver('http://am-0:9093');
+    // Act: a peer's copy a second later (no write), then a third peer's at the next repeat_interval. (The same
+    // peer's repeat is the same body, which TMS takes for a retry of the delivery it archived.)
+    deps.clock.advance(1_000);
+    await deliver('http://am-1:9093');
+    const afterCopy = await store.get('TMS-1');
+    deps.clock.advance(4 * 3_600_000);
+    await deliver('http://am-2:9093');
+    // Assert
+    expect(afterCopy).toMatchObject({ version: 1, group: { notifiedAt: '2026-11-22T11:00:00.000Z' } });
+    expect(await store.get('TMS-1')).toMatchObject({
+      occurrences: 1,
+      version: 2,
+      group: { firing: 3, notifiedAt: '2026-11-22T15:00:01.000Z' },
     });
   });
 });

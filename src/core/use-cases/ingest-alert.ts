@@ -270,6 +270,16 @@ async function recordOccurrence(
 }
 
 /**
+ * How often a group's unchanged summary is written again: `notifiedAt` then says when Alertmanager last
+ * notified the group (it does every `repeat_interval` while the group fires), so a group it stopped notifying
+ * (silenced or inhibited whole) can be told apart; the other HA peer's copy a moment later costs no write.
+ */
+export const GROUP_REFRESH_MS = 60_000;
+
+const due = (group: TaskGroup, now: Date): boolean =>
+  now.getTime() - Date.parse(group.notifiedAt) >= GROUP_REFRESH_MS;
+
+/**
  * A later notification of a group task's group: `count` when an alert of the group started firing (a new
  * occurrence, counted with the summary); else the summary alone is written when it says something new (alerts
  * resolved, or fell out of the group: silenced, inhibited), and a copy that says nothing new is a repeat.
@@ -284,7 +294,7 @@ async function regroup(
 ): Promise<Task | 'repeat' | 'count' | undefined> {
   const sameFiring = occurrenceKey !== undefined && open.occurrenceKey === occurrenceKey;
   if (!sameFiring && newlyFiring(open.group, said)) return 'count';
-  if (open.group && sameGroup(open.group, said)) return 'repeat';
+  if (open.group && sameGroup(open.group, said) && !due(open.group, ctx.now)) return 'repeat';
   const updated = await deps.store.updateGroup(open.id, group, ctx.now.toISOString(), occurrenceKey);
   // Not written: resolved meanwhile (decide again), or a newer summary is on the task already.
   if (!updated) return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
