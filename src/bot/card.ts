@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { Bits, Blocks, Elements, Message } from 'slack-block-builder';
 import { readableDuration } from '../core/aggregates/resolutions.js';
+import type { GroupMember, TaskGroup } from '../core/group.js';
 import { type LifecycleAction, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
@@ -144,6 +145,41 @@ function statusLine(task: Task): string {
   }
 }
 
+/** The alerts of a group a card names; the rest are counted ("and 290 more"). */
+export const GROUP_ALERTS_SHOWN = 5;
+
+/** One alert of a group: its name, whether it fires, and the labels that tell it from the others. */
+function memberLine(member: GroupMember): string {
+  const labels = Object.entries(member.labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  const status = member.status === 'firing' ? ':red_circle:' : ':white_check_mark:';
+  return `${status} *${mrkdwn(member.name, 100)}*${labels ? ` ${mrkdwn(labels, 300)}` : ''}`;
+}
+
+/**
+ * What an Alertmanager group task stands for: its counts, the first few alerts, and every label its alerts
+ * share. Within Slack's limits whatever the group's size: the task keeps a bounded summary (src/core/group.ts).
+ */
+function groupBlocks(group: TaskGroup) {
+  const shown = group.alerts.slice(0, GROUP_ALERTS_SHOWN);
+  const more = group.firing + group.resolved - shown.length;
+  const left = group.truncated ? ` · ${group.truncated} more Alertmanager left out (its \`max_alerts\`)` : '';
+  const lines = [
+    `*Alertmanager group* · ${group.firing} firing, ${group.resolved} resolved${left}`,
+    ...shown.map(memberLine),
+    ...(more > 0 ? [`and ${more} more`] : []),
+  ];
+  const common = Object.keys(group.commonLabels)
+    .sort()
+    .map((key) => `${key}=${group.commonLabels[key]}`)
+    .join(' · ');
+  return [
+    Blocks.Section({ text: lines.join('\n') }),
+    ...(common ? [Blocks.Context().elements(`Common to the group: ${mrkdwn(common, 2_800)}`)] : []),
+  ];
+}
+
 export interface CardOptions {
   readonly now: Date;
   /** Set on a viewer's own surface; the channel card shows what the task's state allows. */
@@ -202,6 +238,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
       ? [Blocks.Context().elements(`:bulb: ${mrkdwn(options.insight.suggestion, 280)}`)]
       : []),
     Blocks.Section().fields(...fields),
+    ...(task.group ? groupBlocks(task.group) : []),
     ...(task.description ? [Blocks.Section({ text: mrkdwn(task.description, 2_800) })] : []),
     ...(task.resolution ? [Blocks.Section({ text: `*Resolution*\n${mrkdwn(task.resolution, 2_800)}` })] : []),
     ...(task.links.length > 0

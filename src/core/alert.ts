@@ -10,6 +10,7 @@ import {
   own,
 } from './bounds.js';
 import type { Config } from './config.js';
+import { AlertGroup, boundGroup } from './group.js';
 import { AlertSource, Priority, type Task } from './task.js';
 
 export { globMatch } from './bounds.js';
@@ -47,6 +48,8 @@ const AlertFields = z.strictObject({
   occurrenceKey: z.string().min(1).max(256).optional(),
   /** One line for the timeline when the alert repeats. */
   summary: z.string().optional(),
+  /** An Alertmanager group summary, when the alert stands for a whole group (`grouping: group`). */
+  group: AlertGroup.optional(),
 });
 
 /**
@@ -83,6 +86,7 @@ function bounded(alert: z.infer<typeof AlertFields>) {
     },
     labels: labels.labels,
     links: links.links,
+    ...(alert.group !== undefined ? { group: boundGroup(alert.group) } : {}),
   };
 }
 

@@ -101,6 +101,9 @@ const PartialSla = z.strictObject({
   atRisk: z.number().gt(0).lt(1).optional(),
 });
 
+export const ALERTMANAGER_GROUPINGS = ['group', 'alert'] as const;
+export type AlertmanagerGrouping = (typeof ALERTMANAGER_GROUPINGS)[number];
+
 /** The file as written: every section optional. */
 const ConfigFile = z.strictObject({
   sla: PartialSla.optional(),
@@ -133,6 +136,14 @@ const ConfigFile = z.strictObject({
       cloudwatch: z.strictObject({ topics: z.array(Glob.startsWith('arn:aws')).optional() }).optional(),
       /** Normal events are ignored unless their reasons are listed here (say, `Killing` or `ScalingReplicaSet`). */
       kubernetes: z.strictObject({ normalReasons: z.array(z.string().min(1)).optional() }).optional(),
+      alertmanager: z
+        .strictObject({
+          /** `group`: one task per Alertmanager group (its `groupKey`), as its own notifiers page; `alert`: one per alert. */
+          grouping: z.enum(ALERTMANAGER_GROUPINGS).optional(),
+          /** Alert mode: a task whose alert its group stopped listing is resolved after this long (unset: never). */
+          staleAfter: Duration.optional(),
+        })
+        .optional(),
     })
     .optional(),
   rbac: z
@@ -193,7 +204,11 @@ export interface Config {
   digests: { channel: string; cron: string; timezone: string }[];
   escalations: Record<string, z.infer<typeof EscalationStep>[]>;
   notifications: { sns: { emails: string[] } };
-  sources: { cloudwatch: { topics: string[] }; kubernetes: { normalReasons: string[] } };
+  sources: {
+    cloudwatch: { topics: string[] };
+    kubernetes: { normalReasons: string[] };
+    alertmanager: { grouping: AlertmanagerGrouping; staleAfter?: number };
+  };
   rbac: { admins: string[]; viewers: string[]; default: 'admin' | 'developer' | 'viewer' };
   sandbox: {
     users: Record<string, { name: string; tz?: string | undefined; real_name?: string | undefined }>;
@@ -203,6 +218,15 @@ export interface Config {
 export type ServiceConfig = Config['services'][string];
 export type TeamConfig = Config['teams'][string];
 export type EscalationStep = z.infer<typeof EscalationStep>;
+
+function alertmanagerSettings(
+  file: NonNullable<ConfigFile['sources']>['alertmanager'],
+): Config['sources']['alertmanager'] {
+  return {
+    grouping: file?.grouping ?? 'group',
+    ...(file?.staleAfter !== undefined ? { staleAfter: file.staleAfter } : {}),
+  };
+}
 
 /** Each section merges with its defaults; sla and severity merge per entry. */
 function withDefaults(file: ConfigFile): Config {
@@ -240,6 +264,7 @@ function withDefaults(file: ConfigFile): Config {
     sources: {
       cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] },
       kubernetes: { normalReasons: file.sources?.kubernetes?.normalReasons ?? [] },
+      alertmanager: alertmanagerSettings(file.sources?.alertmanager),
     },
     rbac: {
       admins: file.rbac?.admins ?? [],

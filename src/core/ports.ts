@@ -1,6 +1,7 @@
 import type { Contribution, HourCounters, ItemDelta, Scope } from './aggregates/counters.js';
 import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
 import type { TrendEpisode } from './aggregates/trends.js';
+import type { TaskGroup } from './group.js';
 import type { Silence } from './silence.js';
 import type { Status, Task } from './task.js';
 import type { TimelineEntry } from './timeline.js';
@@ -87,6 +88,8 @@ export type SaveOutcome = 'saved' | 'conflict';
 export interface OccurrenceFields {
   /** What the sender's clock said of this occurrence (see `Task.reportedAt`); null: it agreed, nothing to show. */
   readonly reportedAt?: string | null;
+  /** The Alertmanager group's summary as this notification gives it (see `Task.group`). */
+  readonly group?: TaskGroup;
 }
 
 /**
@@ -118,6 +121,13 @@ export interface TaskRepository {
     entry?: OccurrenceEntry,
     also?: OccurrenceFields,
   ): Promise<Task | 'repeat' | undefined>;
+  /**
+   * A later notification of an open group task's Alertmanager group that is no new occurrence (alerts only
+   * resolved, or the same firing alerts with other resolved ones): its summary, and the occurrence key of its
+   * firing set, written in one atomic write without counting an occurrence (version + 1, so the card shows it).
+   * A summary older than the task's (`notifiedAt`) is not written. The updated task; undefined when not written.
+   */
+  updateGroup(id: string, group: TaskGroup, now: string, occurrenceKey?: string): Promise<Task | undefined>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** The task's history, oldest first; only the changes after `afterVersion` when it is given. */
   timeline(id: string, afterVersion?: number): Promise<TimelineEntry[]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskGroup } from './group.js';
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 export const Priority = z.enum(PRIORITIES);
@@ -98,6 +99,8 @@ export const Task = z.strictObject({
   labels: z.record(z.string(), z.string()),
   links: z.array(Link).max(MAX_LINKS),
   sla: SlaSnapshot,
+  /** Alertmanager group state, for a task that stands for a whole group (`grouping: group`). */
+  group: TaskGroup.optional(),
   version: z.number().int().positive(),
 });
 export type Task = z.infer<typeof Task>;

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { TaskGroup } from '../../src/core/group.js';
 import { applyAction } from '../../src/core/lifecycle.js';
 import type { OccurrenceEntry, TaskRepository } from '../../src/core/ports.js';
 import { stamp } from '../../src/core/timeline.js';
@@ -171,6 +172,44 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect(next).toMatchObject({ occurrences: 3, occurrenceKey: 'run-42' });
       expect(await store.recordOccurrence('TMS-6', later(12), later(12), 'run-42')).toBe('repeat');
       expect((await store.get('TMS-6'))?.occurrences).toBe(3);
+    });
+
+    it("keeps an Alertmanager group's latest summary: with a counted occurrence, or alone without counting one", async () => {
+      const { task, entries } = opened({ id: 'TMS-11', lastSeenAt: T0 });
+      await store.create(task, entries);
+      const later = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+      const group = (firing: number, resolved: number, s: number): TaskGroup => ({
+        key: '{}:{alertname="HighLatency"}',
+        firing,
+        resolved,
+        alerts: [{ name: 'HighLatency', status: 'firing', labels: { instance: 'web-1' }, startsAt: T0 }],
+        commonLabels: { alertname: 'HighLatency', severity: 'warning' },
+        notifiedAt: later(s),
+      });
+      // Act: a new firing set counts, with its summary; alerts that only resolved update the summary alone.
+      const counted = await store.recordOccurrence('TMS-11', later(1), later(1), 'set-1', undefined, {
+        group: group(300, 0, 1),
+      });
+      const updated = await store.updateGroup('TMS-11', group(295, 5, 2), later(2), 'set-2');
+      const older = await store.updateGroup('TMS-11', group(299, 1, 1), later(3));
+      // Assess
+      expect(counted).toMatchObject({ occurrences: 2, version: 2, group: group(300, 0, 1) });
+      expect(updated).toMatchObject({ occurrences: 2, version: 3, occurrenceKey: 'set-2' });
+      expect(older).toBeUndefined();
+      expect(await store.get('TMS-11')).toEqual({
+        ...task,
+        occurrences: 2,
+        version: 3,
+        occurrenceKey: 'set-2',
+        lastSeenAt: later(1),
+        updatedAt: later(2),
+        group: group(295, 5, 2),
+      });
+      expect((await store.timeline('TMS-11')).map((e) => e.type)).toEqual(['opened']);
+      const current = (await store.get('TMS-11')) ?? expect.fail('TMS-11 exists');
+      await store.save({ ...current, status: 'resolved', version: 4 }, [], 3);
+      expect(await store.updateGroup('TMS-11', group(0, 300, 9), later(9))).toBeUndefined();
+      expect(await store.updateGroup('TMS-404', group(0, 300, 9), later(9))).toBeUndefined();
     });
 
     it('writes an occurrence and its timeline entry in one write, stamped with the version and count it made', async () => {

@@ -11,7 +11,9 @@ import { emptyStats } from '../../src/core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../src/core/aggregates/trends.js';
 import { parseConfig } from '../../src/core/config.js';
 import type { Task } from '../../src/core/task.js';
+import { taskFromAlert } from '../../src/core/use-cases/open-task.js';
 import type { Digest } from '../../src/core/use-cases/reports.js';
+import { AlertmanagerWebhook, normalizeGroup } from '../../src/ingest/sources/alertmanager.js';
 import { aTask, config, T0 } from '../helpers/factories.js';
 
 // What a hostile sender types: every character one that escaping grows (`&` and `<` five and four times),
@@ -212,6 +214,44 @@ describe('every surface within what Slack takes, whatever was typed', () => {
     expect(Math.max(...lengths)).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     const fields = (blocks.find((b) => 'fields' in b && b.fields) as { fields: { text: string }[] }).fields;
     for (const field of fields) expect(field.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldText);
+  });
+
+  it('keeps the card of a 300-alert Alertmanager group within limits, its labels and group key at their largest', () => {
+    // What Alertmanager could send: every label key and value at its largest in characters escaping grows.
+    const labels = (prefix: string) =>
+      Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`${prefix}${i}${worst(60)}`, worst(1_000, '<')]),
+      );
+    const webhook = AlertmanagerWebhook.parse({
+      version: '4',
+      status: 'firing',
+      receiver: worst(500),
+      groupKey: `{}:{${worst(5_000)}}`,
+      truncatedAlerts: 19_700,
+      commonLabels: { ...labels('c'), alertname: worst(1_000) },
+      commonAnnotations: { summary: worst(1_000) },
+      alerts: Array.from({ length: 300 }, (_, n) => ({
+        status: n % 3 === 0 ? 'resolved' : 'firing',
+        labels: { ...labels(`m${n}-`), alertname: worst(1_000, '<') },
+        startsAt: new Date(Date.parse(T0) + n * 1000).toISOString(),
+        fingerprint: n.toString(16).padStart(16, '0'),
+      })),
+    });
+    const [alert] = normalizeGroup(webhook, new Date(T0), config).alerts;
+    const ctx = { actor: { type: 'source', id: 'alertmanager' }, via: 'ingest', now: new Date(T0) } as const;
+    const { task } = taskFromAlert(
+      'TMS-123456',
+      alert ?? expect.fail('one alert for the group'),
+      config,
+      ctx,
+    );
+    // Act
+    const card = renderCard(task, { now: new Date(T0) });
+    // Assert
+    postable(card);
+    expect(JSON.stringify(card.blocks)).toContain('200 firing, 100 resolved');
+    expect(JSON.stringify(card.blocks)).toContain('and 295 more');
+    expect(Buffer.byteLength(JSON.stringify(task))).toBeLessThan(100_000); // the task item stays small
   });
 
   it('offers in the new-task form only services whose name can come back as an option value', () => {

@@ -49,6 +49,20 @@ severity:
       timezone: 'Europe/Berlin',
     });
     expect(config.sandbox.usergroups.S0READONLY).toEqual(['U09VIEW']);
+    expect(config.sources.alertmanager.grouping).toBe('group');
+  });
+
+  it('groups Alertmanager alerts by their group unless told otherwise, with no stale timeout by default', () => {
+    expect(parseConfig('').sources.alertmanager).toEqual({ grouping: 'group' });
+    expect(
+      parseConfig('sources:\n  alertmanager: { grouping: alert, staleAfter: 12h }\n').sources.alertmanager,
+    ).toEqual({ grouping: 'alert', staleAfter: 12 * 3_600_000 });
+    expect(issuesOf('sources:\n  alertmanager: { grouping: cluster }\n')).toEqual([
+      expect.objectContaining({ path: 'sources.alertmanager.grouping', line: 2 }),
+    ]);
+    expect(issuesOf('sources:\n  alertmanager: { staleAfter: soon }\n')).toEqual([
+      expect.objectContaining({ path: 'sources.alertmanager.staleAfter', line: 2 }),
+    ]);
   });
 
   it('names an unknown key and its line', () => {

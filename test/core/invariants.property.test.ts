@@ -8,7 +8,7 @@ import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { expectEachCountedOnce, haltingStore, notification, sendThroughCrash } from '../helpers/crash.js';
-import { anAlert, aTask, depsFor, T0, user } from '../helpers/factories.js';
+import { anAlert, aTask, depsFor, perAlertConfig, T0, user } from '../helpers/factories.js';
 
 const FINGERPRINTS = ['generic:disk-full', 'generic:latency', 'github:acme/checkout:ci:main'];
 const PEOPLE = ['U0ANA', 'U0BEN', 'U0CAT'];
@@ -217,7 +217,7 @@ describe('invariants of the core, over random histories', () => {
           const dying = haltingStore(memory, dieAfter);
           let id = 0;
           const deps = (store: TaskStore, prefix: string) =>
-            depsFor(store, clock, { newId: () => `${prefix}-${++id}` });
+            depsFor(store, clock, { newId: () => `${prefix}-${++id}`, config: perAlertConfig });
           await sendThroughCrash(
             sends,
             clock,

@@ -1,3 +1,4 @@
+import type { TaskGroup } from '../../src/core/group.js';
 import type {
   FingerprintRecord,
   OccurrenceEntry,
@@ -81,6 +82,7 @@ export class MemoryTaskStore implements TaskStore {
       updatedAt: now,
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
       ...(typeof also.reportedAt === 'string' ? { reportedAt: also.reportedAt } : {}),
+      ...(also.group !== undefined ? { group: also.group } : {}),
     };
     if (also.reportedAt === null) delete next.reportedAt;
     this.tasks.set(id, next);
@@ -88,6 +90,27 @@ export class MemoryTaskStore implements TaskStore {
       const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };
       this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
     }
+    return copy(next);
+  }
+
+  async updateGroup(
+    id: string,
+    group: TaskGroup,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | undefined> {
+    this.beforeWrite('updateGroup');
+    const task = this.tasks.get(id);
+    if (!task || task.status === 'resolved') return undefined;
+    if (task.group && task.group.notifiedAt > group.notifiedAt) return undefined;
+    const next: Task = {
+      ...task,
+      group,
+      ...(occurrenceKey !== undefined ? { occurrenceKey } : {}),
+      version: task.version + 1,
+      updatedAt: now,
+    };
+    this.tasks.set(id, next);
     return copy(next);
   }
 

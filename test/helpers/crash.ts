@@ -96,7 +96,8 @@ const firing = JSON.parse(readFileSync('test/fixtures/alertmanager/alertmanager-
 
 /**
  * An Alertmanager notification (the upstream fixture) of the alerts `names`, each a new firing episode at
- * second `n`: every delivery of it is one occurrence of each alert, and its id is its body's hash.
+ * second `n`: read alert by alert (`grouping: alert`, `perAlertConfig`), every delivery of it is one occurrence
+ * of each alert, and its id is its body's hash.
  */
 export function notification(n: number, names: readonly string[]): string {
   const [alert] = firing.alerts;

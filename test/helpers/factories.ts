@@ -21,6 +21,12 @@ teams:
 rbac: { admins: [U0ADMIN], viewers: [S0READONLY] }
 `);
 
+/** The same, reading Alertmanager alert by alert (`grouping: alert`), for tests of one task per alert. */
+export const perAlertConfig: Config = {
+  ...config,
+  sources: { ...config.sources, alertmanager: { grouping: 'alert' } },
+};
+
 export const user = (id: string): Actor => ({ type: 'user', id });
 export const slack = (id: string, now: Date | string = T0): ChangeContext => ({
   actor: user(id),

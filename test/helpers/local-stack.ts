@@ -18,6 +18,9 @@ export async function inProcessStack(
   return Object.assign(stack, { lines });
 }
 
+/** A config that reads Alertmanager alert by alert (`sources.alertmanager.grouping: alert`). */
+export const PER_ALERT_CONFIG = { TMS_CONFIG: 'test/fixtures/config/per-alert.config.yaml' };
+
 export interface StartedProcess {
   readonly url: string;
   readonly child: ChildProcess;

@@ -1,16 +1,24 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import {
+  API,
+  getJson,
+  inProcessStack,
+  PER_ALERT_CONFIG,
+  postJson,
+  type TestStack,
+} from '../helpers/local-stack.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(`test/fixtures/alertmanager/${name}.json`, 'utf8')) as Record<string, unknown> & {
     alerts: Record<string, unknown>[];
   };
 
+// One task per alert (`grouping: alert`): test/ingest/alertmanager-groups.test.ts has the default, per group.
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack(PER_ALERT_CONFIG);
 });
 afterAll(() => stack.close());
 
@@ -19,7 +27,7 @@ const send = (body: unknown, headers: Record<string, string> = TOKEN, to: TestSt
   postJson(`${to.url}/ingest/alertmanager`, body, headers);
 const task = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
 
-describe('POST /ingest/alertmanager', () => {
+describe('POST /ingest/alertmanager with grouping: alert', () => {
   it('opens a task per firing alert, routed and prioritized by its labels, with its links', async () => {
     // Act
     const answer = await send(fixture('alertmanager-v4-firing'));

@@ -53,7 +53,7 @@ describe('the raw archive on DynamoDB, whatever the size of a delivery', () => {
     expect(archived?.body === body).toBe(true);
     expect(archived?.processedAt).toBeDefined();
     expect(await store.get('TMS-1')).toMatchObject({
-      fingerprint: 'alertmanager:1a30ba71cca2921f',
+      fingerprint: `alertmanager:group:sms:${firing.groupKey}`, // one task for the group
       occurrences: 1,
     });
   }, 60_000);

@@ -24,11 +24,13 @@ afterAll(() => stack.close());
 
 const TOKEN = { authorization: 'Bearer local-ingest-token' };
 const fixture = (path: string) => JSON.parse(readFileSync(`test/fixtures/${path}`, 'utf8'));
-/** Alertmanager's documented v4 webhook, its one alert's labels changed. */
+/** Alertmanager's documented v4 webhook, its one alert's labels changed, as the group of that one alert. */
 const alertmanager = (labels: Record<string, string>, fingerprint: string) => {
   const webhook = fixture('alertmanager/alertmanager-v4-firing.json');
   const [alert] = webhook.alerts;
   webhook.alerts = [{ ...alert, fingerprint, labels: { ...alert.labels, ...labels } }];
+  webhook.commonLabels = { ...webhook.commonLabels, ...labels };
+  webhook.groupKey = `{}:{fingerprint="${fingerprint}"}`;
   return webhook;
 };
 /** PagerDuty's documented trigger event, with the local token and a dedup key of the test's own. */

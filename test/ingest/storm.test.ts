@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import {
+  API,
+  getJson,
+  inProcessStack,
+  PER_ALERT_CONFIG,
+  postJson,
+  type TestStack,
+} from '../helpers/local-stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await inProcessStack();
+  stack = await inProcessStack(PER_ALERT_CONFIG); // one task per fingerprint: alert by alert
 });
 afterAll(() => stack.close());
 
@@ -19,7 +26,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-describe('an Alertmanager storm', () => {
+describe('an Alertmanager storm, with grouping: alert', () => {
   it('stays one open task and one card per fingerprint, in any order, with both HA peers sending', async () => {
     // Arrange: 20 fingerprints; each delivery carries 10 alerts; both peers send every group, out of order.
     const FINGERPRINTS = 20;

@@ -17,7 +17,7 @@ import {
   sendThroughCrash,
 } from '../helpers/crash.js';
 import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
-import { config, depsFor, T0 } from '../helpers/factories.js';
+import { config, depsFor, perAlertConfig, T0 } from '../helpers/factories.js';
 
 const delivery = (deliveryId: string, receivedAt: string, body: unknown) => ({
   source: 'generic',
@@ -217,7 +217,7 @@ describe('a delivery in flight when the process is killed', () => {
         const redriveDying = haltingStore(memory, m);
         let id = 0;
         const deps = (store: TaskStore, prefix: string) =>
-          depsFor(store, clock, { newId: () => `${prefix}-${++id}` });
+          depsFor(store, clock, { newId: () => `${prefix}-${++id}`, config: perAlertConfig });
         await sendThroughCrash(
           bodies,
           clock,
@@ -234,9 +234,8 @@ describe('a delivery in flight when the process is killed', () => {
     }
     // Every write of the scenario was a place to die.
     const clean = haltingStore(new MemoryTaskStore(), Number.POSITIVE_INFINITY);
-    await sendThroughCrash(bodies, new ManualClock(T0), { deps: depsFor(clean), halted: clean.halted }, () =>
-      depsFor(clean),
-    );
+    const perAlert = () => depsFor(clean, new ManualClock(T0), { config: perAlertConfig });
+    await sendThroughCrash(bodies, new ManualClock(T0), { deps: perAlert(), halted: clean.halted }, perAlert);
     expect(deaths).toBe(clean.writes());
   });
 });
@@ -262,7 +261,7 @@ describe('a delivery in flight when the process is killed, on DynamoDB (dynalite
       const client = haltingClient(dynamo.embedded.db, n);
       let id = 0;
       const deps = (store: TaskStore, prefix: string) =>
-        depsFor(store, clock, { newId: () => `${prefix}-${++id}` });
+        depsFor(store, clock, { newId: () => `${prefix}-${++id}`, config: perAlertConfig });
       const restarted = new DynamoTaskStore(dynamo.embedded.db, table);
       await sendThroughCrash(
         bodies,
@@ -320,7 +319,10 @@ describe('a re-drive racing the next change of the task its delivery changed bef
     const clock = new ManualClock(T0);
     let id = 0;
     const deps = (db: typeof dynamo.embedded.db, prefix: string) =>
-      depsFor(new DynamoTaskStore(db, table), clock, { newId: () => `${prefix}-${++id}` });
+      depsFor(new DynamoTaskStore(db, table), clock, {
+        newId: () => `${prefix}-${++id}`,
+        config: perAlertConfig,
+      });
     const bodies = [notification(1, ['DiskFull']), notification(2, ['DiskFull'])];
 
     // The first delivery opens the task, and its process dies before the task's timeline batch: its line is

@@ -17,6 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors.js';
+import type { TaskGroup } from '../../core/group.js';
 import type {
   FingerprintRecord,
   OccurrenceEntry,
@@ -162,12 +163,15 @@ export class DynamoTaskStore implements TaskStore {
   ): Promise<Task | 'repeat' | undefined> {
     const keyed = occurrenceKey !== undefined;
     const reported = also.reportedAt;
+    const grouped = also.group !== undefined;
     // The entry goes into the task item as its latest entries, with its version and count left to the item
     // (they are known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
       `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''}${
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
-      } ADD occurrences :one, version :one${reported === null ? ' REMOVE reportedAt' : ''}`;
+      }${grouped ? ', #group = :group' : ''} ADD occurrences :one, version :one${
+        reported === null ? ' REMOVE reportedAt' : ''
+      }`;
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
     }`;
@@ -176,7 +180,9 @@ export class DynamoTaskStore implements TaskStore {
       ':entries': entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [],
       ...(keyed ? { ':key': occurrenceKey } : {}),
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
+      ...(grouped ? { ':group': also.group } : {}),
     };
+    const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
     let old = await this.countOccurrence(
@@ -187,9 +193,10 @@ export class DynamoTaskStore implements TaskStore {
         ...values,
         ':at': at,
       },
+      names,
     );
     const movedLastSeen = old !== undefined;
-    old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values);
+    old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values, names);
     if (old) {
       const { reportedAt: _, ...kept } = old;
       const task = toTask({
@@ -200,6 +207,7 @@ export class DynamoTaskStore implements TaskStore {
         updatedAt: now,
         ...(movedLastSeen ? { lastSeenAt: at } : {}),
         ...(keyed ? { occurrenceKey } : {}),
+        ...(grouped ? { group: also.group } : {}),
       });
       // The previous change's entries (its writer may have died before writing them), then this one's.
       const own = entry
@@ -214,19 +222,57 @@ export class DynamoTaskStore implements TaskStore {
     return task && task.status !== 'resolved' && task.occurrenceKey === occurrenceKey ? 'repeat' : undefined;
   }
 
+  async updateGroup(
+    id: string,
+    group: TaskGroup,
+    now: string,
+    occurrenceKey?: string,
+  ): Promise<Task | undefined> {
+    const keyed = occurrenceKey !== undefined;
+    // No entry of its own: its latest entries are emptied, and those of the change before written (again).
+    const old = await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.task(id),
+      UpdateExpression: `SET #group = :group, updatedAt = :now, lastEntries = :none${keyed ? ', occurrenceKey = :key' : ''} ADD version :one`,
+      ConditionExpression:
+        'attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(#group) OR #group.notifiedAt <= :at)',
+      ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
+      ExpressionAttributeValues: {
+        ':group': group,
+        ':now': now,
+        ':none': [],
+        ':at': group.notifiedAt,
+        ':one': 1,
+        ':resolved': 'resolved',
+        ...(keyed ? { ':key': occurrenceKey } : {}),
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    if (!old) return undefined;
+    await this.putEntries(latestEntries(old));
+    return toTask({
+      ...old,
+      group,
+      updatedAt: now,
+      version: Number(old.version) + 1,
+      ...(keyed ? { occurrenceKey } : {}),
+    });
+  }
+
   /** The item as it was before the occurrence was counted; undefined when the condition did not hold. */
   private async countOccurrence(
     id: string,
     update: string,
     condition: string,
     values: Record<string, unknown>,
+    names: Record<string, string> = {},
   ): Promise<Item | undefined> {
     return updateIf(this.db, {
       TableName: this.tableName,
       Key: keys.task(id),
       UpdateExpression: update,
       ConditionExpression: condition,
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', ...names },
       ExpressionAttributeValues: { ...values, ':one': 1, ':resolved': 'resolved' },
       ReturnValues: 'ALL_OLD',
     });

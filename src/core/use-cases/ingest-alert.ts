@@ -1,4 +1,5 @@
 import { type Alert, decide, route } from '../alert.js';
+import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
 import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
 import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
@@ -137,7 +138,7 @@ export async function ingestAlert(
         // Alertmanager's `endsAt`: when it recovered, not when the resolve was delivered a group interval later.
         const at = timeOf(alert, ctx, resolvableFrom(task)).at;
         const resolve = { type: 'resolve', resolution: alert.summary ?? null, at } as const;
-        const outcome = await change(deps, task, resolve, ctx);
+        const outcome = await change(deps, task, resolve, ctx, groupOf(alert, ctx));
         if (outcome === 'saved') {
           await store.releaseFingerprint(alert.fingerprint, task.id, at);
           return { result: 'resolved', taskId: task.id };
@@ -206,7 +207,7 @@ async function openUnderClaim(
       at: fired.at,
       ...(fired.reported ? { reportedAt: fired.reported } : {}),
     } as const;
-    const outcome = await change(deps, decision.task, reopen, ctx);
+    const outcome = await change(deps, decision.task, reopen, ctx, groupOf(alert, ctx));
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
     return { result: 'reopened', taskId: decision.task.id };
@@ -257,7 +258,11 @@ async function recordOccurrence(
   alert: Alert,
   ctx: ChangeContext,
 ): Promise<Task | 'repeat' | undefined> {
-  if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
+  const group = groupOf(alert, ctx);
+  if (alert.group && group) {
+    const regrouped = await regroup(deps, open, alert.group, group, alert.occurrenceKey, ctx);
+    if (regrouped !== 'count') return regrouped;
+  } else if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
   const seen = timeOf(alert, ctx, openedAt(open));
   const at = seen.at;
   if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
@@ -273,14 +278,42 @@ async function recordOccurrence(
   };
   // What the sender's clock said, kept while it disagrees; dropped once a later occurrence agrees.
   const reportedAt = seen.reported ?? (open.reportedAt ? null : undefined);
-  return deps.store.recordOccurrence(
-    open.id,
-    at,
-    ctx.now.toISOString(),
-    alert.occurrenceKey,
-    occurred,
-    reportedAt !== undefined ? { reportedAt } : undefined,
-  );
+  return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred, {
+    ...(reportedAt !== undefined ? { reportedAt } : {}),
+    ...(group ? { group } : {}),
+  });
+}
+
+/**
+ * How often a group's unchanged summary is written again: `notifiedAt` then says when Alertmanager last
+ * notified the group (it does every `repeat_interval` while the group fires), so a group it stopped notifying
+ * (silenced or inhibited whole) can be told apart; the other HA peer's copy a moment later costs no write.
+ */
+export const GROUP_REFRESH_MS = 60_000;
+
+const due = (group: TaskGroup, now: Date): boolean =>
+  now.getTime() - Date.parse(group.notifiedAt) >= GROUP_REFRESH_MS;
+
+/**
+ * A later notification of a group task's group: `count` when an alert of the group started firing (a new
+ * occurrence, counted with the summary); else the summary alone is written when it says something new (alerts
+ * resolved, or fell out of the group: silenced, inhibited), and a copy that says nothing new is a repeat.
+ */
+async function regroup(
+  deps: AlertDeps,
+  open: Task,
+  said: AlertGroup,
+  group: TaskGroup,
+  occurrenceKey: string | undefined,
+  ctx: ChangeContext,
+): Promise<Task | 'repeat' | 'count' | undefined> {
+  const sameFiring = occurrenceKey !== undefined && open.occurrenceKey === occurrenceKey;
+  if (!sameFiring && newlyFiring(open.group, said)) return 'count';
+  if (open.group && sameGroup(open.group, said) && !due(open.group, ctx.now)) return 'repeat';
+  const updated = await deps.store.updateGroup(open.id, group, ctx.now.toISOString(), occurrenceKey);
+  // Not written: resolved meanwhile (decide again), or a newer summary is on the task already.
+  if (!updated) return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
+  return 'repeat';
 }
 
 /**
@@ -307,17 +340,25 @@ async function lastTask(deps: AlertDeps, record: FingerprintRecord | undefined):
   return record?.lastTaskId ? deps.store.get(record.lastTaskId) : undefined;
 }
 
-/** Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. */
+/**
+ * Applies a command and saves it: `saved`, `conflict` (read again and retry), or why it was refused. `group`:
+ * the Alertmanager group's summary as the alert that made the change gave it, kept with the change.
+ */
 async function change(
   deps: AlertDeps,
   task: Task,
   command: LifecycleAction,
   ctx: ChangeContext,
+  group?: TaskGroup,
 ): Promise<'saved' | 'conflict' | { reason: string }> {
   const applied = applyAction(task, command, ctx);
   if (!applied.ok) return { reason: applied.error.message };
-  return deps.store.save(applied.value.task, applied.value.entries, task.version);
+  const changed = group ? { ...applied.value.task, group } : applied.value.task;
+  return deps.store.save(changed, applied.value.entries, task.version);
 }
+
+const groupOf = (alert: Alert, ctx: ChangeContext): TaskGroup | undefined =>
+  alert.group ? taskGroupOf(alert.group, ctx.now.toISOString()) : undefined;
 
 const summary = (alert: Alert) => (alert.summary ? { summary: alert.summary } : {});
 const ignored = (taskId: string | null, reason: string): IngestOutcome => ({

@@ -3,6 +3,7 @@ import { prioritize, route, routeService } from '../alert.js';
 import { own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import { type TaskGroup, taskGroupOf } from '../group.js';
 import { plausibleTime } from '../plausible-time.js';
 import type { TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
@@ -36,6 +37,8 @@ export interface NewTask {
   /** What the sender's clock said, when it is not `seenAt` (see src/core/plausible-time.ts). */
   readonly reportedAt?: string;
   readonly occurrenceKey?: string;
+  /** The Alertmanager group a group task stands for, as its first notification described it. */
+  readonly group?: TaskGroup;
 }
 
 /** The first version of a task, with the SLA policy snapshotted onto it. */
@@ -86,6 +89,7 @@ export function buildTask(
     labels: { ...input.labels },
     links: links.slice(0, 20),
     sla,
+    ...(input.group ? { group: input.group } : {}),
     version: 1,
   };
   const entries = stamp(
@@ -124,6 +128,7 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       seenAt: seen.at,
       ...(seen.reported ? { reportedAt: seen.reported } : {}),
       ...(alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {}),
+      ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
     },
     config,
     ctx,

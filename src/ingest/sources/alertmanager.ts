@@ -1,7 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
-import { cut, isUrl } from '../../core/bounds.js';
+import { cut, isUrl, own } from '../../core/bounds.js';
+import { type Config, priorityRank } from '../../core/config.js';
+import { type AlertGroup, boundGroup, GROUP_MEMBERS, type GroupMember } from '../../core/group.js';
 import { fail, ok } from '../../core/result.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import {
@@ -42,6 +44,9 @@ export const AlertmanagerWebhook = z.looseObject({
   status: z.enum(['firing', 'resolved']).optional(),
   receiver: z.string().optional(),
   externalURL: z.string().optional(),
+  groupLabels: Labels.default({}),
+  commonLabels: Labels.default({}),
+  commonAnnotations: Labels.default({}),
   alerts: z.array(AlertmanagerAlert).max(20_000),
 });
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
@@ -152,15 +157,155 @@ export const alertmanager: IngestSource = {
   name: 'alertmanager',
   /** A group of thousands of alerts is legitimate; Lambda takes 6 MB. */
   maxBytes: 6 * 1024 * 1024,
-  receive(request, secrets, { verify }) {
+  receive(request, secrets, { verify, config }) {
     if (verify) {
       const refused = authenticate(request, secrets);
       if (refused) return fail(problem(401, 'UNAUTHENTICATED', refused));
     }
     const webhook = readJson(request.body, AlertmanagerWebhook, 'an Alertmanager or Grafana webhook');
     if (!webhook.ok) return webhook;
-    const { alerts, errors } = normalizeAlertmanager(webhook.value, request.receivedAt);
+    const { alerts, errors } = byGroup(webhook.value, config)
+      ? normalizeGroup(webhook.value, request.receivedAt, config)
+      : normalizeAlertmanager(webhook.value, request.receivedAt);
     if (errors.length > 0) return fail(invalidEvent(errors.slice(0, 5).join('; ')));
     return ok(received(request.body, alerts));
   },
 };
+
+/*
+ * Group mode (`sources.alertmanager.grouping: group`, the default): one task per Alertmanager group, as
+ * Alertmanager's own PagerDuty notifier pages once per group (its dedup key is the group key). A webhook
+ * without a `groupKey` (a hand-made test, an old sender) is read alert by alert, as in `grouping: alert`.
+ */
+
+const byGroup = (webhook: AlertmanagerWebhook, config: Config): boolean =>
+  config.sources.alertmanager.grouping === 'group' && !!webhook.groupKey;
+
+type AlertmanagerAlert = z.infer<typeof AlertmanagerAlert>;
+
+/** The receiver and the group key: the same group routed to two receivers is two tasks, as it is two pages. */
+const groupFingerprint = (webhook: AlertmanagerWebhook): string =>
+  `alertmanager:group:${webhook.receiver ?? ''}:${webhook.groupKey ?? ''}`;
+
+/**
+ * The firing set (each firing alert's fingerprint and start): a re-notification of the same set is the same
+ * occurrence, counted once however often Alertmanager repeats it and whichever HA peer sends it.
+ */
+function firingSetKey(firing: readonly AlertmanagerAlert[]): string | undefined {
+  if (firing.length === 0) return undefined;
+  const members = firing.map((a) => `${fingerprintOf(a)}@${time(a.startsAt) ?? ''}`).sort();
+  return `group:${createHash('sha256').update(members.join('\n')).digest('hex').slice(0, 32)}`;
+}
+
+/** The most severe severity word among the alerts, by the priority the config gives it; unknown words last. */
+function worstSeverity(alerts: readonly AlertmanagerAlert[], config: Config): string | undefined {
+  const table = own(config.severity, 'alertmanager');
+  const rank = (word: string) => {
+    const priority = own(table, word);
+    return priority ? priorityRank(priority) : Number.MAX_SAFE_INTEGER;
+  };
+  let worst: string | undefined;
+  for (const word of new Set(
+    alerts.flatMap((a) => (a.labels.severity ? [a.labels.severity.toLowerCase()] : [])),
+  )) {
+    if (worst === undefined || rank(word) < rank(worst)) worst = word;
+  }
+  return worst;
+}
+
+/** What tells an alert from the rest of its group: its labels that are not common to the group. */
+function memberOf(alert: AlertmanagerAlert, common: Readonly<Record<string, string>>): GroupMember {
+  const startsAt = time(alert.startsAt);
+  return {
+    name: cut(alert.labels.alertname ?? 'Alert', 256),
+    status: alert.status,
+    labels: Object.fromEntries(
+      Object.entries(alert.labels).filter(([key, value]) => own(common, key) !== value),
+    ),
+    ...(startsAt ? { startsAt } : {}),
+  };
+}
+
+function latest(times: readonly (string | undefined)[]): string | undefined {
+  let newest: string | undefined;
+  for (const at of times) if (at && (newest === undefined || at > newest)) newest = at;
+  return newest;
+}
+
+/** The group's summary: counts, the first few alerts (firing first), the labels they share; bounded. */
+function groupSummary(webhook: AlertmanagerWebhook, firing: readonly AlertmanagerAlert[]): AlertGroup {
+  const resolved = webhook.alerts.filter((a) => a.status !== 'firing');
+  const truncated = webhook.truncatedAlerts ?? 0;
+  const newestStartsAt = latest(firing.map((a) => time(a.startsAt)));
+  return boundGroup({
+    key: webhook.groupKey ?? '',
+    firing: firing.length,
+    resolved: resolved.length,
+    ...(truncated > 0 ? { truncated } : {}),
+    alerts: [...firing.slice(0, GROUP_MEMBERS), ...resolved.slice(0, GROUP_MEMBERS)]
+      .slice(0, GROUP_MEMBERS)
+      .map((a) => memberOf(a, webhook.commonLabels)),
+    commonLabels: webhook.commonLabels,
+    ...(newestStartsAt ? { newestStartsAt } : {}),
+  });
+}
+
+/** The name a group goes by: its common `alertname`, else its group labels, else the receiver's. */
+function groupName(webhook: AlertmanagerWebhook): string {
+  const labels = Object.entries(webhook.groupLabels).map(([key, value]) => `${key}=${value}`);
+  return (
+    webhook.commonLabels.alertname ??
+    (labels.length > 0 ? labels.join(', ') : `${webhook.receiver ?? 'Alertmanager'} group`)
+  );
+}
+
+/** One Alert for the whole group: it fires while Alertmanager says the group fires, resolves when it says resolved. */
+export function normalizeGroup(
+  webhook: AlertmanagerWebhook,
+  receivedAt: Date,
+  config: Config,
+): { alerts: Alert[]; errors: string[] } {
+  const firing = webhook.alerts.filter((a) => a.status === 'firing');
+  const status = webhook.status ?? (firing.length > 0 ? 'firing' : 'resolved');
+  const group = groupSummary(webhook, firing);
+  const common = webhook.commonLabels;
+  const annotations = webhook.commonAnnotations;
+  const name = groupName(webhook);
+  const title = annotations.summary || annotations.title || `${name}: ${group.firing} firing`;
+  const severity = worstSeverity(firing.length > 0 ? firing : webhook.alerts, config);
+  const truncated = group.truncated ?? 0;
+  const counts =
+    status === 'resolved'
+      ? `all ${group.resolved} alerts resolved`
+      : `${group.firing} firing${group.resolved > 0 ? `, ${group.resolved} resolved` : ''}`;
+  const source = firing[0]?.generatorURL ?? webhook.alerts[0]?.generatorURL;
+  const links = [
+    ...(isUrl(source) ? [{ label: 'Source', url: source }] : []),
+    ...(isUrl(annotations.runbook_url) ? [{ label: 'Runbook', url: annotations.runbook_url }] : []),
+  ];
+  const occurrenceKey = status === 'firing' ? firingSetKey(firing) : undefined;
+  const occurredAt =
+    (status === 'resolved' ? latest(webhook.alerts.map((a) => time(a.endsAt))) : group.newestStartsAt) ??
+    receivedAt.toISOString();
+  const parsed = Alert.safeParse({
+    source: 'alertmanager',
+    action: status === 'firing' ? 'trigger' : 'resolve',
+    fingerprint: groupFingerprint(webhook),
+    title: cut(title, 300),
+    description: cut(annotations.description || annotations.message || '', 4000),
+    ...(severity ? { severity } : {}),
+    ...(common.service ? { service: common.service } : {}),
+    routing: { ...(common.namespace ? { namespace: common.namespace } : {}) },
+    labels: { ...common, ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}) },
+    links,
+    occurredAt,
+    ...(occurrenceKey ? { occurrenceKey } : {}),
+    summary: cut(
+      `${name}: ${counts}${truncated > 0 ? ` (and ${truncated} alerts Alertmanager truncated)` : ''}`,
+      300,
+    ),
+    group,
+  });
+  if (parsed.success) return { alerts: [parsed.data], errors: [] };
+  return { alerts: [], errors: parsed.error.issues.map((i) => `group.${i.path.join('.')}: ${i.message}`) };
+}
