@@ -258,9 +258,8 @@ async function recordOccurrence(
   alert: Alert,
   ctx: ChangeContext,
 ): Promise<Task | 'repeat' | undefined> {
-  const group = groupOf(alert, ctx);
-  if (alert.group && group) {
-    const regrouped = await regroup(deps, open, alert.group, group, alert.occurrenceKey, ctx);
+  if (alert.group) {
+    const regrouped = await regroup(deps, open, alert.group, alert.occurrenceKey, ctx);
     if (regrouped !== 'count') return regrouped;
   } else if (alert.occurrenceKey && open.occurrenceKey === alert.occurrenceKey) return 'repeat';
   const seen = timeOf(alert, ctx, openedAt(open));
@@ -280,7 +279,7 @@ async function recordOccurrence(
   const reportedAt = seen.reported ?? (open.reportedAt ? null : undefined);
   return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred, {
     ...(reportedAt !== undefined ? { reportedAt } : {}),
-    ...(group ? { group } : {}),
+    ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
   });
 }
 
@@ -303,17 +302,16 @@ async function regroup(
   deps: AlertDeps,
   open: Task,
   said: AlertGroup,
-  group: TaskGroup,
   occurrenceKey: string | undefined,
   ctx: ChangeContext,
-): Promise<Task | 'repeat' | 'count' | undefined> {
+): Promise<'repeat' | 'count' | undefined> {
   const sameFiring = occurrenceKey !== undefined && open.occurrenceKey === occurrenceKey;
   if (!sameFiring && newlyFiring(open.group, said)) return 'count';
   if (open.group && sameGroup(open.group, said) && !due(open.group, ctx.now)) return 'repeat';
-  const updated = await deps.store.updateGroup(open.id, group, ctx.now.toISOString(), occurrenceKey);
-  // Not written: resolved meanwhile (decide again), or a newer summary is on the task already.
-  if (!updated) return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
-  return 'repeat';
+  const now = ctx.now.toISOString();
+  if (await deps.store.updateGroup(open.id, taskGroupOf(said, now), now, occurrenceKey)) return 'repeat';
+  // Not written: resolved meanwhile (then decide again), or a newer summary is on the task already.
+  return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
 }
 
 /**
