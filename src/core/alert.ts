@@ -44,6 +44,11 @@ const AlertFields = z.strictObject({
   occurrenceKey: z.string().min(1).max(256).optional(),
   /** One line for the timeline when the alert repeats. */
   summary: z.string().optional(),
+  /**
+   * The source's own class of the problem (PagerDuty's `class`, Alertmanager's `alertname`, a workflow or
+   * job, an alarm, a Kubernetes reason): with the service and title, what makes tasks the same issue.
+   */
+  issueClass: z.string().min(1).optional(),
 });
 
 /**
@@ -68,6 +73,7 @@ function bounded(alert: z.infer<typeof AlertFields>) {
     ...(alert.service !== undefined ? { service: boundName(alert.service) } : {}),
     ...(alert.severity !== undefined ? { severity: cut(alert.severity, LIMITS.labelValueLength) } : {}),
     ...(alert.summary !== undefined ? { summary: cut(alert.summary, LIMITS.summaryLength) } : {}),
+    ...(alert.issueClass !== undefined ? { issueClass: cut(alert.issueClass, LIMITS.labelValueLength) } : {}),
     routing: {
       ...(alert.routing.repository !== undefined
         ? { repository: cut(alert.routing.repository, LIMITS.labelValueLength) }

@@ -114,6 +114,7 @@ export function normalizeAlertmanager(
       occurredAt: (item.status === 'resolved' ? time(item.endsAt) : startsAt) ?? receivedAt.toISOString(),
       // One firing episode is one occurrence: re-notifications and the other HA peer's copy count once.
       ...(startsAt ? { occurrenceKey: startsAt } : {}),
+      ...(labels.alertname ? { issueClass: labels.alertname } : {}),
       summary: cut(truncated > 0 ? `${title} (and ${truncated} alerts Alertmanager truncated)` : title, 300),
     });
     if (parsed.success) alerts.push(parsed.data);
