@@ -140,9 +140,10 @@ describe('SLA risk learned from similar tasks', () => {
 
   it('warns of SLA risk before the clock does when similar tasks took longer than the time left', async () => {
     // Prepare: three earlier P2 "slow-rebuild" tasks each took about 100 minutes to resolve (folded into the
-    // statistics as the aggregator folds them), and a new one opens with a 2 h window.
+    // statistics as the aggregator folds them; tasks from before issue keys, so kept by their fingerprint), and
+    // a new one opens with a 2 h window: its issue has no history yet, so its fingerprint's is read.
     const fingerprint = 'generic:slow-rebuild';
-    const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint };
+    const key = { kind: 'issue' as const, service: 'checkout', issue: fingerprint };
     const history = ['TMS-901', 'TMS-902', 'TMS-903'].flatMap((id, i) =>
       lifeOf(aTask({ id, fingerprint, priority: 'P2' }))
         .act({ type: 'resolve', resolution: 'Rebuilt the index' }, 95 + i * 5)
