@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { issueKeyOf, normalizeMessage, normalizeTitle } from '../../src/core/similar.js';
+import { openTask, taskFromAlert } from '../../src/core/use-cases/open-task.js';
 import { normalizeLogMessage } from '../../src/ingest/sources/logs.js';
+import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { anAlert, depsFor, slack } from '../helpers/factories.js';
 
 describe('normalizeTitle: what changes between two incidents of the same issue is taken out', () => {
   it.each([
@@ -63,6 +66,39 @@ describe('issueKeyOf', () => {
     // Pinned: a change to the normalizer or the hash moves every issue's learned history.
     expect(issueKeyOf('checkout', 'Consumer lag 1234 on checkout-7d9f8b6c5-x2x9z', 'ConsumerLag')).toBe(
       'issue:c4a2443a226a222b315e7896c319c105',
+    );
+  });
+});
+
+describe('a task’s issue key, set when it is built', () => {
+  it('is its service, title and source class for an alert task, whatever its dedup key', () => {
+    const { config } = depsFor(new MemoryTaskStore());
+    const ctx = {
+      actor: { type: 'source' as const, id: 'generic' },
+      via: 'ingest' as const,
+      now: new Date(),
+    };
+    const alert = (fingerprint: string, title: string) =>
+      taskFromAlert('TMS-1', anAlert({ fingerprint, title, issueClass: 'consumer_lag' }), config, ctx).task;
+    const a = alert('generic:c1f3a9d2', 'Consumer lag 1234 on checkout-7d9f8b6c5-x2x9z');
+    expect(a.issueKey).toBe(
+      issueKeyOf('checkout', 'Consumer lag 1234 on checkout-7d9f8b6c5-x2x9z', 'consumer_lag'),
+    );
+    expect(alert('generic:5b2e77c0', 'Consumer lag 98 on checkout-5f6d7c8b9-q4wzt').issueKey).toBe(
+      a.issueKey,
+    );
+  });
+
+  it('is its service and title for a task typed by hand', async () => {
+    const deps = depsFor(new MemoryTaskStore());
+    const opened = await openTask(deps, {
+      title: 'Rotate the checkout TLS certificate',
+      service: 'checkout',
+      role: 'developer',
+      ctx: slack('U01AAA'),
+    });
+    expect(opened.ok && opened.value.issueKey).toBe(
+      issueKeyOf('checkout', 'Rotate the checkout TLS certificate'),
     );
   });
 });
