@@ -173,10 +173,6 @@ describe('recurring issues, whatever their dedup keys', () => {
   // A stack of its own: its tasks must not change the counts of the stream above.
   let own: TestStack;
   let ownSlack: ReturnType<typeof slackOf>;
-  beforeAll(async () => {
-    own = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/insights.config.yaml' });
-    ownSlack = slackOf(own);
-  });
   afterAll(() => own.close());
 
   /** A PagerDuty Events v2 trigger as many senders make them: a new dedup_key per incident, numbers and pods in the summary. */
@@ -204,6 +200,9 @@ describe('recurring issues, whatever their dedup keys', () => {
   ] as const;
 
   beforeAll(async () => {
+    own = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/insights.config.yaml' });
+    ownSlack = slackOf(own);
+    // Each incident comes with its own dedup_key and is resolved with the same fix.
     for (const [dedupKey, summary] of INCIDENTS) {
       const id = await lag(dedupKey, summary);
       await ownSlack.client.command(`resolve ${id} restarted the consumer group`, {
