@@ -50,6 +50,11 @@ const AlertFields = z.strictObject({
   summary: z.string().optional(),
   /** An Alertmanager group summary, when the alert stands for a whole group (`grouping: group`). */
   group: AlertGroup.optional(),
+  /**
+   * The source's own class of the problem (PagerDuty's `class`, Alertmanager's `alertname`, a workflow or
+   * job, an alarm, a Kubernetes reason): with the service and title, what makes tasks the same issue.
+   */
+  issueClass: z.string().min(1).optional(),
 });
 
 /**
@@ -74,6 +79,7 @@ function bounded(alert: z.infer<typeof AlertFields>) {
     ...(alert.service !== undefined ? { service: boundName(alert.service) } : {}),
     ...(alert.severity !== undefined ? { severity: cut(alert.severity, LIMITS.labelValueLength) } : {}),
     ...(alert.summary !== undefined ? { summary: cut(alert.summary, LIMITS.summaryLength) } : {}),
+    ...(alert.issueClass !== undefined ? { issueClass: cut(alert.issueClass, LIMITS.labelValueLength) } : {}),
     routing: {
       ...(alert.routing.repository !== undefined
         ? { repository: cut(alert.routing.repository, LIMITS.labelValueLength) }

@@ -353,8 +353,8 @@ export interface AggregateStore {
     fold: (stats: ResolutionStats) => ResolutionStats,
     tasks?: readonly string[],
   ): Promise<ResolutionStats>;
-  /** The recurring issues of a service: its fingerprints' stats. */
-  fingerprintStats(service: string): Promise<ResolutionStats[]>;
+  /** The recurring issues of a service: its issues' stats (and its fingerprints', from before issue keys). */
+  issueStats(service: string): Promise<ResolutionStats[]>;
   /** Every trend episode still kept (ongoing or recently over). */
   trends(): Promise<TrendEpisode[]>;
   /**

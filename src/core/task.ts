@@ -76,6 +76,11 @@ export const Task = z.strictObject({
    * the same one are the same occurrence, counted once. Absent for tasks people opened.
    */
   occurrenceKey: z.string().min(1).max(256).optional(),
+  /**
+   * What makes it "the same issue" as earlier tasks for learning (src/core/similar.ts): its service, its
+   * normalized title and its source's class. Coarser than the fingerprint; absent on tasks written before it.
+   */
+  issueKey: z.string().min(1).max(64).optional(),
   /** How often this task reopened because its alert fired again soon after it was resolved. */
   flapCount: z.number().int().nonnegative(),
   firstSeenAt: Timestamp,

@@ -81,7 +81,7 @@ export function changeOf(record: DynamoDBRecord): TaskChange | undefined {
 }
 
 const statsId = (key: StatsKey) =>
-  key.kind === 'fingerprint' ? `fp|${key.service}|${key.fingerprint}` : `svc|${key.service}|${key.priority}`;
+  key.kind === 'issue' ? `issue|${key.service}|${key.issue}` : `svc|${key.service}|${key.priority}`;
 
 interface Pending {
   readonly change: TaskFacts;

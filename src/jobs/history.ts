@@ -1,5 +1,5 @@
 import type { CardInsight } from '../bot/card.js';
-import { type ResolutionStats, suggestionOf, typicalTime } from '../core/aggregates/resolutions.js';
+import { issueOf, type ResolutionStats, suggestionOf, typicalTime } from '../core/aggregates/resolutions.js';
 import type { AggregateStore } from '../core/ports.js';
 import type { Task } from '../core/task.js';
 
@@ -29,13 +29,17 @@ async function cached(
 /** Forget what was read from this store (tests, and a container that just folded new stats). */
 export const forgetHistory = (aggregates: AggregateStore): void => caches.get(aggregates)?.clear();
 
-/** What TMS knows of how tasks like this one went: its fingerprint's history, and its service's at its priority. */
+/** What TMS knows of how tasks like this one went: its issue's history, and its service's at its priority. */
 export interface History {
-  readonly fingerprint?: ResolutionStats;
+  readonly issue?: ResolutionStats;
   readonly service: ResolutionStats;
 }
 
-/** `fresh`: read now rather than from what was read less than a minute ago (a card posted for the first time). */
+/**
+ * `fresh`: read now rather than from what was read less than a minute ago (a card posted for the first time).
+ * An issue with no history yet reads its fingerprint's, where the history of its tasks from before issue
+ * keys is: what was learned then is not forgotten on upgrading.
+ */
 export async function historyOf(
   aggregates: AggregateStore,
   task: Task,
@@ -44,17 +48,23 @@ export async function historyOf(
 ): Promise<History> {
   const at = now.getTime();
   const { service, fingerprint } = task;
-  const [byFingerprint, byService] = await Promise.all([
-    fingerprint ? cached(aggregates, { kind: 'fingerprint', service, fingerprint }, at, fresh) : undefined,
+  const issue = issueOf(task);
+  const [byIssue, byService] = await Promise.all([
+    issue ? cached(aggregates, { kind: 'issue', service, issue }, at, fresh) : undefined,
     cached(aggregates, { kind: 'service', service, priority: task.priority }, at, fresh),
   ]);
-  return byFingerprint ? { fingerprint: byFingerprint, service: byService } : { service: byService };
+  const earlier =
+    byIssue && byIssue.resolved === 0 && fingerprint && fingerprint !== issue
+      ? await cached(aggregates, { kind: 'issue', service, issue: fingerprint }, at, fresh)
+      : undefined;
+  const known = earlier && earlier.resolved > 0 ? earlier : byIssue;
+  return known ? { issue: known, service: byService } : { service: byService };
 }
 
-/** The card's line for an alert whose fingerprint was resolved before; only while the task is open. */
+/** The card's line for a task whose issue was resolved before; only while the task is open. */
 export function suggestionFor(history: History, task: Task): string | null {
-  if (task.status === 'resolved' || !history.fingerprint) return null;
-  return suggestionOf(history.fingerprint);
+  if (task.status === 'resolved' || !history.issue) return null;
+  return suggestionOf(history.issue);
 }
 
 /** What the card shows from history: the suggestion, and how long similar tasks take per stage. */

@@ -77,7 +77,7 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
         { type: 'resolve', resolution: 'Restarted the consumer' },
         12,
       );
-      const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint: 'fp-d' };
+      const key = { kind: 'issue' as const, service: 'checkout', issue: 'issue:consumer-lag' };
       const facts = life.changes.map(factsOf);
       const now = new Date(T0);
       await store.updateStats(key, (s) => foldStats(s, facts, now));
@@ -89,8 +89,24 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
       expect(await store.stats({ kind: 'service', service: 'checkout', priority: 'P1' })).toMatchObject({
         resolved: 0,
       });
-      expect((await store.fingerprintStats('checkout')).map((s) => s.lastTaskId)).toEqual(['TMS-4']);
-      expect(await store.fingerprintStats('billing')).toEqual([]);
+      expect((await store.issueStats('checkout')).map((s) => [s.key, s.lastTaskId])).toEqual([
+        [key, 'TMS-4'],
+      ]);
+      expect(await store.issueStats('billing')).toEqual([]);
+    });
+
+    it('lists the history of tasks from before issue keys (kept by fingerprint) beside issues', async () => {
+      const resolved = (id: string) =>
+        lifeOf(aTask({ id, fingerprint: 'generic:old' }))
+          .act({ type: 'resolve', resolution: 'Cleared the cache' }, 7)
+          .changes.map(factsOf);
+      const old = { kind: 'issue' as const, service: 'search', issue: 'generic:old' };
+      const now = new Date(T0);
+      await store.updateStats(old, (s) => foldStats(s, resolved('TMS-8'), now));
+      const key = { kind: 'issue' as const, service: 'search', issue: 'issue:0123' };
+      await store.updateStats(key, (s) => foldStats(s, resolved('TMS-9'), now));
+      const listed = (await store.issueStats('search')).map((s) => [s.key.kind === 'issue' && s.key.issue]);
+      expect(listed.sort()).toEqual([['generic:old'], ['issue:0123']]);
     });
 
     it('lets two writers fold into the same statistics without losing either', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factsOf } from '../../src/core/aggregates/facts.js';
-import { foldStats } from '../../src/core/aggregates/resolutions.js';
+import { foldStats, resolveTimeAt, typicalTime } from '../../src/core/aggregates/resolutions.js';
+import type { Task } from '../../src/core/task.js';
 import { sendDueDigests } from '../../src/jobs/digests.js';
-import { forgetHistory } from '../../src/jobs/history.js';
+import { forgetHistory, historyOf } from '../../src/jobs/history.js';
 import { warnSla } from '../../src/jobs/sla-warnings.js';
 import { lifeOf } from '../helpers/changes.js';
 import { aTask } from '../helpers/factories.js';
@@ -140,9 +141,10 @@ describe('SLA risk learned from similar tasks', () => {
 
   it('warns of SLA risk before the clock does when similar tasks took longer than the time left', async () => {
     // Prepare: three earlier P2 "slow-rebuild" tasks each took about 100 minutes to resolve (folded into the
-    // statistics as the aggregator folds them), and a new one opens with a 2 h window.
+    // statistics as the aggregator folds them; tasks from before issue keys, so kept by their fingerprint), and
+    // a new one opens with a 2 h window: its issue has no history yet, so its fingerprint's is read.
     const fingerprint = 'generic:slow-rebuild';
-    const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint };
+    const key = { kind: 'issue' as const, service: 'checkout', issue: fingerprint };
     const history = ['TMS-901', 'TMS-902', 'TMS-903'].flatMap((id, i) =>
       lifeOf(aTask({ id, fingerprint, priority: 'P2' }))
         .act({ type: 'resolve', resolution: 'Rebuilt the index' }, 95 + i * 5)
@@ -164,5 +166,76 @@ describe('SLA risk learned from similar tasks', () => {
     );
     expect(warning?.text).toMatch(/90 min left to resolve .*similar tasks took 1\.\d h \(75th percentile\)/);
     expect(warning?.text).toContain('<!subteam^S0PAYMENTS>');
+  });
+});
+
+describe('recurring issues, whatever their dedup keys', () => {
+  // A stack of its own: its tasks must not change the counts of the stream above.
+  let own: TestStack;
+  let ownSlack: ReturnType<typeof slackOf>;
+  afterAll(() => own.close());
+
+  /** A PagerDuty Events v2 trigger as many senders make them: a new dedup_key per incident, numbers and pods in the summary. */
+  const lag = async (dedupKey: string, summary: string): Promise<string> => {
+    const answer = await postJson(`${own.url}/ingest/generic`, {
+      routing_key: own.secrets.INGEST_TOKEN,
+      event_action: 'trigger',
+      dedup_key: dedupKey,
+      payload: {
+        summary,
+        source: 'kafka-exporter',
+        severity: 'error',
+        component: 'checkout',
+        class: 'consumer_lag',
+      },
+    });
+    expect(answer.status).toBe(202);
+    await settle(own);
+    return openTaskOf(dedupKey, own);
+  };
+  const INCIDENTS = [
+    ['c1f3a9d2e8b74f10', 'Consumer lag 1234 on checkout-7d9f8b6c5-x2x9z'],
+    ['5b2e77c04d9a4e3b', 'Consumer lag 98012 on checkout-7d9f8b6c5-q4wzt'],
+    ['9e0d41aa7f6c4b22', 'Consumer lag 311 on checkout-5f6d7c8b94-lm2vx'],
+  ] as const;
+
+  beforeAll(async () => {
+    own = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/insights.config.yaml' });
+    ownSlack = slackOf(own);
+    // Each incident comes with its own dedup_key and is resolved with the same fix.
+    for (const [dedupKey, summary] of INCIDENTS) {
+      const id = await lag(dedupKey, summary);
+      await ownSlack.client.command(`resolve ${id} restarted the consumer group`, {
+        user: ANA,
+        channel: CHECKOUT,
+      });
+      await settle(own);
+    }
+  });
+
+  it('/tms playbook lists them as one recurring issue, with the fix that worked three times', async () => {
+    const answer = await ownSlack.client.command('playbook checkout', { user: BEN, channel: CHECKOUT });
+    const text = JSON.stringify(answer.body);
+    expect(text).not.toContain('No recurring issues');
+    expect(text).toContain('Consumer lag 311 on checkout-5f6d7c8b94-lm2vx'); // named by its latest task
+    expect(text).toMatch(/3 times · median \*\d+ s\* to resolve · usually fixed by <@U01AAA> \(3×\)/);
+    expect(text).toContain('restarted the consumer group (3×)');
+  });
+
+  it('the next one’s card says what fixed it the last times, and its predictions read those tasks', async () => {
+    const id = await lag('0a7c55e19b3d4f68', 'Consumer lag 4521 on checkout-6c8d9f7b5-zt7wk');
+    expect(ownSlack.cardText(id)).toMatch(/:bulb: Last 3 times: restarted the consumer group — median \d+ s/);
+    // What the card and the SLA sweep predict from: the three similar tasks' times, at their 75th percentile.
+    const history = await historyOf(
+      own.deps.aggregates,
+      (await own.deps.store.get(id)) as Task,
+      new Date(),
+      true,
+    );
+    expect(history.issue?.ttr.total).toBe(3);
+    expect(typicalTime(history, 'resolve')).toEqual({
+      ms: resolveTimeAt(history.issue as never, 0.75),
+      basis: 'issue',
+    });
   });
 });

@@ -174,7 +174,7 @@ function everySurface(task: Task) {
   // A playbook of 60 recurring issues, each with the longest notes and titles there are.
   const notes = Array.from({ length: 10 }, (_, i) => ({ value: `n${i}`, count: 5, error: 0 }));
   const issue = {
-    ...emptyStats({ kind: 'fingerprint', service: task.service, fingerprint: 'fp' }),
+    ...emptyStats({ kind: 'issue', service: task.service, issue: 'issue:fp' }),
     title: task.title,
     lastTaskId: task.id,
     times: 5,

@@ -83,11 +83,9 @@ export class MemoryAggregateStore implements AggregateStore {
     return next;
   }
 
-  async fingerprintStats(service: string): Promise<ResolutionStats[]> {
-    this.#count('fingerprintStats');
-    return [...this.statsItems.values()].filter(
-      (s) => s.key.kind === 'fingerprint' && s.key.service === service,
-    );
+  async issueStats(service: string): Promise<ResolutionStats[]> {
+    this.#count('issueStats');
+    return [...this.statsItems.values()].filter((s) => s.key.kind === 'issue' && s.key.service === service);
   }
 
   async trends(): Promise<TrendEpisode[]> {

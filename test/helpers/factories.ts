@@ -2,6 +2,7 @@ import { Alert, type AlertInput } from '../../src/core/alert.js';
 import { type Config, parseConfig } from '../../src/core/config.js';
 import type { TaskStore } from '../../src/core/ports.js';
 import type { Role } from '../../src/core/rbac.js';
+import { issueKeyOf } from '../../src/core/similar.js';
 import type { Task } from '../../src/core/task.js';
 import { ManualClock } from '../../src/core/time.js';
 import type { Actor, ChangeContext } from '../../src/core/timeline.js';
@@ -56,7 +57,11 @@ export function aTask(fields: Partial<Task> = {}, now: string = T0): Task {
     config,
     { actor: { type: 'source', id: 'generic' }, via: 'ingest', now: new Date(now) },
   );
-  return { ...task, ...fields };
+  const made = { ...task, ...fields };
+  // The issue key follows the title and service the test gave, as buildTask would have made it.
+  return 'issueKey' in fields || made.kind === 'chore'
+    ? made
+    : { ...made, issueKey: issueKeyOf(made.service, made.title) };
 }
 
 export function anAlert(fields: Partial<AlertInput> = {}): Alert {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Alert } from '../../src/core/alert.js';
 import { globMatch, LIMITS, utf8Bytes } from '../../src/core/bounds.js';
+import { normalizeTitle } from '../../src/core/similar.js';
 import { redactCredentials } from '../../src/ingest/archive-policy.js';
 import { SOURCES } from '../../src/ingest/pipeline.js';
 import type { IngestRequest } from '../../src/ingest/source.js';
@@ -27,6 +28,7 @@ const SENDER_FACING = [
   'src/core/alert.ts',
   'src/core/bounds.ts',
   'src/core/silence.ts',
+  'src/core/similar.ts',
   'src/core/task.ts',
   'src/http/respond.ts',
 ];
@@ -66,6 +68,10 @@ describe('every pattern that sees sender text', () => {
     // The scanner bites: it sees the patterns of log normalisation (here by one of them).
     expect(patterns.length).toBeGreaterThan(30);
     expect(patterns.some((p) => p.regex.source.includes('@[\\w-]{1,63}'))).toBe(true);
+    // And those of titles, for the "same issue" key (pod suffixes, host names).
+    expect(patterns.some((p) => p.file === 'src/core/similar.ts' && p.regex.source.includes('{6,10}-'))).toBe(
+      true,
+    );
     const built = [...WORKLOAD_PATTERNS, matcher(['ERROR', 'a.b*c', 'uncaught exception'])].map((regex) => ({
       file: 'built at run time',
       regex,
@@ -117,6 +123,13 @@ describe('every normaliser on the largest adversarial input its route takes', ()
     for (const unit of ['a.', '\\"', '1', 'a@', ' ', "'", '0x', '2024-01-01T']) {
       const line = `ERROR "${huge(MAX_LINE, unit)}`;
       expect(normalizeLogMessage(line)).toBe(normalizeLogMessage(line.slice(0, LIMITS.logLineLength)));
+    }
+  });
+
+  it('titles: only the first LIMITS.titleLength characters make the "same issue" key, whatever follows', () => {
+    for (const unit of ['a-', 'a.', '-x2k', '0x', '"', 'ip-1.']) {
+      const title = `Down on ${huge(MAX_LINE, unit)}`;
+      expect(normalizeTitle(title)).toBe(normalizeTitle(title.slice(0, LIMITS.titleLength)));
     }
   });
 

@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { Alert } from '../../src/core/alert.js';
+import { normalizeTitle } from '../../src/core/similar.js';
 import { SOURCES } from '../../src/ingest/pipeline.js';
+import { normalizeAlarm } from '../../src/ingest/sources/cloudwatch.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
 import { snsSigner } from '../helpers/sns.js';
 
@@ -123,4 +129,91 @@ describe.each(Object.keys(SOURCES))('/ingest/%s', (source) => {
       expect(answer.text).not.toMatch(/at .*\.[tj]s:\d+/);
     },
   );
+});
+
+/**
+ * What each source's real fixture says the issue is: the source's own class of the problem, and its title as
+ * "the same issue" compares it (src/core/similar.ts). Read as re-driving reads (no verification).
+ */
+const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
+const octokit = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as {
+  name: string;
+  examples: { workflow_job?: { conclusion?: string } }[];
+}[];
+const failedJob = octokit
+  .find((e) => e.name === 'workflow_job')
+  ?.examples.find((e) => e.workflow_job?.conclusion === 'failure');
+const config = loadConfig({ TMS_CONFIG: 'tms.config.yaml' });
+async function alertsOf(
+  source: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<readonly Alert[]> {
+  const request = { headers, query: {}, body, receivedAt: new Date('2026-11-22T10:05:00Z') };
+  const received = await SOURCES[source]?.receive(request, { ingestToken: '' }, { verify: false, config });
+  if (!received?.ok) throw new Error(`${source}: ${received?.error.body}`);
+  return received.value.alerts;
+}
+const ISSUES: Record<string, { read: () => Promise<readonly Alert[]>; issues: [string, string][] }> = {
+  generic: {
+    read: () => alertsOf('generic', fixture('generic/pagerduty-trigger.json')),
+    issues: [['disk', 'disk at <n>% on machine <host>']],
+  },
+  alertmanager: {
+    read: async () => [
+      ...(await alertsOf('alertmanager', fixture('alertmanager/alertmanager-v4-firing.json'))),
+      ...(await alertsOf('alertmanager', fixture('alertmanager/grafana-firing.json'))),
+    ],
+    issues: [
+      ['ProbeFailure', 'blackbox probe failure: https://<host>'],
+      ['High memory usage', 'this alert was triggered for zone us-<n>'],
+      ['High CPU usage', 'this alert was triggered for zone eu-<n>'],
+    ],
+  },
+  github: {
+    read: () =>
+      alertsOf('github', JSON.stringify(failedJob), {
+        'x-github-event': 'workflow_job',
+        'x-github-delivery': 'issue-class',
+      }),
+    issues: [['CodeQL', 'codeql failing on main (codertocat/hello-world)']],
+  },
+  jenkins: {
+    read: () => {
+      const success = JSON.parse(fixture('jenkins/completed-success.json'));
+      return alertsOf(
+        'jenkins',
+        JSON.stringify({ ...success, build: { ...success.build, status: 'FAILURE' } }),
+      );
+    },
+    issues: [['asgard', 'asgard is failing']],
+  },
+  kubernetes: {
+    read: () => alertsOf('kubernetes', fixture('kubernetes/backoff-warning.json')),
+    issues: [['BackOff Pod', 'backoff: checkout in checkout (prod-eu)']],
+  },
+  logs: {
+    read: () => alertsOf('logs', fixture('aws/cloudwatch-logs-event.json')),
+    issues: [
+      ['testLogGroup', '[error] first test message'],
+      ['testLogGroup', '[error] second test message'],
+    ],
+  },
+  cloudwatch: {
+    read: async () => {
+      const sns = JSON.parse(fixture('aws/cloudwatch-alarm-sns-payload-single-metric.json')).Records[0].Sns;
+      const alarm = normalizeAlarm(sns.Message, new Date('2026-11-22T10:05:00Z'));
+      return alarm?.success ? [alarm.data] : [];
+    },
+    issues: [['EXAMPLE', 'example in alarm']],
+  },
+};
+
+describe.each(Object.keys(SOURCES))('the issue class of %s', (source) => {
+  it('is read from its real fixture, beside its title as the same issue compares it', async () => {
+    const c = ISSUES[source];
+    expect(c, 'a fixture case in this table').toBeDefined();
+    const alerts = await (c as NonNullable<typeof c>).read();
+    expect(alerts.map((a) => [a.issueClass, normalizeTitle(a.title)])).toEqual(c?.issues);
+  });
 });

@@ -8,6 +8,7 @@ import { createTableInput } from '../../src/adapters/dynamo/table.js';
 import { createDocumentClient, DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
 import { parseConfig } from '../../src/core/config.js';
 import type { AggregateStore } from '../../src/core/ports.js';
+import { issueKeyOf } from '../../src/core/similar.js';
 import { ManualClock } from '../../src/core/time.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
@@ -78,7 +79,12 @@ onEachBackend((backend, dynamo) => {
     clock.set('2026-03-02T09:25:00.000Z');
     await ingestAlert(
       deps,
-      anAlert({ fingerprint: 'disk-full', service: 'checkout', occurredAt: clock.now().toISOString() }),
+      anAlert({
+        fingerprint: 'disk-full',
+        title: 'Disk full on db-1',
+        service: 'checkout',
+        occurredAt: clock.now().toISOString(),
+      }),
     );
     const records = captured.slice(from).filter((r) => passes(TASK_ITEMS, r));
     const aggregates = new DynamoAggregateStore(db, tableName);
@@ -125,11 +131,8 @@ onEachBackend((backend, dynamo) => {
       });
       const team = await aggregates.hours('ch:C0PAYMENTS', HOUR, HOUR);
       expect(team[0]?.sets).toEqual({ openedIds: ['TMS-1', 'TMS-2'], resolvedIds: ['TMS-1'] });
-      const stats = await aggregates.stats({
-        kind: 'fingerprint',
-        service: 'checkout',
-        fingerprint: 'consumer-lag',
-      });
+      const issue = issueKeyOf('checkout', 'Checkout latency above 2s');
+      const stats = await aggregates.stats({ kind: 'issue', service: 'checkout', issue });
       expect(stats).toMatchObject({ times: 1, resolved: 1, lastTaskId: 'TMS-1' });
       expect(stats.notes.entries).toEqual([{ value: 'restarted the consumer', count: 1, error: 0 }]);
       // Three events in the window (minCount 3) from a silent baseline: one trend for the alert; the service's

@@ -271,7 +271,7 @@ export class DynamoAggregateStore implements AggregateStore {
               applied: Object.fromEntries([...kept, ...fresh]),
               ...(stillSpilled ? { appliedSpilledAt: stillSpilled } : {}),
               service: key.service,
-              ...(key.kind === 'fingerprint' ? { fingerprint: key.fingerprint } : { priority: key.priority }),
+              ...(key.kind === 'issue' ? { issue: key.issue } : { priority: key.priority }),
               rev: rev + 1,
             },
             ConditionExpression: Item ? 'rev = :rev' : 'attribute_not_exists(pk)',
@@ -345,16 +345,17 @@ export class DynamoAggregateStore implements AggregateStore {
     );
   }
 
-  async fingerprintStats(service: string): Promise<ResolutionStats[]> {
+  async issueStats(service: string): Promise<ResolutionStats[]> {
     const items = await this.#query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :fp)',
       ExpressionAttributeValues: {
         ':pk': keys.servicePartition(service),
-        ':fp': keys.fingerprintStatsPrefix,
+        ':fp': keys.issueStatsPrefix,
       },
     });
+    // Items written before issue keys name their fingerprint instead.
     return items.map((item) =>
-      parseStats({ kind: 'fingerprint', service, fingerprint: String(item.fingerprint ?? '') }, item),
+      parseStats({ kind: 'issue', service, issue: String(item.issue ?? item.fingerprint ?? '') }, item),
     );
   }
 
@@ -468,8 +469,8 @@ export class DynamoAggregateStore implements AggregateStore {
 }
 
 function statsKey(key: StatsKey) {
-  return key.kind === 'fingerprint'
-    ? keys.fingerprintStats(key.service, key.fingerprint)
+  return key.kind === 'issue'
+    ? keys.issueStats(key.service, key.issue)
     : keys.serviceStats(key.service, key.priority);
 }
 

@@ -115,11 +115,15 @@ export const keys = {
     sk: `H#${hour}#${shard}`,
   }),
   hourlyPartition: (scope: string) => `AGG#${keyPart(scope)}`,
-  fingerprintStats: (service: string, fingerprint: string) => ({
+  /**
+   * An issue's statistics: its issue key, or a fingerprint for the history of tasks written before issue
+   * keys (the prefix is theirs, so both are one query; issue keys start `issue:`, which no fingerprint does).
+   */
+  issueStats: (service: string, issue: string) => ({
     pk: `AGG#svc:${keyPart(service)}`,
-    sk: `FP#${keyPart(fingerprint)}`,
+    sk: `FP#${keyPart(issue)}`,
   }),
-  fingerprintStatsPrefix: 'FP#',
+  issueStatsPrefix: 'FP#',
   serviceStats: (service: string, priority: string) => ({
     pk: `AGG#svc:${keyPart(service)}`,
     sk: `PRIO#${priority}`,

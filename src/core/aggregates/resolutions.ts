@@ -1,6 +1,6 @@
 import { emptyHistogram, type Histogram, parseHistogram, percentile, record } from '../histogram.js';
 import type { SlaClock, SlaStage } from '../sla.js';
-import type { Priority } from '../task.js';
+import type { Priority, Task } from '../task.js';
 import { emptyTopK, offer, parseTopK, type TopK, top } from '../top-k.js';
 import type { TaskFacts } from './facts.js';
 
@@ -14,10 +14,18 @@ const RECENT_KEPT = 5;
  */
 export const APPLIED_FOR_MS = 3 * 3_600_000;
 
-/** Which history a task is compared with: its fingerprint, else its service at its priority. */
+/**
+ * Which history a task is compared with: its issue's (tasks that are the same issue for a person, whatever
+ * their dedup keys: src/core/similar.ts), else its service's at its priority. `issue` is the task's issue key,
+ * or, for a task written before issue keys, its fingerprint (where its history was kept then).
+ */
 export type StatsKey =
-  | { readonly kind: 'fingerprint'; readonly service: string; readonly fingerprint: string }
+  | { readonly kind: 'issue'; readonly service: string; readonly issue: string }
   | { readonly kind: 'service'; readonly service: string; readonly priority: Priority };
+
+/** The issue a task's history is kept under: its issue key, else (a task from before them) its fingerprint. */
+export const issueOf = (task: Pick<Task, 'issueKey' | 'fingerprint'>): string | null =>
+  task.issueKey ?? task.fingerprint;
 
 /** How a recurring issue (or a service at a priority) was handled so far. */
 export interface ResolutionStats {
@@ -63,15 +71,14 @@ export const emptyStats = (key: StatsKey): ResolutionStats => ({
 });
 
 /**
- * The keys a change is counted under: its fingerprint's stats for anything (how often it happened is the
+ * The keys a change is counted under: its issue's stats for anything (how often it happened is the
  * playbook's), its service's at its priority only for what predictions read (times to acknowledge and resolve).
  */
 export function statsKeysOf({ task, facts }: TaskFacts): StatsKey[] {
   const timed = facts.some((f) => f.type === 'acknowledged' || f.type === 'resolved');
+  const issue = issueOf(task);
   return [
-    ...(task.fingerprint
-      ? [{ kind: 'fingerprint' as const, service: task.service, fingerprint: task.fingerprint }]
-      : []),
+    ...(issue ? [{ kind: 'issue' as const, service: task.service, issue }] : []),
     ...(timed ? [{ kind: 'service' as const, service: task.service, priority: task.priority }] : []),
   ];
 }
@@ -195,7 +202,7 @@ export function readableDuration(ms: number): string {
 }
 
 /**
- * What a new task's card says when its fingerprint has been resolved before: "last 3 times: restarted the
+ * What a new task's card says when its issue has been resolved before: "last 3 times: restarted the
  * consumer — median 12 min". Plain text (the card escapes it); null without history.
  */
 export function suggestionOf(stats: ResolutionStats): string | null {
@@ -212,17 +219,17 @@ export function suggestionOf(stats: ResolutionStats): string | null {
 export const MIN_SIMILAR = 3;
 
 /**
- * How long similar tasks took for a stage, at their 75th percentile: those of the same fingerprint, else of
- * the service at the same priority; null while neither has `MIN_SIMILAR` done.
+ * How long similar tasks took for a stage, at their 75th percentile: those of the same issue, else of the
+ * service at the same priority; null while neither has `MIN_SIMILAR` done.
  */
 export function typicalTime(
   similar: {
-    readonly fingerprint?: ResolutionStats | undefined;
+    readonly issue?: ResolutionStats | undefined;
     readonly service?: ResolutionStats | undefined;
   },
   stage: SlaStage,
-): { readonly ms: number; readonly basis: 'fingerprint' | 'service' } | null {
-  for (const basis of ['fingerprint', 'service'] as const) {
+): { readonly ms: number; readonly basis: 'issue' | 'service' } | null {
+  for (const basis of ['issue', 'service'] as const) {
     const histogram = stage === 'ack' ? similar[basis]?.tta : similar[basis]?.ttr;
     if (!histogram || histogram.total < MIN_SIMILAR) continue;
     const ms = percentile(histogram, 0.75);

@@ -8,6 +8,7 @@ import { plausibleTime } from '../plausible-time.js';
 import type { TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
+import { issueKeyOf } from '../similar.js';
 import { deadlines, snapshotSla } from '../sla.js';
 import {
   formatTaskId,
@@ -39,7 +40,17 @@ export interface NewTask {
   readonly occurrenceKey?: string;
   /** The Alertmanager group a group task stands for, as its first notification described it. */
   readonly group?: TaskGroup;
+  /** The source's class of the problem, part of the task's issue key. */
+  readonly issueClass?: string;
 }
+
+/**
+ * Alert and hand-made tasks learn from earlier tasks of the same issue; chores (a schedule's) are the same
+ * work every time by design, not a recurring issue. A hand-made task has no class, so it shares its key with
+ * hand-made tasks of the same service and title (and with class-less alerts saying the same), which is what
+ * a person means by "this happened before".
+ */
+const hasIssue = (kind: TaskKind): boolean => kind !== 'chore';
 
 /** The first version of a task, with the SLA policy snapshotted onto it. */
 export function buildTask(
@@ -69,6 +80,9 @@ export function buildTask(
     assignee: input.assignee,
     channel: input.route.channel,
     fingerprint: input.fingerprint,
+    ...(hasIssue(input.kind)
+      ? { issueKey: issueKeyOf(input.route.service, input.title, input.issueClass) }
+      : {}),
     occurrences: 1,
     ...(input.occurrenceKey ? { occurrenceKey: input.occurrenceKey } : {}),
     flapCount: 0,
@@ -129,6 +143,7 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       ...(seen.reported ? { reportedAt: seen.reported } : {}),
       ...(alert.occurrenceKey ? { occurrenceKey: alert.occurrenceKey } : {}),
       ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
+      ...(alert.issueClass ? { issueClass: alert.issueClass } : {}),
     },
     config,
     ctx,

@@ -161,7 +161,7 @@ export async function playbook(
   deps: Pick<ReportDeps, 'aggregates'>,
   service: string,
 ): Promise<PlaybookEntry[]> {
-  const stats = await deps.aggregates.fingerprintStats(service);
+  const stats = await deps.aggregates.issueStats(service);
   return stats
     .filter((s) => s.times >= 2 || s.resolved >= 2)
     .sort((a, b) => b.times - a.times || b.resolved - a.resolved)

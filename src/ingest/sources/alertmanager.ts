@@ -119,6 +119,7 @@ export function normalizeAlertmanager(
       occurredAt: (item.status === 'resolved' ? time(item.endsAt) : startsAt) ?? receivedAt.toISOString(),
       // One firing episode is one occurrence: re-notifications and the other HA peer's copy count once.
       ...(startsAt ? { occurrenceKey: startsAt } : {}),
+      ...(labels.alertname ? { issueClass: labels.alertname } : {}),
       summary: cut(truncated > 0 ? `${title} (and ${truncated} alerts Alertmanager truncated)` : title, 300),
     });
     if (parsed.success) alerts.push(parsed.data);
@@ -300,6 +301,8 @@ export function normalizeGroup(
     links,
     occurredAt,
     ...(occurrenceKey ? { occurrenceKey } : {}),
+    // The group's common alertname (else its name) is its class: the same rule firing again is the same issue.
+    issueClass: cut(name, 256),
     summary: cut(
       `${name}: ${counts}${truncated > 0 ? ` (and ${truncated} alerts Alertmanager truncated)` : ''}`,
       300,

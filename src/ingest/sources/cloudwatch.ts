@@ -210,6 +210,7 @@ export function normalizeAlarm(text: string, receivedAt: Date): z.ZodSafeParseRe
     links: consoleUrl ? [{ label: 'Alarm', url: consoleUrl }] : [],
     occurredAt: changed ?? receivedAt.toISOString(),
     ...(changed ? { occurrenceKey: `transition-${changed}` } : {}),
+    issueClass: a.AlarmName,
     summary: cut(
       a.NewStateValue === 'INSUFFICIENT_DATA'
         ? `INSUFFICIENT_DATA: ${a.NewStateReason ?? 'the alarm has too little data to decide'}`

@@ -102,6 +102,7 @@ export function normalizeGeneric(
     links, // bounded (and what is left out said) by the Alert schema
     occurredAt: occurredAt.toISOString(),
     ...(payload?.summary ? { summary: cut(payload.summary, 300) } : {}),
+    ...(payload?.class ? { issueClass: payload.class } : {}),
   });
 }
 

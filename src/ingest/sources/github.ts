@@ -103,6 +103,7 @@ function alertOf(
     links: extra.links ?? [],
     occurredAt: f.at,
     occurrenceKey: f.runKey,
+    issueClass: f.workflow,
     ...(extra.summary ? { summary: cut(extra.summary, 300) } : {}),
   });
 }

@@ -108,6 +108,7 @@ export function normalizeJenkins(event: JenkinsNotification, receivedAt: Date) {
     occurredAt: time(build.timestamp, receivedAt),
     // COMPLETED and FINALIZED of one build are one occurrence.
     occurrenceKey: `build-${build.number}`,
+    issueClass: job,
     summary: cut(`build #${build.number} ${status.toLowerCase()}`, 300),
   });
 }

@@ -129,6 +129,7 @@ export function normalizeKubernetes(
     // Null first and last timestamps (events.k8s.io-style events) fall back to eventTime.
     occurredAt: time(event.lastTimestamp, event.firstTimestamp, event.eventTime) ?? receivedAt.toISOString(),
     ...(uid ? { occurrenceKey: `event-${uid}` } : {}),
+    issueClass: [event.reason, object.kind].filter(Boolean).join(' '),
     summary: cut(event.message ?? event.reason, 300),
   });
 }

@@ -5,6 +5,7 @@ import { Alert, route } from '../../core/alert.js';
 import { cut, LIMITS, own } from '../../core/bounds.js';
 import type { Config } from '../../core/config.js';
 import { fail, ok } from '../../core/result.js';
+import { normalizeMessage } from '../../core/similar.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import { type IngestSource, invalidEvent, readJson, received, validAlerts } from '../source.js';
 
@@ -33,33 +34,11 @@ const Batch = z.looseObject({
 });
 type Batch = z.infer<typeof Batch>;
 
-/** A word that is a hex id: `0x` and hex digits, or eight or more hex characters with a digit among them. */
-function isHexId(word: string): boolean {
-  const prefixed = /^0x/i.test(word);
-  const digits = prefixed ? word.slice(2) : word;
-  return (
-    /^[0-9a-f]+$/i.test(digits) && /\d/.test(digits) && (prefixed || word.length >= 8) // anchored, linear
-  );
-}
-
 /**
- * The message without what changes between two lines of the same bug. Every pattern here runs in linear
- * time on any line (bounded quantifiers, or an unbounded one that cannot fail after its run; checked by
- * test/ingest/linear-patterns.test.ts), and only the first LIMITS.logLineLength characters are read.
+ * The message without what changes between two lines of the same bug: the one normalizer of TMS, in the
+ * core, which also makes the "same issue" key of titles (src/core/similar.ts).
  */
-export function normalizeLogMessage(message: string): string {
-  return message
-    .slice(0, LIMITS.logLineLength)
-    .replace(/^\S{0,64}?\d{4}-\d{2}-\d{2}[T ][\d:.]{1,32}(?:Z|[+-]\d{2}:?\d{2})?\S*\s*/, '') // a leading timestamp
-    .replace(/"(?:[^"\\]|\\.){0,512}"|'(?:[^'\\]|\\.){0,512}'/g, '<q>')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
-    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '<ip>')
-    .replace(/\b[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{1,190}\b/g, '<email>')
-    .replace(/\w+/g, (word) => (isHexId(word) ? '<hex>' : word))
-    .replace(/\d+(?:\.\d+)?/g, '<n>')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+export { normalizeMessage as normalizeLogMessage } from '../../core/similar.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** One regex for the patterns, each a literal word (escaped): linear, checked by test/ingest/linear-patterns.test.ts. */
@@ -91,7 +70,7 @@ export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z
   for (const line of batch.logEvents) {
     // Only the head of a line is read: a pattern past it does not make an alert.
     if (!patterns.test(line.message.slice(0, LIMITS.logLineLength))) continue;
-    const normalized = normalizeLogMessage(line.message);
+    const normalized = normalizeMessage(line.message);
     const key = createHash('sha256').update(`${logGroup}\n${normalized}`).digest('hex').slice(0, 20);
     const group = groups.get(key) ?? { lines: [], normalized };
     group.lines.push(line);
@@ -123,6 +102,7 @@ export function normalizeLogs(batch: Batch, config: Config, receivedAt: Date): z
       occurredAt: new Date(last.timestamp).toISOString(),
       // The lines of one batch are one occurrence; the same batch delivered again is the same occurrence.
       occurrenceKey: `log-${first.id}`.slice(0, 256),
+      issueClass: logGroup,
       summary: cut(`${lines.length} line${lines.length > 1 ? 's' : ''}: ${message}`, 300),
     });
   });

@@ -8,6 +8,7 @@ import {
   normalizeNote,
   readableDuration,
   resolveTimeAt,
+  statsKeysOf,
   suggestionOf,
   typicalTime,
   usualResolvers,
@@ -18,15 +19,38 @@ import { lifeOf } from '../../helpers/changes.js';
 import { aTask, T0 } from '../../helpers/factories.js';
 
 const MIN = 60_000;
-const key = { kind: 'fingerprint' as const, service: 'checkout', fingerprint: 'generic:consumer-lag' };
+const key = { kind: 'issue' as const, service: 'checkout', issue: 'issue:consumer-lag' };
 const now = new Date(T0);
 
-/** A task of the fingerprint resolved `minutes` after it opened, by `by`, with `note`. */
+/** A task of the issue resolved `minutes` after it opened, by `by`, with `note`. */
 const resolved = (id: string, minutes: number, note: string | null, by = 'U01AAA') =>
-  lifeOf(aTask({ id, fingerprint: key.fingerprint }))
+  lifeOf(aTask({ id, fingerprint: `generic:${id}`, issueKey: key.issue }))
     .act({ type: 'acknowledge' }, 2, 'U01BBB')
     .act({ type: 'resolve', resolution: note }, minutes, by)
     .changes.map(factsOf);
+
+describe('the history a change is counted in', () => {
+  const timed = (task: ReturnType<typeof aTask>) =>
+    statsKeysOf(
+      factsOf(lifeOf(task).act({ type: 'resolve', resolution: 'done' }, 5).changes.at(-1) as never),
+    );
+
+  it('is its issue’s (whatever its dedup key), and its service’s at its priority', () => {
+    const task = aTask({ fingerprint: 'generic:a1b2', issueKey: 'issue:lag' });
+    expect(timed(task)).toEqual([
+      { kind: 'issue', service: 'checkout', issue: 'issue:lag' },
+      { kind: 'service', service: 'checkout', priority: 'P2' },
+    ]);
+  });
+
+  it('is its fingerprint’s for a task written before issue keys, where its history was kept', () => {
+    expect(timed(aTask({ fingerprint: 'generic:a1b2', issueKey: undefined }))[0]).toEqual({
+      kind: 'issue',
+      service: 'checkout',
+      issue: 'generic:a1b2',
+    });
+  });
+});
 
 describe('resolution statistics', () => {
   const history = [
@@ -108,16 +132,16 @@ describe('resolution statistics', () => {
 });
 
 describe('predicted SLA risk', () => {
-  const fingerprint = foldStats(
+  const issue = foldStats(
     emptyStats(key),
     [...resolved('TMS-1', 40, null), ...resolved('TMS-2', 50, null), ...resolved('TMS-3', 55, null)],
     now,
   );
   const service = emptyStats({ kind: 'service', service: 'checkout', priority: 'P2' });
 
-  it('takes the 75th percentile of the fingerprint, else of the service at the priority, once three are done', () => {
-    const typical = typicalTime({ fingerprint, service }, 'resolve');
-    expect(typical?.basis).toBe('fingerprint');
+  it('takes the 75th percentile of the issue, else of the service at the priority, once three are done', () => {
+    const typical = typicalTime({ issue, service }, 'resolve');
+    expect(typical?.basis).toBe('issue');
     expect(typical?.ms).toBeGreaterThanOrEqual(45 * MIN);
     expect(typical?.ms).toBeLessThanOrEqual(55 * MIN);
     const two = foldStats(
@@ -125,14 +149,14 @@ describe('predicted SLA risk', () => {
       [...resolved('TMS-1', 40, null), ...resolved('TMS-2', 50, null)],
       now,
     );
-    expect(typicalTime({ fingerprint: two, service }, 'resolve')).toBeNull();
-    expect(typicalTime({ fingerprint: two, service: fingerprint }, 'resolve')?.basis).toBe('service');
+    expect(typicalTime({ issue: two, service }, 'resolve')).toBeNull();
+    expect(typicalTime({ issue: two, service: issue }, 'resolve')?.basis).toBe('service');
   });
 
   it('warns when less time is left than similar tasks took, before the clock itself says at risk', () => {
     // A P1: an hour to resolve; similar ones took about 50 minutes.
     const task = { ...aTask({ priority: 'P1' }), acknowledgedAt: T0 };
-    const typical = typicalTime({ fingerprint, service }, 'resolve')?.ms;
+    const typical = typicalTime({ issue, service }, 'resolve')?.ms;
     const early = slaClock(task, 'resolve', new Date(now.getTime() + 5 * MIN));
     const later = slaClock(task, 'resolve', new Date(now.getTime() + 20 * MIN));
     expect(warningLevel(early, typical)).toBeUndefined();
