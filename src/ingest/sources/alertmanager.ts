@@ -102,15 +102,10 @@ export function normalizeAlertmanager(
       ...(labels.severity ? { severity: labels.severity.toLowerCase() } : {}),
       ...(labels.service ? { service: labels.service } : {}),
       routing: { ...(labels.namespace ? { namespace: labels.namespace } : {}) },
-      labels: {
-        ...Object.fromEntries(
-          Object.entries(labels)
-            .slice(0, 30)
-            .map(([k, v]) => [cut(k, 64), cut(v, 256)]),
-        ),
-        ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}),
-      },
-      links: links.map((l) => ({ ...l, url: cut(l.url, 2000) })),
+      // Every label, whole: the Alert's bounds keep them all within a byte budget (src/core/bounds.ts).
+      labels: { ...labels, ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}) },
+      // Whole or not at all: the Alert's bounds drop a URL over the limit, and the description says so.
+      links,
       occurredAt: (item.status === 'resolved' ? time(item.endsAt) : startsAt) ?? receivedAt.toISOString(),
       // One firing episode is one occurrence: re-notifications and the other HA peer's copy count once.
       ...(startsAt ? { occurrenceKey: startsAt } : {}),
