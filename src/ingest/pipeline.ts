@@ -38,6 +38,25 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
  * may the sweeper or a replay take it, so they never process it while its request still does.
  */
 export const PROCESSING_LEASE_MS = 60_000;
+/**
+ * How long a delivery's own request records its alerts before it answers: a sender's timeout is short
+ * (Alertmanager's is its group interval, 10 s or more), and a large group (hundreds of alerts) takes longer
+ * than that to record. What is left continues after the answer (`ContinueLater`), or, where nothing can run
+ * after the answer (a Lambda), is left archived and unprocessed for the sweeper's re-drive.
+ */
+export const ANSWER_BUDGET_MS = 1_000;
+/** A delivery of this many alerts or fewer is recorded whole before its answer, which then names all its tasks. */
+export const WHOLE_BEFORE_ANSWER = 5;
+
+/** Runs work after the answer has gone (the local stack); absent on Lambda, where the re-drive does it. */
+export type ContinueLater = (work: () => Promise<void>) => void;
+
+export interface AcceptOptions {
+  /** Without it (and without `continueLater`), every alert is recorded before the answer. */
+  readonly budgetMs?: number;
+  readonly continueLater?: ContinueLater;
+}
+
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
 /** The source of that name, by the registry's own keys only: `constructor` or `__proto__` is no source. */
@@ -54,6 +73,7 @@ export async function ingest(
   sourceName: string,
   event: APIGatewayProxyEventV2,
   secrets: IngestSecrets,
+  options: AcceptOptions = {},
 ): Promise<HttpResult> {
   const source = sourceNamed(sourceName);
   if (!source)
@@ -80,7 +100,7 @@ export async function ingest(
     });
     if (!received.ok) return received.error;
 
-    return received.value.answer(await accept(deps, source.name, request, received.value));
+    return received.value.answer(await accept(deps, source.name, request, received.value, options));
   } catch (error) {
     return fromError(error);
   }
@@ -89,13 +109,17 @@ export async function ingest(
 /**
  * A delivery its source has read: archived raw (credentials out) unless it was before, then its alerts
  * recorded and the archive marked processed. The outcomes; none when it was a repeat of an earlier delivery
- * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later).
+ * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later). Alerts
+ * are recorded for at most `budgetMs` before the answer; the rest after it (see `ANSWER_BUDGET_MS`), and the
+ * archive is marked processed only once all are, so a crash in between leaves the delivery to the re-drive,
+ * which counts none twice (each alert's delivery token is on what it changed).
  */
 export async function accept(
   deps: Deps,
   sourceName: string,
   request: IngestRequest,
   received: Received,
+  options: AcceptOptions = {},
 ): Promise<IngestOutcome[]> {
   const raw: RawEvent = {
     source: sourceName,
@@ -118,36 +142,87 @@ export async function accept(
       (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
     );
   }
-  let outcomes: IngestOutcome[];
+  const budget =
+    received.alerts.length <= WHOLE_BEFORE_ANSWER
+      ? Number.POSITIVE_INFINITY
+      : (options.budgetMs ?? (options.continueLater ? ANSWER_BUDGET_MS : Number.POSITIVE_INFINITY));
+  const deadline = performance.now() + budget;
+  let first: Processed;
   try {
-    outcomes = await processAlerts(deps, raw, received.alerts);
+    first = await processAlerts(deps, raw, received.alerts, 0, deadline);
   } catch (error) {
-    // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
-    // the sender send it again and count it twice.
-    logger.warn('delivery archived, processing deferred to the sweeper', {
-      source: raw.source,
-      deliveryId: raw.deliveryId,
-      error,
-    });
+    deferred(raw, error);
     return [];
   }
-  await deps.store.markRawProcessed(
+  if (first.next < received.alerts.length) {
+    const rest = async () => {
+      try {
+        const more = await processAlerts(deps, raw, received.alerts, first.next, Number.POSITIVE_INFINITY);
+        await finish(deps, raw, [...first.outcomes, ...more.outcomes]);
+      } catch (error) {
+        deferred(raw, error);
+      }
+    };
+    if (options.continueLater) options.continueLater(rest);
+    else
+      logger.info('delivery answered before all its alerts were recorded; the sweeper records the rest', {
+        source: raw.source,
+        deliveryId: raw.deliveryId,
+        recorded: first.next,
+        alerts: received.alerts.length,
+      });
+    return first.outcomes;
+  }
+  await finish(deps, raw, first.outcomes);
+  return first.outcomes;
+}
+
+// Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make the
+// sender send it again and count it twice.
+function deferred(raw: RawEvent, error: unknown): void {
+  logger.warn('delivery archived, processing deferred to the sweeper', {
+    source: raw.source,
+    deliveryId: raw.deliveryId,
+    error,
+  });
+}
+
+function finish(deps: Deps, raw: RawEvent, outcomes: readonly IngestOutcome[]): Promise<void> {
+  return deps.store.markRawProcessed(
     raw.source,
     raw.deliveryId,
     deps.clock.now().toISOString(),
     taskIdsOf(outcomes),
   );
-  return outcomes;
 }
 
-/** Each alert with its delivery token, so what it changes says which delivery did (see `deliveryToken`). */
-async function processAlerts(deps: Deps, raw: RawEvent, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
+interface Processed {
+  readonly outcomes: IngestOutcome[];
+  /** The index of the first alert not recorded (the number of alerts when all were). */
+  readonly next: number;
+}
+
+/**
+ * Each alert from `from` on with its delivery token, so what it changes says which delivery did (see
+ * `deliveryToken`), until `deadline` (of `performance.now()`) has passed: at least one alert is recorded.
+ */
+async function processAlerts(
+  deps: Deps,
+  raw: RawEvent,
+  alerts: readonly Alert[],
+  from: number,
+  deadline: number,
+): Promise<Processed> {
   const outcomes: IngestOutcome[] = [];
-  for (const [index, alert] of alerts.entries())
+  let index = from;
+  for (; index < alerts.length; index++) {
+    if (index > from && performance.now() > deadline) break;
+    const alert = alerts[index] as Alert;
     outcomes.push(
       await ingestAlert(deps, alert, { token: deliveryToken(raw.source, raw.deliveryId, index) }),
     );
-  return outcomes;
+  }
+  return { outcomes, next: index };
 }
 
 export { taskIdsOf } from './source.js';
