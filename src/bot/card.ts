@@ -204,6 +204,10 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     context.push(
       `:warning: flaky: it passed and failed again within a day (${mrkdwn(task.labels.flaky, 300)})`,
     );
+  if (task.unreportedSince && task.status !== 'resolved')
+    context.push(
+      `:mute: no longer reported (silenced, inhibited or ended) since ${slackDate(task.unreportedSince, '{date_short_pretty} {time}')}`,
+    );
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
     context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
   const blocks = [

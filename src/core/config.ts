@@ -133,6 +133,13 @@ const ConfigFile = z.strictObject({
       cloudwatch: z.strictObject({ topics: z.array(Glob.startsWith('arn:aws')).optional() }).optional(),
       /** Normal events are ignored unless their reasons are listed here (say, `Killing` or `ScalingReplicaSet`). */
       kubernetes: z.strictObject({ normalReasons: z.array(z.string().min(1)).optional() }).optional(),
+      /**
+       * `grouping`: one task per Alertmanager group (`group`, the default) or per alert (`alert`). `staleAfter`
+       * (alert mode): a task whose alert its group's notifications stopped listing that long is resolved.
+       */
+      alertmanager: z
+        .strictObject({ grouping: z.enum(['group', 'alert']).optional(), staleAfter: Duration.optional() })
+        .optional(),
     })
     .optional(),
   rbac: z
@@ -193,7 +200,11 @@ export interface Config {
   digests: { channel: string; cron: string; timezone: string }[];
   escalations: Record<string, z.infer<typeof EscalationStep>[]>;
   notifications: { sns: { emails: string[] } };
-  sources: { cloudwatch: { topics: string[] }; kubernetes: { normalReasons: string[] } };
+  sources: {
+    cloudwatch: { topics: string[] };
+    kubernetes: { normalReasons: string[] };
+    alertmanager: { grouping: 'group' | 'alert'; staleAfter?: number };
+  };
   rbac: { admins: string[]; viewers: string[]; default: 'admin' | 'developer' | 'viewer' };
   sandbox: {
     users: Record<string, { name: string; tz?: string | undefined; real_name?: string | undefined }>;
@@ -240,6 +251,12 @@ function withDefaults(file: ConfigFile): Config {
     sources: {
       cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] },
       kubernetes: { normalReasons: file.sources?.kubernetes?.normalReasons ?? [] },
+      alertmanager: {
+        grouping: file.sources?.alertmanager?.grouping ?? 'group',
+        ...(file.sources?.alertmanager?.staleAfter !== undefined
+          ? { staleAfter: file.sources.alertmanager.staleAfter }
+          : {}),
+      },
     },
     rbac: {
       admins: file.rbac?.admins ?? [],

@@ -94,6 +94,11 @@ export const Task = z.strictObject({
   links: z.array(Link).max(MAX_LINKS),
   sla: SlaSnapshot,
   version: z.number().int().positive(),
+  /**
+   * Alertmanager, `grouping: alert`: when a notification of the alert's group stopped listing it (silenced,
+   * inhibited, or ended without a resolve); absent while it is reported.
+   */
+  unreportedSince: Timestamp.optional(),
 });
 export type Task = z.infer<typeof Task>;
 

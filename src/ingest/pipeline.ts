@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert } from '../core/alert.js';
 import { record } from '../core/bounds.js';
 import { deliveryToken, type RawEvent } from '../core/ports.js';
+import { type GroupNotification, notifiedAgain, trackAlertGroup } from '../core/use-cases/alert-groups.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
@@ -137,6 +138,8 @@ export async function accept(
   if (received.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
     await received.onFirstDelivery();
   if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
+    if (received.group)
+      await trackGroup(raw, () => notifiedAgain(deps, received.group as GroupNotification, received.alerts));
     const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
     return (earlier?.taskIds ?? []).map(
       (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
@@ -158,7 +161,7 @@ export async function accept(
     const rest = async () => {
       try {
         const more = await processAlerts(deps, raw, received.alerts, first.next, Number.POSITIVE_INFINITY);
-        await finish(deps, raw, [...first.outcomes, ...more.outcomes]);
+        await finish(deps, raw, received, [...first.outcomes, ...more.outcomes]);
       } catch (error) {
         deferred(raw, error);
       }
@@ -173,7 +176,7 @@ export async function accept(
       });
     return first.outcomes;
   }
-  await finish(deps, raw, first.outcomes);
+  await finish(deps, raw, received, first.outcomes);
   return first.outcomes;
 }
 
@@ -187,13 +190,39 @@ function deferred(raw: RawEvent, error: unknown): void {
   });
 }
 
-function finish(deps: Deps, raw: RawEvent, outcomes: readonly IngestOutcome[]): Promise<void> {
-  return deps.store.markRawProcessed(
+async function finish(
+  deps: Deps,
+  raw: RawEvent,
+  received: Received,
+  outcomes: readonly IngestOutcome[],
+): Promise<void> {
+  const { group } = received;
+  if (group) await trackGroup(raw, () => trackAlertGroup(deps, group, outcomes));
+  await deps.store.markRawProcessed(
     raw.source,
     raw.deliveryId,
     deps.clock.now().toISOString(),
     taskIdsOf(outcomes),
   );
+}
+
+/**
+ * What a group's notification says of the alerts it no longer lists. Its alerts are recorded whatever happens
+ * here: a failure is logged, and the group's next notification compares again.
+ */
+export async function trackGroup(
+  raw: Pick<RawEvent, 'source' | 'deliveryId'>,
+  compare: () => Promise<void>,
+): Promise<void> {
+  try {
+    await compare();
+  } catch (error) {
+    logger.warn('could not compare the notification with its group’s previous one', {
+      source: raw.source,
+      deliveryId: raw.deliveryId,
+      error,
+    });
+  }
 }
 
 interface Processed {

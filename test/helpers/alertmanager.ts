@@ -67,6 +67,8 @@ export interface RealAlertmanager {
   post(alerts: readonly PostableAlert[]): Promise<void>;
   /** `amtool silence add`: the silence's id. */
   silence(matchers: readonly string[], duration?: string): Promise<string>;
+  /** `amtool silence expire`: the silence ends now. */
+  expire(silenceId: string): Promise<void>;
   /** A counter or gauge of its `/metrics`, summed over its label sets (0 when absent). */
   metric(name: string): Promise<number>;
   /** What it logged so far. */
@@ -176,6 +178,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
         ...matchers,
       ]);
       return stdout.trim();
+    },
+    async expire(silenceId) {
+      await run(AMTOOL_BIN, ['silence', 'expire', `--alertmanager.url=${url}`, silenceId]);
     },
     async metric(name) {
       const text = await (await fetch(`${url}/metrics`)).text();

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -6,7 +9,9 @@ import {
   requireAlertmanager,
   startAlertmanager,
 } from '../helpers/alertmanager.js';
-import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { ShiftedClock } from '../helpers/clock.js';
+import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { slackOf } from '../helpers/slack.js';
 
 /**
  * Against the real Alertmanager 0.25 (Debian's package; `.ci/run` installs it on CI): alerts posted to its API
@@ -70,4 +75,85 @@ describe('a 300-alert group from the real Alertmanager', () => {
     const archived = await stack.deps.store.unprocessedRaw('9999', 10);
     expect(archived).toEqual([]); // marked processed once the last was recorded
   }, 240_000);
+});
+
+describe('grouping: alert, an alert the real Alertmanager mutes while its task is open', () => {
+  const clock = new ShiftedClock();
+  let dir: string;
+  let stack: TestStack;
+  let am: RealAlertmanager;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tms-am-stale-'));
+    const config = join(dir, 'tms.config.yaml');
+    writeFileSync(config, 'sources:\n  alertmanager: { grouping: alert, staleAfter: 10m }\n');
+    stack = await inProcessStack({ TMS_CONFIG: config }, { clock, sleep: clock.sleep });
+    am = await startAlertmanager({
+      webhookUrl: `${stack.url}/ingest/alertmanager`,
+      token: 'local-ingest-token',
+      groupBy: ['alertname'],
+      groupWait: '1s',
+      groupInterval: '1s',
+      repeatInterval: '2s',
+    });
+  });
+  afterAll(async () => {
+    await am?.stop();
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tasks = async () =>
+    (await stack.deps.store.list({ limit: 10 })).tasks.filter((t) => t.labels.alertname === 'DiskFull');
+  const byInstance = async (instance: string) => (await tasks()).find((t) => t.labels.instance === instance);
+
+  it('is marked no longer reported, cleared when listed again, and resolved by the sweep after staleAfter', async () => {
+    // Arrange: two alerts of one group, each its own task.
+    await am.post(
+      ['db-1', 'db-2'].map((instance) => ({
+        labels: { alertname: 'DiskFull', instance, severity: 'warning' },
+        annotations: { summary: `disk full on ${instance}` },
+      })),
+    );
+    await eventually('two tasks', tasks, (t) => t.length === 2);
+    // Act: silenced in Alertmanager, so its group's next notifications leave it out.
+    const silence = await am.silence(['alertname=DiskFull', 'instance=db-2']);
+    const muted = await eventually(
+      'db-2 unreported',
+      () => byInstance('db-2'),
+      (t) => !!t?.unreportedSince,
+    );
+    await stack.idle();
+    const slack = slackOf(stack);
+    // Assert
+    expect(slack.cardText(muted?.id as string)).toContain(
+      'no longer reported (silenced, inhibited or ended)',
+    );
+    expect((await byInstance('db-1'))?.unreportedSince).toBeUndefined();
+
+    // Listed again once the silence ends: the mark comes off.
+    await am.expire(silence);
+    await eventually(
+      'db-2 reported again',
+      () => byInstance('db-2'),
+      (t) => !t?.unreportedSince,
+    );
+
+    // Muted again and left so past staleAfter: the sweep resolves it, saying why; the other stays open.
+    await am.silence(['alertname=DiskFull', 'instance=db-2']);
+    await eventually(
+      'db-2 unreported again',
+      () => byInstance('db-2'),
+      (t) => !!t?.unreportedSince,
+    );
+    clock.advance(11 * 60_000);
+    await stack.tick();
+    const resolved = await byInstance('db-2');
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager' });
+    expect(resolved?.resolution).toContain('No longer reported by Alertmanager since');
+    expect((await byInstance('db-1'))?.status).toBe('open');
+    const timeline = (await getJson(`${stack.url}/api/tasks/${resolved?.id}`, API())).body.timeline;
+    expect(timeline.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['opened', 'commented', 'resolved']),
+    );
+  }, 90_000);
 });

@@ -4,6 +4,7 @@ import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskReposito
 import { silences } from '../silence.js';
 import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
+import { reportedAgain } from './alert-groups.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
 import { taskFromAlert } from './open-task.js';
 
@@ -109,6 +110,11 @@ export async function ingestAlert(
       case 'ignore':
         return ignored(open?.id ?? null, decision.reason);
       case 'append': {
+        if (decision.task.unreportedSince) {
+          // Its group's notifications had stopped listing it (alert mode): listed again, the mark comes off.
+          await reportedAgain(deps, decision.task, ctx.now);
+          continue;
+        }
         const counted = await recordOccurrence(deps, decision.task, alert, ctx);
         if (counted === 'repeat') return ignored(decision.task.id, REPEAT);
         if (counted) return { result: 'appended', taskId: decision.task.id };

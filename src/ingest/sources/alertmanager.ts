@@ -2,7 +2,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { Alert } from '../../core/alert.js';
 import { cut, isUrl } from '../../core/bounds.js';
+import type { Config } from '../../core/config.js';
 import { fail, ok } from '../../core/result.js';
+import type { GroupNotification } from '../../core/use-cases/alert-groups.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import {
   type IngestRequest,
@@ -118,6 +120,23 @@ export function normalizeAlertmanager(
 }
 
 /**
+ * In `grouping: alert` mode, a notification that lists its group whole (Alertmanager truncated nothing) says
+ * which of the group's alerts are still reported; a truncated one says nothing of those it left out.
+ */
+function groupNotification(
+  webhook: AlertmanagerWebhook,
+  alerts: readonly Alert[],
+  config: Config,
+): GroupNotification | undefined {
+  if (config.sources.alertmanager.grouping !== 'alert' || !webhook.groupKey) return undefined;
+  if ((webhook.truncatedAlerts ?? 0) > 0) return undefined;
+  return {
+    key: createHash('sha256').update(webhook.groupKey).digest('hex').slice(0, 32),
+    firing: alerts.map((alert) => alert.action === 'trigger'),
+  };
+}
+
+/**
  * Who sent it: the ingest token (Alertmanager's `http_config.authorization`, Grafana's Authorization header,
  * or `?token=`), or, when GRAFANA_WEBHOOK_SECRET is set, Grafana's HMAC signature of the body (of
  * `timestamp:body` when Grafana sends a timestamp, which must then be within five minutes). A signature that
@@ -147,7 +166,8 @@ export const alertmanager: IngestSource = {
   name: 'alertmanager',
   /** A group of thousands of alerts is legitimate; Lambda takes 6 MB. */
   maxBytes: 6 * 1024 * 1024,
-  receive(request, secrets, { verify }) {
+  receive(request, secrets, options) {
+    const { verify } = options;
     if (verify) {
       const refused = authenticate(request, secrets);
       if (refused) return fail(problem(401, 'UNAUTHENTICATED', refused));
@@ -156,6 +176,7 @@ export const alertmanager: IngestSource = {
     if (!webhook.ok) return webhook;
     const { alerts, errors } = normalizeAlertmanager(webhook.value, request.receivedAt);
     if (errors.length > 0) return fail(invalidEvent(errors.slice(0, 5).join('; ')));
-    return ok(received(request.body, alerts));
+    const group = groupNotification(webhook.value, alerts, options.config);
+    return ok({ ...received(request.body, alerts), ...(group ? { group } : {}) });
   },
 };
