@@ -115,6 +115,12 @@ describe('grouping: alert, an alert the real Alertmanager mutes while its task i
       })),
     );
     await eventually('two tasks', tasks, (t) => t.length === 2);
+    // Its card links back to the alert and to its silence form in this Alertmanager (its --web.external-url).
+    const silenceForm = encodeURIComponent('{alertname="DiskFull",instance="db-2",severity="warning"}');
+    expect((await byInstance('db-2'))?.links).toContainEqual({
+      label: 'Silence in Alertmanager',
+      url: `${am.externalUrl}/#/silences/new?filter=${silenceForm}`,
+    });
     // Act: silenced in Alertmanager, so its group's next notifications leave it out.
     const silence = await am.silence(['alertname=DiskFull', 'instance=db-2']);
     const muted = await eventually(

@@ -69,6 +69,40 @@ function fingerprintOf(alert: z.infer<typeof AlertmanagerAlert>): string {
   return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16);
 }
 
+/** Links back into Alertmanager's UI stay short enough for the card to show them whole (src/bot/text.ts). */
+const AM_LINK_MAX = 900;
+
+/** `{alertname="X",instance="a"}`: a matcher list as Alertmanager's UI reads it in `filter`, values escaped. */
+const matcherList = (labels: readonly (readonly [string, string])[]): string =>
+  `{${labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+
+/**
+ * The alert in Alertmanager's UI (0.25: `#/alerts?filter=`) and its silence form pre-filled with the alert's
+ * labels (`#/silences/new?filter=`), when the notification names Alertmanager's `externalURL`. Labels are
+ * taken alertname first, then by name, while the link stays within `AM_LINK_MAX`: a link is whole, never cut,
+ * and one narrowed to fewer labels is broader, never wrong. Grafana's webhook has its own silence link instead.
+ */
+function alertmanagerLinks(
+  webhook: AlertmanagerWebhook,
+  labels: Readonly<Record<string, string>>,
+): { label: string; url: string }[] {
+  const base = webhook.externalURL?.replace(/\/+$/, '');
+  if (!base || !isUrl(base) || 'orgId' in webhook) return [];
+  const ordered = Object.entries(labels).sort(([a], [b]) =>
+    a === 'alertname' ? -1 : b === 'alertname' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  const link = (label: string, page: string) => {
+    let url: string | undefined;
+    for (let n = 1; n <= ordered.length; n++) {
+      const candidate = `${base}/#/${page}?filter=${encodeURIComponent(matcherList(ordered.slice(0, n)))}`;
+      if (candidate.length > AM_LINK_MAX) break;
+      url = candidate;
+    }
+    return url ? [{ label, url }] : [];
+  };
+  return [...link('Alertmanager', 'alerts'), ...link('Silence in Alertmanager', 'silences/new')];
+}
+
 export function normalizeAlertmanager(
   webhook: AlertmanagerWebhook,
   receivedAt: Date,
@@ -94,6 +128,7 @@ export function normalizeAlertmanager(
       ...(isUrl(item.dashboardURL) ? [{ label: 'Dashboard', url: item.dashboardURL }] : []),
       ...(isUrl(item.panelURL) ? [{ label: 'Panel', url: item.panelURL }] : []),
       ...(isUrl(item.silenceURL) ? [{ label: 'Silence', url: item.silenceURL }] : []),
+      ...(item.silenceURL ? [] : alertmanagerLinks(webhook, labels)),
     ];
     const parsed = Alert.safeParse({
       source: 'alertmanager',
