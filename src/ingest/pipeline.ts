@@ -45,7 +45,7 @@ export const PROCESSING_LEASE_MS = 60_000;
  * than that to record. What is left continues after the answer (`ContinueLater`), or, where nothing can run
  * after the answer (a Lambda), is left archived and unprocessed for the sweeper's re-drive.
  */
-export const ANSWER_BUDGET_MS = 1_000;
+export const ANSWER_BUDGET_MS = 500;
 /** A delivery of this many alerts or fewer is recorded whole before its answer, which then names all its tasks. */
 export const WHOLE_BEFORE_ANSWER = 5;
 
