@@ -50,7 +50,7 @@ const AlertFields = z.strictObject({
 function droppedLabelsNote(keys: readonly string[]): string {
   const named = keys.slice(0, 5).map((key) => cut(key, 40));
   const more = keys.length > named.length ? ` and ${keys.length - named.length} more` : '';
-  return `${keys.length} labels left out (over the ${LIMITS.labelBytes / 1024} KB of labels kept): ${named.join(', ')}${more}`;
+  return `${keys.length} label${keys.length === 1 ? '' : 's'} left out (over the ${LIMITS.labelBytes / 1024} KB of labels kept): ${named.join(', ')}${more}`;
 }
 
 /**

@@ -96,7 +96,7 @@ describe('Alertmanager labels: every one is matched on, only the card caps what 
     const answer = await send(delivery('labels-over-budget', { alertname: 'Big', huge, small: 'kept' }));
     const kept = await task(answer.body.taskIds[0]);
     expect(kept.labels).toEqual({ alertname: 'Big', small: 'kept' });
-    expect(kept.description).toContain('1 labels left out (over the 64 KB of labels kept): huge');
+    expect(kept.description).toContain('1 label left out (over the 64 KB of labels kept): huge');
   });
 });
 

@@ -195,7 +195,9 @@ async function openUnderClaim(
   const decision = decide(alert, undefined, last, ctx.now, config);
   if (decision.type === 'reopen') {
     const reopen = { type: 'reopen', flap: true, ...occurrence(alert) } as const;
-    const outcome = await change(deps, decision.task, reopen, ctx);
+    // Firing again: whatever its group's notifications said of it before it was resolved no longer holds.
+    const { unreportedSince: _, ...reported } = decision.task;
+    const outcome = await change(deps, reported as Task, reopen, ctx);
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
     return { result: 'reopened', taskId: decision.task.id };

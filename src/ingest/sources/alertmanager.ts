@@ -72,6 +72,13 @@ function fingerprintOf(alert: z.infer<typeof AlertmanagerAlert>): string {
 /** Links back into Alertmanager's UI stay short enough for the card to show them whole (src/bot/text.ts). */
 const AM_LINK_MAX = 900;
 
+/** A scan from the end: a pattern for trailing slashes is quadratic on a long run of them. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
 /** `{alertname="X",instance="a"}`: a matcher list as Alertmanager's UI reads it in `filter`, values escaped. */
 const matcherList = (labels: readonly (readonly [string, string])[]): string =>
   `{${labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
@@ -86,7 +93,7 @@ function alertmanagerLinks(
   webhook: AlertmanagerWebhook,
   labels: Readonly<Record<string, string>>,
 ): { label: string; url: string }[] {
-  const base = webhook.externalURL?.replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(webhook.externalURL ?? '');
   if (!base || !isUrl(base) || 'orgId' in webhook) return [];
   const ordered = Object.entries(labels).sort(([a], [b]) =>
     a === 'alertname' ? -1 : b === 'alertname' ? 1 : a < b ? -1 : a > b ? 1 : 0,
