@@ -9,6 +9,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../src/local/embedded-dynamo.js';
 import { startLocalStack } from '../src/local/stack.js';
 import { aggregatorPerChange, aggregatorThroughput, digestScaling } from './aggregator.js';
+import { alertmanagerGroup } from './alertmanager-group.js';
 import { hostileInputs, printHostile } from './hostile.js';
 import { bundleFigures, slackTimings } from './slack.js';
 import { storm } from './storm.js';
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
   const slack = await slackTimings(stack, COMMANDS, CLICKS);
   const alertStorm = await storm(stack, STORM, CONCURRENCY);
+  const group = await alertmanagerGroup(stack, 300);
   const hostile = await hostileInputs(stack);
   const memory = process.memoryUsage();
   await stack.close();
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
     })),
     bundles,
     storm: alertStorm,
+    alertmanagerGroup: group,
     hostile,
     aggregator,
     aggregatorPerChange: perChange,
@@ -222,6 +225,12 @@ async function main(): Promise<void> {
       `  Slack calls for the whole storm: ${JSON.stringify(s.slackCalls)}`,
     ].join('\n'),
   );
+  console.log('');
+  print([
+    ['300-alert Alertmanager group (grouping: alert)', 'status', 'ms'],
+    ['300-alert Alertmanager group: time to answer', String(group.status), String(group.answerMs)],
+    ['300-alert Alertmanager group: until all recorded', '', String(group.allRecordedMs)],
+  ]);
   console.log('');
   printHostile(hostile);
   console.log('');

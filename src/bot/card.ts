@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { Bits, Blocks, Elements, Message } from 'slack-block-builder';
 import { readableDuration } from '../core/aggregates/resolutions.js';
+import { LIMITS } from '../core/bounds.js';
 import type { GroupMember, TaskGroup } from '../core/group.js';
 import { type LifecycleAction, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
@@ -205,6 +206,24 @@ const senderClock = (task: Pick<Task, 'reportedAt'>): string =>
   task.reportedAt
     ? `\nsender's clock says ${slackDate(task.reportedAt, '{date_short} {time}')} (counted at receipt)`
     : '';
+/** Labels the card does not list: shown elsewhere on it (`flaky`) or said by the source's own line. */
+const UNLISTED_LABELS = new Set(['flaky']);
+
+/**
+ * The task's labels, the first `LIMITS.labelsShown` in key order and each cut for display: the task keeps
+ * them all (silences and routing match on every one), only the card caps what it shows.
+ */
+export function labelsLine(labels: Readonly<Record<string, string>>): string | undefined {
+  const entries = Object.entries(labels)
+    .filter(([key]) => !UNLISTED_LABELS.has(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return undefined;
+  const shown = entries
+    .slice(0, LIMITS.labelsShown)
+    .map(([key, value]) => `${mrkdwn(key, 60)}=${mrkdwn(value, 120)}`);
+  const more = entries.length - shown.length;
+  return `:label: ${shown.join(' · ')}${more > 0 ? ` · and ${more} more` : ''}`;
+}
 
 /** The card: the notification text and the blocks, everything typed by people or sources escaped. */
 export function renderCard(task: Task, options: CardOptions): { text: string; blocks: KnownBlock[] } {
@@ -229,6 +248,10 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     context.push(
       `:warning: flaky: it passed and failed again within a day (${mrkdwn(task.labels.flaky, 300)})`,
     );
+  if (task.unreportedSince && task.status !== 'resolved')
+    context.push(
+      `:mute: no longer reported (silenced, inhibited or ended) since ${slackDate(task.unreportedSince, '{date_short_pretty} {time}')}`,
+    );
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
     context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
   const blocks = [
@@ -251,6 +274,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
           ),
         ]
       : []),
+    ...labelBlocks(task),
     Blocks.Context().elements(context.join(' · ')),
     actionsBlock(task, options.viewer),
   ].filter((b) => b !== undefined);
@@ -264,6 +288,11 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
       'message',
     ),
   };
+}
+
+function labelBlocks(task: Task) {
+  const line = labelsLine(task.labels);
+  return line ? [Blocks.Context().elements(line)] : [];
 }
 
 /** One task in a list: id, priority, title, status, who, and the clock that matters next. */

@@ -57,6 +57,13 @@ const AlertFields = z.strictObject({
   issueClass: z.string().min(1).optional(),
 });
 
+/** Which labels did not fit the store's label budget, named (the first few, each cut): the card shows it. */
+function droppedLabelsNote(keys: readonly string[]): string {
+  const named = keys.slice(0, 5).map((key) => cut(key, 40));
+  const more = keys.length > named.length ? ` and ${keys.length - named.length} more` : '';
+  return `${keys.length} label${keys.length === 1 ? '' : 's'} left out (over the ${LIMITS.labelBytes / 1024} KB of labels kept): ${named.join(', ')}${more}`;
+}
+
 /**
  * An alert within the store's bounds whatever the sender sent (src/core/bounds.ts): names and
  * fingerprints within their key sizes, texts cut, labels and links counted and cut; what was left out is
@@ -66,7 +73,7 @@ function bounded(alert: z.infer<typeof AlertFields>) {
   const labels = boundLabels(alert.labels);
   const links = boundLinks(alert.links);
   const notes = [
-    labels.dropped > 0 ? `${labels.dropped} more labels left out (at most ${LIMITS.labelCount})` : '',
+    labels.dropped > 0 ? droppedLabelsNote(labels.droppedKeys) : '',
     links.dropped > 0
       ? `${links.dropped} links left out (not http(s), over ${LIMITS.urlLength} characters, or past ${LIMITS.linkCount})`
       : '',

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * a task item (with the copy of its `opened` entry) well under DynamoDB's 400 KB, and keys within its limits
  * (2,048 bytes for a partition key, GSI ones included; 1,024 for a sort key, where a fingerprint or service
  * is part of one in the aggregates). Worst case, in UTF-8 bytes: title 1.2 KB, description 16 KB, labels
- * 30 × (256 + 1,024) = 38 KB, links 20 × (2,048 + 320) = 47 KB twice; about 150 KB.
+ * 64 KB (`labelBytes`), links 20 × (2,048 + 320) = 47 KB twice; about 180 KB.
  */
 export const LIMITS = {
   /** A glob in a silence matcher or a config `match` rule. */
@@ -17,7 +17,17 @@ export const LIMITS = {
   titleLength: 300,
   descriptionLength: 4000,
   summaryLength: 300,
-  labelCount: 30,
+  /**
+   * Every label a sender sent is kept whole (silences and `match.labels` rules look at all of them), within
+   * this many UTF-8 bytes for all of them (keys, values and `labelOverheadBytes` each); what does not fit is
+   * left out whole and named. Only the card caps how many it shows (`labelsShown`).
+   */
+  labelBytes: 64 * 1024,
+  /** What a label costs beyond its key and value, as DynamoDB stores a map entry (and to bound their count). */
+  labelOverheadBytes: 8,
+  /** How many labels a card shows; the rest are counted ("and 12 more"). */
+  labelsShown: 12,
+  /** A silence's label key (a silence matcher is typed by a person). */
   labelKeyLength: 64,
   labelValueLength: 256,
   linkCount: 20,
@@ -97,18 +107,27 @@ export function own<V>(table: Readonly<Record<string, V>> | undefined, key: stri
 }
 
 /**
- * Labels a store keeps: the first `labelCount`, keys and values cut; the count of the rest, so a reader
- * knows some were left out.
+ * Labels a store keeps: every one, whole (a cut value would match what the sender did not send), in key
+ * order, within `LIMITS.labelBytes`; a label that does not fit is left out whole and its key is returned, so
+ * the task can say what is missing.
  */
 export function boundLabels(labels: Readonly<Record<string, string>>): {
   labels: Record<string, string>;
   dropped: number;
+  droppedKeys: string[];
 } {
-  const entries = Object.entries(labels);
-  const kept = entries
-    .slice(0, LIMITS.labelCount)
-    .map(([k, v]) => [cut(k, LIMITS.labelKeyLength), cut(v, LIMITS.labelValueLength)] as const);
-  return { labels: record(kept), dropped: Math.max(0, entries.length - LIMITS.labelCount) };
+  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const kept: (readonly [string, string])[] = [];
+  const droppedKeys: string[] = [];
+  let budget = LIMITS.labelBytes;
+  for (const [key, value] of entries) {
+    const cost = utf8Bytes(key) + utf8Bytes(value) + LIMITS.labelOverheadBytes;
+    if (cost <= budget) {
+      kept.push([key, value]);
+      budget -= cost;
+    } else droppedKeys.push(key);
+  }
+  return { labels: record(kept), dropped: droppedKeys.length, droppedKeys };
 }
 
 /** A link's URL as stored: canonical http(s) within the bound, else undefined (the link is dropped). */

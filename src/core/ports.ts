@@ -165,6 +165,30 @@ export interface FingerprintIndex {
 }
 
 /**
+ * What TMS remembers of an Alertmanager group in `grouping: alert` mode, so an alert its group's notifications
+ * stop listing (silenced, inhibited, ended without a resolve) is noticed: one item per group, addressed by a
+ * hash of its `groupKey`, bounded (`MAX_GROUP_MEMBERS` task ids in all).
+ */
+export interface AlertGroupRecord {
+  /** A hash of the group's `groupKey`. */
+  readonly key: string;
+  /** The tasks of the alerts the group's latest notification listed as firing. */
+  readonly members: readonly string[];
+  /** Tasks whose alert a later notification no longer listed, and since when (ISO). */
+  readonly unreported: Readonly<Record<string, string>>;
+  /** 1 when first written, one more each write. */
+  readonly version: number;
+}
+
+export interface AlertGroupIndex {
+  alertGroup(key: string): Promise<AlertGroupRecord | undefined>;
+  /** Writes the record if the stored one has `record.version - 1` (none when it is 1); `conflict` otherwise. */
+  saveAlertGroup(record: AlertGroupRecord): Promise<SaveOutcome>;
+  /** Groups with a task unreported since before `before` (ISO), the longest unreported first, at most `limit`. */
+  unreportedAlertGroups(before: string, limit: number): Promise<string[]>;
+}
+
+/**
  * The delivery inbox: every payload as it arrived (`RawEvent`), archived before it is processed, then taken,
  * failed, moved aside when dead and revived by a replay, until it is marked processed with the tasks it made.
  */
@@ -220,7 +244,7 @@ export interface DeliveryInbox {
  * ingest and acting on a task take `TaskRepository & FingerprintIndex`, opening a task and reports
  * `TaskRepository`.
  */
-export interface TaskStore extends TaskRepository, FingerprintIndex, DeliveryInbox {}
+export interface TaskStore extends TaskRepository, FingerprintIndex, DeliveryInbox, AlertGroupIndex {}
 
 /** A message for people outside Slack (on AWS, the SNS notification topic: email, SMS, PagerDuty...). */
 export interface Notification {

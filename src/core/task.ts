@@ -107,6 +107,11 @@ export const Task = z.strictObject({
   /** Alertmanager group state, for a task that stands for a whole group (`grouping: group`). */
   group: TaskGroup.optional(),
   version: z.number().int().positive(),
+  /**
+   * Alertmanager, `grouping: alert`: when a notification of the alert's group stopped listing it (silenced,
+   * inhibited, or ended without a resolve); absent while it is reported.
+   */
+  unreportedSince: Timestamp.optional(),
 });
 export type Task = z.infer<typeof Task>;
 

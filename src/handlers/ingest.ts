@@ -1,24 +1,55 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromError, type HttpResult } from '../http/respond.js';
-import { ingest } from '../ingest/pipeline.js';
+import { ANSWER_BUDGET_MS, type ContinueLater, ingest } from '../ingest/pipeline.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
 import type { Secrets } from '../runtime/secrets.js';
 
-/** `POST /ingest/{source}`: alert sources deliver here. */
-export const makeIngestHandler = (deps: HouseDeps) =>
-  async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+/**
+ * What a delivery's request records after its answer: on one machine the process lives on, so it runs right
+ * after; on Lambda nothing runs after the handler returns, so the rest is left to the sweeper's re-drive.
+ */
+function continuations(onLambda: boolean): { continueLater?: ContinueLater; idle(): Promise<void> } {
+  if (onLambda) return { idle: async () => {} };
+  const running = new Set<Promise<void>>();
+  return {
+    continueLater(work) {
+      const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(work)
+        .catch((error: unknown) => logger.error('recording the rest of a delivery failed', { error }))
+        .finally(() => running.delete(task));
+      running.add(task);
+    },
+    async idle() {
+      while (running.size > 0) await Promise.all(running);
+    },
+  };
+}
+
+/** `POST /ingest/{source}`: alert sources deliver here. `idle()`: what it records after answering is done. */
+export const makeIngestHandler = (deps: HouseDeps) => {
+  const later = continuations(deps.functionName !== undefined);
+  const handler = async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     try {
       const source = event.pathParameters?.source ?? '';
-      return await ingest(deps, source, event, {
-        ingestToken: deps.secrets.get('INGEST_TOKEN'),
-        // Optional: without it the GitHub route refuses everything, and the other sources still work.
-        githubWebhookSecret: deps.secrets.optional('GITHUB_WEBHOOK_SECRET'),
-        grafanaWebhookSecret: deps.secrets.optional('GRAFANA_WEBHOOK_SECRET'),
-      });
+      return await ingest(
+        deps,
+        source,
+        event,
+        {
+          ingestToken: deps.secrets.get('INGEST_TOKEN'),
+          // Optional: without it the GitHub route refuses everything, and the other sources still work.
+          githubWebhookSecret: deps.secrets.optional('GITHUB_WEBHOOK_SECRET'),
+          grafanaWebhookSecret: deps.secrets.optional('GRAFANA_WEBHOOK_SECRET'),
+        },
+        later.continueLater ? { continueLater: later.continueLater } : { budgetMs: ANSWER_BUDGET_MS },
+      );
     } catch (error) {
       return fromError(error);
     }
   };
+  return Object.assign(handler, { idle: () => later.idle() });
+};
 
 /** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
 export const fromEnvironment = (env: Env, secrets: Secrets) => makeIngestHandler(buildDeps(env, { secrets }));

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert } from '../core/alert.js';
 import { record } from '../core/bounds.js';
 import { deliveryToken, type RawEvent } from '../core/ports.js';
+import { type GroupNotification, notifiedAgain, trackAlertGroup } from '../core/use-cases/alert-groups.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
@@ -38,6 +39,25 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
  * may the sweeper or a replay take it, so they never process it while its request still does.
  */
 export const PROCESSING_LEASE_MS = 60_000;
+/**
+ * How long a delivery's own request records its alerts before it answers: a sender's timeout is short
+ * (Alertmanager's is its group interval, 10 s or more), and a large group (hundreds of alerts) takes longer
+ * than that to record. What is left continues after the answer (`ContinueLater`), or, where nothing can run
+ * after the answer (a Lambda), is left archived and unprocessed for the sweeper's re-drive.
+ */
+export const ANSWER_BUDGET_MS = 500;
+/** A delivery of this many alerts or fewer is recorded whole before its answer, which then names all its tasks. */
+export const WHOLE_BEFORE_ANSWER = 5;
+
+/** Runs work after the answer has gone (the local stack); absent on Lambda, where the re-drive does it. */
+export type ContinueLater = (work: () => Promise<void>) => void;
+
+export interface AcceptOptions {
+  /** Without it (and without `continueLater`), every alert is recorded before the answer. */
+  readonly budgetMs?: number;
+  readonly continueLater?: ContinueLater;
+}
+
 /** How long raw deliveries are kept for replay and audit. */
 export const RAW_RETENTION_MS = 7 * 86_400_000;
 /** The source of that name, by the registry's own keys only: `constructor` or `__proto__` is no source. */
@@ -54,6 +74,7 @@ export async function ingest(
   sourceName: string,
   event: APIGatewayProxyEventV2,
   secrets: IngestSecrets,
+  options: AcceptOptions = {},
 ): Promise<HttpResult> {
   const source = sourceNamed(sourceName);
   if (!source)
@@ -80,7 +101,7 @@ export async function ingest(
     });
     if (!received.ok) return received.error;
 
-    return received.value.answer(await accept(deps, source.name, request, received.value));
+    return received.value.answer(await accept(deps, source.name, request, received.value, options));
   } catch (error) {
     return fromError(error);
   }
@@ -89,13 +110,17 @@ export async function ingest(
 /**
  * A delivery its source has read: archived raw (credentials out) unless it was before, then its alerts
  * recorded and the archive marked processed. The outcomes; none when it was a repeat of an earlier delivery
- * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later).
+ * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later). Alerts
+ * are recorded for at most `budgetMs` before the answer; the rest after it (see `ANSWER_BUDGET_MS`), and the
+ * archive is marked processed only once all are, so a crash in between leaves the delivery to the re-drive,
+ * which counts none twice (each alert's delivery token is on what it changed).
  */
 export async function accept(
   deps: Deps,
   sourceName: string,
   request: IngestRequest,
   received: Received,
+  options: AcceptOptions = {},
 ): Promise<IngestOutcome[]> {
   const raw: RawEvent = {
     source: sourceName,
@@ -113,41 +138,120 @@ export async function accept(
   if (received.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
     await received.onFirstDelivery();
   if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
+    if (received.group)
+      await trackGroup(raw, () => notifiedAgain(deps, received.group as GroupNotification, received.alerts));
     const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
     return (earlier?.taskIds ?? []).map(
       (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
     );
   }
-  let outcomes: IngestOutcome[];
+  const budget =
+    received.alerts.length <= WHOLE_BEFORE_ANSWER
+      ? Number.POSITIVE_INFINITY
+      : (options.budgetMs ?? (options.continueLater ? ANSWER_BUDGET_MS : Number.POSITIVE_INFINITY));
+  const deadline = performance.now() + budget;
+  let first: Processed;
   try {
-    outcomes = await processAlerts(deps, raw, received.alerts);
+    first = await processAlerts(deps, raw, received.alerts, 0, deadline);
   } catch (error) {
-    // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make
-    // the sender send it again and count it twice.
-    logger.warn('delivery archived, processing deferred to the sweeper', {
-      source: raw.source,
-      deliveryId: raw.deliveryId,
-      error,
-    });
+    deferred(raw, error);
     return [];
   }
+  if (first.next < received.alerts.length) {
+    const rest = async () => {
+      try {
+        const more = await processAlerts(deps, raw, received.alerts, first.next, Number.POSITIVE_INFINITY);
+        await finish(deps, raw, received, [...first.outcomes, ...more.outcomes]);
+      } catch (error) {
+        deferred(raw, error);
+      }
+    };
+    if (options.continueLater) options.continueLater(rest);
+    else
+      logger.info('delivery answered before all its alerts were recorded; the sweeper records the rest', {
+        source: raw.source,
+        deliveryId: raw.deliveryId,
+        recorded: first.next,
+        alerts: received.alerts.length,
+      });
+    return first.outcomes;
+  }
+  await finish(deps, raw, received, first.outcomes);
+  return first.outcomes;
+}
+
+// Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make the
+// sender send it again and count it twice.
+function deferred(raw: RawEvent, error: unknown): void {
+  logger.warn('delivery archived, processing deferred to the sweeper', {
+    source: raw.source,
+    deliveryId: raw.deliveryId,
+    error,
+  });
+}
+
+async function finish(
+  deps: Deps,
+  raw: RawEvent,
+  received: Received,
+  outcomes: readonly IngestOutcome[],
+): Promise<void> {
+  const { group } = received;
+  if (group) await trackGroup(raw, () => trackAlertGroup(deps, group, outcomes));
   await deps.store.markRawProcessed(
     raw.source,
     raw.deliveryId,
     deps.clock.now().toISOString(),
     taskIdsOf(outcomes),
   );
-  return outcomes;
 }
 
-/** Each alert with its delivery token, so what it changes says which delivery did (see `deliveryToken`). */
-async function processAlerts(deps: Deps, raw: RawEvent, alerts: readonly Alert[]): Promise<IngestOutcome[]> {
+/**
+ * What a group's notification says of the alerts it no longer lists. Its alerts are recorded whatever happens
+ * here: a failure is logged, and the group's next notification compares again.
+ */
+export async function trackGroup(
+  raw: Pick<RawEvent, 'source' | 'deliveryId'>,
+  compare: () => Promise<void>,
+): Promise<void> {
+  try {
+    await compare();
+  } catch (error) {
+    logger.warn('could not compare the notification with its group’s previous one', {
+      source: raw.source,
+      deliveryId: raw.deliveryId,
+      error,
+    });
+  }
+}
+
+interface Processed {
+  readonly outcomes: IngestOutcome[];
+  /** The index of the first alert not recorded (the number of alerts when all were). */
+  readonly next: number;
+}
+
+/**
+ * Each alert from `from` on with its delivery token, so what it changes says which delivery did (see
+ * `deliveryToken`), until `deadline` (of `performance.now()`) has passed: at least one alert is recorded.
+ */
+async function processAlerts(
+  deps: Deps,
+  raw: RawEvent,
+  alerts: readonly Alert[],
+  from: number,
+  deadline: number,
+): Promise<Processed> {
   const outcomes: IngestOutcome[] = [];
-  for (const [index, alert] of receivedAt(alerts, raw.receivedAt).entries())
+  let index = from;
+  for (; index < alerts.length; index++) {
+    if (index > from && performance.now() > deadline) break;
+    const alert: Alert = { ...(alerts[index] as Alert), receivedAt: raw.receivedAt };
     outcomes.push(
       await ingestAlert(deps, alert, { token: deliveryToken(raw.source, raw.deliveryId, index) }),
     );
-  return outcomes;
+  }
+  return { outcomes, next: index };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { CertificateFetcher } from '../adapters/aws/sns-certificates.js';
 import type { Alert } from '../core/alert.js';
 import type { Config } from '../core/config.js';
 import { fail, ok, type Result } from '../core/result.js';
+import type { GroupNotification } from '../core/use-cases/alert-groups.js';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
 import { type HttpResult, json, problem } from '../http/respond.js';
 
@@ -23,6 +24,11 @@ export interface Received {
   readonly archivedBody?: string;
   /** The sender's answer once the alerts were recorded (or, for a repeated delivery, were recorded before). */
   answer(outcomes: readonly IngestOutcome[]): HttpResult;
+  /**
+   * An Alertmanager group's complete notification, in `grouping: alert` mode: once its alerts are recorded, the
+   * tasks of its alerts no longer listed are marked unreported (src/core/use-cases/alert-groups.ts).
+   */
+  readonly group?: GroupNotification;
   /** Done once, for the first delivery with this id, before it is archived (an SNS subscription confirmed). */
   readonly onFirstDelivery?: () => Promise<void>;
 }

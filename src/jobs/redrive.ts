@@ -1,9 +1,10 @@
 import { Alert } from '../core/alert.js';
 import { TransientError } from '../core/errors.js';
 import { type DeliveryInbox, deliveryToken, type RawEvent, type RawRef, rawOrder } from '../core/ports.js';
+import { trackAlertGroup } from '../core/use-cases/alert-groups.js';
 import type { Deps } from '../core/use-cases/deps.js';
-import { ingestAlert } from '../core/use-cases/ingest-alert.js';
-import { PROCESSING_LEASE_MS, receivedAt, SOURCES, taskIdsOf } from '../ingest/pipeline.js';
+import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
+import { PROCESSING_LEASE_MS, receivedAt, SOURCES, taskIdsOf, trackGroup } from '../ingest/pipeline.js';
 import { logger } from '../runtime/logger.js';
 
 /** Deliveries younger than this may still be in flight in their own request (which holds them that long). */
@@ -210,11 +211,15 @@ async function processDelivery(
     );
     if (received?.ok) {
       const redriven = (raw.attempts ?? 1) > 1 ? raw.receivedAt : undefined;
+      const outcomes: IngestOutcome[] = [];
       for (const [index, alert] of receivedAt(received.value.alerts, raw.receivedAt).entries()) {
         const token = deliveryToken(raw.source, raw.deliveryId, index);
         const outcome = await ingestAlert(deps, alert, { token, ...(redriven ? { redriven } : {}) });
+        outcomes.push(outcome);
         taskIds.push(...taskIdsOf([outcome]));
       }
+      const { group } = received.value;
+      if (group) await trackGroup(raw, () => trackAlertGroup(deps, group, outcomes));
     } else {
       logger.warn('archived delivery no longer parses; marking it processed', {
         source: raw.source,

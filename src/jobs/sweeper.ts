@@ -1,4 +1,5 @@
 import type { BotDeps } from '../bot/context.js';
+import { resolveStaleUnreported } from '../core/use-cases/alert-groups.js';
 import { logger } from '../runtime/logger.js';
 import { reconcileCards } from './card-sync.js';
 import { sendDueDigests } from './digests.js';
@@ -23,6 +24,8 @@ export const SWEEP_JOBS: SweepJob[] = [
   // Trend episodes the aggregator recorded but could not post.
   { name: 'post-trends', run: (deps, now) => postTrends(deps, now) },
   { name: 'digests', run: (deps, now) => sendDueDigests(deps, now) },
+  // Alertmanager alerts no longer reported for `sources.alertmanager.staleAfter` (silenced, inhibited, ended).
+  { name: 'resolve-unreported-alerts', run: (deps, now) => resolveStaleUnreported(deps, now) },
 ];
 
 export interface SweepReport {

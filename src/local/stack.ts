@@ -347,7 +347,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ),
   );
   const bot: BotHandler = makeBotHandler(deps);
-  handlers = { api: makeApiHandler(deps), ingest: makeIngestHandler(deps), bot };
+  const ingest = makeIngestHandler(deps);
+  handlers = { api: makeApiHandler(deps), ingest, bot };
   const sweeper = makeSweeperHandler(deps);
   dispatcher = new StreamDispatcher(streamConsumers(deps), {
     onDiscard: (consumer, records, reason) =>
@@ -382,6 +383,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   /** Stream consumers and handed-off jobs may start one another: waited for until all are quiet. */
   async function idle(): Promise<void> {
     for (let round = 0; round < 5; round++) {
+      await ingest.idle(); // the alerts of a large delivery recorded after its answer
       await dispatcher.idle();
       await bot.idle();
       await socket?.idle();

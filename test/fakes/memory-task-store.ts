@@ -1,5 +1,6 @@
 import type { TaskGroup } from '../../src/core/group.js';
 import type {
+  AlertGroupRecord,
   FingerprintRecord,
   OccurrenceEntry,
   OccurrenceFields,
@@ -25,6 +26,7 @@ export class MemoryTaskStore implements TaskStore {
   readonly entries = new Map<string, TimelineEntry[]>();
   readonly fingerprints = new Map<string, FingerprintRecord>();
   readonly raw = new Map<string, RawEvent>();
+  readonly alertGroups = new Map<string, AlertGroupRecord>();
   #counter = 0;
   /** Who holds each raw event's lease (the DynamoDB adapter keeps it on the item). */
   private readonly leases = new Map<string, string>();
@@ -180,6 +182,29 @@ export class MemoryTaskStore implements TaskStore {
     if (record?.openTaskId !== taskId) return;
     const { openTaskId: _open, ...rest } = record;
     this.fingerprints.set(fingerprint, { ...rest, lastTaskId: taskId, lastResolvedAt: resolvedAt });
+  }
+
+  async alertGroup(key: string): Promise<AlertGroupRecord | undefined> {
+    const group = this.alertGroups.get(key);
+    return group && copy(group);
+  }
+
+  async saveAlertGroup(record: AlertGroupRecord): Promise<SaveOutcome> {
+    this.beforeWrite('saveAlertGroup');
+    if ((this.alertGroups.get(record.key)?.version ?? 0) !== record.version - 1) return 'conflict';
+    this.alertGroups.set(record.key, copy(record));
+    return 'saved';
+  }
+
+  async unreportedAlertGroups(before: string, limit: number): Promise<string[]> {
+    return [...this.alertGroups.values()]
+      .flatMap((group) => {
+        const oldest = Object.values(group.unreported).sort()[0];
+        return oldest && oldest < before ? [{ key: group.key, order: `${oldest}#${group.key}` }] : [];
+      })
+      .sort((a, b) => (a.order < b.order ? -1 : 1))
+      .slice(0, limit)
+      .map((group) => group.key);
   }
 
   async archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'> {

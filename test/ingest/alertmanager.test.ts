@@ -47,6 +47,14 @@ describe('POST /ingest/alertmanager with grouping: alert', () => {
           label: 'Source',
           url: expect.stringContaining('prometheus.example.org:9090'),
         }),
+        {
+          label: 'Alertmanager',
+          url: expect.stringContaining('prometheus.example.org:9093/#/alerts?filter='),
+        },
+        {
+          label: 'Silence in Alertmanager',
+          url: expect.stringContaining('prometheus.example.org:9093/#/silences/new?filter='),
+        },
       ],
     });
   });

@@ -108,11 +108,11 @@ function expectBounded(alerts: readonly Alert[]) {
     expect(a.title.length).toBeLessThanOrEqual(LIMITS.titleLength);
     expect(a.description.length).toBeLessThanOrEqual(LIMITS.descriptionLength);
     expect((a.summary ?? '').length).toBeLessThanOrEqual(LIMITS.summaryLength);
-    expect(Object.keys(a.labels).length).toBeLessThanOrEqual(LIMITS.labelCount);
-    for (const [k, v] of Object.entries(a.labels)) {
-      expect(k.length).toBeLessThanOrEqual(LIMITS.labelKeyLength);
-      expect(v.length).toBeLessThanOrEqual(LIMITS.labelValueLength);
-    }
+    const labelBytes = Object.entries(a.labels).reduce(
+      (sum, [k, v]) => sum + utf8Bytes(k) + utf8Bytes(v) + LIMITS.labelOverheadBytes,
+      0,
+    );
+    expect(labelBytes).toBeLessThanOrEqual(LIMITS.labelBytes);
     expect(a.links.length).toBeLessThanOrEqual(LIMITS.linkCount);
     for (const l of a.links) expect(l.url.length).toBeLessThanOrEqual(LIMITS.urlLength);
   }

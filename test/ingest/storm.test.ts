@@ -74,7 +74,7 @@ describe('an Alertmanager storm, with grouping: alert', () => {
         }
       }),
     );
-    await stack.dispatcher.idle();
+    await stack.idle(); // what the stack records and posts after answering
     // Assert
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
     const { tasks } = (await getJson(`${stack.url}/api/tasks?status=open&limit=100`, API())).body;

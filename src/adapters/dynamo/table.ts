@@ -15,6 +15,7 @@ import { taskNumber } from '../../core/task.js';
  * | fingerprint index  | FP#<fingerprint>    | FP                   |                                    |                 |                  |
  * | raw event          | RAW#<src>#<id>      | RAW                  | RAW#PENDING#<0-7> / <received>#<src>#<id> (until processed; RAW#DEAD once given up on) |
  * | raw body chunk     | RAW#<src>#<id>      | RAW#CHUNK#<digest>#<i> | (TTL as its raw event; a body over 300 KB gzipped) |
+ * | Alertmanager group | AMGROUP#<hash>      | GROUP                | AMGROUP#UNREPORTED / <oldest unreported>#<hash> (while one is) |
  * | Slack card         | CARD#<n>            | CARD                 | CARD#DUE / <retryAt>#<n> (while behind)                   |
  * | card audit cursor  | CARD#AUDIT          | CURSOR               |                                    |                 |                  |
  * | seen marker        | SEEN#<scope>#<key>  | SEEN                 | (TTL)                              |                 |                  |
@@ -103,6 +104,8 @@ export const keys = {
   rawChunkPrefix: (digest: string) => `RAW#CHUNK#${digest}#`,
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
     rawOrder({ receivedAt, source, deliveryId }),
+  alertGroup: (key: string) => ({ pk: `AMGROUP#${key}`, sk: 'GROUP' }),
+  alertGroupsUnreported: 'AMGROUP#UNREPORTED',
   card: (id: string) => ({ pk: `CARD#${taskNumber(id)}`, sk: 'CARD' }),
   cardsDue: 'CARD#DUE',
   cardOrder: (retryAt: string, id: string) => `${retryAt}#${pad(taskNumber(id), 10)}`,

@@ -19,6 +19,7 @@ import {
 import { TransientError } from '../../core/errors.js';
 import type { TaskGroup } from '../../core/group.js';
 import type {
+  AlertGroupRecord,
   FingerprintRecord,
   OccurrenceEntry,
   OccurrenceFields,
@@ -472,6 +473,61 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
+  }
+
+  async alertGroup(key: string): Promise<AlertGroupRecord | undefined> {
+    const { Item } = await this.send(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.alertGroup(key), ConsistentRead: true }),
+      ),
+    );
+    if (!Item) return undefined;
+    return {
+      key: String(Item.key),
+      members: (Item.members as string[] | undefined) ?? [],
+      unreported: (Item.unreported as Record<string, string> | undefined) ?? {},
+      version: Number(Item.version),
+    };
+  }
+
+  async saveAlertGroup(record: AlertGroupRecord): Promise<SaveOutcome> {
+    // While a task of the group is unreported, the group is listed under its longest-unreported time, so the
+    // sweeper finds what went stale by one query, oldest first.
+    const oldest = Object.values(record.unreported).sort()[0];
+    const written = await this.conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.alertGroup(record.key),
+            type: 'alert-group',
+            key: record.key,
+            members: [...record.members],
+            unreported: { ...record.unreported },
+            version: record.version,
+            ...(oldest ? { gsi1pk: keys.alertGroupsUnreported, gsi1sk: `${oldest}#${record.key}` } : {}),
+          },
+          ConditionExpression: record.version === 1 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(record.version === 1 ? {} : { ExpressionAttributeValues: { ':expected': record.version - 1 } }),
+        }),
+      ),
+    );
+    return written ? 'saved' : 'conflict';
+  }
+
+  async unreportedAlertGroups(before: string, limit: number): Promise<string[]> {
+    const { Items } = await this.send(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':pk': keys.alertGroupsUnreported, ':before': before },
+          Limit: limit,
+        }),
+      ),
+    );
+    return (Items ?? []).map((item) => String(item.key));
   }
 
   async archiveRaw(event: RawEvent): Promise<'archived' | 'duplicate'> {

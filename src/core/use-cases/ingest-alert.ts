@@ -7,6 +7,7 @@ import { silences } from '../silence.js';
 import { clockStart } from '../sla.js';
 import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
+import { reportedAgain } from './alert-groups.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
 import { taskFromAlert } from './open-task.js';
 
@@ -112,6 +113,11 @@ export async function ingestAlert(
       case 'ignore':
         return ignored(open?.id ?? null, decision.reason);
       case 'append': {
+        if (decision.task.unreportedSince) {
+          // Its group's notifications had stopped listing it (alert mode): listed again, the mark comes off.
+          await reportedAgain(deps, decision.task, ctx.now);
+          continue;
+        }
         const counted = await recordOccurrence(deps, decision.task, alert, ctx);
         if (counted === 'repeat') return ignored(decision.task.id, REPEAT);
         if (counted) return { result: 'appended', taskId: decision.task.id };
@@ -207,7 +213,9 @@ async function openUnderClaim(
       at: fired.at,
       ...(fired.reported ? { reportedAt: fired.reported } : {}),
     } as const;
-    const outcome = await change(deps, decision.task, reopen, ctx, groupOf(alert, ctx));
+    // Firing again: whatever its group's notifications said of it before it was resolved no longer holds.
+    const { unreportedSince: _, ...reported } = decision.task;
+    const outcome = await change(deps, reported as Task, reopen, ctx, groupOf(alert, ctx));
     if (outcome !== 'saved') return undefined;
     await store.bindFingerprint(alert.fingerprint, token, decision.task.id);
     return { result: 'reopened', taskId: decision.task.id };

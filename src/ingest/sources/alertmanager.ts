@@ -5,6 +5,7 @@ import { cut, isUrl, own } from '../../core/bounds.js';
 import { type Config, priorityRank } from '../../core/config.js';
 import { type AlertGroup, boundGroup, GROUP_MEMBERS, type GroupMember } from '../../core/group.js';
 import { fail, ok } from '../../core/result.js';
+import type { GroupNotification } from '../../core/use-cases/alert-groups.js';
 import { bearerOf, problem, sameSecret } from '../../http/respond.js';
 import {
   type IngestRequest,
@@ -72,6 +73,47 @@ function fingerprintOf(alert: z.infer<typeof AlertmanagerAlert>): string {
   return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16);
 }
 
+/** Links back into Alertmanager's UI stay short enough for the card to show them whole (src/bot/text.ts). */
+const AM_LINK_MAX = 900;
+
+/** A scan from the end: a pattern for trailing slashes is quadratic on a long run of them. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
+/** `{alertname="X",instance="a"}`: a matcher list as Alertmanager's UI reads it in `filter`, values escaped. */
+const matcherList = (labels: readonly (readonly [string, string])[]): string =>
+  `{${labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+
+/**
+ * The alert in Alertmanager's UI (0.25: `#/alerts?filter=`) and its silence form pre-filled with the alert's
+ * labels (`#/silences/new?filter=`), when the notification names Alertmanager's `externalURL`. Labels are
+ * taken alertname first, then by name, while the link stays within `AM_LINK_MAX`: a link is whole, never cut,
+ * and one narrowed to fewer labels is broader, never wrong. Grafana's webhook has its own silence link instead.
+ */
+function alertmanagerLinks(
+  webhook: AlertmanagerWebhook,
+  labels: Readonly<Record<string, string>>,
+): { label: string; url: string }[] {
+  const base = withoutTrailingSlashes(webhook.externalURL ?? '');
+  if (!base || !isUrl(base) || 'orgId' in webhook) return [];
+  const ordered = Object.entries(labels).sort(([a], [b]) =>
+    a === 'alertname' ? -1 : b === 'alertname' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  const link = (label: string, page: string) => {
+    let url: string | undefined;
+    for (let n = 1; n <= ordered.length; n++) {
+      const candidate = `${base}/#/${page}?filter=${encodeURIComponent(matcherList(ordered.slice(0, n)))}`;
+      if (candidate.length > AM_LINK_MAX) break;
+      url = candidate;
+    }
+    return url ? [{ label, url }] : [];
+  };
+  return [...link('Alertmanager', 'alerts'), ...link('Silence in Alertmanager', 'silences/new')];
+}
+
 export function normalizeAlertmanager(
   webhook: AlertmanagerWebhook,
   receivedAt: Date,
@@ -97,6 +139,7 @@ export function normalizeAlertmanager(
       ...(isUrl(item.dashboardURL) ? [{ label: 'Dashboard', url: item.dashboardURL }] : []),
       ...(isUrl(item.panelURL) ? [{ label: 'Panel', url: item.panelURL }] : []),
       ...(isUrl(item.silenceURL) ? [{ label: 'Silence', url: item.silenceURL }] : []),
+      ...(item.silenceURL ? [] : alertmanagerLinks(webhook, labels)),
     ];
     const parsed = Alert.safeParse({
       source: 'alertmanager',
@@ -107,15 +150,10 @@ export function normalizeAlertmanager(
       ...(labels.severity ? { severity: labels.severity.toLowerCase() } : {}),
       ...(labels.service ? { service: labels.service } : {}),
       routing: { ...(labels.namespace ? { namespace: labels.namespace } : {}) },
-      labels: {
-        ...Object.fromEntries(
-          Object.entries(labels)
-            .slice(0, 30)
-            .map(([k, v]) => [cut(k, 64), cut(v, 256)]),
-        ),
-        ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}),
-      },
-      links: links.map((l) => ({ ...l, url: cut(l.url, 2000) })),
+      // Every label, whole: the Alert's bounds keep them all within a byte budget (src/core/bounds.ts).
+      labels: { ...labels, ...(truncated > 0 ? { truncated_alerts: String(truncated) } : {}) },
+      // Whole or not at all: the Alert's bounds drop a URL over the limit, and the description says so.
+      links,
       occurredAt: (item.status === 'resolved' ? time(item.endsAt) : startsAt) ?? receivedAt.toISOString(),
       // One firing episode is one occurrence: re-notifications and the other HA peer's copy count once.
       ...(startsAt ? { occurrenceKey: startsAt } : {}),
@@ -126,6 +164,23 @@ export function normalizeAlertmanager(
     else errors.push(...parsed.error.issues.map((i) => `alerts[${index}].${i.path.join('.')}: ${i.message}`));
   }
   return { alerts, errors };
+}
+
+/**
+ * In `grouping: alert` mode, a notification that lists its group whole (Alertmanager truncated nothing) says
+ * which of the group's alerts are still reported; a truncated one says nothing of those it left out.
+ */
+function groupNotification(
+  webhook: AlertmanagerWebhook,
+  alerts: readonly Alert[],
+  config: Config,
+): GroupNotification | undefined {
+  if (config.sources.alertmanager.grouping !== 'alert' || !webhook.groupKey) return undefined;
+  if ((webhook.truncatedAlerts ?? 0) > 0) return undefined;
+  return {
+    key: createHash('sha256').update(webhook.groupKey).digest('hex').slice(0, 32),
+    firing: alerts.map((alert) => alert.action === 'trigger'),
+  };
 }
 
 /**
@@ -158,7 +213,8 @@ export const alertmanager: IngestSource = {
   name: 'alertmanager',
   /** A group of thousands of alerts is legitimate; Lambda takes 6 MB. */
   maxBytes: 6 * 1024 * 1024,
-  receive(request, secrets, { verify, config }) {
+  receive(request, secrets, options) {
+    const { verify, config } = options;
     if (verify) {
       const refused = authenticate(request, secrets);
       if (refused) return fail(problem(401, 'UNAUTHENTICATED', refused));
@@ -169,7 +225,8 @@ export const alertmanager: IngestSource = {
       ? normalizeGroup(webhook.value, request.receivedAt, config)
       : normalizeAlertmanager(webhook.value, request.receivedAt);
     if (errors.length > 0) return fail(invalidEvent(errors.slice(0, 5).join('; ')));
-    return ok(received(request.body, alerts));
+    const group = groupNotification(webhook.value, alerts, options.config);
+    return ok({ ...received(request.body, alerts), ...(group ? { group } : {}) });
   },
 };
 
