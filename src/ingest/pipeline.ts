@@ -140,6 +140,17 @@ export async function accept(
   if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
     if (received.group)
       await trackGroup(raw, () => notifiedAgain(deps, received.group as GroupNotification, received.alerts));
+    // A group task hears its group again (Alertmanager repeats an unchanged group's body every
+    // repeat_interval): its summary's `notifiedAt` moves, so `staleAfter` tells a group that went quiet.
+    for (const [index, alert] of received.alerts.entries())
+      if (alert.group)
+        await trackGroup(raw, async () => {
+          await ingestAlert(
+            deps,
+            { ...alert, receivedAt: raw.receivedAt },
+            { token: deliveryToken(raw.source, raw.deliveryId, index) },
+          );
+        });
     const earlier = await deps.store.getRaw(raw.source, raw.deliveryId);
     return (earlier?.taskIds ?? []).map(
       (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),

@@ -1,5 +1,5 @@
 import type { BotDeps } from '../bot/context.js';
-import { resolveStaleUnreported } from '../core/use-cases/alert-groups.js';
+import { resolveSilentGroups, resolveStaleUnreported } from '../core/use-cases/alert-groups.js';
 import { logger } from '../runtime/logger.js';
 import { reconcileCards } from './card-sync.js';
 import { sendDueDigests } from './digests.js';
@@ -26,6 +26,8 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'digests', run: (deps, now) => sendDueDigests(deps, now) },
   // Alertmanager alerts no longer reported for `sources.alertmanager.staleAfter` (silenced, inhibited, ended).
   { name: 'resolve-unreported-alerts', run: (deps, now) => resolveStaleUnreported(deps, now) },
+  // Alertmanager groups not notified for `staleAfter` (grouping: group; the whole group muted).
+  { name: 'resolve-silent-groups', run: (deps, now) => resolveSilentGroups(deps, now) },
 ];
 
 export interface SweepReport {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/time.js';
+import { resolveSilentGroups } from '../../src/core/use-cases/alert-groups.js';
 import { ingest } from '../../src/ingest/pipeline.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { request, SECRETS } from '../helpers/crash.js';
-import { depsFor, perAlertConfig } from '../helpers/factories.js';
+import { config, depsFor, perAlertConfig } from '../helpers/factories.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { GENERAL, settle, slackOf } from '../helpers/slack.js';
 
@@ -218,6 +219,65 @@ describe('the ingest pipeline on a group Alertmanager keeps notifying', () => {
       version: 2,
       group: { firing: 3, notifiedAt: '2026-11-22T15:00:01.000Z' },
     });
+  });
+});
+
+describe('a group Alertmanager stops notifying (grouping: group, staleAfter)', () => {
+  const STALE_AFTER = 12 * 3_600_000;
+  const staleConfig = {
+    ...config,
+    sources: { ...config.sources, alertmanager: { grouping: 'group' as const, staleAfter: STALE_AFTER } },
+  };
+  const setup = () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store, new ManualClock('2026-11-22T11:00:00.000Z'), { config: staleConfig });
+    const body = JSON.stringify(notification('ProbeFailureS', servers(3)));
+    const deliver = () => ingest(deps, 'alertmanager', request(body), SECRETS);
+    return { store, deps, deliver };
+  };
+
+  it('hears the group again in the same body Alertmanager repeats every repeat_interval', async () => {
+    // Prepare: the group's first notification.
+    const { store, deps, deliver } = setup();
+    await deliver();
+    // Act: the unchanged group's repeat 4 h later is byte for byte the first (a retry as far as the archive knows).
+    deps.clock.advance(4 * 3_600_000);
+    await deliver();
+    // Assert: no new occurrence, but the group was heard now.
+    expect(await store.get('TMS-1')).toMatchObject({
+      occurrences: 1,
+      group: { notifiedAt: '2026-11-22T15:00:00.000Z' },
+    });
+  });
+
+  it('resolves a group task not notified for staleAfter (the whole group muted), and no sooner', async () => {
+    // Prepare: notified at 11:00 and 15:00; then `amtool silence add alertname=ProbeFailureS`: nothing more comes.
+    const { store, deps, deliver } = setup();
+    await deliver();
+    deps.clock.advance(4 * 3_600_000);
+    await deliver();
+    // Act: sweeps just before and just after 12 h of silence since the last notification.
+    const early = await resolveSilentGroups(deps, new Date(Date.parse('2026-11-23T03:00:00.000Z') - 1_000));
+    const late = await resolveSilentGroups(deps, new Date('2026-11-23T03:00:01.000Z'));
+    // Assert
+    expect([early, late]).toEqual([0, 1]);
+    const resolved = await store.get('TMS-1');
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager' });
+    expect(resolved?.resolution).toMatch(/has not notified this group since 2026-11-22T15:00:00.000Z/);
+    expect((await store.fingerprint(resolved?.fingerprint ?? ''))?.openTaskId).toBeUndefined();
+  });
+
+  it('leaves group tasks alone without staleAfter', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store, new ManualClock('2026-11-22T11:00:00.000Z'));
+    await ingest(
+      deps,
+      'alertmanager',
+      request(JSON.stringify(notification('ProbeFailureN', servers(2)))),
+      SECRETS,
+    );
+    expect(await resolveSilentGroups(deps, new Date('2026-12-22T11:00:00.000Z'))).toBe(0);
+    expect((await store.get('TMS-1'))?.status).toBe('open');
   });
 });
 

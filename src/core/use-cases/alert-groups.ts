@@ -2,7 +2,7 @@ import type { Alert } from '../alert.js';
 import { record } from '../bounds.js';
 import { applyAction } from '../lifecycle.js';
 import type { AlertGroupIndex, AlertGroupRecord, FingerprintIndex, TaskRepository } from '../ports.js';
-import type { Task } from '../task.js';
+import { type Task, UNRESOLVED } from '../task.js';
 import { formatDuration } from '../time.js';
 import type { ChangeContext } from '../timeline.js';
 import { type Deps, MAX_ATTEMPTS } from './deps.js';
@@ -175,6 +175,53 @@ async function resolveUnreported(
       continue;
     if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
     return true;
+  }
+  return false;
+}
+
+/**
+ * `grouping: group`: a group Alertmanager stops notifying altogether (all its alerts silenced or inhibited, or
+ * ended while muted) never sends the resolve that closes its task. Alertmanager notifies a firing group every
+ * `repeat_interval`, and each notification moves the task's `group.notifiedAt` (a repeated, identical body
+ * too: see `notifiedAgain` in the pipeline); with `sources.alertmanager.staleAfter`, a group task that heard
+ * nothing that long is resolved, saying why. Reads the unresolved tasks page by page, as the SLA sweep does.
+ */
+export async function resolveSilentGroups(deps: GroupDeps, now: Date, limit = 25): Promise<number> {
+  const { staleAfter, grouping } = deps.config.sources.alertmanager;
+  if (staleAfter === undefined || grouping !== 'group') return 0;
+  const cutoff = new Date(now.getTime() - staleAfter).toISOString();
+  let before: number | null = null;
+  let resolved = 0;
+  do {
+    const page = await deps.store.list({ statuses: UNRESOLVED, limit: 100, before });
+    for (const task of page.tasks) {
+      if (resolved >= limit) return resolved;
+      if (task.source === 'alertmanager' && task.group && task.group.notifiedAt < cutoff)
+        if (await resolveSilentGroup(deps, task, cutoff, staleAfter, now)) resolved++;
+    }
+    before = page.next;
+  } while (before !== null);
+  return resolved;
+}
+
+async function resolveSilentGroup(
+  deps: GroupDeps,
+  first: Task,
+  cutoff: string,
+  staleAfter: number,
+  now: Date,
+): Promise<boolean> {
+  let task: Task | undefined = first;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && task; attempt++) {
+    if (task.status === 'resolved' || !task.group || task.group.notifiedAt >= cutoff) return false;
+    const resolution = `Alertmanager has not notified this group since ${task.group.notifiedAt} (all its alerts silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
+    const applied = applyAction(task, { type: 'resolve', resolution }, { ...sourceCtx(now), via: 'system' });
+    if (!applied.ok) return false;
+    if ((await deps.store.save(applied.value.task, applied.value.entries, task.version)) === 'saved') {
+      if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
+      return true;
+    }
+    task = await deps.store.get(task.id);
   }
   return false;
 }
