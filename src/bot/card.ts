@@ -171,13 +171,11 @@ function groupBlocks(group: TaskGroup) {
     ...shown.map(memberLine),
     ...(more > 0 ? [`and ${more} more`] : []),
   ];
-  const common = Object.keys(group.commonLabels)
-    .sort()
-    .map((key) => `${key}=${group.commonLabels[key]}`)
-    .join(' · ');
+  // The labels the group shares are the task's labels: all kept and matched, the first few shown.
+  const common = labelsLine(group.commonLabels);
   return [
     Blocks.Section({ text: lines.join('\n') }),
-    ...(common ? [Blocks.Context().elements(`Common to the group: ${mrkdwn(common, 2_800)}`)] : []),
+    ...(common ? [Blocks.Context().elements(`Common to the group: ${common}`)] : []),
   ];
 }
 
@@ -291,7 +289,8 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
 }
 
 function labelBlocks(task: Task) {
-  const line = labelsLine(task.labels);
+  // A group task's labels are its group's common ones, which its group section lists.
+  const line = task.group ? undefined : labelsLine(task.labels);
   return line ? [Blocks.Context().elements(line)] : [];
 }
 

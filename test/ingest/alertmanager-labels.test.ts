@@ -21,6 +21,12 @@ function delivery(
       annotations: { ...body.alerts[0].annotations, ...annotations },
     },
   ];
+  // A group of one alert, as Alertmanager sends it with `group_by: ['...']` (no grouping): the group's labels
+  // and what it shares are all of that alert's.
+  body.commonLabels = labels;
+  body.commonAnnotations = body.alerts[0].annotations;
+  body.groupLabels = labels;
+  body.groupKey = `{}:{alertname="${labels.alertname}",fp="${fingerprint}"}`;
   return body;
 }
 

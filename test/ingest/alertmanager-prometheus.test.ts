@@ -66,6 +66,11 @@ describe('Prometheus and Alertmanager, grouped by alertname, into TMS', () => {
     expect(opened).toMatchObject({ service: 'checkout', priority: 'P1', status: 'open' });
     expect(opened.labels).toMatchObject({ alertname: 'CheckoutLatencyHigh', service: 'checkout' });
     expect(opened.labels.instance).toBeUndefined(); // not common to the group
+    // Its links: to the group in this Alertmanager, and to a silence of the whole group (its group_by labels).
+    expect(opened.links).toContainEqual({
+      label: 'Silence in Alertmanager',
+      url: `${am.externalUrl}/#/silences/new?filter=${encodeURIComponent('{alertname="CheckoutLatencyHigh"}')}`,
+    });
     // Counted from when Prometheus fired it, not from when TMS (half a minute ahead) received it.
     expect(Date.parse(opened.firstSeenAt)).toBeLessThan(Date.parse(opened.createdAt) - AHEAD_MS + 5_000);
     await stack.idle();

@@ -166,8 +166,8 @@ const ISSUES: Record<string, { read: () => Promise<readonly Alert[]>; issues: [s
     ],
     issues: [
       ['ProbeFailure', 'blackbox probe failure: https://<host>'],
-      ['High memory usage', 'this alert was triggered for zone us-<n>'],
-      ['High CPU usage', 'this alert was triggered for zone eu-<n>'],
+      // Grafana's example is one group (`grouping: group`, the default) of two alerts with no common alertname.
+      ['My Super Webhook group', 'my super webhook group: <n> firing'],
     ],
   },
   github: {

@@ -340,6 +340,9 @@ export function normalizeGroup(
   const links = [
     ...(isUrl(source) ? [{ label: 'Source', url: source }] : []),
     ...(isUrl(annotations.runbook_url) ? [{ label: 'Runbook', url: annotations.runbook_url }] : []),
+    // The group in Alertmanager, and its silence form for the whole group: its group_by labels, else the
+    // labels all its alerts share.
+    ...alertmanagerLinks(webhook, Object.keys(webhook.groupLabels).length > 0 ? webhook.groupLabels : common),
   ];
   const occurrenceKey = status === 'firing' ? firingSetKey(firing) : undefined;
   const occurredAt =
