@@ -65,7 +65,12 @@ describe('Prometheus and Alertmanager, grouped by alertname, into TMS', () => {
     // Assert: one task, in checkout, at P1, its card listing the group.
     expect(opened).toMatchObject({ service: 'checkout', priority: 'P1', status: 'open' });
     expect(opened.labels).toMatchObject({ alertname: 'CheckoutLatencyHigh', service: 'checkout' });
-    expect(opened.labels.instance).toBeUndefined(); // not common to the group
+    // What the group shares, as its latest notification says (its first may have held one alert only).
+    expect(opened.group?.commonLabels).toMatchObject({
+      alertname: 'CheckoutLatencyHigh',
+      service: 'checkout',
+    });
+    expect(opened.group?.commonLabels.instance).toBeUndefined();
     // Its links: to the group in this Alertmanager, and to a silence of the whole group (its group_by labels).
     expect(opened.links).toContainEqual({
       label: 'Silence in Alertmanager',
