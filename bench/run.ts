@@ -134,11 +134,19 @@ async function main(): Promise<void> {
   const duplicate = await phase('ingest, one alert repeated (appends)', () => send('the-same-alert'));
   await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
   const slack = await slackTimings(stack, COMMANDS, CLICKS);
-  const alertStorm = await storm(stack, STORM, CONCURRENCY);
-  const group = await alertmanagerGroup(stack, 300);
   const hostile = await hostileInputs(stack);
+  // One task per Alertmanager group (the default): a 300-alert group is one alert.
+  const grouped = await alertmanagerGroup(stack, 300);
   const memory = process.memoryUsage();
   await stack.close();
+  // One task per alert (`grouping: alert`), as the storm has measured from the start: the per-alert figures,
+  // and the 300-alert group answered within its budget with the rest recorded after the answer.
+  const perAlert = await startLocalStack({
+    env: { ...process.env, PORT: '0', TMS_TICK: '1h', TMS_CONFIG: 'bench/alert-mode.config.yaml' },
+  });
+  const alertStorm = await storm(perAlert, STORM, CONCURRENCY);
+  const group = { group: grouped, alert: await alertmanagerGroup(perAlert, 300) };
+  await perAlert.close();
   const bundles = await bundleFigures();
   const aggregator = [await aggregatorThroughput(RECORDS, 1), await aggregatorThroughput(RECORDS, 100)];
   const digest = await digestScaling();
@@ -227,9 +235,11 @@ async function main(): Promise<void> {
   );
   console.log('');
   print([
-    ['300-alert Alertmanager group (grouping: alert)', 'status', 'ms'],
-    ['300-alert Alertmanager group: time to answer', String(group.status), String(group.answerMs)],
-    ['300-alert Alertmanager group: until all recorded', '', String(group.allRecordedMs)],
+    ['300-alert Alertmanager group', 'status', 'ms'],
+    ...(['group', 'alert'] as const).flatMap((mode) => [
+      [`grouping: ${mode}: time to answer`, String(group[mode].status), String(group[mode].answerMs)],
+      [`grouping: ${mode}: until all recorded`, '', String(group[mode].allRecordedMs)],
+    ]),
   ]);
   console.log('');
   printHostile(hostile);

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert } from '../core/alert.js';
 import { record } from '../core/bounds.js';
 import { deliveryToken, type RawEvent } from '../core/ports.js';
-import { type GroupNotification, notifiedAgain, trackAlertGroup } from '../core/use-cases/alert-groups.js';
+import { notifiedAgain, trackAlertGroup } from '../core/use-cases/alert-groups.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
@@ -138,8 +138,14 @@ export async function accept(
   if (received.onFirstDelivery && !(await deps.store.getRaw(raw.source, raw.deliveryId)))
     await received.onFirstDelivery();
   if ((await deps.store.archiveRaw(raw)) === 'duplicate') {
-    if (received.group)
-      await trackGroup(raw, () => notifiedAgain(deps, received.group as GroupNotification, received.alerts));
+    const group = received.group;
+    if (group) {
+      // One read per alert: a large group's repeat is compared after the answer where something runs then.
+      const compare = () => trackGroup(raw, () => notifiedAgain(deps, group, received.alerts));
+      if (options.continueLater && received.alerts.length > WHOLE_BEFORE_ANSWER)
+        options.continueLater(compare);
+      else await compare();
+    }
     // A group task hears its group again (Alertmanager repeats an unchanged group's body every
     // repeat_interval): its summary's `notifiedAt` moves, so `staleAfter` tells a group that went quiet.
     for (const [index, alert] of received.alerts.entries())

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyAction } from '../../src/core/lifecycle.js';
+import type { Task } from '../../src/core/task.js';
 import { ManualClock } from '../../src/core/time.js';
 import { resolveSilentGroups } from '../../src/core/use-cases/alert-groups.js';
 import { ingest } from '../../src/ingest/pipeline.js';
+import { MemorySilenceStore } from '../fakes/memory-silence-store.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { request, SECRETS } from '../helpers/crash.js';
-import { config, depsFor, perAlertConfig } from '../helpers/factories.js';
+import { config, depsFor, perAlertConfig, slack } from '../helpers/factories.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { GENERAL, settle, slackOf } from '../helpers/slack.js';
 
@@ -265,6 +268,86 @@ describe('a group Alertmanager stops notifying (grouping: group, staleAfter)', (
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager' });
     expect(resolved?.resolution).toMatch(/has not notified this group since 2026-11-22T15:00:00.000Z/);
     expect((await store.fingerprint(resolved?.fingerprint ?? ''))?.openTaskId).toBeUndefined();
+  });
+
+  it('opens a task again when the group comes back after staleAfter resolved it (the silence ended)', async () => {
+    // Prepare: notified, then silent past staleAfter: the sweep resolves it.
+    const { store, deps, deliver } = setup();
+    await deliver();
+    deps.clock.advance(STALE_AFTER + 60_000);
+    expect(await resolveSilentGroups(deps, deps.clock.now())).toBe(1);
+    // Act: the silence ends, and Alertmanager notifies the very same firing episode again.
+    deps.clock.advance(60_000);
+    await deliver();
+    // Assert: still firing, so a task is open for it: not taken for a late copy of the resolved occurrence.
+    const { tasks } = await store.list({ statuses: ['open'], limit: 10 });
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.group?.firing).toBe(3);
+  });
+
+  it('takes a TMS silence for no silence of Alertmanager: the group is still heard, nothing is resolved', async () => {
+    // Prepare: the group's task is open; a responder silences its alerts in TMS for two days while they work.
+    const store = new MemoryTaskStore();
+    const silences = new MemorySilenceStore();
+    const clock = new ManualClock('2026-11-22T11:00:00.000Z');
+    const deps = depsFor(store, clock, { config: staleConfig, silences });
+    const deliver = (hour: number) =>
+      ingest(
+        deps,
+        'alertmanager',
+        request(
+          JSON.stringify({
+            ...notification('ProbeFailureT', servers(3)),
+            commonAnnotations: { hour: `${hour}` },
+          }),
+        ),
+        SECRETS,
+      );
+    await deliver(0);
+    await silences.createSilence({
+      id: 'S-abcdef',
+      matchers: [{ key: 'alertname', value: 'ProbeFailureT' }],
+      reason: 'working on it',
+      createdBy: 'U01AAA',
+      createdAt: clock.now().toISOString(),
+      endsAt: '2026-11-24T11:00:00.000Z',
+      matched: 0,
+    });
+    // Act: Alertmanager notifies every hour for 16 hours (each held back by the silence), then the sweep runs.
+    for (let hour = 1; hour <= 16; hour++) {
+      clock.advance(3_600_000);
+      await deliver(hour);
+    }
+    // Assert
+    expect(await resolveSilentGroups(deps, clock.now())).toBe(0);
+    expect(await store.get('TMS-1')).toMatchObject({
+      status: 'open',
+      occurrences: 1,
+      group: { notifiedAt: '2026-11-23T03:00:00.000Z' },
+    });
+    expect((await silences.getSilence('S-abcdef'))?.matched).toBe(16);
+  });
+
+  it('leaves a task a person reopened to their clock: the sweep does not undo the reopen', async () => {
+    // Prepare: resolved by Alertmanager, reopened by a person 14 h later (the group's last notice is older).
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store, new ManualClock('2026-11-22T11:00:00.000Z'), { config: staleConfig });
+    const firing = notification('ProbeFailureR', servers(2));
+    await ingest(deps, 'alertmanager', request(JSON.stringify(firing)), SECRETS);
+    deps.clock.advance(60_000);
+    const resolvedBody = notification('ProbeFailureR', servers(2, 'resolved'));
+    await ingest(deps, 'alertmanager', request(JSON.stringify(resolvedBody)), SECRETS);
+    deps.clock.advance(14 * 3_600_000);
+    const resolved = (await store.get('TMS-1')) as Task;
+    const reopened = applyAction(resolved, { type: 'reopen' }, slack('U01AAA', deps.clock.now()));
+    if (!reopened.ok) throw reopened.error;
+    expect(await store.save(reopened.value.task, reopened.value.entries, resolved.version)).toBe('saved');
+    // Act
+    deps.clock.advance(60_000);
+    const swept = await resolveSilentGroups(deps, deps.clock.now());
+    // Assert
+    expect(swept).toBe(0);
+    expect((await store.get('TMS-1'))?.status).toBe('open');
   });
 
   it('leaves group tasks alone without staleAfter', async () => {

@@ -2,6 +2,7 @@ import type { Alert } from '../alert.js';
 import { record } from '../bounds.js';
 import { applyAction } from '../lifecycle.js';
 import type { AlertGroupIndex, AlertGroupRecord, FingerprintIndex, TaskRepository } from '../ports.js';
+import { clockStart } from '../sla.js';
 import { type Task, UNRESOLVED } from '../task.js';
 import { formatDuration } from '../time.js';
 import type { ChangeContext } from '../timeline.js';
@@ -168,10 +169,15 @@ async function resolveUnreported(
     const task = await deps.store.get(id);
     if (!task || task.status === 'resolved' || !task.unreportedSince || task.unreportedSince >= cutoff)
       return false;
+    // Reopened by a person since: their clock runs from then, not from what Alertmanager said before.
+    if (clockStart(task, 'resolve') >= Date.parse(cutoff)) return false;
     const resolution = `No longer reported by Alertmanager since ${task.unreportedSince} (silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
     const applied = applyAction(task, { type: 'resolve', resolution }, { ...sourceCtx(now), via: 'system' });
     if (!applied.ok) return false;
-    if ((await deps.store.save(applied.value.task, applied.value.entries, task.version)) !== 'saved')
+    if (
+      (await deps.store.save(forgetOccurrence(applied.value.task), applied.value.entries, task.version)) !==
+      'saved'
+    )
       continue;
     if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
     return true;
@@ -214,14 +220,29 @@ async function resolveSilentGroup(
   let task: Task | undefined = first;
   for (let attempt = 0; attempt < MAX_ATTEMPTS && task; attempt++) {
     if (task.status === 'resolved' || !task.group || task.group.notifiedAt >= cutoff) return false;
+    // Reopened by a person since: their clock runs from then, not from when Alertmanager last notified.
+    if (clockStart(task, 'resolve') >= Date.parse(cutoff)) return false;
     const resolution = `Alertmanager has not notified this group since ${task.group.notifiedAt} (all its alerts silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
     const applied = applyAction(task, { type: 'resolve', resolution }, { ...sourceCtx(now), via: 'system' });
     if (!applied.ok) return false;
-    if ((await deps.store.save(applied.value.task, applied.value.entries, task.version)) === 'saved') {
+    if (
+      (await deps.store.save(forgetOccurrence(applied.value.task), applied.value.entries, task.version)) ===
+      'saved'
+    ) {
       if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
       return true;
     }
     task = await deps.store.get(task.id);
   }
   return false;
+}
+
+/**
+ * A task resolved because Alertmanager went quiet forgets its occurrence: when the silence or inhibition ends,
+ * Alertmanager notifies the same firing episode again (same `startsAt`, same firing set), which must open or
+ * reopen a task rather than be taken for a late copy of a resolved occurrence.
+ */
+function forgetOccurrence(task: Task): Task {
+  const { occurrenceKey: _, ...rest } = task;
+  return rest as Task;
 }

@@ -81,7 +81,10 @@ export async function ingestAlert(
     const silence = (await deps.silences.activeSilences(now)).find((s) => silences(s, alert, where));
     if (silence) {
       await deps.silences.countSilenced(silence.id, now);
-      return ignored(null, `silenced by ${silence.id} until ${silence.endsAt}`);
+      return ignored(
+        await heardWhileSilenced(deps, alert),
+        `silenced by ${silence.id} until ${silence.endsAt}`,
+      );
     }
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -320,6 +323,24 @@ async function regroup(
   if (await deps.store.updateGroup(open.id, taskGroupOf(said, now), now, occurrenceKey)) return 'repeat';
   // Not written: resolved meanwhile (then decide again), or a newer summary is on the task already.
   return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
+}
+
+/**
+ * A silenced trigger of an open task still says its sender is reporting it: its id is the outcome's (so a group
+ * comparison sees it listed, not muted in Alertmanager), and a group task hears its group (`notifiedAt`), so
+ * neither `staleAfter` sweep takes a TMS silence for Alertmanager going quiet. Nothing is counted.
+ */
+async function heardWhileSilenced(deps: AlertDeps, alert: Alert): Promise<string | null> {
+  const openId = (await deps.store.fingerprint(alert.fingerprint))?.openTaskId;
+  if (!openId || !alert.group) return openId ?? null;
+  const open = await deps.store.get(openId);
+  const now = deps.clock.now();
+  if (open?.group && !due(open.group, now)) return openId;
+  if (open && open.status !== 'resolved') {
+    const at = now.toISOString();
+    await deps.store.updateGroup(openId, taskGroupOf(alert.group, at), at, open.occurrenceKey);
+  }
+  return openId;
 }
 
 /**

@@ -275,7 +275,7 @@ function worstSeverity(alerts: readonly AlertmanagerAlert[], config: Config): st
 function memberOf(alert: AlertmanagerAlert, common: Readonly<Record<string, string>>): GroupMember {
   const startsAt = time(alert.startsAt);
   return {
-    name: cut(alert.labels.alertname ?? 'Alert', 256),
+    name: cut(alert.labels.alertname || 'Alert', 256),
     status: alert.status,
     labels: Object.fromEntries(
       Object.entries(alert.labels).filter(([key, value]) => own(common, key) !== value),
@@ -308,11 +308,21 @@ function groupSummary(webhook: AlertmanagerWebhook, firing: readonly Alertmanage
   });
 }
 
+/** Grafana's links of an alert: its dashboard, panel and silence form. */
+function grafanaLinks(alert: AlertmanagerAlert | undefined): { label: string; url: string }[] {
+  if (!alert) return [];
+  return [
+    ...(isUrl(alert.dashboardURL) ? [{ label: 'Dashboard', url: alert.dashboardURL }] : []),
+    ...(isUrl(alert.panelURL) ? [{ label: 'Panel', url: alert.panelURL }] : []),
+    ...(isUrl(alert.silenceURL) ? [{ label: 'Silence', url: alert.silenceURL }] : []),
+  ];
+}
+
 /** The name a group goes by: its common `alertname`, else its group labels, else the receiver's. */
 function groupName(webhook: AlertmanagerWebhook): string {
   const labels = Object.entries(webhook.groupLabels).map(([key, value]) => `${key}=${value}`);
   return (
-    webhook.commonLabels.alertname ??
+    webhook.commonLabels.alertname ||
     (labels.length > 0 ? labels.join(', ') : `${webhook.receiver ?? 'Alertmanager'} group`)
   );
 }
@@ -343,6 +353,8 @@ export function normalizeGroup(
     // The group in Alertmanager, and its silence form for the whole group: its group_by labels, else the
     // labels all its alerts share.
     ...alertmanagerLinks(webhook, Object.keys(webhook.groupLabels).length > 0 ? webhook.groupLabels : common),
+    // Grafana's own, from the group's first firing alert (Grafana has no Alertmanager UI links).
+    ...grafanaLinks(firing[0] ?? webhook.alerts[0]),
   ];
   const occurrenceKey = status === 'firing' ? firingSetKey(firing) : undefined;
   const occurredAt =
