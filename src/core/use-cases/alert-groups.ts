@@ -67,6 +67,9 @@ export async function trackAlertGroup(
     const kept = Object.entries(unreported)
       .sort(([, a], [, b]) => (a < b ? -1 : 1))
       .slice(0, room);
+    // The usual notification lists what the previous one did: nothing to write (and nothing for HA peers
+    // and concurrent deliveries of the group to contend on).
+    if (previous && sameMembers(previous, members, kept)) return;
     const next: AlertGroupRecord = {
       key: notification.key,
       members,
@@ -245,4 +248,20 @@ async function resolveSilentGroup(
 function forgetOccurrence(task: Task): Task {
   const { occurrenceKey: _, ...rest } = task;
   return rest as Task;
+}
+
+/** Whether a group record already holds these members (in any order) and exactly these unreported tasks. */
+function sameMembers(
+  previous: AlertGroupRecord,
+  members: readonly string[],
+  unreported: readonly (readonly [string, string])[],
+): boolean {
+  const had = new Set(previous.members);
+  const wasUnreported = Object.entries(previous.unreported);
+  return (
+    had.size === new Set(members).size &&
+    members.every((id) => had.has(id)) &&
+    wasUnreported.length === unreported.length &&
+    unreported.every(([id, since]) => previous.unreported[id] === since)
+  );
 }
