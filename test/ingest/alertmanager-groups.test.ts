@@ -225,6 +225,42 @@ describe('the ingest pipeline on a group Alertmanager keeps notifying', () => {
   });
 });
 
+describe('the priority of a group task', () => {
+  it('is raised when a more severe alert joins the group, and never lowered by a milder one', async () => {
+    // Prepare: a group of warnings (P3), its common labels without a severity.
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store, new ManualClock('2026-11-22T11:00:00.000Z'));
+    const withSeverities = (severities: readonly string[]) => {
+      const body = notification('ClusterTrouble', servers(severities.length));
+      const alerts = body.alerts.map((a: { labels: Record<string, string> }, i: number) => ({
+        ...a,
+        labels: { ...a.labels, severity: severities[i] },
+      }));
+      const { severity: _, ...common } = body.commonLabels;
+      return JSON.stringify({ ...body, alerts, commonLabels: common });
+    };
+    await ingest(deps, 'alertmanager', request(withSeverities(['warning', 'warning'])), SECRETS);
+    const opened = await store.get('TMS-1');
+    // Act: a critical alert starts firing in the same group; later the critical one resolves (warnings only).
+    deps.clock.advance(60_000);
+    await ingest(deps, 'alertmanager', request(withSeverities(['warning', 'warning', 'critical'])), SECRETS);
+    const raised = await store.get('TMS-1');
+    deps.clock.advance(60_000);
+    await ingest(
+      deps,
+      'alertmanager',
+      request(withSeverities(['warning', 'warning', 'warning', 'warning'])),
+      SECRETS,
+    );
+    // Assert
+    expect(opened?.priority).toBe('P3');
+    expect(raised?.priority).toBe('P1');
+    expect((await store.get('TMS-1'))?.priority).toBe('P1');
+    const changes = (await store.timeline('TMS-1')).filter((e) => e.type === 'priority_changed');
+    expect(changes).toHaveLength(1);
+  });
+});
+
 describe('a group Alertmanager stops notifying (grouping: group, staleAfter)', () => {
   const STALE_AFTER = 12 * 3_600_000;
   const staleConfig = {

@@ -1,4 +1,5 @@
-import { type Alert, decide, route } from '../alert.js';
+import { type Alert, decide, prioritize, route } from '../alert.js';
+import { priorityRank } from '../config.js';
 import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
 import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
@@ -123,7 +124,10 @@ export async function ingestAlert(
         }
         const counted = await recordOccurrence(deps, decision.task, alert, ctx);
         if (counted === 'repeat') return ignored(decision.task.id, REPEAT);
-        if (counted) return { result: 'appended', taskId: decision.task.id };
+        if (counted) {
+          await raisedByGroup(deps, counted, alert, ctx);
+          return { result: 'appended', taskId: decision.task.id };
+        }
         continue; // resolved meanwhile: decide again
       }
       case 'acknowledge': {
@@ -323,6 +327,18 @@ async function regroup(
   if (await deps.store.updateGroup(open.id, taskGroupOf(said, now), now, occurrenceKey)) return 'repeat';
   // Not written: resolved meanwhile (then decide again), or a newer summary is on the task already.
   return (await deps.store.get(open.id))?.status === 'resolved' ? undefined : 'repeat';
+}
+
+/**
+ * A group task takes the priority of its most severe firing alert when a more severe one joins (a critical
+ * alert in a group of warnings pages as a critical one would on its own); it is never lowered, since a person
+ * may have set it. One try: should the task have changed meanwhile, the group's next notification raises it.
+ */
+async function raisedByGroup(deps: AlertDeps, task: Task, alert: Alert, ctx: ChangeContext): Promise<void> {
+  if (!alert.group) return;
+  const wanted = prioritize(alert, deps.config);
+  if (priorityRank(wanted) >= priorityRank(task.priority)) return;
+  await change(deps, task, { type: 'set_priority', priority: wanted }, ctx);
 }
 
 /**
