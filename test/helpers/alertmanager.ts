@@ -122,7 +122,8 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   const url = `http://127.0.0.1:${port}`;
   const configText = alertmanagerConfig(options);
   writeFileSync(join(dir, 'alertmanager.yml'), configText);
-  const child: ChildProcess = spawn(
+  const { output, stop } = await startServer(
+    'Alertmanager',
     ALERTMANAGER_BIN,
     [
       `--config.file=${join(dir, 'alertmanager.yml')}`,
@@ -132,28 +133,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
       '--cluster.listen-address=',
       '--log.level=debug',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    `${url}/-/ready`,
+    dir,
   );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await ready(`${url}/-/ready`, () => output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     url,
     externalUrl: url,
@@ -189,22 +171,51 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
         .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
         .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
     },
-    log: () => output,
+    log: output,
     stop,
   };
 }
 
-async function ready(url: string, output: () => string, timeoutMs = 15_000): Promise<void> {
+/**
+ * A server of Debian's packages started for a test: its output kept, ready once `readyUrl` answers 200, stopped
+ * (SIGTERM, then SIGKILL after 5 s) with its folder removed. A server that does not come up is stopped, and its
+ * output is in the error.
+ */
+export async function startServer(
+  name: string,
+  bin: string,
+  args: readonly string[],
+  readyUrl: string,
+  dir: string,
+  timeoutMs = 30_000,
+): Promise<{ output(): string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(bin, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(readyUrl)).ok) return { output: () => output, stop };
     } catch {
       // not listening yet
     }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} was not ready within ${timeoutMs / 1000} s:\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`Alertmanager was not ready within ${timeoutMs / 1000} s:\n${output()}`);
 }
 
 /** Waits until `check` holds (polling), or fails with what it last saw: for what a real sender does on its own time. */

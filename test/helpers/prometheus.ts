@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from './alertmanager.js';
+import { freePort, startServer } from './alertmanager.js';
 
 /**
  * The real Prometheus (Debian's `prometheus` 2.42; `.ci/run` installs it on CI) run by a test: its rules
@@ -56,7 +55,8 @@ export async function startPrometheus(options: {
       },
     }),
   );
-  const child: ChildProcess = spawn(
+  const { output, stop } = await startServer(
+    'Prometheus',
     PROMETHEUS_BIN,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -65,33 +65,8 @@ export async function startPrometheus(options: {
       // Firing alerts are sent again every second (default a minute), so a test sees them at once.
       '--rules.alert.resend-delay=1s',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    `${url}/-/ready`,
+    dir,
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Prometheus was not ready within 30 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { url, log: () => output, stop };
+  return { url, log: output, stop };
 }
