@@ -193,6 +193,22 @@ describe('POST /ingest/alertmanager, one task per Alertmanager group (grouping: 
       labels: { team: 'blue' },
       group: { firing: 2, resolved: 0, commonLabels: { team: 'blue' } },
     });
+    // Grafana's own silence link (it has no Alertmanager UI), from the group's first firing alert (its
+    // dashboard and panel URLs are empty in this example).
+    const [first] = grafana.alerts;
+    expect((await task(ids[0] as string)).links).toContainEqual({ label: 'Silence', url: first.silenceURL });
+  });
+
+  it('takes an alert with an empty alertname as a member of its group, not as a malformed delivery', async () => {
+    const body = notification('EmptyNames', servers(2));
+    body.alerts[0].labels.alertname = '';
+    const ids = await send({
+      ...body,
+      commonLabels: { job: 'http_checks' },
+      groupLabels: { job: 'http_checks' },
+    });
+    expect(ids).toHaveLength(1);
+    expect((await task(ids[0] as string)).group.firing).toBe(2);
   });
 });
 
