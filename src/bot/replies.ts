@@ -1,5 +1,6 @@
+import type { Task } from '../core/task.js';
 import { logger } from '../runtime/logger.js';
-import { fitBlocks, messageText } from './text.js';
+import { fitBlocks, mention, messageText, mrkdwn } from './text.js';
 
 const SLACK_HOOKS = 'https://hooks.slack.com/';
 
@@ -55,3 +56,14 @@ export const ephemeral = (text: string, blocks?: unknown[]) => ({
   text: messageText(text),
   ...(blocks ? { blocks: fitBlocks(blocks, 'message') } : {}),
 });
+
+/**
+ * A task as it was opened, in one sentence, so the person sees how what they typed (or chose in the form) was
+ * read: `channel` is where they asked, to say whether the card comes there or went elsewhere.
+ */
+export function openedText(task: Task, channel: string | undefined): string {
+  const assigned = task.assignee ? `, assigned to ${mention(task.assignee)}` : ', unassigned';
+  const where =
+    task.channel === channel ? 'its card is on its way here' : `its card is in <#${task.channel}>`;
+  return `Opened *${task.id}* “${mrkdwn(task.title, 300)}” at ${task.priority} in ${mrkdwn(task.service, 100)}${assigned}: ${where}.`;
+}

@@ -358,6 +358,11 @@ describe('modals', () => {
       assignee: CAL,
     });
     expect(slack.card(tasks[0].id).channel).toBe(CHECKOUT);
+    // Told, as /tms new with words is, how the form was read.
+    const told = stack.slack.messages(CHECKOUT).findLast((m) => m.ephemeral_user === BEN);
+    expect(told?.text).toBe(
+      `Opened *${tasks[0].id}* “From the form” at P2 in general, assigned to <@${CAL}>: its card is on its way here.`,
+    );
   });
 
   it('Resolve opens the resolution form; its note resolves the task and shows on the card', async () => {

@@ -3,8 +3,9 @@ import type { Task } from '../../../core/task.js';
 import { openTask } from '../../../core/use-cases/open-task.js';
 import { type Unrecognised, USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
+import { openedText } from '../../replies.js';
 import { asSentence, slackText } from '../../slack-errors.js';
-import { mention, mrkdwn } from '../../text.js';
+import { mrkdwn } from '../../text.js';
 import { newTaskModal } from '../../views.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
 
@@ -34,15 +35,7 @@ export async function newTask(deps: BotDeps, command: CommandOf<'new'>, asker: A
     return text(opened.error.code === 'INVALID_INPUT' ? `${refusal}\nUsage: ${USAGE.new}` : refusal);
   }
   const notes = command.unrecognised ? unrecognisedNotes(command.unrecognised, opened.value, deps) : [];
-  return text([readBack(opened.value, asker.channel), ...notes].join('\n'));
-}
-
-/** The task as it was opened, in one sentence, so the person sees how their words were read. */
-function readBack(task: Task, channel: string): string {
-  const assigned = task.assignee ? `, assigned to ${mention(task.assignee)}` : ', unassigned';
-  const where =
-    task.channel === channel ? 'its card is on its way here' : `its card is in <#${task.channel}>`;
-  return `Opened *${task.id}* “${mrkdwn(task.title, 300)}” at ${task.priority} in ${mrkdwn(task.service, 100)}${assigned}: ${where}.`;
+  return text([openedText(opened.value, asker.channel), ...notes].join('\n'));
 }
 
 /** What the options held that TMS could not use, and how to say it so that it can. */

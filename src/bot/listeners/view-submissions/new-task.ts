@@ -4,6 +4,7 @@ import { openTask } from '../../../core/use-cases/open-task.js';
 import { logger } from '../../../runtime/logger.js';
 import type { BotDeps } from '../../context.js';
 import { INPUT_ID } from '../../ids.js';
+import { openedText } from '../../replies.js';
 import { explain, modalText } from '../../slack-errors.js';
 import { stripMrkdwn } from '../explain.js';
 import { metadata } from './metadata.js';
@@ -49,7 +50,7 @@ export function newTaskSubmission(deps: BotDeps): Middleware<SlackViewMiddleware
           .postEphemeral({
             channel: meta.channel,
             user,
-            text: `Opened *${opened.value.id}* (${opened.value.priority}).`,
+            text: openedText(opened.value, meta.channel),
           })
           .catch((error: Error) => logger.warn('chat.postEphemeral failed', { error: error.message }));
       }
