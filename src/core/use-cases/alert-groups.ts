@@ -148,7 +148,9 @@ export async function resolveStaleUnreported(deps: GroupDeps, now: Date, limit =
       const group = await deps.store.alertGroup(key);
       if (!group) break;
       const stale = Object.entries(group.unreported).filter(([, since]) => since < cutoff);
-      for (const [id] of stale) if (await resolveUnreported(deps, id, cutoff, staleAfter, now)) resolved++;
+      for (const [id] of stale)
+        if (await resolveQuiet(deps, id, cutoff, now, (t) => unreportedResolution(t, cutoff, staleAfter)))
+          resolved++;
       const left = record(Object.entries(group.unreported).filter(([, since]) => since >= cutoff));
       const saved = await deps.store.saveAlertGroup({
         ...group,
@@ -161,27 +163,44 @@ export async function resolveStaleUnreported(deps: GroupDeps, now: Date, limit =
   return resolved;
 }
 
-async function resolveUnreported(
+/** A task that went unreported before `cutoff`: why it is resolved now; undefined when it is not stale. */
+function unreportedResolution(task: Task, cutoff: string, staleAfter: number): string | undefined {
+  if (!task.unreportedSince || task.unreportedSince >= cutoff) return undefined;
+  return `No longer reported by Alertmanager since ${task.unreportedSince} (silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
+}
+
+/** A group task its group last notified before `cutoff`: why it is resolved now; undefined when it is not stale. */
+function silentGroupResolution(task: Task, cutoff: string, staleAfter: number): string | undefined {
+  if (!task.group || task.group.notifiedAt >= cutoff) return undefined;
+  return `Alertmanager has not notified this group since ${task.group.notifiedAt} (all its alerts silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
+}
+
+/**
+ * Resolves a task Alertmanager went quiet about, by its source, when `why` still says it is stale as read now;
+ * its fingerprint released and its occurrence forgotten (see `forgetOccurrence`). True when it resolved it.
+ */
+async function resolveQuiet(
   deps: GroupDeps,
   id: string,
   cutoff: string,
-  staleAfter: number,
   now: Date,
+  why: (task: Task) => string | undefined,
 ): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const task = await deps.store.get(id);
-    if (!task || task.status === 'resolved' || !task.unreportedSince || task.unreportedSince >= cutoff)
-      return false;
+    if (!task || task.status === 'resolved') return false;
     // Reopened by a person since: their clock runs from then, not from what Alertmanager said before.
     if (clockStart(task, 'resolve') >= Date.parse(cutoff)) return false;
-    const resolution = `No longer reported by Alertmanager since ${task.unreportedSince} (silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
+    const resolution = why(task);
+    if (resolution === undefined) return false;
     const applied = applyAction(task, { type: 'resolve', resolution }, { ...sourceCtx(now), via: 'system' });
     if (!applied.ok) return false;
-    if (
-      (await deps.store.save(forgetOccurrence(applied.value.task), applied.value.entries, task.version)) !==
-      'saved'
-    )
-      continue;
+    const saved = await deps.store.save(
+      forgetOccurrence(applied.value.task),
+      applied.value.entries,
+      task.version,
+    );
+    if (saved !== 'saved') continue;
     if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
     return true;
   }
@@ -206,38 +225,14 @@ export async function resolveSilentGroups(deps: GroupDeps, now: Date, limit = 25
     for (const task of page.tasks) {
       if (resolved >= limit) return resolved;
       if (task.source === 'alertmanager' && task.group && task.group.notifiedAt < cutoff)
-        if (await resolveSilentGroup(deps, task, cutoff, staleAfter, now)) resolved++;
+        if (
+          await resolveQuiet(deps, task.id, cutoff, now, (t) => silentGroupResolution(t, cutoff, staleAfter))
+        )
+          resolved++;
     }
     before = page.next;
   } while (before !== null);
   return resolved;
-}
-
-async function resolveSilentGroup(
-  deps: GroupDeps,
-  first: Task,
-  cutoff: string,
-  staleAfter: number,
-  now: Date,
-): Promise<boolean> {
-  let task: Task | undefined = first;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS && task; attempt++) {
-    if (task.status === 'resolved' || !task.group || task.group.notifiedAt >= cutoff) return false;
-    // Reopened by a person since: their clock runs from then, not from when Alertmanager last notified.
-    if (clockStart(task, 'resolve') >= Date.parse(cutoff)) return false;
-    const resolution = `Alertmanager has not notified this group since ${task.group.notifiedAt} (all its alerts silenced, inhibited or ended without a resolve): resolved after ${formatDuration(staleAfter)} (sources.alertmanager.staleAfter)`;
-    const applied = applyAction(task, { type: 'resolve', resolution }, { ...sourceCtx(now), via: 'system' });
-    if (!applied.ok) return false;
-    if (
-      (await deps.store.save(forgetOccurrence(applied.value.task), applied.value.entries, task.version)) ===
-      'saved'
-    ) {
-      if (task.fingerprint) await deps.store.releaseFingerprint(task.fingerprint, task.id, now.toISOString());
-      return true;
-    }
-    task = await deps.store.get(task.id);
-  }
-  return false;
 }
 
 /**
