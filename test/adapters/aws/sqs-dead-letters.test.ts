@@ -8,6 +8,7 @@ import { ManualClock } from '../../../src/core/time.js';
 import { watchDeadLetters } from '../../../src/jobs/dead-letters.js';
 import { MemoryTaskStore } from '../../fakes/memory-task-store.js';
 import { depsFor, T0 } from '../../helpers/factories.js';
+import { deadLetterQueueContract } from '../dead-letter-queue.contract.js';
 
 const URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/tms-ingest-dlq';
 const SETTINGS = {
@@ -210,3 +211,16 @@ describe('a dead-letter queue on SQS (aws-sdk-client-mock)', () => {
     expect(await new SqsDeadLetterQueue(client, SETTINGS).look()).toEqual({ depth: 4 });
   });
 });
+
+deadLetterQueueContract(
+  'SqsDeadLetterQueue',
+  async (held) =>
+    queueWith(
+      { ApproximateNumberOfMessages: String(held.length) },
+      held.map((m) => ({
+        Body: '{}',
+        sentAt: m.sentAt,
+        ...(m.error ? { attributes: { 'tms-last-error': m.error } } : {}),
+      })),
+    ).queue,
+);
