@@ -122,10 +122,13 @@ describe('the dead-letter monitor', () => {
     ]);
   });
 
-  it('resolves the task once the queue is empty again, and only then', async () => {
+  it('resolves the task once the queue is empty again, and not while it holds anything', async () => {
     const { ingest, watch, taskOf } = setup();
     ingest.holding({ depth: 2 });
     await watch();
+    ingest.holding({ depth: 1 });
+    await watch();
+    expect((await taskOf('ingest'))?.status).toBe('open');
 
     ingest.holding({ depth: 0 });
     const emptied = await watch();
