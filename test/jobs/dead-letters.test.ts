@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderCard } from '../../src/bot/card.js';
+import type { TaskStore } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
 import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { deadLetterFingerprint, watchDeadLetters } from '../../src/jobs/dead-letters.js';
 import { FakeDeadLetterQueue } from '../fakes/fake-dead-letter-queue.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
 import { depsFor, T0 } from '../helpers/factories.js';
 import { captureLogs } from '../helpers/logs.js';
 
@@ -12,8 +14,7 @@ const MINUTE = 60_000;
 const REDRIVE =
   'aws sqs start-message-move-task --source-arn arn:aws:sqs:eu-west-1:123456789012:tms-ingest-dlq';
 
-function setup() {
-  const store = new MemoryTaskStore();
+function setup<S extends TaskStore = MemoryTaskStore>(store: S = new MemoryTaskStore() as unknown as S) {
   const clock = new ManualClock(T0);
   const deps = depsFor(store, clock);
   const ingest = new FakeDeadLetterQueue(
@@ -233,5 +234,35 @@ describe('the dead-letter monitor', () => {
     );
     expect(card).not.toContain('<!channel>');
     expect(card).not.toContain('<@U01AAA>');
+  });
+});
+
+describe('the dead-letter monitor on the DynamoDB store (dynalite)', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await dynamoForTests();
+  });
+  afterAll(() => dynamo.close());
+
+  it('opens once, counts a new depth, resolves when empty and reopens when the queue refills', async () => {
+    const { ingest, watch, taskOf } = setup(await dynamo.freshStore());
+
+    ingest.holding({ depth: 2, firstError: 'Error: poisoned' });
+    const results = [await watch(), await watch()];
+    ingest.holding({ depth: 3 });
+    results.push(await watch());
+    ingest.holding({ depth: 0 });
+    results.push(await watch());
+    ingest.holding({ depth: 2 });
+    results.push(await watch(2 * MINUTE));
+
+    expect(results.map(([w]) => `${w?.result} ${w?.taskId}`)).toEqual([
+      'created TMS-1',
+      'ignored TMS-1',
+      'appended TMS-1',
+      'resolved TMS-1',
+      'reopened TMS-1',
+    ]);
+    expect(await taskOf('ingest')).toMatchObject({ status: 'open', occurrences: 3, flapCount: 1 });
   });
 });
