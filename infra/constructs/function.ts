@@ -198,6 +198,26 @@ export class TmsFunction extends Construct {
     return this;
   }
 
+  /**
+   * The ingest queue, as TMS_INGEST_QUEUE_URL: SendMessage on it alone (SendMessageBatch is authorized by the
+   * same action), not receive or delete, which are the processor's; and on its key, should it have one of its
+   * own, the two calls SQS makes for a sender.
+   */
+  sendsToIngestQueue(queue: IQueue): this {
+    this.fn.addEnvironment('TMS_INGEST_QUEUE_URL', queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+    if (queue.encryptionMasterKey)
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
+        }),
+      );
+    return this;
+  }
+
   /** Asynchronous invocations of itself (the bot's lazy listeners), on its own ARN only. */
   invokesItself(): this {
     // Not in the role's default policy: the function waits for that policy, and a policy naming the function
