@@ -28,16 +28,19 @@ function subscription(name: string): Pick<StreamSubscription, 'name' | 'filter'>
   return found;
 }
 
-/** Reading a dead letter, then deleting it once it is understood: none goes without someone having seen it. */
-const lookThenDelete = (queue: Queue) =>
-  `aws sqs receive-message --queue-url ${queue.queueUrl}, then aws sqs delete-message --queue-url ${queue.queueUrl} --receipt-handle <its ReceiptHandle>`;
+/**
+ * A dead letter is read, then deleted (`aws sqs delete-message` with its receipt handle) by someone who
+ * understood it: none goes unseen. Short: all five queues' texts share the monitor's 4 KB of environment.
+ */
+const readThenDelete = (queue: Queue) =>
+  `read it, then delete it: aws sqs receive-message --queue-url ${queue.queueUrl}`;
 
 /**
  * A stream consumer's failure message names the failed batch (its shard and sequence numbers), not its
  * records: there is nothing to move back, and the records leave the stream after 24 hours.
  */
 const streamRedrive = (consequence: string) => (queue: Queue) =>
-  `nothing to move: each message names a failed stream batch (shard, sequence numbers), not its records. ${consequence} Look: ${lookThenDelete(queue)}`;
+  `nothing to move: a message names a failed stream batch, not its records; ${consequence}. ${readThenDelete(queue)}`;
 
 /** The stream aggregator's handler. */
 export const AGGREGATOR_ENTRY = 'src/handlers/aggregator.ts';
@@ -179,7 +182,7 @@ export class TmsStack extends Stack {
       name: 'bot-jobs',
       holds: "the bot's handed-off jobs (App Home publishes) that failed every attempt",
       redrive: (queue) =>
-        `nothing to move: the next App Home open publishes it again. Look: ${lookThenDelete(queue)}`,
+        `nothing to move: the next App Home open publishes it again; ${readThenDelete(queue)}`,
     });
     const bot = new TmsFunction(this, 'Bot', {
       ...base,
@@ -208,7 +211,7 @@ export class TmsStack extends Stack {
       // Alerts: worth sending again. The rule's dead letters are the event itself, the invocations' carry it as
       // requestPayload; a delivery archived before is not counted again, so sending one twice is harmless.
       redrive: (queue) =>
-        `${lookThenDelete(queue)}, after sending its event (the body, or its requestPayload) again: aws lambda invoke --function-name ${events.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload file://event.json`,
+        `aws sqs receive-message --queue-url ${queue.queueUrl}; send its event (the body, or requestPayload) again: aws lambda invoke --function-name ${events.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload file://event.json; then delete it`,
     });
     const events = new TmsFunction(this, 'Events', {
       ...base,
@@ -235,9 +238,7 @@ export class TmsStack extends Stack {
       subscription: subscription('cards'),
       name: 'cards-stream',
       holds: 'task changes the card projector could not bring to their cards',
-      redrive: streamRedrive(
-        "A card catches up at its task's next change; the sweeper reconciles those whose sync had begun.",
-      ),
+      redrive: streamRedrive("each card catches up at its task's next change"),
     });
 
     const sweeper = new TmsFunction(this, 'Sweeper', {
@@ -275,7 +276,7 @@ export class TmsStack extends Stack {
       batchingWindow: Duration.seconds(5),
       name: 'aggregator-stream',
       holds: 'task changes the aggregator could not count',
-      redrive: streamRedrive('Those changes stay out of the counters, statistics and trends.'),
+      redrive: streamRedrive('those changes stay uncounted in the reports'),
     });
 
     const failureQueues = [

@@ -63,7 +63,7 @@ export class IngestQueue extends Construct {
       ofQueue: true,
       holds: `chunks of accepted deliveries the processor failed on ${MAX_RECEIVES} times (each message: one chunk of alerts, as sent)`,
       redrive: (queue) =>
-        `aws sqs start-message-move-task --source-arn ${queue.queueArn} (back to the ingest queue; the processor takes them as redeliveries, each counted once)`,
+        `aws sqs start-message-move-task --source-arn ${queue.queueArn} (back to the ingest queue; no alert is counted twice)`,
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
