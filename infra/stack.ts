@@ -159,7 +159,8 @@ export class TmsStack extends Stack {
       ...base,
       entry: PROCESSOR_ENTRY,
       description: 'TMS ingest processor: records the alerts of accepted deliveries, from the ingest queue',
-      // Ten messages of up to a delivery's chunk each; the queue's visibility timeout is sized from this.
+      // A batch is ten messages, each a chunk of one delivery's alerts; the queue hides a received message
+      // for six times this (infra/constructs/ingest-queue.ts).
       timeout: Duration.seconds(60),
       tableAccess: TABLE_ACCESS.processor,
     });
