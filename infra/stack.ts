@@ -90,19 +90,20 @@ export const TABLE_ACCESS = {
   // (and the aggregator's statistics read, for what fixed an alert before: GetItem)
   /**
    * The sweeper: re-drive (pending deliveries on gsi1, then the ingest path), reconcile cards (due cards on
-   * gsi1, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),
+   * gsi1, the audit's task and card versions in batches of keys, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),
    * trend posts and digests (the aggregator's items: queries of their partitions, the digest mark).
    */
   sweeper: {
-    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+    actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
     indexes: ['gsi1'],
   },
   /**
    * The stream aggregator: its hourly counters, statistics and trend episodes (AGG#… items: updates, reads,
-   * queries of their partitions), and posting a trend that started (the card's link, an at-most-once marker,
-   * deleted again when the post failed). No index: it never lists tasks.
+   * queries of their partitions; the markers of what a statistics item no longer keeps, read in a batch of
+   * keys), and posting a trend that started (the card's link, an at-most-once marker, deleted again when the
+   * post failed). No index: it never lists tasks.
    */
-  aggregator: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+  aggregator: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
 } as const satisfies Record<string, TableAccess>;
 
 export interface TmsStackProps extends StackProps {

@@ -47,9 +47,10 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   },
   // lease/release the card, the task and its timeline, markers for DMs and P1 announcements
   Cards: { table: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: [] },
-  // re-drive (gsi1 + the ingest path), reconcile cards (gsi1 + the projector's path), SLA warnings (gsi1)
+  // re-drive (gsi1 + the ingest path), reconcile cards (gsi1, the audit's BatchGetItem, the projector's path),
+  // SLA warnings (gsi1)
   Sweeper: {
-    table: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    table: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     indexes: ['gsi1'],
   },
 };
