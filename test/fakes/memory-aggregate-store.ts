@@ -73,6 +73,11 @@ export class MemoryAggregateStore implements AggregateStore {
     return this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined);
   }
 
+  async statsOf(keys: readonly StatsKey[]): Promise<ResolutionStats[]> {
+    this.#count('statsOf');
+    return keys.map((key) => this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined));
+  }
+
   async updateStats(
     key: StatsKey,
     fold: (stats: ResolutionStats) => ResolutionStats,

@@ -208,6 +208,30 @@ export class DynamoAggregateStore implements AggregateStore {
     return parseStats(key, Item);
   }
 
+  /** One BatchGetItem (at most 100 keys: a card reads three), retrying what DynamoDB left unread. */
+  async statsOf(wanted: readonly StatsKey[]): Promise<ResolutionStats[]> {
+    const byKey = new Map<string, Item>();
+    const id = (k: { pk: unknown; sk: unknown }) => `${k.pk}|${k.sk}`;
+    const itemKeys = wanted.map(statsKey);
+    for (const group of chunk(itemKeys, 100)) {
+      let request: Record<string, { Keys: Item[] }> | undefined = {
+        [this.tableName]: { Keys: [...new Map(group.map((k) => [id(k), k])).values()] },
+      };
+      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 1) await pause(attempt);
+        const page: BatchGetCommandOutput = await send(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: request })),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? [])
+          byKey.set(id(item as { pk: unknown; sk: unknown }), item);
+        request = page.UnprocessedKeys as typeof request;
+        if (attempt >= 10 && request && Object.keys(request).length > 0)
+          throw new Error('DynamoDB left statistics unread');
+      }
+    }
+    return wanted.map((key) => parseStats(key, byKey.get(id(statsKey(key)))));
+  }
+
   /**
    * Read, fold and write back on the condition that the item's `rev` did not move (else again). Each task's
    * counted version (so a stream record delivered again counts once) is kept in the item for the latest
