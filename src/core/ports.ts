@@ -383,6 +383,14 @@ export interface SeenStore {
   release(scope: string, key: string, token: string): Promise<void>;
 }
 
+/** A task opened or reopened, as `AggregateStore.countOpenings` counts it. */
+export interface Opening {
+  readonly taskId: string;
+  readonly version: number;
+  readonly title: string;
+  readonly times: number;
+}
+
 /**
  * Where the aggregator keeps what reports read instead of history: hourly counters per scope, resolution
  * statistics, trend episodes and when each channel's digest last went out.
@@ -409,6 +417,13 @@ export interface AggregateStore {
     fold: (stats: ResolutionStats) => ResolutionStats,
     tasks?: readonly string[],
   ): Promise<ResolutionStats>;
+  /**
+   * Tasks opened or reopened, counted in the statistics in one write without reading them: `times` raised by
+   * each one's `times`, the last one named (title, task), each task's version marked counted. False, with
+   * nothing written, when one of them was counted at that version already or the item cannot take more marks
+   * without `updateStats` tidying it (which then does the count).
+   */
+  countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean>;
   /** The recurring issues of a service: its issues' stats (and its fingerprints', from before issue keys). */
   issueStats(service: string): Promise<ResolutionStats[]>;
   /** Every trend episode still kept (ongoing or recently over). */

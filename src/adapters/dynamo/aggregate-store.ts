@@ -18,12 +18,13 @@ import {
 } from '../../core/aggregates/counters.js';
 import {
   APPLIED_FOR_MS,
+  APPLIED_MARK,
   parseStats,
   type ResolutionStats,
   type StatsKey,
 } from '../../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../core/aggregates/trends.js';
-import type { AggregateStore } from '../../core/ports.js';
+import type { AggregateStore, Opening } from '../../core/ports.js';
 import { shardOf } from '../../core/shard.js';
 import { conditional, pick, queryAll, send } from './calls.js';
 import { keys, TABLE } from './table.js';
@@ -307,6 +308,64 @@ export class DynamoAggregateStore implements AggregateStore {
       if (attempt >= ATTEMPTS)
         throw new Error(`stats ${JSON.stringify(key)} kept changing under the aggregator`);
     }
+  }
+
+  /**
+   * One UpdateItem, no read: ADD `times` and `rev` (so a concurrent `updateStats` sees the item moved), SET the
+   * latest title and task and each task's counted version as an attribute of its own (`a.<task>`, folded into
+   * `applied` by the next `updateStats`), on the condition that none of them was counted at its version, that
+   * the item spilled no counted versions to markers (those would need reading) and that it holds fewer than
+   * APPLIED_KEPT such attributes (so it stays a few KB).
+   */
+  async countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean> {
+    const last = openings.at(-1);
+    if (!last || new Set(openings.map((o) => o.taskId)).size !== openings.length) return false;
+    const names: Record<string, string> = { '#type': 'type', '#fast': 'fastMarks' };
+    const values: Record<string, unknown> = {
+      ':type': 'stats',
+      ':service': key.service,
+      ':which': key.kind === 'issue' ? key.issue : key.priority,
+      ':title': last.title,
+      ':last': last.taskId,
+      ':times': openings.reduce((n, o) => n + o.times, 0),
+      ':one': 1,
+      ':marks': openings.length,
+      ':cap': APPLIED_KEPT - openings.length,
+    };
+    const sets = [
+      '#type = :type',
+      'service = :service',
+      `${key.kind === 'issue' ? 'issue' : 'priority'} = :which`,
+      'title = :title',
+      'lastTaskId = :last',
+    ];
+    const conditions = [
+      'attribute_not_exists(appliedSpilledAt)',
+      '(attribute_not_exists(#fast) OR #fast <= :cap)',
+    ];
+    openings.forEach((o, i) => {
+      names[`#m${i}`] = `${APPLIED_MARK}${o.taskId}`;
+      names[`#t${i}`] = o.taskId;
+      values[`:v${i}`] = o.version;
+      values[`:e${i}`] = { version: o.version, at };
+      sets.push(`#m${i} = :e${i}`);
+      conditions.push(
+        `(attribute_not_exists(#m${i}) OR #m${i}.version < :v${i})`,
+        `(attribute_not_exists(applied.#t${i}) OR applied.#t${i}.version < :v${i})`,
+      );
+    });
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: statsKey(key),
+          UpdateExpression: `SET ${sets.join(', ')} ADD times :times, rev :one, #fast :marks`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   // Plain private methods, not #private: a test wraps the store with Object.create to stage faults.
