@@ -100,6 +100,8 @@ const REPEAT_FIELDS = new Set<string>([
  */
 function isQuiet({ before, after }: TaskChange): boolean {
   if (!before) return after.kind === 'alert' && !isSlackUserId(after.assignee);
+  // A comment changes no field of the task but its version: only a change that counted an occurrence is one.
+  if (after.occurrences <= before.occurrences) return false;
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {
     if (REPEAT_FIELDS.has(key)) continue;
