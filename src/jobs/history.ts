@@ -20,12 +20,12 @@ async function cached(
 ): Promise<ResolutionStats[]> {
   const cache = caches.get(aggregates) ?? new Map<string, { at: number; stats: ResolutionStats }>();
   caches.set(aggregates, cache);
-  const ids = keys.map((key) => JSON.stringify(key));
-  const hit = (id: string) => {
-    const entry = cache.get(id);
-    return entry && !fresh && now - entry.at < CACHE_MS ? entry.stats : undefined;
-  };
-  const missing = keys.filter((_, i) => !hit(ids[i] as string));
+  const found = new Map<string, ResolutionStats>();
+  for (const key of keys) {
+    const entry = cache.get(JSON.stringify(key));
+    if (entry && !fresh && now - entry.at < CACHE_MS) found.set(JSON.stringify(key), entry.stats);
+  }
+  const missing = keys.filter((key) => !found.has(JSON.stringify(key)));
   const read =
     missing.length === 0
       ? []
@@ -33,13 +33,12 @@ async function cached(
         ? [await aggregates.stats(missing[0] as Key)]
         : await aggregates.statsOf(missing);
   if (cache.size > 1_000) cache.clear();
-  const found = new Map<string, ResolutionStats>();
   missing.forEach((key, i) => {
     const stats = read[i] as ResolutionStats;
     found.set(JSON.stringify(key), stats);
     cache.set(JSON.stringify(key), { at: now, stats });
   });
-  return ids.map((id) => (found.get(id) ?? hit(id)) as ResolutionStats);
+  return keys.map((key) => found.get(JSON.stringify(key)) as ResolutionStats);
 }
 
 /** Forget what was read from this store (tests, and a container that just folded new stats). */
