@@ -280,11 +280,23 @@ export interface CardRecord {
   readonly retryAt?: string;
   readonly attempts: number;
   readonly lastError?: string;
+  /** What history said when the card was last rendered, so an edit need not read it again (see card-sync). */
+  readonly insight?: StoredInsight;
   readonly lease?: string;
   readonly leaseUntil?: string;
+  /** A task version someone saw while another writer held the lease: that writer shows it before releasing. */
+  readonly wanted?: number;
 }
 
-export type CardState = Omit<CardRecord, 'taskId' | 'lease' | 'leaseUntil'>;
+/** A card's history line as read, for the task status it was read at and when. */
+export interface StoredInsight {
+  readonly suggestion: string | null;
+  readonly typicalMs: { readonly ack?: number; readonly resolve?: number };
+  readonly status: string;
+  readonly at: string;
+}
+
+export type CardState = Omit<CardRecord, 'taskId' | 'lease' | 'leaseUntil' | 'wanted'>;
 
 export interface CardStore {
   card(taskId: string): Promise<CardRecord | undefined>;
@@ -292,9 +304,27 @@ export interface CardStore {
    * Takes the card's lease until `until` (the record is created on first use) and marks it due at `until`,
    * so a writer that dies holding it is retried: the record, or undefined while another writer holds it.
    */
-  leaseCard(taskId: string, token: string, now: string, until: string): Promise<CardRecord | undefined>;
-  /** Writes what the card now shows and drops the lease, if `token` still holds it. */
+  /**
+   * `below`: only if the card shows an older version than this (a stream record's version), so a record the
+   * card already shows costs one refused write and nothing else.
+   */
+  leaseCard(
+    taskId: string,
+    token: string,
+    now: string,
+    until: string,
+    below?: number,
+  ): Promise<CardRecord | undefined>;
+  /**
+   * Writes what the card now shows and drops the lease, if `token` still holds it and, for a card that says it
+   * is up to date (no `retryAt`), no newer version was `wanted` meanwhile: false when it did not write.
+   */
   releaseCard(taskId: string, token: string, state: CardState): Promise<boolean>;
+  /**
+   * Tells the writer holding the card's lease (one alive at `now`) that the task reached `version`, so it does
+   * not release the card showing less: false when no such writer holds it (or it was told already).
+   */
+  wantCard(taskId: string, version: number, now: string): Promise<boolean>;
   /** Cards due for another attempt at or before `now`, oldest due first. */
   dueCards(now: string, limit: number): Promise<string[]>;
   /**
@@ -353,6 +383,14 @@ export interface SeenStore {
   release(scope: string, key: string, token: string): Promise<void>;
 }
 
+/** A task opened or reopened, as `AggregateStore.countOpenings` counts it. */
+export interface Opening {
+  readonly taskId: string;
+  readonly version: number;
+  readonly title: string;
+  readonly times: number;
+}
+
 /**
  * Where the aggregator keeps what reports read instead of history: hourly counters per scope, resolution
  * statistics, trend episodes and when each channel's digest last went out.
@@ -367,6 +405,8 @@ export interface AggregateStore {
   /** The hourly items of a scope from `fromHour` to `toHour` (inclusive), oldest first. */
   hours(scope: Scope, fromHour: string, toHour: string): Promise<HourCounters[]>;
   stats(key: StatsKey): Promise<ResolutionStats>;
+  /** Several statistics items in one read (eventually consistent, as `stats`), in the order of `keys`. */
+  statsOf(keys: readonly StatsKey[]): Promise<ResolutionStats[]>;
   /**
    * Read, fold, write back if nobody wrote in between (else again): the stats as written. The stats the fold
    * is given hold in `applied` the version counted of each task in `tasks` (the tasks it may count), wherever
@@ -377,6 +417,13 @@ export interface AggregateStore {
     fold: (stats: ResolutionStats) => ResolutionStats,
     tasks?: readonly string[],
   ): Promise<ResolutionStats>;
+  /**
+   * Tasks opened or reopened, counted in the statistics in one write without reading them: `times` raised by
+   * each one's `times`, the last one named (title, task), each task's version marked counted. False, with
+   * nothing written, when one of them was counted at that version already or the item cannot take more marks
+   * without `updateStats` tidying it (which then does the count).
+   */
+  countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean>;
   /** The recurring issues of a service: its issues' stats (and its fingerprints', from before issue keys). */
   issueStats(service: string): Promise<ResolutionStats[]>;
   /** Every trend episode still kept (ongoing or recently over). */

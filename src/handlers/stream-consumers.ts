@@ -8,11 +8,17 @@ import { makeCardsStreamHandler } from './cards-stream.js';
 export const STREAM_CONSUMERS: readonly {
   readonly name: 'cards' | 'aggregator';
   readonly filter: FilterPattern;
+  /** Batches side by side, a task's records in order (the event source mapping's ParallelizationFactor). */
+  readonly parallelization?: number;
+  /** How long a batch gathers locally (on AWS infra sets the mapping's own window). */
+  readonly batchingWindowMs?: number;
 }[] = [
-  // The card projector of the Slack surface.
-  { name: 'cards', filter: TASK_ITEMS },
+  // The card projector of the Slack surface: a task's card never waits for another task's pacing, so a
+  // person's click is not held behind a storm's card.
+  { name: 'cards', filter: TASK_ITEMS, parallelization: 10 },
   // Counters, statistics and trends for the reports; its own items are not task items, so they never feed it.
-  { name: 'aggregator', filter: TASK_ITEMS },
+  // Reports need no second's latency: a burst's records counted a batch at a time cost far fewer writes.
+  { name: 'aggregator', filter: TASK_ITEMS, batchingWindowMs: 1_000 },
 ];
 
 /** The same consumers as handlers over one set of deps: the local stack feeds its stream to them. */

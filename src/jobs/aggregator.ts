@@ -18,7 +18,7 @@ import { countsInStats, foldStats, type StatsKey, statsKeysOf } from '../core/ag
 import type { TrendEpisode } from '../core/aggregates/trends.js';
 import { routeService } from '../core/alert.js';
 import type { Config } from '../core/config.js';
-import type { AggregateStore, Clock } from '../core/ports.js';
+import type { AggregateStore, Clock, Opening } from '../core/ports.js';
 import { Task } from '../core/task.js';
 import { evaluateTrends, type TrendSubject } from '../core/use-cases/trends.js';
 import { logger } from '../runtime/logger.js';
@@ -78,6 +78,16 @@ export function changeOf(record: DynamoDBRecord): TaskChange | undefined {
   const after = taskOf(record.dynamodb?.NewImage, record);
   const before = record.dynamodb?.OldImage ? taskOf(record.dynamodb.OldImage, record) : undefined;
   return before ? { before, after } : { after };
+}
+
+/** A change that only opened or reopened its task (and perhaps fired), as the statistics count it. */
+function openingOf({ task, facts }: TaskFacts): Opening | undefined {
+  let times = 0;
+  for (const fact of facts) {
+    if (fact.type === 'opened' || fact.type === 'reopened') times++;
+    else if (fact.type !== 'occurred') return undefined;
+  }
+  return times > 0 ? { taskId: task.id, version: task.version, title: task.title, times } : undefined;
 }
 
 const statsId = (key: StatsKey) =>
@@ -170,6 +180,13 @@ class GroupCommit {
     }
     await inParallel([...byStats.values()], 4, async ({ key, entries }) => {
       try {
+        // Only openings (most of a storm's, every new alert's): one write that reads nothing.
+        const openings = entries.map((e) => openingOf(e.change));
+        if (
+          openings.every((o): o is Opening => o !== undefined) &&
+          (await this.deps.aggregates.countOpenings(key, openings, now.toISOString()))
+        )
+          return;
         await this.deps.aggregates.updateStats(
           key,
           (stats) =>

@@ -3,7 +3,15 @@ import { type CardInsight, renderCard } from '../bot/card.js';
 import { SlackCallFailed, slackFailure } from '../bot/slack-errors.js';
 import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from '../bot/text.js';
 import { type NameOf, peopleIn, timelineText } from '../bot/timeline-text.js';
-import type { AggregateStore, CardRecord, CardState, CardStore, Notifier, SeenStore } from '../core/ports.js';
+import type {
+  AggregateStore,
+  CardRecord,
+  CardState,
+  CardStore,
+  Notifier,
+  SeenStore,
+  StoredInsight,
+} from '../core/ports.js';
 import { isSlackUserId, type Task } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
@@ -35,6 +43,24 @@ const INLINE_WAIT_MS = 2_000;
 export const OCCURRENCE_SUMMARY_EVERY_MS = 10 * 60_000;
 const MAX_PASSES = 3;
 
+export interface SyncOptions {
+  /** Render once even at the same version (the SLA clock moved on while the task did not). */
+  readonly force?: boolean;
+  /**
+   * The task as a stream record wrote it: the card is rendered from it without reading the task, unless the
+   * card already shows this version (nothing to do) or someone saw a newer one.
+   */
+  readonly latest?: Task;
+  /**
+   * Versions whose change tells nobody anything in the thread (a repeat, an alert opened unassigned): when
+   * every version the thread has not covered is one of these, the timeline is not read.
+   */
+  readonly quiet?: ReadonlySet<number>;
+}
+
+/** A history line read this long ago is read again at the card's next edit; a status change reads it at once. */
+const INSIGHT_MS = 10 * 60_000;
+
 /** `rate_limited`: behind, because Slack asked to wait (the card is retried once that time has passed). */
 export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'rate_limited' | 'gone';
 
@@ -47,22 +73,39 @@ export type SyncOutcome = 'synced' | 'busy' | 'behind' | 'rate_limited' | 'gone'
 export async function syncCard(
   deps: CardSyncDeps,
   taskId: string,
-  options: { readonly force?: boolean } = {},
+  options: SyncOptions = {},
 ): Promise<SyncOutcome> {
   const { cards, clock } = deps;
   const token = deps.newId();
   const started = clock.now();
+  const now = started.toISOString();
   const leaseUntil = new Date(started.getTime() + LEASE_MS).toISOString();
-  const leased = await cards.leaseCard(taskId, token, started.toISOString(), leaseUntil);
+  const { latest } = options;
+  const below = latest && !options.force ? latest.version : undefined;
+  let leased: CardRecord | undefined;
+  for (let attempt = 0; attempt < MAX_PASSES && !leased; attempt++) {
+    leased = await cards.leaseCard(taskId, token, now, leaseUntil, below);
+    if (leased || below === undefined) break;
+    // Refused: the card shows this version already, or another writer holds it; that writer is told to show
+    // it (else, released meanwhile, the lease is asked for again).
+    const card = await cards.card(taskId);
+    if (card && card.shownVersion >= below) return 'synced';
+    const held = card?.lease !== undefined && (card.leaseUntil ?? '') >= now;
+    if (held && ((card.wanted ?? 0) >= below || (await cards.wantCard(taskId, below, now)))) return 'busy';
+  }
   if (!leased) return 'busy';
   let state = stateOf(leased);
-  let task = await deps.store.get(taskId);
+  // The stream's image is the task as written: read again only when someone saw a newer version than it.
+  let task =
+    latest && latest.version >= Math.max(leased.wanted ?? 0, leased.shownVersion)
+      ? latest
+      : await deps.store.get(taskId);
   if (!task) {
     await cards.releaseCard(taskId, token, { ...state, retryAt: undefined });
     return 'gone';
   }
   try {
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
+    for (let pass = 1; ; pass++) {
       // Coalesce: a card edited less than a second ago waits out the rest of it, then shows the latest version.
       const since = state.renderedAt ? clock.now().getTime() - Date.parse(state.renderedAt) : Infinity;
       if (state.ts && (task.version > state.shownVersion || options.force) && since < MIN_EDIT_INTERVAL_MS) {
@@ -70,21 +113,30 @@ export async function syncCard(
         task = (await deps.store.get(taskId)) ?? task;
       }
       // `force`: render once even at the same version (the SLA clock moved on while the task did not).
-      if (task.version <= state.shownVersion && !(options.force && pass === 0 && state.ts)) break;
-      state = await render(deps, task, state);
-      task = (await deps.store.get(taskId)) ?? task; // what changed during the call is picked up now
+      if (task.version > state.shownVersion || (options.force && pass === 1 && state.ts))
+        state = await render(deps, task, state);
+      state = await thread(deps, task, state, leaseUntil, options.quiet);
+      await announce(deps, task, state, leaseUntil);
+      const behind = task.version > state.shownVersion;
+      const next: CardState = {
+        ...state,
+        attempts: 0,
+        lastError: undefined,
+        retryAt: behind ? new Date(clock.now().getTime() + MIN_EDIT_INTERVAL_MS).toISOString() : undefined,
+      };
+      if (await cards.releaseCard(taskId, token, next)) return behind ? 'behind' : 'synced';
+      // Not written: another writer saw a newer version while this one rendered (the lease is still this
+      // one's), or the lease ran out and another writer has the card now.
+      if ((await cards.card(taskId))?.lease !== token) return 'busy';
+      if (pass >= MAX_PASSES) {
+        await cards.releaseCard(taskId, token, {
+          ...next,
+          retryAt: new Date(clock.now().getTime() + MIN_EDIT_INTERVAL_MS).toISOString(),
+        });
+        return 'behind';
+      }
+      task = (await deps.store.get(taskId)) ?? task;
     }
-    state = await thread(deps, task, state, leaseUntil);
-    await announce(deps, task, state, leaseUntil);
-    const behind = task.version > state.shownVersion;
-    const next: CardState = {
-      ...state,
-      attempts: 0,
-      lastError: undefined,
-      retryAt: behind ? new Date(clock.now().getTime() + MIN_EDIT_INTERVAL_MS).toISOString() : undefined,
-    };
-    await cards.releaseCard(taskId, token, next);
-    return behind ? 'behind' : 'synced';
   } catch (error) {
     if (!(error instanceof SlackCallFailed)) {
       await cards.releaseCard(taskId, token, {
@@ -114,7 +166,7 @@ export async function syncCard(
 }
 
 function stateOf(record: CardRecord): CardState {
-  const { taskId: _id, lease: _lease, leaseUntil: _until, ...state } = record;
+  const { taskId: _id, lease: _lease, leaseUntil: _until, wanted: _wanted, ...state } = record;
   return state;
 }
 
@@ -139,23 +191,36 @@ async function call<T>(deps: CardSyncDeps, method: string, run: () => Promise<T>
 
 const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived']);
 
-/** History's word on the card; never a reason for a card to fall behind. */
-async function insight(deps: CardSyncDeps, task: Task, now: Date): Promise<CardInsight | undefined> {
-  if (!deps.aggregates) return undefined;
+/**
+ * History's word on the card, never a reason for it to fall behind. Read once when the card is posted, again
+ * when the task's status changes (a task reopened shows what fixed it the last time) or the reading is older
+ * than INSIGHT_MS, and kept on the card item in between, so an edit for a repeat reads nothing.
+ */
+async function insight(
+  deps: CardSyncDeps,
+  task: Task,
+  state: CardState,
+  now: Date,
+): Promise<StoredInsight | undefined> {
+  const kept = state.insight;
+  if (kept && kept.status === task.status && now.getTime() - Date.parse(kept.at) < INSIGHT_MS) return kept;
+  if (!deps.aggregates) return kept;
   try {
-    return insightOf(await historyOf(deps.aggregates, task, now, true), task);
+    const { suggestion, typicalMs } = insightOf(await historyOf(deps.aggregates, task, now, true), task);
+    return { suggestion, typicalMs, status: task.status, at: now.toISOString() };
   } catch (error) {
     logger.warn('history not read for the card', { taskId: task.id, error });
-    return undefined;
+    return kept;
   }
 }
 
 async function render(deps: CardSyncDeps, task: Task, state: CardState): Promise<CardState> {
   const now = deps.clock.now();
-  // Read afresh for every render (two small reads, at most one render a second): a card shows what fixed its
-  // alert the moment a task opens or reopens, and the SLA sweep is what reads from the cache.
-  const known = await insight(deps, task, now);
-  const extra = known ? { insight: known } : {};
+  const known = await insight(deps, task, state, now);
+  const extra: { insight?: CardInsight } = known
+    ? { insight: { suggestion: known.suggestion, typicalMs: known.typicalMs } }
+    : {};
+  if (known) state = { ...state, insight: known };
   if (state.ts && state.channel) {
     const { text, blocks } = renderCard(task, { now, ...noteFor(task, state.channel), ...extra });
     try {
@@ -240,10 +305,13 @@ async function thread(
   task: Task,
   state: CardState,
   leaseUntil: string,
+  quiet?: ReadonlySet<number>,
 ): Promise<CardState> {
   if (!state.ts || !state.channel) return state;
   const now = deps.clock.now();
-  const entries = await deps.store.timeline(task.id, state.threadVersion);
+  const entries = quietSince(state.threadVersion, task.version, quiet)
+    ? []
+    : await deps.store.timeline(task.id, state.threadVersion);
   // The card itself says the task opened and how often it fired; the thread tells what people did.
   const told = entries.filter((e) => e.type !== 'opened' && e.type !== 'occurred');
   const nameOf = await namesIn(deps, told);
@@ -290,13 +358,22 @@ async function thread(
       }),
     );
   }
-  const threadVersion = Math.max(state.threadVersion, ...entries.map((e) => e.version));
+  const threadVersion = quietSince(state.threadVersion, task.version, quiet)
+    ? Math.max(state.threadVersion, task.version)
+    : Math.max(state.threadVersion, ...entries.map((e) => e.version));
   return {
     ...state,
     threadVersion,
     occurrencesReported,
     ...(occurrencesReportedAt ? { occurrencesReportedAt } : {}),
   };
+}
+
+/** Whether every version after `from` up to `to` is known to have changed nothing the thread tells. */
+function quietSince(from: number, to: number, quiet: ReadonlySet<number> | undefined): boolean {
+  if (!quiet || to <= from || to - from > quiet.size) return false;
+  for (let v = from + 1; v <= to; v++) if (!quiet.has(v)) return false;
+  return true;
 }
 
 /** People named by their display names, never pinged: the thread is a record, not a notification. */
@@ -344,6 +421,7 @@ async function raisedToP1(
   deps: CardSyncDeps,
   task: Task,
 ): Promise<Extract<TimelineEntry, { type: 'priority_changed' }> | undefined> {
+  if (task.version === 1) return undefined; // as written when it opened: it opened at P1
   const timeline = await deps.store.timeline(task.id);
   const opened = timeline.find((e) => e.type === 'opened');
   if (!opened || opened.priority === 'P1') return undefined;

@@ -9,21 +9,36 @@ const CACHE_MS = 60_000;
 /** Per store, so two stacks in one process (or two tables) never answer from each other's reads. */
 const caches = new WeakMap<AggregateStore, Map<string, { at: number; stats: ResolutionStats }>>();
 
+type Key = Parameters<AggregateStore['stats']>[0];
+
+/** The statistics of `keys`, from the cache unless `fresh`; whatever is not there in one read. */
 async function cached(
   aggregates: AggregateStore,
-  key: Parameters<AggregateStore['stats']>[0],
+  keys: readonly Key[],
   now: number,
   fresh: boolean,
-): Promise<ResolutionStats> {
-  const id = JSON.stringify(key);
-  const cache = caches.get(aggregates) ?? new Map();
+): Promise<ResolutionStats[]> {
+  const cache = caches.get(aggregates) ?? new Map<string, { at: number; stats: ResolutionStats }>();
   caches.set(aggregates, cache);
-  const hit = cache.get(id);
-  if (hit && !fresh && now - hit.at < CACHE_MS) return hit.stats;
-  const stats = await aggregates.stats(key);
+  const found = new Map<string, ResolutionStats>();
+  for (const key of keys) {
+    const entry = cache.get(JSON.stringify(key));
+    if (entry && !fresh && now - entry.at < CACHE_MS) found.set(JSON.stringify(key), entry.stats);
+  }
+  const missing = keys.filter((key) => !found.has(JSON.stringify(key)));
+  const read =
+    missing.length === 0
+      ? []
+      : missing.length === 1
+        ? [await aggregates.stats(missing[0] as Key)]
+        : await aggregates.statsOf(missing);
   if (cache.size > 1_000) cache.clear();
-  cache.set(id, { at: now, stats });
-  return stats;
+  missing.forEach((key, i) => {
+    const stats = read[i] as ResolutionStats;
+    found.set(JSON.stringify(key), stats);
+    cache.set(JSON.stringify(key), { at: now, stats });
+  });
+  return keys.map((key) => found.get(JSON.stringify(key)) as ResolutionStats);
 }
 
 /** Forget what was read from this store (tests, and a container that just folded new stats). */
@@ -46,18 +61,22 @@ export async function historyOf(
   now: Date,
   fresh = false,
 ): Promise<History> {
-  const at = now.getTime();
   const { service, fingerprint } = task;
   const issue = issueOf(task);
-  const [byIssue, byService] = await Promise.all([
-    issue ? cached(aggregates, { kind: 'issue', service, issue }, at, fresh) : undefined,
-    cached(aggregates, { kind: 'service', service, priority: task.priority }, at, fresh),
-  ]);
-  const earlier =
-    byIssue && byIssue.resolved === 0 && fingerprint && fingerprint !== issue
-      ? await cached(aggregates, { kind: 'issue', service, issue: fingerprint }, at, fresh)
-      : undefined;
-  const known = earlier && earlier.resolved > 0 ? earlier : byIssue;
+  // The fingerprint's history is read with the rest (one request, not a second one after): it is only used
+  // while the issue has no resolution of its own.
+  const legacy = issue && fingerprint && fingerprint !== issue ? fingerprint : undefined;
+  const [byService, byIssue, earlier] = (await cached(
+    aggregates,
+    [
+      { kind: 'service', service, priority: task.priority },
+      ...(issue ? [{ kind: 'issue' as const, service, issue }] : []),
+      ...(legacy ? [{ kind: 'issue' as const, service, issue: legacy }] : []),
+    ],
+    now.getTime(),
+    fresh,
+  )) as [ResolutionStats, ResolutionStats | undefined, ResolutionStats | undefined];
+  const known = byIssue && byIssue.resolved === 0 && earlier && earlier.resolved > 0 ? earlier : byIssue;
   return known ? { issue: known, service: byService } : { service: byService };
 }
 

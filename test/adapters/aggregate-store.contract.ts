@@ -95,6 +95,41 @@ export function aggregateStoreContract(name: string, makeStore: () => Promise<Ag
       expect(await store.issueStats('billing')).toEqual([]);
     });
 
+    it('counts openings in one write, each task once, and a later fold knows them counted', async () => {
+      const key = { kind: 'issue' as const, service: 'checkout', issue: 'issue:disk-full' };
+      const first = { taskId: 'TMS-11', version: 1, title: 'Disk full on db-1', times: 1 };
+      const second = { taskId: 'TMS-12', version: 1, title: 'Disk full on db-2', times: 1 };
+      expect(await store.countOpenings(key, [first], T0)).toBe(true);
+      // The first delivered again with the second: refused whole, nothing written.
+      expect(await store.countOpenings(key, [second, first], T0)).toBe(false);
+      expect(await store.countOpenings(key, [second], T0)).toBe(true);
+      expect(await store.stats(key)).toMatchObject({
+        times: 2,
+        title: 'Disk full on db-2',
+        lastTaskId: 'TMS-12',
+      });
+      // TMS-11's whole life folded afterwards (its records delivered again): the opening is not counted twice.
+      const life = lifeOf(aTask({ id: 'TMS-11', title: 'Disk full on db-1' })).act(
+        { type: 'resolve', resolution: 'Rotated the logs' },
+        9,
+      );
+      const facts = life.changes.map(factsOf);
+      await store.updateStats(key, (s) => foldStats(s, facts, new Date(T0)), ['TMS-11']);
+      expect(await store.stats(key)).toMatchObject({ times: 2, resolved: 1 });
+      expect(await store.countOpenings(key, [first], T0)).toBe(false);
+      expect((await store.stats(key)).times).toBe(2);
+    });
+
+    it('reads several statistics at once, in the order asked, empty where there are none', async () => {
+      const issue = { kind: 'issue' as const, service: 'checkout', issue: 'issue:disk-full' };
+      const service = { kind: 'service' as const, service: 'checkout', priority: 'P2' as const };
+      const none = { kind: 'issue' as const, service: 'checkout', issue: 'generic:never' };
+      await store.countOpenings(issue, [{ taskId: 'TMS-3', version: 1, title: 'Disk full', times: 1 }], T0);
+      const [a, b, c] = await store.statsOf([service, issue, none]);
+      expect([a?.key, b?.key, c?.key]).toEqual([service, issue, none]);
+      expect([a?.times, b?.times, c?.times]).toEqual([0, 1, 0]);
+    });
+
     it('lists the history of tasks from before issue keys (kept by fingerprint) beside issues', async () => {
       const resolved = (id: string) =>
         lifeOf(aTask({ id, fingerprint: 'generic:old' }))

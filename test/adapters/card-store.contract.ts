@@ -63,6 +63,36 @@ export function cardStoreContract(name: string, makeStore: () => Promise<CardsAn
       });
     });
 
+    it('leases a card for a stream record only while it shows an older version', async () => {
+      await cards.leaseCard('TMS-5', 'a', at(0), at(30));
+      await cards.releaseCard('TMS-5', 'a', shows(4));
+      // The record of version 4 delivered again (or read after a newer one): nothing to take.
+      expect(await cards.leaseCard('TMS-5', 'b', at(1), at(31), 4)).toBeUndefined();
+      expect(await cards.card('TMS-5')).toEqual({ taskId: 'TMS-5', ...shows(4) });
+      expect(await cards.leaseCard('TMS-5', 'b', at(1), at(31), 5)).toMatchObject({ lease: 'b' });
+      // A card not written yet shows nothing: any record takes it.
+      expect(await cards.leaseCard('TMS-6', 'c', at(1), at(31), 1)).toMatchObject({ lease: 'c' });
+    });
+
+    it('keeps a writer from saying its card is up to date below a version another writer saw meanwhile', async () => {
+      await cards.leaseCard('TMS-7', 'a', at(0), at(30));
+      // Another writer (a sweep, a second record) saw version 3 while `a` renders version 2.
+      expect(await cards.wantCard('TMS-7', 3, at(1))).toBe(true);
+      expect(await cards.wantCard('TMS-7', 2, at(1))).toBe(false); // told a newer one already
+      expect(await cards.releaseCard('TMS-7', 'a', shows(2))).toBe(false);
+      expect(await cards.card('TMS-7')).toMatchObject({ lease: 'a', wanted: 3, shownVersion: 0 });
+      // Due again anyway (a fresh read of the task follows): released as it is.
+      expect(await cards.releaseCard('TMS-7', 'a', shows(2, { retryAt: at(2) }))).toBe(true);
+      await cards.leaseCard('TMS-7', 'b', at(3), at(33));
+      expect(await cards.card('TMS-7')).toMatchObject({ lease: 'b', shownVersion: 2 });
+      expect(await cards.releaseCard('TMS-7', 'b', shows(3))).toBe(true);
+      expect(await cards.card('TMS-7')).toEqual({ taskId: 'TMS-7', ...shows(3) });
+      // Nobody holds it, or its holder's lease ran out: there is nobody to tell.
+      expect(await cards.wantCard('TMS-7', 4, at(4))).toBe(false);
+      await cards.leaseCard('TMS-7', 'c', at(5), at(35));
+      expect(await cards.wantCard('TMS-7', 4, at(36))).toBe(false);
+    });
+
     it('lists cards that are due, oldest first: failed ones, and ones whose writer died holding them', async () => {
       const failed = { ...shows(1), attempts: 1 };
       await cards.leaseCard('TMS-3', 'a', at(0), at(30));

@@ -284,3 +284,109 @@ describe('the stream consumer', () => {
     expect(slack.card(good).edits).toBe(1); // two records of the task, one update
   });
 });
+
+describe('the card projector', () => {
+  /** The target with its method calls counted, by name. */
+  function counting<T extends object>(target: T): { proxy: T; calls: Map<string, number> } {
+    const calls = new Map<string, number>();
+    const proxy = new Proxy(target, {
+      get(object, name) {
+        const value = Reflect.get(object, name);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.set(String(name), (calls.get(String(name)) ?? 0) + 1);
+          return value.apply(object, args);
+        };
+      },
+    });
+    return { proxy, calls };
+  }
+
+  it('posts and edits a card from the stream records alone: no task read, history once, no timeline for a repeat', async () => {
+    // Prepare: the records of an alert that opened and fired again, as the stream delivered them.
+    const records: DynamoDBRecord[] = [];
+    const stop = stack.feed.onRecord((record) => {
+      if (record.dynamodb?.Keys?.sk?.S === 'TASK') records.push(record as DynamoDBRecord);
+    });
+    await alert('cards-from-image');
+    await alert('cards-from-image');
+    stop();
+    const id = records[0]?.dynamodb?.NewImage?.id?.S as string;
+    const mine = records.filter((r) => r.dynamodb?.NewImage?.id?.S === id);
+    expect(mine.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY']);
+    // The card as it was before those records reached it: never posted.
+    const cards = stack.deps.cards;
+    const now = clock.now();
+    await cards.leaseCard(
+      id,
+      'test-forget',
+      now.toISOString(),
+      new Date(now.getTime() + 30_000).toISOString(),
+    );
+    await cards.releaseCard(id, 'test-forget', {
+      shownVersion: 0,
+      threadVersion: 0,
+      occurrencesReported: 1,
+      attempts: 0,
+    });
+    const store = counting(stack.deps.store);
+    const aggregates = counting(stack.deps.aggregates);
+    const deps = { ...stack.deps, store: store.proxy, aggregates: aggregates.proxy };
+    const calls = (method: string) => stack.slack.calls.get(method) ?? 0;
+    const reads = () => [...aggregates.calls.values()].reduce((a, b) => a + b, 0);
+    const posted = calls('chat.postMessage');
+    const updated = calls('chat.update');
+
+    // Act: the opening. Before, its card read the task three times, the timeline once, history three times.
+    await projectCards(deps, { Records: [mine[0] as DynamoDBRecord] });
+    // Assess
+    expect(calls('chat.postMessage')).toBe(posted + 1);
+    expect(await cards.card(id)).toMatchObject({ shownVersion: 1, threadVersion: 1 });
+    expect(Object.fromEntries(store.calls)).toEqual({});
+    expect(reads()).toBe(1);
+
+    // Act: the repeat, once the card's pacing allows an edit.
+    clock.advance(2_000);
+    await projectCards(deps, { Records: [mine[1] as DynamoDBRecord] });
+    expect(calls('chat.update')).toBe(updated + 1);
+    expect(await cards.card(id)).toMatchObject({ shownVersion: 2, threadVersion: 2 });
+    expect(Object.fromEntries(store.calls)).toEqual({});
+    expect(reads()).toBe(1); // the history line is kept on the card
+
+    // Act: the repeat's record delivered again: the card shows it already.
+    await projectCards(deps, { Records: [mine[1] as DynamoDBRecord] });
+    expect(calls('chat.update')).toBe(updated + 1);
+    expect(Object.fromEntries(store.calls)).toEqual({});
+  });
+
+  it('leaves a card held by another writer to that writer, who shows the version seen before releasing it', async () => {
+    // Prepare: a card held by a writer rendering an older version, and the record of a newer one.
+    const records: DynamoDBRecord[] = [];
+    const stop = stack.feed.onRecord((record) => {
+      if (record.dynamodb?.Keys?.sk?.S === 'TASK') records.push(record as DynamoDBRecord);
+    });
+    await alert('cards-held');
+    await alert('cards-held');
+    stop();
+    const id = records[0]?.dynamodb?.NewImage?.id?.S as string;
+    const repeat = records.find((r) => r.eventName === 'MODIFY' && r.dynamodb?.NewImage?.id?.S === id);
+    const cards = stack.deps.cards;
+    const held = (await cards.card(id)) as NonNullable<Awaited<ReturnType<typeof cards.card>>>;
+    const now = clock.now();
+    await cards.leaseCard(id, 'other', now.toISOString(), new Date(now.getTime() + 30_000).toISOString());
+    const { taskId: _t, lease: _l, leaseUntil: _u, ...state } = held;
+    await cards.releaseCard(id, 'other', { ...state, shownVersion: 1, retryAt: now.toISOString() });
+    await cards.leaseCard(id, 'other', now.toISOString(), new Date(now.getTime() + 30_000).toISOString());
+    // Act
+    const outcome = await projectCards(stack.deps, { Records: [repeat as DynamoDBRecord] });
+    // Assess: nothing failed, and the holder cannot say the card is up to date at version 1.
+    expect(outcome.batchItemFailures).toEqual([]);
+    expect(await cards.card(id)).toMatchObject({ lease: 'other', wanted: 2 });
+    expect(await cards.releaseCard(id, 'other', { ...state, shownVersion: 1, retryAt: undefined })).toBe(
+      false,
+    );
+    expect(await cards.releaseCard(id, 'other', { ...state, shownVersion: 2, retryAt: undefined })).toBe(
+      true,
+    );
+  });
+});

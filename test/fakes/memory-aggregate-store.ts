@@ -9,7 +9,7 @@ import {
 } from '../../src/core/aggregates/counters.js';
 import { parseStats, type ResolutionStats, type StatsKey } from '../../src/core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../src/core/aggregates/trends.js';
-import type { AggregateStore } from '../../src/core/ports.js';
+import type { AggregateStore, Opening } from '../../src/core/ports.js';
 
 interface HourItem {
   scope: Scope;
@@ -73,6 +73,11 @@ export class MemoryAggregateStore implements AggregateStore {
     return this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined);
   }
 
+  async statsOf(keys: readonly StatsKey[]): Promise<ResolutionStats[]> {
+    this.#count('statsOf');
+    return keys.map((key) => this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined));
+  }
+
   async updateStats(
     key: StatsKey,
     fold: (stats: ResolutionStats) => ResolutionStats,
@@ -81,6 +86,24 @@ export class MemoryAggregateStore implements AggregateStore {
     const next = fold(this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined));
     this.statsItems.set(JSON.stringify(key), next);
     return next;
+  }
+
+  async countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean> {
+    this.#count('countOpenings');
+    const stored = this.statsItems.get(JSON.stringify(key)) ?? parseStats(key, undefined);
+    const last = openings.at(-1);
+    if (!last || new Set(openings.map((o) => o.taskId)).size !== openings.length) return false;
+    if (openings.some((o) => (stored.applied[o.taskId]?.version ?? 0) >= o.version)) return false;
+    const applied = { ...stored.applied };
+    for (const o of openings) applied[o.taskId] = { version: o.version, at };
+    this.statsItems.set(JSON.stringify(key), {
+      ...stored,
+      title: last.title,
+      lastTaskId: last.taskId,
+      times: stored.times + openings.reduce((n, o) => n + o.times, 0),
+      applied,
+    });
+    return true;
   }
 
   async issueStats(service: string): Promise<ResolutionStats[]> {

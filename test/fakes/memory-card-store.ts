@@ -28,9 +28,11 @@ export class MemoryCardStore implements CardStore {
     token: string,
     now: string,
     until: string,
+    below?: number,
   ): Promise<CardRecord | undefined> {
     const held = this.cards.get(taskNumber(taskId));
     if (held?.lease && !(held.leaseUntil && held.leaseUntil < now)) return undefined;
+    if (below !== undefined && held && held.shownVersion >= below) return undefined;
     const leased: CardRecord = {
       shownVersion: 0,
       threadVersion: 0,
@@ -47,8 +49,18 @@ export class MemoryCardStore implements CardStore {
   }
 
   async releaseCard(taskId: string, token: string, state: CardState): Promise<boolean> {
-    if (this.cards.get(taskNumber(taskId))?.lease !== token) return false;
+    const held = this.cards.get(taskNumber(taskId));
+    if (held?.lease !== token) return false;
+    if (!state.retryAt && (held.wanted ?? 0) > state.shownVersion) return false;
     this.cards.set(taskNumber(taskId), { taskId, ...copy(state) });
+    return true;
+  }
+
+  async wantCard(taskId: string, version: number, now: string): Promise<boolean> {
+    const held = this.cards.get(taskNumber(taskId));
+    if (!held?.lease || (held.leaseUntil ?? '') < now) return false;
+    if (held.shownVersion >= version || (held.wanted ?? 0) >= version) return false;
+    this.cards.set(taskNumber(taskId), { ...held, wanted: version });
     return true;
   }
 

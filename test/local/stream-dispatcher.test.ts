@@ -89,4 +89,63 @@ describe('the local stream dispatcher, like an event source mapping', () => {
       expect({ depth, delivered }).toEqual({ depth, delivered: [1, 2] });
     }
   });
+
+  it('delivers other tasks’ batches while one task’s handler is still busy, each task’s records in order', async () => {
+    // Tasks 1 and 2 land in different lanes of 10 (FNV-1a of their partition keys), as with a
+    // ParallelizationFactor of 10: the card of task 2 (a click) does not wait for task 1's (a storm's, paced).
+    const delivered: number[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dispatcher = new StreamDispatcher([
+      {
+        name: 'cards',
+        parallelization: 10,
+        handler: async (e) => {
+          if (seq(e).includes(1)) await held;
+          delivered.push(...seq(e));
+        },
+      },
+    ]);
+    const ofTask = (task: number, n: number): StreamRecord => ({
+      ...record(n),
+      dynamodb: { ...record(n).dynamodb, Keys: { pk: { S: `TASK#${task}` }, sk: { S: 'TASK' } } },
+    });
+    dispatcher.push(ofTask(1, 1));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    dispatcher.push(ofTask(1, 3));
+    dispatcher.push(ofTask(2, 2));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered).toEqual([2]); // task 1's second record waits for its first
+    release();
+    await dispatcher.idle();
+    expect(delivered).toEqual([2, 1, 3]);
+  });
+
+  it('gathers the records of a batching window into one batch, and delivers a waiting batch when asked to settle', async () => {
+    const batches: number[][] = [];
+    const dispatcher = new StreamDispatcher([
+      { name: 'aggregator', batchingWindowMs: 60_000, handler: async (e) => void batches.push(seq(e)) },
+    ]);
+    dispatcher.push(record(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    dispatcher.push(record(2));
+    dispatcher.push(record(3));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(batches).toEqual([]); // still gathering
+    const started = Date.now();
+    await dispatcher.idle();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(batches).toEqual([[1, 2, 3]]);
+    // Without anyone waiting, a window's batch goes when the window ends.
+    const timed = new StreamDispatcher([
+      { name: 'aggregator', batchingWindowMs: 30, handler: async (e) => void batches.push(seq(e)) },
+    ]);
+    timed.push(record(4));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    timed.push(record(5));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(batches.at(-1)).toEqual([4, 5]);
+  });
 });

@@ -18,12 +18,13 @@ import {
 } from '../../core/aggregates/counters.js';
 import {
   APPLIED_FOR_MS,
+  APPLIED_MARK,
   parseStats,
   type ResolutionStats,
   type StatsKey,
 } from '../../core/aggregates/resolutions.js';
 import type { TrendEpisode } from '../../core/aggregates/trends.js';
-import type { AggregateStore } from '../../core/ports.js';
+import type { AggregateStore, Opening } from '../../core/ports.js';
 import { shardOf } from '../../core/shard.js';
 import { conditional, pick, queryAll, send } from './calls.js';
 import { keys, TABLE } from './table.js';
@@ -208,6 +209,30 @@ export class DynamoAggregateStore implements AggregateStore {
     return parseStats(key, Item);
   }
 
+  /** One BatchGetItem (at most 100 keys: a card reads three), retrying what DynamoDB left unread. */
+  async statsOf(wanted: readonly StatsKey[]): Promise<ResolutionStats[]> {
+    const byKey = new Map<string, Item>();
+    const id = (k: { pk: unknown; sk: unknown }) => `${k.pk}|${k.sk}`;
+    const itemKeys = wanted.map(statsKey);
+    for (const group of chunk(itemKeys, 100)) {
+      let request: Record<string, { Keys: Item[] }> | undefined = {
+        [this.tableName]: { Keys: [...new Map(group.map((k) => [id(k), k])).values()] },
+      };
+      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 1) await pause(attempt);
+        const page: BatchGetCommandOutput = await send(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: request })),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? [])
+          byKey.set(id(item as { pk: unknown; sk: unknown }), item);
+        request = page.UnprocessedKeys as typeof request;
+        if (attempt >= 10 && request && Object.keys(request).length > 0)
+          throw new Error('DynamoDB left statistics unread');
+      }
+    }
+    return wanted.map((key) => parseStats(key, byKey.get(id(statsKey(key)))));
+  }
+
   /**
    * Read, fold and write back on the condition that the item's `rev` did not move (else again). Each task's
    * counted version (so a stream record delivered again counts once) is kept in the item for the latest
@@ -283,6 +308,64 @@ export class DynamoAggregateStore implements AggregateStore {
       if (attempt >= ATTEMPTS)
         throw new Error(`stats ${JSON.stringify(key)} kept changing under the aggregator`);
     }
+  }
+
+  /**
+   * One UpdateItem, no read: ADD `times` and `rev` (so a concurrent `updateStats` sees the item moved), SET the
+   * latest title and task and each task's counted version as an attribute of its own (`a.<task>`, folded into
+   * `applied` by the next `updateStats`), on the condition that none of them was counted at its version, that
+   * the item spilled no counted versions to markers (those would need reading) and that it holds fewer than
+   * APPLIED_KEPT such attributes (so it stays a few KB).
+   */
+  async countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean> {
+    const last = openings.at(-1);
+    if (!last || new Set(openings.map((o) => o.taskId)).size !== openings.length) return false;
+    const names: Record<string, string> = { '#type': 'type', '#fast': 'fastMarks' };
+    const values: Record<string, unknown> = {
+      ':type': 'stats',
+      ':service': key.service,
+      ':which': key.kind === 'issue' ? key.issue : key.priority,
+      ':title': last.title,
+      ':last': last.taskId,
+      ':times': openings.reduce((n, o) => n + o.times, 0),
+      ':one': 1,
+      ':marks': openings.length,
+      ':cap': APPLIED_KEPT - openings.length,
+    };
+    const sets = [
+      '#type = :type',
+      'service = :service',
+      `${key.kind === 'issue' ? 'issue' : 'priority'} = :which`,
+      'title = :title',
+      'lastTaskId = :last',
+    ];
+    const conditions = [
+      'attribute_not_exists(appliedSpilledAt)',
+      '(attribute_not_exists(#fast) OR #fast <= :cap)',
+    ];
+    openings.forEach((o, i) => {
+      names[`#m${i}`] = `${APPLIED_MARK}${o.taskId}`;
+      names[`#t${i}`] = o.taskId;
+      values[`:v${i}`] = o.version;
+      values[`:e${i}`] = { version: o.version, at };
+      sets.push(`#m${i} = :e${i}`);
+      conditions.push(
+        `(attribute_not_exists(#m${i}) OR #m${i}.version < :v${i})`,
+        `(attribute_not_exists(applied.#t${i}) OR applied.#t${i}.version < :v${i})`,
+      );
+    });
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: statsKey(key),
+          UpdateExpression: `SET ${sets.join(', ')} ADD times :times, rev :one, #fast :marks`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   // Plain private methods, not #private: a test wraps the store with Object.create to stage faults.

@@ -36,8 +36,10 @@ const CARD_FIELDS = [
   'retryAt',
   'attempts',
   'lastError',
+  'insight',
   'lease',
   'leaseUntil',
+  'wanted',
 ] as const;
 
 const toCard = (item: Record<string, unknown>) => pick(item, CARD_FIELDS) as unknown as CardRecord;
@@ -63,6 +65,7 @@ export class DynamoCardStore implements CardStore, SeenStore {
     token: string,
     now: string,
     until: string,
+    below?: number,
   ): Promise<CardRecord | undefined> {
     const written = await updateIf(this.db, {
       TableName: this.tableName,
@@ -73,9 +76,13 @@ export class DynamoCardStore implements CardStore, SeenStore {
         'shownVersion = if_not_exists(shownVersion, :zero), threadVersion = if_not_exists(threadVersion, :zero),',
         'occurrencesReported = if_not_exists(occurrencesReported, :one), attempts = if_not_exists(attempts, :zero)',
       ].join(' '),
-      ConditionExpression: 'attribute_not_exists(lease) OR leaseUntil < :now',
+      ConditionExpression:
+        below === undefined
+          ? 'attribute_not_exists(lease) OR leaseUntil < :now'
+          : '(attribute_not_exists(lease) OR leaseUntil < :now) AND (attribute_not_exists(shownVersion) OR shownVersion < :below)',
       ExpressionAttributeNames: { '#type': 'type' },
       ExpressionAttributeValues: {
+        ...(below === undefined ? {} : { ':below': below }),
         ':id': taskId,
         ':type': 'card',
         ':token': token,
@@ -97,13 +104,34 @@ export class DynamoCardStore implements CardStore, SeenStore {
       item.gsi1pk = keys.cardsDue;
       item.gsi1sk = keys.cardOrder(state.retryAt, taskId);
     }
+    // A card due again anyway (retryAt) is synced from a fresh read of the task: what was wanted is covered.
     return conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: 'lease = :token',
-          ExpressionAttributeValues: { ':token': token },
+          ConditionExpression: state.retryAt
+            ? 'lease = :token'
+            : 'lease = :token AND (attribute_not_exists(wanted) OR wanted <= :shown)',
+          ExpressionAttributeValues: {
+            ':token': token,
+            ...(state.retryAt ? {} : { ':shown': state.shownVersion }),
+          },
+        }),
+      ),
+    );
+  }
+
+  wantCard(taskId: string, version: number, now: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.card(taskId),
+          UpdateExpression: 'SET wanted = :v',
+          ConditionExpression:
+            'attribute_exists(lease) AND leaseUntil >= :now AND shownVersion < :v AND (attribute_not_exists(wanted) OR wanted < :v)',
+          ExpressionAttributeValues: { ':v': version, ':now': now },
         }),
       ),
     );

@@ -167,8 +167,29 @@ export function parseStats(key: StatsKey, raw: Record<string, unknown> | undefin
     noteText: (raw.noteText as Record<string, string>) ?? {},
     resolvers: parseTopK(raw.resolvers, RESOLVERS_KEPT),
     recent,
-    applied: (raw.applied as ResolutionStats['applied']) ?? {},
+    applied: withMarks((raw.applied as ResolutionStats['applied']) ?? {}, raw),
   };
+}
+
+/**
+ * Counted versions a store wrote as attributes of their own (`a.<task>`: a write that did not read the item
+ * cannot add to its `applied` map when the item does not exist yet); the next full write folds them in.
+ */
+export const APPLIED_MARK = 'a.';
+
+function withMarks(
+  applied: ResolutionStats['applied'],
+  raw: Record<string, unknown>,
+): ResolutionStats['applied'] {
+  const all: Record<string, { version: number; at: string }> = { ...applied };
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith(APPLIED_MARK) || typeof value !== 'object' || value === null) continue;
+    const { version, at } = value as { version?: unknown; at?: unknown };
+    const taskId = name.slice(APPLIED_MARK.length);
+    if (typeof version === 'number' && typeof at === 'string' && version > (all[taskId]?.version ?? 0))
+      all[taskId] = { version, at };
+  }
+  return all;
 }
 
 /** Time to resolve at a percentile (0.5 median, 0.75 for predictions); null without history. */
