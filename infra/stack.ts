@@ -22,7 +22,9 @@ import { TmsUsers } from './constructs/users.js';
 import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 
 /** A stream consumer's entry in the registry the local stack runs too. */
-function subscription(name: string): Pick<StreamSubscription, 'name' | 'filter'> {
+function subscription(
+  name: string,
+): Pick<StreamSubscription, 'name' | 'filter'> & { readonly parallelization?: number } {
   const found = STREAM_CONSUMERS.find((c) => c.name === name);
   if (!found) throw new Error(`no stream consumer named ${name} in src/handlers/stream-consumers.ts`);
   return found;
@@ -276,6 +278,8 @@ export class TmsStack extends Stack {
       subscription: subscription('aggregator'),
       // Reports need no second's latency: a few seconds' batches cost far fewer writes in a burst.
       batchingWindow: Duration.seconds(5),
+      // Up to a thousand records a batch: a storm's counters are one write per item per batch, not per record.
+      batchSize: 1000,
       name: 'aggregator-stream',
       holds: 'task changes the aggregator could not count',
       redrive: streamRedrive('those changes stay uncounted in the reports'),

@@ -29,13 +29,18 @@ export class TaskStream extends Construct {
       readonly table: TableV2;
       readonly consumer: TmsFunction;
       /** Its entry in src/jobs/stream-consumers.ts: the filter, the same one the local stack applies. */
-      readonly subscription: Pick<StreamSubscription, 'name' | 'filter'>;
+      readonly subscription: Pick<StreamSubscription, 'name' | 'filter'> & {
+        /** Batches of one shard side by side, a task's records in order (the local stack runs as many lanes). */
+        readonly parallelization?: number;
+      };
       readonly name: string;
       readonly holds: string;
       /** What an operator can do about a failed batch (see FailureQueue). */
       readonly redrive: (queue: Queue) => string;
       /** How long records gather into a batch: none for cards (people watch them), a few seconds elsewhere. */
       readonly batchingWindow?: Duration;
+      /** Records a batch: larger for a consumer whose writes a batch shares (the aggregator's counters). */
+      readonly batchSize?: number;
     },
   ) {
     super(scope, id);
@@ -47,7 +52,10 @@ export class TaskStream extends Construct {
     props.consumer.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
+        batchSize: props.batchSize ?? 100,
+        ...(props.subscription.parallelization
+          ? { parallelizationFactor: props.subscription.parallelization }
+          : {}),
         maxBatchingWindow: props.batchingWindow ?? Duration.seconds(0),
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

@@ -25,6 +25,26 @@ describe('the card projector on the table’s stream', () => {
     });
   });
 
+  it('runs as many batches of a shard side by side as the local stack runs lanes, so a click’s card does not wait behind a storm’s', () => {
+    const lanes = STREAM_CONSUMERS.find((c) => c.name === 'cards')?.parallelization;
+    expect(lanes).toBeGreaterThan(1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id('Cards/Function') },
+      ParallelizationFactor: lanes,
+    });
+  });
+});
+
+describe('the aggregator on the table’s stream', () => {
+  it('gathers up to a thousand records for 5 s, so a storm’s counters cost a write per item per batch', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id('Aggregator/Function') },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      ParallelizationFactor: Match.absent(),
+    });
+  });
+
   it('is how every consumer of the stream is wired: its filter as the local stack applies it (task items only), partial failures, bounded retries, its own queue', () => {
     const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
       .map((m) => m.Properties)
