@@ -76,9 +76,13 @@ export const TABLE_ACCESS = {
   /**
    * The dead-letter monitor opens and resolves its tasks through the ingest use case: the fingerprint claim
    * and binding, the id counter, the task and its timeline entries, the silences in force (gsi1) and their
-   * counts. Never redelivered, it has no history to look through.
+   * counts. Never redelivered, it has no history to look through. An ingest dead letter's error is read from
+   * its archived delivery (a get, and a large delivery's body chunks: a query of its own partition).
    */
-  deadLetters: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'] },
+  deadLetters: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query'],
+    indexes: ['gsi1'],
+  },
   /**
    * Slack: every use case (tasks, fingerprints, counter, timeline), list and App Home (gsi1-3), silences
    * (gsi1), at-most-once markers (put, and deleted again when nothing changed) and cards read.

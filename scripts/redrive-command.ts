@@ -26,7 +26,8 @@ Options:
   --url URL              the TMS to talk to (default: TMS_URL, else http://127.0.0.1:$PORT, PORT 3000)
   --aws                  a deployed stack, with your AWS credentials (the region is the queue ARN's)
   --queue-arn ARN        the dead-letter queue to redrive (the monitor's task names it)
-  --destination-arn ARN  where to move the messages (default: the queue they were dead-lettered from)
+  --destination-arn ARN  where to move the messages (default: the queue they were dead-lettered from); the
+                         source must still be an SQS queue's dead-letter queue, never a Lambda failure queue
   --max-per-second N     at most N messages a second (default: as fast as SQS moves them)
   --status               list the queue's message move tasks instead of starting one
   -h, --help             this text
@@ -183,6 +184,6 @@ function explain(error: unknown, arn: string): string {
   if (name === 'ResourceNotFoundException' || name === 'QueueDoesNotExist')
     return `there is no queue ${arn} (the monitor's task names the queue ARN; so does the stack's output)`;
   if (name === 'UnsupportedOperation')
-    return `${message} — SQS moves messages back only from a queue that is another queue's dead-letter queue; for a Lambda failure queue, give --destination-arn or follow the task's own instructions`;
+    return `${message} — SQS moves messages only out of a queue that is another SQS queue's dead-letter queue (here: the ingest one), with or without --destination-arn; a Lambda failure queue (stream batches, asynchronous invocations) is not one: the monitor's task says how to redrive it`;
   return `${name}: ${message}`;
 }

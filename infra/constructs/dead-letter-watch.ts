@@ -3,6 +3,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import type { Priority } from '../../src/core/task.js';
 import type { FailureQueue } from './failure-queue.js';
 import type { TmsFunction } from './function.js';
 
@@ -15,6 +16,8 @@ export interface DeadLetterQueueEntry {
   readonly url: string;
   readonly holds: string;
   readonly redrive: string;
+  /** The task's priority when not the monitor's default (P2). */
+  readonly priority?: Priority;
 }
 
 /**
@@ -44,6 +47,7 @@ export class DeadLetterWatch extends Construct {
       url: q.queue.queueUrl,
       holds: q.holds,
       redrive: q.redrive,
+      ...(q.priority ? { priority: q.priority } : {}),
     }));
     monitor.fn.addEnvironment('TMS_DEAD_LETTER_QUEUES', Stack.of(this).toJsonString(this.entries));
     monitor.role.addToPrincipalPolicy(

@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Priority } from '../../src/core/task.js';
 
 /** Messages wait the longest SQS allows, so a failure noticed late is still there to read and redrive. */
 export const FAILURE_RETENTION = Duration.days(14);
@@ -17,6 +18,8 @@ export class FailureQueue extends Construct {
   readonly name: string;
   /** What lands here, said in its alarm and the monitor's task. */
   readonly holds: string;
+  /** The monitor's task's priority, when not its default (P2). */
+  readonly priority?: Priority;
   readonly #redrive: (queue: Queue) => string;
 
   constructor(
@@ -30,6 +33,8 @@ export class FailureQueue extends Construct {
        * so it may name what is built after the queue (the function that failed).
        */
       readonly redrive: (queue: Queue) => string;
+      /** The priority of the monitor's task while anything is here: P2 unless said. */
+      readonly priority?: Priority;
       /**
        * It is an SQS queue's dead-letter queue (its redrive policy names it), which cdk-nag recognises; the
        * destinations of Lambda's event source mappings and asynchronous invocations it cannot see as such.
@@ -40,6 +45,7 @@ export class FailureQueue extends Construct {
     super(scope, id);
     this.name = props.name;
     this.holds = props.holds;
+    if (props.priority) this.priority = props.priority;
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

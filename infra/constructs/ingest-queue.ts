@@ -61,6 +61,8 @@ export class IngestQueue extends Construct {
     this.deadLetters = new FailureQueue(this, 'DeadLetters', {
       name: 'ingest',
       ofQueue: true,
+      // Alerts nobody has seen: the task pages (P1), as it does on the local stack (src/local/queue-routes.ts).
+      priority: 'P1',
       holds: `chunks of accepted deliveries the processor failed on ${MAX_RECEIVES} times (each message: one chunk of alerts, as sent)`,
       redrive: (queue) =>
         `aws sqs start-message-move-task --source-arn ${queue.queueArn} (back to the ingest queue; no alert is counted twice)`,

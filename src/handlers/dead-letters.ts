@@ -75,14 +75,21 @@ export const makeDeadLetterHandler = (deps: Deps, queues: readonly DeadLetterQue
     return watched;
   };
 
+/**
+ * An ingest message's last error, kept with its archived delivery. Reading it reads the delivery, whose body a
+ * large one keeps in chunks (a query of its partition): TABLE_ACCESS.deadLetters in infra/stack.ts grants both.
+ */
+export const archivedError =
+  (store: Pick<Deps['store'], 'getRaw'>) =>
+  async (source: string, deliveryId: string): Promise<string | undefined> =>
+    (await store.getRaw(source, deliveryId))?.lastError;
+
 /** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
 export function fromEnvironment(env: Env, secrets: Secrets) {
   const settings = parseDeadLetterQueues(env.TMS_DEAD_LETTER_QUEUES);
   const deps = buildDeps(env, { secrets });
   const sqs = createSqsClient();
-  // An ingest message's last error is kept with its archived delivery.
-  const archived = async (source: string, deliveryId: string) =>
-    (await deps.store.getRaw(source, deliveryId))?.lastError;
+  const archived = archivedError(deps.store);
   return makeDeadLetterHandler(
     deps,
     settings.map((queue) => new SqsDeadLetterQueue(sqs, queue, archived)),

@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_ACCESS } from '../../infra/stack.js';
+import { DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
 import { ManualClock } from '../../src/core/time.js';
 import {
+  archivedError,
   DeadLetterSettingsError,
   DeadLetterWatchError,
   fromEnvironment,
@@ -10,6 +15,7 @@ import {
 import { secretsOf } from '../../src/runtime/secrets.js';
 import { FakeDeadLetterQueue } from '../fakes/fake-dead-letter-queue.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { dynamoForTests, type TestDynamo } from '../helpers/dynamo.js';
 import { depsFor, T0 } from '../helpers/factories.js';
 
 const INGEST = {
@@ -93,5 +99,48 @@ describe('the scheduled handler', () => {
     expect(store.tasks.size).toBe(1);
     ingest.holding({ depth: 0 });
     expect((await handler({})).map((w) => w.result)).toEqual(['ignored', 'ignored']);
+  });
+});
+
+describe("an ingest dead letter's error, read from its archived delivery (dynalite)", () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await dynamoForTests();
+  });
+  afterAll(() => dynamo.close());
+
+  it('takes only the table actions the monitor is granted, a delivery kept in chunks included', async () => {
+    // Prepare: a delivery too large for one item (its gzipped body in chunks), and a store that notes each call.
+    const table = (await dynamo.freshStore()) as unknown as { tableName: string };
+    const db = dynamo.embedded.db;
+    const sent: string[] = [];
+    const noting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return db.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = new DynamoTaskStore(noting, table.tableName);
+    await store.archiveRaw({
+      source: 'generic',
+      deliveryId: 'd-big',
+      receivedAt: T0,
+      headers: {},
+      body: JSON.stringify({ logs: randomBytes(450_000).toString('base64') }),
+      expiresAt: '2026-04-01T00:00:00.000Z',
+      lastError: 'ValidationException: Item size has exceeded the maximum allowed size',
+    });
+    sent.length = 0;
+
+    // Act
+    const error = await archivedError(store)('generic', 'd-big');
+
+    // Assess
+    expect(error).toBe('ValidationException: Item size has exceeded the maximum allowed size');
+    const actions = [...new Set(sent.map((name) => name.replace(/Command$/, '')))].map(
+      (name) => ({ Get: 'GetItem', Query: 'Query', BatchGet: 'BatchGetItem', Put: 'PutItem' })[name] ?? name,
+    );
+    expect(actions).toContain('Query'); // the chunks: a query of the delivery's own partition
+    for (const action of actions) expect(TABLE_ACCESS.deadLetters.actions).toContain(action);
   });
 });

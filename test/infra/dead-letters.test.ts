@@ -2,6 +2,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEAD_LETTERS_ENTRY } from '../../infra/stack.js';
+import { parseDeadLetterQueues } from '../../src/handlers/dead-letters.js';
 import { actionsOf, logicalIdAt, resourcesOf, statementsOf, synth } from './synth.js';
 
 const { stack, template } = synth();
@@ -34,6 +35,7 @@ interface Entry {
   url: string;
   holds: string;
   redrive: string;
+  priority?: string;
 }
 /** TMS_DEAD_LETTER_QUEUES as the handler parses it, a queue's URL written `url(<id>)`, an ARN `arn(<id>)`. */
 const entries = (): Entry[] =>
@@ -139,6 +141,25 @@ describe('the dead-letter monitor', () => {
     expect(byName['aws-events']?.redrive).toContain(
       `aws lambda invoke --function-name url(${id('Events/Function')}) --invocation-type Event`,
     );
+  });
+
+  it("opens the ingest queue's task at P1, as the local stack does: its dead letters are alerts nobody has seen", () => {
+    const byName = Object.fromEntries(entries().map((e) => [e.name, e]));
+    expect(byName.ingest?.priority).toBe('P1');
+    // The others take the monitor's default (P2): a card late, a count missed, an App Home not published.
+    for (const name of ['cards-stream', 'aggregator-stream', 'bot-jobs', 'aws-events'])
+      expect(byName[name]?.priority, name).toBeUndefined();
+  });
+
+  it('is a value the handler accepts at its cold start, with every name and URL as long as AWS makes them', () => {
+    const longest = (ref: string, attribute?: string) =>
+      attribute === 'Arn'
+        ? `arn:aws:sqs:ap-southeast-4:123456789012:${'q'.repeat(80)}`
+        : resources[ref]?.Type === 'AWS::Lambda::Function'
+          ? 'f'.repeat(64)
+          : `https://sqs.ap-southeast-4.amazonaws.com/123456789012/${'q'.repeat(80)}`;
+    const parsed = parseDeadLetterQueues(render(variables().TMS_DEAD_LETTER_QUEUES, longest));
+    expect(parsed.map((q) => q.name)).toEqual(entries().map((e) => e.name));
   });
 
   it('may count and peek at exactly those queues, and nothing else on SQS: it never deletes or moves one', () => {

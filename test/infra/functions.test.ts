@@ -38,8 +38,9 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   Events: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
   // fingerprints, counter, task, timeline (batch), a redelivery's look at the task's history (query), silences
   Processor: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
-  // its own tasks through the ingest use case: fingerprints, counter, task, timeline (batch), silences
-  DeadLetters: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
+  // its own tasks through the ingest use case: fingerprints, counter, task, timeline (batch), silences;
+  // an ingest dead letter's archived delivery (get, a chunked body's query)
+  DeadLetters: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
   // every use case, list + App Home (gsi1-3), silences, at-most-once markers (put, delete), cards
   Bot: {
     table: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],

@@ -150,7 +150,10 @@ describe('npm run redrive -- --aws (aws-sdk-client-mock)', () => {
     expect(listed.lines).toEqual(['2026-03-02T09:05:00.000Z  COMPLETED  3 of 3 moved to its source queue']);
     expect(refused.code).toBe(1);
     expect(refused.error).toContain('Source queue must be configured as a Dead Letter Queue.');
-    expect(refused.error).toContain('--destination-arn');
+    // SQS moves messages only out of another SQS queue's dead-letter queue, whatever the destination: a Lambda
+    // failure queue is redriven as the monitor's task says, and --destination-arn would be refused the same way.
+    expect(refused.error).not.toContain('give --destination-arn');
+    expect(refused.error).toContain("the monitor's task says how");
   });
 
   it.each([
