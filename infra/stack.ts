@@ -92,8 +92,8 @@ export const TABLE_ACCESS = {
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   /** The card projector: lease and release the card, read the task and its timeline, markers for DMs and P1s. */
-  cards: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
-  // (and the aggregator's statistics read, for what fixed an alert before: GetItem)
+  cards: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+  // (and the aggregator's statistics, for what fixed an alert before: one BatchGetItem of an issue's items)
   /**
    * The sweeper: re-drive (pending deliveries on gsi1, then the ingest path), reconcile cards (due cards on
    * gsi1, the audit's task and card versions in batches of keys, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),

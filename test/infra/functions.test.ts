@@ -47,7 +47,7 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   // lease/release the card, the task and its timeline, markers for DMs and P1 announcements
-  Cards: { table: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: [] },
+  Cards: { table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: [] },
   // re-drive (gsi1 + the ingest path), reconcile cards (gsi1, the audit's BatchGetItem, the projector's path),
   // SLA warnings (gsi1)
   Sweeper: {
