@@ -1,0 +1,80 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Deps } from '../core/use-cases/deps.js';
+import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
+import { messageFailed, processMessage } from '../ingest/pipeline.js';
+import { decodeMessage, type IngestMessage, MAX_RECEIVES, SENT_LATE_MS } from '../ingest/queue.js';
+import { buildDeps, type Env } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
+import type { Secrets } from '../runtime/secrets.js';
+
+/** A message body that is not an ingest message: it fails alone, and after its receives waits in the dead-letter queue. */
+export class MalformedMessageError extends Error {
+  override readonly name = 'MalformedMessageError';
+  constructor(
+    message: string,
+    readonly context: { readonly messageId: string },
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ProcessorOptions {
+  /** Told what each message's alerts came to (the local stack answers a delivery's sender with it). */
+  readonly onProcessed?: (message: IngestMessage, outcomes: readonly IngestOutcome[]) => void;
+}
+
+/**
+ * The ingest queue's consumer (SQS event source, partial batch responses): each record is one chunk of one
+ * delivery (src/ingest/queue.ts), recorded alone, so one that fails (a poisoned body, a fault) is retried alone
+ * and the others of its batch are done. A record received before, or sent again by a re-drive, may have been
+ * recorded in part: it is processed as a redelivery, which counts nothing twice.
+ */
+export function makeIngestProcessor(deps: Deps, options: ProcessorOptions = {}) {
+  async function record(record: SQSRecord): Promise<void> {
+    let message: IngestMessage;
+    try {
+      message = decodeMessage(record.body);
+    } catch (cause) {
+      throw new MalformedMessageError('not an ingest message', { messageId: record.messageId }, { cause });
+    }
+    const receives = Number(record.attributes.ApproximateReceiveCount);
+    const sentLate = Number(record.attributes.SentTimestamp) - Date.parse(message.receivedAt) > SENT_LATE_MS;
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await processMessage(deps, message, {
+        redelivered: receives > 1 || message.redriven === true || sentLate,
+      });
+    } catch (error) {
+      await messageFailed(deps, message, error, receives >= MAX_RECEIVES).catch((cause: unknown) =>
+        logger.warn('could not keep why a queued delivery failed on its archive', {
+          source: message.source,
+          deliveryId: message.deliveryId,
+          cause,
+        }),
+      );
+      throw error;
+    }
+    options.onProcessed?.(message, outcomes);
+  }
+
+  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, record, processor, {
+      ...(context ? { context } : {}),
+      // A batch that failed as a whole is answered as failures too, rather than thrown: the same retry, one path.
+      throwOnFullBatchFailure: false,
+    });
+    for (const error of processor.errors)
+      logger.error('an ingest message failed', {
+        ...(error instanceof MalformedMessageError ? error.context : {}),
+        error,
+      });
+    return response;
+  };
+}
+
+/** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
+export const fromEnvironment = (env: Env, secrets: Secrets) =>
+  makeIngestProcessor(buildDeps(env, { secrets }));
