@@ -23,6 +23,8 @@ export class MalformedMessageError extends Error {
 export interface ProcessorOptions {
   /** Told what each message's alerts came to (the local stack answers a delivery's sender with it). */
   readonly onProcessed?: (message: IngestMessage, outcomes: readonly IngestOutcome[]) => void;
+  /** Told why a record failed (a batch response names none; the local queue keeps it with the message). */
+  readonly onFailed?: (record: SQSRecord, error: unknown) => void;
 }
 
 /**
@@ -33,6 +35,15 @@ export interface ProcessorOptions {
  */
 export function makeIngestProcessor(deps: Deps, options: ProcessorOptions = {}) {
   async function record(record: SQSRecord): Promise<void> {
+    try {
+      await processRecord(record);
+    } catch (error) {
+      options.onFailed?.(record, error);
+      throw error;
+    }
+  }
+
+  async function processRecord(record: SQSRecord): Promise<void> {
     let message: IngestMessage;
     try {
       message = decodeMessage(record.body);
