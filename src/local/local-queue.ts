@@ -186,7 +186,10 @@ export class LocalQueue {
 
   /** Receives what is visible into batches while fewer than `concurrency` run; wakes again when the next is due. */
   private pump(): void {
-    if (!this.handler || this.closed) return this.settle();
+    if (!this.handler || this.closed) {
+      this.settle();
+      return;
+    }
     const concurrency = this.options.concurrency ?? 4;
     while (this.running < concurrency) {
       const at = performance.now();
