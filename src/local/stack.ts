@@ -290,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
     if (path === '/_sandbox/tick' && method === 'POST') {
       const report = await tick();
+      await ingestQueue.idle(); // what it sent the queue again is recorded
       await dispatcher.idle(); // what the tick wrote has reached the stream consumers too
       return json(200, report);
     }
