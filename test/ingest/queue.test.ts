@@ -13,8 +13,10 @@ import {
   encodeMessage,
   type IngestMessage,
   MAX_RECEIVES,
+  QUEUE_LEASE_MS,
   splitDelivery,
 } from '../../src/ingest/queue.js';
+import { redrive } from '../../src/jobs/redrive.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { request, SECRETS } from '../helpers/crash.js';
 import { anAlert, depsFor, perAlertConfig, T0 } from '../helpers/factories.js';
@@ -231,6 +233,45 @@ describe('the ingest processor', () => {
     expect(claimable).toHaveLength(1);
     expect(claimable).not.toContain(queued.sent[0]?.deliveryId);
   });
+});
+
+it('re-drives a delivery the queue never took by sending it to the queue again, processed once as a redelivery', async () => {
+  const store = new MemoryTaskStore();
+  const deps = depsFor(store, undefined, { config: perAlertConfig });
+  // Arrange: the send failed after the archive.
+  let up = false;
+  const sent: IngestMessage[] = [];
+  const queue: AlertQueue = {
+    send: async (messages) => {
+      if (!up) throw new Error('SQS is unreachable');
+      sent.push(...messages);
+    },
+  };
+  const body = group('Resent', 12);
+  expect(
+    (await ingest(deps, 'alertmanager', request(JSON.stringify(body)), SECRETS, { queue })).statusCode,
+  ).toBe(202);
+  up = true;
+  // Act
+  deps.clock.advance(5 * 60_000);
+  const report = await redrive(deps, deps.clock.now(), { queue });
+  const again = await redrive(deps, deps.clock.now(), { queue });
+  // Assert: sent, not processed here, and held while the queue may retry it.
+  expect(report.processed).toHaveLength(1);
+  expect(again.processed).toHaveLength(0);
+  expect(sent.map((m) => [m.index, m.alerts.length, m.redriven])).toEqual([
+    [0, 10, true],
+    [10, 2, true],
+  ]);
+  expect((await store.list({ limit: 100 })).tasks).toHaveLength(0);
+  const held = await store.getRaw('alertmanager', sent[0]?.deliveryId as string);
+  expect(Date.parse(held?.leaseUntil ?? '')).toBe(deps.clock.now().getTime() + QUEUE_LEASE_MS);
+  const processor = makeIngestProcessor(deps);
+  const response = await processor({ Records: sent.map((m) => recordOf(encodeMessage(m))) });
+  expect(response.batchItemFailures).toEqual([]);
+  const { tasks } = await store.list({ limit: 100 });
+  expect(tasks).toHaveLength(12);
+  expect((await store.getRaw('alertmanager', sent[0]?.deliveryId as string))?.processedAt).toBeDefined();
 });
 
 it('keeps the labels a sender named after what objects have (`constructor`, `toString`) as labels', () => {
