@@ -37,7 +37,8 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
 
 /**
  * A delivery's own request holds it this long after its receipt (a lease written with the archive): only then
- * may the sweeper or a replay take it, so they never process it while its request still does.
+ * may the sweeper or a replay take it, so they never process it while its request still does. One sent to the
+ * ingest queue is held `QUEUE_LEASE_MS` instead, as long as the queue may retry it.
  */
 export const PROCESSING_LEASE_MS = 60_000;
 /**
@@ -124,8 +125,9 @@ export async function ingest(
 }
 
 /**
- * A delivery its source has read: archived raw (credentials out) unless it was before, then its alerts
- * recorded and the archive marked processed. The outcomes; none when it was a repeat of an earlier delivery
+ * A delivery its source has read: archived raw (credentials out) unless it was before, then, with a queue,
+ * its alerts sent to it (`enqueue`: the processor records them), or else recorded here and the archive marked
+ * processed. The outcomes; none when it was a repeat of an earlier delivery
  * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later). Alerts
  * are recorded for at most `budgetMs` before the answer; the rest after it (see `ANSWER_BUDGET_MS`), and the
  * archive is marked processed only once all are, so a crash in between leaves the delivery to the re-drive,
