@@ -3,6 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsSender } from '../../../src/adapters/aws/sqs-queue.js';
 import { TransientError } from '../../../src/core/errors.js';
+import { decodeMessage, splitDelivery } from '../../../src/ingest/queue.js';
+import { buildDeps } from '../../../src/runtime/deps.js';
+import { anAlert, T0 } from '../../helpers/factories.js';
 
 // No SQS runs here (no server speaks the JSON protocol SDK v3 uses): the faults SQS answers with are staged.
 const sqs = mockClient(SQSClient);
@@ -44,12 +47,10 @@ describe('SqsSender', () => {
   });
 
   it('throws a TransientError when entries still fail after its tries, so the sweeper re-drives the delivery', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({
-        Successful: [],
-        Failed: [{ Id: '0', Code: 'InternalError', Message: 'try again', SenderFault: false }],
-      });
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: '0', Code: 'InternalError', Message: 'try again', SenderFault: false }],
+    });
     // Act
     const sending = sender().send(bodies(2));
     // Assert
@@ -73,5 +74,33 @@ describe('SqsSender', () => {
   it('says the queue is unavailable when the call itself fails', async () => {
     sqs.on(SendMessageBatchCommand).rejects(new Error('socket hang up'));
     await expect(sender().send(bodies(1))).rejects.toThrow(TransientError);
+  });
+});
+
+describe('the ingest queue on AWS', () => {
+  it('is the SQS queue TMS_INGEST_QUEUE_URL names, sent the encoded messages', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const deps = buildDeps(
+      { TMS_INGEST_QUEUE_URL: URL, AWS_REGION: 'eu-west-1' },
+      { sqs: { region: 'eu-west-1' } },
+    );
+    const messages = splitDelivery(
+      { source: 'generic', deliveryId: 'd', receivedAt: T0 },
+      Array.from({ length: 12 }, (_, i) => anAlert({ fingerprint: `fp-${i}` })),
+    );
+    // Act
+    await deps.ingestQueue?.send(messages);
+    // Assert
+    const calls = sqs.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((c) => c.args[0].input.QueueUrl)).toEqual([URL]);
+    expect(
+      sentBodies()
+        .flat()
+        .map((body) => decodeMessage(body as string)),
+    ).toEqual(messages);
+  });
+
+  it('is absent without TMS_INGEST_QUEUE_URL: ingest records the alerts itself', () => {
+    expect(buildDeps({}).ingestQueue).toBeUndefined();
   });
 });
