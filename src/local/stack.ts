@@ -385,11 +385,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   ingestQueue.consume(
     makeIngestProcessor(deps, {
       onProcessed: alertQueue.onProcessed,
-      onFailed: (record, error) =>
-        ingestQueue.failed(
-          record.messageId,
-          error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        ),
+      onFailed: (record, error) => ingestQueue.failed(record.messageId, errorText(error)),
     }),
   );
   const sweeper = makeSweeperHandler(deps);
@@ -578,6 +574,13 @@ async function recoverAfterRestart(
   } catch (error) {
     print(`restart: recovery failed, the sweeper will retry: ${(error as Error).message}`);
   }
+}
+
+/** An error as the dead-letter queue shows it: its name and message, and what caused it (a schema's issues). */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message.replace(/\s+/g, ' ')})` : '';
+  return `${error.name}: ${error.message}${cause}`;
 }
 
 function bound(value: string | undefined, fallback: number, name: string): number {
