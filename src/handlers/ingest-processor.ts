@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Deps } from '../core/use-cases/deps.js';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
 import { messageFailed, processMessage } from '../ingest/pipeline.js';
-import { decodeMessage, type IngestMessage, MAX_RECEIVES, SENT_LATE_MS } from '../ingest/queue.js';
+import { decodeMessage, type IngestMessage, MAX_RECEIVES, REDELIVERED_AFTER_MS } from '../ingest/queue.js';
 import { buildDeps, type Env } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import type { Secrets } from '../runtime/secrets.js';
@@ -30,8 +30,9 @@ export interface ProcessorOptions {
 /**
  * The ingest queue's consumer (SQS event source, partial batch responses): each record is one chunk of one
  * delivery (src/ingest/queue.ts), recorded alone, so one that fails (a poisoned body, a fault) is retried alone
- * and the others of its batch are done. A record received before, or sent again by a re-drive, may have been
- * recorded in part: it is processed as a redelivery, which counts nothing twice.
+ * and the others of its batch are done. A record received before, sent again by a re-drive, or processed long
+ * after its delivery's receipt (back from the dead-letter queue) may have been recorded in part: it is
+ * processed as a redelivery, which counts nothing twice.
  */
 export function makeIngestProcessor(deps: Deps, options: ProcessorOptions = {}) {
   async function record(record: SQSRecord): Promise<void> {
@@ -51,11 +52,11 @@ export function makeIngestProcessor(deps: Deps, options: ProcessorOptions = {}) 
       throw new MalformedMessageError('not an ingest message', { messageId: record.messageId }, { cause });
     }
     const receives = Number(record.attributes.ApproximateReceiveCount);
-    const sentLate = Number(record.attributes.SentTimestamp) - Date.parse(message.receivedAt) > SENT_LATE_MS;
+    const late = deps.clock.now().getTime() - Date.parse(message.receivedAt) > REDELIVERED_AFTER_MS;
     let outcomes: IngestOutcome[];
     try {
       outcomes = await processMessage(deps, message, {
-        redelivered: receives > 1 || message.redriven === true || sentLate,
+        redelivered: receives > 1 || message.redriven === true || late,
       });
     } catch (error) {
       await messageFailed(deps, message, error, receives >= MAX_RECEIVES).catch((cause: unknown) =>

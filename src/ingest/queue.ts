@@ -55,10 +55,18 @@ export const MAX_MESSAGE_BYTES = 200 * 1024;
  * marks the delivery dead on this receive's failure, so `npm run replay -- --dead` lists what SQS gave up on.
  */
 export const MAX_RECEIVES = 5;
-/** The processor Lambda's timeout (seconds): ten alerts take well under a second; a throttled store, longer. */
-export const PROCESSOR_TIMEOUT_S = 30;
-/** The queue's visibility timeout (seconds): six times the processor's timeout, as AWS advises for SQS sources. */
-export const VISIBILITY_TIMEOUT_S = 6 * PROCESSOR_TIMEOUT_S;
+/**
+ * The processor Lambda's timeout (seconds; infra/stack.ts sets it): a batch of ten messages of ten alerts takes
+ * a few seconds; a throttled store, with its backoff, longer.
+ */
+export const PROCESSOR_TIMEOUT_S = 60;
+/** How long its event source mapping gathers a batch (seconds; infra/constructs/ingest-queue.ts). */
+export const PROCESSOR_BATCHING_WINDOW_S = 1;
+/**
+ * The queue's visibility timeout (seconds): six times the processor's timeout, as AWS advises for SQS sources,
+ * plus the batching window the messages spend received (infra's `visibilityTimeoutFor`).
+ */
+export const VISIBILITY_TIMEOUT_S = 6 * PROCESSOR_TIMEOUT_S + PROCESSOR_BATCHING_WINDOW_S;
 /**
  * How long a delivery sent to the queue is held from the sweeper (a lease written with the archive): longer
  * than every receive the queue will make of it, so the sweeper re-drives only what never reached the queue
@@ -66,10 +74,12 @@ export const VISIBILITY_TIMEOUT_S = 6 * PROCESSOR_TIMEOUT_S;
  */
 export const QUEUE_LEASE_MS = (MAX_RECEIVES * VISIBILITY_TIMEOUT_S + 300) * 1000;
 /**
- * A message sent this long after its delivery's receipt was not sent by the delivery's own request (which
- * sends within it): a re-drive or a dead-letter queue's redrive did, and the delivery may be recorded in part.
+ * A message processed this long after its delivery's receipt is taken for a redelivery whatever its receive
+ * count says: a new one is processed within seconds, and one moved back from the dead-letter queue (which was
+ * received `MAX_RECEIVES` times, minutes apart, and may have been recorded in part) may come back with its
+ * receive count reset. Late for another reason (a backlog), it costs the redelivery's look at its tasks only.
  */
-export const SENT_LATE_MS = 60_000;
+export const REDELIVERED_AFTER_MS = 60_000;
 
 /**
  * A delivery's alerts as messages of at most `CHUNK_ALERTS` alerts and `MAX_MESSAGE_BYTES` each, in order; one

@@ -181,6 +181,21 @@ describe('the ingest processor', () => {
     expect(done?.taskIds).toHaveLength(25);
   });
 
+  it('counts nothing twice when a record comes back from the dead-letter queue with its receive count reset', async () => {
+    const store = new MemoryTaskStore();
+    const { deps, sent } = await accepted(store, group('MovedBack', 4));
+    const processor = makeIngestProcessor(deps);
+    const body = encodeMessage(sent[0] as IngestMessage);
+    await processor({ Records: [recordOf(body, 1)] });
+    // Act: minutes later, moved back by a message move task, received "for the first time".
+    deps.clock.advance(30 * 60_000);
+    const response = await processor({ Records: [recordOf(body, 1)] });
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const { tasks } = await store.list({ limit: 100 });
+    expect(tasks.map((t) => t.occurrences)).toEqual([1, 1, 1, 1]);
+  });
+
   it('keeps why a record failed on its delivery, and on the last receive moves the delivery aside for replay', async () => {
     const store = new MemoryTaskStore();
     const { deps, sent } = await accepted(store, group('Failing', 3));
