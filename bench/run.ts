@@ -39,12 +39,21 @@ table and writes bench/results.json. It starts its own stacks (no npm start need
 interface Row {
   name: string;
   count: number;
+  /** Requests answered a second. */
   perSecond: number;
+  /** Alerts recorded a second, from the first request until everything they set off (queue, cards, counting) is done. */
+  endToEndPerSecond?: number;
+  /** Of the raw dynalite puts a second of the same run. */
+  ofRaw?: number;
   p50ms: number;
   p95ms: number;
+  p99ms?: number;
   dynamoRequestsPerEvent?: number;
+  dynamoWritesPerEvent?: number;
   dynamoByOperation?: Record<string, number>;
 }
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -66,7 +75,12 @@ async function measure(count: number, concurrency: number, work: (i: number) => 
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: count / seconds, p50ms: percentile(latencies, 50), p95ms: percentile(latencies, 95) };
+  return {
+    perSecond: count / seconds,
+    p50ms: percentile(latencies, 50),
+    p95ms: percentile(latencies, 95),
+    p99ms: percentile(latencies, 99),
+  };
 }
 
 async function rawDynalitePuts(): Promise<Row> {
@@ -108,31 +122,50 @@ async function main(): Promise<void> {
       throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
   };
   const requestsSoFar = () => new Map(stack.feed.requests);
-  const phase = async (name: string, work: (i: number) => Promise<void>): Promise<Row> => {
+  /**
+   * `count` requests, `concurrency` in flight: how fast they are answered, and how fast the alerts are recorded
+   * end to end (until the queue, the cards and the counting they set off are done), with every DynamoDB request
+   * they cost in that time, card and counting included.
+   */
+  const phase = async (
+    name: string,
+    work: (i: number) => Promise<void>,
+    count = EVENTS,
+    concurrency = CONCURRENCY,
+  ): Promise<Row> => {
+    await stack.idle();
     const before = requestsSoFar();
-    const result = await measure(EVENTS, CONCURRENCY, work);
+    const started = performance.now();
+    const result = await measure(count, concurrency, work);
+    await stack.idle();
+    const seconds = (performance.now() - started) / 1000;
     const byOperation: Record<string, number> = {};
     let total = 0;
-    for (const [operation, count] of stack.feed.requests) {
-      const delta = count - (before.get(operation) ?? 0);
+    let writes = 0;
+    for (const [operation, n] of stack.feed.requests) {
+      const delta = n - (before.get(operation) ?? 0);
       if (delta > 0) {
-        byOperation[operation] = Number((delta / EVENTS).toFixed(2));
+        byOperation[operation] = Number((delta / count).toFixed(2));
         total += delta;
+        if (WRITES.has(operation)) writes += delta;
       }
     }
     return {
       name,
-      count: EVENTS,
+      count,
       ...result,
-      dynamoRequestsPerEvent: Number((total / EVENTS).toFixed(2)),
+      endToEndPerSecond: count / seconds,
+      ofRaw: count / seconds / raw.perSecond,
+      dynamoRequestsPerEvent: Number((total / count).toFixed(2)),
+      dynamoWritesPerEvent: Number((writes / count).toFixed(2)),
       dynamoByOperation: byOperation,
     };
   };
 
   await send('warm-up'); // the first request loads the handler, as a cold start would
+  const single = await phase('ingest, one new alert at a time (answer)', (i) => send(`single-${i}`), 100, 1);
   const fresh = await phase('ingest, new alert each (opens a task)', (i) => send(`new-${i}`));
   const duplicate = await phase('ingest, one alert repeated (appends)', () => send('the-same-alert'));
-  await stack.dispatcher.idle(); // the cards of those alerts, before the Slack figures
   const slack = await slackTimings(stack, COMMANDS, CLICKS);
   const hostile = await hostileInputs(stack);
   // One task per Alertmanager group (the default): a 300-alert group is one alert.
@@ -152,7 +185,7 @@ async function main(): Promise<void> {
   const digest = await digestScaling();
   const perChange = await aggregatorPerChange();
 
-  const rows = [raw, fresh, duplicate];
+  const rows = [raw, single, fresh, duplicate];
   const results = {
     at: new Date().toISOString(),
     node: process.version,
@@ -163,8 +196,11 @@ async function main(): Promise<void> {
     rows: rows.map((r) => ({
       ...r,
       perSecond: Math.round(r.perSecond),
+      ...(r.endToEndPerSecond !== undefined ? { endToEndPerSecond: Math.round(r.endToEndPerSecond) } : {}),
+      ...(r.ofRaw !== undefined ? { ofRaw: Number(r.ofRaw.toFixed(3)) } : {}),
       p50ms: Number(r.p50ms.toFixed(1)),
       p95ms: Number(r.p95ms.toFixed(1)),
+      ...(r.p99ms !== undefined ? { p99ms: Number(r.p99ms.toFixed(1)) } : {}),
     })),
     slack: slack.map((t) => ({
       ...t,
@@ -184,14 +220,29 @@ async function main(): Promise<void> {
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 
   print([
-    ['benchmark', 'events', 'per second', 'p50 ms', 'p95 ms', 'DynamoDB req/event'],
+    [
+      'benchmark',
+      'events',
+      'answered/s',
+      'recorded/s',
+      'of raw',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'DynamoDB req/event',
+      'writes/event',
+    ],
     ...results.rows.map((r) => [
       r.name,
       String(r.count),
       String(r.perSecond),
+      String(r.endToEndPerSecond ?? ''),
+      String(r.ofRaw ?? ''),
       String(r.p50ms),
       String(r.p95ms),
+      String(r.p99ms ?? ''),
       String(r.dynamoRequestsPerEvent ?? ''),
+      String(r.dynamoWritesPerEvent ?? ''),
     ]),
   ]);
   for (const r of results.rows)

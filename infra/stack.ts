@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { STREAM_CONSUMERS } from '../src/handlers/stream-consumers.js';
 import { SOURCES } from '../src/ingest/pipeline.js';
 import type { StreamSubscription } from '../src/jobs/stream-consumers.js';
 import type { FunctionName } from '../src/routes.js';
 import { AwsSources } from './constructs/aws-sources.js';
+import { DeadLetterWatch } from './constructs/dead-letter-watch.js';
 import { FailureQueue } from './constructs/failure-queue.js';
 import { REPO_ROOT, type TableAccess, TmsFunction } from './constructs/function.js';
 import { TmsHttpApi } from './constructs/http-api.js';
+import { IngestQueue } from './constructs/ingest-queue.js';
 import { NotificationTopic } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { DEPLOYED_SECRETS, secretNameOf, TmsSecrets } from './constructs/secrets.js';
@@ -25,8 +28,26 @@ function subscription(name: string): Pick<StreamSubscription, 'name' | 'filter'>
   return found;
 }
 
+/**
+ * A dead letter is read, then deleted (`aws sqs delete-message` with its receipt handle) by someone who
+ * understood it: none goes unseen. Short: all five queues' texts share the monitor's 4 KB of environment.
+ */
+const readThenDelete = (queue: Queue) =>
+  `read it, then delete it: aws sqs receive-message --queue-url ${queue.queueUrl}`;
+
+/**
+ * A stream consumer's failure message names the failed batch (its shard and sequence numbers), not its
+ * records: there is nothing to move back, and the records leave the stream after 24 hours.
+ */
+const streamRedrive = (consequence: string) => (queue: Queue) =>
+  `nothing to move: a message names a failed stream batch, not its records; ${consequence}. ${readThenDelete(queue)}`;
+
 /** The stream aggregator's handler. */
 export const AGGREGATOR_ENTRY = 'src/handlers/aggregator.ts';
+/** The ingest queue's consumer: SQS batches, partial batch responses. */
+export const PROCESSOR_ENTRY = 'src/handlers/ingest-processor.ts';
+/** The dead-letter monitor, on its schedule. */
+export const DEAD_LETTERS_ENTRY = 'src/handlers/dead-letters.ts';
 
 /**
  * What each function's code calls on the table, read from the handlers and the adapters they reach
@@ -36,10 +57,26 @@ export const TABLE_ACCESS = {
   /** A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. */
   api: { actions: ['GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   /**
-   * The ingest pipeline: archive the delivery (put, read back, mark processed), the silences in force (gsi1)
-   * and their counts, the fingerprint claim and binding, the id counter, the task and its timeline entries.
+   * Accepting a delivery (the ingest and events functions): archive it (a put, its body's chunks in batches
+   * when it is large), read it back (a chunked body is a query of its own partition), mark it processed, and
+   * the silences in force (gsi1) and their counts. Its alerts are recorded by the processor, from the queue.
    */
-  ingest: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'] },
+  ingest: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query'], indexes: ['gsi1'] },
+  /**
+   * Recording alerts from the ingest queue: the fingerprint claim and binding, the id counter, the task and its
+   * timeline entries (in batches), a redelivery looked for in the task's history (a query of its partition),
+   * the silences in force (gsi1) and their counts, the Alertmanager group record, the delivery marked processed.
+   */
+  processor: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query'],
+    indexes: ['gsi1'],
+  },
+  /**
+   * The dead-letter monitor opens and resolves its tasks through the ingest use case: the fingerprint claim
+   * and binding, the id counter, the task and its timeline entries, the silences in force (gsi1) and their
+   * counts. Never redelivered, it has no history to look through.
+   */
+  deadLetters: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'], indexes: ['gsi1'] },
   /**
    * Slack: every use case (tasks, fingerprints, counter, timeline), list and App Home (gsi1-3), silences
    * (gsi1), at-most-once markers (put, and deleted again when nothing changed) and cards read.
@@ -53,19 +90,20 @@ export const TABLE_ACCESS = {
   // (and the aggregator's statistics read, for what fixed an alert before: GetItem)
   /**
    * The sweeper: re-drive (pending deliveries on gsi1, then the ingest path), reconcile cards (due cards on
-   * gsi1, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),
+   * gsi1, the audit's task and card versions in batches of keys, then the projector's path), SLA warnings (unresolved tasks on gsi1, markers, cards, statistics),
    * trend posts and digests (the aggregator's items: queries of their partitions, the digest mark).
    */
   sweeper: {
-    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+    actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
     indexes: ['gsi1'],
   },
   /**
    * The stream aggregator: its hourly counters, statistics and trend episodes (AGG#… items: updates, reads,
-   * queries of their partitions), and posting a trend that started (the card's link, an at-most-once marker,
-   * deleted again when the post failed). No index: it never lists tasks.
+   * queries of their partitions; the markers of what a statistics item no longer keeps, read in a batch of
+   * keys), and posting a trend that started (the card's link, an at-most-once marker, deleted again when the
+   * post failed). No index: it never lists tasks.
    */
-  aggregator: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+  aggregator: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
 } as const satisfies Record<string, TableAccess>;
 
 export interface TmsStackProps extends StackProps {
@@ -81,14 +119,18 @@ export interface TmsStackProps extends StackProps {
 
 /**
  * TMS on AWS: the table and its stream, a function per handler, the HTTP API with Cognito in front of the
- * read API, the secrets, the notification topic, the per-minute sweep, the AWS alert sources, and the alarms
- * and dashboard that watch it all.
+ * read API, the ingest queue and its processor, the secrets, the notification topic, the per-minute sweep,
+ * the AWS alert sources, the dead-letter monitor, and the alarms and dashboard that watch it all.
  */
 export class TmsStack extends Stack {
   readonly config: DeployConfig;
   readonly table: TmsTable;
-  readonly functions: Record<FunctionName | 'events' | 'cards' | 'sweeper' | 'aggregator', TmsFunction>;
+  readonly functions: Record<
+    FunctionName | 'events' | 'cards' | 'sweeper' | 'aggregator' | 'processor' | 'dead-letters',
+    TmsFunction
+  >;
   readonly http: TmsHttpApi;
+  readonly ingestQueue: IngestQueue;
 
   constructor(scope: Construct, id: string, props: TmsStackProps = {}) {
     super(scope, id, props);
@@ -113,6 +155,19 @@ export class TmsStack extends Stack {
       tableAccess: TABLE_ACCESS.api,
     });
 
+    // Accept fast, process from the queue: the processor records what the ingest paths accept.
+    const processor = new TmsFunction(this, 'Processor', {
+      ...base,
+      entry: PROCESSOR_ENTRY,
+      description: 'TMS ingest processor: records the alerts of accepted deliveries, from the ingest queue',
+      // A batch is ten messages, each a chunk of one delivery's alerts; the queue hides a received message
+      // for six times this (infra/constructs/ingest-queue.ts).
+      timeout: Duration.seconds(60),
+      tableAccess: TABLE_ACCESS.processor,
+    });
+    this.ingestQueue = new IngestQueue(this, 'IngestQueue', { processor });
+    const ingestQueue = this.ingestQueue.queue;
+
     const ingest = new TmsFunction(this, 'Ingest', {
       ...base,
       entry: 'src/handlers/ingest.ts',
@@ -122,11 +177,14 @@ export class TmsStack extends Stack {
     })
       .readSecret('INGEST_TOKEN', secrets.get('INGEST_TOKEN'))
       .readSecret('GITHUB_WEBHOOK_SECRET', secrets.get('GITHUB_WEBHOOK_SECRET'))
-      .readSecret('GRAFANA_WEBHOOK_SECRET', secrets.get('GRAFANA_WEBHOOK_SECRET'));
+      .readSecret('GRAFANA_WEBHOOK_SECRET', secrets.get('GRAFANA_WEBHOOK_SECRET'))
+      .sendsToIngestQueue(ingestQueue);
 
     const botJobs = new FailureQueue(this, 'BotJobFailures', {
       name: 'bot-jobs',
       holds: "the bot's handed-off jobs (App Home publishes) that failed every attempt",
+      redrive: (queue) =>
+        `nothing to move: the next App Home open publishes it again; ${readThenDelete(queue)}`,
     });
     const bot = new TmsFunction(this, 'Bot', {
       ...base,
@@ -152,6 +210,10 @@ export class TmsStack extends Stack {
       name: 'aws-events',
       holds:
         'alarm state changes, SNS alarm notifications and log batches the events function could not take',
+      // Alerts: worth sending again. The rule's dead letters are the event itself, the invocations' carry it as
+      // requestPayload; a delivery archived before is not counted again, so sending one twice is harmless.
+      redrive: (queue) =>
+        `aws sqs receive-message --queue-url ${queue.queueUrl}; send its event (the body, or requestPayload) again: aws lambda invoke --function-name ${events.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload file://event.json; then delete it`,
     });
     const events = new TmsFunction(this, 'Events', {
       ...base,
@@ -160,7 +222,7 @@ export class TmsStack extends Stack {
       timeout: Duration.seconds(60),
       tableAccess: TABLE_ACCESS.ingest,
       async: { retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: eventsFailures.queue },
-    });
+    }).sendsToIngestQueue(ingestQueue);
 
     const cards = new TmsFunction(this, 'Cards', {
       ...base,
@@ -178,6 +240,7 @@ export class TmsStack extends Stack {
       subscription: subscription('cards'),
       name: 'cards-stream',
       holds: 'task changes the card projector could not bring to their cards',
+      redrive: streamRedrive("each card catches up at its task's next change"),
     });
 
     const sweeper = new TmsFunction(this, 'Sweeper', {
@@ -193,7 +256,9 @@ export class TmsStack extends Stack {
       async: { retryAttempts: 0, maxEventAge: Duration.minutes(1) },
     })
       .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
-      .publishTo(topic);
+      .publishTo(topic)
+      // Its re-drive hands archived deliveries that were never processed to the processor.
+      .sendsToIngestQueue(ingestQueue);
     new SweepSchedule(this, 'Sweep', { sweeper });
 
     // Counters, statistics and trends for the reports; it posts a trend as it starts (Slack), publishes nothing.
@@ -213,7 +278,28 @@ export class TmsStack extends Stack {
       batchingWindow: Duration.seconds(5),
       name: 'aggregator-stream',
       holds: 'task changes the aggregator could not count',
+      redrive: streamRedrive('those changes stay uncounted in the reports'),
     });
+
+    const failureQueues = [
+      this.ingestQueue.deadLetters,
+      cardsFeed.failures,
+      aggregatorFeed.failures,
+      botJobs,
+      eventsFailures,
+    ];
+    // Every queue where something that failed for good waits: a task for each one with anything in it.
+    const deadLetters = new TmsFunction(this, 'DeadLetters', {
+      ...base,
+      entry: DEAD_LETTERS_ENTRY,
+      description:
+        'TMS dead-letter monitor, every 5 minutes: a task per dead-letter queue with anything in it',
+      timeout: Duration.seconds(30),
+      tableAccess: TABLE_ACCESS.deadLetters,
+      // No retry of a failed run: the next one, five minutes later, looks again.
+      async: { retryAttempts: 0, maxEventAge: Duration.minutes(1) },
+    });
+    new DeadLetterWatch(this, 'DeadLetterWatch', { monitor: deadLetters, queues: failureQueues });
 
     const users = new TmsUsers(this, 'Users', { retain });
     this.http = new TmsHttpApi(this, 'Http', { functions: { api, ingest, bot }, users, retainLogs: retain });
@@ -227,12 +313,23 @@ export class TmsStack extends Stack {
       ownAlarmPrefix,
     });
 
-    this.functions = { api, ingest, bot, events, cards, sweeper, aggregator };
+    this.functions = {
+      api,
+      ingest,
+      bot,
+      events,
+      cards,
+      sweeper,
+      aggregator,
+      processor,
+      'dead-letters': deadLetters,
+    };
     const observability = new Observability(this, 'Observability', {
       functions: this.functions,
       slackCallers: [bot, cards, sweeper, aggregator],
       streamConsumers: [cards, aggregator],
-      failureQueues: [cardsFeed.failures, aggregatorFeed.failures, botJobs, eventsFailures],
+      ingestQueue: this.ingestQueue,
+      failureQueues,
       api: this.http,
       table,
       alarmTopic: topic,
@@ -270,5 +367,10 @@ export class TmsStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${observability.dashboard.dashboardName}`,
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'IngestDeadLetterQueueArn', {
+      value: this.ingestQueue.deadLetters.queue.queueArn,
+      description:
+        'aws sqs start-message-move-task --source-arn <this> puts its messages back on the ingest queue',
+    });
   }
 }

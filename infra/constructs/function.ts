@@ -31,7 +31,14 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** What a function may do on the table's items. `Query` here is a query of the table's own keys. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'Query';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'Query';
 
 export interface TableAccess {
   readonly actions: readonly TableAction[];
@@ -193,6 +200,26 @@ export class TmsFunction extends Construct {
         new PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [topic.masterKey.keyArn],
+        }),
+      );
+    return this;
+  }
+
+  /**
+   * The ingest queue, as TMS_INGEST_QUEUE_URL: SendMessage on it alone (SendMessageBatch is authorized by the
+   * same action), not receive or delete, which are the processor's; and on its key, should it have one of its
+   * own, the two calls SQS makes for a sender.
+   */
+  sendsToIngestQueue(queue: IQueue): this {
+    this.fn.addEnvironment('TMS_INGEST_QUEUE_URL', queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+    if (queue.encryptionMasterKey)
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
         }),
       );
     return this;

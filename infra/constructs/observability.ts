@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import type { FailureQueue } from './failure-queue.js';
 import type { TmsFunction } from './function.js';
 import type { TmsHttpApi } from './http-api.js';
+import type { IngestQueue } from './ingest-queue.js';
 
 /** TMS's own metrics. */
 export const METRICS_NAMESPACE = 'TMS';
@@ -55,6 +56,8 @@ export interface ObservabilityProps {
   readonly slackCallers: readonly TmsFunction[];
   /** The stream consumers: their iterator age says whether they keep up. */
   readonly streamConsumers: readonly TmsFunction[];
+  /** The queue between accepting a delivery and recording its alerts: how long its oldest message waits. */
+  readonly ingestQueue: IngestQueue;
   readonly failureQueues: readonly FailureQueue[];
   readonly api: TmsHttpApi;
   readonly table: TableV2;
@@ -66,7 +69,7 @@ export interface ObservabilityProps {
 
 /**
  * What tells an operator TMS is healthy: alarms to the notification topic on handler errors and throttles,
- * stream consumers falling behind, anything in a failure queue, Slack refusing, the API failing, and SLA
+ * stream consumers and the ingest processor falling behind, anything in a failure queue, Slack refusing, the API failing, and SLA
  * breaches; and one dashboard with the same metrics side by side.
  */
 export class Observability extends Construct {
@@ -116,6 +119,20 @@ export class Observability extends Construct {
         5 * 60_000,
       );
     }
+    // Partial batch responses keep a failing message out of the processor's Errors: its age tells instead.
+    const processorName =
+      Object.entries(props.functions).find(([, f]) => f === props.ingestQueue.processor)?.[0] ??
+      props.ingestQueue.processor.node.id;
+    const ingestAge = props.ingestQueue.queue.metricApproximateAgeOfOldestMessage({
+      ...fiveMinutes,
+      statistic: 'Maximum',
+    });
+    alarm(
+      `${processorName}-behind`,
+      'An accepted alert has waited five minutes in the ingest queue to become a task: the processor fails on it (it is retried, then dead-lettered) or does not keep up.',
+      ingestAge,
+      5 * 60,
+    );
     for (const failures of props.failureQueues) {
       alarm(
         `${failures.name}-failed`,
@@ -209,20 +226,37 @@ export class Observability extends Construct {
           props.api.api.metricServerError({ ...fiveMinutes, label: '5xx' }),
         ],
         right: [props.api.api.metricLatency({ ...fiveMinutes, statistic: 'p95', label: 'latency p95' })],
-        width: 8,
+        width: 6,
       }),
       new GraphWidget({
         title: 'Stream consumers behind (ms)',
         left: props.streamConsumers.map((fn) =>
           fn.fn.metric('IteratorAge', { ...fiveMinutes, statistic: 'Maximum', label: fn.node.id }),
         ),
-        width: 8,
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Ingest queue',
+        left: [
+          props.ingestQueue.queue.metricApproximateNumberOfMessagesVisible({
+            ...fiveMinutes,
+            statistic: 'Maximum',
+            label: 'waiting',
+          }),
+          props.ingestQueue.queue.metricApproximateNumberOfMessagesNotVisible({
+            ...fiveMinutes,
+            statistic: 'Maximum',
+            label: 'being processed',
+          }),
+        ],
+        right: [ingestAge.with({ label: 'oldest waiting (s)' })],
+        width: 6,
       }),
       new GraphWidget({
         title: 'DynamoDB capacity consumed',
         left: [props.table.metricConsumedReadCapacityUnits({ ...fiveMinutes, label: 'read units' })],
         right: [props.table.metricConsumedWriteCapacityUnits({ ...fiveMinutes, label: 'write units' })],
-        width: 8,
+        width: 6,
       }),
     );
     this.dashboard.addWidgets(

@@ -1,11 +1,51 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  type GlobalSecondaryIndexPropsV2,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE } from '../../src/adapters/dynamo/table.js';
+
+/** What an index copies of each item, as src/adapters/dynamo/table.ts says it (ALL when it says nothing). */
+export interface IndexProjection {
+  readonly type: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** With INCLUDE: the attributes copied besides the keys. */
+  readonly attributes?: readonly string[];
+}
+
+/** One index as src/adapters/dynamo/table.ts defines it. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection?: IndexProjection;
+}
 
 export interface TmsTableProps {
   /** Refuse `cdk destroy` and console deletes of the table; on by default. */
   readonly deletionProtection?: boolean;
+  /** The indexes; TABLE.indexes, the ones the code and the local store use, unless a test says otherwise. */
+  readonly indexes?: readonly IndexDefinition[];
+}
+
+/**
+ * An index as CDK builds it, copying what its definition projects: every write to an item rewrites each
+ * index copy of it, so an index that projects only what its query reads costs a fraction of ALL's writes.
+ */
+export function globalSecondaryIndex(index: IndexDefinition): GlobalSecondaryIndexPropsV2 {
+  const projection = index.projection ?? { type: 'ALL' };
+  return {
+    indexName: index.name,
+    partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+    sortKey: { name: index.sortKey, type: AttributeType.STRING },
+    projectionType: ProjectionType[projection.type],
+    ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...(projection.attributes ?? [])] } : {}),
+  };
 }
 
 /** The one TMS table, built from the definition the code and the local store use (src/adapters/dynamo/table.ts). */
@@ -15,6 +55,7 @@ export class TmsTable extends Construct {
   constructor(scope: Construct, id: string, props: TmsTableProps = {}) {
     super(scope, id);
     const deletionProtection = props.deletionProtection ?? true;
+    const indexes: readonly IndexDefinition[] = props.indexes ?? TABLE.indexes;
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
@@ -25,11 +66,7 @@ export class TmsTable extends Construct {
       encryption: TableEncryptionV2.awsManagedKey(),
       deletionProtection,
       removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      globalSecondaryIndexes: TABLE.indexes.map((index) => ({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      })),
+      globalSecondaryIndexes: indexes.map(globalSecondaryIndex),
     });
   }
 }

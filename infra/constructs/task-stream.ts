@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StreamSubscription } from '../../src/jobs/stream-consumers.js';
 import { FailureQueue } from './failure-queue.js';
@@ -31,12 +32,18 @@ export class TaskStream extends Construct {
       readonly subscription: Pick<StreamSubscription, 'name' | 'filter'>;
       readonly name: string;
       readonly holds: string;
+      /** What an operator can do about a failed batch (see FailureQueue). */
+      readonly redrive: (queue: Queue) => string;
       /** How long records gather into a batch: none for cards (people watch them), a few seconds elsewhere. */
       readonly batchingWindow?: Duration;
     },
   ) {
     super(scope, id);
-    this.failures = new FailureQueue(this, 'Failures', { name: props.name, holds: props.holds });
+    this.failures = new FailureQueue(this, 'Failures', {
+      name: props.name,
+      holds: props.holds,
+      redrive: props.redrive,
+    });
     props.consumer.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.LATEST,

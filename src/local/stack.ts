@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { type Clock, parseDuration, systemClock } from '../core/time.js';
 import { makeApiHandler } from '../handlers/api.js';
 import { type BotHandler, makeBotHandler } from '../handlers/bot.js';
+import { makeDeadLetterHandler } from '../handlers/dead-letters.js';
 import { makeIngestHandler } from '../handlers/ingest.js';
 import { makeIngestProcessor } from '../handlers/ingest-processor.js';
 import { streamConsumers } from '../handlers/stream-consumers.js';
@@ -28,6 +29,7 @@ import {
   type WireResponse,
 } from './gateway.js';
 import { LocalQueue, localAlertQueue } from './local-queue.js';
+import { localDeadLetterQueues, queueRoute } from './queue-routes.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SlackJournal } from './slack-journal.js';
 import { SnsEmulator } from './sns-emulator.js';
@@ -162,11 +164,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   async function tick(): Promise<unknown> {
     await recovering;
     while (ticking) await ticking.catch(() => {});
-    ticking = sweeper({
+    const event = {
       source: 'aws.scheduler',
-      'detail-type': 'Scheduled Event',
+      'detail-type': 'Scheduled Event' as const,
       time: clock.now().toISOString(),
-    })
+    };
+    ticking = sweeper(event)
+      .then(async (report) => {
+        // The dead-letter monitor's schedule (every 5 minutes on AWS) is the tick here.
+        await deadLetters(event).catch((error: Error) => print(`dead-letter monitor: ${error.message}`));
+        return report;
+      })
       .catch((error: Error) => {
         print(`tick failed: ${error.message}`);
         return { error: error.message };
@@ -288,6 +296,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { ok: true, fault: fault.data });
     }
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+    const queued = await queueRoute(method, path, { ingest: ingestQueue, ingestDead });
+    if (queued) return queued;
     if (path === '/_sandbox/tick' && method === 'POST') {
       const report = await tick();
       await ingestQueue.idle(); // what it sent the queue again is recorded
@@ -389,6 +399,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }),
   );
   const sweeper = makeSweeperHandler(deps);
+  const deadLetters = makeDeadLetterHandler(deps, localDeadLetterQueues({ ingest: ingestDead }, baseUrl));
   dispatcher = new StreamDispatcher(streamConsumers(deps), {
     onDiscard: (consumer, records, reason) =>
       print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),

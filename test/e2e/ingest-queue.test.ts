@@ -115,6 +115,24 @@ describe('ingest on the local stack, through its queue', () => {
       lastError: expect.stringContaining('MalformedMessageError'),
     });
     expect(ingest.depth()).toBe(0);
+    // The tick's dead-letter monitor opens a task saying so, with the first error and how to redrive.
+    await stack.tick();
+    await stack.idle();
+    const [opened] = (await allTasks(stack.url)).filter((t) => t.title.includes('dead-letter queue'));
+    expect(opened?.title).toBe('1 message in the ingest dead-letter queue');
+    const { body } = await getJson(`${stack.url}/api/tasks/${opened?.id}`, API());
+    expect(body.task.description).toContain('MalformedMessageError');
+    expect(body.task.description).toContain('npm run redrive');
+    // Redriven (`npm run redrive`), it is received again: still poisoned, it comes back, and is never dropped.
+    const redrive = await fetch(`${stack.url}/_sandbox/queues/redrive`, { method: 'POST' });
+    expect(redrive.status).toBe(200);
+    expect(ingestDead.depth()).toBe(0);
+    await until(
+      async () => ingestDead.depth(),
+      (depth) => depth === 1,
+      10_000,
+    );
+    expect(ingestDead.peek()[0]?.body).toBe(dead?.body);
   });
 });
 

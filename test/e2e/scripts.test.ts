@@ -34,6 +34,7 @@ describe('every script answers --help with its usage, exit 0, no stack trace', (
   it.each([
     ['slack', 'Usage: npm run slack -- <what>', '--url'],
     ['replay', 'Usage: npm run replay --', 'AWS_ENDPOINT_URL_DYNAMODB'],
+    ['redrive', 'Usage: npm run redrive --', 'aws sqs start-message-move-task'],
     ['bench', 'Usage: [BENCH_…=n …] npm run bench', 'BENCH_EVENTS'],
     ['start', 'Usage: [VARIABLE=value …] npm start', 'TMS_DATA_DIR'],
   ])('npm run %s -- --help', SPAWNED, async (script, usage, mentions) => {

@@ -32,10 +32,11 @@ describe('the stream aggregator', () => {
     });
   });
 
-  it('may get, put, update, delete and query the table, no index, and nothing else on DynamoDB but its stream', () => {
+  it('may get (one key or a batch), put, update, delete and query the table, no index, and nothing else on DynamoDB but its stream', () => {
     const dynamo = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     const onTable = dynamo.filter((s) => JSON.stringify(resourcesOf(s)) === JSON.stringify([tableArn]));
     expect(onTable.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -21,6 +21,8 @@ const HANDLERS = {
   Events: 'src/handlers/aws-ingest.ts',
   Cards: 'src/handlers/cards-stream.ts',
   Sweeper: 'src/handlers/sweeper.ts',
+  Processor: 'src/handlers/ingest-processor.ts',
+  DeadLetters: 'src/handlers/dead-letters.ts',
 } as const;
 type Name = keyof typeof HANDLERS;
 
@@ -31,9 +33,13 @@ type Name = keyof typeof HANDLERS;
 const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   // get a task and its card, its timeline (a query of its partition); list by status/service/assignee
   Api: { table: ['GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
-  // archive raw (put, get, update), silences (gsi1, count), fingerprints, counter, task, timeline (batch)
-  Ingest: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
-  Events: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
+  // archive raw (put, its chunks in batches, get, a chunked body's query, mark processed), silences (gsi1, count)
+  Ingest: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
+  Events: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
+  // fingerprints, counter, task, timeline (batch), a redelivery's look at the task's history (query), silences
+  Processor: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
+  // its own tasks through the ingest use case: fingerprints, counter, task, timeline (batch), silences
+  DeadLetters: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
   // every use case, list + App Home (gsi1-3), silences, at-most-once markers (put, delete), cards
   Bot: {
     table: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
@@ -41,9 +47,10 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   },
   // lease/release the card, the task and its timeline, markers for DMs and P1 announcements
   Cards: { table: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: [] },
-  // re-drive (gsi1 + the ingest path), reconcile cards (gsi1 + the projector's path), SLA warnings (gsi1)
+  // re-drive (gsi1 + the ingest path), reconcile cards (gsi1, the audit's BatchGetItem, the projector's path),
+  // SLA warnings (gsi1)
   Sweeper: {
-    table: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    table: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     indexes: ['gsi1'],
   },
 };
@@ -54,6 +61,8 @@ const SECRETS: Record<Name, string[]> = {
   Events: [], // AWS invokes it: IAM is the proof
   Cards: ['SLACK_BOT_TOKEN'],
   Sweeper: ['SLACK_BOT_TOKEN'],
+  Processor: [], // it records alerts; cards and Slack follow from the stream
+  DeadLetters: [],
 };
 const PUBLISHERS: Name[] = ['Cards', 'Sweeper'];
 const names = Object.keys(HANDLERS) as Name[];

@@ -30,12 +30,14 @@ function sourceText(): string {
 describe('alarms, all to the notification topic (and back to OK)', () => {
   it('names every alarm, each with its action', () => {
     const required = [
-      ...['api', 'ingest', 'bot', 'events', 'cards', 'sweeper'].flatMap((f) => [
+      ...['api', 'ingest', 'bot', 'events', 'cards', 'sweeper', 'processor', 'dead-letters'].flatMap((f) => [
         `Tms-${f}-errors`,
         `Tms-${f}-throttles`,
       ]),
       'Tms-cards-behind',
       'Tms-cards-stream-failed',
+      'Tms-processor-behind',
+      'Tms-ingest-failed',
       'Tms-bot-jobs-failed',
       'Tms-aws-events-failed',
       'Tms-slack-api-failures',
@@ -54,20 +56,26 @@ describe('alarms, all to the notification topic (and back to OK)', () => {
     }
   });
 
-  it.each(['Api', 'Ingest', 'Bot', 'Events', 'Cards', 'Sweeper'])(
-    'watches %s for errors and throttles',
-    (name) => {
-      for (const metric of ['Errors', 'Throttles'])
-        expect(alarm(`Tms-${name.toLowerCase()}-${metric.toLowerCase()}`)).toMatchObject({
-          Namespace: 'AWS/Lambda',
-          MetricName: metric,
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(`${name}/Function`) } }],
-          Statistic: 'Sum',
-          Period: 300,
-          Threshold: 1,
-        });
-    },
-  );
+  it.each([
+    ['Api', 'api'],
+    ['Ingest', 'ingest'],
+    ['Bot', 'bot'],
+    ['Events', 'events'],
+    ['Cards', 'cards'],
+    ['Sweeper', 'sweeper'],
+    ['Processor', 'processor'],
+    ['DeadLetters', 'dead-letters'],
+  ])('watches %s for errors and throttles', (name, alarmName) => {
+    for (const metric of ['Errors', 'Throttles'])
+      expect(alarm(`Tms-${alarmName}-${metric.toLowerCase()}`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(`${name}/Function`) } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+      });
+  });
 
   it('says when the card projector falls five minutes behind the stream', () => {
     expect(alarm('Tms-cards-behind')).toMatchObject({
@@ -75,6 +83,29 @@ describe('alarms, all to the notification topic (and back to OK)', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: id('Cards/Function') } }],
       Statistic: 'Maximum',
       Threshold: 300_000,
+    });
+  });
+
+  it('says when anything waits in the ingest dead-letter queue, as for every failure queue', () => {
+    expect(alarm('Tms-ingest-failed')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [id('IngestQueue/DeadLetters/Queue'), 'QueueName'] } },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('says when an accepted alert has waited five minutes in the ingest queue (a failing message is no Lambda error)', () => {
+    expect(alarm('Tms-processor-behind')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('IngestQueue/Queue'), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 300,
     });
   });
 
@@ -126,7 +157,7 @@ describe('alarms, all to the notification topic (and back to OK)', () => {
 });
 
 describe('the dashboard', () => {
-  it('shows functions, the API, the stream, DynamoDB, failure queues, Slack failures and SLA breaches', () => {
+  it('shows functions, the API, the stream, the ingest queue, DynamoDB, failure queues, Slack failures and SLA breaches', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Tms' });
     const body = JSON.stringify(
       Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
@@ -137,12 +168,19 @@ describe('the dashboard', () => {
       'Duration p95 (ms)',
       'HTTP API',
       'Stream consumers behind (ms)',
+      'Ingest queue',
       'DynamoDB capacity consumed',
       'Waiting in failure queues',
       'Slack API failures',
       'SLA breaches',
     ])
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateAgeOfOldestMessage',
+    ])
+      expect(body).toContain(`[\\"AWS/SQS\\",\\"${metric}\\",\\"QueueName\\",\\"`);
     template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
   });
 });
