@@ -83,6 +83,7 @@ export class LocalQueue {
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
+  private emptied: (() => void)[] = [];
   private closed = false;
   /** The queue whose dead-letter queue this is (where `redrive()` sends back). */
   private source?: LocalQueue;
@@ -152,6 +153,15 @@ export class LocalQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Resolves when it holds nothing: every message handled, or moved to the dead-letter queue (a failing one
+   * waits out its visibility timeouts first).
+   */
+  settled(): Promise<void> {
+    if (this.messages.size === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.emptied.push(resolve));
+  }
+
   /** Stops receiving; what is in flight finishes. */
   async close(): Promise<void> {
     this.closed = true;
@@ -178,6 +188,11 @@ export class LocalQueue {
   }
 
   private settle(): void {
+    if (this.messages.size === 0 || this.closed) {
+      const emptied = this.emptied;
+      this.emptied = [];
+      for (const resolve of emptied) resolve();
+    }
     if (!this.isIdle()) return;
     const waiting = this.waiters;
     this.waiters = [];

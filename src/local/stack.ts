@@ -53,6 +53,13 @@ const NO_METRICS: FactMetrics = {
   publishStoredMetrics: () => {},
 };
 const TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:000000000000:tms-notifications`;
+/**
+ * The local ingest queue's visibility timeout. On AWS it is sized to the processor's Lambda timeout; here the
+ * processor runs in this process and a message is never handed out twice at once, so it only says how soon a
+ * failed message is tried again: soon, as a sender sees its effects within seconds, yet its receives span more
+ * than CLAIM_STALE_MS (10 s), so a fingerprint claim a killed process left is stale before the last one.
+ */
+const LOCAL_VISIBILITY_TIMEOUT_MS = 5_000;
 /** API Gateway's own limit on a request body. */
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -65,7 +72,7 @@ export interface LocalStackOptions {
   readonly clock?: Clock;
   /** How the handlers wait (a Retry-After, card pacing, backoff): a test may pass time on its clock instead. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Tests: the ingest queue's visibility timeout (how soon a failed message is received again); 30 s by default. */
+  /** Tests: the ingest queue's visibility timeout (how soon a failed message is received again); 5 s by default. */
   readonly queueVisibilityTimeoutMs?: number;
 }
 
@@ -300,7 +307,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (queued) return queued;
     if (path === '/_sandbox/tick' && method === 'POST') {
       const report = await tick();
-      await ingestQueue.idle(); // what it sent the queue again is recorded
+      // What it sent the queue again is recorded (or dead-lettered): retries waiting out their visibility too.
+      await ingestQueue.settled();
       await dispatcher.idle(); // what the tick wrote has reached the stream consumers too
       return json(200, report);
     }
@@ -352,7 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ingestQueue = new LocalQueue({
     name: 'tms-ingest',
     region: local.region,
-    visibilityTimeoutMs: options.queueVisibilityTimeoutMs ?? 30_000,
+    visibilityTimeoutMs: options.queueVisibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
     maxReceiveCount: MAX_RECEIVES,
     deadLetter: ingestDead,
     now,
