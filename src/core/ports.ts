@@ -233,6 +233,21 @@ export interface DeliveryInbox {
   deadRaw(limit: number, after?: string): Promise<RawRef[]>;
   /** A dead event back in the pending list with its attempts counted from zero (a replay asked for it). */
   reviveRaw(source: string, deliveryId: string): Promise<boolean>;
+  /**
+   * One chunk of an event the ingest queue's processor handled (src/ingest/queue.ts). Done: its index and what
+   * it `touched` (opaque to the store) are added to the event's sets, returned as they now stand, so the chunk
+   * that completes them knows it does (a redelivered chunk adds nothing). Failed: only `error` is kept, and the
+   * event stays held, as the queue retries the chunk. Undefined when the event is not archived (or is processed).
+   */
+  queuedChunk(source: string, deliveryId: string, chunk: QueuedChunk): Promise<QueuedProgress | undefined>;
+}
+
+export type QueuedChunk =
+  | { readonly chunk: number; readonly touched: readonly string[] }
+  | { readonly error: string };
+export interface QueuedProgress {
+  readonly chunks: readonly number[];
+  readonly touched: readonly string[];
 }
 
 /**

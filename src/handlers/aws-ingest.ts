@@ -37,7 +37,9 @@ export const makeAwsIngestHandler = (deps: HouseDeps) =>
         });
         continue;
       }
-      for (const outcome of await accept(deps, source, request, received.value))
+      // With the ingest queue, archived and sent to it (a failure to send is left to the sweeper's re-drive).
+      const options = deps.ingestQueue ? { queue: deps.ingestQueue } : {};
+      for (const outcome of await accept(deps, source, request, received.value, options))
         if (outcome.taskId) taskIds.add(outcome.taskId);
     }
     return { taskIds: [...taskIds] };

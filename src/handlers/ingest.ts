@@ -26,7 +26,13 @@ function continuations(onLambda: boolean): { continueLater?: ContinueLater; idle
   };
 }
 
-/** `POST /ingest/{source}`: alert sources deliver here. `idle()`: what it records after answering is done. */
+/**
+ * `POST /ingest/{source}`: alert sources deliver here. With an ingest queue (on AWS `TMS_INGEST_QUEUE_URL`, the
+ * local stack's own) a new delivery is archived, sent to the queue and answered: on AWS the answer names no task
+ * of it (nothing can wait for the processor), locally it waits up to ANSWER_BUDGET_MS for the processor in the
+ * same process, so a small delivery's `{"taskIds":[…]}` still names its tasks. `idle()`: what it does after
+ * answering (a repeated group's comparison; without a queue, the rest of a large delivery) is done.
+ */
 export const makeIngestHandler = (deps: HouseDeps) => {
   const later = continuations(deps.functionName !== undefined);
   const handler = async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
@@ -42,7 +48,10 @@ export const makeIngestHandler = (deps: HouseDeps) => {
           githubWebhookSecret: deps.secrets.optional('GITHUB_WEBHOOK_SECRET'),
           grafanaWebhookSecret: deps.secrets.optional('GRAFANA_WEBHOOK_SECRET'),
         },
-        later.continueLater ? { continueLater: later.continueLater } : { budgetMs: ANSWER_BUDGET_MS },
+        {
+          ...(later.continueLater ? { continueLater: later.continueLater } : { budgetMs: ANSWER_BUDGET_MS }),
+          ...(deps.ingestQueue ? { queue: deps.ingestQueue } : {}),
+        },
       );
     } catch (error) {
       return fromError(error);

@@ -8,6 +8,7 @@ import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.
 import { bodySize, bodyText, fromError, type HttpResult, problem } from '../http/respond.js';
 import { logger } from '../runtime/logger.js';
 import { archivedHeaders, redactCredentials } from './archive-policy.js';
+import { type AlertQueue, type IngestMessage, QUEUE_LEASE_MS, splitDelivery } from './queue.js';
 import {
   type CertificateFetcher,
   type IngestRequest,
@@ -36,7 +37,8 @@ export const SOURCES: Readonly<Record<string, IngestSource>> = {
 
 /**
  * A delivery's own request holds it this long after its receipt (a lease written with the archive): only then
- * may the sweeper or a replay take it, so they never process it while its request still does.
+ * may the sweeper or a replay take it, so they never process it while its request still does. One sent to the
+ * ingest queue is held `QUEUE_LEASE_MS` instead, as long as the queue may retry it.
  */
 export const PROCESSING_LEASE_MS = 60_000;
 /**
@@ -49,13 +51,28 @@ export const ANSWER_BUDGET_MS = 500;
 /** A delivery of this many alerts or fewer is recorded whole before its answer, which then names all its tasks. */
 export const WHOLE_BEFORE_ANSWER = 5;
 
+/**
+ * Where the queue's processor runs in this process, how long the answer to a delivery of at most
+ * `WHOLE_BEFORE_ANSWER` alerts waits for them (a busy machine may take more than ANSWER_BUDGET_MS for one):
+ * its answer names all its tasks, as it did when they were recorded before it; well inside a sender's timeout.
+ */
+export const SMALL_DELIVERY_WAIT_MS = 5_000;
+
 /** Runs work after the answer has gone (the local stack); absent on Lambda, where the re-drive does it. */
 export type ContinueLater = (work: () => Promise<void>) => void;
 
 export interface AcceptOptions {
-  /** Without it (and without `continueLater`), every alert is recorded before the answer. */
+  /**
+   * Without it (and without `continueLater`), every alert is recorded before the answer. With a queue, how long
+   * the answer waits for what the queue's processor recorded, where it runs in this process (the local stack).
+   */
   readonly budgetMs?: number;
   readonly continueLater?: ContinueLater;
+  /**
+   * Where the alerts of a new delivery go once it is archived (src/ingest/queue.ts): the answer then waits
+   * for none of them (on AWS it names no task of a new delivery). Without it they are recorded here.
+   */
+  readonly queue?: AlertQueue;
 }
 
 /** How long raw deliveries are kept for replay and audit. */
@@ -108,8 +125,9 @@ export async function ingest(
 }
 
 /**
- * A delivery its source has read: archived raw (credentials out) unless it was before, then its alerts
- * recorded and the archive marked processed. The outcomes; none when it was a repeat of an earlier delivery
+ * A delivery its source has read: archived raw (credentials out) unless it was before, then, with a queue,
+ * its alerts sent to it (`enqueue`: the processor records them), or else recorded here and the archive marked
+ * processed. The outcomes; none when it was a repeat of an earlier delivery
  * (then the earlier's tasks) or when processing failed after the archive (the sweeper does it later). Alerts
  * are recorded for at most `budgetMs` before the answer; the rest after it (see `ANSWER_BUDGET_MS`), and the
  * archive is marked processed only once all are, so a crash in between leaves the delivery to the re-drive,
@@ -131,7 +149,9 @@ export async function accept(
     body: redactCredentials(received.archivedBody ?? request.body),
     expiresAt: new Date(request.receivedAt.getTime() + RAW_RETENTION_MS).toISOString(),
     attempts: 1,
-    leaseUntil: new Date(request.receivedAt.getTime() + PROCESSING_LEASE_MS).toISOString(),
+    leaseUntil: new Date(
+      request.receivedAt.getTime() + (options.queue ? QUEUE_LEASE_MS : PROCESSING_LEASE_MS),
+    ).toISOString(),
   };
   // A side effect of the delivery (confirming an SNS subscription) happens once: before the archive, so a
   // failure answers 5xx and the sender's retry does it; a delivery archived before does not do it again.
@@ -161,6 +181,13 @@ export async function accept(
     return (earlier?.taskIds ?? []).map(
       (taskId): IngestOutcome => ({ result: 'ignored', taskId, reason: 'delivered before' }),
     );
+  }
+  if (options.queue && received.alerts.length > 0) {
+    const wait =
+      received.alerts.length <= WHOLE_BEFORE_ANSWER
+        ? SMALL_DELIVERY_WAIT_MS
+        : (options.budgetMs ?? ANSWER_BUDGET_MS);
+    return enqueue(deps, raw, received, options.queue, wait);
   }
   const budget =
     received.alerts.length <= WHOLE_BEFORE_ANSWER
@@ -195,6 +222,137 @@ export async function accept(
   }
   await finish(deps, raw, received, first.outcomes);
   return first.outcomes;
+}
+
+/**
+ * A new delivery's alerts sent to the queue. On Lambda that is the answer (nothing can wait for the processor,
+ * so it names no task); where the processor runs in this process, the answer waits for it up to `budgetMs`,
+ * so a small delivery's answer names its tasks as before. A send that fails leaves the delivery archived,
+ * which is its acceptance: its lease is cut short, and the sweeper re-drives it within a minute or two.
+ */
+async function enqueue(
+  deps: Deps,
+  raw: RawEvent,
+  received: Received,
+  queue: AlertQueue,
+  budgetMs: number,
+): Promise<IngestOutcome[]> {
+  const messages = splitDelivery(
+    { source: raw.source, deliveryId: raw.deliveryId, receivedAt: raw.receivedAt },
+    received.alerts,
+    received.group,
+  );
+  let awaiting: Awaited<ReturnType<AlertQueue['send']>>;
+  try {
+    awaiting = await queue.send(messages);
+  } catch (error) {
+    deferred(raw, error);
+    try {
+      // The queue's long lease would keep the sweeper away for as long as SQS would retry: released now.
+      const now = deps.clock.now();
+      const past = new Date(Math.max(now.getTime(), Date.parse(raw.leaseUntil ?? '') || 0) + 1).toISOString();
+      await deps.store.claimRaw(raw.source, raw.deliveryId, deps.newId(), past, now.toISOString());
+    } catch (cause) {
+      logger.warn('could not release the lease of a delivery the queue refused', { cause });
+    }
+    return [];
+  }
+  return awaiting ? [...(await awaiting(budgetMs))] : [];
+}
+
+/** How a message of the queue is processed: a redelivery may have been recorded in part before. */
+export interface MessageOptions {
+  readonly redelivered: boolean;
+}
+
+/**
+ * One message of the queue: its alerts recorded with their delivery tokens (a redelivery counts none twice),
+ * then, once every chunk of its delivery is (the store's sets say when the last one is, whichever finished
+ * last), the delivery's group compared and its archive marked processed with all its tasks. What its alerts
+ * came to, in order.
+ */
+export async function processMessage(
+  deps: Deps,
+  message: IngestMessage,
+  options: MessageOptions,
+): Promise<IngestOutcome[]> {
+  const outcomes: IngestOutcome[] = [];
+  for (const [i, alert] of message.alerts.entries()) {
+    const token = deliveryToken(message.source, message.deliveryId, message.index + i);
+    outcomes.push(
+      await ingestAlert(
+        deps,
+        { ...alert, receivedAt: message.receivedAt },
+        { token, ...(options.redelivered ? { redriven: message.receivedAt } : {}) },
+      ),
+    );
+  }
+  // What the group comparison needs of each chunk: the tasks listed, and those listed as firing.
+  const touched = outcomes.flatMap((o, i) =>
+    o.taskId ? [`${LISTED}${o.taskId}`, ...(message.group?.firing[i] ? [`${FIRING}${o.taskId}`] : [])] : [],
+  );
+  let all: readonly string[] = touched;
+  if (message.chunks > 1) {
+    const progress = await deps.store.queuedChunk(message.source, message.deliveryId, {
+      chunk: message.index,
+      touched,
+    });
+    // Not there to mark (processed already: this chunk was redelivered after the delivery was done).
+    if (!progress || progress.chunks.length < message.chunks) return outcomes;
+    all = progress.touched;
+  }
+  const listed = [...new Set(all.filter((t) => t.startsWith(LISTED)).map((t) => t.slice(LISTED.length)))];
+  const firing = new Set(all.filter((t) => t.startsWith(FIRING)).map((t) => t.slice(FIRING.length)));
+  const ref = { source: message.source, deliveryId: message.deliveryId };
+  const { group } = message;
+  if (group)
+    await trackGroup(ref, () =>
+      trackAlertGroup(
+        deps,
+        { key: group.key, firing: listed.map((id) => firing.has(id)) },
+        listed.map((taskId) => ({ taskId })),
+      ),
+    );
+  await deps.store.markRawProcessed(
+    message.source,
+    message.deliveryId,
+    deps.clock.now().toISOString(),
+    listed,
+  );
+  return outcomes;
+}
+
+const LISTED = 'listed:';
+const FIRING = 'firing:';
+
+/**
+ * A message that failed: why is kept on its delivery's archive (the monitor and `npm run replay` show it). On
+ * its last receive (`final`, the queue moves it to its dead-letter queue next) the delivery is moved aside as
+ * the re-drive moves a delivery it gave up on, so `npm run replay -- --dead` lists it and the sweeper does not
+ * retry what SQS gave up on; the lease the queue's processing held is taken over to do so.
+ */
+export async function messageFailed(
+  deps: Deps,
+  message: Pick<IngestMessage, 'source' | 'deliveryId'>,
+  error: unknown,
+  final: boolean,
+): Promise<void> {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const { source, deliveryId } = message;
+  if (!final) {
+    await deps.store.queuedChunk(source, deliveryId, { error: text });
+    return;
+  }
+  const now = deps.clock.now();
+  const token = deps.newId();
+  const held = await deps.store.claimRaw(
+    source,
+    deliveryId,
+    token,
+    new Date(now.getTime() + QUEUE_LEASE_MS + 1).toISOString(),
+    new Date(now.getTime() + QUEUE_LEASE_MS).toISOString(),
+  );
+  if (held) await deps.store.failRaw(source, deliveryId, token, text, now.toISOString());
 }
 
 // Archived is accepted: the sweeper processes it within a minute or two. Answering 5xx now would make the

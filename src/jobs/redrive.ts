@@ -5,6 +5,7 @@ import { trackAlertGroup } from '../core/use-cases/alert-groups.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import { type IngestOutcome, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { PROCESSING_LEASE_MS, receivedAt, SOURCES, taskIdsOf, trackGroup } from '../ingest/pipeline.js';
+import { type AlertQueue, QUEUE_LEASE_MS, splitDelivery } from '../ingest/queue.js';
 import { logger } from '../runtime/logger.js';
 
 /** Deliveries younger than this may still be in flight in their own request (which holds them that long). */
@@ -37,6 +38,11 @@ export interface RedriveOptions {
    * local stack restarted on a kept store knows its previous process is). Otherwise only expired leases are.
    */
   readonly leasesEndingBefore?: string;
+  /**
+   * The ingest queue, when there is one: a delivery is then sent to it again (its messages marked re-driven,
+   * so they count nothing twice) and held as long as the queue may retry it, rather than processed here.
+   */
+  readonly queue?: AlertQueue;
 }
 
 interface Done {
@@ -89,10 +95,12 @@ export async function redrive(deps: Deps, now: Date, options: RedriveOptions = {
         options.leasesEndingBefore && options.leasesEndingBefore > now.toISOString()
           ? options.leasesEndingBefore
           : now.toISOString(),
-        new Date(now.getTime() + LEASE_MS).toISOString(),
+        new Date(now.getTime() + (options.queue ? QUEUE_LEASE_MS : LEASE_MS)).toISOString(),
       );
       if (!raw) continue; // processed meanwhile, or another run holds it
-      const outcome = await processDelivery(deps, raw);
+      const outcome = options.queue
+        ? await requeue(deps, raw, options.queue)
+        : await processDelivery(deps, raw);
       if ('taskIds' in outcome) processed.push({ ...refOf(raw), taskIds: outcome.taskIds });
       else {
         failed++;
@@ -106,9 +114,14 @@ export async function redrive(deps: Deps, now: Date, options: RedriveOptions = {
   return { processed, failed, dead };
 }
 
-/** The sweeper's job: how many deliveries it processed. */
-export async function redriveUnprocessed(deps: Deps, now: Date, limit = 50): Promise<number> {
-  return (await redrive(deps, now, { limit })).processed.length;
+/** The sweeper's job: how many deliveries it processed (or, with the ingest queue, sent to it again). */
+export async function redriveUnprocessed(
+  deps: Deps & { readonly ingestQueue?: AlertQueue },
+  now: Date,
+  limit = 50,
+): Promise<number> {
+  const queue = deps.ingestQueue;
+  return (await redrive(deps, now, { limit, ...(queue ? { queue } : {}) })).processed.length;
 }
 
 const refOf = (ref: RawRef) => ({
@@ -191,6 +204,43 @@ function deadAlert(source: string, group: readonly { raw: RawEvent; error: strin
     occurredAt: at,
     summary: title.slice(0, 300),
   });
+}
+
+/**
+ * One archived delivery sent to the ingest queue again: its processor records it (as a redelivery) and marks
+ * it processed. No task is known yet. One that no longer parses is marked processed, as `processDelivery` does.
+ */
+async function requeue(
+  deps: Deps,
+  raw: RawEvent,
+  queue: AlertQueue,
+): Promise<{ taskIds: string[] } | { error: string; transient: boolean }> {
+  try {
+    const received = await SOURCES[raw.source]?.receive(
+      { headers: raw.headers, query: {}, body: raw.body, receivedAt: new Date(raw.receivedAt) },
+      { ingestToken: '' },
+      { verify: false, config: deps.config },
+    );
+    if (received?.ok && received.value.alerts.length > 0) {
+      const delivery = { source: raw.source, deliveryId: raw.deliveryId, receivedAt: raw.receivedAt };
+      const messages = splitDelivery(delivery, received.value.alerts, received.value.group);
+      await queue.send(messages.map((message) => ({ ...message, redriven: true as const })));
+      return { taskIds: [] };
+    }
+  } catch (error) {
+    logger.error('sending an archived delivery to the ingest queue again failed', {
+      source: raw.source,
+      deliveryId: raw.deliveryId,
+      attempts: raw.attempts,
+      error,
+    });
+    return {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      transient: error instanceof TransientError,
+    };
+  }
+  // Nothing to send: done as `processDelivery` is with it.
+  return processDelivery(deps, raw);
 }
 
 /**

@@ -1,14 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { HANDLING_LEASE_MS } from '../bot/app.js';
 import { loadConfig } from '../config.js';
 import { type Clock, parseDuration, systemClock } from '../core/time.js';
 import { makeApiHandler } from '../handlers/api.js';
 import { type BotHandler, makeBotHandler } from '../handlers/bot.js';
+import { makeDeadLetterHandler } from '../handlers/dead-letters.js';
 import { makeIngestHandler } from '../handlers/ingest.js';
+import { makeIngestProcessor } from '../handlers/ingest-processor.js';
 import { streamConsumers } from '../handlers/stream-consumers.js';
 import { makeSweeperHandler } from '../handlers/sweeper.js';
-import { GRACE_MS, redrive } from '../jobs/redrive.js';
+import { MAX_RECEIVES, QUEUE_LEASE_MS } from '../ingest/queue.js';
+import { redrive } from '../jobs/redrive.js';
 import { matchRoute } from '../routes.js';
 import { buildDeps, slackSettingsOf } from '../runtime/deps.js';
 import type { FactMetrics } from '../runtime/metrics.js';
@@ -24,6 +28,8 @@ import {
   type WireRequest,
   type WireResponse,
 } from './gateway.js';
+import { LocalQueue, localAlertQueue } from './local-queue.js';
+import { localDeadLetterQueues, queueRoute } from './queue-routes.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SlackJournal } from './slack-journal.js';
 import { SnsEmulator } from './sns-emulator.js';
@@ -47,6 +53,13 @@ const NO_METRICS: FactMetrics = {
   publishStoredMetrics: () => {},
 };
 const TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:000000000000:tms-notifications`;
+/**
+ * The local ingest queue's visibility timeout. On AWS it is sized to the processor's Lambda timeout; here the
+ * processor runs in this process and a message is never handed out twice at once, so it only says how soon a
+ * failed message is tried again: soon, as a sender sees its effects within seconds, yet its receives span more
+ * than CLAIM_STALE_MS (10 s), so a fingerprint claim a killed process left is stale before the last one.
+ */
+const LOCAL_VISIBILITY_TIMEOUT_MS = 5_000;
 /** API Gateway's own limit on a request body. */
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -59,6 +72,8 @@ export interface LocalStackOptions {
   readonly clock?: Clock;
   /** How the handlers wait (a Retry-After, card pacing, backoff): a test may pass time on its clock instead. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Tests: the ingest queue's visibility timeout (how soon a failed message is received again); 5 s by default. */
+  readonly queueVisibilityTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -82,7 +97,13 @@ export interface LocalStack {
   readonly admission: Admission;
   /** What the handlers of this stack run on: its store, its clock, its Slack client. */
   readonly deps: SlackHouseDeps;
-  /** Resolves once what the stack does after answering (stream consumers, handed-off jobs) is done. */
+  /**
+   * The ingest queue its processor is fed from, and its dead-letter queue (kept in TMS_DATA_DIR: what SQS gave
+   * up on survives a restart; the ingest queue's own messages are not kept, as its deliveries are archived and a
+   * restart sends again what the previous run left unprocessed).
+   */
+  readonly queues: { readonly ingest: LocalQueue; readonly ingestDead: LocalQueue };
+  /** Resolves once what the stack does after answering (the queues, stream consumers, handed-off jobs) is done. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -150,11 +171,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   async function tick(): Promise<unknown> {
     await recovering;
     while (ticking) await ticking.catch(() => {});
-    ticking = sweeper({
+    const event = {
       source: 'aws.scheduler',
-      'detail-type': 'Scheduled Event',
+      'detail-type': 'Scheduled Event' as const,
       time: clock.now().toISOString(),
-    })
+    };
+    ticking = sweeper(event)
+      .then(async (report) => {
+        // The dead-letter monitor's schedule (every 5 minutes on AWS) is the tick here.
+        await deadLetters(event).catch((error: Error) => print(`dead-letter monitor: ${error.message}`));
+        return report;
+      })
       .catch((error: Error) => {
         print(`tick failed: ${error.message}`);
         return { error: error.message };
@@ -276,8 +303,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { ok: true, fault: fault.data });
     }
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+    const queued = await queueRoute(method, path, { ingest: ingestQueue, ingestDead });
+    if (queued) return queued;
     if (path === '/_sandbox/tick' && method === 'POST') {
       const report = await tick();
+      // What it sent the queue again is recorded (or dead-lettered): retries waiting out their visibility too.
+      await ingestQueue.settled();
       await dispatcher.idle(); // what the tick wrote has reached the stream consumers too
       return json(200, report);
     }
@@ -317,6 +348,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The handlers' deps, as the Lambdas build theirs from their environment, but from this stack's own
   // settings: its store (through the stream feed), its SNS and Slack stand-ins, its clock.
   const local = { region: env.AWS_REGION || LOCAL_REGION, credentials: LOCAL_AWS.credentials };
+  const now = () => clock.now().getTime();
+  const ingestDead = new LocalQueue({
+    name: 'tms-ingest-dead',
+    region: local.region,
+    visibilityTimeoutMs: 30_000,
+    maxReceiveCount: Number.POSITIVE_INFINITY,
+    now,
+    ...(dataDir ? { file: join(dataDir, 'queue-ingest-dead.json') } : {}),
+  });
+  const ingestQueue = new LocalQueue({
+    name: 'tms-ingest',
+    region: local.region,
+    visibilityTimeoutMs: options.queueVisibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
+    maxReceiveCount: MAX_RECEIVES,
+    deadLetter: ingestDead,
+    now,
+  });
+  const alertQueue = localAlertQueue(ingestQueue);
   const deps = withSlack(
     buildDeps(
       {
@@ -333,6 +382,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         metrics: NO_METRICS,
         dynamo: { ...local, endpoint: feedUrl },
         sns: { ...local, endpoint: `${baseUrl}/_aws/sns` },
+        ingestQueue: alertQueue.queue,
         // Offline the bot's Web API calls and replies go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
         slackSettings:
           slackMode === 'emulator'
@@ -349,7 +399,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bot: BotHandler = makeBotHandler(deps);
   const ingest = makeIngestHandler(deps);
   handlers = { api: makeApiHandler(deps), ingest, bot };
+  // The processor as its Lambda is fed by its event source mapping (answering a sender waits for it locally).
+  ingestQueue.consume(
+    makeIngestProcessor(deps, {
+      onProcessed: alertQueue.onProcessed,
+      onFailed: (record, error) => ingestQueue.failed(record.messageId, errorText(error)),
+    }),
+  );
   const sweeper = makeSweeperHandler(deps);
+  const deadLetters = makeDeadLetterHandler(deps, localDeadLetterQueues({ ingest: ingestDead }, baseUrl));
   dispatcher = new StreamDispatcher(streamConsumers(deps), {
     onDiscard: (consumer, records, reason) =>
       print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),
@@ -383,7 +441,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   /** Stream consumers and handed-off jobs may start one another: waited for until all are quiet. */
   async function idle(): Promise<void> {
     for (let round = 0; round < 5; round++) {
-      await ingest.idle(); // the alerts of a large delivery recorded after its answer
+      await ingest.idle(); // a repeated group compared after its answer
+      await ingestQueue.idle(); // the alerts of the deliveries accepted
       await dispatcher.idle();
       await bot.idle();
       await socket?.idle();
@@ -412,6 +471,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dispatcher,
     admission,
     deps,
+    queues: { ingest: ingestQueue, ingestDead },
     idle,
     async close() {
       clearInterval(timer);
@@ -420,6 +480,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ticking;
       // What is still in flight (stream consumers, handed-off jobs) finishes against live stand-ins first.
       await idle();
+      await ingestQueue.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.idle();
@@ -516,9 +577,10 @@ async function recoverAfterRestart(
       const report = await redrive(deps, now, {
         graceMs: now.getTime() - startedAt.getTime(),
         limit: 200,
-        // A lease the previous process took on its archive (as long as a delivery's own request holds one)
-        // ends before this; one this process takes ends after it.
-        leasesEndingBefore: new Date(startedAt.getTime() + GRACE_MS).toISOString(),
+        // A lease the previous process took on its archive (as long as the queue may retry a delivery) ends
+        // before this; one this process takes ends after it. Its queue died with it: sent to this one's again.
+        leasesEndingBefore: new Date(startedAt.getTime() + QUEUE_LEASE_MS).toISOString(),
+        ...(deps.ingestQueue ? { queue: deps.ingestQueue } : {}),
       });
       recovered += report.processed.length;
       if (report.failed === 0 && report.processed.length < 200) break;
@@ -531,6 +593,13 @@ async function recoverAfterRestart(
   } catch (error) {
     print(`restart: recovery failed, the sweeper will retry: ${(error as Error).message}`);
   }
+}
+
+/** An error as the dead-letter queue shows it: its name and message, and what caused it (a schema's issues). */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message.replace(/\s+/g, ' ')})` : '';
+  return `${error.name}: ${error.message}${cause}`;
 }
 
 function bound(value: string | undefined, fallback: number, name: string): number {

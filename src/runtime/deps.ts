@@ -1,5 +1,6 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { type CertificateFetcher, certificatesIn, fetchFromSns } from '../adapters/aws/sns-certificates.js';
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
@@ -13,6 +14,7 @@ import type { Config } from '../core/config.js';
 import type { AggregateStore, Notifier, SeenStore, SilenceStore } from '../core/ports.js';
 import { type Clock, systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
+import { type AlertQueue, encodeMessage } from '../ingest/queue.js';
 import { createMetrics, type FactMetrics } from './metrics.js';
 import { type Env, type Secrets, secretsOf } from './secrets.js';
 
@@ -35,6 +37,11 @@ export interface HouseDeps extends Deps {
   readonly certificates: CertificateFetcher;
   /** The Lambda function this runs as, when it runs on Lambda (slow Slack work is handed to it). */
   readonly functionName?: string;
+  /**
+   * Where accepted deliveries go to be processed (`TMS_INGEST_QUEUE_URL` on AWS, the local stack's queue);
+   * without one, ingest and the re-drive record alerts themselves.
+   */
+  readonly ingestQueue?: AlertQueue;
 }
 
 /** What a caller (the local stack, a test) may set instead of what the environment says. */
@@ -50,6 +57,10 @@ export interface DepsOverrides {
   readonly dynamo?: DynamoDBClientConfig;
   /** The SNS client's settings, as for DynamoDB. */
   readonly sns?: SNSClientConfig;
+  /** The SQS client's settings, as for DynamoDB. */
+  readonly sqs?: SQSClientConfig;
+  /** The ingest queue, instead of the SQS queue `TMS_INGEST_QUEUE_URL` names (the local stack's own). */
+  readonly ingestQueue?: AlertQueue;
   readonly slackSettings?: SlackSettings;
 }
 
@@ -70,6 +81,9 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
   const notifier =
     overrides.notifier ?? (topic ? new SnsNotifier(createSnsClient(overrides.sns ?? {}), topic) : undefined);
   const base = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+  const ingestQueue =
+    overrides.ingestQueue ??
+    (env.TMS_INGEST_QUEUE_URL ? sqsQueue(env.TMS_INGEST_QUEUE_URL, overrides.sqs ?? {}) : undefined);
   return {
     ...base,
     ...(overrides.newId ? { newId: overrides.newId } : {}),
@@ -84,6 +98,20 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     slackSettings: overrides.slackSettings ?? slackSettingsOf(env),
     certificates: env.TMS_SNS_CERT_DIR ? certificatesIn(env.TMS_SNS_CERT_DIR) : fetchFromSns,
     ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
+    ...(ingestQueue ? { ingestQueue } : {}),
+  };
+}
+
+/** The SQS queue, its client loaded on the first send: the functions that never send do not load it. */
+function sqsQueue(url: string, config: SQSClientConfig): AlertQueue {
+  let sender: Promise<{ send(bodies: readonly string[]): Promise<void> }> | undefined;
+  return {
+    async send(messages) {
+      sender ??= import('../adapters/aws/sqs-queue.js').then(
+        ({ SqsSender, createSqsClient }) => new SqsSender(createSqsClient(config), url),
+      );
+      await (await sender).send(messages.map(encodeMessage));
+    },
   };
 }
 

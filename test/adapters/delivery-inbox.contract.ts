@@ -153,5 +153,47 @@ export function deliveryInboxContract(name: string, makeInbox: () => Promise<Del
       expect(await inbox.getRaw('github', 'p1')).toMatchObject({ processedAt: t(11), taskIds: ['TMS-1'] });
       expect(await inbox.claimRaw('github', 'missing', 'h', t(20), t(22))).toBeUndefined();
     });
+
+    it('adds a queued chunk once, says which chunks and what they touched so far, and keeps why one failed', async () => {
+      await inbox.archiveRaw({
+        ...event('q1', '2026-03-02T09:00:01.000Z'),
+        leaseUntil: '2026-03-02T09:20:00.000Z',
+      });
+      const sorted = (p: { chunks: readonly number[]; touched: readonly string[] } | undefined) =>
+        p && { chunks: [...p.chunks].sort((a, b) => a - b), touched: [...p.touched].sort() };
+      // Act: three chunks, the last first, one of them twice, one that touched nothing.
+      const third = await inbox.queuedChunk('github', 'q1', { chunk: 20, touched: ['listed:TMS-3'] });
+      const failed = await inbox.queuedChunk('github', 'q1', { error: 'Error: throttled' });
+      const first = await inbox.queuedChunk('github', 'q1', {
+        chunk: 0,
+        touched: ['listed:TMS-1', 'firing:TMS-1'],
+      });
+      const again = await inbox.queuedChunk('github', 'q1', {
+        chunk: 0,
+        touched: ['listed:TMS-1', 'firing:TMS-1'],
+      });
+      const second = await inbox.queuedChunk('github', 'q1', { chunk: 10, touched: [] });
+      // Assert
+      expect(sorted(third)).toEqual({ chunks: [20], touched: ['listed:TMS-3'] });
+      expect(failed).toBeDefined();
+      expect(sorted(first)).toEqual({
+        chunks: [0, 20],
+        touched: ['firing:TMS-1', 'listed:TMS-1', 'listed:TMS-3'],
+      });
+      expect(sorted(again)).toEqual(sorted(first));
+      expect(sorted(second)).toEqual({
+        chunks: [0, 10, 20],
+        touched: ['firing:TMS-1', 'listed:TMS-1', 'listed:TMS-3'],
+      });
+      const raw = await inbox.getRaw('github', 'q1');
+      expect(raw).toMatchObject({ lastError: 'Error: throttled', leaseUntil: '2026-03-02T09:20:00.000Z' });
+      // Still pending for the sweeper's listing; once processed, or when never archived, nothing to add to.
+      expect((await inbox.unprocessedRaw('2026-03-02T10:00:00.000Z', 10)).map((e) => e.deliveryId)).toEqual([
+        'q1',
+      ]);
+      await inbox.markRawProcessed('github', 'q1', '2026-03-02T09:00:05.000Z', ['TMS-1', 'TMS-3']);
+      expect(await inbox.queuedChunk('github', 'q1', { chunk: 10, touched: [] })).toBeUndefined();
+      expect(await inbox.queuedChunk('github', 'missing', { error: 'Error: x' })).toBeUndefined();
+    });
   });
 }

@@ -4,6 +4,8 @@ import type {
   FingerprintRecord,
   OccurrenceEntry,
   OccurrenceFields,
+  QueuedChunk,
+  QueuedProgress,
   RawEvent,
   RawRef,
   SaveOutcome,
@@ -285,6 +287,29 @@ export class MemoryTaskStore implements TaskStore {
     const { deadAt: _dead, leaseUntil: _lease, ...rest } = event;
     this.raw.set(key, { ...rest, attempts: 0 });
     return true;
+  }
+
+  /** The sets the DynamoDB adapter keeps on a raw item for `queuedChunk`. */
+  private readonly queued = new Map<string, { chunks: Set<number>; touched: Set<string> }>();
+
+  async queuedChunk(
+    source: string,
+    deliveryId: string,
+    chunk: QueuedChunk,
+  ): Promise<QueuedProgress | undefined> {
+    this.beforeWrite('queuedChunk');
+    const key = `${source}#${deliveryId}`;
+    const event = this.raw.get(key);
+    if (!event || event.processedAt) return undefined;
+    if ('error' in chunk) {
+      this.raw.set(key, { ...event, lastError: chunk.error });
+      return { chunks: [], touched: [] };
+    }
+    const sets = this.queued.get(key) ?? { chunks: new Set<number>(), touched: new Set<string>() };
+    sets.chunks.add(chunk.chunk);
+    for (const t of chunk.touched) sets.touched.add(t);
+    this.queued.set(key, sets);
+    return { chunks: [...sets.chunks], touched: [...sets.touched] };
   }
 
   private listRaw(keep: (event: RawEvent) => boolean, limit: number, after?: string): RawRef[] {

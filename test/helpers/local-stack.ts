@@ -7,7 +7,7 @@ export type TestStack = LocalStack & { readonly lines: string[] };
 /** The local stack inside the test process: its own store, stand-ins and deps; on a clock of the test's if given. */
 export async function inProcessStack(
   env: NodeJS.ProcessEnv = {},
-  options: { clock?: Clock; sleep?: (ms: number) => Promise<void> } = {},
+  options: { clock?: Clock; sleep?: (ms: number) => Promise<void>; queueVisibilityTimeoutMs?: number } = {},
 ): Promise<TestStack> {
   const lines: string[] = [];
   const stack = await startLocalStack({

@@ -23,6 +23,8 @@ import type {
   FingerprintRecord,
   OccurrenceEntry,
   OccurrenceFields,
+  QueuedChunk,
+  QueuedProgress,
   RawEvent,
   RawRef,
   SaveOutcome,
@@ -706,6 +708,46 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
+  }
+
+  async queuedChunk(
+    source: string,
+    deliveryId: string,
+    chunk: QueuedChunk,
+  ): Promise<QueuedProgress | undefined> {
+    const pending = 'attribute_exists(pk) AND attribute_not_exists(processedAt)';
+    if ('error' in chunk) {
+      const kept = await this.conditional(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.raw(source, deliveryId),
+            UpdateExpression: 'SET lastError = :error',
+            ConditionExpression: pending,
+            ExpressionAttributeValues: { ':error': chunk.error.slice(0, LAST_ERROR_CHARS) },
+          }),
+        ),
+      );
+      return kept ? { chunks: [], touched: [] } : undefined;
+    }
+    // One set for both, so the chunk's own entry always writes it and UPDATED_NEW returns it whole (the item's
+    // body is not sent back with every chunk, as ALL_NEW would).
+    const written = await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: keys.raw(source, deliveryId),
+      UpdateExpression: 'ADD queued :entries',
+      ConditionExpression: pending,
+      ExpressionAttributeValues: {
+        ':entries': new Set([`#${chunk.chunk}`, ...chunk.touched.map((t) => `=${t}`)]),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (!written) return undefined;
+    const entries = [...((written.queued as Set<string> | undefined) ?? [])];
+    return {
+      chunks: entries.filter((e) => e.startsWith('#')).map((e) => Number(e.slice(1))),
+      touched: entries.filter((e) => e.startsWith('=')).map((e) => e.slice(1)),
+    };
   }
 
   private async getRawItem(source: string, deliveryId: string): Promise<Item | undefined> {
