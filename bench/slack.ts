@@ -121,7 +121,7 @@ export interface BundleFigure {
  * parsed at the cold start though never run: `splitting: false` measures that.
  */
 export async function bundleFigures(
-  options: { splitting?: boolean } = {},
+  options: { splitting?: boolean; mainFields?: string[] } = {},
 ): Promise<{ tmsBot: BundleFigure; bareBolt: BundleFigure }> {
   const splitting = options.splitting ?? true;
   const dir = mkdtempSync(join(process.cwd(), 'bench/.bundle-'));
@@ -144,6 +144,7 @@ export async function bundleFigures(
         outdir,
         outExtension: { '.js': '.mjs' },
         splitting,
+        ...(options.mainFields ? { mainFields: options.mainFields } : {}),
         metafile: true,
         bundle: true,
         minify: true,
@@ -156,7 +157,8 @@ export async function bundleFigures(
         logLevel: 'error',
       });
       const outputs = metafile.outputs;
-      const entryFile = Object.keys(outputs).find((file) => outputs[file]?.entryPoint) as string;
+      // A dynamic import's chunk is an entry point too: the entry is the one named after this bundle.
+      const entryFile = Object.keys(outputs).find((file) => file.endsWith(`/${name}.mjs`)) as string;
       const eager = new Set<string>();
       const visit = (file: string) => {
         if (eager.has(file)) return;

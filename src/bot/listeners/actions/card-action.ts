@@ -1,10 +1,10 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { LifecycleAction } from '../../../core/lifecycle.js';
-import { parseTaskRef } from '../../card.js';
 import type { BotDeps } from '../../context.js';
 import { handling } from '../../handling.js';
 import type { Handoff } from '../../handoff.js';
 import { explain } from '../../slack-errors.js';
+import { parseTaskRef } from '../../task-ref.js';
 import { act } from '../act.js';
 import { tell } from './tell.js';
 
