@@ -66,24 +66,11 @@ export async function slackTimings(stack: LocalStack, commands: number, clicks: 
   await stack.dispatcher.idle();
   await sleep(1_100); // past the cards' one-edit-per-second pacing, so a click is not held for it
 
-  const cards = stack.slack
-    .messages('C0GENERAL')
-    .filter(
-      (m) => m.thread_ts === null && !m.ephemeral_user && !m.response_url && m.text.includes('Bench task'),
-    )
-    .slice(0, clicks) as unknown as (SandboxCard & { edits: number })[];
+  const cards = benchCards(stack, 'Bench task', clicks);
   const edited: number[] = [];
   const clicked = await sequential('slack: Acknowledge click (answer)', cards.length, async (i) => {
-    const card = cards[i] as SandboxCard & { edits: number };
-    const t = performance.now();
-    ok(await slack.click(card, 'tms_ack', 'U01BBB'));
-    const answered = performance.now() - t;
-    for (;;) {
-      const now = stack.slack.messages('C0GENERAL').find((m) => m.ts === card.ts);
-      if ((now?.edits ?? 0) > card.edits) break;
-      await sleep(2);
-    }
-    edited.push(performance.now() - t);
+    const { answered, shown } = await clickAndWait(stack, slack, cards[i] as ClickedCard);
+    edited.push(shown);
     return answered;
   });
   const shown = timing('slack: Acknowledge click → card edited', edited, 1);
@@ -104,6 +91,115 @@ export async function slackTimings(stack: LocalStack, commands: number, clicks: 
     t.name.includes('→') ? { ...t, perSecond: Number.NaN } : t,
   );
 }
+
+type ClickedCard = SandboxCard & { edits: number };
+
+/** The first `count` cards TMS posted in the general channel whose text has `marker`. */
+function benchCards(stack: LocalStack, marker: string, count: number): ClickedCard[] {
+  return stack.slack
+    .messages('C0GENERAL')
+    .filter((m) => m.thread_ts === null && !m.ephemeral_user && !m.response_url && m.text.includes(marker))
+    .slice(0, count) as unknown as ClickedCard[];
+}
+
+/** Acknowledge on a card: when Slack had its answer, and when the card showed the click (edited in place). */
+async function clickAndWait(stack: LocalStack, slack: SandboxSlack, card: ClickedCard) {
+  const t = performance.now();
+  const answer = await slack.click(card, 'tms_ack', 'U01BBB');
+  if (answer.status !== 200) throw new Error(`/slack/events answered ${answer.status}: ${answer.text}`);
+  const answered = performance.now() - t;
+  for (;;) {
+    const now = stack.slack.messages('C0GENERAL').find((m) => m.ts === card.ts) as ClickedCard | undefined;
+    if ((now?.edits ?? 0) > card.edits) break;
+    await sleep(2);
+  }
+  return { answered, shown: performance.now() - t };
+}
+
+/**
+ * Click → card edited while an ingest storm runs: `clicks` cards opened with `/tms new`, then clicked one
+ * after another while generic alerts with new dedup keys (each a new task, its card and its counting) are
+ * sent in the background, a few in flight at a time, until `stormAlerts` are sent or the clicks are done.
+ * The timing is of the clicks until the card showed them (`answer`: until Slack had the bot's answer);
+ * `stormAlerts` and `stormPerSecond` say how much ingest ran beside them.
+ */
+export async function clickLatencyUnderStorm(
+  stack: LocalStack,
+  clicks: number,
+  stormAlerts: number,
+): Promise<Timing & { stormAlerts: number; stormPerSecond: number; answer: Timing }> {
+  const slack = new SandboxSlack(stack.url, stack.secrets.SLACK_SIGNING_SECRET);
+  const who = { user: 'U01AAA', channel: 'C0GENERAL' };
+  const marker = `Storm click ${Date.now().toString(36)}`;
+  for (let i = 0; i < clicks; i++) {
+    const answer = await slack.command(`new ${marker} ${i} p3`, who);
+    if (answer.status !== 200) throw new Error(`/tms new answered ${answer.status}: ${answer.text}`);
+  }
+  await stack.dispatcher.idle();
+  await sleep(1_100); // past the cards' one-edit-per-second pacing, so a click is not held for it
+  const cards = benchCards(stack, marker, clicks);
+
+  const prefix = `storm-${Date.now().toString(36)}`;
+  let sent = 0;
+  let clicking = true;
+  const send = async (dedupKey: string) => {
+    const response = await fetch(`${stack.url}/ingest/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        routing_key: stack.secrets.INGEST_TOKEN,
+        event_action: 'trigger',
+        dedup_key: dedupKey,
+        payload: {
+          summary: `Storm alert ${dedupKey}`,
+          source: 'bench',
+          severity: 'error',
+          component: 'checkout',
+        },
+      }),
+    });
+    if (response.status >= 300)
+      throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  };
+  const stormStarted = performance.now();
+  const senders = Array.from({ length: STORM_IN_FLIGHT }, async () => {
+    while (clicking && sent < stormAlerts) await send(`${prefix}-${sent++}`);
+  });
+  await sleep(200); // the storm under way before the first click
+  const edited: number[] = [];
+  const answered: number[] = [];
+  const started = performance.now();
+  try {
+    for (const card of cards) {
+      const click = await clickAndWait(stack, slack, card);
+      answered.push(click.answered);
+      edited.push(click.shown);
+    }
+  } finally {
+    clicking = false;
+    await Promise.all(senders);
+  }
+  const stormSeconds = (performance.now() - stormStarted) / 1000;
+  await stack.dispatcher.idle();
+  return {
+    ...timing(
+      'slack: Acknowledge click → card edited, ingest storm running',
+      edited,
+      (performance.now() - started) / 1000,
+    ),
+    perSecond: Number.NaN,
+    stormAlerts: sent,
+    stormPerSecond: sent / stormSeconds,
+    /** When Slack had the bot's answer: the rest of the wait is the stream and the card's edit. */
+    answer: {
+      ...timing('slack: Acknowledge click (answer), ingest storm running', answered, 1),
+      perSecond: Number.NaN,
+    },
+  };
+}
+
+/** How many storm alerts are in flight at once: a steady stream, not a burst that starves everything. */
+const STORM_IN_FLIGHT = 4;
 
 export interface BundleFigure {
   /** What a cold start loads: the entry chunk and the chunks it imports statically. */
