@@ -201,6 +201,21 @@ export async function clickLatencyUnderStorm(
 /** How many storm alerts are in flight at once: a steady stream, not a burst that starves everything. */
 const STORM_IN_FLIGHT = 4;
 
+/**
+ * How infra should bundle the bot Lambda beyond the house options (esm, minified, node22, the createRequire
+ * banner): code splitting (`outdir`, not `outfile`), packages' ES builds first (the AWS SDK's dist-es is
+ * split per command, so what is not called is not bundled; its dist-cjs is one file of every command), and
+ * the two packages Bolt's App brings for receivers the Lambda never makes, replaced (src/bot/lambda-stubs).
+ */
+export const BOT_LAMBDA_BUNDLING = {
+  splitting: true,
+  mainFields: ['module', 'main'],
+  alias: {
+    '@slack/socket-mode': './src/bot/lambda-stubs/socket-mode.ts',
+    'raw-body': './src/bot/lambda-stubs/raw-body.ts',
+  },
+} as const;
+
 export interface BundleFigure {
   /** What a cold start loads: the entry chunk and the chunks it imports statically. */
   bytes: number;
@@ -210,16 +225,19 @@ export interface BundleFigure {
 }
 
 /**
- * The bot Lambda bundled as infra should bundle it (esm, minified, node22, the createRequire banner, and
- * code splitting, so what a dynamic `import()` names is a chunk of its own that a cold start does not read),
- * beside a bare Bolt app with the same receiver bundled the same way; each imported by a fresh Node five
- * times. Without splitting (one file, as infra bundled it up to issue 16) a lazy module is still read and
- * parsed at the cold start though never run: `splitting: false` measures that.
+ * The bot Lambda bundled as infra should bundle it (the house options and BOT_LAMBDA_BUNDLING), beside a bare
+ * Bolt app with the same receiver bundled with the same options but without TMS's stubs (`bareBolt`, the
+ * yardstick: what a Bolt app costs as Bolt ships it) and with them (`bareBoltWithStubs`); each imported by a
+ * fresh Node five times. With splitting, what a dynamic `import()` names is a chunk a cold start does not
+ * read; without it (one file, as infra bundled up to issue 16: `{ splitting: false, mainFields: ['main',
+ * 'module'], stubs: false }`) a lazy module is still read and parsed at the cold start, though never run.
  */
 export async function bundleFigures(
-  options: { splitting?: boolean; mainFields?: string[] } = {},
-): Promise<{ tmsBot: BundleFigure; bareBolt: BundleFigure }> {
-  const splitting = options.splitting ?? true;
+  options: { splitting?: boolean; mainFields?: readonly string[]; stubs?: boolean } = {},
+): Promise<{ tmsBot: BundleFigure; bareBolt: BundleFigure; bareBoltWithStubs?: BundleFigure }> {
+  const splitting = options.splitting ?? BOT_LAMBDA_BUNDLING.splitting;
+  const mainFields = options.mainFields ?? BOT_LAMBDA_BUNDLING.mainFields;
+  const stubs = options.stubs ?? true;
   const dir = mkdtempSync(join(process.cwd(), 'bench/.bundle-'));
   try {
     const bareEntry = join(dir, 'bare-bolt.ts');
@@ -240,7 +258,7 @@ export async function bundleFigures(
         outdir,
         outExtension: { '.js': '.mjs' },
         splitting,
-        ...(options.mainFields ? { mainFields: options.mainFields } : {}),
+        mainFields: [...mainFields],
         metafile: true,
         bundle: true,
         minify: true,
@@ -274,8 +292,12 @@ export async function bundleFigures(
     // As infra bundles it: the one Lambda entry (secrets, then the deps and handler built once), aliased to the bot.
     const tms = await bundle('src/runtime/lambda-entry.ts', 'tms-bot', {
       'tms-lambda-handler': './src/handlers/bot.ts',
+      ...(stubs ? BOT_LAMBDA_BUNDLING.alias : {}),
     });
     const bare = await bundle(bareEntry, 'bare-bolt');
+    const bareStubbed = stubs
+      ? await bundle(bareEntry, 'bare-bolt-stubbed', BOT_LAMBDA_BUNDLING.alias)
+      : undefined;
     const driver = join(dir, 'import.mjs');
     writeFileSync(
       driver,
@@ -297,7 +319,11 @@ export async function bundleFigures(
       totalBytes,
       importMs: importMs(file),
     });
-    return { tmsBot: figure(tms), bareBolt: figure(bare) };
+    return {
+      tmsBot: figure(tms),
+      bareBolt: figure(bare),
+      ...(bareStubbed ? { bareBoltWithStubs: figure(bareStubbed) } : {}),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { BOT_LAMBDA_BUNDLING } from '../../bench/slack.js';
+import { LOCAL_AWS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
+import { SandboxSlack, slackSignature } from '../../src/local/slack-client.js';
 
 /**
  * The bot Lambda's bundle as a cold start reads it: the Lambda entry aliased to the bot handler, ESM with
@@ -7,22 +16,25 @@ import { describe, expect, it } from 'vitest';
  * part is the entry chunk and every chunk it imports statically; the rest loads with the first request
  * that needs it.
  */
-async function botBundle(): Promise<{ eager: Set<string>; lazy: Set<string> }> {
+async function botBundle(outdir?: string): Promise<{ eager: Set<string>; lazy: Set<string> }> {
   const { metafile } = await build({
     entryPoints: { 'tms-bot': 'src/runtime/lambda-entry.ts' },
-    alias: { 'tms-lambda-handler': './src/handlers/bot.ts' },
-    outdir: 'bench/.cold-start-test',
-    write: false,
-    splitting: true,
+    alias: { 'tms-lambda-handler': './src/handlers/bot.ts', ...BOT_LAMBDA_BUNDLING.alias },
+    outdir: outdir ?? 'bench/.cold-start-test',
+    outExtension: { '.js': '.mjs' },
+    write: outdir !== undefined,
+    splitting: BOT_LAMBDA_BUNDLING.splitting,
+    mainFields: [...BOT_LAMBDA_BUNDLING.mainFields],
     metafile: true,
     bundle: true,
     platform: 'node',
     target: 'node22',
     format: 'esm',
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
   });
   const outputs: Metafile['outputs'] = metafile.outputs;
-  const entry = Object.keys(outputs).find((file) => file.endsWith('/tms-bot.js')) as string;
+  const entry = Object.keys(outputs).find((file) => file.endsWith('/tms-bot.mjs')) as string;
   const eagerChunks = new Set<string>();
   const visit = (file: string) => {
     if (eagerChunks.has(file)) return;
@@ -59,7 +71,16 @@ const LAZY = [
 ];
 
 /** Never in the bot's bundle at all: Bolt's index brings the receivers TMS does not use (Express's). */
-const ABSENT = ['node_modules/@slack/bolt/dist/index.js', 'node_modules/express/', 'node_modules/mime-db/'];
+const ABSENT = [
+  'node_modules/@slack/bolt/dist/index.js',
+  'node_modules/express/',
+  'node_modules/mime-db/',
+  // Bolt's App loads its Socket Mode and HTTP receivers; the Lambda makes neither (src/bot/lambda-stubs).
+  'node_modules/@slack/socket-mode/',
+  'node_modules/undici/',
+  'node_modules/raw-body/',
+  'node_modules/iconv-lite/',
+];
 
 describe("the bot Lambda's cold start", () => {
   it('loads none of what only some requests use, which stays in the bundle for them', async () => {
@@ -78,5 +99,85 @@ describe("the bot Lambda's cold start", () => {
       'src/bot/listeners/actions/card-action.ts',
     ])
       expect(within(eager, path), path).toBe(true);
+  });
+
+  it('answers Slack from the bundle itself: the stubs stand only for what the Lambda never runs', async () => {
+    // Prepare: the bundle as infra should build it, a table, and the environment a deployed bot has.
+    const dir = mkdtempSync(join(tmpdir(), 'tms-bot-bundle-'));
+    const dynamo = await startEmbeddedDynamo();
+    try {
+      await botBundle(dir);
+      const config = join(dir, 'tms.config.yaml');
+      // No user groups in the roles: nothing here asks Slack who is in one.
+      writeFileSync(config, 'rbac: { admins: [U01AAA], default: developer }\n');
+      const secret = 'cold-start-signing-secret';
+      const slack = new SandboxSlack('http://127.0.0.1:9', secret);
+      const who = { user: 'U01AAA', channel: 'C0GENERAL' };
+      const event = (body: string, contentType: string) => {
+        const ts = Math.floor(Date.now() / 1000);
+        return {
+          version: '2.0',
+          routeKey: 'POST /slack/events',
+          rawPath: '/slack/events',
+          headers: {
+            'content-type': contentType,
+            'x-slack-request-timestamp': String(ts),
+            'x-slack-signature': slackSignature(secret, ts, body),
+          },
+          body,
+          isBase64Encoded: false,
+          requestContext: {},
+        };
+      };
+      const events = [
+        event(JSON.stringify({ type: 'url_verification', challenge: 'c-1', token: 't' }), 'application/json'),
+        event(slack.commandBody('help', who), 'application/x-www-form-urlencoded'),
+        event(slack.commandBody('list', who), 'application/x-www-form-urlencoded'), // a lazy chunk
+      ];
+      const driver = join(dir, 'invoke.mjs');
+      writeFileSync(
+        driver,
+        [
+          'const { handler } = await import(process.argv[2]);',
+          'const answers = [];',
+          "for (const e of JSON.parse(process.argv[3])) answers.push(await handler(e, { awsRequestId: 'cold-start' }));",
+          'console.log(JSON.stringify(answers));',
+        ].join('\n'),
+      );
+      // Act: a fresh Node, as a cold start.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [driver, pathToFileURL(join(dir, 'tms-bot.mjs')).href, JSON.stringify(events)],
+        {
+          env: {
+            PATH: process.env.PATH,
+            TMS_CONFIG: resolve(config),
+            TMS_TABLE: 'tms',
+            AWS_REGION: LOCAL_AWS.region,
+            AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+            AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            POWERTOOLS_LOG_LEVEL: 'SILENT',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+            SLACK_SIGNING_SECRET: secret,
+            SLACK_BOT_TOKEN: 'xoxb-cold-start',
+            SLACK_BOT_ID: 'B0TMS',
+            SLACK_BOT_USER_ID: 'U0TMS',
+          },
+        },
+      );
+      // Assess
+      const [verified, help, list] = JSON.parse(stdout) as { statusCode: number; body: string }[];
+      expect(verified).toMatchObject({ statusCode: 200 });
+      expect(JSON.parse(String(verified?.body))).toEqual({ challenge: 'c-1' });
+      expect(help?.statusCode).toBe(200);
+      expect(JSON.parse(String(help?.body)).text).toContain('/tms new');
+      expect(list?.statusCode).toBe(200);
+      expect(JSON.parse(String(list?.body)).text).toMatch(/^Open tasks/);
+    } finally {
+      await dynamo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
