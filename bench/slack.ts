@@ -205,7 +205,7 @@ const STORM_IN_FLIGHT = 4;
  * How infra should bundle the bot Lambda beyond the house options (esm, minified, node22, the createRequire
  * banner): code splitting (`outdir`, not `outfile`), packages' ES builds first (the AWS SDK's dist-es is
  * split per command, so what is not called is not bundled; its dist-cjs is one file of every command), and
- * the two packages Bolt's App brings for receivers the Lambda never makes, replaced (src/bot/lambda-stubs).
+ * the packages Bolt's App brings for receivers the Lambda never makes, replaced (src/bot/lambda-stubs).
  */
 export const BOT_LAMBDA_BUNDLING = {
   splitting: true,
@@ -213,6 +213,7 @@ export const BOT_LAMBDA_BUNDLING = {
   alias: {
     '@slack/socket-mode': './src/bot/lambda-stubs/socket-mode.ts',
     'raw-body': './src/bot/lambda-stubs/raw-body.ts',
+    '@slack/oauth': './src/bot/lambda-stubs/oauth.ts',
   },
 } as const;
 
