@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BOT_LAMBDA_BUNDLING } from '../src/bot/lambda-bundling.js';
 import { type SandboxCard, SandboxSlack } from '../src/local/slack-client.js';
 import type { LocalStack } from '../src/local/stack.js';
 
@@ -200,22 +201,6 @@ export async function clickLatencyUnderStorm(
 
 /** How many storm alerts are in flight at once: a steady stream, not a burst that starves everything. */
 const STORM_IN_FLIGHT = 4;
-
-/**
- * How infra should bundle the bot Lambda beyond the house options (esm, minified, node22, the createRequire
- * banner): code splitting (`outdir`, not `outfile`), packages' ES builds first (the AWS SDK's dist-es is
- * split per command, so what is not called is not bundled; its dist-cjs is one file of every command), and
- * the packages Bolt's App brings for receivers the Lambda never makes, replaced (src/bot/lambda-stubs).
- */
-export const BOT_LAMBDA_BUNDLING = {
-  splitting: true,
-  mainFields: ['module', 'main'],
-  alias: {
-    '@slack/socket-mode': './src/bot/lambda-stubs/socket-mode.ts',
-    'raw-body': './src/bot/lambda-stubs/raw-body.ts',
-    '@slack/oauth': './src/bot/lambda-stubs/oauth.ts',
-  },
-} as const;
 
 export interface BundleFigure {
   /** What a cold start loads: the entry chunk and the chunks it imports statically. */

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { BOT_LAMBDA_BUNDLING } from '../../bench/slack.js';
+import { BOT_LAMBDA_BUNDLING } from '../../src/bot/lambda-bundling.js';
 import { LOCAL_AWS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { SandboxSlack, slackSignature } from '../../src/local/slack-client.js';
 

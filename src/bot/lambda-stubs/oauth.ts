@@ -1,5 +1,5 @@
 /**
- * `@slack/oauth` in the bot's Lambda bundle (an esbuild alias, bench/slack.ts BOT_LAMBDA_BUNDLING): only
+ * `@slack/oauth` in the bot's Lambda bundle (an esbuild alias, ../lambda-bundling.ts): only
  * Bolt's HTTP and Socket Mode receivers make an InstallProvider (for OAuth installs, which TMS does not
  * offer), and with the package come jsonwebtoken and semver, run at the cold start; the Lambda receiver
  * makes none.

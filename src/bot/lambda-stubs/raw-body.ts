@@ -1,5 +1,5 @@
 /**
- * `raw-body` in the bot's Lambda bundle (an esbuild alias, bench/slack.ts BOT_LAMBDA_ALIAS): Bolt's HTTP
+ * `raw-body` in the bot's Lambda bundle (an esbuild alias, ../lambda-bundling.ts): Bolt's HTTP
  * receiver reads a Node request's body with it, and brings iconv-lite (half a megabyte); the Lambda receiver
  * is handed API Gateway's body and never calls it.
  */

@@ -1,5 +1,5 @@
 /**
- * `@slack/socket-mode` in the bot's Lambda bundle (an esbuild alias, bench/slack.ts BOT_LAMBDA_ALIAS): Bolt's
+ * `@slack/socket-mode` in the bot's Lambda bundle (an esbuild alias, ../lambda-bundling.ts): Bolt's
  * App loads its Socket Mode receiver, and with it undici (half a megabyte), even behind the Lambda receiver,
  * which never makes one. Socket Mode is for `npm start` with an app token, where the real package loads.
  */
