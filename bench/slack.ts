@@ -199,6 +199,9 @@ export async function clickLatencyUnderStorm(
   };
 }
 
+/** Fresh Nodes per bundle; the median is the figure. */
+const IMPORT_ROUNDS = 7;
+
 /** How many storm alerts are in flight at once: a steady stream, not a burst that starves everything. */
 const STORM_IN_FLIGHT = 4;
 
@@ -211,12 +214,13 @@ export interface BundleFigure {
 }
 
 /**
- * The bot Lambda bundled as infra should bundle it (the house options and BOT_LAMBDA_BUNDLING), beside a bare
- * Bolt app with the same receiver bundled with the same options but without TMS's stubs (`bareBolt`, the
- * yardstick: what a Bolt app costs as Bolt ships it) and with them (`bareBoltWithStubs`); each imported by a
- * fresh Node five times. With splitting, what a dynamic `import()` names is a chunk a cold start does not
- * read; without it (one file, as infra bundled up to issue 16: `{ splitting: false, mainFields: ['main',
- * 'module'], stubs: false }`) a lazy module is still read and parsed at the cold start, though never run.
+ * The bot Lambda bundled as infra should bundle it (the house options and BOT_LAMBDA_BUNDLING), beside a
+ * bare Bolt app with the same receiver bundled with the same options but without TMS's stubs (`bareBolt`,
+ * the yardstick: what a Bolt app costs as Bolt ships it) and with them (`bareBoltWithStubs`); each imported
+ * by a fresh Node seven times, the bundles taking turns. With splitting, what a dynamic `import()` names is
+ * a chunk a cold start does not read; without it (one file, as infra bundled up to issue 16: `{ splitting:
+ * false, mainFields: ['main', 'module'], stubs: false }`) a lazy module is still read and parsed at the cold
+ * start, though never run.
  */
 export async function bundleFigures(
   options: { splitting?: boolean; mainFields?: readonly string[]; stubs?: boolean } = {},
@@ -289,26 +293,28 @@ export async function bundleFigures(
       driver,
       'const t = performance.now(); await import(process.argv[2]); console.log(performance.now() - t);\n',
     );
-    const importMs = (file: string) => {
-      const runs = Array.from({ length: 5 }, () =>
-        Number(
-          execFileSync(process.execPath, [driver, pathToFileURL(file).href], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-          }).trim(),
-        ),
-      ).sort((a, b) => a - b);
-      return Number((runs[2] ?? 0).toFixed(1));
+    const importOnce = (file: string) =>
+      Number(
+        execFileSync(process.execPath, [driver, pathToFileURL(file).href], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim(),
+      );
+    // Round by round, each bundle once a round: on a shared machine a burst of load then falls on all of
+    // them alike, and their ratio holds where each one's median alone would not.
+    const bundles = [tms, bare, ...(bareStubbed ? [bareStubbed] : [])];
+    const runs = bundles.map((): number[] => []);
+    for (let round = 0; round < IMPORT_ROUNDS; round++)
+      for (const [i, b] of bundles.entries()) runs[i]?.push(importOnce(b.file));
+    const figure = (i: number): BundleFigure => {
+      const sorted = [...(runs[i] ?? [])].sort((a, b) => a - b);
+      const { bytes, totalBytes } = bundles[i] as (typeof bundles)[number];
+      return { bytes, totalBytes, importMs: Number((sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)) };
     };
-    const figure = ({ file, bytes, totalBytes }: Awaited<ReturnType<typeof bundle>>) => ({
-      bytes,
-      totalBytes,
-      importMs: importMs(file),
-    });
     return {
-      tmsBot: figure(tms),
-      bareBolt: figure(bare),
-      ...(bareStubbed ? { bareBoltWithStubs: figure(bareStubbed) } : {}),
+      tmsBot: figure(0),
+      bareBolt: figure(1),
+      ...(bareStubbed ? { bareBoltWithStubs: figure(2) } : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
