@@ -139,6 +139,7 @@ export async function clickLatencyUnderStorm(
   await stack.dispatcher.idle();
   await sleep(1_100); // past the cards' one-edit-per-second pacing, so a click is not held for it
   const cards = benchCards(stack, marker, clicks);
+  if (cards.length < clicks) throw new Error(`${clicks} tasks were opened but ${cards.length} cards posted`);
 
   const prefix = `storm-${Date.now().toString(36)}`;
   let sent = 0;
