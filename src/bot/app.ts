@@ -1,13 +1,19 @@
-import { App, type AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import type { AwsLambdaReceiver, App as BoltApp } from '@slack/bolt';
 import { SLACK_CLIENT_OPTIONS } from '../adapters/slack/client.js';
 import { logger } from '../runtime/logger.js';
+import { App, LogLevel } from './bolt.js';
 import type { BotDeps } from './context.js';
 import { handling } from './handling.js';
-import type { Handoff } from './handoff.js';
+import type { Handoff, Job } from './handoff.js';
 import { registerListeners } from './listeners/index.js';
 
 export { HANDLING_LEASE_MS } from './handling.js';
-export { publishHome, runJob } from './home.js';
+
+/** Work a listener handed off (App Home): its views are loaded with the first job, not at the cold start. */
+export async function runJob(deps: BotDeps, job: Job): Promise<void> {
+  const home = await import('./home.js');
+  await home.runJob(deps, job);
+}
 
 export interface BotOptions {
   /** Requests arrive through API Gateway (the Lambda receiver), or over Socket Mode with an app token. */
@@ -27,7 +33,7 @@ export interface BotOptions {
  * listener (./listeners) is thin: read what Slack sent, call the same use cases as every other entry point,
  * answer the person. Cards are not touched here: they follow the task through the table's stream.
  */
-export function createBotApp(deps: BotDeps, options: BotOptions): App {
+export function createBotApp(deps: BotDeps, options: BotOptions): BoltApp {
   const app = new App({
     token: options.token,
     ...('socketMode' in options.receiver

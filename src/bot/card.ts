@@ -6,9 +6,10 @@ import type { GroupMember, TaskGroup } from '../core/group.js';
 import { type LifecycleAction, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
-import { PRIORITIES, type Priority, parseTaskId, type Task } from '../core/task.js';
+import { PRIORITIES, type Priority, type Task } from '../core/task.js';
 import { formatDuration } from '../core/time.js';
 import { ACTION_ID, type ActionName } from './ids.js';
+import { taskRef } from './task-ref.js';
 import { fitBlocks, link, mention, messageText, mrkdwn, slackDate } from './text.js';
 
 /** Who looks at a surface that is theirs alone (App Home, an ephemeral reply): buttons follow their role. */
@@ -31,18 +32,6 @@ const STATUS_LABEL: Record<Task['status'], string> = {
   in_progress: 'In progress',
   resolved: 'Resolved',
 };
-
-/**
- * A task and the version a surface showed: what every button carries back (in its value, and in the
- * block id for selects), so a double click on the same version is recognised and changes nothing twice.
- */
-export const taskRef = (task: Pick<Task, 'id' | 'version'>): string => `${task.id}@${task.version}`;
-
-export function parseTaskRef(text: string | undefined): { taskId: string; version: number } | undefined {
-  const match = /^(?:tms_card:)?(TMS-\d+)@(\d+)(?::.*)?$/.exec(text ?? '');
-  const taskId = match?.[1] ? parseTaskId(match[1]) : undefined;
-  return taskId ? { taskId, version: Number(match?.[2]) } : undefined;
-}
 
 /** The command each card action stands for; Resolve and the selects need more from the person first. */
 function possible(task: Task): ActionName[] {
@@ -304,4 +293,5 @@ export function taskLine(task: Task, now: Date, permalink?: string): string {
   return `${PRIORITY_ICON[task.priority]} ${id} ${mrkdwn(task.title, 80)} · ${STATUS_LABEL[task.status].toLowerCase()} · ${task.assignee ? mention(task.assignee) : 'unassigned'}${clock}`;
 }
 
+export { parseTaskRef, taskRef } from './task-ref.js';
 export { actionsBlock as taskActions };

@@ -25,9 +25,10 @@ export class Directory {
   /** The person's role: admin and viewer lists may name user groups, whose members Slack is asked for. */
   async roleOf(userId: string): Promise<Role> {
     const { admins, viewers } = this.config.rbac;
-    const groups = [...admins, ...viewers].filter((id) => GROUP.test(id));
-    const memberOf: string[] = [];
-    for (const group of groups) if ((await this.members(group)).has(userId)) memberOf.push(group);
+    const groups = [...new Set([...admins, ...viewers].filter((id) => GROUP.test(id)))];
+    // Asked together: on a cold container each group is a Slack call, and the first click waits for all.
+    const members = await Promise.all(groups.map((group) => this.members(group)));
+    const memberOf = groups.filter((_, i) => members[i]?.has(userId));
     return roleOf(userId, memberOf, this.config.rbac);
   }
 

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { logger } from '../runtime/logger.js';
 
 /** Work that need not hold up Slack's 3-second answer. */
@@ -16,11 +16,17 @@ export interface Handoff {
  * On Lambda the response leaves only when the handler returns, so slow work is handed to another invocation
  * of the same function, asynchronously (InvocationType `Event`: Lambda queues it, retries it twice, and
  * sends what still fails to the function's failure destination). This is the "lazy listener" pattern.
+ * The Lambda SDK is loaded at the first hand-off, not at the cold start: most requests hand nothing off.
  */
-export function lambdaHandoff(functionName: string, client = new LambdaClient({})): Handoff {
+export function lambdaHandoff(functionName: string, client?: LambdaClient): Handoff {
+  let sdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
+  let made: LambdaClient | undefined = client;
   return {
     async later(job) {
-      await client.send(
+      sdk ??= import('@aws-sdk/client-lambda');
+      const { InvokeCommand, LambdaClient } = await sdk;
+      made ??= new LambdaClient({});
+      await made.send(
         new InvokeCommand({
           FunctionName: functionName,
           InvocationType: 'Event',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a signed Slack request may be, parsed at the edge before Bolt sees it. Bolt parses the body itself and

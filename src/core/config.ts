@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { PRIORITIES, Priority, SLACK_USER_ID } from './task.js';

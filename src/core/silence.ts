@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert, Route } from './alert.js';
 import { globMatch, LIMITS, own } from './bounds.js';
 import { DomainError } from './errors.js';

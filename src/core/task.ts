@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskGroup } from './group.js';
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Link, Priority, Status } from './task.js';
 
 /** Who made a change: a person (Slack user id), an alert source, a schedule, or TMS itself. */

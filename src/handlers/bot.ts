@@ -1,6 +1,6 @@
-import { AwsLambdaReceiver, isValidSlackRequest, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createBotApp, runJob } from '../bot/app.js';
+import { AwsLambdaReceiver, isValidSlackRequest, LogLevel } from '../bot/bolt.js';
 import { type Handoff, JOB_KEY, type Job, lambdaHandoff, localHandoff } from '../bot/handoff.js';
 import { parseSlackRequest, type SlackRequest, signedContent } from '../bot/slack-request.js';
 import { bodySize, bodyText, fromError, type HttpResult, header, problem } from '../http/respond.js';

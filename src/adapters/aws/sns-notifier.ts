@@ -1,4 +1,4 @@
-import { PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import { TransientError } from '../../core/errors.js';
 import type { Notification, Notifier } from '../../core/ports.js';
 
@@ -8,16 +8,24 @@ const subjectFor = (subject: string): string => {
   return ascii.length > 100 ? `${ascii.slice(0, 97)}...` : ascii || 'TMS';
 };
 
-/** The Notifier on SNS: critical events go to the notification topic for whoever subscribes to it. */
+/** Loaded at the first publish: most invocations of a function that may notify never do. */
+const sdk = () => import('@aws-sdk/client-sns');
+
+/**
+ * The Notifier on SNS: critical events go to the notification topic for whoever subscribes to it. The client
+ * may be given as a promise of one (createSnsClient), so the SDK is not loaded at a cold start.
+ */
 export class SnsNotifier implements Notifier {
   constructor(
-    private readonly client: SNSClient,
+    private readonly client: SNSClient | (() => Promise<SNSClient>),
     private readonly topicArn: string,
   ) {}
 
   async publish(notification: Notification): Promise<void> {
+    const { PublishCommand } = await sdk();
+    const client = typeof this.client === 'function' ? await this.client() : this.client;
     try {
-      await this.client.send(
+      await client.send(
         new PublishCommand({
           TopicArn: this.topicArn,
           Subject: subjectFor(notification.subject),
@@ -43,4 +51,11 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-export const createSnsClient = (config: SNSClientConfig = {}): SNSClient => new SNSClient(config);
+/** An SNS client made (and its SDK loaded) on first use, once. */
+export function createSnsClient(config: SNSClientConfig = {}): () => Promise<SNSClient> {
+  let client: Promise<SNSClient> | undefined;
+  return () => {
+    client ??= sdk().then(({ SNSClient }) => new SNSClient(config));
+    return client;
+  };
+}

@@ -1,10 +1,10 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { LifecycleAction } from '../../../core/lifecycle.js';
-import { parseTaskRef } from '../../card.js';
 import type { BotDeps } from '../../context.js';
 import { handling } from '../../handling.js';
 import type { Handoff } from '../../handoff.js';
 import { explain } from '../../slack-errors.js';
+import { parseTaskRef } from '../../task-ref.js';
 import { act } from '../act.js';
 import { tell } from './tell.js';
 
@@ -69,6 +69,10 @@ export async function onCardAction(
   // chose otherwise in between, on a card Slack had not yet redrawn) is a new decision: it acts again.
   const clicked = `${ref.taskId}@${ref.version}#${actionId}#${value}#${user}`;
   const { claim, expires } = handling(deps);
+  // Who is clicking is looked up while the click is claimed, not after: on a cold container it is a Slack
+  // call (the config's user groups), then cached. Its failure counts only once the click is this one's.
+  const role = deps.directory.roleOf(user);
+  role.catch(() => {});
   let key = clicked;
   let begun = await deps.seen.begin('slack-action', key, claim);
   if (begun === 'done') {
@@ -84,8 +88,7 @@ export async function onCardAction(
   if (begun !== 'begun') return;
   let result: Awaited<ReturnType<typeof act>>;
   try {
-    const role = await deps.directory.roleOf(user);
-    result = await act(deps, ref.taskId, command, role, user);
+    result = await act(deps, ref.taskId, command, await role, user);
   } catch (error) {
     const text = explain(error, 'card action failed', { actionId, taskId: ref.taskId });
     await deps.seen.release('slack-action', key, claim.token); // nothing changed: pressing again must work

@@ -3,7 +3,6 @@ import type { BotDeps } from '../../context.js';
 import type { Handoff } from '../../handoff.js';
 import { ephemeral, respond } from '../../replies.js';
 import { explain } from '../../slack-errors.js';
-import { list, readNextPage } from '../commands/list.js';
 import { buttonValue } from './card-action.js';
 import { tell } from './tell.js';
 
@@ -17,6 +16,7 @@ export function listNextPage(
 ): Middleware<SlackActionMiddlewareArgs<BlockAction>> {
   return async ({ ack, body, action }) => {
     await ack();
+    const { list, readNextPage } = await import('../commands/list.js');
     const next = readNextPage(buttonValue(action));
     if (!next) {
       await tell(deps, handoff, body, 'That button is out of date: type `/tms list` again.');

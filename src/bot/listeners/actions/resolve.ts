@@ -1,10 +1,9 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { isResolved } from '../../../core/task.js';
 import { logger } from '../../../runtime/logger.js';
-import { parseTaskRef } from '../../card.js';
 import type { BotDeps } from '../../context.js';
 import type { Handoff } from '../../handoff.js';
-import { resolveModal } from '../../views.js';
+import { parseTaskRef } from '../../task-ref.js';
 import { tell } from './tell.js';
 
 /** The card's Resolve button opens the resolution form; the form's submission resolves (../view-submissions). */
@@ -26,6 +25,7 @@ export function resolveButton(
       return;
     }
     try {
+      const { resolveModal } = await import('../../views.js');
       await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(task, body.channel?.id) });
     } catch (error) {
       logger.warn('views.open failed', { error: (error as Error).message });

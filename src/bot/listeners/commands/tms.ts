@@ -6,13 +6,8 @@ import { ephemeral, respond } from '../../replies.js';
 import { asSentence, explain } from '../../slack-errors.js';
 import { escapeMrkdwn } from '../../text.js';
 import { help } from './help.js';
-import { list } from './list.js';
-import { newTask } from './new.js';
 import { type CommandInput, type Reply, text } from './reply.js';
-import { report } from './reports.js';
 import { resolve } from './resolve.js';
-import { show } from './show.js';
-import { silences } from './silences.js';
 import { changeTask } from './task-changes.js';
 
 /** `/tms …`: answered in the acknowledgement (a message only the person sees), or with a modal opened. */
@@ -39,7 +34,11 @@ export function tmsCommand(deps: BotDeps): Middleware<SlackCommandMiddlewareArgs
   };
 }
 
-/** `/tms …`: parsed, authorized, applied; every mistake answered with the usage of what was meant. */
+/**
+ * `/tms …`: parsed, authorized, applied; every mistake answered with the usage of what was meant. What only
+ * some subcommands need (reports and their views, cards drawn in full, the modals, silences) is loaded with
+ * the first of them, not at the cold start: the task changes and help are there at once.
+ */
 export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Reply> {
   const parsed = parseCommand(input.text, Object.keys(deps.config.services));
   if (!parsed.ok)
@@ -56,13 +55,13 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
     case 'trends':
     case 'playbook':
     case 'digest':
-      return report(deps, command, asker);
+      return (await import('./reports.js')).report(deps, command, asker);
     case 'new':
-      return newTask(deps, command, asker);
+      return (await import('./new.js')).newTask(deps, command, asker);
     case 'list':
-      return list(deps, command, asker);
+      return (await import('./list.js')).list(deps, command, asker);
     case 'show':
-      return show(deps, command, asker);
+      return (await import('./show.js')).show(deps, command, asker);
     case 'resolve':
       return resolve(deps, command, asker);
     case 'snooze':
@@ -78,6 +77,6 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
     case 'silence':
     case 'silences':
     case 'lift':
-      return silences(deps, command, asker);
+      return (await import('./silences.js')).silences(deps, command, asker);
   }
 }

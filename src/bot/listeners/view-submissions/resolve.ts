@@ -1,8 +1,8 @@
 import type { Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { parseTaskRef } from '../../card.js';
 import type { BotDeps } from '../../context.js';
 import { INPUT_ID } from '../../ids.js';
 import { explain, modalText } from '../../slack-errors.js';
+import { parseTaskRef } from '../../task-ref.js';
 import { act } from '../act.js';
 import { stripMrkdwn } from '../explain.js';
 import { metadata } from './metadata.js';
