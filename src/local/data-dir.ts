@@ -114,13 +114,28 @@ function holderOf(path: string): number | undefined {
   }
 }
 
-/** Signal 0 checks that a process exists without touching it; EPERM means it exists under another user. */
+/**
+ * Signal 0 checks that a process exists without touching it; EPERM means it exists under another user. A
+ * process killed a moment ago still exists until its parent (or init) reaps it: a zombie holds nothing (its
+ * files are closed), so on Linux its state in /proc says it is gone. Without this, `kill -9` and an
+ * immediate `npm start` was refused for as long as the dead one went unreaped.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // "<pid> (<comm>) <state> …": the command may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (not Linux), or gone since: signal 0 answered for it
   }
 }
 

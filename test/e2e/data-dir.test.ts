@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,39 @@ describe('TMS_DATA_DIR that cannot be used', () => {
       expect(run.stderr).toContain(`TMS_DATA_DIR ${file} is not a folder`);
       expect(run.stderr).not.toMatch(STACK_TRACE);
       expect(readFileSync(file, 'utf8')).toBe('not a folder');
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'takes over the lock of a TMS killed a moment ago and not yet reaped (a zombie holds nothing)',
+    async () => {
+      // Prepare: a process that has exited and that nobody waits for — `sleep 0`, whose parent shell became a
+      // `sleep` that never reaps it — as a stack killed with kill -9 is until init reaps it.
+      const folder = join(dir, 'zombie');
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const zombie = Number(
+          (await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString(),
+        );
+        await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0]).toBe('Z');
+        const first = await inProcessStack({ TMS_DATA_DIR: folder });
+        await first.close();
+        writeFileSync(join(folder, LOCK_FILE), `${zombie}\n`);
+
+        // Act
+        const stack = await inProcessStack({ TMS_DATA_DIR: folder });
+
+        // Assess
+        try {
+          expect(readFileSync(join(folder, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+        } finally {
+          await stack.close();
+        }
+      } finally {
+        parent.kill('SIGKILL');
+      }
     },
   );
 
