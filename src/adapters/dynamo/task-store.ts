@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
@@ -29,10 +25,11 @@ import type {
   TaskPage,
   TaskQuery,
   TaskStore,
+  UnreadTask,
 } from '../../core/ports.js';
 import { Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, itemsOf, pick, queryAll, send, updateIf } from './calls.js';
+import { conditional, itemsOf, pick, queryAll, send, updateIf, updateOrOld } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -76,6 +73,19 @@ const FP_FIELDS = [
   'lastResolvedAt',
 ] as const;
 
+/**
+ * Task numbers are reserved from the counter this many at a time, per store (a container): a new task then costs
+ * no counter write, and the counter item (one partition, about 1,000 writes a second) takes one write per block.
+ * Numbers a container reserved and never used are gaps; numbers stay ordered roughly by time, not exactly.
+ */
+export const TASK_ID_BLOCK = 20;
+/**
+ * A task item holds the entries of its latest changes (`recent`, one list per version from `recentFrom`) so a
+ * change costs one item write: once it holds more than this many changes, the older ones are copied to their
+ * timeline items and dropped from it (one BatchWriteItem and one UpdateItem every few changes).
+ */
+export const HELD_CHANGES = 6;
+
 export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     // A sender's map may have a key named `constructor` (a label, a custom detail): the marshaller then takes
@@ -88,25 +98,47 @@ export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoD
  * conditional writes, queries by key or GSI only. Key design in ./table.ts.
  */
 export class DynamoTaskStore implements TaskStore {
+  /** Numbers of this store's reserved block not yet handed out, lowest first. */
+  readonly #ids: number[] = [];
+  /** Numbers handed out lately, so one whose `openFingerprint` is refused (unused) is handed out again. */
+  readonly #lent = new Set<number>();
+  /** Task items as this store last read them (a few): what a save copies from the item it replaces. */
+  readonly #read = new Map<string, Item>();
+  #reserving: Promise<void> | undefined;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string = TABLE.defaultName,
+    private readonly idBlock: number = TASK_ID_BLOCK,
   ) {}
 
   async nextTaskNumber(): Promise<number> {
+    for (;;) {
+      const next = this.#ids.shift();
+      if (next !== undefined) return lend(this.#lent, next);
+      // One reservation at a time: concurrent callers wait for the same block.
+      this.#reserving ??= this.reserveBlock().finally(() => {
+        this.#reserving = undefined;
+      });
+      await this.#reserving;
+    }
+  }
+
+  private async reserveBlock(): Promise<void> {
     const { Attributes } = await this.send(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.counter,
-          UpdateExpression: 'ADD #value :one',
+          UpdateExpression: 'ADD #value :block',
           ExpressionAttributeNames: { '#value': 'value' },
-          ExpressionAttributeValues: { ':one': 1 },
+          ExpressionAttributeValues: { ':block': this.idBlock },
           ReturnValues: 'UPDATED_NEW',
         }),
       ),
     );
-    return Number(Attributes?.value);
+    const top = Number(Attributes?.value);
+    for (let n = top - this.idBlock + 1; n <= top; n++) this.#ids.push(n);
   }
 
   async create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'> {
@@ -119,39 +151,46 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
-    if (!written) return 'exists';
-    await this.putEntries(entries);
-    return 'created';
+    // Its entries are held in the item (`recent`): a later change copies them to the timeline.
+    return written ? 'created' : 'exists';
   }
 
   async get(id: string): Promise<Task | undefined> {
     const { Item } = await this.send(() =>
       this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.task(id), ConsistentRead: true })),
     );
-    return Item ? toTask(Item) : undefined;
+    if (!Item) return undefined;
+    remembered(this.#read, id, Item);
+    return toTask(Item);
   }
 
   async save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome> {
-    try {
-      const { Attributes } = await this.send(() =>
+    // The item is replaced whole, holding this change's entries only: those it holds now are copied to the
+    // timeline first (idempotent keys), so a writer that dies in between loses none. The item as this store
+    // last read it holds them, if its version is the one expected (the caller read it to make the change).
+    let held = this.#read.get(task.id);
+    if (Number(held?.version) !== expectedVersion) {
+      const { Item } = await this.send(() =>
         this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: this.taskItem(task, entries),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': expectedVersion },
-            ReturnValues: 'ALL_OLD',
-          }),
+          new GetCommand({ TableName: this.tableName, Key: keys.task(task.id), ConsistentRead: true }),
         ),
       );
-      // The previous change's entries are written again (idempotent keys): should that earlier write have
-      // failed after its task was saved, its history is still complete.
-      await this.putEntries([...latestEntries(Attributes), ...entries]);
-      return 'saved';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'conflict';
-      throw error;
+      held = Item;
     }
+    if (!held || Number(held.version) !== expectedVersion) return 'conflict';
+    await this.putEntries(heldEntries(held));
+    const written = await this.conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.taskItem(task, entries),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      ),
+    );
+    this.#read.delete(task.id);
+    return written ? 'saved' : 'conflict';
   }
 
   async recordOccurrence(
@@ -161,44 +200,62 @@ export class DynamoTaskStore implements TaskStore {
     occurrenceKey?: string,
     entry?: OccurrenceEntry,
     also: OccurrenceFields = {},
+    unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
     const keyed = occurrenceKey !== undefined;
     const reported = also.reportedAt;
     const grouped = also.group !== undefined;
-    // The entry goes into the task item as its latest entries, with its version and count left to the item
-    // (they are known only once written): one write, no version read first, so a storm does not contend.
+    const removed = ['lastEntries', ...(reported === null ? ['reportedAt'] : [])];
+    // The entry is appended to the item's held changes, with its version and count left to the item (they are
+    // known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
-      `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''}${
+      `SET ${set}, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''}${
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
-      }${grouped ? ', #group = :group' : ''} ADD occurrences :one, version :one${
-        reported === null ? ' REMOVE reportedAt' : ''
-      }`;
+      }${grouped ? ', #group = :group' : ''} ADD occurrences :one, version :one REMOVE ${removed.join(', ')}`;
+    // `unread`: the caller took the task id from its cache; counted only where a read would have counted it.
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
-    }`;
+    }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}`;
     const values: Record<string, unknown> = {
       ':now': now,
-      ':entries': entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [],
+      ':none': [],
+      ':change': [{ e: entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [], n: 1 }],
       ...(keyed ? { ':key': occurrenceKey } : {}),
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
       ...(grouped ? { ':group': also.group } : {}),
+      ...(unread ? { ':fp': unread.fingerprint, ':due': unread.resolveDueAt } : {}),
     };
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
+    const countable = (item: Item) =>
+      item.status !== 'resolved' &&
+      (!keyed || item.occurrenceKey !== occurrenceKey) &&
+      (!unread ||
+        (item.fingerprint === unread.fingerprint &&
+          item.resolveDueAt === unread.resolveDueAt &&
+          item.unreportedSince === undefined));
+    const repeated = (item: Item | Task | undefined) =>
+      item !== undefined &&
+      keyed &&
+      item.status !== 'resolved' &&
+      item.occurrenceKey === occurrenceKey &&
+      (!unread || item.fingerprint === unread.fingerprint);
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
-    let old = await this.countOccurrence(
+    let outcome = await this.countOccurrence(
       id,
       count('updatedAt = :now, lastSeenAt = :at'),
       `${open} AND lastSeenAt <= :at`,
-      {
-        ...values,
-        ':at': at,
-      },
+      { ...values, ':at': at },
       names,
     );
-    const movedLastSeen = old !== undefined;
-    old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values, names);
-    if (old) {
+    const movedLastSeen = 'written' in outcome;
+    // Where the refused write returns the item (DynamoDB does, dynalite does not), it says why.
+    if (!('written' in outcome) && outcome.old && !countable(outcome.old))
+      return repeated(outcome.old) ? 'repeat' : undefined;
+    if (!('written' in outcome))
+      outcome = await this.countOccurrence(id, count('updatedAt = :now'), open, values, names);
+    if ('written' in outcome) {
+      const old = outcome.written;
       const { reportedAt: _, ...kept } = old;
       const task = toTask({
         ...(reported === null ? kept : old),
@@ -210,17 +267,13 @@ export class DynamoTaskStore implements TaskStore {
         ...(keyed ? { occurrenceKey } : {}),
         ...(grouped ? { group: also.group } : {}),
       });
-      // The previous change's entries (its writer may have died before writing them), then this one's.
-      const own = entry
-        ? [{ ...entry, version: task.version, seq: 0, occurrences: task.occurrences } as TimelineEntry]
-        : [];
-      await this.putEntries([...latestEntries(old), ...own]);
+      await this.settle(id, old);
       return task;
     }
+    if (outcome.old) return repeated(outcome.old) ? 'repeat' : undefined;
     if (!keyed) return undefined;
     // Not counted: tell a repeat of the latest occurrence from a task that is not open.
-    const task = await this.get(id);
-    return task && task.status !== 'resolved' && task.occurrenceKey === occurrenceKey ? 'repeat' : undefined;
+    return repeated(await this.get(id)) ? 'repeat' : undefined;
   }
 
   async updateGroup(
@@ -230,11 +283,11 @@ export class DynamoTaskStore implements TaskStore {
     occurrenceKey?: string,
   ): Promise<Task | undefined> {
     const keyed = occurrenceKey !== undefined;
-    // No entry of its own: its latest entries are emptied, and those of the change before written (again).
+    // No entry of its own: its version holds an empty change.
     const old = await updateIf(this.db, {
       TableName: this.tableName,
       Key: keys.task(id),
-      UpdateExpression: `SET #group = :group, updatedAt = :now, lastEntries = :none${keyed ? ', occurrenceKey = :key' : ''} ADD version :one`,
+      UpdateExpression: `SET #group = :group, updatedAt = :now, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''} ADD version :one REMOVE lastEntries`,
       ConditionExpression:
         'attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(#group) OR #group.notifiedAt <= :at)',
       ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
@@ -242,6 +295,7 @@ export class DynamoTaskStore implements TaskStore {
         ':group': group,
         ':now': now,
         ':none': [],
+        ':change': [{ e: [], n: 0 }],
         ':at': group.notifiedAt,
         ':one': 1,
         ':resolved': 'resolved',
@@ -250,7 +304,7 @@ export class DynamoTaskStore implements TaskStore {
       ReturnValues: 'ALL_OLD',
     });
     if (!old) return undefined;
-    await this.putEntries(latestEntries(old));
+    await this.settle(id, old);
     return toTask({
       ...old,
       group,
@@ -260,15 +314,46 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  /** The item as it was before the occurrence was counted; undefined when the condition did not hold. */
+  /**
+   * After a change appended one version to the held changes of `old` (the item before it): the entries it
+   * dropped (an item from before `recent`) copied to the timeline, and once the item holds more than
+   * `HELD_CHANGES`, every change it held before this one, which are then dropped from it. The drop is
+   * conditional on nobody having dropped or replaced them since (`recentFrom`): a writer that dies in between
+   * leaves them held and copied, which the next one copies again (idempotent keys).
+   */
+  private async settle(id: string, old: Item): Promise<void> {
+    const held = heldChanges(old);
+    if (held.length + 1 <= HELD_CHANGES) {
+      const dropped = legacyEntries(old);
+      if (dropped.length > 0) await this.putEntries(dropped);
+      return;
+    }
+    await this.putEntries(heldEntries(old));
+    const from = firstHeld(old);
+    const known = old.recentFrom !== undefined;
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          // Highest index first: DynamoDB removes by the indexes before the update, dynalite one after another.
+          UpdateExpression: `SET recentFrom = :next REMOVE ${held.map((_, i) => `recent[${held.length - 1 - i}]`).join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${known ? 'recentFrom = :from' : 'attribute_not_exists(recentFrom)'}`,
+          ExpressionAttributeValues: { ':next': from + held.length, ...(known ? { ':from': from } : {}) },
+        }),
+      ),
+    );
+  }
+
+  /** The item as it was before the occurrence was counted, or (when refused) as it is, where the API says. */
   private async countOccurrence(
     id: string,
     update: string,
     condition: string,
     values: Record<string, unknown>,
     names: Record<string, string> = {},
-  ): Promise<Item | undefined> {
-    return updateIf(this.db, {
+  ): Promise<{ written: Item } | { old?: Item }> {
+    return updateOrOld(this.db, {
       TableName: this.tableName,
       Key: keys.task(id),
       UpdateExpression: update,
@@ -338,8 +423,8 @@ export class DynamoTaskStore implements TaskStore {
       },
     );
     for await (const item of itemsOf(items)) {
-      // The task item's own copy of its latest entries covers a timeline write that did not happen.
-      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
+      // The task item holds its latest changes' entries, some of them perhaps copied to the timeline already.
+      const found = item.sk === TASK_SK ? heldEntries(item) : [item.entry as TimelineEntry];
       for (const entry of found) {
         if (entry.version > afterVersion)
           entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
@@ -381,7 +466,7 @@ export class DynamoTaskStore implements TaskStore {
       },
     );
     for await (const item of itemsOf(items)) {
-      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
+      const found = item.sk === TASK_SK ? heldEntries(item).reverse() : [item.entry as TimelineEntry];
       for (const entry of found) {
         // Every change has at least one entry: a version skipped is one whose entries are in flight.
         if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
@@ -394,6 +479,11 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
+    const item = await this.fingerprintItem(fingerprint);
+    return item ? (pick(item, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+  }
+
+  private async fingerprintItem(fingerprint: string): Promise<Item | undefined> {
     const { Item } = await this.send(() =>
       this.db.send(
         new GetCommand({
@@ -403,7 +493,7 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
-    return Item ? (pick(Item, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+    return Item;
   }
 
   async claimFingerprint(
@@ -429,6 +519,33 @@ export class DynamoTaskStore implements TaskStore {
       ReturnValues: 'ALL_NEW',
     });
     return written ? (pick(written, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+  }
+
+  async openFingerprint(
+    fingerprint: string,
+    taskId: string,
+    staleBefore: string,
+  ): Promise<{ readonly bound: true } | { readonly bound: false; readonly record?: FingerprintRecord }> {
+    const outcome = await updateOrOld(this.db, {
+      TableName: this.tableName,
+      Key: keys.fingerprint(fingerprint),
+      UpdateExpression: 'SET fingerprint = :fp, openTaskId = :id REMOVE #claim, claimedAt',
+      ConditionExpression:
+        'attribute_not_exists(openTaskId) AND attribute_not_exists(lastTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
+      ExpressionAttributeNames: { '#claim': 'claim' },
+      ExpressionAttributeValues: { ':fp': fingerprint, ':id': taskId, ':stale': staleBefore },
+    });
+    const number = taskNumber(taskId);
+    const lent = this.#lent.delete(number);
+    if ('written' in outcome) return { bound: true };
+    // Not written, so not used: a number this store handed out is handed out again.
+    if (lent) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
+    // A refused write means the record exists; dynalite does not return it: then it is read.
+    const record = outcome.old ? outcome.old : await this.fingerprintItem(fingerprint);
+    return {
+      bound: false,
+      ...(record ? { record: pick(record, FP_FIELDS) as unknown as FingerprintRecord } : {}),
+    };
   }
 
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {
@@ -807,7 +924,8 @@ export class DynamoTaskStore implements TaskStore {
       gsi2pk: keys.byService(task.service),
       gsi2sk: order,
       ...(task.assignee ? { gsi3pk: keys.byAssignee(task.assignee), gsi3sk: order } : {}),
-      lastEntries: entries,
+      recent: [{ e: entries, n: 0 }],
+      recentFrom: task.version,
     };
   }
 
@@ -884,11 +1002,70 @@ export class DynamoTaskStore implements TaskStore {
   }
 }
 
+/** Remembers the item read of a task, among the last 256. */
+function remembered(read: Map<string, Item>, id: string, item: Item): void {
+  read.delete(id);
+  read.set(id, item);
+  if (read.size > 256) read.delete(read.keys().next().value as string);
+}
+
+/** Where `n` goes in the ascending `numbers`. */
+const sortedIndex = (numbers: readonly number[], n: number): number => {
+  const at = numbers.findIndex((m) => m > n);
+  return at === -1 ? numbers.length : at;
+};
+
+/** Remembers `n` among the last 64 numbers handed out. */
+function lend(lent: Set<number>, n: number): number {
+  lent.add(n);
+  if (lent.size > 64) lent.delete(lent.values().next().value as number);
+  return n;
+}
+
+/** One change held in a task item: its entries, and the occurrences it counted (0 or 1). */
+interface HeldChange {
+  readonly e: TimelineEntry[];
+  readonly n: number;
+}
+
+const heldChanges = (item: Item): HeldChange[] => (item.recent as HeldChange[] | undefined) ?? [];
+
+/** The version of the first change an item holds: `recentFrom`, or counted back from its version. */
+const firstHeld = (item: Item): number =>
+  item.recentFrom !== undefined
+    ? Number(item.recentFrom)
+    : Number(item.version) - heldChanges(item).length + 1;
+
 /**
- * A task item's latest entries: those of the change that wrote it. An occurrence's entry is written before its
- * version and count are known (version 0): they are the item's.
+ * The entries a task item holds, oldest first. An occurrence's entry is written before its version and count are
+ * known (version 0): they are the item's, counted back from its latest change (one version per change held, and
+ * each change's own count of occurrences).
  */
-function latestEntries(item: Item | undefined): TimelineEntry[] {
+function heldEntries(item: Item | undefined): TimelineEntry[] {
+  if (!item) return [];
+  const changes = heldChanges(item);
+  const from = firstHeld(item);
+  let occurrences = Number(item.occurrences);
+  const resolved: TimelineEntry[][] = [];
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const change = changes[i] as HeldChange;
+    resolved[i] = change.e.map((entry) =>
+      entry.version === 0 && entry.type === 'occurred'
+        ? { ...entry, version: from + i, occurrences }
+        : entry.version === 0
+          ? { ...entry, version: from + i }
+          : entry,
+    );
+    occurrences -= Number(change.n);
+  }
+  return [...legacyEntries(item), ...resolved.flat()];
+}
+
+/**
+ * The entries of an item written before task items held several changes (`lastEntries`, its latest change's):
+ * the first change since copies them to the timeline.
+ */
+function legacyEntries(item: Item | undefined): TimelineEntry[] {
   const entries = (item?.lastEntries as TimelineEntry[] | undefined) ?? [];
   return entries.map((entry) =>
     entry.version === 0 && entry.type === 'occurred'

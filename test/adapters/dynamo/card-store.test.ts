@@ -10,7 +10,9 @@ onEachBackend((name, dynamo) => {
   cardStoreContract(`DynamoCardStore on ${name}`, async () => {
     const table = await dynamo().freshTable();
     const db = dynamo().embedded.db;
-    return { cards: new DynamoCardStore(db, table), tasks: new DynamoTaskStore(db, table) };
+    // Numbers one at a time: the audit takes the counter for the newest task number, which a block of
+    // numbers reserved ahead (TASK_ID_BLOCK) is not; on AWS its cursor still walks every task.
+    return { cards: new DynamoCardStore(db, table), tasks: new DynamoTaskStore(db, table, 1) };
   });
 
   describe(`DynamoCardStore (on ${name})`, () => {

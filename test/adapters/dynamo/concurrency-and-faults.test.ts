@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
+import { DynamoTaskStore, HELD_CHANGES } from '../../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../../src/core/errors.js';
 import { applyAction } from '../../../src/core/lifecycle.js';
 import { ManualClock } from '../../../src/core/time.js';
@@ -61,11 +61,12 @@ onEachBackend((name, dynamo) => {
       expect(outcomes.filter((o) => o.result === 'created')).toHaveLength(1);
       const { tasks } = await store.list({ limit: 50 });
       expect(tasks).toHaveLength(1);
-      expect(tasks[0]).toMatchObject({ id: 'TMS-1', occurrences: 12 });
-      expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe('TMS-1');
-      // No id was spent on a lost race: the next new alert is TMS-2.
+      expect(tasks[0]).toMatchObject({ occurrences: 12 });
+      expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(tasks[0]?.id);
+      // Each delivery took a number to bind; the losers' numbers were handed out again: two tasks, TMS-1 and 2.
       await ingestAlert(deps, anAlert({ fingerprint: 'generic:other' }));
-      expect(await store.get('TMS-2')).toBeDefined();
+      const ids = (await store.list({ limit: 50 })).tasks.map((t) => t.id).sort();
+      expect(ids).toEqual(['TMS-1', 'TMS-2']);
     });
 
     it('lists through queries only, never a Scan', async () => {
@@ -154,43 +155,55 @@ onEachBackend((name, dynamo) => {
       }
     });
 
-    it('keeps the full history when a timeline write fails after its task was saved', async () => {
+    it('keeps the full history when copying the entries a task item holds to the timeline fails', async () => {
       const store = await dynamo().freshStore();
       const deps = realDeps(store);
       await ingestAlert(deps, anAlert());
       const real = dynamo().embedded.db.send.bind(dynamo().embedded.db);
+      let failing = true;
       const sent = vi.spyOn(dynamo().embedded.db, 'send').mockImplementation(async (command: unknown) => {
-        if (command instanceof BatchWriteCommand) throw new Error('connection reset');
+        if (failing && command instanceof BatchWriteCommand) throw new Error('connection reset');
         return real(command as never);
       });
       const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+      const claim = () =>
+        actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx });
       try {
-        await expect(
-          actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx }),
-        ).rejects.toThrow('connection reset');
+        // A change that replaces the item copies what it holds first: that failing, the change is not made.
+        await expect(claim()).rejects.toThrow('connection reset');
+        expect(await store.get('TMS-1')).toMatchObject({ version: 1, assignee: null });
+        // Occurrences add to what the item holds; past HELD_CHANGES the older are copied: failing, still held.
+        for (let i = 1; i < HELD_CHANGES; i++) await ingestAlert(deps, anAlert());
+        await expect(ingestAlert(deps, anAlert())).rejects.toThrow('connection reset');
       } finally {
+        failing = false;
         sent.mockRestore();
       }
-      // The claim itself happened, and its entries are read from the task's own copy.
-      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
-        'opened',
-        'assigned',
-        'acknowledged',
-      ]);
-      // The next change writes the missed entries too, so the history stays complete after it.
-      await actOnTask(deps, { taskId: '1', command: { type: 'start' }, role: 'developer', ctx });
+      expect(await store.get('TMS-1')).toMatchObject({ occurrences: HELD_CHANGES + 1 });
+      const occurred = Array.from({ length: HELD_CHANGES }, () => 'occurred');
+      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual(['opened', ...occurred]);
+      // The next changes copy them: the item then holds only its latest changes, and the history is whole.
+      expect(await claim()).toMatchObject({ ok: true });
       await actOnTask(deps, {
         taskId: '1',
         command: { type: 'comment', text: 'on it' },
         role: 'developer',
         ctx,
       });
-      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
+      const timeline = await store.timeline('TMS-1');
+      expect(timeline.map((e) => e.type)).toEqual([
         'opened',
+        ...occurred,
         'assigned',
         'acknowledged',
-        'started',
         'commented',
+      ]);
+      expect(timeline.map((e) => e.version)).toEqual([
+        1,
+        ...occurred.map((_, i) => i + 2),
+        HELD_CHANGES + 2,
+        HELD_CHANGES + 2,
+        HELD_CHANGES + 3,
       ]);
     });
   });
