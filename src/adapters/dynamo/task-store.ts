@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   DynamoDBDocumentClient,
@@ -27,7 +28,7 @@ import type {
   TaskStore,
   UnreadTask,
 } from '../../core/ports.js';
-import { Task, taskNumber } from '../../core/task.js';
+import { formatTaskId, Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { conditional, itemsOf, pick, queryAll, send, updateIf, updateOrOld } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
@@ -396,16 +397,51 @@ export class DynamoTaskStore implements TaskStore {
     }
 
     // Each partition gives its newest `limit + 1` below the cursor; merged, their newest `limit + 1` are
-    // exactly the global newest, and the extra one tells whether another page exists.
+    // exactly the global newest, and the extra one tells whether another page exists. The indexes hold keys
+    // (and what the filters read), not tasks: the page's tasks are then read by key, at most `limit`.
     const pages = await Promise.all(
       partitions.map((p) =>
         this.queryTasks(p.index, p.pk, query.before ?? null, limit + 1, filters, names, values),
       ),
     );
-    const merged = pages.flat().sort((a, b) => taskNumber(b.id) - taskNumber(a.id));
-    const tasks = merged.slice(0, limit);
-    const last = tasks.at(-1);
-    return { tasks, next: merged.length > limit && last ? taskNumber(last.id) : null };
+    const merged = pages.flat().sort((a, b) => b - a);
+    const numbers = merged.slice(0, limit);
+    const read = await this.tasksByNumber(numbers);
+    // An index is a moment behind its table: a task changed since it was listed is left out if it no longer
+    // matches, so a page never shows what it was not asked for.
+    const tasks = numbers.flatMap((n) => {
+      const task = read.get(n);
+      return task && matches(task, query) ? [task] : [];
+    });
+    const last = numbers.at(-1);
+    return { tasks, next: merged.length > limit && last !== undefined ? last : null };
+  }
+
+  /** Tasks by number, read consistently (BatchGetItem, 100 keys a call); those not found are absent. */
+  private async tasksByNumber(numbers: readonly number[]): Promise<Map<number, Task>> {
+    const found = new Map<number, Task>();
+    for (let i = 0; i < numbers.length; i += 100) {
+      let pending: Item[] | undefined = numbers.slice(i, i + 100).map((n) => keys.task(formatTaskId(n)));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt === 5)
+          throw new TransientError('The tasks could not be read: DynamoDB kept them unprocessed');
+        const Keys: Item[] = pending;
+        const { Responses, UnprocessedKeys } = await this.send(() =>
+          this.db.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys, ConsistentRead: true } },
+            }),
+          ),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const task = toTask(item);
+          found.set(taskNumber(task.id), task);
+        }
+        pending = UnprocessedKeys?.[this.tableName]?.Keys;
+        if (pending?.length) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+    return found;
   }
 
   async timeline(id: string, afterVersion = 0): Promise<TimelineEntry[]> {
@@ -957,6 +993,7 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
+  /** The numbers of a partition's newest `wanted` tasks below `before` that pass the filters, newest first. */
   private async queryTasks(
     index: IndexName,
     pk: string,
@@ -965,10 +1002,10 @@ export class DynamoTaskStore implements TaskStore {
     filters: readonly string[],
     names: Record<string, string>,
     values: Record<string, unknown>,
-  ): Promise<Task[]> {
+  ): Promise<number[]> {
     const spec = TABLE.indexes.find((i) => i.name === index);
     if (!spec) throw new Error(`no index ${index}`);
-    const tasks: Task[] = [];
+    const numbers: number[] = [];
     let start: Item | undefined;
     do {
       const input: QueryCommandInput = {
@@ -983,14 +1020,15 @@ export class DynamoTaskStore implements TaskStore {
         ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
         ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
         ScanIndexForward: false,
-        Limit: wanted - tasks.length + (filters.length > 0 ? 25 : 0),
+        Limit: wanted - numbers.length + (filters.length > 0 ? 25 : 0),
         ExclusiveStartKey: start,
       };
       const page = await this.send(() => this.db.send(new QueryCommand(input)));
-      for (const item of page.Items ?? []) if (tasks.length < wanted) tasks.push(toTask(item));
+      for (const item of page.Items ?? [])
+        if (numbers.length < wanted) numbers.push(Number(item[spec.sortKey]));
       start = page.LastEvaluatedKey;
-    } while (start && tasks.length < wanted);
-    return tasks;
+    } while (start && numbers.length < wanted);
+    return numbers;
   }
 
   private conditional(write: () => Promise<unknown>): Promise<boolean> {
@@ -1001,6 +1039,12 @@ export class DynamoTaskStore implements TaskStore {
     return send(request);
   }
 }
+
+/** Whether a task is one the query asks for (what its index and filters select). */
+const matches = (task: Task, query: TaskQuery): boolean =>
+  (!query.statuses || query.statuses.includes(task.status)) &&
+  (!query.service || task.service === query.service) &&
+  (!query.assignee || task.assignee === query.assignee);
 
 /** Remembers the item read of a task, among the last 256. */
 function remembered(read: Map<string, Item>, id: string, item: Item): void {
