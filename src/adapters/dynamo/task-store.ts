@@ -179,7 +179,7 @@ export class DynamoTaskStore implements TaskStore {
       held = Item;
     }
     if (!held || Number(held.version) !== expectedVersion) return 'conflict';
-    await this.putEntries(heldEntries(held));
+    await this.copyHeld(task.id, held);
     const written = await this.conditional(() =>
       this.db.send(
         new PutCommand({
@@ -329,7 +329,7 @@ export class DynamoTaskStore implements TaskStore {
       if (dropped.length > 0) await this.putEntries(dropped);
       return;
     }
-    await this.putEntries(heldEntries(old));
+    await this.copyHeld(id, old);
     const from = firstHeld(old);
     const known = old.recentFrom !== undefined;
     await this.conditional(() =>
@@ -460,7 +460,7 @@ export class DynamoTaskStore implements TaskStore {
     );
     for await (const item of itemsOf(items)) {
       // The task item holds its latest changes' entries, some of them perhaps copied to the timeline already.
-      const found = item.sk === TASK_SK ? heldEntries(item) : [item.entry as TimelineEntry];
+      const found = item.sk === TASK_SK ? heldEntries(item) : item.entry ? [item.entry as TimelineEntry] : [];
       for (const entry of found) {
         if (entry.version > afterVersion)
           entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
@@ -502,13 +502,19 @@ export class DynamoTaskStore implements TaskStore {
       },
     );
     for await (const item of itemsOf(items)) {
-      const found = item.sk === TASK_SK ? heldEntries(item).reverse() : [item.entry as TimelineEntry];
-      for (const entry of found) {
-        // Every change has at least one entry: a version skipped is one whose entries are in flight.
-        if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
-        if (entry.at < since) return false;
-        if (entry.delivery === delivery) return true;
-        lowest = Math.min(lowest ?? entry.version, entry.version);
+      // A version is seen by its entries, or by its mark when it has none (see `copyHeld`).
+      const found: { version: number; entry?: TimelineEntry }[] =
+        item.sk === TASK_SK
+          ? heldMarks(item).reverse()
+          : item.entry
+            ? [{ version: (item.entry as TimelineEntry).version, entry: item.entry as TimelineEntry }]
+            : [{ version: Number(item.version) }];
+      for (const { version, entry } of found) {
+        // Every change has at least one entry or a mark: a version skipped is one whose entries are in flight.
+        if (lowest !== undefined && version < lowest - 1) return 'gap';
+        if (entry && entry.at < since) return false;
+        if (entry?.delivery === delivery) return true;
+        lowest = Math.min(lowest ?? version, version);
       }
     }
     return lowest !== undefined && lowest > 1 ? 'gap' : false;
@@ -965,6 +971,31 @@ export class DynamoTaskStore implements TaskStore {
     };
   }
 
+  /**
+   * What a task item holds, copied to its timeline: each change's entries, and for a change without any (a group
+   * summary updated) a mark of its version, so a reader of the history tells it from a change in flight.
+   */
+  private copyHeld(id: string, item: Item): Promise<void> {
+    const changes = resolvedChanges(item);
+    const marks = changes
+      .filter((change) => change.entries.length === 0)
+      .map((change) => ({
+        ...keys.timelineEntry(id, change.version, 0),
+        type: 'timeline',
+        version: change.version,
+      }));
+    const entries = [...legacyEntries(item), ...changes.flatMap((change) => change.entries)];
+    const unique = new Map(entries.map((e) => [`${e.version}#${e.seq}`, e]));
+    return this.batchPut([
+      ...[...unique.values()].map((entry) => ({
+        ...keys.timelineEntry(entry.taskId, entry.version, entry.seq),
+        type: 'timeline',
+        entry,
+      })),
+      ...marks,
+    ]);
+  }
+
   private putEntries(entries: readonly TimelineEntry[]): Promise<void> {
     const unique = new Map(entries.map((e) => [`${e.version}#${e.seq}`, e]));
     return this.batchPut(
@@ -1081,28 +1112,49 @@ const firstHeld = (item: Item): number =>
     : Number(item.version) - heldChanges(item).length + 1;
 
 /**
- * The entries a task item holds, oldest first. An occurrence's entry is written before its version and count are
- * known (version 0): they are the item's, counted back from its latest change (one version per change held, and
- * each change's own count of occurrences).
+ * The changes a task item holds, oldest first, with their versions, entries resolved. An occurrence's entry is
+ * written before its version and count are known (version 0): they are the item's, counted back from its latest
+ * change (one version per change held, and each change's own count of occurrences).
  */
-function heldEntries(item: Item | undefined): TimelineEntry[] {
-  if (!item) return [];
+function resolvedChanges(item: Item): { version: number; entries: TimelineEntry[] }[] {
   const changes = heldChanges(item);
   const from = firstHeld(item);
   let occurrences = Number(item.occurrences);
-  const resolved: TimelineEntry[][] = [];
+  const resolved: { version: number; entries: TimelineEntry[] }[] = [];
   for (let i = changes.length - 1; i >= 0; i--) {
     const change = changes[i] as HeldChange;
-    resolved[i] = change.e.map((entry) =>
-      entry.version === 0 && entry.type === 'occurred'
-        ? { ...entry, version: from + i, occurrences }
-        : entry.version === 0
-          ? { ...entry, version: from + i }
-          : entry,
-    );
+    const version = from + i;
+    resolved[i] = {
+      version,
+      entries: change.e.map((entry) =>
+        entry.version === 0 && entry.type === 'occurred'
+          ? { ...entry, version, occurrences }
+          : entry.version === 0
+            ? { ...entry, version }
+            : entry,
+      ),
+    };
     occurrences -= Number(change.n);
   }
-  return [...legacyEntries(item), ...resolved.flat()];
+  return resolved;
+}
+
+/** The entries a task item holds, oldest first. */
+function heldEntries(item: Item | undefined): TimelineEntry[] {
+  if (!item) return [];
+  return [...legacyEntries(item), ...resolvedChanges(item).flatMap((change) => change.entries)];
+}
+
+/** What a task item holds, oldest first, as its history's reader sees versions: entries, or an empty change. */
+function heldMarks(item: Item): { version: number; entry?: TimelineEntry }[] {
+  return [
+    ...legacyEntries(item).map((entry) => ({ version: entry.version, entry })),
+    ...resolvedChanges(item).flatMap((change) =>
+      change.entries.length === 0
+        ? [{ version: change.version }]
+        : change.entries.map((entry) => ({ version: entry.version, entry })),
+    ),
+  ];
 }
 
 /**
