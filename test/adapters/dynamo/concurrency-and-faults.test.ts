@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoTaskStore, HELD_CHANGES } from '../../../src/adapters/dynamo/task-store.js';
+import { DynamoTaskStore, HELD_CHANGES, TASK_ID_BLOCK } from '../../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../../src/core/errors.js';
 import { applyAction } from '../../../src/core/lifecycle.js';
 import { ManualClock } from '../../../src/core/time.js';
@@ -68,6 +68,67 @@ onEachBackend((name, dynamo) => {
       await ingestAlert(deps, anAlert({ fingerprint: 'generic:other' }));
       const ids = (await store.list({ limit: 50 })).tasks.map((t) => t.id).sort();
       expect(ids).toEqual(['TMS-1', 'TMS-2']);
+    });
+
+    it('hands out each task number once across processes, each taking a block of numbers at a time', async () => {
+      const table = await dynamo().freshTable();
+      const db = dynamo().embedded.db;
+      const [a, b] = [new DynamoTaskStore(db, table), new DynamoTaskStore(db, table)];
+      // Act: two containers at once, each needing more than a block.
+      const numbers = await Promise.all(
+        [a, b].flatMap((store) => Array.from({ length: TASK_ID_BLOCK + 5 }, () => store.nextTaskNumber())),
+      );
+      // Assess: no number twice; four blocks reserved (the counter's only writes), so none beyond them.
+      expect(new Set(numbers).size).toBe(numbers.length);
+      expect(Math.max(...numbers)).toBeLessThanOrEqual(4 * TASK_ID_BLOCK);
+      expect(await new DynamoTaskStore(db, table, 1).nextTaskNumber()).toBe(4 * TASK_ID_BLOCK + 1);
+    });
+
+    it('counts a repeat on the task another process resolved (or reopened) meanwhile the usual way', async () => {
+      const table = await dynamo().freshTable();
+      const db = dynamo().embedded.db;
+      const clock = new ManualClock(T0);
+      // Two containers: one counts repeats on the task it remembers; the other resolves and reopens it.
+      const here = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+      const there = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+      const opened = await ingestAlert(here, anAlert());
+      expect(await ingestAlert(here, anAlert())).toEqual({ result: 'appended', taskId: opened.taskId });
+      const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+      const id = String(opened.taskId);
+      await actOnTask(there, {
+        taskId: id,
+        command: { type: 'resolve', resolution: null },
+        role: 'developer',
+        ctx,
+      });
+      // Resolved: the count its cache points at is refused, and the alert opens a new task.
+      clock.advance(60 * 60_000);
+      const after = await ingestAlert(here, anAlert());
+      expect(after).toMatchObject({ result: 'created' }); // past the reopen window
+      const open = (await here.store.list({ limit: 10, statuses: ['open'] })).tasks;
+      expect(open).toHaveLength(1);
+      expect((await here.store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(open[0]?.id);
+      // Reopened elsewhere (its deadlines moved): refused too, then counted on the task as read.
+      const current = open[0] ?? expect.fail('one open task');
+      await actOnTask(there, {
+        taskId: current.id,
+        command: { type: 'resolve', resolution: null },
+        role: 'developer',
+        ctx,
+      });
+      clock.advance(60_000);
+      await actOnTask(there, { taskId: current.id, command: { type: 'reopen' }, role: 'developer', ctx });
+      const reopened = (await there.store.get(current.id)) ?? expect.fail('reopened');
+      const counts = vi.spyOn(here.store, 'recordOccurrence');
+      expect(await ingestAlert(here, anAlert())).toEqual({ result: 'appended', taskId: current.id });
+      // The unread count (its cache knew the old deadline) was refused; the one on the task as read counted.
+      const unread = counts.mock.calls.map((call) => call[6] !== undefined);
+      expect(unread).toEqual([true, false]);
+      expect(await counts.mock.results[0]?.value).toBeUndefined();
+      expect(await here.store.get(current.id)).toMatchObject({
+        status: 'open',
+        occurrences: reopened.occurrences + 1,
+      });
     });
 
     it('lists through index queries and reads by key, never a Scan', async () => {
