@@ -128,13 +128,16 @@ export interface TaskRepository {
    * has that key already (another delivery of it won the race); undefined when the task is not open.
    * `unread`: the caller did not read the task (its id came from a cache), so the write also requires what a
    * read would have shown (see `UnreadTask`); undefined when that does not hold.
+   * Several entries count several occurrences in that one write (occurrences + n, version + 1, the entries
+   * numbered 0..n-1 within it): what a processor that batches the repeats of one task asks, so a storm of one
+   * alert costs one write per batch; `at` is then the latest, and `occurrenceKey` the latest's.
    */
   recordOccurrence(
     id: string,
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also?: OccurrenceFields,
     unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined>;

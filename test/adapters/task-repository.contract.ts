@@ -364,6 +364,42 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect(await store.hasDelivery('TMS-5', 'generic#d16#0', T0)).toBe(true);
     });
 
+    it('counts a batch of repeats in one write, each delivery on its own line, counted in order', async () => {
+      const { task, entries } = opened({ id: 'TMS-4' });
+      await store.create(task, entries);
+      const occurred = (i: number): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-4',
+        at: new Date(Date.parse(T0) + i * 1000).toISOString(),
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery: `generic#b${i}#0`,
+      });
+      const at = (i: number) => new Date(Date.parse(T0) + i * 1000).toISOString();
+      // Act: a batch of three, a single one, then enough batches for the item to copy what it holds.
+      expect(
+        await store.recordOccurrence('TMS-4', at(3), at(3), undefined, [1, 2, 3].map(occurred)),
+      ).toMatchObject({ occurrences: 4, version: 2, lastSeenAt: at(3) });
+      await store.recordOccurrence('TMS-4', at(4), at(4), undefined, occurred(4));
+      for (let b = 0; b < 8; b++)
+        await store.recordOccurrence('TMS-4', at(10 + b), at(10 + b), undefined, [
+          occurred(10 + b),
+          occurred(30 + b),
+        ]);
+      // Assess
+      expect(await store.get('TMS-4')).toMatchObject({ occurrences: 21, version: 11 });
+      const lines = (await store.timeline('TMS-4')).filter((e) => e.type === 'occurred');
+      expect(lines.map((e) => e.occurrences)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(lines.slice(0, 4).map((e) => [e.version, e.seq, e.delivery])).toEqual([
+        [2, 0, 'generic#b1#0'],
+        [2, 1, 'generic#b2#0'],
+        [2, 2, 'generic#b3#0'],
+        [3, 0, 'generic#b4#0'],
+      ]);
+      expect(await store.hasDelivery('TMS-4', 'generic#b2#0', T0)).toBe(true);
+      expect(await store.hasDelivery('TMS-4', 'generic#b37#0', T0)).toBe(true);
+    });
+
     it('counts an occurrence on a task its writer did not read only where a read would have', async () => {
       const { task, entries } = opened({ id: 'TMS-6', fingerprint: 'generic:a' });
       await store.create(task, entries);

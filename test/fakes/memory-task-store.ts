@@ -79,7 +79,7 @@ export class MemoryTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also: OccurrenceFields = {},
     unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
@@ -94,10 +94,12 @@ export class MemoryTaskStore implements TaskStore {
     )
       return undefined;
     if (occurrenceKey !== undefined && task.occurrenceKey === occurrenceKey) return 'repeat';
+    const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
+    const counted = Math.max(1, entries.length);
     const next: Task = {
       ...task,
       ...(occurrenceKey !== undefined ? { occurrenceKey } : {}),
-      occurrences: task.occurrences + 1,
+      occurrences: task.occurrences + counted,
       version: task.version + 1,
       updatedAt: now,
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
@@ -106,10 +108,13 @@ export class MemoryTaskStore implements TaskStore {
     };
     if (also.reportedAt === null) delete next.reportedAt;
     this.tasks.set(id, next);
-    if (entry) {
-      const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };
-      this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
-    }
+    const stamped = entries.map((e, seq) => ({
+      ...e,
+      version: next.version,
+      seq,
+      occurrences: next.occurrences - (entries.length - 1 - seq),
+    }));
+    this.entries.set(id, [...(this.entries.get(id) ?? []), ...copy(stamped)]);
     return copy(next);
   }
 

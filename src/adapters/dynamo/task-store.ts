@@ -199,10 +199,12 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also: OccurrenceFields = {},
     unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
+    const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
+    const counted = Math.max(1, entries.length);
     const keyed = occurrenceKey !== undefined;
     const reported = also.reportedAt;
     const grouped = also.group !== undefined;
@@ -212,7 +214,7 @@ export class DynamoTaskStore implements TaskStore {
     const count = (set: string) =>
       `SET ${set}, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''}${
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
-      }${grouped ? ', #group = :group' : ''} ADD occurrences :one, version :one REMOVE ${removed.join(', ')}`;
+      }${grouped ? ', #group = :group' : ''} ADD occurrences :counted, version :one REMOVE ${removed.join(', ')}`;
     // `unread`: the caller took the task id from its cache; counted only where a read would have counted it.
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
@@ -220,7 +222,8 @@ export class DynamoTaskStore implements TaskStore {
     const values: Record<string, unknown> = {
       ':now': now,
       ':none': [],
-      ':change': [{ e: entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [], n: 1 }],
+      ':change': [{ e: entries.map((e) => ({ ...e, version: 0, seq: 0, occurrences: 0 })), n: counted }],
+      ':counted': counted,
       ...(keyed ? { ':key': occurrenceKey } : {}),
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
       ...(grouped ? { ':group': also.group } : {}),
@@ -261,7 +264,7 @@ export class DynamoTaskStore implements TaskStore {
       const task = toTask({
         ...(reported === null ? kept : old),
         ...(typeof reported === 'string' ? { reportedAt: reported } : {}),
-        occurrences: Number(old.occurrences) + 1,
+        occurrences: Number(old.occurrences) + counted,
         version: Number(old.version) + 1,
         updatedAt: now,
         ...(movedLastSeen ? { lastSeenAt: at } : {}),
@@ -1124,15 +1127,18 @@ function resolvedChanges(item: Item): { version: number; entries: TimelineEntry[
   for (let i = changes.length - 1; i >= 0; i--) {
     const change = changes[i] as HeldChange;
     const version = from + i;
+    // Occurrences counted together in one change are numbered in order: the last has the change's count.
+    const pending = change.e.filter((entry) => entry.version === 0);
     resolved[i] = {
       version,
-      entries: change.e.map((entry) =>
-        entry.version === 0 && entry.type === 'occurred'
-          ? { ...entry, version, occurrences }
-          : entry.version === 0
-            ? { ...entry, version }
-            : entry,
-      ),
+      entries: change.e.map((entry) => {
+        if (entry.version !== 0) return entry;
+        const seq = pending.indexOf(entry);
+        const stamped = { ...entry, version, seq };
+        return entry.type === 'occurred'
+          ? { ...stamped, occurrences: occurrences - (pending.length - 1 - seq) }
+          : stamped;
+      }),
     };
     occurrences -= Number(change.n);
   }
