@@ -75,11 +75,14 @@ const FP_FIELDS = [
 ] as const;
 
 /**
- * Task numbers are reserved from the counter this many at a time, per store (a container): a new task then costs
- * no counter write, and the counter item (one partition, about 1,000 writes a second) takes one write per block.
- * Numbers a container reserved and never used are gaps; numbers stay ordered roughly by time, not exactly.
+ * Task numbers are reserved from the counter in blocks, per store (a container), of at most this many: a new
+ * task then costs no counter write, and the counter item (one partition, about 1,000 writes a second) takes one
+ * write per block. A block is twice the last while the store keeps opening tasks (within `BLOCK_GROWS_WITHIN_MS`
+ * of its last reservation), else one number: a storm takes 20 at a time, a quiet container one, so the numbers a
+ * container reserved and never used (gaps) stay few. Numbers stay ordered roughly by time, not exactly.
  */
 export const TASK_ID_BLOCK = 20;
+export const BLOCK_GROWS_WITHIN_MS = 60_000;
 /**
  * A task item holds the entries of its latest changes (`recent`, one list per version from `recentFrom`) so a
  * change costs one item write: once it holds more than this many changes, the older ones are copied to their
@@ -103,6 +106,9 @@ export class DynamoTaskStore implements TaskStore {
   readonly #ids: number[] = [];
   /** Numbers handed out lately, so one whose `openFingerprint` is refused (unused) is handed out again. */
   readonly #lent = new Set<number>();
+  /** The size of the last block reserved, and when (ms). */
+  #block = 0;
+  #reservedAt = Number.NEGATIVE_INFINITY;
   /** Task items as this store last read them (a few): what a save copies from the item it replaces. */
   readonly #read = new Map<string, Item>();
   #reserving: Promise<void> | undefined;
@@ -126,6 +132,9 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   private async reserveBlock(): Promise<void> {
+    const now = Date.now();
+    const size =
+      now - this.#reservedAt <= BLOCK_GROWS_WITHIN_MS ? Math.min(this.#block * 2, this.idBlock) : 1;
     const { Attributes } = await this.send(() =>
       this.db.send(
         new UpdateCommand({
@@ -133,13 +142,15 @@ export class DynamoTaskStore implements TaskStore {
           Key: keys.counter,
           UpdateExpression: 'ADD #value :block',
           ExpressionAttributeNames: { '#value': 'value' },
-          ExpressionAttributeValues: { ':block': this.idBlock },
+          ExpressionAttributeValues: { ':block': size },
           ReturnValues: 'UPDATED_NEW',
         }),
       ),
     );
+    this.#block = size;
+    this.#reservedAt = now;
     const top = Number(Attributes?.value);
-    for (let n = top - this.idBlock + 1; n <= top; n++) this.#ids.push(n);
+    for (let n = top - size + 1; n <= top; n++) this.#ids.push(n);
   }
 
   async create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'> {

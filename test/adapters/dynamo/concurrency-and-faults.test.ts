@@ -70,18 +70,21 @@ onEachBackend((name, dynamo) => {
       expect(ids).toEqual(['TMS-1', 'TMS-2']);
     });
 
-    it('hands out each task number once across processes, each taking a block of numbers at a time', async () => {
+    it('hands out each task number once across processes, each taking growing blocks of numbers', async () => {
       const table = await dynamo().freshTable();
       const db = dynamo().embedded.db;
       const [a, b] = [new DynamoTaskStore(db, table), new DynamoTaskStore(db, table)];
-      // Act: two containers at once, each needing more than a block.
+      // Act: two containers at once, each opening 31 tasks.
       const numbers = await Promise.all(
-        [a, b].flatMap((store) => Array.from({ length: TASK_ID_BLOCK + 5 }, () => store.nextTaskNumber())),
+        [a, b].flatMap((store) => Array.from({ length: 31 }, () => store.nextTaskNumber())),
       );
-      // Assess: no number twice; four blocks reserved (the counter's only writes), so none beyond them.
+      // Assess: no number twice, and none lost: each took 1, 2, 4, 8 and 16 numbers (five counter writes).
       expect(new Set(numbers).size).toBe(numbers.length);
-      expect(Math.max(...numbers)).toBeLessThanOrEqual(4 * TASK_ID_BLOCK);
-      expect(await new DynamoTaskStore(db, table, 1).nextTaskNumber()).toBe(4 * TASK_ID_BLOCK + 1);
+      expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 62 }, (_, i) => i + 1));
+      // A store keeps growing its blocks up to TASK_ID_BLOCK while it keeps opening tasks.
+      const more = await Promise.all(Array.from({ length: 3 * TASK_ID_BLOCK }, () => a.nextTaskNumber()));
+      expect(Math.max(...more)).toBe(62 + 3 * TASK_ID_BLOCK);
+      expect(await b.nextTaskNumber()).toBe(62 + 3 * TASK_ID_BLOCK + 1);
     });
 
     it('counts a repeat on the task another process resolved (or reopened) meanwhile the usual way', async () => {
