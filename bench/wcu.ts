@@ -116,8 +116,10 @@ export async function wcuDetail(
       const answer = await ingest(deps, 'generic', request(key), { ingestToken: TOKEN });
       if (answer.statusCode !== 202) throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
     };
-    // A process past its first alert: it holds a block of task numbers (the counter's write is 1 WCU per 20).
-    await send('wcu-warm-up');
+    // A process past its first alerts: it holds a block of task numbers (the counter's write, 1 WCU per block
+    // of up to 20 numbers, is left out).
+    await send('wcu-warm-up-1');
+    await send('wcu-warm-up-2');
     counting = tally();
     await send('wcu-new');
     const newAlert = counting.detail();

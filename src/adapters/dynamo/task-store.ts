@@ -431,7 +431,10 @@ export class DynamoTaskStore implements TaskStore {
     return { tasks, next: merged.length > limit && last !== undefined ? last : null };
   }
 
-  /** Tasks by number, read consistently (BatchGetItem, 100 keys a call); those not found are absent. */
+  /**
+   * Tasks by number (BatchGetItem, 100 keys a call); those not found are absent. Eventually consistent, as the
+   * index the numbers came from (half the read units of a consistent read).
+   */
   private async tasksByNumber(numbers: readonly number[]): Promise<Map<number, Task>> {
     const found = new Map<number, Task>();
     for (let i = 0; i < numbers.length; i += 100) {
@@ -443,7 +446,7 @@ export class DynamoTaskStore implements TaskStore {
         const { Responses, UnprocessedKeys } = await this.send(() =>
           this.db.send(
             new BatchGetCommand({
-              RequestItems: { [this.tableName]: { Keys, ConsistentRead: true } },
+              RequestItems: { [this.tableName]: { Keys } },
             }),
           ),
         );
