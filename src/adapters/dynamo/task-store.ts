@@ -253,7 +253,7 @@ export class DynamoTaskStore implements TaskStore {
       keyed &&
       item.status !== 'resolved' &&
       item.occurrenceKey === occurrenceKey &&
-      (!unread || item.fingerprint === unread.fingerprint);
+      (!unread || (item.fingerprint === unread.fingerprint && item.unreportedSince === undefined));
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
     let outcome = await this.countOccurrence(
