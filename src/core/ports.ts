@@ -84,6 +84,17 @@ export type OccurrenceEntry = Omit<
 
 export type SaveOutcome = 'saved' | 'conflict';
 
+/**
+ * What an occurrence counted on a task its writer did not read requires of the task, besides being open: that
+ * it is the fingerprint's, that its group lists it (no `unreportedSince`), and that its resolve deadline is the
+ * one the writer's cache knew (it moves when the task reopens or its priority changes, and with it the time
+ * occurrences are counted from).
+ */
+export interface UnreadTask {
+  readonly fingerprint: string;
+  readonly resolveDueAt: string;
+}
+
 /** Task fields an occurrence writes in the same item update as its count: SET when given, REMOVEd when null. */
 export interface OccurrenceFields {
   /** What the sender's clock said of this occurrence (see `Task.reportedAt`); null: it agreed, nothing to show. */
@@ -98,7 +109,10 @@ export interface OccurrenceFields {
  * on the in-memory fake.
  */
 export interface TaskRepository {
-  /** The next number of the `TMS-<n>` sequence; atomic, never handed out twice. */
+  /**
+   * The next number of the `TMS-<n>` sequence; never handed out twice. A store may reserve numbers in blocks,
+   * so numbers are ordered roughly by time, and one reserved by a process that ends unused is a gap.
+   */
   nextTaskNumber(): Promise<number>;
   /** Creates the task if no task has its id; `exists` when one does (the caller lost a race). */
   create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'>;
@@ -112,14 +126,20 @@ export interface TaskRepository {
    * that same write (as the task's latest entries) and then to the timeline, and `also` in that same write too.
    * The updated task; `repeat` when the task's latest occurrence
    * has that key already (another delivery of it won the race); undefined when the task is not open.
+   * `unread`: the caller did not read the task (its id came from a cache), so the write also requires what a
+   * read would have shown (see `UnreadTask`); undefined when that does not hold.
+   * Several entries count several occurrences in that one write (occurrences + n, version + 1, the entries
+   * numbered 0..n-1 within it): what a processor that batches the repeats of one task asks, so a storm of one
+   * alert costs one write per batch; `at` is then the latest, and `occurrenceKey` the latest's.
    */
   recordOccurrence(
     id: string,
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also?: OccurrenceFields,
+    unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined>;
   /**
    * A later notification of an open group task's Alertmanager group that is no new occurrence (alerts only
@@ -156,6 +176,17 @@ export interface FingerprintIndex {
     at: string,
     staleBefore: string,
   ): Promise<FingerprintRecord | undefined>;
+  /**
+   * Claims and binds in one write, for a task `taskId` not yet written: the fingerprint points at it if it has
+   * no open task, no live claim (one taken at or after `staleBefore`) and no resolved task (`lastTaskId`: one
+   * may have been reopened by a person whose bind did not happen, which only the claim path reads). Else the
+   * record as it stands, and `taskId`'s number was not used (`nextTaskNumber` may hand it out again).
+   */
+  openFingerprint(
+    fingerprint: string,
+    taskId: string,
+    staleBefore: string,
+  ): Promise<{ readonly bound: true } | { readonly bound: false; readonly record?: FingerprintRecord }>;
   /** Points the fingerprint at its open task and drops the claim, if `token` still holds it. */
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean>;
   /** Drops a claim that `token` holds, when the task it was taken for did not open. */

@@ -45,6 +45,38 @@ export function fingerprintIndexContract(name: string, makeIndex: () => Promise<
       });
     });
 
+    it('claims and binds a new fingerprint in one write: one of many writers at once, the others told whose', async () => {
+      // Act: twelve deliveries of one new alert at the same moment, each with the task number it took.
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => index.openFingerprint('fp', `TMS-${i + 1}`, later(-10))),
+      );
+      // Assess
+      const bound = outcomes.flatMap((o, i) => (o.bound ? [`TMS-${i + 1}`] : []));
+      expect(bound).toHaveLength(1);
+      expect(await index.fingerprint('fp')).toEqual({ fingerprint: 'fp', openTaskId: bound[0] });
+      // Each refused writer gets the record as it stands, naming the open task, without reading it.
+      for (const outcome of outcomes.filter((o) => !o.bound))
+        expect(outcome).toEqual({ bound: false, record: { fingerprint: 'fp', openTaskId: bound[0] } });
+    });
+
+    it('binds in one write only a fingerprint that never had a task resolved nor has a live claim', async () => {
+      // A live claim (a person reopening, a writer on the claim path) holds it; a stale one does not.
+      await index.claimFingerprint('fp', 'a', T0, later(-10));
+      expect(await index.openFingerprint('fp', 'TMS-1', later(-9))).toEqual({
+        bound: false,
+        record: { fingerprint: 'fp', claim: 'a', claimedAt: T0 },
+      });
+      expect(await index.openFingerprint('fp', 'TMS-1', later(1))).toEqual({ bound: true });
+      expect(await index.bindFingerprint('fp', 'a', 'TMS-9')).toBe(false); // the stale claimer lost it
+      expect(await index.fingerprint('fp')).toEqual({ fingerprint: 'fp', openTaskId: 'TMS-1' });
+      // Once a task of it was resolved, that task may be reopened: only the claim path, which reads it, binds.
+      await index.releaseFingerprint('fp', 'TMS-1', later(5));
+      expect(await index.openFingerprint('fp', 'TMS-2', later(-4))).toEqual({
+        bound: false,
+        record: { fingerprint: 'fp', lastTaskId: 'TMS-1', lastResolvedAt: later(5) },
+      });
+    });
+
     it('lets a claim whose writer died be taken over once it is stale, and drops a claim on request', async () => {
       expect(await index.claimFingerprint('fp', 'a', T0, later(-10))).toEqual({
         fingerprint: 'fp',

@@ -305,6 +305,127 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect(await store.hasDelivery('TMS-404', 'generic#d3#0', since(0))).toBe(false);
     });
 
+    it('gives the whole timeline in order however many changes the task item holds, with exact versions and counts', async () => {
+      const { task, entries } = opened({ id: 'TMS-5' });
+      await store.create(task, entries);
+      const occurred = (i: number): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-5',
+        at: new Date(Date.parse(T0) + i * 1000).toISOString(),
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery: `generic#d${i}#0`,
+      });
+      // Enough occurrences and group updates for a store that holds a few changes in the item to copy them out
+      // (twice), then a change that replaces the task whole.
+      const group = (i: number): TaskGroup => ({
+        key: '{}:{alertname="HighLatency"}',
+        firing: 1,
+        resolved: 0,
+        alerts: [{ name: 'HighLatency', status: 'firing', labels: {}, startsAt: T0 }],
+        commonLabels: { alertname: 'HighLatency' },
+        notifiedAt: new Date(Date.parse(T0) + i * 1000).toISOString(),
+      });
+      for (let i = 1; i <= 15; i++) {
+        const at = new Date(Date.parse(T0) + i * 1000).toISOString();
+        if (i % 5 === 0) await store.updateGroup('TMS-5', group(i), at);
+        else await store.recordOccurrence('TMS-5', at, at, undefined, occurred(i));
+      }
+      const current = (await store.get('TMS-5')) ?? expect.fail('TMS-5 exists');
+      const acked = applyAction(current, { type: 'acknowledge', at: current.lastSeenAt }, slack('U0ANA'));
+      if (!acked.ok) throw acked.error;
+      expect(await store.save(acked.value.task, acked.value.entries, current.version)).toBe('saved');
+      await store.recordOccurrence('TMS-5', T0, T0, undefined, occurred(16));
+      // Assess: one entry per change but the group updates (which have none), versions in order, each
+      // occurrence with the count it made.
+      const timeline = await store.timeline('TMS-5');
+      const counts = Array.from({ length: 15 }, (_, i) => i + 1).filter((i) => i % 5 !== 0);
+      expect(timeline.map((e) => e.type)).toEqual([
+        'opened',
+        ...counts.map(() => 'occurred'),
+        'acknowledged',
+        'occurred',
+      ]);
+      expect(timeline.map((e) => e.delivery ?? null)).toEqual([
+        null,
+        ...counts.map((i) => `generic#d${i}#0`),
+        null,
+        'generic#d16#0',
+      ]);
+      const versions = timeline.map((e) => e.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      expect(versions.at(-1)).toBe(18); // 1 + 15 changes + the acknowledgement + 1
+      expect(timeline.flatMap((e) => (e.type === 'occurred' ? [[e.version, e.occurrences]] : []))).toEqual([
+        ...counts.map((i, n) => [i + 1, n + 2]),
+        [18, counts.length + 2],
+      ]);
+      expect(await store.timeline('TMS-5', 16)).toEqual(timeline.slice(-2));
+      expect(await store.hasDelivery('TMS-5', 'generic#d1#0', T0)).toBe(true);
+      expect(await store.hasDelivery('TMS-5', 'generic#d16#0', T0)).toBe(true);
+    });
+
+    it('counts a batch of repeats in one write, each delivery on its own line, counted in order', async () => {
+      const { task, entries } = opened({ id: 'TMS-4' });
+      await store.create(task, entries);
+      const occurred = (i: number): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-4',
+        at: new Date(Date.parse(T0) + i * 1000).toISOString(),
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery: `generic#b${i}#0`,
+      });
+      const at = (i: number) => new Date(Date.parse(T0) + i * 1000).toISOString();
+      // Act: a batch of three, a single one, then enough batches for the item to copy what it holds.
+      expect(
+        await store.recordOccurrence('TMS-4', at(3), at(3), undefined, [1, 2, 3].map(occurred)),
+      ).toMatchObject({ occurrences: 4, version: 2, lastSeenAt: at(3) });
+      await store.recordOccurrence('TMS-4', at(4), at(4), undefined, occurred(4));
+      for (let b = 0; b < 8; b++)
+        await store.recordOccurrence('TMS-4', at(10 + b), at(10 + b), undefined, [
+          occurred(10 + b),
+          occurred(30 + b),
+        ]);
+      // Assess
+      expect(await store.get('TMS-4')).toMatchObject({ occurrences: 21, version: 11 });
+      const lines = (await store.timeline('TMS-4')).filter((e) => e.type === 'occurred');
+      expect(lines.map((e) => e.occurrences)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(lines.slice(0, 4).map((e) => [e.version, e.seq, e.delivery])).toEqual([
+        [2, 0, 'generic#b1#0'],
+        [2, 1, 'generic#b2#0'],
+        [2, 2, 'generic#b3#0'],
+        [3, 0, 'generic#b4#0'],
+      ]);
+      expect(await store.hasDelivery('TMS-4', 'generic#b2#0', T0)).toBe(true);
+      expect(await store.hasDelivery('TMS-4', 'generic#b37#0', T0)).toBe(true);
+    });
+
+    it('counts an occurrence on a task its writer did not read only where a read would have', async () => {
+      const { task, entries } = opened({ id: 'TMS-6', fingerprint: 'generic:a' });
+      await store.create(task, entries);
+      const unread = { fingerprint: 'generic:a', resolveDueAt: task.resolveDueAt };
+      const at = new Date(Date.parse(T0) + 1000).toISOString();
+      expect(await store.recordOccurrence('TMS-6', at, at, undefined, undefined, {}, unread)).toMatchObject({
+        occurrences: 2,
+      });
+      // Another fingerprint's task, a deadline that moved (reopened, reprioritized): not counted.
+      const other = { ...unread, fingerprint: 'generic:b' };
+      expect(await store.recordOccurrence('TMS-6', at, at, undefined, undefined, {}, other)).toBeUndefined();
+      const moved = { ...unread, resolveDueAt: T0 };
+      expect(await store.recordOccurrence('TMS-6', at, at, undefined, undefined, {}, moved)).toBeUndefined();
+      // A copy of its latest occurrence is a repeat; once resolved, nothing is counted.
+      expect(await store.recordOccurrence('TMS-6', at, at, 'k1', undefined, {}, unread)).toMatchObject({
+        occurrences: 3,
+      });
+      expect(await store.recordOccurrence('TMS-6', at, at, 'k1', undefined, {}, unread)).toBe('repeat');
+      const current = (await store.get('TMS-6')) ?? expect.fail('TMS-6 exists');
+      const resolved = applyAction(current, { type: 'resolve', resolution: null, at }, slack('U0ANA'));
+      if (!resolved.ok) throw resolved.error;
+      await store.save(resolved.value.task, resolved.value.entries, current.version);
+      expect(await store.recordOccurrence('TMS-6', at, at, 'k2', undefined, {}, unread)).toBeUndefined();
+      expect(await store.get('TMS-6')).toMatchObject({ occurrences: 3, status: 'resolved' });
+    });
+
     describe('listing', () => {
       beforeEach(async () => {
         // 12 tasks: statuses cycle, two services, two assignees.

@@ -198,11 +198,18 @@ describe('ingesting alerts', () => {
   });
 
   describe('a writer that dies between two writes leaves nothing the next delivery cannot finish', () => {
-    for (const step of ['bindFingerprint', 'create', 'releaseFingerprint'] as const) {
+    // A new fingerprint is claimed and bound in one write (openFingerprint); one whose last task was resolved
+    // long ago is claimed, then bound (bindFingerprint).
+    for (const step of ['openFingerprint', 'bindFingerprint', 'create', 'releaseFingerprint'] as const) {
       it(`dying at ${step}`, async () => {
         const store = new MemoryTaskStore();
         const deps = depsFor(store);
         if (step === 'releaseFingerprint') await ingestAlert(deps, anAlert());
+        if (step === 'bindFingerprint') {
+          await ingestAlert(deps, anAlert());
+          await ingestAlert(deps, anAlert({ action: 'resolve' }));
+          deps.clock.advance(30 * 86_400_000); // past the reopen window: a new task
+        }
         store.beforeWrite = (operation) => {
           if (operation === step) throw new Error(`crashed before ${step}`);
         };

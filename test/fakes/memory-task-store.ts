@@ -12,6 +12,7 @@ import type {
   TaskPage,
   TaskQuery,
   TaskStore,
+  UnreadTask,
 } from '../../src/core/ports.js';
 import { rawOrder } from '../../src/core/ports.js';
 import { type Task, taskNumber } from '../../src/core/task.js';
@@ -30,6 +31,9 @@ export class MemoryTaskStore implements TaskStore {
   readonly raw = new Map<string, RawEvent>();
   readonly alertGroups = new Map<string, AlertGroupRecord>();
   #counter = 0;
+  /** Numbers whose `openFingerprint` was refused: handed out again, as the DynamoDB adapter does. */
+  readonly #unused: number[] = [];
+  readonly #lent = new Set<number>();
   /** Who holds each raw event's lease (the DynamoDB adapter keeps it on the item). */
   private readonly leases = new Map<string, string>();
   /** Called before each write; a test may throw from it to simulate a crash at that step. */
@@ -41,8 +45,14 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async nextTaskNumber(): Promise<number> {
+    const unused = this.#unused.shift();
+    if (unused !== undefined) {
+      this.#lent.add(unused);
+      return unused;
+    }
     this.beforeWrite('nextTaskNumber');
-    return ++this.#counter;
+    this.#lent.add(++this.#counter);
+    return this.#counter;
   }
 
   async create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'> {
@@ -71,17 +81,27 @@ export class MemoryTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also: OccurrenceFields = {},
+    unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
     this.beforeWrite('recordOccurrence');
     const task = this.tasks.get(id);
     if (!task || task.status === 'resolved') return undefined;
+    if (
+      unread &&
+      (task.fingerprint !== unread.fingerprint ||
+        task.unreportedSince ||
+        task.resolveDueAt !== unread.resolveDueAt)
+    )
+      return undefined;
     if (occurrenceKey !== undefined && task.occurrenceKey === occurrenceKey) return 'repeat';
+    const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
+    const counted = Math.max(1, entries.length);
     const next: Task = {
       ...task,
       ...(occurrenceKey !== undefined ? { occurrenceKey } : {}),
-      occurrences: task.occurrences + 1,
+      occurrences: task.occurrences + counted,
       version: task.version + 1,
       updatedAt: now,
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
@@ -90,10 +110,13 @@ export class MemoryTaskStore implements TaskStore {
     };
     if (also.reportedAt === null) delete next.reportedAt;
     this.tasks.set(id, next);
-    if (entry) {
-      const stamped = { ...entry, version: next.version, seq: 0, occurrences: next.occurrences };
-      this.entries.set(id, [...(this.entries.get(id) ?? []), copy(stamped)]);
-    }
+    const stamped = entries.map((e, seq) => ({
+      ...e,
+      version: next.version,
+      seq,
+      occurrences: next.occurrences - (entries.length - 1 - seq),
+    }));
+    this.entries.set(id, [...(this.entries.get(id) ?? []), ...copy(stamped)]);
     return copy(next);
   }
 
@@ -159,6 +182,27 @@ export class MemoryTaskStore implements TaskStore {
     const claimed = { ...record, fingerprint, claim: token, claimedAt: at };
     this.fingerprints.set(fingerprint, claimed);
     return copy(claimed);
+  }
+
+  async openFingerprint(
+    fingerprint: string,
+    taskId: string,
+    staleBefore: string,
+  ): Promise<{ readonly bound: true } | { readonly bound: false; readonly record?: FingerprintRecord }> {
+    this.beforeWrite('openFingerprint');
+    const lent = this.#lent.delete(taskNumber(taskId));
+    const record = this.fingerprints.get(fingerprint);
+    const held = record?.claim && record.claimedAt && !(record.claimedAt < staleBefore);
+    if (!record?.openTaskId && !record?.lastTaskId && !held) {
+      const { claim: _claim, claimedAt: _at, ...rest } = record ?? {};
+      this.fingerprints.set(fingerprint, { ...rest, fingerprint, openTaskId: taskId });
+      return { bound: true };
+    }
+    if (lent) {
+      this.#unused.push(taskNumber(taskId));
+      this.#unused.sort((a, b) => a - b);
+    }
+    return { bound: false, record: copy(record) };
   }
 
   async bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {

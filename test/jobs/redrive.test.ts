@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTaskStore } from '../../src/adapters/dynamo/task-store.js';
+import { DynamoTaskStore, HELD_CHANGES } from '../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../src/core/errors.js';
 import type { RawEvent, TaskStore } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
@@ -102,7 +102,8 @@ describe('re-drive under races and faults', () => {
     const store = new Proxy(memory, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
-        if (property !== 'claimFingerprint') return typeof value === 'function' ? value.bind(target) : value;
+        if (property !== 'claimFingerprint' && property !== 'openFingerprint')
+          return typeof value === 'function' ? value.bind(target) : value;
         return (fingerprint: string, ...rest: unknown[]) => {
           if (broken && fingerprint.startsWith('generic:'))
             throw new TypeError('Cannot convert object to primitive value');
@@ -163,7 +164,8 @@ describe('re-drive while the store is unavailable', () => {
     const store = new Proxy(memory, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
-        if (property !== 'claimFingerprint') return typeof value === 'function' ? value.bind(target) : value;
+        if (property !== 'claimFingerprint' && property !== 'openFingerprint')
+          return typeof value === 'function' ? value.bind(target) : value;
         return (fingerprint: string, ...rest: unknown[]) => {
           if (down && fingerprint.startsWith('generic:'))
             throw new TransientError('DynamoDB is unavailable right now');
@@ -288,7 +290,12 @@ describe('a re-drive racing the next change of the task its delivery changed bef
    * A client whose requests of type `command` fail from the first on (`halt`, a process killed before it) or
    * wait until released (`pause`, a process that is slow there): the others go through.
    */
-  function stoppedAt(command: string, how: 'halt' | 'pause') {
+  /** A client that halts (or pauses until released) at the first request of that command matching `which`. */
+  function stoppedAt(
+    command: string,
+    how: 'halt' | 'pause',
+    which: (request: { input?: { Key?: { pk?: unknown } } }) => boolean = () => true,
+  ) {
     let release = () => {};
     const released = new Promise<void>((resolve) => {
       release = resolve;
@@ -298,9 +305,9 @@ describe('a re-drive racing the next change of the task its delivery changed bef
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (property !== 'send') return typeof value === 'function' ? value.bind(target) : value;
-        return async (request: { constructor: { name: string } }) => {
+        return async (request: { constructor: { name: string }; input?: { Key?: { pk?: unknown } } }) => {
           if (dead) throw new Halted();
-          if (request.constructor.name === command) {
+          if (request.constructor.name === command && which(request)) {
             if (how === 'halt') {
               dead = true;
               throw new Halted();
@@ -314,7 +321,7 @@ describe('a re-drive racing the next change of the task its delivery changed bef
     return { client, release };
   }
 
-  it('does not count the delivery again while the change after it is moving its line to the timeline', async () => {
+  it('does not count the delivery again while the task item is copying the lines it holds to the timeline', async () => {
     const table = await dynamo.freshTable();
     const clock = new ManualClock(T0);
     let id = 0;
@@ -323,32 +330,38 @@ describe('a re-drive racing the next change of the task its delivery changed bef
         newId: () => `${prefix}-${++id}`,
         config: perAlertConfig,
       });
-    const bodies = [notification(1, ['DiskFull']), notification(2, ['DiskFull'])];
+    const bodies = Array.from({ length: HELD_CHANGES + 1 }, (_, i) => notification(i + 1, ['DiskFull']));
 
-    // The first delivery opens the task, and its process dies before the task's timeline batch: its line is
-    // only in the task item, as the task's latest entries.
-    const dying = stoppedAt('BatchWriteCommand', 'halt');
+    // The first delivery opens the task, and its process dies before marking the delivery processed: its
+    // line is only in the task item, which holds its latest changes' lines.
+    const dying = stoppedAt('UpdateCommand', 'halt', (r) => String(r.input?.Key?.pk).startsWith('RAW#'));
     clock.advance(1000);
     await ingest(deps(dying.client, 'dead'), 'alertmanager', request(bodies[0] as string), SECRETS);
-    // After the restart the next delivery counts its occurrence (the task item now holds its own line only)
-    // and is slow to copy the first one's line to the timeline.
+    // After the restart the next deliveries count their occurrences; the last one finds the item full and is
+    // slow to copy what it holds to the timeline (it drops them from the item only once copied).
+    const live = deps(dynamo.embedded.db, 'live');
+    for (const body of bodies.slice(1, -1)) {
+      clock.advance(1000);
+      await ingest(live, 'alertmanager', request(body), SECRETS);
+    }
     const slow = stoppedAt('BatchWriteCommand', 'pause');
     clock.advance(1000);
-    const second = ingest(deps(slow.client, 'new'), 'alertmanager', request(bodies[1] as string), SECRETS);
+    const last = ingest(deps(slow.client, 'new'), 'alertmanager', request(bodies.at(-1) as string), SECRETS);
     const store = new DynamoTaskStore(dynamo.embedded.db, table);
-    for (let i = 0; i < 50 && (await store.list({ limit: 10 })).tasks[0]?.occurrences !== 2; i++)
+    const counted = async () => (await store.list({ limit: 10 })).tasks[0]?.occurrences;
+    for (let i = 0; i < 50 && (await counted()) !== bodies.length; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    expect((await store.list({ limit: 10 })).tasks[0]?.occurrences).toBe(2);
+    expect(await counted()).toBe(bodies.length);
 
-    // The sweeper re-drives the first delivery meanwhile: whether it was counted cannot be read yet, so it
-    // is not counted again but left for a later run.
+    // The sweeper re-drives the first delivery meanwhile: its line is still in the item, so it is found there
+    // and not counted again.
     clock.advance(5 * 60_000);
     const racing = await redrive(deps(dynamo.embedded.db, 'sweeper'), clock.now());
-    expect((await store.list({ limit: 10 })).tasks[0]?.occurrences).toBe(2);
-    expect(racing.failed).toBeGreaterThan(0);
+    expect(racing.failed).toBe(0);
+    expect(await counted()).toBe(bodies.length);
 
     slow.release();
-    expect((await second).statusCode).toBe(202);
+    expect((await last).statusCode).toBe(202);
     clock.advance(LEASE_MS + 1000);
     await redrive(deps(dynamo.embedded.db, 'sweeper'), clock.now());
     await expectEachCountedOnce(store, bodies, ['DiskFull']);

@@ -100,14 +100,15 @@ describe('the local stream feed under concurrent writes', () => {
     const at = (i: number) => new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString();
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.recordOccurrence('TMS-50', at(i), at(i))));
     stop();
-    // Assess
-    expect(seen).toHaveLength(20);
+    // Assess: one record per write, the twenty counts and the copies of the item's held entries to the
+    // timeline (which drop them from the item and leave its version), each old image the previous new one.
+    const version = (image: unknown) => Number((image as { version?: { N?: string } })?.version?.N);
+    const counts = seen.filter((r) => version(r.dynamodb.NewImage) === version(r.dynamodb.OldImage) + 1);
+    expect(counts).toHaveLength(20);
     for (const [i, record] of seen.entries()) {
       expect(record.eventName).toBe('MODIFY');
       if (i > 0) expect(record.dynamodb.OldImage).toEqual(seen[i - 1]?.dynamodb.NewImage);
-      expect(Number(record.dynamodb.NewImage?.version?.N)).toBe(
-        Number(record.dynamodb.OldImage?.version?.N) + 1,
-      );
+      expect(version(record.dynamodb.NewImage) - version(record.dynamodb.OldImage)).toBeLessThanOrEqual(1);
     }
   });
 });

@@ -6,6 +6,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TransientError } from '../../core/errors.js';
 
 /** Errors that a retry later may cure; the SDK has already retried them with backoff. */
@@ -75,6 +76,27 @@ export function updateIf(
   input: UpdateCommandInput,
 ): Promise<Record<string, unknown> | undefined> {
   return conditionalReturning(() => db.send(new UpdateCommand(input)));
+}
+
+/**
+ * A conditional update that says, when refused, what the item is: DynamoDB returns it with the refusal
+ * (`ReturnValuesOnConditionCheckFailure`), at no extra read. dynalite ignores the option: then `old` is absent
+ * and the caller reads the item if it needs it.
+ */
+export async function updateOrOld(
+  db: DynamoDBDocumentClient,
+  input: UpdateCommandInput,
+): Promise<{ readonly written: Record<string, unknown> } | { readonly old?: Record<string, unknown> }> {
+  try {
+    const { Attributes } = await send(() =>
+      db.send(new UpdateCommand({ ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
+    );
+    return { written: Attributes ?? {} };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // The refusal's item is in the wire format: the document client unmarshals results, not errors.
+    return error.Item ? { old: unmarshall(error.Item) } : {};
+  }
 }
 
 export function pick<K extends string>(

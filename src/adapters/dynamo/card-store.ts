@@ -19,7 +19,7 @@ import type {
   SeenClaim,
   SeenStore,
 } from '../../core/ports.js';
-import { formatTaskId } from '../../core/task.js';
+import { formatTaskId, STATUSES } from '../../core/task.js';
 import { conditional, itemsOf, pick, send, updateIf } from './calls.js';
 import { keys, TABLE } from './table.js';
 
@@ -154,18 +154,14 @@ export class DynamoCardStore implements CardStore, SeenStore {
 
   /**
    * Task and card items are read by key (BatchGetItem, at most 100 keys a call, only the versions projected),
-   * never scanned: the newest `page` task numbers (the counter says which; a task whose first record was lost
+   * never scanned: the newest `page` task numbers (the status index says which; a task whose first record was lost
    * has no card at all) and the `page` numbers below a cursor kept in the table, which walks down to TMS-1 and
    * starts again from the newest. At most two BatchGetItem calls of `page` tasks and three small item
    * operations per call; every task is looked at within (tasks / page) calls.
    */
   async cardsBehind(page: number): Promise<string[]> {
     const size = Math.max(1, Math.min(50, Math.floor(page)));
-    const [counter, cursor] = await Promise.all([
-      this.#get(keys.counter, 'value'),
-      this.#get(keys.cardAudit, 'next'),
-    ]);
-    const newest = Number(counter?.value ?? 0);
+    const [newest, cursor] = await Promise.all([this.#newestTask(), this.#get(keys.cardAudit, 'next')]);
     if (!Number.isInteger(newest) || newest < 1) return [];
     const numbers = new Set<number>();
     for (let n = newest; n > Math.max(0, newest - size); n--) numbers.add(n);
@@ -196,6 +192,31 @@ export class DynamoCardStore implements CardStore, SeenStore {
       }
     }
     return behind;
+  }
+
+  /**
+   * The highest task number written: the newest of each status partition of gsi1 (keys only). Not the id
+   * counter, which is past it by the numbers processes reserved and have not used (TASK_ID_BLOCK).
+   */
+  async #newestTask(): Promise<number> {
+    const newest = await Promise.all(
+      STATUSES.map(async (status) => {
+        const { Items } = await send(() =>
+          this.db.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: 'gsi1',
+              KeyConditionExpression: 'gsi1pk = :status',
+              ExpressionAttributeValues: { ':status': keys.byStatus(status) },
+              ScanIndexForward: false,
+              Limit: 1,
+            }),
+          ),
+        );
+        return Number(Items?.[0]?.gsi1sk ?? 0);
+      }),
+    );
+    return Math.max(0, ...newest);
   }
 
   async #get(

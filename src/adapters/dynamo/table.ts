@@ -35,12 +35,76 @@ export const TABLE = {
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB deletes the item some time after. */
   ttlAttribute: 'ttl',
+  /**
+   * Each index holds its keys and what its queries read, never whole items: a write changes an index copy only
+   * when it changes one of those (an occurrence changes none), and no body, timeline or card is copied. Task
+   * lists read the keys, then the page's tasks by key (src/adapters/dynamo/task-store.ts `list`).
+   */
   indexes: [
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    {
+      name: 'gsi1',
+      partitionKey: 'gsi1pk',
+      sortKey: 'gsi1sk',
+      // STATUS#: keys only. RAW#PENDING / RAW#DEAD: the raw refs. AMGROUP#UNREPORTED: the group key.
+      // CARD#DUE: the card's task and lease. SILENCE#ACTIVE: the silence (small, few).
+      projection: {
+        type: 'INCLUDE',
+        attributes: [
+          'source',
+          'deliveryId',
+          'receivedAt',
+          'attempts',
+          'deadAt',
+          'key',
+          'taskId',
+          'lease',
+          'leaseUntil',
+          'id',
+          'matchers',
+          'reason',
+          'createdBy',
+          'createdAt',
+          'endsAt',
+          'liftedAt',
+          'liftedBy',
+          'matched',
+          'lastMatchedAt',
+        ],
+      },
+    },
+    // SERVICE#: filtered by status.
+    {
+      name: 'gsi2',
+      partitionKey: 'gsi2pk',
+      sortKey: 'gsi2sk',
+      projection: { type: 'INCLUDE', attributes: ['status'] },
+    },
+    // ASSIGNEE#: filtered by status and service.
+    {
+      name: 'gsi3',
+      partitionKey: 'gsi3pk',
+      sortKey: 'gsi3sk',
+      projection: { type: 'INCLUDE', attributes: ['status', 'service'] },
+    },
   ],
-} as const;
+} as const satisfies {
+  readonly defaultName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly ttlAttribute: string;
+  readonly indexes: readonly IndexSpec[];
+};
+
+/** One global secondary index: its keys, and what it copies of each item (`ProjectionType`). */
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection: {
+    readonly type: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+    readonly attributes?: readonly string[];
+  };
+}
 
 export type IndexName = (typeof TABLE.indexes)[number]['name'];
 
@@ -65,7 +129,10 @@ export function createTableInput(tableName: string = TABLE.defaultName): CreateT
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: {
+        ProjectionType: index.projection.type,
+        ...('attributes' in index.projection ? { NonKeyAttributes: [...index.projection.attributes] } : {}),
+      },
     })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };

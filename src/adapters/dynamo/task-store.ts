@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
-import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   DynamoDBDocumentClient,
@@ -31,10 +28,11 @@ import type {
   TaskPage,
   TaskQuery,
   TaskStore,
+  UnreadTask,
 } from '../../core/ports.js';
-import { Task, taskNumber } from '../../core/task.js';
+import { formatTaskId, Task, taskNumber } from '../../core/task.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { conditional, itemsOf, pick, queryAll, send, updateIf } from './calls.js';
+import { conditional, itemsOf, pick, queryAll, send, updateIf, updateOrOld } from './calls.js';
 import { type IndexName, keys, TABLE, TASK_SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -78,6 +76,22 @@ const FP_FIELDS = [
   'lastResolvedAt',
 ] as const;
 
+/**
+ * Task numbers are reserved from the counter in blocks, per store (a container), of at most this many: a new
+ * task then costs no counter write, and the counter item (one partition, about 1,000 writes a second) takes one
+ * write per block. A block is twice the last while the store keeps opening tasks (within `BLOCK_GROWS_WITHIN_MS`
+ * of its last reservation), else one number: a storm takes 20 at a time, a quiet container one, so the numbers a
+ * container reserved and never used (gaps) stay few. Numbers stay ordered roughly by time, not exactly.
+ */
+export const TASK_ID_BLOCK = 20;
+export const BLOCK_GROWS_WITHIN_MS = 60_000;
+/**
+ * A task item holds the entries of its latest changes (`recent`, one list per version from `recentFrom`) so a
+ * change costs one item write: once it holds more than this many changes, the older ones are copied to their
+ * timeline items and dropped from it (one BatchWriteItem and one UpdateItem every few changes).
+ */
+export const HELD_CHANGES = 6;
+
 export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     // A sender's map may have a key named `constructor` (a label, a custom detail): the marshaller then takes
@@ -90,25 +104,55 @@ export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoD
  * conditional writes, queries by key or GSI only. Key design in ./table.ts.
  */
 export class DynamoTaskStore implements TaskStore {
+  /** Numbers of this store's reserved block not yet handed out, lowest first. */
+  readonly #ids: number[] = [];
+  /** Numbers handed out lately, so one whose `openFingerprint` is refused (unused) is handed out again. */
+  readonly #lent = new Set<number>();
+  /** The size of the last block reserved, and when (ms). */
+  #block = 0;
+  #reservedAt = Number.NEGATIVE_INFINITY;
+  /** Task items as this store last read them (a few): what a save copies from the item it replaces. */
+  readonly #read = new Map<string, Item>();
+  #reserving: Promise<void> | undefined;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string = TABLE.defaultName,
+    private readonly idBlock: number = TASK_ID_BLOCK,
   ) {}
 
   async nextTaskNumber(): Promise<number> {
+    for (;;) {
+      const next = this.#ids.shift();
+      if (next !== undefined) return lend(this.#lent, next);
+      // One reservation at a time: concurrent callers wait for the same block.
+      this.#reserving ??= this.reserveBlock().finally(() => {
+        this.#reserving = undefined;
+      });
+      await this.#reserving;
+    }
+  }
+
+  private async reserveBlock(): Promise<void> {
+    const now = Date.now();
+    const size =
+      now - this.#reservedAt <= BLOCK_GROWS_WITHIN_MS ? Math.min(this.#block * 2, this.idBlock) : 1;
     const { Attributes } = await this.send(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.counter,
-          UpdateExpression: 'ADD #value :one',
+          UpdateExpression: 'ADD #value :block',
           ExpressionAttributeNames: { '#value': 'value' },
-          ExpressionAttributeValues: { ':one': 1 },
+          ExpressionAttributeValues: { ':block': size },
           ReturnValues: 'UPDATED_NEW',
         }),
       ),
     );
-    return Number(Attributes?.value);
+    this.#block = size;
+    this.#reservedAt = now;
+    const top = Number(Attributes?.value);
+    for (let n = top - size + 1; n <= top; n++) this.#ids.push(n);
   }
 
   async create(task: Task, entries: readonly TimelineEntry[]): Promise<'created' | 'exists'> {
@@ -121,39 +165,46 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
-    if (!written) return 'exists';
-    await this.putEntries(entries);
-    return 'created';
+    // Its entries are held in the item (`recent`): a later change copies them to the timeline.
+    return written ? 'created' : 'exists';
   }
 
   async get(id: string): Promise<Task | undefined> {
     const { Item } = await this.send(() =>
       this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.task(id), ConsistentRead: true })),
     );
-    return Item ? toTask(Item) : undefined;
+    if (!Item) return undefined;
+    remembered(this.#read, id, Item);
+    return toTask(Item);
   }
 
   async save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome> {
-    try {
-      const { Attributes } = await this.send(() =>
+    // The item is replaced whole, holding this change's entries only: those it holds now are copied to the
+    // timeline first (idempotent keys), so a writer that dies in between loses none. The item as this store
+    // last read it holds them, if its version is the one expected (the caller read it to make the change).
+    let held = this.#read.get(task.id);
+    if (Number(held?.version) !== expectedVersion) {
+      const { Item } = await this.send(() =>
         this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: this.taskItem(task, entries),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': expectedVersion },
-            ReturnValues: 'ALL_OLD',
-          }),
+          new GetCommand({ TableName: this.tableName, Key: keys.task(task.id), ConsistentRead: true }),
         ),
       );
-      // The previous change's entries are written again (idempotent keys): should that earlier write have
-      // failed after its task was saved, its history is still complete.
-      await this.putEntries([...latestEntries(Attributes), ...entries]);
-      return 'saved';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'conflict';
-      throw error;
+      held = Item;
     }
+    if (!held || Number(held.version) !== expectedVersion) return 'conflict';
+    await this.copyHeld(task.id, held);
+    const written = await this.conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.taskItem(task, entries),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      ),
+    );
+    this.#read.delete(task.id);
+    return written ? 'saved' : 'conflict';
   }
 
   async recordOccurrence(
@@ -161,68 +212,85 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
     now: string,
     occurrenceKey?: string,
-    entry?: OccurrenceEntry,
+    entry?: OccurrenceEntry | readonly OccurrenceEntry[],
     also: OccurrenceFields = {},
+    unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
+    const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
+    const counted = Math.max(1, entries.length);
     const keyed = occurrenceKey !== undefined;
     const reported = also.reportedAt;
     const grouped = also.group !== undefined;
-    // The entry goes into the task item as its latest entries, with its version and count left to the item
-    // (they are known only once written): one write, no version read first, so a storm does not contend.
+    const removed = ['lastEntries', ...(reported === null ? ['reportedAt'] : [])];
+    // The entry is appended to the item's held changes, with its version and count left to the item (they are
+    // known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
-      `SET ${set}, lastEntries = :entries${keyed ? ', occurrenceKey = :key' : ''}${
+      `SET ${set}, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''}${
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
-      }${grouped ? ', #group = :group' : ''} ADD occurrences :one, version :one${
-        reported === null ? ' REMOVE reportedAt' : ''
-      }`;
+      }${grouped ? ', #group = :group' : ''} ADD occurrences :counted, version :one REMOVE ${removed.join(', ')}`;
+    // `unread`: the caller took the task id from its cache; counted only where a read would have counted it.
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
-    }`;
+    }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}`;
     const values: Record<string, unknown> = {
       ':now': now,
-      ':entries': entry ? [{ ...entry, version: 0, seq: 0, occurrences: 0 }] : [],
+      ':none': [],
+      ':change': [{ e: entries.map((e) => ({ ...e, version: 0, seq: 0, occurrences: 0 })), n: counted }],
+      ':counted': counted,
       ...(keyed ? { ':key': occurrenceKey } : {}),
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
       ...(grouped ? { ':group': also.group } : {}),
+      ...(unread ? { ':fp': unread.fingerprint, ':due': unread.resolveDueAt } : {}),
     };
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
+    const countable = (item: Item) =>
+      item.status !== 'resolved' &&
+      (!keyed || item.occurrenceKey !== occurrenceKey) &&
+      (!unread ||
+        (item.fingerprint === unread.fingerprint &&
+          item.resolveDueAt === unread.resolveDueAt &&
+          item.unreportedSince === undefined));
+    const repeated = (item: Item | Task | undefined) =>
+      item !== undefined &&
+      keyed &&
+      item.status !== 'resolved' &&
+      item.occurrenceKey === occurrenceKey &&
+      (!unread || (item.fingerprint === unread.fingerprint && item.unreportedSince === undefined));
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
-    let old = await this.countOccurrence(
+    let outcome = await this.countOccurrence(
       id,
       count('updatedAt = :now, lastSeenAt = :at'),
       `${open} AND lastSeenAt <= :at`,
-      {
-        ...values,
-        ':at': at,
-      },
+      { ...values, ':at': at },
       names,
     );
-    const movedLastSeen = old !== undefined;
-    old ??= await this.countOccurrence(id, count('updatedAt = :now'), open, values, names);
-    if (old) {
+    const movedLastSeen = 'written' in outcome;
+    // Where the refused write returns the item (DynamoDB does, dynalite does not), it says why.
+    if (!('written' in outcome) && outcome.old && !countable(outcome.old))
+      return repeated(outcome.old) ? 'repeat' : undefined;
+    if (!('written' in outcome))
+      outcome = await this.countOccurrence(id, count('updatedAt = :now'), open, values, names);
+    if ('written' in outcome) {
+      const old = outcome.written;
       const { reportedAt: _, ...kept } = old;
       const task = toTask({
         ...(reported === null ? kept : old),
         ...(typeof reported === 'string' ? { reportedAt: reported } : {}),
-        occurrences: Number(old.occurrences) + 1,
+        occurrences: Number(old.occurrences) + counted,
         version: Number(old.version) + 1,
         updatedAt: now,
         ...(movedLastSeen ? { lastSeenAt: at } : {}),
         ...(keyed ? { occurrenceKey } : {}),
         ...(grouped ? { group: also.group } : {}),
       });
-      // The previous change's entries (its writer may have died before writing them), then this one's.
-      const own = entry
-        ? [{ ...entry, version: task.version, seq: 0, occurrences: task.occurrences } as TimelineEntry]
-        : [];
-      await this.putEntries([...latestEntries(old), ...own]);
+      await this.settle(id, old);
       return task;
     }
+    if (outcome.old) return repeated(outcome.old) ? 'repeat' : undefined;
     if (!keyed) return undefined;
     // Not counted: tell a repeat of the latest occurrence from a task that is not open.
-    const task = await this.get(id);
-    return task && task.status !== 'resolved' && task.occurrenceKey === occurrenceKey ? 'repeat' : undefined;
+    return repeated(await this.get(id)) ? 'repeat' : undefined;
   }
 
   async updateGroup(
@@ -232,11 +300,11 @@ export class DynamoTaskStore implements TaskStore {
     occurrenceKey?: string,
   ): Promise<Task | undefined> {
     const keyed = occurrenceKey !== undefined;
-    // No entry of its own: its latest entries are emptied, and those of the change before written (again).
+    // No entry of its own: its version holds an empty change.
     const old = await updateIf(this.db, {
       TableName: this.tableName,
       Key: keys.task(id),
-      UpdateExpression: `SET #group = :group, updatedAt = :now, lastEntries = :none${keyed ? ', occurrenceKey = :key' : ''} ADD version :one`,
+      UpdateExpression: `SET #group = :group, updatedAt = :now, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''} ADD version :one REMOVE lastEntries`,
       ConditionExpression:
         'attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(#group) OR #group.notifiedAt <= :at)',
       ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
@@ -244,6 +312,7 @@ export class DynamoTaskStore implements TaskStore {
         ':group': group,
         ':now': now,
         ':none': [],
+        ':change': [{ e: [], n: 0 }],
         ':at': group.notifiedAt,
         ':one': 1,
         ':resolved': 'resolved',
@@ -252,7 +321,7 @@ export class DynamoTaskStore implements TaskStore {
       ReturnValues: 'ALL_OLD',
     });
     if (!old) return undefined;
-    await this.putEntries(latestEntries(old));
+    await this.settle(id, old);
     return toTask({
       ...old,
       group,
@@ -262,15 +331,46 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  /** The item as it was before the occurrence was counted; undefined when the condition did not hold. */
+  /**
+   * After a change appended one version to the held changes of `old` (the item before it): the entries it
+   * dropped (an item from before `recent`) copied to the timeline, and once the item holds more than
+   * `HELD_CHANGES`, every change it held before this one, which are then dropped from it. The drop is
+   * conditional on nobody having dropped or replaced them since (`recentFrom`): a writer that dies in between
+   * leaves them held and copied, which the next one copies again (idempotent keys).
+   */
+  private async settle(id: string, old: Item): Promise<void> {
+    const held = heldChanges(old);
+    if (held.length + 1 <= HELD_CHANGES) {
+      const dropped = legacyEntries(old);
+      if (dropped.length > 0) await this.putEntries(dropped);
+      return;
+    }
+    await this.copyHeld(id, old);
+    const from = firstHeld(old);
+    const known = old.recentFrom !== undefined;
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          // Highest index first: DynamoDB removes by the indexes before the update, dynalite one after another.
+          UpdateExpression: `SET recentFrom = :next REMOVE ${held.map((_, i) => `recent[${held.length - 1 - i}]`).join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${known ? 'recentFrom = :from' : 'attribute_not_exists(recentFrom)'}`,
+          ExpressionAttributeValues: { ':next': from + held.length, ...(known ? { ':from': from } : {}) },
+        }),
+      ),
+    );
+  }
+
+  /** The item as it was before the occurrence was counted, or (when refused) as it is, where the API says. */
   private async countOccurrence(
     id: string,
     update: string,
     condition: string,
     values: Record<string, unknown>,
     names: Record<string, string> = {},
-  ): Promise<Item | undefined> {
-    return updateIf(this.db, {
+  ): Promise<{ written: Item } | { old?: Item }> {
+    return updateOrOld(this.db, {
       TableName: this.tableName,
       Key: keys.task(id),
       UpdateExpression: update,
@@ -313,16 +413,54 @@ export class DynamoTaskStore implements TaskStore {
     }
 
     // Each partition gives its newest `limit + 1` below the cursor; merged, their newest `limit + 1` are
-    // exactly the global newest, and the extra one tells whether another page exists.
+    // exactly the global newest, and the extra one tells whether another page exists. The indexes hold keys
+    // (and what the filters read), not tasks: the page's tasks are then read by key, at most `limit`.
     const pages = await Promise.all(
       partitions.map((p) =>
         this.queryTasks(p.index, p.pk, query.before ?? null, limit + 1, filters, names, values),
       ),
     );
-    const merged = pages.flat().sort((a, b) => taskNumber(b.id) - taskNumber(a.id));
-    const tasks = merged.slice(0, limit);
-    const last = tasks.at(-1);
-    return { tasks, next: merged.length > limit && last ? taskNumber(last.id) : null };
+    const merged = pages.flat().sort((a, b) => b - a);
+    const numbers = merged.slice(0, limit);
+    const read = await this.tasksByNumber(numbers);
+    // An index is a moment behind its table: a task changed since it was listed is left out if it no longer
+    // matches, so a page never shows what it was not asked for.
+    const tasks = numbers.flatMap((n) => {
+      const task = read.get(n);
+      return task && matches(task, query) ? [task] : [];
+    });
+    const last = numbers.at(-1);
+    return { tasks, next: merged.length > limit && last !== undefined ? last : null };
+  }
+
+  /**
+   * Tasks by number (BatchGetItem, 100 keys a call); those not found are absent. Eventually consistent, as the
+   * index the numbers came from (half the read units of a consistent read).
+   */
+  private async tasksByNumber(numbers: readonly number[]): Promise<Map<number, Task>> {
+    const found = new Map<number, Task>();
+    for (let i = 0; i < numbers.length; i += 100) {
+      let pending: Item[] | undefined = numbers.slice(i, i + 100).map((n) => keys.task(formatTaskId(n)));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt === 5)
+          throw new TransientError('The tasks could not be read: DynamoDB kept them unprocessed');
+        const Keys: Item[] = pending;
+        const { Responses, UnprocessedKeys } = await this.send(() =>
+          this.db.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys } },
+            }),
+          ),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const task = toTask(item);
+          found.set(taskNumber(task.id), task);
+        }
+        pending = UnprocessedKeys?.[this.tableName]?.Keys;
+        if (pending?.length) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+    return found;
   }
 
   async timeline(id: string, afterVersion = 0): Promise<TimelineEntry[]> {
@@ -340,8 +478,8 @@ export class DynamoTaskStore implements TaskStore {
       },
     );
     for await (const item of itemsOf(items)) {
-      // The task item's own copy of its latest entries covers a timeline write that did not happen.
-      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
+      // The task item holds its latest changes' entries, some of them perhaps copied to the timeline already.
+      const found = item.sk === TASK_SK ? heldEntries(item) : item.entry ? [item.entry as TimelineEntry] : [];
       for (const entry of found) {
         if (entry.version > afterVersion)
           entries.set(keys.timelineEntry(id, entry.version, entry.seq).sk, entry);
@@ -383,19 +521,30 @@ export class DynamoTaskStore implements TaskStore {
       },
     );
     for await (const item of itemsOf(items)) {
-      const found = item.sk === TASK_SK ? latestEntries(item) : [item.entry as TimelineEntry];
-      for (const entry of found) {
-        // Every change has at least one entry: a version skipped is one whose entries are in flight.
-        if (lowest !== undefined && entry.version < lowest - 1) return 'gap';
-        if (entry.at < since) return false;
-        if (entry.delivery === delivery) return true;
-        lowest = Math.min(lowest ?? entry.version, entry.version);
+      // A version is seen by its entries, or by its mark when it has none (see `copyHeld`).
+      const found: { version: number; entry?: TimelineEntry }[] =
+        item.sk === TASK_SK
+          ? heldMarks(item).reverse()
+          : item.entry
+            ? [{ version: (item.entry as TimelineEntry).version, entry: item.entry as TimelineEntry }]
+            : [{ version: Number(item.version) }];
+      for (const { version, entry } of found) {
+        // Every change has at least one entry or a mark: a version skipped is one whose entries are in flight.
+        if (lowest !== undefined && version < lowest - 1) return 'gap';
+        if (entry && entry.at < since) return false;
+        if (entry?.delivery === delivery) return true;
+        lowest = Math.min(lowest ?? version, version);
       }
     }
     return lowest !== undefined && lowest > 1 ? 'gap' : false;
   }
 
   async fingerprint(fingerprint: string): Promise<FingerprintRecord | undefined> {
+    const item = await this.fingerprintItem(fingerprint);
+    return item ? (pick(item, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+  }
+
+  private async fingerprintItem(fingerprint: string): Promise<Item | undefined> {
     const { Item } = await this.send(() =>
       this.db.send(
         new GetCommand({
@@ -405,7 +554,7 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
-    return Item ? (pick(Item, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+    return Item;
   }
 
   async claimFingerprint(
@@ -431,6 +580,33 @@ export class DynamoTaskStore implements TaskStore {
       ReturnValues: 'ALL_NEW',
     });
     return written ? (pick(written, FP_FIELDS) as unknown as FingerprintRecord) : undefined;
+  }
+
+  async openFingerprint(
+    fingerprint: string,
+    taskId: string,
+    staleBefore: string,
+  ): Promise<{ readonly bound: true } | { readonly bound: false; readonly record?: FingerprintRecord }> {
+    const outcome = await updateOrOld(this.db, {
+      TableName: this.tableName,
+      Key: keys.fingerprint(fingerprint),
+      UpdateExpression: 'SET fingerprint = :fp, openTaskId = :id REMOVE #claim, claimedAt',
+      ConditionExpression:
+        'attribute_not_exists(openTaskId) AND attribute_not_exists(lastTaskId) AND (attribute_not_exists(#claim) OR claimedAt < :stale)',
+      ExpressionAttributeNames: { '#claim': 'claim' },
+      ExpressionAttributeValues: { ':fp': fingerprint, ':id': taskId, ':stale': staleBefore },
+    });
+    const number = taskNumber(taskId);
+    const lent = this.#lent.delete(number);
+    if ('written' in outcome) return { bound: true };
+    // Not written, so not used: a number this store handed out is handed out again.
+    if (lent) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
+    // A refused write means the record exists; dynalite does not return it: then it is read.
+    const record = outcome.old ? outcome.old : await this.fingerprintItem(fingerprint);
+    return {
+      bound: false,
+      ...(record ? { record: pick(record, FP_FIELDS) as unknown as FingerprintRecord } : {}),
+    };
   }
 
   bindFingerprint(fingerprint: string, token: string, taskId: string): Promise<boolean> {
@@ -849,8 +1025,34 @@ export class DynamoTaskStore implements TaskStore {
       gsi2pk: keys.byService(task.service),
       gsi2sk: order,
       ...(task.assignee ? { gsi3pk: keys.byAssignee(task.assignee), gsi3sk: order } : {}),
-      lastEntries: entries,
+      recent: [{ e: entries, n: 0 }],
+      recentFrom: task.version,
     };
+  }
+
+  /**
+   * What a task item holds, copied to its timeline: each change's entries, and for a change without any (a group
+   * summary updated) a mark of its version, so a reader of the history tells it from a change in flight.
+   */
+  private copyHeld(id: string, item: Item): Promise<void> {
+    const changes = resolvedChanges(item);
+    const marks = changes
+      .filter((change) => change.entries.length === 0)
+      .map((change) => ({
+        ...keys.timelineEntry(id, change.version, 0),
+        type: 'timeline',
+        version: change.version,
+      }));
+    const entries = [...legacyEntries(item), ...changes.flatMap((change) => change.entries)];
+    const unique = new Map(entries.map((e) => [`${e.version}#${e.seq}`, e]));
+    return this.batchPut([
+      ...[...unique.values()].map((entry) => ({
+        ...keys.timelineEntry(entry.taskId, entry.version, entry.seq),
+        type: 'timeline',
+        entry,
+      })),
+      ...marks,
+    ]);
   }
 
   private putEntries(entries: readonly TimelineEntry[]): Promise<void> {
@@ -881,6 +1083,7 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
+  /** The numbers of a partition's newest `wanted` tasks below `before` that pass the filters, newest first. */
   private async queryTasks(
     index: IndexName,
     pk: string,
@@ -889,10 +1092,10 @@ export class DynamoTaskStore implements TaskStore {
     filters: readonly string[],
     names: Record<string, string>,
     values: Record<string, unknown>,
-  ): Promise<Task[]> {
+  ): Promise<number[]> {
     const spec = TABLE.indexes.find((i) => i.name === index);
     if (!spec) throw new Error(`no index ${index}`);
-    const tasks: Task[] = [];
+    const numbers: number[] = [];
     let start: Item | undefined;
     do {
       const input: QueryCommandInput = {
@@ -907,14 +1110,15 @@ export class DynamoTaskStore implements TaskStore {
         ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
         ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
         ScanIndexForward: false,
-        Limit: wanted - tasks.length + (filters.length > 0 ? 25 : 0),
+        Limit: wanted - numbers.length + (filters.length > 0 ? 25 : 0),
         ExclusiveStartKey: start,
       };
       const page = await this.send(() => this.db.send(new QueryCommand(input)));
-      for (const item of page.Items ?? []) if (tasks.length < wanted) tasks.push(toTask(item));
+      for (const item of page.Items ?? [])
+        if (numbers.length < wanted) numbers.push(Number(item[spec.sortKey]));
       start = page.LastEvaluatedKey;
-    } while (start && tasks.length < wanted);
-    return tasks;
+    } while (start && numbers.length < wanted);
+    return numbers;
   }
 
   private conditional(write: () => Promise<unknown>): Promise<boolean> {
@@ -926,11 +1130,100 @@ export class DynamoTaskStore implements TaskStore {
   }
 }
 
+/** Whether a task is one the query asks for (what its index and filters select). */
+const matches = (task: Task, query: TaskQuery): boolean =>
+  (!query.statuses || query.statuses.includes(task.status)) &&
+  (!query.service || task.service === query.service) &&
+  (!query.assignee || task.assignee === query.assignee);
+
+/** Remembers the item read of a task, among the last 256. */
+function remembered(read: Map<string, Item>, id: string, item: Item): void {
+  read.delete(id);
+  read.set(id, item);
+  if (read.size > 256) read.delete(read.keys().next().value as string);
+}
+
+/** Where `n` goes in the ascending `numbers`. */
+const sortedIndex = (numbers: readonly number[], n: number): number => {
+  const at = numbers.findIndex((m) => m > n);
+  return at === -1 ? numbers.length : at;
+};
+
+/** Remembers `n` among the last 64 numbers handed out. */
+function lend(lent: Set<number>, n: number): number {
+  lent.add(n);
+  if (lent.size > 64) lent.delete(lent.values().next().value as number);
+  return n;
+}
+
+/** One change held in a task item: its entries, and the occurrences it counted (0 or 1). */
+interface HeldChange {
+  readonly e: TimelineEntry[];
+  readonly n: number;
+}
+
+const heldChanges = (item: Item): HeldChange[] => (item.recent as HeldChange[] | undefined) ?? [];
+
+/** The version of the first change an item holds: `recentFrom`, or counted back from its version. */
+const firstHeld = (item: Item): number =>
+  item.recentFrom !== undefined
+    ? Number(item.recentFrom)
+    : Number(item.version) - heldChanges(item).length + 1;
+
 /**
- * A task item's latest entries: those of the change that wrote it. An occurrence's entry is written before its
- * version and count are known (version 0): they are the item's.
+ * The changes a task item holds, oldest first, with their versions, entries resolved. An occurrence's entry is
+ * written before its version and count are known (version 0): they are the item's, counted back from its latest
+ * change (one version per change held, and each change's own count of occurrences).
  */
-function latestEntries(item: Item | undefined): TimelineEntry[] {
+function resolvedChanges(item: Item): { version: number; entries: TimelineEntry[] }[] {
+  const changes = heldChanges(item);
+  const from = firstHeld(item);
+  let occurrences = Number(item.occurrences);
+  const resolved: { version: number; entries: TimelineEntry[] }[] = [];
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const change = changes[i] as HeldChange;
+    const version = from + i;
+    // Occurrences counted together in one change are numbered in order: the last has the change's count.
+    const pending = change.e.filter((entry) => entry.version === 0);
+    resolved[i] = {
+      version,
+      entries: change.e.map((entry) => {
+        if (entry.version !== 0) return entry;
+        const seq = pending.indexOf(entry);
+        const stamped = { ...entry, version, seq };
+        return entry.type === 'occurred'
+          ? { ...stamped, occurrences: occurrences - (pending.length - 1 - seq) }
+          : stamped;
+      }),
+    };
+    occurrences -= Number(change.n);
+  }
+  return resolved;
+}
+
+/** The entries a task item holds, oldest first. */
+function heldEntries(item: Item | undefined): TimelineEntry[] {
+  if (!item) return [];
+  return [...legacyEntries(item), ...resolvedChanges(item).flatMap((change) => change.entries)];
+}
+
+/** What a task item holds, oldest first, as its history's reader sees versions: entries, or an empty change. */
+function heldMarks(item: Item): { version: number; entry?: TimelineEntry }[] {
+  return [
+    ...legacyEntries(item).map((entry) => ({ version: entry.version, entry })),
+    ...resolvedChanges(item).flatMap((change) =>
+      change.entries.length === 0
+        ? [{ version: change.version }]
+        : change.entries.map((entry) => ({ version: entry.version, entry })),
+    ),
+  ];
+}
+
+/**
+ * The entries of an item written before task items held several changes (`lastEntries`, its latest change's):
+ * the first change since copies them to the timeline.
+ */
+function legacyEntries(item: Item | undefined): TimelineEntry[] {
   const entries = (item?.lastEntries as TimelineEntry[] | undefined) ?? [];
   return entries.map((entry) =>
     entry.version === 0 && entry.type === 'occurred'

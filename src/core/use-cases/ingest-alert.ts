@@ -3,7 +3,13 @@ import { priorityRank } from '../config.js';
 import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
 import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
-import type { FingerprintIndex, FingerprintRecord, OccurrenceEntry, TaskRepository } from '../ports.js';
+import type {
+  FingerprintIndex,
+  FingerprintRecord,
+  OccurrenceEntry,
+  TaskRepository,
+  UnreadTask,
+} from '../ports.js';
 import { silences } from '../silence.js';
 import { clockStart } from '../sla.js';
 import { formatTaskId, type Task } from '../task.js';
@@ -25,6 +31,44 @@ export interface DeliveryOf {
 /** How far before its receipt a delivery's changes are looked for: the clocks of two hosts may differ a little. */
 const CLOCK_SKEW_MS = 60_000;
 const DELIVERED_BEFORE = 'delivered before';
+
+/** An open task as a process last wrote it for a fingerprint: enough to count a repeat without reading it. */
+interface KnownTask extends UnreadTask {
+  readonly id: string;
+  /** `openedAt` of the task: occurrences are counted from then. */
+  readonly openedAt: number;
+  readonly occurrenceKey?: string;
+}
+
+/** How many fingerprints a process remembers the open task of (the oldest written is forgotten first). */
+const KNOWN_TASKS = 10_000;
+
+/**
+ * Per store (a process, a container): fingerprint → its open task, as this process last wrote it. A repeat
+ * counts on that task without reading the fingerprint or the task: safe because the count is conditional on
+ * all a read would have checked (`UnreadTask`), and refused it takes the normal path.
+ */
+const knownTasks = new WeakMap<object, Map<string, KnownTask>>();
+
+function known(deps: AlertDeps): Map<string, KnownTask> {
+  const tasks = knownTasks.get(deps.store) ?? new Map<string, KnownTask>();
+  knownTasks.set(deps.store, tasks);
+  return tasks;
+}
+
+function remember(deps: AlertDeps, task: Task): void {
+  if (!task.fingerprint) return;
+  const tasks = known(deps);
+  tasks.delete(task.fingerprint);
+  tasks.set(task.fingerprint, {
+    id: task.id,
+    fingerprint: task.fingerprint,
+    resolveDueAt: task.resolveDueAt,
+    openedAt: openedAt(task),
+    ...(task.occurrenceKey ? { occurrenceKey: task.occurrenceKey } : {}),
+  });
+  if (tasks.size > KNOWN_TASKS) tasks.delete(tasks.keys().next().value as string);
+}
 
 /**
  * The task that already has a change made by this alert of this delivery, if any: the fingerprint's open task
@@ -63,7 +107,10 @@ export type IngestOutcome =
  *
  * Without transactions: the fingerprint record is claimed (conditional write) before a task is opened,
  * then bound to the task id before the task is written, so two deliveries at the same moment open one
- * task, and a writer that dies at any step leaves a state the next delivery completes.
+ * task, and a writer that dies at any step leaves a state the next delivery completes. A fingerprint never
+ * seen (nor claimed) is claimed and bound in one write (`openFingerprint`): dying after it leaves a binding to a
+ * task not written, which the next delivery writes. A repeat of a task this process wrote is counted on it
+ * unread, on the conditions a read would have checked (`UnreadTask`); refused, it is read as usual.
  */
 export async function ingestAlert(
   deps: AlertDeps,
@@ -88,14 +135,24 @@ export async function ingestAlert(
       );
     }
   }
+  const contextNow = (): ChangeContext => ({
+    actor: { type: 'source', id: alert.source },
+    via: 'ingest',
+    now: deps.clock.now(),
+    ...(delivery ? { delivery: delivery.token } : {}),
+  });
+  // A trigger first tries what costs least: a repeat on the task this process knows, then a new task bound in
+  // one write. Either refused leaves the record (or nothing) to decide on as usual.
+  let given: { record?: FingerprintRecord } | undefined;
+  if (alert.action === 'trigger') {
+    const first = await withoutReading(deps, alert, contextNow());
+    if (first && 'result' in first) return first;
+    given = first;
+  }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const ctx: ChangeContext = {
-      actor: { type: 'source', id: alert.source },
-      via: 'ingest',
-      now: deps.clock.now(),
-      ...(delivery ? { delivery: delivery.token } : {}),
-    };
-    const record = await store.fingerprint(alert.fingerprint);
+    const ctx = contextNow();
+    const record = given ? given.record : await store.fingerprint(alert.fingerprint);
+    given = undefined;
     const open = record?.openTaskId ? await store.get(record.openTaskId) : undefined;
 
     if (record?.openTaskId && !open) {
@@ -125,6 +182,7 @@ export async function ingestAlert(
         const counted = await recordOccurrence(deps, decision.task, alert, ctx);
         if (counted === 'repeat') return ignored(decision.task.id, REPEAT);
         if (counted) {
+          remember(deps, counted);
           await raisedByGroup(deps, counted, alert, ctx);
           return { result: 'appended', taskId: decision.task.id };
         }
@@ -153,6 +211,7 @@ export async function ingestAlert(
         const resolve = { type: 'resolve', resolution: alert.summary ?? null, at } as const;
         const outcome = await change(deps, task, resolve, ctx, groupOf(alert, ctx));
         if (outcome === 'saved') {
+          known(deps).delete(alert.fingerprint);
           await store.releaseFingerprint(alert.fingerprint, task.id, at);
           return { result: 'resolved', taskId: task.id };
         }
@@ -230,12 +289,65 @@ async function openUnderClaim(
 
   const id = formatTaskId(await store.nextTaskNumber());
   if (!(await store.bindFingerprint(alert.fingerprint, token, id))) return undefined; // our claim went stale
-  const { task, entries } = taskFromAlert(id, flakyMarked(alert, last, ctx.now), config, ctx);
+  return writeBound(deps, id, flakyMarked(alert, last, ctx.now), ctx);
+}
+
+/** The task the fingerprint was just bound to, written; undefined when that could not be done (decide again). */
+async function writeBound(
+  deps: AlertDeps,
+  id: string,
+  alert: Alert,
+  ctx: ChangeContext,
+): Promise<IngestOutcome | undefined> {
+  const { task, entries } = taskFromAlert(id, alert, deps.config, ctx);
   // `exists` means a concurrent delivery saw the binding first and wrote the task: ours is then a repeat.
-  if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: id };
-  const written = await store.get(id);
+  if ((await deps.store.create(task, entries)) === 'created') {
+    remember(deps, task);
+    return { result: 'created', taskId: id };
+  }
+  const written = await deps.store.get(id);
   if (!written) return undefined;
   return outcomeOf(await recordOccurrence(deps, written, alert, ctx), id);
+}
+
+/**
+ * A trigger before any read: a repeat counted on the open task this process knows for the fingerprint (not for
+ * a group's alert, whose summary is compared with the task's first), else a new task bound in one write. The
+ * outcome; else the fingerprint's record as the refused bind returned it, or undefined to read it.
+ */
+async function withoutReading(
+  deps: AlertDeps,
+  alert: Alert,
+  ctx: ChangeContext,
+): Promise<IngestOutcome | { record?: FingerprintRecord } | undefined> {
+  const cached = alert.group ? undefined : known(deps).get(alert.fingerprint);
+  // A copy of the occurrence this process counted last (an HA peer's) is told apart by reading, at no write.
+  if (cached && (alert.occurrenceKey === undefined || alert.occurrenceKey !== cached.occurrenceKey)) {
+    const seen = timeOf(alert, ctx, cached.openedAt);
+    const counted = await deps.store.recordOccurrence(
+      cached.id,
+      seen.at,
+      ctx.now.toISOString(),
+      alert.occurrenceKey,
+      occurredEntry(cached.id, alert, ctx),
+      // Unread, its `reportedAt` is unknown: dropped when this occurrence's clock agrees (a no-op if none).
+      { reportedAt: seen.reported ?? null },
+      cached,
+    );
+    if (counted === 'repeat') return ignored(cached.id, REPEAT);
+    if (counted) {
+      remember(deps, counted);
+      return { result: 'appended', taskId: cached.id };
+    }
+    known(deps).delete(alert.fingerprint); // resolved, reopened or changed since: read it
+    return undefined;
+  }
+  if (cached) return undefined; // it had an open task a moment ago: no new one to bind
+  const id = formatTaskId(await deps.store.nextTaskNumber());
+  const staleBefore = new Date(ctx.now.getTime() - CLAIM_STALE_MS).toISOString();
+  const opened = await deps.store.openFingerprint(alert.fingerprint, id, staleBefore);
+  if (!opened.bound) return { ...(opened.record ? { record: opened.record } : {}) };
+  return writeBound(deps, id, alert, ctx);
 }
 
 const REPEAT = 'the same occurrence was recorded already';
@@ -281,21 +393,25 @@ async function recordOccurrence(
   const at = seen.at;
   if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
   // The entry is written in the same item write as the count, so a crash cannot count it without its line.
-  const occurred: OccurrenceEntry = {
-    type: 'occurred',
-    taskId: open.id,
-    at: ctx.now.toISOString(),
-    actor: ctx.actor,
-    via: ctx.via,
-    ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
-    ...summary(alert),
-  };
+  const occurred = occurredEntry(open.id, alert, ctx);
   // What the sender's clock said, kept while it disagrees; dropped once a later occurrence agrees.
   const reportedAt = seen.reported ?? (open.reportedAt ? null : undefined);
   return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred, {
     ...(reportedAt !== undefined ? { reportedAt } : {}),
     ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
   });
+}
+
+function occurredEntry(taskId: string, alert: Alert, ctx: ChangeContext): OccurrenceEntry {
+  return {
+    type: 'occurred',
+    taskId,
+    at: ctx.now.toISOString(),
+    actor: ctx.actor,
+    via: ctx.via,
+    ...(ctx.delivery ? { delivery: ctx.delivery } : {}),
+    ...summary(alert),
+  };
 }
 
 /**

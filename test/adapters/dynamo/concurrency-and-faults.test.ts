@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
   PutCommand,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
+import { DynamoTaskStore, HELD_CHANGES, TASK_ID_BLOCK } from '../../../src/adapters/dynamo/task-store.js';
 import { TransientError } from '../../../src/core/errors.js';
 import { applyAction } from '../../../src/core/lifecycle.js';
 import { ManualClock } from '../../../src/core/time.js';
@@ -61,14 +62,79 @@ onEachBackend((name, dynamo) => {
       expect(outcomes.filter((o) => o.result === 'created')).toHaveLength(1);
       const { tasks } = await store.list({ limit: 50 });
       expect(tasks).toHaveLength(1);
-      expect(tasks[0]).toMatchObject({ id: 'TMS-1', occurrences: 12 });
-      expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe('TMS-1');
-      // No id was spent on a lost race: the next new alert is TMS-2.
+      expect(tasks[0]).toMatchObject({ occurrences: 12 });
+      expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(tasks[0]?.id);
+      // Each delivery took a number to bind; the losers' numbers were handed out again: two tasks, TMS-1 and 2.
       await ingestAlert(deps, anAlert({ fingerprint: 'generic:other' }));
-      expect(await store.get('TMS-2')).toBeDefined();
+      const ids = (await store.list({ limit: 50 })).tasks.map((t) => t.id).sort();
+      expect(ids).toEqual(['TMS-1', 'TMS-2']);
     });
 
-    it('lists through queries only, never a Scan', async () => {
+    it('hands out each task number once across processes, each taking growing blocks of numbers', async () => {
+      const table = await dynamo().freshTable();
+      const db = dynamo().embedded.db;
+      const [a, b] = [new DynamoTaskStore(db, table), new DynamoTaskStore(db, table)];
+      // Act: two containers at once, each opening 31 tasks.
+      const numbers = await Promise.all(
+        [a, b].flatMap((store) => Array.from({ length: 31 }, () => store.nextTaskNumber())),
+      );
+      // Assess: no number twice, and none lost: each took 1, 2, 4, 8 and 16 numbers (five counter writes).
+      expect(new Set(numbers).size).toBe(numbers.length);
+      expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 62 }, (_, i) => i + 1));
+      // A store keeps growing its blocks up to TASK_ID_BLOCK while it keeps opening tasks.
+      const more = await Promise.all(Array.from({ length: 3 * TASK_ID_BLOCK }, () => a.nextTaskNumber()));
+      expect(Math.max(...more)).toBe(62 + 3 * TASK_ID_BLOCK);
+      expect(await b.nextTaskNumber()).toBe(62 + 3 * TASK_ID_BLOCK + 1);
+    });
+
+    it('counts a repeat on the task another process resolved (or reopened) meanwhile the usual way', async () => {
+      const table = await dynamo().freshTable();
+      const db = dynamo().embedded.db;
+      const clock = new ManualClock(T0);
+      // Two containers: one counts repeats on the task it remembers; the other resolves and reopens it.
+      const here = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+      const there = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+      const opened = await ingestAlert(here, anAlert());
+      expect(await ingestAlert(here, anAlert())).toEqual({ result: 'appended', taskId: opened.taskId });
+      const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+      const id = String(opened.taskId);
+      await actOnTask(there, {
+        taskId: id,
+        command: { type: 'resolve', resolution: null },
+        role: 'developer',
+        ctx,
+      });
+      // Resolved: the count its cache points at is refused, and the alert opens a new task.
+      clock.advance(60 * 60_000);
+      const after = await ingestAlert(here, anAlert());
+      expect(after).toMatchObject({ result: 'created' }); // past the reopen window
+      const open = (await here.store.list({ limit: 10, statuses: ['open'] })).tasks;
+      expect(open).toHaveLength(1);
+      expect((await here.store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(open[0]?.id);
+      // Reopened elsewhere (its deadlines moved): refused too, then counted on the task as read.
+      const current = open[0] ?? expect.fail('one open task');
+      await actOnTask(there, {
+        taskId: current.id,
+        command: { type: 'resolve', resolution: null },
+        role: 'developer',
+        ctx,
+      });
+      clock.advance(60_000);
+      await actOnTask(there, { taskId: current.id, command: { type: 'reopen' }, role: 'developer', ctx });
+      const reopened = (await there.store.get(current.id)) ?? expect.fail('reopened');
+      const counts = vi.spyOn(here.store, 'recordOccurrence');
+      expect(await ingestAlert(here, anAlert())).toEqual({ result: 'appended', taskId: current.id });
+      // The unread count (its cache knew the old deadline) was refused; the one on the task as read counted.
+      const unread = counts.mock.calls.map((call) => call[6] !== undefined);
+      expect(unread).toEqual([true, false]);
+      expect(await counts.mock.results[0]?.value).toBeUndefined();
+      expect(await here.store.get(current.id)).toMatchObject({
+        status: 'open',
+        occurrences: reopened.occurrences + 1,
+      });
+    });
+
+    it('lists through index queries and reads by key, never a Scan', async () => {
       const store = await dynamo().freshStore();
       await ingestAlert(realDeps(store), anAlert());
       const sent = vi.spyOn(dynamo().embedded.db, 'send');
@@ -80,7 +146,8 @@ onEachBackend((name, dynamo) => {
         const commands = sent.mock.calls.map(([command]) => command.constructor.name);
         expect(commands.length).toBeGreaterThan(0);
         expect(commands).not.toContain(ScanCommand.name);
-        expect(new Set(commands)).toEqual(new Set([QueryCommand.name]));
+        // The indexes hold keys: a page's tasks are read by key, in one BatchGetItem per page found.
+        expect(new Set(commands)).toEqual(new Set([QueryCommand.name, BatchGetCommand.name]));
       } finally {
         sent.mockRestore();
       }
@@ -154,43 +221,55 @@ onEachBackend((name, dynamo) => {
       }
     });
 
-    it('keeps the full history when a timeline write fails after its task was saved', async () => {
+    it('keeps the full history when copying the entries a task item holds to the timeline fails', async () => {
       const store = await dynamo().freshStore();
       const deps = realDeps(store);
       await ingestAlert(deps, anAlert());
       const real = dynamo().embedded.db.send.bind(dynamo().embedded.db);
+      let failing = true;
       const sent = vi.spyOn(dynamo().embedded.db, 'send').mockImplementation(async (command: unknown) => {
-        if (command instanceof BatchWriteCommand) throw new Error('connection reset');
+        if (failing && command instanceof BatchWriteCommand) throw new Error('connection reset');
         return real(command as never);
       });
       const ctx = { actor: user('U0ANA'), via: 'slack' as const };
+      const claim = () =>
+        actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx });
       try {
-        await expect(
-          actOnTask(deps, { taskId: '1', command: { type: 'claim' }, role: 'developer', ctx }),
-        ).rejects.toThrow('connection reset');
+        // A change that replaces the item copies what it holds first: that failing, the change is not made.
+        await expect(claim()).rejects.toThrow('connection reset');
+        expect(await store.get('TMS-1')).toMatchObject({ version: 1, assignee: null });
+        // Occurrences add to what the item holds; past HELD_CHANGES the older are copied: failing, still held.
+        for (let i = 1; i < HELD_CHANGES; i++) await ingestAlert(deps, anAlert());
+        await expect(ingestAlert(deps, anAlert())).rejects.toThrow('connection reset');
       } finally {
+        failing = false;
         sent.mockRestore();
       }
-      // The claim itself happened, and its entries are read from the task's own copy.
-      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
-        'opened',
-        'assigned',
-        'acknowledged',
-      ]);
-      // The next change writes the missed entries too, so the history stays complete after it.
-      await actOnTask(deps, { taskId: '1', command: { type: 'start' }, role: 'developer', ctx });
+      expect(await store.get('TMS-1')).toMatchObject({ occurrences: HELD_CHANGES + 1 });
+      const occurred = Array.from({ length: HELD_CHANGES }, () => 'occurred');
+      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual(['opened', ...occurred]);
+      // The next changes copy them: the item then holds only its latest changes, and the history is whole.
+      expect(await claim()).toMatchObject({ ok: true });
       await actOnTask(deps, {
         taskId: '1',
         command: { type: 'comment', text: 'on it' },
         role: 'developer',
         ctx,
       });
-      expect((await store.timeline('TMS-1')).map((e) => e.type)).toEqual([
+      const timeline = await store.timeline('TMS-1');
+      expect(timeline.map((e) => e.type)).toEqual([
         'opened',
+        ...occurred,
         'assigned',
         'acknowledged',
-        'started',
         'commented',
+      ]);
+      expect(timeline.map((e) => e.version)).toEqual([
+        1,
+        ...occurred.map((_, i) => i + 2),
+        HELD_CHANGES + 2,
+        HELD_CHANGES + 2,
+        HELD_CHANGES + 3,
       ]);
     });
   });
