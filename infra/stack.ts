@@ -57,7 +57,7 @@ export const DEAD_LETTERS_ENTRY = 'src/handlers/dead-letters.ts';
  */
 export const TABLE_ACCESS = {
   /** A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. */
-  api: { actions: ['GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  api: { actions: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   /**
    * Accepting a delivery (the ingest and events functions): archive it (a put, its body's chunks in batches
    * when it is large), read it back (a chunked body is a query of its own partition), mark it processed, and
@@ -88,7 +88,7 @@ export const TABLE_ACCESS = {
    * (gsi1), at-most-once markers (put, and deleted again when nothing changed) and cards read.
    */
   bot: {
-    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+    actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   /** The card projector: lease and release the card, read the task and its timeline, markers for DMs and P1s. */

@@ -32,7 +32,8 @@ type Name = keyof typeof HANDLERS;
  */
 const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   // get a task and its card, its timeline (a query of its partition); list by status/service/assignee
-  Api: { table: ['GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  // (a list is a query of an index's keys, then one BatchGetItem of the page's tasks)
+  Api: { table: ['BatchGetItem', 'GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   // archive raw (put, its chunks in batches, get, a chunked body's query, mark processed), silences (gsi1, count)
   Ingest: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
   Events: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
@@ -43,7 +44,7 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   DeadLetters: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
   // every use case, list + App Home (gsi1-3), silences, at-most-once markers (put, delete), cards
   Bot: {
-    table: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    table: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   // lease/release the card, the task and its timeline, markers for DMs and P1 announcements
