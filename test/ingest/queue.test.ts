@@ -201,7 +201,8 @@ describe('the ingest processor', () => {
     const { deps, sent } = await accepted(store, group('Failing', 3));
     const body = encodeMessage(sent[0] as IngestMessage);
     store.beforeWrite = (operation) => {
-      if (operation === 'claimFingerprint') throw new Error('the store refused the fingerprint');
+      if (operation === 'openFingerprint' || operation === 'claimFingerprint')
+        throw new Error('the store refused the fingerprint');
     };
     const processor = makeIngestProcessor(deps);
     // Act
