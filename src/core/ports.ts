@@ -101,6 +101,16 @@ export interface OccurrenceFields {
   readonly reportedAt?: string | null;
   /** The Alertmanager group's summary as this notification gives it (see `Task.group`). */
   readonly group?: TaskGroup;
+  /**
+   * This occurrence happened before the task's first sight (the queue delivered it late): the task was seen
+   * first then, and its SLA clocks start then. Written only while the task's first sight is still `was`.
+   */
+  readonly firstSeen?: {
+    readonly was: string;
+    readonly at: string;
+    readonly ackDueAt: string;
+    readonly resolveDueAt: string;
+  };
 }
 
 /**

@@ -156,6 +156,28 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect((await store.get('TMS-7'))?.occurrences).toBe(3);
     });
 
+    it('moves a task’s first sight and its clocks back with an earlier occurrence, only from the first sight it was given', async () => {
+      const { task, entries } = opened({ id: 'TMS-8', firstSeenAt: T0, lastSeenAt: T0 });
+      await store.create(task, entries);
+      const earlier = (m: number) => new Date(Date.parse(T0) - m * 60_000).toISOString();
+      const clocks = (m: number) => ({ ackDueAt: earlier(m - 15), resolveDueAt: earlier(m - 240) });
+      // Act: an occurrence from 5 minutes before the task's first sight; then one that read the task before it
+      const moved = await store.recordOccurrence('TMS-8', earlier(5), T0, undefined, undefined, {
+        firstSeen: { was: T0, at: earlier(5), ...clocks(5) },
+      });
+      const stale = await store.recordOccurrence('TMS-8', earlier(3), T0, undefined, undefined, {
+        firstSeen: { was: T0, at: earlier(3), ...clocks(3) },
+      });
+      // Assess: the first moved it and its clocks and kept last seen; the second, which had read T0, counted nothing
+      expect(moved).toMatchObject({ firstSeenAt: earlier(5), lastSeenAt: T0, occurrences: 2, ...clocks(5) });
+      expect(stale).toBeUndefined();
+      expect(await store.get('TMS-8')).toMatchObject({
+        firstSeenAt: earlier(5),
+        occurrences: 2,
+        ...clocks(5),
+      });
+    });
+
     it('counts an occurrence once however many deliveries carry it, even at the same moment', async () => {
       const { task, entries } = opened({ id: 'TMS-6', lastSeenAt: T0 });
       await store.create(task, entries);

@@ -96,6 +96,7 @@ export class MemoryTaskStore implements TaskStore {
     )
       return undefined;
     if (occurrenceKey !== undefined && task.occurrenceKey === occurrenceKey) return 'repeat';
+    if (also.firstSeen && task.firstSeenAt !== also.firstSeen.was) return undefined;
     const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
     const counted = Math.max(1, entries.length);
     const next: Task = {
@@ -107,6 +108,13 @@ export class MemoryTaskStore implements TaskStore {
       lastSeenAt: task.lastSeenAt <= at ? at : task.lastSeenAt,
       ...(typeof also.reportedAt === 'string' ? { reportedAt: also.reportedAt } : {}),
       ...(also.group !== undefined ? { group: also.group } : {}),
+      ...(also.firstSeen
+        ? {
+            firstSeenAt: also.firstSeen.at,
+            ackDueAt: also.firstSeen.ackDueAt,
+            resolveDueAt: also.firstSeen.resolveDueAt,
+          }
+        : {}),
     };
     if (also.reportedAt === null) delete next.reportedAt;
     this.tasks.set(id, next);

@@ -221,17 +221,22 @@ export class DynamoTaskStore implements TaskStore {
     const keyed = occurrenceKey !== undefined;
     const reported = also.reportedAt;
     const grouped = also.group !== undefined;
+    const { firstSeen } = also;
     const removed = ['lastEntries', ...(reported === null ? ['reportedAt'] : [])];
     // The entry is appended to the item's held changes, with its version and count left to the item (they are
     // known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
       `SET ${set}, recent = list_append(if_not_exists(recent, :none), :change)${keyed ? ', occurrenceKey = :key' : ''}${
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
-      }${grouped ? ', #group = :group' : ''} ADD occurrences :counted, version :one REMOVE ${removed.join(', ')}`;
+      }${grouped ? ', #group = :group' : ''}${
+        firstSeen ? ', firstSeenAt = :firstSeen, ackDueAt = :ackDue, resolveDueAt = :resolveDue' : ''
+      } ADD occurrences :counted, version :one REMOVE ${removed.join(', ')}`;
     // `unread`: the caller took the task id from its cache; counted only where a read would have counted it.
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
-    }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}`;
+    }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}${
+      firstSeen ? ' AND firstSeenAt = :firstSeenWas' : ''
+    }`;
     const values: Record<string, unknown> = {
       ':now': now,
       ':none': [],
@@ -241,10 +246,19 @@ export class DynamoTaskStore implements TaskStore {
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
       ...(grouped ? { ':group': also.group } : {}),
       ...(unread ? { ':fp': unread.fingerprint, ':due': unread.resolveDueAt } : {}),
+      ...(firstSeen
+        ? {
+            ':firstSeen': firstSeen.at,
+            ':firstSeenWas': firstSeen.was,
+            ':ackDue': firstSeen.ackDueAt,
+            ':resolveDue': firstSeen.resolveDueAt,
+          }
+        : {}),
     };
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
     const countable = (item: Item) =>
       item.status !== 'resolved' &&
+      (!firstSeen || item.firstSeenAt === firstSeen.was) &&
       (!keyed || item.occurrenceKey !== occurrenceKey) &&
       (!unread ||
         (item.fingerprint === unread.fingerprint &&
@@ -283,6 +297,13 @@ export class DynamoTaskStore implements TaskStore {
         ...(movedLastSeen ? { lastSeenAt: at } : {}),
         ...(keyed ? { occurrenceKey } : {}),
         ...(grouped ? { group: also.group } : {}),
+        ...(firstSeen
+          ? {
+              firstSeenAt: firstSeen.at,
+              ackDueAt: firstSeen.ackDueAt,
+              resolveDueAt: firstSeen.resolveDueAt,
+            }
+          : {}),
       });
       await this.settle(id, old);
       return task;

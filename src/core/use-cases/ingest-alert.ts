@@ -7,11 +7,12 @@ import type {
   FingerprintIndex,
   FingerprintRecord,
   OccurrenceEntry,
+  OccurrenceFields,
   TaskRepository,
   UnreadTask,
 } from '../ports.js';
 import { silences } from '../silence.js';
-import { clockStart } from '../sla.js';
+import { clockStart, deadlines } from '../sla.js';
 import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
 import { reportedAgain } from './alert-groups.js';
@@ -322,7 +323,13 @@ async function withoutReading(
 ): Promise<IngestOutcome | { record?: FingerprintRecord } | undefined> {
   const cached = alert.group ? undefined : known(deps).get(alert.fingerprint);
   // A copy of the occurrence this process counted last (an HA peer's) is told apart by reading, at no write.
-  if (cached && (alert.occurrenceKey === undefined || alert.occurrenceKey !== cached.occurrenceKey)) {
+  // An alert from before the task's first sight moves the task's clocks back: that is for the read path.
+  const early = cached !== undefined && Date.parse(timeOf(alert, ctx).at) < cached.openedAt;
+  if (
+    cached &&
+    !early &&
+    (alert.occurrenceKey === undefined || alert.occurrenceKey !== cached.occurrenceKey)
+  ) {
     const seen = timeOf(alert, ctx, cached.openedAt);
     const counted = await deps.store.recordOccurrence(
       cached.id,
@@ -392,6 +399,7 @@ async function recordOccurrence(
   const seen = timeOf(alert, ctx, openedAt(open));
   const at = seen.at;
   if (!applyAction(open, { type: 'occur', at }, ctx).ok) return undefined;
+  const firstSeen = seenBefore(open, alert, ctx);
   // The entry is written in the same item write as the count, so a crash cannot count it without its line.
   const occurred = occurredEntry(open.id, alert, ctx);
   // What the sender's clock said, kept while it disagrees; dropped once a later occurrence agrees.
@@ -399,7 +407,23 @@ async function recordOccurrence(
   return deps.store.recordOccurrence(open.id, at, ctx.now.toISOString(), alert.occurrenceKey, occurred, {
     ...(reportedAt !== undefined ? { reportedAt } : {}),
     ...(alert.group ? { group: taskGroupOf(alert.group, ctx.now.toISOString()) } : {}),
+    ...(firstSeen ? { firstSeen } : {}),
   });
+}
+
+/**
+ * An occurrence from before the task's first sight, when the queue delivered its alert after a later one (SQS
+ * does not keep order, and chunks of a delivery run side by side): the task was seen first then, so its first
+ * sight and its SLA clocks move back to it, as if the alerts had come in order. Not once the task was reopened
+ * (its clocks started again at the reopen, which an old occurrence does not move).
+ */
+function seenBefore(open: Task, alert: Alert, ctx: ChangeContext): OccurrenceFields['firstSeen'] {
+  const first = Date.parse(open.firstSeenAt);
+  if (clockStart(open, 'resolve') > first) return undefined;
+  const happened = timeOf(alert, ctx).at;
+  if (Date.parse(happened) >= first) return undefined;
+  const due = deadlines(open.sla, open.priority, happened);
+  return { was: open.firstSeenAt, at: happened, ...due };
 }
 
 function occurredEntry(taskId: string, alert: Alert, ctx: ChangeContext): OccurrenceEntry {
