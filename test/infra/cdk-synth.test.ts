@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,9 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../../infra/constructs/function.js';
+import { LOCAL_AWS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { toApiGatewayEvent } from '../../src/local/gateway.js';
+import { SandboxSlack, slackSignature } from '../../src/local/slack-client.js';
 import { ROUTES } from '../../src/routes.js';
 
 /**
@@ -353,5 +355,85 @@ describe('a function’s cold start, run from its bundle against a stand-in for 
       ),
     );
     expect(existsSync(join(bundles()['src/handlers/ingest.ts'] as string, 'tms.config.yaml'))).toBe(true);
+  });
+});
+
+describe("the bot's cold start, run from its bundle", () => {
+  it('answers Slack: its stubs stand only for what the Lambda never runs, its lazy chunks load', async () => {
+    // Prepare: a table, and the environment a deployed bot has once its secrets are read.
+    const dir = bundles()['src/handlers/bot.ts'] as string;
+    const work = mkdtempSync(join(tmpdir(), 'tms-bot-cold-'));
+    // No user groups in the roles (the bundle's config has one): nothing here asks Slack who is in one.
+    const config = join(work, 'tms.config.yaml');
+    writeFileSync(config, 'rbac: { admins: [U01AAA], default: developer }\n');
+    const dynamo = await startEmbeddedDynamo();
+    try {
+      const secret = 'cold-start-signing-secret';
+      const slack = new SandboxSlack('http://127.0.0.1:9', secret);
+      const who = { user: 'U01AAA', channel: 'C0GENERAL' };
+      const event = (body: string, contentType: string) => {
+        const ts = Math.floor(Date.now() / 1000);
+        return {
+          version: '2.0',
+          routeKey: 'POST /slack/events',
+          rawPath: '/slack/events',
+          headers: {
+            'content-type': contentType,
+            'x-slack-request-timestamp': String(ts),
+            'x-slack-signature': slackSignature(secret, ts, body),
+          },
+          body,
+          isBase64Encoded: false,
+          requestContext: {},
+        };
+      };
+      const events = [
+        event(JSON.stringify({ type: 'url_verification', challenge: 'c-1', token: 't' }), 'application/json'),
+        event(slack.commandBody('help', who), 'application/x-www-form-urlencoded'),
+        event(slack.commandBody('list', who), 'application/x-www-form-urlencoded'), // a lazy chunk
+      ];
+      const driver = join(work, 'invoke.mjs');
+      writeFileSync(
+        driver,
+        [
+          `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});`,
+          'const answers = [];',
+          "for (const e of JSON.parse(process.argv[2])) answers.push(await handler(e, { awsRequestId: 'cold-start' }));",
+          'console.log(JSON.stringify(answers));',
+        ].join('\n'),
+      );
+      // Act: a fresh Node, as a cold start.
+      const { stdout } = await run(process.execPath, [driver, JSON.stringify(events)], {
+        cwd: dir,
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          TMS_CONFIG: config,
+          TMS_TABLE: 'tms',
+          AWS_REGION: LOCAL_AWS.region,
+          AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          SLACK_SIGNING_SECRET: secret,
+          SLACK_BOT_TOKEN: 'xoxb-cold-start',
+          SLACK_BOT_ID: 'B0TMS',
+          SLACK_BOT_USER_ID: 'U0TMS',
+        },
+      });
+      // Assess
+      const [verified, help, list] = JSON.parse(stdout) as { statusCode: number; body: string }[];
+      expect(verified).toMatchObject({ statusCode: 200 });
+      expect(JSON.parse(String(verified?.body))).toEqual({ challenge: 'c-1' });
+      expect(help?.statusCode).toBe(200);
+      expect(JSON.parse(String(help?.body)).text).toContain('/tms new');
+      expect(list?.statusCode).toBe(200);
+      expect(JSON.parse(String(list?.body)).text).toMatch(/^Open tasks/);
+    } finally {
+      await dynamo.close();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
