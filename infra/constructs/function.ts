@@ -1,17 +1,25 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  type ILocalBundling,
+  RemovalPolicy,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 import type { IndexName } from '../../src/adapters/dynamo/table.js';
 import { type SecretName, secretArnVariable } from '../../src/runtime/secrets.js';
 import type { DeployConfig } from '../deploy-config.js';
@@ -29,6 +37,45 @@ export const HANDLER_ALIAS = 'tms-lambda-handler';
 /** An ESM bundle has no `require`; bundled CommonJS packages need one (`node -e` hides its absence). */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * One function's bundle, built by the local esbuild's API where CDK asks for the asset. Not NodejsFunction:
+ * it always passes `--outfile`, and code splitting needs an `outdir`. Splitting makes each dynamic `import()`
+ * a chunk of its own that a cold start does not read; packages' ES builds first let the AWS SDK's per-command
+ * dist-es shake off the commands never called. The fields are what CDK's asset cache keys on (it serializes
+ * the bundling options), so no two functions share a bundle; the asset's hash is the output's.
+ */
+class EsbuildBundling implements ILocalBundling {
+  constructor(
+    readonly entry: string,
+    readonly alias: Readonly<Record<string, string>>,
+    readonly configPath: string,
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    buildSync({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: { index: LAMBDA_ENTRY },
+      alias: { [HANDLER_ALIAS]: `./${this.entry}`, ...this.alias },
+      outdir: outputDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      mainFields: ['module', 'main'],
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      // Every chunk, not the entry alone: a chunk may hold a bundled CommonJS package that calls require.
+      banner: { js: ESM_REQUIRE_BANNER },
+      logLevel: 'warning',
+    });
+    copyFileSync(this.configPath, join(outputDir, 'tms.config.yaml'));
+    return true;
+  }
+}
 
 /** What a function may do on the table's items. `Query` here is a query of the table's own keys. */
 export type TableAction =
@@ -65,17 +112,19 @@ export interface TmsFunctionProps {
   };
   /** Keep the function's logs when the stack is deleted (with the table's deletion protection). */
   readonly retainLogs?: boolean;
+  /** esbuild aliases beyond the handler's, paths from the repository root (the bot's stubs). */
+  readonly bundleAliases?: Readonly<Record<string, string>>;
 }
 
 /**
- * The house Lambda of TMS: one handler of `src/`, bundled here with the local esbuild (ESM with the
- * createRequire banner, minified, source maps, the AWS SDK included so the versions tested are the versions
- * run), the config file copied in and named by TMS_CONFIG, Node 22 on arm64, no X-Ray tracing, its own log
+ * The house Lambda of TMS: one handler of `src/`, bundled here with the local esbuild (ESM split into chunks
+ * with the createRequire banner, minified, source maps, the AWS SDK included so the versions tested are the
+ * versions run), the config file copied in and named by TMS_CONFIG, Node 22 on arm64, no X-Ray tracing, its own log
  * group with a retention, and a role that starts empty: the helpers below grant one table, one topic, one
  * secret at a time.
  */
 export class TmsFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -94,12 +143,18 @@ export class TmsFunction extends Construct {
     // Its own log group only, instead of AWSLambdaBasicExecutionRole's logs on every group.
     this.logGroup.grantWrite(this.role);
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, LAMBDA_ENTRY),
-      handler: 'handler',
+    this.fn = new LambdaFunction(this, 'Function', {
+      // Built where CDK stages assets, and skipped with them (`aws:cdk:bundling-stacks`); the image is never
+      // pulled, the local bundling always answers.
+      code: Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('dummy'),
+          local: new EsbuildBundling(props.entry, props.bundleAliases ?? {}, config.path),
+        },
+      }),
+      handler: 'index.handler', // index.mjs, the entry chunk; the others sit beside it
       description: props.description,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -126,24 +181,6 @@ export class TmsFunction extends Construct {
             ...(props.async.onFailure ? { onFailure: new SqsDestination(props.async.onFailure) } : {}),
           }
         : {}),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        externalModules: [],
-        esbuildArgs: { [`--alias:${HANDLER_ALIAS}`]: `./${props.entry}` },
-        forceDockerBundling: false,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [
-            `cp ${JSON.stringify(config.path)} ${JSON.stringify(join(output, 'tms.config.yaml'))}`,
-          ],
-        },
-      },
     });
 
     // Which handler a function runs, for the console and the tests (every bundle has the same entry file).

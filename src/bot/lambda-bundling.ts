@@ -1,6 +1,7 @@
 /**
- * How the bot Lambda is bundled beyond the house options (ESM, minified, node22, the createRequire banner),
- * for infra's bundling, bench/slack.ts and test/bot/cold-start.test.ts alike: code splitting (esbuild's
+ * How the bot Lambda is bundled beyond ESM, minified, node22 and the createRequire banner, for infra's bundling
+ * (infra/constructs/function.ts, where splitting and ES builds first are every function's), bench/slack.ts and
+ * test/bot/cold-start.test.ts alike: code splitting (esbuild's
  * `outdir`, not `outfile`), so what a dynamic `import()` loads is a chunk of its own that a cold start does
  * not read; packages' ES builds first (the AWS SDK's dist-es is a file per command and shakes off what is
  * not called; its dist-cjs is one file of every command); and the packages Bolt's App brings for the

@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createSqsClient, SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letters.js';
 import { Priority } from '../core/task.js';
 import type { Deps } from '../core/use-cases/deps.js';

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Alert } from '../core/alert.js';
 import type { GroupNotification } from '../core/use-cases/alert-groups.js';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CertificateFetcher } from '../adapters/aws/sns-certificates.js';
 import type { Alert } from '../core/alert.js';
 import type { Config } from '../core/config.js';

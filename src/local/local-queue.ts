@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IngestOutcome } from '../core/use-cases/ingest-alert.js';
 import { type AlertQueue, type AwaitOutcomes, encodeMessage, type IngestMessage } from '../ingest/queue.js';
 

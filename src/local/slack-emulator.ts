@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { blockErrors, SLACK_LIMITS, viewErrors } from '../adapters/slack/limits.js';
 import type { Config } from '../core/config.js';
 import { isSlackUserId } from '../core/task.js';

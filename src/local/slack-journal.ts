@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The offline Slack's messages and views, kept in TMS_DATA_DIR beside the store, so that a restart finds the

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Alert } from '../../core/alert.js';
 import { cut, isUrl, own } from '../../core/bounds.js';
 import { type Config, priorityRank } from '../../core/config.js';

@@ -1,5 +1,5 @@
 import { createVerify, X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fetchFromSns } from '../../adapters/aws/sns-certificates.js';
 import { Alert, globMatch } from '../../core/alert.js';
 import { cut } from '../../core/bounds.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Alert } from '../../core/alert.js';
 import { cut, isUrl } from '../../core/bounds.js';
 import { fail, ok } from '../../core/result.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Alert } from '../../core/alert.js';
 import { cut } from '../../core/bounds.js';
 import { fail, ok, type Result } from '../../core/result.js';

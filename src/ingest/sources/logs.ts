@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Alert, route } from '../../core/alert.js';
 import { cut, LIMITS, own } from '../../core/bounds.js';
 import type { Config } from '../../core/config.js';
