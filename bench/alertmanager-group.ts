@@ -27,6 +27,7 @@ export async function alertmanagerGroup(stack: LocalStack, alerts = 300) {
       fingerprint: `bench${startsAt.replace(/\D/g, '')}${i}`.slice(-16),
     })),
   });
+  const before = await openTasks(stack);
   const started = performance.now();
   const response = await fetch(`${stack.url}/ingest/alertmanager`, {
     method: 'POST',
@@ -37,5 +38,19 @@ export async function alertmanagerGroup(stack: LocalStack, alerts = 300) {
   const answerMs = Math.round(performance.now() - started);
   await stack.idle();
   const allRecordedMs = Math.round(performance.now() - started);
-  return { alerts, status: response.status, answerMs, allRecordedMs };
+  // What the group became: one task per alert (`grouping: alert`) or one for the group, nothing lost.
+  const tasks = (await openTasks(stack)) - before;
+  return { alerts, status: response.status, answerMs, allRecordedMs, tasks };
+}
+
+/** Open tasks in the stack's store, read page by page as `/tms list` does. */
+async function openTasks(stack: LocalStack): Promise<number> {
+  let count = 0;
+  let before: number | null = null;
+  do {
+    const page = await stack.deps.store.list({ statuses: ['open'], limit: 100, before });
+    count += page.tasks.length;
+    before = page.next;
+  } while (before !== null);
+  return count;
 }
