@@ -358,10 +358,14 @@ export class DynamoTaskStore implements TaskStore {
    * `HELD_CHANGES`, every change it held before this one, which are then dropped from it. The drop is
    * conditional on nobody having dropped or replaced them since (`recentFrom`): a writer that dies in between
    * leaves them held and copied, which the next one copies again (idempotent keys).
+   * One writer copies: the one whose change found exactly a multiple of `HELD_CHANGES` held. Writers counting at
+   * the same moment all find more than that held until the drop lands; had each copied what it found, a storm of
+   * one alert would rewrite the same timeline items at nearly every occurrence. Should that writer die before
+   * its drop, the writer that finds twice as many held copies them all, so the item stays bounded.
    */
   private async settle(id: string, old: Item): Promise<void> {
     const held = heldChanges(old);
-    if (held.length + 1 <= HELD_CHANGES) {
+    if (held.length < HELD_CHANGES || held.length % HELD_CHANGES !== 0) {
       const dropped = legacyEntries(old);
       if (dropped.length > 0) await this.putEntries(dropped);
       return;

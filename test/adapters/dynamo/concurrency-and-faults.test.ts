@@ -23,6 +23,28 @@ const realDeps = (store: DynamoTaskStore) => defaultDeps(store, config, new Manu
 
 onEachBackend((name, dynamo) => {
   describe(`DynamoTaskStore under concurrency, on ${name}`, () => {
+    it('a storm of one alert copies the entries its task holds to the timeline once per few occurrences, not at each', async () => {
+      const store = await dynamo().freshStore();
+      const deps = realDeps(store);
+      await ingestAlert(deps, anAlert());
+      const repeats = 8 * HELD_CHANGES;
+      const sent = vi.spyOn(dynamo().embedded.db, 'send');
+      try {
+        // Act: eight at a time, as the processor's batches and a storm's senders count them
+        for (let round = 0; round < repeats / 8; round++)
+          await Promise.all(Array.from({ length: 8 }, () => ingestAlert(deps, anAlert())));
+        // Assess: one copy per HELD_CHANGES occurrences (a few more where a drop raced), and the history is whole
+        const copies = sent.mock.calls.filter(([command]) => command instanceof BatchWriteCommand).length;
+        expect(copies).toBeLessThanOrEqual(2 * (repeats / HELD_CHANGES));
+      } finally {
+        sent.mockRestore();
+      }
+      const timeline = await store.timeline('TMS-1');
+      expect(timeline).toHaveLength(repeats + 1);
+      expect(new Set(timeline.map((e) => `${e.version}#${e.seq}`)).size).toBe(repeats + 1);
+      expect(await store.get('TMS-1')).toMatchObject({ occurrences: repeats + 1 });
+    });
+
     it('two people pressing Claim at once: one wins, the other is told who has the task', async () => {
       const store = await dynamo().freshStore();
       const deps = realDeps(store);
