@@ -620,10 +620,12 @@ export class DynamoTaskStore implements TaskStore {
     const number = taskNumber(taskId);
     const lent = this.#lent.delete(number);
     if ('written' in outcome) return { bound: true };
-    // Not written, so not used: a number this store handed out is handed out again.
-    if (lent) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
     // A refused write means the record exists; dynalite does not return it: then it is read.
     const record = outcome.old ? outcome.old : await this.fingerprintItem(fingerprint);
+    // Not written, so not used: a number this store handed out is handed out again. Unless the record is bound
+    // to it: then this write was applied and its answer lost (the SDK retried it, and the retry was refused), and
+    // the number is this fingerprint's task: handed out again, another fingerprint would be bound to its task.
+    if (lent && record?.openTaskId !== taskId) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
     return {
       bound: false,
       ...(record ? { record: pick(record, FP_FIELDS) as unknown as FingerprintRecord } : {}),
