@@ -235,7 +235,9 @@ export class DynamoTaskStore implements TaskStore {
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
     }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}${
-      firstSeen ? ' AND firstSeenAt = :firstSeenWas' : ''
+      firstSeen
+        ? ' AND firstSeenAt = :firstSeenWas AND ackDueAt = :ackDueWas AND resolveDueAt = :resolveDueWas'
+        : ''
     }`;
     const values: Record<string, unknown> = {
       ':now': now,
@@ -250,6 +252,8 @@ export class DynamoTaskStore implements TaskStore {
         ? {
             ':firstSeen': firstSeen.at,
             ':firstSeenWas': firstSeen.was,
+            ':ackDueWas': firstSeen.dueWas.ackDueAt,
+            ':resolveDueWas': firstSeen.dueWas.resolveDueAt,
             ':ackDue': firstSeen.ackDueAt,
             ':resolveDue': firstSeen.resolveDueAt,
           }
@@ -258,7 +262,10 @@ export class DynamoTaskStore implements TaskStore {
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
     const countable = (item: Item) =>
       item.status !== 'resolved' &&
-      (!firstSeen || item.firstSeenAt === firstSeen.was) &&
+      (!firstSeen ||
+        (item.firstSeenAt === firstSeen.was &&
+          item.ackDueAt === firstSeen.dueWas.ackDueAt &&
+          item.resolveDueAt === firstSeen.dueWas.resolveDueAt)) &&
       (!keyed || item.occurrenceKey !== occurrenceKey) &&
       (!unread ||
         (item.fingerprint === unread.fingerprint &&

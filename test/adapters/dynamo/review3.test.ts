@@ -2,11 +2,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
+import { applyAction } from '../../../src/core/lifecycle.js';
+import type { Task } from '../../../src/core/task.js';
 import { ManualClock } from '../../../src/core/time.js';
 import { defaultDeps } from '../../../src/core/use-cases/deps.js';
 import { ingestAlert } from '../../../src/core/use-cases/ingest-alert.js';
 import { onEachBackend } from '../../helpers/dynamo.js';
-import { anAlert, config, T0 } from '../../helpers/factories.js';
+import { anAlert, config, slack, T0 } from '../../helpers/factories.js';
 
 /**
  * A client whose matching requests are sent twice, the second answer returned: what the SDK does when a write's
@@ -50,6 +52,52 @@ onEachBackend((name, dynamo) => {
       expect(b.taskId).not.toBe(a.taskId);
       expect((await store.get(a.taskId as string))?.occurrences).toBe(1);
       expect((await store.fingerprint('fp:b'))?.openTaskId).toBe(b.taskId);
+    });
+  });
+});
+
+onEachBackend((name, dynamo) => {
+  describe(`review3 first sight on ${name}`, () => {
+    it('an occurrence moving first sight back while a person raises the priority keeps the new priority deadlines', async () => {
+      const table = await dynamo().freshTable();
+      const store = new DynamoTaskStore(dynamo().embedded.db, table);
+      const person = new DynamoTaskStore(dynamo().embedded.db, table);
+      const later = new Date(Date.parse(T0) + 10 * 60_000).toISOString();
+      const opened = await ingestAlert(
+        defaultDeps(store, config, new ManualClock(later)),
+        anAlert({ occurredAt: later, occurrenceKey: 'b' }),
+      );
+      const id = opened.taskId as string;
+      const before = (await store.get(id)) as Task;
+      expect(before.priority).not.toBe('P1');
+      // A person raises it to P1 between the processor's read of the task and its count.
+      const count = store.recordOccurrence.bind(store);
+      let raised = false;
+      store.recordOccurrence = async (...args) => {
+        if (!raised) {
+          raised = true;
+          const task = (await person.get(id)) as Task;
+          const applied = applyAction(
+            task,
+            { type: 'set_priority', priority: 'P1' },
+            slack('U0ADMIN', later),
+          );
+          if (!applied.ok) throw new Error('not applied');
+          expect(await person.save(applied.value.task, applied.value.entries, task.version)).toBe('saved');
+        }
+        return count(...args);
+      };
+      // Act: an earlier occurrence, delivered late
+      await ingestAlert(
+        defaultDeps(store, config, new ManualClock(later)),
+        anAlert({ occurredAt: T0, occurrenceKey: 'a' }),
+      );
+      // Assess
+      const after = (await person.get(id)) as Task;
+      const windows = after.sla.windows.P1;
+      expect(after).toMatchObject({ priority: 'P1', firstSeenAt: T0, occurrences: 2 });
+      expect(after.ackDueAt).toBe(new Date(Date.parse(T0) + windows.ack).toISOString());
+      expect(after.resolveDueAt).toBe(new Date(Date.parse(T0) + windows.resolve).toISOString());
     });
   });
 });
