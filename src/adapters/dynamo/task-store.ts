@@ -448,7 +448,9 @@ export class DynamoTaskStore implements TaskStore {
         this.queryTasks(p.index, p.pk, query.before ?? null, limit + 1, filters, names, values),
       ),
     );
-    const merged = pages.flat().sort((a, b) => b - a);
+    // A task that just changed between two statuses listed may still be in both partitions (the index is a moment
+    // behind): listed once, or its key would be twice in the BatchGetItem, which DynamoDB refuses whole.
+    const merged = [...new Set(pages.flat())].sort((a, b) => b - a);
     const numbers = merged.slice(0, limit);
     const read = await this.tasksByNumber(numbers);
     // An index is a moment behind its table: a task changed since it was listed is left out if it no longer
