@@ -216,6 +216,7 @@ export class DynamoTaskStore implements TaskStore {
     also: OccurrenceFields = {},
     unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
+    await this.copyLegacy(id);
     const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
     const counted = Math.max(1, entries.length);
     const keyed = occurrenceKey !== undefined;
@@ -328,6 +329,7 @@ export class DynamoTaskStore implements TaskStore {
     occurrenceKey?: string,
   ): Promise<Task | undefined> {
     const keyed = occurrenceKey !== undefined;
+    await this.copyLegacy(id);
     // No entry of its own: its version holds an empty change.
     const old = await updateIf(this.db, {
       TableName: this.tableName,
@@ -357,6 +359,16 @@ export class DynamoTaskStore implements TaskStore {
       version: Number(old.version) + 1,
       ...(keyed ? { occurrenceKey } : {}),
     });
+  }
+
+  /**
+   * An item the old code wrote holds its latest change's entries in `lastEntries`, which an occurrence or group
+   * update drops in the same write: copied to the timeline before it (as this store last read the item; copies
+   * are idempotent), so a writer killed right after that write loses none. Only for such items, once each.
+   */
+  private async copyLegacy(id: string): Promise<void> {
+    const dropped = legacyEntries(this.#read.get(id));
+    if (dropped.length > 0) await this.putEntries(dropped);
   }
 
   /**

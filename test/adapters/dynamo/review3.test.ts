@@ -1,12 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../../src/adapters/dynamo/table.js';
 import { DynamoTaskStore } from '../../../src/adapters/dynamo/task-store.js';
 import { applyAction } from '../../../src/core/lifecycle.js';
 import type { Task } from '../../../src/core/task.js';
 import { ManualClock } from '../../../src/core/time.js';
 import { defaultDeps } from '../../../src/core/use-cases/deps.js';
 import { ingestAlert } from '../../../src/core/use-cases/ingest-alert.js';
+import { taskFromAlert } from '../../../src/core/use-cases/open-task.js';
 import { onEachBackend } from '../../helpers/dynamo.js';
 import { anAlert, config, slack, T0 } from '../../helpers/factories.js';
 
@@ -141,6 +143,54 @@ onEachBackend((name, dynamo) => {
       // Assess
       expect(page.tasks.map((t) => t.id)).toEqual(['TMS-1']);
       expect(page.next).toBeNull();
+    });
+  });
+});
+
+onEachBackend((name, dynamo) => {
+  describe(`review3 items the old code wrote, on ${name}`, () => {
+    it('a writer killed right after counting on a task item the old code wrote loses none of its entries', async () => {
+      const table = await dynamo().freshTable();
+      const real = dynamo().embedded.db;
+      const ctx = { actor: { type: 'source', id: 'generic' }, via: 'ingest', now: new Date(T0) } as const;
+      const { task, entries } = taskFromAlert('TMS-1', anAlert(), config, ctx);
+      // As the old code wrote it: its latest change's entries in `lastEntries`, no `recent`.
+      await real.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...keys.task('TMS-1'),
+            type: 'task',
+            ...task,
+            gsi1pk: keys.byStatus(task.status),
+            gsi1sk: keys.taskOrder('TMS-1'),
+            gsi2pk: keys.byService(task.service),
+            gsi2sk: keys.taskOrder('TMS-1'),
+            lastEntries: entries,
+          },
+        }),
+      );
+      // The writer dies at its first batch write after its count (before it copied what the count dropped).
+      let counted = false;
+      const dying = new Proxy(real, {
+        get(target, property, receiver) {
+          if (property !== 'send') return Reflect.get(target, property, receiver);
+          return async (command: unknown) => {
+            if (command instanceof BatchWriteCommand && counted) throw new Error('killed');
+            const answer = await target.send(command as never);
+            if (command instanceof UpdateCommand && command.input.Key?.pk === 'TASK#1') counted = true;
+            return answer;
+          };
+        },
+      });
+      const store = new DynamoTaskStore(dying, table);
+      // Act
+      await expect(
+        ingestAlert(defaultDeps(store, config, new ManualClock(T0)), anAlert({ occurrenceKey: 'second' })),
+      ).rejects.toThrow('killed');
+      // Assess
+      const timeline = await new DynamoTaskStore(real, table).timeline('TMS-1');
+      expect(timeline.map((e) => e.type)).toEqual([...entries.map((e) => e.type), 'occurred']);
     });
   });
 });
