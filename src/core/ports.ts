@@ -103,10 +103,13 @@ export interface OccurrenceFields {
   readonly group?: TaskGroup;
   /**
    * This occurrence happened before the task's first sight (the queue delivered it late): the task was seen
-   * first then, and its SLA clocks start then. Written only while the task's first sight is still `was`.
+   * first then, and its SLA clocks start then. Written only while the task's first sight is still `was` and its
+   * deadlines still `dueWas` (the new ones are computed from the task as read: a priority set or a reopen since
+   * changed them, and the occurrence then decides again on the task as it is).
    */
   readonly firstSeen?: {
     readonly was: string;
+    readonly dueWas: { readonly ackDueAt: string; readonly resolveDueAt: string };
     readonly at: string;
     readonly ackDueAt: string;
     readonly resolveDueAt: string;

@@ -161,12 +161,13 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       await store.create(task, entries);
       const earlier = (m: number) => new Date(Date.parse(T0) - m * 60_000).toISOString();
       const clocks = (m: number) => ({ ackDueAt: earlier(m - 15), resolveDueAt: earlier(m - 240) });
+      const dueWas = { ackDueAt: task.ackDueAt, resolveDueAt: task.resolveDueAt };
       // Act: an occurrence from 5 minutes before the task's first sight; then one that read the task before it
       const moved = await store.recordOccurrence('TMS-8', earlier(5), T0, undefined, undefined, {
-        firstSeen: { was: T0, at: earlier(5), ...clocks(5) },
+        firstSeen: { was: T0, dueWas, at: earlier(5), ...clocks(5) },
       });
       const stale = await store.recordOccurrence('TMS-8', earlier(3), T0, undefined, undefined, {
-        firstSeen: { was: T0, at: earlier(3), ...clocks(3) },
+        firstSeen: { was: T0, dueWas, at: earlier(3), ...clocks(3) },
       });
       // Assess: the first moved it and its clocks and kept last seen; the second, which had read T0, counted nothing
       expect(moved).toMatchObject({ firstSeenAt: earlier(5), lastSeenAt: T0, occurrences: 2, ...clocks(5) });
@@ -175,6 +176,38 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
         firstSeenAt: earlier(5),
         occurrences: 2,
         ...clocks(5),
+      });
+    });
+
+    it('moves a task’s first sight back only while its deadlines are those it was read with (no priority set, no reopen since)', async () => {
+      const { task, entries } = opened({ id: 'TMS-9', firstSeenAt: T0, lastSeenAt: T0 });
+      await store.create(task, entries);
+      const earlier = (m: number) => new Date(Date.parse(T0) - m * 60_000).toISOString();
+      // A person changed the deadlines (a priority set) after the occurrence's writer read the task.
+      const changed = {
+        ...task,
+        ackDueAt: earlier(-1),
+        resolveDueAt: earlier(-2),
+        version: task.version + 1,
+      };
+      expect(await store.save(changed, [], task.version)).toBe('saved');
+      // Act
+      const stale = await store.recordOccurrence('TMS-9', earlier(5), T0, undefined, undefined, {
+        firstSeen: {
+          was: T0,
+          dueWas: { ackDueAt: task.ackDueAt, resolveDueAt: task.resolveDueAt },
+          at: earlier(5),
+          ackDueAt: earlier(4),
+          resolveDueAt: earlier(3),
+        },
+      });
+      // Assess: nothing written; the writer decides again on the task as it is
+      expect(stale).toBeUndefined();
+      expect(await store.get('TMS-9')).toMatchObject({
+        firstSeenAt: T0,
+        occurrences: 1,
+        ackDueAt: earlier(-1),
+        resolveDueAt: earlier(-2),
       });
     });
 

@@ -96,7 +96,13 @@ export class MemoryTaskStore implements TaskStore {
     )
       return undefined;
     if (occurrenceKey !== undefined && task.occurrenceKey === occurrenceKey) return 'repeat';
-    if (also.firstSeen && task.firstSeenAt !== also.firstSeen.was) return undefined;
+    if (
+      also.firstSeen &&
+      (task.firstSeenAt !== also.firstSeen.was ||
+        task.ackDueAt !== also.firstSeen.dueWas.ackDueAt ||
+        task.resolveDueAt !== also.firstSeen.dueWas.resolveDueAt)
+    )
+      return undefined;
     const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
     const counted = Math.max(1, entries.length);
     const next: Task = {

@@ -42,6 +42,8 @@ const ATTEMPTS = 6;
  * never leave it; a busy one's oldest go to marker items, so the item stays a few KB.
  */
 export const APPLIED_KEPT = 50;
+/** Openings counted in one UpdateItem: its condition stays well within DynamoDB's 4 KB an expression. */
+const OPENINGS_PER_WRITE = 20;
 const MARKERS_IN_FLIGHT = 16;
 const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1_000, 2 ** attempt * 10)));
 /** Attributes of an hourly item that are not counters. */
@@ -318,8 +320,19 @@ export class DynamoAggregateStore implements AggregateStore {
    * APPLIED_KEPT such attributes (so it stays a few KB).
    */
   async countOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean> {
+    if (openings.length === 0 || new Set(openings.map((o) => o.taskId)).size !== openings.length)
+      return false;
+    // A few at a time: DynamoDB refuses an expression over 4 KB (about 128 bytes an opening here), and a storm's
+    // batch holds up to a thousand. Refused part way, what was written is known counted (`a.<task>`) to the
+    // `updateStats` that then folds them all.
+    for (const some of chunk(openings, OPENINGS_PER_WRITE))
+      if (!(await this.countSomeOpenings(key, some, at))) return false;
+    return true;
+  }
+
+  private async countSomeOpenings(key: StatsKey, openings: readonly Opening[], at: string): Promise<boolean> {
     const last = openings.at(-1);
-    if (!last || new Set(openings.map((o) => o.taskId)).size !== openings.length) return false;
+    if (!last) return true;
     const names: Record<string, string> = { '#type': 'type', '#fast': 'fastMarks' };
     const values: Record<string, unknown> = {
       ':type': 'stats',

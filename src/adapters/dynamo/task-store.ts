@@ -216,6 +216,7 @@ export class DynamoTaskStore implements TaskStore {
     also: OccurrenceFields = {},
     unread?: UnreadTask,
   ): Promise<Task | 'repeat' | undefined> {
+    await this.copyLegacy(id);
     const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
     const counted = Math.max(1, entries.length);
     const keyed = occurrenceKey !== undefined;
@@ -235,7 +236,9 @@ export class DynamoTaskStore implements TaskStore {
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
     }${unread ? ' AND fingerprint = :fp AND resolveDueAt = :due AND attribute_not_exists(unreportedSince)' : ''}${
-      firstSeen ? ' AND firstSeenAt = :firstSeenWas' : ''
+      firstSeen
+        ? ' AND firstSeenAt = :firstSeenWas AND ackDueAt = :ackDueWas AND resolveDueAt = :resolveDueWas'
+        : ''
     }`;
     const values: Record<string, unknown> = {
       ':now': now,
@@ -250,6 +253,8 @@ export class DynamoTaskStore implements TaskStore {
         ? {
             ':firstSeen': firstSeen.at,
             ':firstSeenWas': firstSeen.was,
+            ':ackDueWas': firstSeen.dueWas.ackDueAt,
+            ':resolveDueWas': firstSeen.dueWas.resolveDueAt,
             ':ackDue': firstSeen.ackDueAt,
             ':resolveDue': firstSeen.resolveDueAt,
           }
@@ -258,7 +263,10 @@ export class DynamoTaskStore implements TaskStore {
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
     const countable = (item: Item) =>
       item.status !== 'resolved' &&
-      (!firstSeen || item.firstSeenAt === firstSeen.was) &&
+      (!firstSeen ||
+        (item.firstSeenAt === firstSeen.was &&
+          item.ackDueAt === firstSeen.dueWas.ackDueAt &&
+          item.resolveDueAt === firstSeen.dueWas.resolveDueAt)) &&
       (!keyed || item.occurrenceKey !== occurrenceKey) &&
       (!unread ||
         (item.fingerprint === unread.fingerprint &&
@@ -321,6 +329,7 @@ export class DynamoTaskStore implements TaskStore {
     occurrenceKey?: string,
   ): Promise<Task | undefined> {
     const keyed = occurrenceKey !== undefined;
+    await this.copyLegacy(id);
     // No entry of its own: its version holds an empty change.
     const old = await updateIf(this.db, {
       TableName: this.tableName,
@@ -353,12 +362,22 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   /**
+   * An item the old code wrote holds its latest change's entries in `lastEntries`, which an occurrence or group
+   * update drops in the same write: copied to the timeline before it (as this store last read the item; copies
+   * are idempotent), so a writer killed right after that write loses none. Only for such items, once each.
+   */
+  private async copyLegacy(id: string): Promise<void> {
+    const dropped = legacyEntries(this.#read.get(id));
+    if (dropped.length > 0) await this.putEntries(dropped);
+  }
+
+  /**
    * After a change appended one version to the held changes of `old` (the item before it): the entries it
-   * dropped (an item from before `recent`) copied to the timeline, and once the item holds more than
-   * `HELD_CHANGES`, every change it held before this one, which are then dropped from it. The drop is
+   * dropped (an item from before `recent`) copied to the timeline, and when the item held a multiple of
+   * `HELD_CHANGES` changes before this one, every one of them, which are then dropped from it. The drop is
    * conditional on nobody having dropped or replaced them since (`recentFrom`): a writer that dies in between
    * leaves them held and copied, which the next one copies again (idempotent keys).
-   * One writer copies: the one whose change found exactly a multiple of `HELD_CHANGES` held. Writers counting at
+   * One writer copies: the one whose change found a multiple of `HELD_CHANGES` held. Writers counting at
    * the same moment all find more than that held until the drop lands; had each copied what it found, a storm of
    * one alert would rewrite the same timeline items at nearly every occurrence. Should that writer die before
    * its drop, the writer that finds twice as many held copies them all, so the item stays bounded.
@@ -445,7 +464,9 @@ export class DynamoTaskStore implements TaskStore {
         this.queryTasks(p.index, p.pk, query.before ?? null, limit + 1, filters, names, values),
       ),
     );
-    const merged = pages.flat().sort((a, b) => b - a);
+    // A task that just changed between two statuses listed may still be in both partitions (the index is a moment
+    // behind): listed once, or its key would be twice in the BatchGetItem, which DynamoDB refuses whole.
+    const merged = [...new Set(pages.flat())].sort((a, b) => b - a);
     const numbers = merged.slice(0, limit);
     const read = await this.tasksByNumber(numbers);
     // An index is a moment behind its table: a task changed since it was listed is left out if it no longer
@@ -624,10 +645,12 @@ export class DynamoTaskStore implements TaskStore {
     const number = taskNumber(taskId);
     const lent = this.#lent.delete(number);
     if ('written' in outcome) return { bound: true };
-    // Not written, so not used: a number this store handed out is handed out again.
-    if (lent) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
     // A refused write means the record exists; dynalite does not return it: then it is read.
     const record = outcome.old ? outcome.old : await this.fingerprintItem(fingerprint);
+    // Not written, so not used: a number this store handed out is handed out again. Unless the record is bound
+    // to it: then this write was applied and its answer lost (the SDK retried it, and the retry was refused), and
+    // the number is this fingerprint's task: handed out again, another fingerprint would be bound to its task.
+    if (lent && record?.openTaskId !== taskId) this.#ids.splice(sortedIndex(this.#ids, number), 0, number);
     return {
       bound: false,
       ...(record ? { record: pick(record, FP_FIELDS) as unknown as FingerprintRecord } : {}),

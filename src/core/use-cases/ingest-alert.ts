@@ -423,7 +423,12 @@ function seenBefore(open: Task, alert: Alert, ctx: ChangeContext): OccurrenceFie
   const happened = timeOf(alert, ctx).at;
   if (Date.parse(happened) >= first) return undefined;
   const due = deadlines(open.sla, open.priority, happened);
-  return { was: open.firstSeenAt, at: happened, ...due };
+  return {
+    was: open.firstSeenAt,
+    dueWas: { ackDueAt: open.ackDueAt, resolveDueAt: open.resolveDueAt },
+    at: happened,
+    ...due,
+  };
 }
 
 function occurredEntry(taskId: string, alert: Alert, ctx: ChangeContext): OccurrenceEntry {
