@@ -114,6 +114,8 @@ export const TABLE_ACCESS = {
 } as const satisfies Record<string, TableAccess>;
 
 export interface TmsStackProps extends StackProps {
+  /** A table deployed before its indexes' projections were narrowed keeps ALL (see TmsTableProps). */
+  readonly allAttributesInIndexes?: boolean;
   /** Refuse deletes of the table, the user pool and the secrets, and keep logs; on by default. */
   readonly deletionProtection?: boolean;
   /** The config file: validated now, bundled with every function. Default: tms.config.yaml at the root. */
@@ -143,7 +145,10 @@ export class TmsStack extends Stack {
     super(scope, id, props);
     const retain = props.deletionProtection ?? true;
     this.config = readDeployConfig(props.configPath ?? join(REPO_ROOT, 'tms.config.yaml'));
-    this.table = new TmsTable(this, 'Store', { deletionProtection: retain });
+    this.table = new TmsTable(this, 'Store', {
+      deletionProtection: retain,
+      ...(props.allAttributesInIndexes ? { allAttributesInIndexes: true } : {}),
+    });
     const table = this.table.table;
     const secrets = new TmsSecrets(this, 'Secrets', { retain });
     const notifications = new NotificationTopic(this, 'Notifications', {

@@ -18,7 +18,8 @@ function listContext(value: unknown): string[] {
  * context (cdk.json or `-c`), checked by cdk-nag's AwsSolutions rules on every synth (a finding fails it).
  *
  * Context: `deletionProtection` ("false" for a disposable stack), `config` (the config file; else
- * TMS_CONFIG, else tms.config.yaml), `logGroups`, `slackBotId`, `slackBotUserId`, `slackApiUrl`.
+ * TMS_CONFIG, else tms.config.yaml), `logGroups`, `slackBotId`, `slackBotUserId`, `slackApiUrl`,
+ * `allAttributesInIndexes` ("true" for a stack whose table was deployed before its index projections narrowed).
  */
 export function createTmsApp(props: AppProps = {}, overrides: Partial<TmsStackProps> = {}) {
   const app = new App(props);
@@ -37,6 +38,7 @@ export function createTmsApp(props: AppProps = {}, overrides: Partial<TmsStackPr
     deletionProtection: String(context('deletionProtection') ?? 'true') !== 'false',
     ...(configPath ? { configPath } : {}),
     logGroups: listContext(context('logGroups')),
+    allAttributesInIndexes: String(context('allAttributesInIndexes') ?? 'false') === 'true',
     slack: {
       ...(text('slackBotId') ? { botId: text('slackBotId') } : {}),
       ...(text('slackBotUserId') ? { botUserId: text('slackBotUserId') } : {}),

@@ -31,6 +31,13 @@ export interface TmsTableProps {
   readonly deletionProtection?: boolean;
   /** The indexes; TABLE.indexes, the ones the code and the local store use, unless a test says otherwise. */
   readonly indexes?: readonly IndexDefinition[];
+  /**
+   * Keep every index projecting ALL, as tables deployed before the projections were narrowed do: DynamoDB
+   * changes an existing index's projection only by deleting and creating it, one index an update, which
+   * CloudFormation refuses inside one stack update. The code reads what it needs either way (a list reads
+   * its tasks by key), so an existing stack keeps working and only pays ALL's index writes.
+   */
+  readonly allAttributesInIndexes?: boolean;
 }
 
 /**
@@ -55,7 +62,10 @@ export class TmsTable extends Construct {
   constructor(scope: Construct, id: string, props: TmsTableProps = {}) {
     super(scope, id);
     const deletionProtection = props.deletionProtection ?? true;
-    const indexes: readonly IndexDefinition[] = props.indexes ?? TABLE.indexes;
+    const defined: readonly IndexDefinition[] = props.indexes ?? TABLE.indexes;
+    const indexes = props.allAttributesInIndexes
+      ? defined.map(({ projection: _, ...index }) => index)
+      : defined;
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },

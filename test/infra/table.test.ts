@@ -92,4 +92,12 @@ describe('what each index copies', () => {
       });
     }
   });
+
+  it('keeps every index projecting ALL for a table deployed before the projections narrowed (-c allAttributesInIndexes=true)', () => {
+    const { template } = synth({}, { allAttributesInIndexes: 'true' });
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
+    const deployed = table?.Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
+    expect(deployed.map((index) => index.IndexName)).toEqual(TABLE.indexes.map((index) => index.name));
+    for (const index of deployed) expect(index.Projection).toEqual({ ProjectionType: 'ALL' });
+  });
 });
