@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import { API, getJson, inProcessStack, PER_ALERT_CONFIG, postJson, type TestStack } from '../helpers/local-stack.js';
+import {
+  API,
+  getJson,
+  inProcessStack,
+  PER_ALERT_CONFIG,
+  postJson,
+  type TestStack,
+} from '../helpers/local-stack.js';
 
 const FIXTURE = JSON.parse(readFileSync('test/fixtures/alertmanager/alertmanager-v4-firing.json', 'utf8'));
 const [PROBE] = FIXTURE.alerts;
 const { startsAt: _, ...UNSTARTED } = PROBE;
-const fp = (name: string, n: number) => createHash('sha256').update(`${name}#${n}`).digest('hex').slice(0, 16);
+const fp = (name: string, n: number) =>
+  createHash('sha256').update(`${name}#${n}`).digest('hex').slice(0, 16);
 // No startsAt (optional): only the delivery tokens tell a copy of an occurrence apart.
 function notification(name: string, members: readonly number[]) {
   return {

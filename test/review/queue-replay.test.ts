@@ -8,7 +8,7 @@ import { type AlertQueue, encodeMessage, type IngestMessage, MAX_RECEIVES } from
 import { redrive } from '../../src/jobs/redrive.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
 import { request, SECRETS } from '../helpers/crash.js';
-import { depsFor, perAlertConfig, T0 } from '../helpers/factories.js';
+import { depsFor, perAlertConfig } from '../helpers/factories.js';
 
 const FIXTURE = JSON.parse(readFileSync('test/fixtures/alertmanager/alertmanager-v4-firing.json', 'utf8'));
 const [PROBE] = FIXTURE.alerts;
@@ -70,6 +70,6 @@ describe('a queued delivery one chunk of which went to the dead-letter queue', (
     expect(report.processed).toHaveLength(1);
     const { tasks } = await store.list({ limit: 100 });
     expect(tasks).toHaveLength(20);
-    expect(tasks.map((t) => t.occurrences).join(",")).toBe(tasks.map(() => 1).join(","));
+    expect(tasks.map((t) => t.occurrences).join(',')).toBe(tasks.map(() => 1).join(','));
   });
 });
