@@ -25,7 +25,7 @@ onEachBackend((_name, dynamo) => {
       );
       try {
         last = await store.queuedChunk('alertmanager', 'huge', { chunk: chunk * 10, touched, of: chunks });
-      } catch (error) {
+      } catch {
         failedAt = chunk;
         break;
       }
