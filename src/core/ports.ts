@@ -287,10 +287,16 @@ export interface DeliveryInbox {
 }
 
 export type QueuedChunk =
-  | { readonly chunk: number; readonly touched: readonly string[] }
+  | {
+      readonly chunk: number;
+      readonly touched: readonly string[];
+      /** How many chunks the delivery has: what they touched is read back only once all are in. */
+      readonly of?: number;
+    }
   | { readonly error: string };
 export interface QueuedProgress {
   readonly chunks: readonly number[];
+  /** What every chunk in touched: whole when `chunks` holds all `of` (or `of` was not said). */
   readonly touched: readonly string[];
 }
 

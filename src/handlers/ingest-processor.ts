@@ -25,6 +25,13 @@ export interface ProcessorOptions {
   readonly onProcessed?: (message: IngestMessage, outcomes: readonly IngestOutcome[]) => void;
   /** Told why a record failed (a batch response names none; the local queue keeps it with the message). */
   readonly onFailed?: (record: SQSRecord, error: unknown) => void;
+  /**
+   * How long after its delivery's receipt a message is taken for a redelivery whatever its receive count says
+   * (`REDELIVERED_AFTER_MS` by default). It must be shorter than a message takes to reach the dead-letter
+   * queue (`MAX_RECEIVES` visibility timeouts), so one moved back, its receive count reset, is always late:
+   * a queue whose visibility timeout is short (the local one's, seconds) passes less.
+   */
+  readonly redeliveredAfterMs?: number;
 }
 
 /**
@@ -52,7 +59,9 @@ export function makeIngestProcessor(deps: Deps, options: ProcessorOptions = {}) 
       throw new MalformedMessageError('not an ingest message', { messageId: record.messageId }, { cause });
     }
     const receives = Number(record.attributes.ApproximateReceiveCount);
-    const late = deps.clock.now().getTime() - Date.parse(message.receivedAt) > REDELIVERED_AFTER_MS;
+    const late =
+      deps.clock.now().getTime() - Date.parse(message.receivedAt) >
+      (options.redeliveredAfterMs ?? REDELIVERED_AFTER_MS);
     let outcomes: IngestOutcome[];
     try {
       outcomes = await processMessage(deps, message, {

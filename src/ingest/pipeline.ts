@@ -296,6 +296,7 @@ export async function processMessage(
     const progress = await deps.store.queuedChunk(message.source, message.deliveryId, {
       chunk: message.index,
       touched,
+      of: message.chunks,
     });
     // Not there to mark (processed already: this chunk was redelivered after the delivery was done).
     if (!progress || progress.chunks.length < message.chunks) return outcomes;

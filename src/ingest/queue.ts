@@ -149,12 +149,24 @@ const Message = z.strictObject({
   redriven: z.literal(true).optional(),
 });
 
+/**
+ * What a compressed body may unpack to: far more than any message `encodeMessage` packs (a chunk's alerts are
+ * bounded, the largest alert LIMITS allows escapes to well under a megabyte), and far less than a body of 256 KB
+ * of gzip can make (a thousand times that): unpacking stops there, so one such body fails its record alone
+ * rather than the processor's memory, and with it its whole batch.
+ */
+export const MAX_UNPACKED_BYTES = 8 * 1024 * 1024;
+
 /** A message body read back; throws (a `ZodError`, a `SyntaxError`) on anything else, so its record fails alone. */
 export function decodeMessage(body: string): IngestMessage {
   const value: unknown = JSON.parse(body);
   const packed = Packed.safeParse(value);
   const message = packed.success
-    ? JSON.parse(gunzipSync(Buffer.from(packed.data.gzip, 'base64')).toString('utf8'))
+    ? JSON.parse(
+        gunzipSync(Buffer.from(packed.data.gzip, 'base64'), {
+          maxOutputLength: MAX_UNPACKED_BYTES,
+        }).toString('utf8'),
+      )
     : value;
   return Message.parse(message) as IngestMessage;
 }

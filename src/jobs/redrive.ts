@@ -260,7 +260,11 @@ async function processDelivery(
       { verify: false, config: deps.config },
     );
     if (received?.ok) {
-      const redriven = (raw.attempts ?? 1) > 1 ? raw.receivedAt : undefined;
+      // Attempted before: by a run that died (its attempts counted), or one that failed (its error kept; a
+      // replay of a dead delivery starts its attempts from zero, and the queue may have recorded all its
+      // chunks but one before the last went to the dead-letter queue).
+      const attempted = (raw.attempts ?? 1) > 1 || raw.lastError !== undefined;
+      const redriven = attempted ? raw.receivedAt : undefined;
       const outcomes: IngestOutcome[] = [];
       for (const [index, alert] of receivedAt(received.value.alerts, raw.receivedAt).entries()) {
         const token = deliveryToken(raw.source, raw.deliveryId, index);

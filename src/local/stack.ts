@@ -11,7 +11,7 @@ import { makeIngestHandler } from '../handlers/ingest.js';
 import { makeIngestProcessor } from '../handlers/ingest-processor.js';
 import { streamConsumers } from '../handlers/stream-consumers.js';
 import { makeSweeperHandler } from '../handlers/sweeper.js';
-import { MAX_RECEIVES, QUEUE_LEASE_MS } from '../ingest/queue.js';
+import { MAX_RECEIVES, QUEUE_LEASE_MS, REDELIVERED_AFTER_MS } from '../ingest/queue.js';
 import { redrive } from '../jobs/redrive.js';
 import { matchRoute } from '../routes.js';
 import { buildDeps, slackSettingsOf } from '../runtime/deps.js';
@@ -357,10 +357,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     now,
     ...(dataDir ? { file: join(dataDir, 'queue-ingest-dead.json') } : {}),
   });
+  const visibilityTimeoutMs = options.queueVisibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS;
   const ingestQueue = new LocalQueue({
     name: 'tms-ingest',
     region: local.region,
-    visibilityTimeoutMs: options.queueVisibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
+    visibilityTimeoutMs,
     maxReceiveCount: MAX_RECEIVES,
     deadLetter: ingestDead,
     now,
@@ -404,6 +405,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     makeIngestProcessor(deps, {
       onProcessed: alertQueue.onProcessed,
       onFailed: (record, error) => ingestQueue.failed(record.messageId, errorText(error)),
+      // Its receives take seconds here, not half an hour: a message `npm run redrive` moves back from the
+      // dead-letter queue (receive count reset) within a minute of its receipt is still a redelivery.
+      redeliveredAfterMs: Math.min(REDELIVERED_AFTER_MS, (MAX_RECEIVES - 1) * visibilityTimeoutMs),
     }),
   );
   const sweeper = makeSweeperHandler(deps);

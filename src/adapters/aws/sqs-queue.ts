@@ -9,6 +9,11 @@ import { TransientError } from '../../core/errors.js';
 
 /** SendMessageBatch takes at most ten entries. */
 const BATCH = 10;
+/**
+ * ...and at most this many bytes of them together (the sum of its bodies, the limit of one message): ten
+ * messages of a delivery of large alerts (up to 200 KB each) are sent in as many batches as that takes.
+ */
+const BATCH_BYTES = 256 * 1024;
 /** Rounds of sending again what SQS refused in part (a throttled or failed entry); then the send fails. */
 const ROUNDS = 3;
 
@@ -29,8 +34,19 @@ export class SqsSender {
     const entries = bodies.map(
       (body, i): SendMessageBatchRequestEntry => ({ Id: String(i), MessageBody: body }),
     );
-    for (let start = 0; start < entries.length; start += BATCH)
-      await this.sendBatch(entries.slice(start, start + BATCH));
+    let batch: SendMessageBatchRequestEntry[] = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      const size = Buffer.byteLength(entry.MessageBody ?? '');
+      if (batch.length > 0 && (batch.length >= BATCH || bytes + size > BATCH_BYTES)) {
+        await this.sendBatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(entry);
+      bytes += size;
+    }
+    if (batch.length > 0) await this.sendBatch(batch);
   }
 
   private async sendBatch(batch: readonly SendMessageBatchRequestEntry[]): Promise<void> {

@@ -169,6 +169,9 @@ export const keys = {
   rawDead: 'RAW#DEAD',
   rawChunk: (digest: string, index: number) => `RAW#CHUNK#${digest}#${pad(index, 3)}`,
   rawChunkPrefix: (digest: string) => `RAW#CHUNK#${digest}#`,
+  /** What one queued chunk of a delivery touched (its message's first alert's index), beside its raw item. */
+  rawQueued: (index: number) => `RAW#QUEUED#${pad(index, 6)}`,
+  rawQueuedPrefix: 'RAW#QUEUED#',
   rawOrder: (receivedAt: string, source: string, deliveryId: string) =>
     rawOrder({ receivedAt, source, deliveryId }),
   alertGroup: (key: string) => ({ pk: `AMGROUP#${key}`, sk: 'GROUP' }),

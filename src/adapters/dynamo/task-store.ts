@@ -62,6 +62,8 @@ const RAW_REF_FIELDS = ['source', 'deliveryId', 'receivedAt', 'attempts', 'deadA
  * points to would do the same; chunks keep the one-table design and work on both emulators.
  */
 const COMPRESS_OVER_BYTES = 1024;
+/** How long what a queued chunk touched is kept (an archive's seven days, and one more). */
+const QUEUED_TTL_S = 8 * 86_400;
 const CHUNK_BYTES = 300_000;
 const LAST_ERROR_CHARS = 1000;
 /** How often `hasDelivery` reads again a history with a change in flight, and how long it waits (times the read). */
@@ -954,24 +956,49 @@ export class DynamoTaskStore implements TaskStore {
       );
       return kept ? { chunks: [], touched: [] } : undefined;
     }
-    // One set for both, so the chunk's own entry always writes it and UPDATED_NEW returns it whole (the item's
-    // body is not sent back with every chunk, as ALL_NEW would).
+    // What the chunk touched in an item of its own beside the raw item (written before the chunk is counted,
+    // so the last one counted finds every other's): one set on the raw item of every chunk's tasks would pass
+    // the 400 KB item limit at some ten thousand alerts. Kept as long as an archive, and a little longer.
+    const { pk } = keys.raw(source, deliveryId);
+    await this.send(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.rawQueued(chunk.chunk),
+            type: 'raw-queued',
+            touched: [...chunk.touched],
+            [TABLE.ttlAttribute]: Math.floor(Date.now() / 1000) + QUEUED_TTL_S,
+          },
+        }),
+      ),
+    );
+    // The raw item's set holds the chunks' numbers only, and UPDATED_NEW returns it whole (not the body).
     const written = await updateIf(this.db, {
       TableName: this.tableName,
       Key: keys.raw(source, deliveryId),
       UpdateExpression: 'ADD queued :entries',
       ConditionExpression: pending,
-      ExpressionAttributeValues: {
-        ':entries': new Set([`#${chunk.chunk}`, ...chunk.touched.map((t) => `=${t}`)]),
-      },
+      ExpressionAttributeValues: { ':entries': new Set([`#${chunk.chunk}`]) },
       ReturnValues: 'UPDATED_NEW',
     });
     if (!written) return undefined;
     const entries = [...((written.queued as Set<string> | undefined) ?? [])];
-    return {
-      chunks: entries.filter((e) => e.startsWith('#')).map((e) => Number(e.slice(1))),
-      touched: entries.filter((e) => e.startsWith('=')).map((e) => e.slice(1)),
-    };
+    const chunks = entries.filter((e) => e.startsWith('#')).map((e) => Number(e.slice(1)));
+    if (chunk.of !== undefined && chunks.length < chunk.of) return { chunks, touched: [] };
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.rawQueuedPrefix },
+      ConsistentRead: true,
+    });
+    const touched = new Set([
+      // A delivery queued before chunks had items of their own kept what they touched in the set.
+      ...entries.filter((e) => e.startsWith('=')).map((e) => e.slice(1)),
+      ...items.flatMap((item) => (item.touched as string[] | undefined) ?? []),
+    ]);
+    return { chunks, touched: [...touched] };
   }
 
   private async getRawItem(source: string, deliveryId: string): Promise<Item | undefined> {
