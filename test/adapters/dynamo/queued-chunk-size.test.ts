@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { onEachBackend } from '../helpers/dynamo.js';
-import { T0 } from '../helpers/factories.js';
+import { onEachBackend } from '../../helpers/dynamo.js';
+import { T0 } from '../../helpers/factories.js';
 
 // Alertmanager takes 20,000 alerts in a delivery (6 MB): 2,000 messages of ten, each telling the raw item its
 // listed and firing tasks (20 entries of ~19 bytes).

@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, expect, it } from 'vitest';
-import { SqsSender } from '../../src/adapters/aws/sqs-queue.js';
-import { encodeMessage, splitDelivery } from '../../src/ingest/queue.js';
-import { anAlert, T0 } from '../helpers/factories.js';
+import { SqsSender } from '../../../src/adapters/aws/sqs-queue.js';
+import { encodeMessage, splitDelivery } from '../../../src/ingest/queue.js';
+import { anAlert, T0 } from '../../helpers/factories.js';
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());
