@@ -211,6 +211,28 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       });
     });
 
+    it('refuses, as a repeat, an occurrence of a delivery the task holds already (the alert that opened it, or a counted one)', async () => {
+      const { task, entries } = opened({ id: 'TMS-9', lastSeenAt: T0 });
+      const delivered = (e: (typeof entries)[number]) => ({ ...e, delivery: 'alertmanager#d1#0' });
+      await store.create(task, entries.map(delivered));
+      const entry = (delivery: string): OccurrenceEntry => ({
+        type: 'occurred',
+        taskId: 'TMS-9',
+        at: T0,
+        actor: { type: 'source', id: 'generic' },
+        via: 'ingest',
+        delivery,
+      });
+      // Act: the opening alert's delivery again, a new one, then that one again
+      const opening = await store.recordOccurrence('TMS-9', T0, T0, undefined, entry('alertmanager#d1#0'));
+      const fresh = await store.recordOccurrence('TMS-9', T0, T0, undefined, entry('alertmanager#d2#0'));
+      const again = await store.recordOccurrence('TMS-9', T0, T0, undefined, entry('alertmanager#d2#0'));
+      // Assess
+      expect([opening, again]).toEqual(['repeat', 'repeat']);
+      expect(fresh).toMatchObject({ occurrences: 2 });
+      expect((await store.get('TMS-9'))?.occurrences).toBe(2);
+    });
+
     it('counts an occurrence once however many deliveries carry it, even at the same moment', async () => {
       const { task, entries } = opened({ id: 'TMS-6', lastSeenAt: T0 });
       await store.create(task, entries);

@@ -18,6 +18,9 @@ import { rawOrder } from '../../src/core/ports.js';
 import { type Task, taskNumber } from '../../src/core/task.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 
+/** The changes a DynamoDB task item holds at least (HELD_CHANGES in src/adapters/dynamo/task-store.ts). */
+const HELD_VERSIONS = 6;
+
 const copy = <T>(value: T): T => structuredClone(value);
 
 /**
@@ -104,6 +107,10 @@ export class MemoryTaskStore implements TaskStore {
     )
       return undefined;
     const entries: readonly OccurrenceEntry[] = entry === undefined ? [] : 'type' in entry ? [entry] : entry;
+    // As the DynamoDB item holds its latest changes' deliveries: a copy of a delivery among them is a repeat.
+    const held = (this.entries.get(id) ?? []).filter((e) => e.version > task.version - HELD_VERSIONS);
+    if (entries.some((e) => e.delivery && held.some((h) => 'delivery' in h && h.delivery === e.delivery)))
+      return 'repeat';
     const counted = Math.max(1, entries.length);
     const next: Task = {
       ...task,

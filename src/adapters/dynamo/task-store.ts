@@ -226,6 +226,10 @@ export class DynamoTaskStore implements TaskStore {
     const grouped = also.group !== undefined;
     const { firstSeen } = also;
     const removed = ['lastEntries', ...(reported === null ? ['reportedAt'] : [])];
+    // The deliveries of the entries the item holds are a set beside them, so the write itself refuses an alert
+    // of a delivery it holds already: two copies of one queue message (SQS delivers at least once) counted at
+    // the same moment both read "not counted yet", and only one of them may count.
+    const tokens = [...new Set(entries.flatMap((e) => (e.delivery ? [e.delivery] : [])))];
     // The entry is appended to the item's held changes, with its version and count left to the item (they are
     // known only once written): one write, no version read first, so a storm does not contend.
     const count = (set: string) =>
@@ -233,7 +237,7 @@ export class DynamoTaskStore implements TaskStore {
         typeof reported === 'string' ? ', reportedAt = :reported' : ''
       }${grouped ? ', #group = :group' : ''}${
         firstSeen ? ', firstSeenAt = :firstSeen, ackDueAt = :ackDue, resolveDueAt = :resolveDue' : ''
-      } ADD occurrences :counted, version :one REMOVE ${removed.join(', ')}`;
+      } ADD occurrences :counted, version :one${tokens.length > 0 ? ', heldTokens :tokens' : ''} REMOVE ${removed.join(', ')}`;
     // `unread`: the caller took the task id from its cache; counted only where a read would have counted it.
     const open = `attribute_exists(pk) AND #status <> :resolved${
       keyed ? ' AND (attribute_not_exists(occurrenceKey) OR occurrenceKey <> :key)' : ''
@@ -241,12 +245,15 @@ export class DynamoTaskStore implements TaskStore {
       firstSeen
         ? ' AND firstSeenAt = :firstSeenWas AND ackDueAt = :ackDueWas AND resolveDueAt = :resolveDueWas'
         : ''
-    }`;
+    }${tokens.map((_, i) => ` AND NOT contains(heldTokens, :token${i})`).join('')}`;
     const values: Record<string, unknown> = {
       ':now': now,
       ':none': [],
       ':change': [{ e: entries.map((e) => ({ ...e, version: 0, seq: 0, occurrences: 0 })), n: counted }],
       ':counted': counted,
+      ...(tokens.length > 0
+        ? { ':tokens': new Set(tokens), ...Object.fromEntries(tokens.map((t, i) => [`:token${i}`, t])) }
+        : {}),
       ...(keyed ? { ':key': occurrenceKey } : {}),
       ...(typeof reported === 'string' ? { ':reported': reported } : {}),
       ...(grouped ? { ':group': also.group } : {}),
@@ -263,8 +270,11 @@ export class DynamoTaskStore implements TaskStore {
         : {}),
     };
     const names: Record<string, string> = grouped ? { '#group': 'group' } : {};
+    const held = (item: Item | undefined) =>
+      item?.heldTokens instanceof Set && tokens.some((t) => (item.heldTokens as Set<string>).has(t));
     const countable = (item: Item) =>
       item.status !== 'resolved' &&
+      !held(item) &&
       (!firstSeen ||
         (item.firstSeenAt === firstSeen.was &&
           item.ackDueAt === firstSeen.dueWas.ackDueAt &&
@@ -274,12 +284,13 @@ export class DynamoTaskStore implements TaskStore {
         (item.fingerprint === unread.fingerprint &&
           item.resolveDueAt === unread.resolveDueAt &&
           item.unreportedSince === undefined));
-    const repeated = (item: Item | Task | undefined) =>
+    const repeated = (item: Item | undefined) =>
       item !== undefined &&
-      keyed &&
       item.status !== 'resolved' &&
-      item.occurrenceKey === occurrenceKey &&
-      (!unread || (item.fingerprint === unread.fingerprint && item.unreportedSince === undefined));
+      (held(item) ||
+        (keyed &&
+          item.occurrenceKey === occurrenceKey &&
+          (!unread || (item.fingerprint === unread.fingerprint && item.unreportedSince === undefined))));
     // Usually the newest occurrence: count it and move last seen. Else it is not open, the same occurrence,
     // or older than the last one seen (deliveries arrive out of order): then count it and keep last seen.
     let outcome = await this.countOccurrence(
@@ -319,9 +330,12 @@ export class DynamoTaskStore implements TaskStore {
       return task;
     }
     if (outcome.old) return repeated(outcome.old) ? 'repeat' : undefined;
-    if (!keyed) return undefined;
-    // Not counted: tell a repeat of the latest occurrence from a task that is not open.
-    return repeated(await this.get(id)) ? 'repeat' : undefined;
+    if (!keyed && tokens.length === 0) return undefined;
+    // Not counted: tell a repeat (the latest occurrence, or a delivery held already) from a task that is not open.
+    const { Item } = await this.send(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.task(id), ConsistentRead: true })),
+    );
+    return repeated(Item) ? 'repeat' : undefined;
   }
 
   async updateGroup(
@@ -393,6 +407,10 @@ export class DynamoTaskStore implements TaskStore {
     }
     await this.copyHeld(id, old);
     const from = firstHeld(old);
+    // Their deliveries go with them: from the timeline, a redelivery is recognised by reading (hasDelivery).
+    const dropped = [
+      ...new Set(held.flatMap((change) => change.e.flatMap((e) => (e.delivery ? [e.delivery] : [])))),
+    ];
     const known = old.recentFrom !== undefined;
     await this.conditional(() =>
       this.db.send(
@@ -400,9 +418,15 @@ export class DynamoTaskStore implements TaskStore {
           TableName: this.tableName,
           Key: keys.task(id),
           // Highest index first: DynamoDB removes by the indexes before the update, dynalite one after another.
-          UpdateExpression: `SET recentFrom = :next REMOVE ${held.map((_, i) => `recent[${held.length - 1 - i}]`).join(', ')}`,
+          UpdateExpression: `SET recentFrom = :next REMOVE ${held.map((_, i) => `recent[${held.length - 1 - i}]`).join(', ')}${
+            dropped.length > 0 ? ' DELETE heldTokens :dropped' : ''
+          }`,
           ConditionExpression: `attribute_exists(pk) AND ${known ? 'recentFrom = :from' : 'attribute_not_exists(recentFrom)'}`,
-          ExpressionAttributeValues: { ':next': from + held.length, ...(known ? { ':from': from } : {}) },
+          ExpressionAttributeValues: {
+            ':next': from + held.length,
+            ...(known ? { ':from': from } : {}),
+            ...(dropped.length > 0 ? { ':dropped': new Set(dropped) } : {}),
+          },
         }),
       ),
     );
@@ -1091,6 +1115,7 @@ export class DynamoTaskStore implements TaskStore {
 
   private taskItem(task: Task, entries: readonly TimelineEntry[]): Item {
     const order = keys.taskOrder(task.id);
+    const held = [...new Set(entries.flatMap((e) => ('delivery' in e && e.delivery ? [e.delivery] : [])))];
     return {
       ...keys.task(task.id),
       type: 'task',
@@ -1102,6 +1127,8 @@ export class DynamoTaskStore implements TaskStore {
       ...(task.assignee ? { gsi3pk: keys.byAssignee(task.assignee), gsi3sk: order } : {}),
       recent: [{ e: entries, n: 0 }],
       recentFrom: task.version,
+      // The deliveries of the entries held (see recordOccurrence): a copy of the alert that opened it is a repeat.
+      ...(held.length > 0 ? { heldTokens: new Set(held) } : {}),
     };
   }
 
