@@ -228,16 +228,7 @@ async function requeue(
       return { taskIds: [] };
     }
   } catch (error) {
-    logger.error('sending an archived delivery to the ingest queue again failed', {
-      source: raw.source,
-      deliveryId: raw.deliveryId,
-      attempts: raw.attempts,
-      error,
-    });
-    return {
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      transient: error instanceof TransientError,
-    };
+    return failed('sending an archived delivery to the ingest queue again failed', raw, error);
   }
   // Nothing to send: done as `processDelivery` is with it.
   return processDelivery(deps, raw);
@@ -282,18 +273,18 @@ async function processDelivery(
     }
   } catch (error) {
     // Left pending for the next run (or moved aside after too many); the others go on.
-    logger.error('re-driving an archived delivery failed', {
-      source: raw.source,
-      deliveryId: raw.deliveryId,
-      attempts: raw.attempts,
-      error,
-    });
-    return {
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      transient: error instanceof TransientError,
-    };
+    return failed('re-driving an archived delivery failed', raw, error);
   }
   const ids = [...new Set(taskIds)];
   await deps.store.markRawProcessed(raw.source, raw.deliveryId, deps.clock.now().toISOString(), ids);
   return { taskIds: ids };
+}
+
+/** Why a delivery's re-drive failed, logged, and kept on it: transient (retried as is) or not. */
+function failed(message: string, raw: RawEvent, error: unknown): { error: string; transient: boolean } {
+  logger.error(message, { source: raw.source, deliveryId: raw.deliveryId, attempts: raw.attempts, error });
+  return {
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    transient: error instanceof TransientError,
+  };
 }

@@ -1,15 +1,9 @@
 import { own } from '../core/bounds.js';
 import type { DeadLetterLook, DeadLetterQueue } from '../jobs/dead-letters.js';
 import type { WireResponse } from './gateway.js';
+import type { PeekedMessage } from './local-queue.js';
 
-/** A message as the local queue shows it without taking it (src/local/local-queue.ts, `peek`). */
-export interface PeekedMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly receiveCount: number;
-  readonly sentAt: string;
-  readonly lastError?: string;
-}
+export type { PeekedMessage } from './local-queue.js';
 
 /** What the sandbox routes and the monitor need of a local queue. */
 export interface LocalQueueView {

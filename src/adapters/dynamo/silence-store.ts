@@ -2,20 +2,9 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { SilenceStore } from '../../core/ports.js';
 import type { Silence } from '../../core/silence.js';
 import { conditional, pick, queryAll, send } from './calls.js';
-import { keys, TABLE } from './table.js';
+import { keys, SILENCE_FIELDS, TABLE } from './table.js';
 
-const FIELDS = [
-  'id',
-  'matchers',
-  'reason',
-  'createdBy',
-  'createdAt',
-  'endsAt',
-  'liftedAt',
-  'liftedBy',
-  'matched',
-  'lastMatchedAt',
-] as const;
+const FIELDS = SILENCE_FIELDS;
 /** A silence is kept this long after it ended, for "what was silenced last night". */
 const KEEP_MS = 30 * 86_400_000;
 

@@ -29,6 +29,20 @@ import { taskNumber } from '../../core/task.js';
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
  * so the aggregator's own writes never feed it again.
  */
+/** What a silence item holds (src/adapters/dynamo/silence-store.ts): all of it is in gsi1, where they are listed. */
+export const SILENCE_FIELDS = [
+  'id',
+  'matchers',
+  'reason',
+  'createdBy',
+  'createdAt',
+  'endsAt',
+  'liftedAt',
+  'liftedBy',
+  'matched',
+  'lastMatchedAt',
+] as const;
+
 export const TABLE = {
   defaultName: 'tms',
   partitionKey: 'pk',
@@ -59,16 +73,7 @@ export const TABLE = {
           'taskId',
           'lease',
           'leaseUntil',
-          'id',
-          'matchers',
-          'reason',
-          'createdBy',
-          'createdAt',
-          'endsAt',
-          'liftedAt',
-          'liftedBy',
-          'matched',
-          'lastMatchedAt',
+          ...SILENCE_FIELDS,
         ],
       },
     },
