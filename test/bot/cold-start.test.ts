@@ -1,14 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { BOT_LAMBDA_BUNDLING } from '../../src/bot/lambda-bundling.js';
-import { LOCAL_AWS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
-import { SandboxSlack, slackSignature } from '../../src/local/slack-client.js';
 
 /**
  * The bot Lambda's bundle as a cold start reads it: the Lambda entry aliased to the bot handler, ESM with
@@ -105,85 +98,5 @@ describe("the bot Lambda's cold start", () => {
       'src/bot/listeners/actions/card-action.ts',
     ])
       expect(within(eager, path), path).toBe(true);
-  });
-
-  it('answers Slack from the bundle itself: the stubs stand only for what the Lambda never runs', async () => {
-    // Prepare: the bundle as infra should build it, a table, and the environment a deployed bot has.
-    const dir = mkdtempSync(join(tmpdir(), 'tms-bot-bundle-'));
-    const dynamo = await startEmbeddedDynamo();
-    try {
-      await botBundle(dir);
-      const config = join(dir, 'tms.config.yaml');
-      // No user groups in the roles: nothing here asks Slack who is in one.
-      writeFileSync(config, 'rbac: { admins: [U01AAA], default: developer }\n');
-      const secret = 'cold-start-signing-secret';
-      const slack = new SandboxSlack('http://127.0.0.1:9', secret);
-      const who = { user: 'U01AAA', channel: 'C0GENERAL' };
-      const event = (body: string, contentType: string) => {
-        const ts = Math.floor(Date.now() / 1000);
-        return {
-          version: '2.0',
-          routeKey: 'POST /slack/events',
-          rawPath: '/slack/events',
-          headers: {
-            'content-type': contentType,
-            'x-slack-request-timestamp': String(ts),
-            'x-slack-signature': slackSignature(secret, ts, body),
-          },
-          body,
-          isBase64Encoded: false,
-          requestContext: {},
-        };
-      };
-      const events = [
-        event(JSON.stringify({ type: 'url_verification', challenge: 'c-1', token: 't' }), 'application/json'),
-        event(slack.commandBody('help', who), 'application/x-www-form-urlencoded'),
-        event(slack.commandBody('list', who), 'application/x-www-form-urlencoded'), // a lazy chunk
-      ];
-      const driver = join(dir, 'invoke.mjs');
-      writeFileSync(
-        driver,
-        [
-          'const { handler } = await import(process.argv[2]);',
-          'const answers = [];',
-          "for (const e of JSON.parse(process.argv[3])) answers.push(await handler(e, { awsRequestId: 'cold-start' }));",
-          'console.log(JSON.stringify(answers));',
-        ].join('\n'),
-      );
-      // Act: a fresh Node, as a cold start.
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [driver, pathToFileURL(join(dir, 'tms-bot.mjs')).href, JSON.stringify(events)],
-        {
-          env: {
-            PATH: process.env.PATH,
-            TMS_CONFIG: resolve(config),
-            TMS_TABLE: 'tms',
-            AWS_REGION: LOCAL_AWS.region,
-            AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-            AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-            POWERTOOLS_LOG_LEVEL: 'SILENT',
-            POWERTOOLS_METRICS_DISABLED: 'true',
-            SLACK_SIGNING_SECRET: secret,
-            SLACK_BOT_TOKEN: 'xoxb-cold-start',
-            SLACK_BOT_ID: 'B0TMS',
-            SLACK_BOT_USER_ID: 'U0TMS',
-          },
-        },
-      );
-      // Assess
-      const [verified, help, list] = JSON.parse(stdout) as { statusCode: number; body: string }[];
-      expect(verified).toMatchObject({ statusCode: 200 });
-      expect(JSON.parse(String(verified?.body))).toEqual({ challenge: 'c-1' });
-      expect(help?.statusCode).toBe(200);
-      expect(JSON.parse(String(help?.body)).text).toContain('/tms new');
-      expect(list?.statusCode).toBe(200);
-      expect(JSON.parse(String(list?.body)).text).toMatch(/^Open tasks/);
-    } finally {
-      await dynamo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
