@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { BOT_LAMBDA_BUNDLING } from '../src/bot/lambda-bundling.js';
 import { STREAM_CONSUMERS } from '../src/handlers/stream-consumers.js';
 import { SOURCES } from '../src/ingest/pipeline.js';
+import { PROCESSOR_TIMEOUT_S } from '../src/ingest/queue.js';
 import type { StreamSubscription } from '../src/jobs/stream-consumers.js';
 import type { FunctionName } from '../src/routes.js';
 import { AwsSources } from './constructs/aws-sources.js';
@@ -174,7 +175,7 @@ export class TmsStack extends Stack {
       description: 'TMS ingest processor: records the alerts of accepted deliveries, from the ingest queue',
       // A batch is ten messages, each a chunk of one delivery's alerts; the queue hides a received message
       // for six times this (infra/constructs/ingest-queue.ts).
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(PROCESSOR_TIMEOUT_S),
       tableAccess: TABLE_ACCESS.processor,
     });
     this.ingestQueue = new IngestQueue(this, 'IngestQueue', { processor });

@@ -2,21 +2,19 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_RECEIVES, PROCESSOR_BATCHING_WINDOW_S } from '../../src/ingest/queue.js';
 import { FailureQueue } from './failure-queue.js';
 import type { TmsFunction } from './function.js';
 
-/**
- * Receives of one message before SQS moves it to the dead-letter queue: the local queue counts the same.
- * TODO(lead, at merge): import MAX_RECEIVES from src/ingest/queue.ts instead, so the two cannot drift.
- */
-export const MAX_RECEIVES = 5;
+/** Receives of one message before SQS moves it to the dead-letter queue: the local queue counts the same. */
+export { MAX_RECEIVES } from '../../src/ingest/queue.js';
 /** Messages per invocation: SQS's own most per receive, so no batching window is needed to fill one. */
 export const PROCESSOR_BATCH_SIZE = 10;
 /**
  * How long a batch may wait to fill: an alert waits at most this long to become a task, and a storm's
  * messages share invocations instead of each paying one.
  */
-export const PROCESSOR_BATCHING_WINDOW = Duration.seconds(1);
+export const PROCESSOR_BATCHING_WINDOW = Duration.seconds(PROCESSOR_BATCHING_WINDOW_S);
 /**
  * Processor invocations at once, at most. Unbounded, a storm of deliveries would take the account's whole
  * concurrency (1,000 by default, as little as 10 on a new account) from the bot and the card projector, which

@@ -109,6 +109,10 @@ function sqsQueue(url: string, config: SQSClientConfig): AlertQueue {
     async send(messages) {
       sender ??= import('../adapters/aws/sqs-queue.js').then(
         ({ SqsSender, createSqsClient }) => new SqsSender(createSqsClient(config), url),
+        (error: unknown) => {
+          sender = undefined; // a load that failed is tried again by the next send, not remembered
+          throw error;
+        },
       );
       await (await sender).send(messages.map(encodeMessage));
     },

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVES, PROCESSOR_MAX_CONCURRENCY } from '../../infra/constructs/ingest-queue.js';
 import { PROCESSOR_ENTRY } from '../../infra/stack.js';
+import { VISIBILITY_TIMEOUT_S } from '../../src/ingest/queue.js';
 import { actionsOf, logicalIdAt, resourcesOf, statementsOf, synth } from './synth.js';
 
 const { stack, template } = synth();
@@ -100,6 +101,8 @@ describe('the ingest queue', () => {
     const window = mapping().MaximumBatchingWindowInSeconds as number;
     expect(processor.Timeout).toBe(60);
     expect(queue().VisibilityTimeout).toBe(6 * processor.Timeout + window);
+    // The processor's and the sweeper's lease reckon with this figure (src/ingest/queue.ts QUEUE_LEASE_MS).
+    expect(queue().VisibilityTimeout).toBe(VISIBILITY_TIMEOUT_S);
   });
 });
 
