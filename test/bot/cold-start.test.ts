@@ -1,4 +1,3 @@
-
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { BOT_LAMBDA_BUNDLING } from '../../src/bot/lambda-bundling.js';
