@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { encodeCursor, parseListParams } from '../core/pagination.js';
 import type { CardRecord } from '../core/ports.js';
+import { authorize } from '../core/rbac.js';
 import { parseTaskId } from '../core/task.js';
-import { bearer, fromError, type HttpResult, json, problem, sameSecret } from '../http/respond.js';
+import { identify } from '../http/identity.js';
+import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 
@@ -14,13 +16,12 @@ export const makeApiHandler = (deps: HouseDeps) =>
   async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     try {
       if (event.routeKey === 'GET /healthz') return json(200, { ok: true });
-      // On AWS only a verified JWT reaches here with claims; any other authorizer shape is not trusted.
-      const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
-        .authorizer?.jwt?.claims;
-      const authorized = claims !== undefined && typeof claims.sub === 'string';
-      if (!authorized && !sameSecret(bearer(event), deps.secrets.get('TMS_API_TOKEN'))) {
-        return problem(401, 'UNAUTHENTICATED', 'Send Authorization: Bearer <TMS_API_TOKEN>');
-      }
+      const identified = await identify(event, deps.secrets, deps.clock.now());
+      if (!identified.ok) return identified.refusal;
+      const { caller } = identified;
+      // Every role may read; a write route checks its own action with authorize(caller.role, …, caller.actor.id).
+      const reading = authorize(caller.role, 'view', caller.actor.id);
+      if (!reading.ok) return fromError(reading.error);
       switch (event.routeKey) {
         case 'GET /api/tasks': {
           const query = parseListParams(event.queryStringParameters ?? {});

@@ -44,6 +44,8 @@ export const DEV_SECRETS = {
   GITHUB_WEBHOOK_SECRET: 'local-github-webhook-secret',
   INGEST_TOKEN: 'local-ingest-token',
   TMS_API_TOKEN: 'local-api-token',
+  /** Signs the local API's JWTs (`npm run token`); not used on AWS, where Cognito signs them. */
+  TMS_JWT_SECRET: 'local-jwt-secret-for-hs256-tokens',
 } as const;
 
 const LOCAL_REGION = 'local';

@@ -14,7 +14,15 @@ export const SECRET_NAMES = [
 ] as const;
 /** Secrets that switch a feature on when present (Grafana's HMAC in place of the ingest token). */
 export const OPTIONAL_SECRET_NAMES = ['GRAFANA_WEBHOOK_SECRET'] as const;
-export type SecretName = (typeof SECRET_NAMES)[number] | (typeof OPTIONAL_SECRET_NAMES)[number];
+/**
+ * Secrets of the local stack only, never looked up in Secrets Manager: TMS_JWT_SECRET signs the API's local JWTs,
+ * while on AWS the HTTP API's Cognito authorizer verifies tokens before the Lambda runs.
+ */
+export const LOCAL_SECRET_NAMES = ['TMS_JWT_SECRET'] as const;
+export type SecretName =
+  | (typeof SECRET_NAMES)[number]
+  | (typeof OPTIONAL_SECRET_NAMES)[number]
+  | (typeof LOCAL_SECRET_NAMES)[number];
 
 /** On AWS a function is given the ARN of each secret it needs, never the secret: `SLACK_BOT_TOKEN_SECRET_ARN`. */
 export const secretArnVariable = (name: SecretName): `${SecretName}_SECRET_ARN` => `${name}_SECRET_ARN`;
