@@ -57,7 +57,7 @@ const refusal = async (event: APIGatewayProxyEventV2, keys = secrets) => {
 };
 
 const bearer = (token: string) => localEvent(`Bearer ${token}`);
-const sign = (claims: Record<string, unknown>, key = SECRET) =>
+const sign = (claims: Record<string, unknown>, key: string = SECRET) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(key));
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
