@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       `  curl -s -X POST ${stack.url}/ingest/generic -H 'content-type: application/json' \\`,
       `    -d '{"routing_key":"${s.INGEST_TOKEN}","event_action":"trigger","dedup_key":"disk-full-db1","payload":{"summary":"Disk 95% full on db1","source":"db1","severity":"critical","component":"checkout"}}'`,
       `  curl -s ${stack.url}/api/tasks -H 'authorization: Bearer ${s.TMS_API_TOKEN}'`,
+      `  curl -s ${stack.url}/api/tasks -H "authorization: Bearer $(npm run -s token -- --role viewer --user U09VIEW)"`,
       ...(stack.slackMode === 'emulator'
         ? [
             `  npm run slack -- "/tms new Disk full on db-1 p2"     # a signed slash command, as Slack sends it`,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 
 /** How a script ended and what it printed, run as a person runs it: `npm run <script> -- <args>`. */
 function npmRun(
@@ -35,6 +35,7 @@ describe('every script answers --help with its usage, exit 0, no stack trace', (
     ['slack', 'Usage: npm run slack -- <what>', '--url'],
     ['replay', 'Usage: npm run replay --', 'AWS_ENDPOINT_URL_DYNAMODB'],
     ['redrive', 'Usage: npm run redrive --', 'aws sqs start-message-move-task'],
+    ['token', 'Usage: npm run token -- --role admin|developer|viewer', 'custom:slack_user_id'],
     ['bench', 'Usage: [BENCH_…=n …] npm run bench', 'BENCH_EVENTS'],
     ['start', 'Usage: [VARIABLE=value …] npm start', 'TMS_DATA_DIR'],
   ])('npm run %s -- --help', SPAWNED, async (script, usage, mentions) => {
@@ -93,5 +94,82 @@ describe('npm run slack against a TMS on another port', () => {
     expect(missed.stderr).not.toContain('fetch failed');
     expect(missed.stderr).not.toMatch(STACK_TRACE);
     expect(reached).toMatchObject({ code: 0, stdout: expect.stringContaining('POST /slack/events → 200') });
+  });
+});
+
+describe('npm run token against the local stack', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await inProcessStack();
+    await postJson(`${stack.url}/ingest/generic`, {
+      routing_key: stack.secrets.INGEST_TOKEN,
+      event_action: 'trigger',
+      dedup_key: 'token-e2e',
+      payload: {
+        summary: 'Disk 95% full on db1',
+        source: 'db1',
+        severity: 'critical',
+        component: 'checkout',
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it(
+    'prints a JWT GET /api/tasks takes as that viewer; one with a forged role is refused 401',
+    SPAWNED,
+    async () => {
+      // Prepare: signed with the development secret, as the stack verifies with it.
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.TMS_JWT_SECRET;
+
+      // Act
+      const run = await npmRun('token', ['--role', 'viewer', '--user', 'U09VIEW', '--ttl', '15m'], env);
+      const token = run.stdout.trim();
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      const promoted = Buffer.from(JSON.stringify({ ...claims, 'cognito:groups': ['admin'] })).toString(
+        'base64url',
+      );
+      const accepted = await getJson(`${stack.url}/api/tasks`, { authorization: `Bearer ${token}` });
+      const forged = await getJson(`${stack.url}/api/tasks`, {
+        authorization: `Bearer ${header}.${promoted}.${signature}`,
+      });
+      const otherSecret = await npmRun(
+        'token',
+        ['--role', 'admin', '--secret', 'not-this-stacks-secret'],
+        env,
+      );
+      const foreign = await getJson(`${stack.url}/api/tasks`, {
+        authorization: `Bearer ${otherSecret.stdout.trim()}`,
+      });
+
+      // Assess
+      expect(run).toMatchObject({ code: 0, stderr: expect.not.stringMatching(STACK_TRACE) });
+      expect(claims).toMatchObject({
+        'cognito:groups': ['viewer'],
+        'custom:slack_user_id': 'U09VIEW',
+        token_use: 'id',
+        sub: expect.any(String),
+        exp: claims.iat + 15 * 60,
+      });
+      expect(accepted.status).toBe(200);
+      expect(accepted.body.tasks.map((t: { title: string }) => t.title)).toEqual(['Disk 95% full on db1']);
+      for (const refused of [forged, foreign])
+        expect(refused).toEqual({
+          status: 401,
+          body: {
+            error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('signature does not verify') },
+          },
+        });
+    },
+  );
+
+  it('refuses a role TMS does not have, saying which it has', SPAWNED, async () => {
+    const run = await npmRun('token', ['--role', 'owner']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--role is "owner": say admin, developer, viewer');
+    expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });
