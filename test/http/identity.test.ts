@@ -10,10 +10,10 @@ import { DEV_SECRETS } from '../../src/local/stack.js';
 const NOW = new Date('2026-12-04T02:00:00Z');
 const SECRET = DEV_SECRETS.TMS_JWT_SECRET;
 const secrets: IdentitySecrets = {
-  get: () => DEV_SECRETS.TMS_API_TOKEN,
-  optional: () => SECRET,
+  optional: (name) => (name === 'TMS_API_TOKEN' ? DEV_SECRETS.TMS_API_TOKEN : SECRET),
 };
-const noJwtSecret: IdentitySecrets = { get: secrets.get, optional: () => undefined };
+/** As on AWS: neither local secret is there. */
+const noJwtSecret: IdentitySecrets = { optional: () => undefined };
 
 /** The HTTP API's JWT-authorizer event as AWS documents it, its `claims` swapped for a Cognito token's. */
 function cognitoEvent(claims: Record<string, unknown>): APIGatewayProxyEventV2 {
@@ -258,6 +258,10 @@ describe('locally: TMS_API_TOKEN and JWTs signed with TMS_JWT_SECRET', () => {
       status: 401,
       error: { message: expect.stringContaining('no TMS_JWT_SECRET') },
     });
+  });
+
+  it('takes no API token where none is deployed (AWS), and answers 401, not a failure', async () => {
+    expect(await refusal(bearer(DEV_SECRETS.TMS_API_TOKEN), noJwtSecret)).toMatchObject({ status: 401 });
   });
 
   it('refuses a header too long to be a token without decoding it', async () => {
