@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
+  StringAttribute,
   UserPool,
   type UserPoolClient,
   UserPoolGroup,
@@ -43,6 +45,8 @@ export class TmsUsers extends Construct {
         tempPasswordValidity: Duration.days(3),
       },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // The Slack user a person acts as through /api/* (src/http/identity.ts reads it from the ID token).
+      customAttributes: { slack_user_id: new StringAttribute({ minLen: 9, maxLen: 32, mutable: true }) },
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: props.retain,
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -60,6 +64,9 @@ export class TmsUsers extends Construct {
       disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
+      // Nothing a user may change about themselves with their own token: who they act as in Slack
+      // (custom:slack_user_id) is an admin's to set (admin-update-user-attributes), or anyone could be anyone.
+      writeAttributes: new ClientAttributes(),
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),

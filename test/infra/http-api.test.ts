@@ -131,6 +131,18 @@ describe('Cognito users of /api/*', () => {
     });
   });
 
+  it('keeps the Slack user a person acts as, which only an admin may set (no user writes their own attributes)', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'slack_user_id', AttributeDataType: 'String', Mutable: true }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: { Ref: id('Users/Pool') },
+      WriteAttributes: [],
+    });
+  });
+
   it('has an app client for scripts and the CLI: no secret, no OAuth flows, one-hour tokens', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       UserPoolId: { Ref: id('Users/Pool') },
