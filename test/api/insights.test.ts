@@ -1,7 +1,13 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_ACCESS } from '../../infra/stack.js';
+import { TABLE } from '../../src/adapters/dynamo/table.js';
 import { commonFixes, readableDuration } from '../../src/core/aggregates/resolutions.js';
 import type { Clock } from '../../src/core/time.js';
 import { playbook, STATS_WINDOW, statsReport, trendsReport } from '../../src/core/use-cases/reports.js';
+import { makeApiHandler } from '../../src/handlers/api.js';
+import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
+import { buildDeps } from '../../src/runtime/deps.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, CHECKOUT, settle, slackOf } from '../helpers/slack.js';
 
@@ -244,5 +250,64 @@ describe('what the insights refuse', () => {
       expect(status, path).toBe(401);
       expect(body.error.code).toBe('UNAUTHENTICATED');
     }
+  });
+});
+
+describe('what the insights call on the table', () => {
+  it('is within what the api function is granted on AWS (dynalite grants everything)', async () => {
+    const called = new Set<string>();
+    // What each request asks DynamoDB for, as its X-Amz-Target and body say: the operation and the index.
+    class Recording extends NodeHttpHandler {
+      override handle(...[request, options]: Parameters<NodeHttpHandler['handle']>) {
+        const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+        const body = request.body as string | Uint8Array | undefined;
+        const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+        const index = (JSON.parse(text || '{}') as { IndexName?: string }).IndexName;
+        called.add(index ? `${operation} ${index}` : operation);
+        return super.handle(request, options);
+      }
+    }
+    const deps = buildDeps(
+      { TMS_TABLE: TABLE.defaultName },
+      {
+        config: stack.deps.config,
+        clock,
+        secrets: stack.deps.secrets,
+        dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl, requestHandler: new Recording() },
+      },
+    );
+    const handler = makeApiHandler(deps);
+    const asked = async (
+      routeKey: string,
+      query: Record<string, string>,
+      path: Record<string, string> = {},
+    ) =>
+      handler({
+        version: '2.0',
+        routeKey,
+        rawPath: '',
+        rawQueryString: '',
+        headers: { authorization: 'Bearer local-api-token' },
+        queryStringParameters: query,
+        pathParameters: path,
+        requestContext: {},
+        isBase64Encoded: false,
+      } as never);
+    const answers = await Promise.all([
+      asked('GET /api/trends', {}),
+      asked('GET /api/trends', { service: 'checkout', window: '30m' }),
+      asked('GET /api/metrics', { service: 'checkout' }),
+      asked('GET /api/services/{service}/playbook', {}, { service: 'checkout' }),
+      asked('GET /api/metrics', { service: 'nosuch' }), // looks for a task of the service
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 404]);
+    const granted = TABLE_ACCESS.api;
+    for (const call of called) {
+      const [operation = '', index] = call.split(' ');
+      expect(granted.actions, call).toContain(operation);
+      if (index) expect(granted.indexes, call).toContain(index);
+    }
+    // The aggregates by query, a trending fingerprint's task, a service's tasks (gsi2) when it is not configured.
+    expect([...called].sort()).toEqual(['GetItem', 'Query', 'Query gsi2']);
   });
 });
