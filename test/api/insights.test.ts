@@ -11,14 +11,17 @@ import { buildDeps } from '../../src/runtime/deps.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { ANA, CHECKOUT, settle, slackOf } from '../helpers/slack.js';
 
-/** The system clock, held still while a test reads the same window twice (MTBF counts the time it covers). */
+/**
+ * The system clock, held still while a test reads the same window twice (MTBF counts the time it covers), or
+ * held in the past while alerts of hours ago come in.
+ */
 class HeldClock implements Clock {
   #held: Date | undefined;
   now(): Date {
     return this.#held ? new Date(this.#held) : new Date();
   }
-  hold(): void {
-    this.#held = new Date();
+  hold(at = new Date()): void {
+    this.#held = at;
   }
   release(): void {
     this.#held = undefined;
@@ -28,6 +31,8 @@ class HeldClock implements Clock {
 const clock = new HeldClock();
 let stack: TestStack;
 let slack: ReturnType<typeof slackOf>;
+
+const HOUR = 3_600_000;
 
 async function fire(key: string, summary: string, severity = 'error') {
   const answer = await postJson(`${stack.url}/ingest/generic`, {
@@ -52,8 +57,16 @@ const get = (path: string, headers: Record<string, string> = API()) =>
   getJson(`${stack.url}${path}`, headers);
 
 beforeAll(async () => {
+  // Two hours ago a cache alert fired 40 times (a trend then, over by now); it fires 4 times now: over the
+  // configured hour that is below 3× what its baseline predicts, over the last 5 minutes well above.
+  clock.hold(new Date(Date.now() - 2 * HOUR));
   stack = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/insights.config.yaml' }, { clock });
   slack = slackOf(stack);
+  for (let n = 0; n < 40; n++) await fire('cache-miss', 'Cache miss rate above 20%', 'warning');
+  await settle(stack);
+  clock.release();
+  for (let n = 0; n < 4; n++) await fire('cache-miss', 'Cache miss rate above 20%', 'warning');
+  await settle(stack);
   // Consumer lag fires twice, ana claims and resolves it with a note, three rounds (the task reopens each
   // time); then a disk fills up. Alerts through ingest, work through Slack, as a team would.
   for (let round = 0; round < 3; round++) {
@@ -141,22 +154,45 @@ describe('GET /api/trends', () => {
         startedAt: e.startedAt,
       })),
     );
-    expect(body.trends[0]).toMatchObject({ service: 'checkout', title: 'Consumer lag above 10k on orders' });
+    // The consumer lag, and checkout as a whole (the cache alerts of now on top of it).
+    const lag = body.trends.find((t: { title: string }) => t.title === 'Consumer lag above 10k on orders');
+    const whole = body.trends.find((t: { taskId: string | null }) => t.taskId === null);
+    expect(lag).toMatchObject({
+      service: 'checkout',
+      taskId: expect.stringMatching(/^TMS-\d+$/),
+      startedAt: expect.any(String),
+    });
+    expect(whole).toMatchObject({ service: 'checkout', title: 'checkout' });
     const said = await ask('trends checkout');
     expect(said).toContain(
-      `${body.trends[0].taskId}> Consumer lag above 10k on orders (checkout): ${body.trends[0].recent} events`,
+      `${lag.taskId}> Consumer lag above 10k on orders (checkout): ${lag.recent} events`,
     );
-    // Every service: the same episode, and not checkout as a whole again, which the lag explains.
+    expect(said).toContain(`*checkout* as a whole: ${whole.recent} events`);
+    // Every service: the same episodes, nothing else trending.
     expect((await get('/api/trends')).body.trends).toEqual(body.trends);
   });
 
   it('adds what the rule finds trending over a window asked for, with no start known yet', async () => {
-    // Over 30 minutes the consumer lag still holds the rule (all of it is recent): it is the episode already
-    // going on, not listed twice.
-    const { body } = await get('/api/trends?service=checkout&window=30m');
-    const { busiest } = await trendsReport(stack.deps, 'checkout', 30 * 60_000, clock.now());
-    expect(busiest.some((r) => r.reading.trending)).toBe(true);
-    expect(body.trends.filter((t: { taskId: string }) => t.taskId === busiest[0]?.taskId)).toHaveLength(1);
+    const cache = await openTaskOf('cache-miss');
+    const hour = (await get('/api/trends?service=checkout')).body.trends;
+    expect(hour.map((t: { taskId: string }) => t.taskId)).not.toContain(cache);
+    const { body } = await get('/api/trends?service=checkout&window=5m');
+    const { ongoing, busiest } = await trendsReport(stack.deps, 'checkout', 5 * 60_000, clock.now());
+    const read = busiest.find((r) => r.taskId === cache);
+    expect(read?.reading.trending).toBe(true);
+    expect(body.trends).toContainEqual({
+      service: 'checkout',
+      title: 'Cache miss rate above 20%',
+      taskId: cache,
+      recent: read?.reading.recent,
+      expected: Math.round((read?.reading.expected ?? 0) * 100) / 100,
+      startedAt: null,
+    });
+    // The consumer lag holds the rule over 5 minutes too: it is the episode going on, not listed twice.
+    expect(body.trends).toHaveLength(ongoing.length + 1);
+    expect(await ask('trends checkout 5m')).toContain(
+      `${cache}> Cache miss rate above 20%: ${read?.reading.recent} in the last 5 min`,
+    );
   });
 
   it('answers an empty list where nothing trends', async () => {
