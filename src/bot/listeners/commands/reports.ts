@@ -44,7 +44,8 @@ export async function report(
 }
 
 /**
- * Why `service` is not one to report on (`knownService`), or undefined when it is. The word may also have been meant as a window (`5x` for `5h`): the answer says what windows look like.
+ * Why `service` is not one to report on (`knownService`), or undefined when it is. The word may also have
+ * been meant as a window (`5x` for `5h`): the answer says what windows look like.
  */
 async function unknownService(
   deps: BotDeps,
