@@ -58,7 +58,12 @@ export const DEAD_LETTERS_ENTRY = 'src/handlers/dead-letters.ts';
  * (src/adapters/dynamo/*): a missing grant fails loudly in its first request; an extra one is a door left open.
  */
 export const TABLE_ACCESS = {
-  /** A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. */
+  /**
+   * A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. The
+   * insights read the aggregates by query only (a window's hourly items, a service's issue statistics, the
+   * trend episodes: each a query of its own partition), a trending fingerprint's task (a get), and whether a
+   * service ever had a task (a list of one, gsi).
+   */
   api: { actions: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   /**
    * Accepting a delivery (the ingest and events functions): archive it (a put, its body's chunks in batches
@@ -164,7 +169,8 @@ export class TmsStack extends Stack {
     const api = new TmsFunction(this, 'Api', {
       ...base,
       entry: 'src/handlers/api.ts',
-      description: 'TMS read API: /healthz, /api/tasks',
+      description:
+        'TMS read API: /healthz, /api/tasks, /api/trends, /api/metrics, /api/services/{service}/playbook',
       tableAccess: TABLE_ACCESS.api,
     });
 

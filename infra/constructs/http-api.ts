@@ -31,6 +31,9 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   'GET /healthz': { rateLimit: 5, burstLimit: 10 },
   'GET /api/tasks': { rateLimit: 20, burstLimit: 40 },
   'GET /api/tasks/{id}': { rateLimit: 20, burstLimit: 40 },
+  'GET /api/trends': { rateLimit: 20, burstLimit: 40 },
+  'GET /api/metrics': { rateLimit: 20, burstLimit: 40 },
+  'GET /api/services/{service}/playbook': { rateLimit: 20, burstLimit: 40 },
   'POST /ingest/{source}': { rateLimit: 300, burstLimit: 600 },
   'POST /slack/events': { rateLimit: 50, burstLimit: 100 },
 };

@@ -1,4 +1,5 @@
 import { PRIORITIES, type Priority, parseTaskId } from '../core/task.js';
+import { reportService } from '../core/use-cases/reports.js';
 import { decodeEntities } from './text.js';
 
 /** What `/tms <text>` asked for, read like speech; see USAGE for the forms. */
@@ -77,7 +78,7 @@ export const USAGE = {
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
-/** A service as the reports name it: configured or named by its alerts. */
+/** A word that could name a service (the reports' own reading is `reportService`). */
 const SERVICE = /^[a-z0-9][a-z0-9._-]*$/;
 const WINDOW = /^\d+[smhdw]$/;
 
@@ -241,14 +242,14 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       let window: string | undefined;
       for (const word of words.map((w) => decodeEntities(w).toLowerCase())) {
         if (WINDOW.test(word) && !window) window = word;
-        else if (SERVICE.test(word) && !service) service = word;
+        else if (reportService(word) && !service) service = word;
         else return usage(name, `"${word}" is not a service or a window such as 1h or 7d`);
       }
       return ok({ name, ...(service ? { service } : {}), ...(window ? { window } : {}) });
     }
     case 'playbook': {
-      const service = decodeEntities(words[0] ?? '').toLowerCase();
-      if (!SERVICE.test(service) || words.length > 1) return usage('playbook', 'Name one service');
+      const service = reportService(decodeEntities(words[0] ?? ''));
+      if (!service || words.length > 1) return usage('playbook', 'Name one service');
       return ok({ name: 'playbook', service });
     }
     case 'digest':

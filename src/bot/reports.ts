@@ -1,10 +1,13 @@
-import { formatDuration, parseDuration } from '../core/time.js';
+import { formatDuration } from '../core/time.js';
 import {
-  MAX_STATS_WINDOW_MS,
   playbook,
+  reportWindow,
+  STATS_WINDOW,
   statsReport,
   taskIndex,
   trendsReport,
+  trendsWindow,
+  type WindowLimits,
 } from '../core/use-cases/reports.js';
 import { USAGE } from './command.js';
 import type { BotDeps } from './context.js';
@@ -13,21 +16,12 @@ import { escapeMrkdwn } from './text.js';
 
 type Answer = { readonly text: string; readonly blocks?: unknown[] };
 
-const DAY = 86_400_000;
-const DEFAULT_STATS_WINDOW = 7 * DAY;
-
-function windowOf(
-  text: string | undefined,
-  limits: { fallback: number; min: number; max: number },
-  usage: string,
-): number | Answer {
-  if (!text) return limits.fallback;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < limits.min || ms > limits.max)
-    return {
-      text: `"${escapeMrkdwn(text)}" is not a window from ${formatDuration(limits.min)} to ${formatDuration(limits.max)}.\nUsage: ${usage}`,
-    };
-  return ms;
+function windowOf(text: string | undefined, limits: WindowLimits, usage: string): number | Answer {
+  return (
+    reportWindow(text, limits) ?? {
+      text: `"${escapeMrkdwn(text ?? '')}" is not a window from ${formatDuration(limits.min)} to ${formatDuration(limits.max)}.\nUsage: ${usage}`,
+    }
+  );
 }
 
 /** `/tms stats [service] [window]`. */
@@ -36,12 +30,7 @@ export async function statsCommand(
   service: string | undefined,
   window: string | undefined,
 ): Promise<Answer> {
-  // Counters other than events are kept per hour: a window is at least one.
-  const ms = windowOf(
-    window,
-    { fallback: DEFAULT_STATS_WINDOW, min: 3_600_000, max: MAX_STATS_WINDOW_MS },
-    USAGE.stats,
-  );
+  const ms = windowOf(window, STATS_WINDOW, USAGE.stats);
   if (typeof ms !== 'number') return ms;
   return statsView(await statsReport(deps, service ?? null, ms, deps.clock.now()));
 }
@@ -52,9 +41,7 @@ export async function trendsCommand(
   service: string | undefined,
   window: string | undefined,
 ): Promise<Answer> {
-  const rule = deps.config.trends;
-  // Events are kept in 5-minute slots: a window is at least one.
-  const ms = windowOf(window, { fallback: rule.window, min: 5 * 60_000, max: rule.baseline }, USAGE.trends);
+  const ms = windowOf(window, trendsWindow(deps.config.trends), USAGE.trends);
   if (typeof ms !== 'number') return ms;
   const now = deps.clock.now();
   const report = await trendsReport(deps, service ?? null, ms, now);

@@ -7,6 +7,7 @@ import { identify } from '../http/identity.js';
 import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
+import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
 
 /**
  * The read API: `GET /healthz`, `GET /api/tasks`, `GET /api/tasks/{id}`. On AWS a Cognito JWT authorizer
@@ -38,6 +39,12 @@ export const makeApiHandler = (deps: HouseDeps) =>
           const [timeline, card] = await Promise.all([deps.store.timeline(id), deps.cards.card(id)]);
           return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
         }
+        case 'GET /api/trends':
+          return await trendsRoute(deps, event);
+        case 'GET /api/metrics':
+          return await metricsRoute(deps, event);
+        case 'GET /api/services/{service}/playbook':
+          return await playbookRoute(deps, event);
         default:
           return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
       }

@@ -32,7 +32,9 @@ type Name = keyof typeof HANDLERS;
  */
 const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   // get a task and its card, its timeline (a query of its partition); list by status/service/assignee
-  // (a list is a query of an index's keys, then one BatchGetItem of the page's tasks)
+  // (a list is a query of an index's keys, then one BatchGetItem of the page's tasks); insights: hourly
+  // counters, a service's issue statistics and the trend episodes (each a query of its partition), a
+  // trending fingerprint's task (get), whether a service had a task (a list of one)
   Api: { table: ['BatchGetItem', 'GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   // archive raw (put, its chunks in batches, get, a chunked body's query, mark processed), silences (gsi1, count)
   Ingest: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },

@@ -12,10 +12,12 @@ import {
 import { type WindowMetrics, windowMetrics } from '../aggregates/metrics.js';
 import { type ResolutionStats, resolveTimeAt } from '../aggregates/resolutions.js';
 import { isOngoing, type TrendEpisode, type TrendReading, type TrendRule } from '../aggregates/trends.js';
+import { LIMITS } from '../bounds.js';
 import type { Config } from '../config.js';
 import type { AggregateStore, TaskRepository } from '../ports.js';
 import { slaClock } from '../sla.js';
 import { PRIORITIES, type Priority, type Task, taskNumber, UNRESOLVED } from '../task.js';
+import { parseDuration } from '../time.js';
 import { readScope } from './trends.js';
 
 /** Reports read the aggregator's items (a window's hours, statistics, trend episodes), never history. */
@@ -27,6 +29,55 @@ export interface ReportDeps {
 
 const DAY = 86_400_000;
 export const MAX_STATS_WINDOW_MS = 90 * DAY;
+
+/**
+ * The windows a report reads, as Slack and the API take them. Counters other than events are kept per hour,
+ * so a stats window is at least one; events are kept in 5-minute slots, and a trends window may be up to the
+ * baseline it is compared with.
+ */
+export interface WindowLimits {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+}
+export const STATS_WINDOW: WindowLimits = { fallback: 7 * DAY, min: 3_600_000, max: MAX_STATS_WINDOW_MS };
+export const trendsWindow = (rule: TrendRule): WindowLimits => ({
+  fallback: rule.window,
+  min: 5 * 60_000,
+  max: rule.baseline,
+});
+
+/** A report's window (`30m`, `7d`, case-blind): the fallback when none is given, undefined when it is not one within the limits. */
+export function reportWindow(text: string | undefined, limits: WindowLimits): number | undefined {
+  if (!text) return limits.fallback;
+  const ms = parseDuration(text.toLowerCase());
+  return ms === undefined || ms < limits.min || ms > limits.max ? undefined : ms;
+}
+
+const SERVICE = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * A service as a report names it (case-blind), or undefined for what cannot be one: a name longer than a
+ * key holds, or with characters no service name has (`__proto__`, spaces, markup).
+ */
+export function reportService(text: string): string | undefined {
+  const name = text.toLowerCase();
+  return name.length <= LIMITS.nameBytes && SERVICE.test(name) ? name : undefined;
+}
+
+/**
+ * Whether a report may name `service`: a configured service, the default one, or any service a task was ever
+ * opened in (an alert may name a service the config does not). An empty report for a name nobody uses would
+ * read as "all is well". `known` lists the names to suggest instead.
+ */
+export async function knownService(
+  deps: Pick<ReportDeps, 'store' | 'config'>,
+  service: string,
+): Promise<{ readonly known: boolean; readonly names: readonly string[] }> {
+  const names = [...new Set([...Object.keys(deps.config.services), deps.config.defaults.service])];
+  if (names.includes(service)) return { known: true, names };
+  return { known: (await deps.store.list({ service, limit: 1 })).tasks.length > 0, names };
+}
 
 /**
  * The hours a window reads: counters other than events are kept per hour, so a window starts at the top of

@@ -1,4 +1,5 @@
 import { DomainError, TransientError } from '../../../core/errors.js';
+import { knownService } from '../../../core/use-cases/reports.js';
 import { postDigest } from '../../../jobs/digests.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
@@ -43,19 +44,16 @@ export async function report(
 }
 
 /**
- * Why `service` is not one to report on, or undefined when it is: a report names a configured service, the
- * default one, or any service a task was ever opened in (an alert may name a service the config does not).
- * The word may also have been meant as a window (`5x` for `5h`): the answer says what windows look like.
+ * Why `service` is not one to report on (`knownService`), or undefined when it is. The word may also have
+ * been meant as a window (`5x` for `5h`): the answer says what windows look like.
  */
 async function unknownService(
   deps: BotDeps,
   service: string,
   report: 'stats' | 'trends' | 'playbook',
 ): Promise<string | undefined> {
-  const configured = Object.keys(deps.config.services);
-  const known = [...new Set([...configured, deps.config.defaults.service])];
-  if (known.includes(service)) return undefined;
-  if ((await deps.store.list({ service, limit: 1 })).tasks.length > 0) return undefined;
+  const { known: isKnown, names: known } = await knownService(deps, service);
+  if (isKnown) return undefined;
   const named = `${known.slice(0, SERVICES_NAMED).join(', ')}${known.length > SERVICES_NAMED ? ', …' : ''}`;
   const windowLike = report !== 'playbook' && /^\d/.test(service);
   const what = windowLike
