@@ -72,17 +72,20 @@ describe('TMS_DATA_DIR that cannot be used', () => {
   it.runIf(process.platform === 'linux')(
     'takes over the lock of a TMS killed a moment ago and not yet reaped (a zombie holds nothing)',
     async () => {
-      // Prepare: a process that has exited and that nobody waits for — `sleep 0`, whose parent shell became a
-      // `sleep` that never reaps it — as a stack killed with kill -9 is until init reaps it.
+      // Prepare: a process that has exited and that nobody waits for — a `sleep 1` whose parent shell has become
+      // (exec) a `sleep` that never reaps it — as a stack killed with kill -9 is until init reaps it. It outlives
+      // the exec by a second: had it ended before, the shell would have reaped it itself.
       const folder = join(dir, 'zombie');
-      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+      const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       try {
         const zombie = Number(
           (await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString(),
         );
-        await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0]).toBe('Z');
+        await expect
+          .poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0], { timeout: 5_000 })
+          .toBe('Z');
         const first = await inProcessStack({ TMS_DATA_DIR: folder });
         await first.close();
         writeFileSync(join(folder, LOCK_FILE), `${zombie}\n`);
