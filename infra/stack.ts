@@ -62,9 +62,14 @@ export const TABLE_ACCESS = {
    * A task, its timeline (a query of its own partition) and card; lists by status, service or assignee. The
    * insights read the aggregates by query only (a window's hourly items, a service's issue statistics, the
    * trend episodes: each a query of its own partition), a trending fingerprint's task (a get), and whether a
-   * service ever had a task (a list of one, gsi).
+   * service ever had a task (a list of one, gsi). The writes: the id counter (an update), a new task (a put), a
+   * change (the task put whole, the entries it held copied to the timeline in batches), and the fingerprint of
+   * an alert task resolved or reopened (updates: claim, bind, drop, release).
    */
-  api: { actions: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  api: {
+    actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: ['gsi1', 'gsi2', 'gsi3'],
+  },
   /**
    * Accepting a delivery (the ingest and events functions): archive it (a put, its body's chunks in batches
    * when it is large), read it back (a chunked body is a query of its own partition), mark it processed, and

@@ -15,6 +15,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/healthz', fn: 'api' },
   { method: 'GET', path: '/api/tasks', fn: 'api' },
   { method: 'GET', path: '/api/tasks/{id}', fn: 'api' },
+  { method: 'POST', path: '/api/tasks', fn: 'api' },
+  { method: 'POST', path: '/api/tasks/{id}/actions', fn: 'api' },
   { method: 'GET', path: '/api/trends', fn: 'api' },
   { method: 'GET', path: '/api/metrics', fn: 'api' },
   { method: 'GET', path: '/api/services/{service}/playbook', fn: 'api' },

@@ -31,6 +31,9 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   'GET /healthz': { rateLimit: 5, burstLimit: 10 },
   'GET /api/tasks': { rateLimit: 20, burstLimit: 40 },
   'GET /api/tasks/{id}': { rateLimit: 20, burstLimit: 40 },
+  // People and dashboards writing, not machines: a tenth of what ingest takes.
+  'POST /api/tasks': { rateLimit: 10, burstLimit: 20 },
+  'POST /api/tasks/{id}/actions': { rateLimit: 20, burstLimit: 40 },
   'GET /api/trends': { rateLimit: 20, burstLimit: 40 },
   'GET /api/metrics': { rateLimit: 20, burstLimit: 40 },
   'GET /api/services/{service}/playbook': { rateLimit: 20, burstLimit: 40 },

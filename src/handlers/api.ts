@@ -8,9 +8,11 @@ import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
+import { createTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
- * The read API: `GET /healthz`, `GET /api/tasks`, `GET /api/tasks/{id}`. On AWS a Cognito JWT authorizer
+ * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights and the writes
+ * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`). On AWS a Cognito JWT authorizer
  * in front of `/api/*` has already checked the caller; locally the bearer token is `TMS_API_TOKEN`.
  */
 export const makeApiHandler = (deps: HouseDeps) =>
@@ -39,6 +41,10 @@ export const makeApiHandler = (deps: HouseDeps) =>
           const [timeline, card] = await Promise.all([deps.store.timeline(id), deps.cards.card(id)]);
           return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
         }
+        case 'POST /api/tasks':
+          return await createTaskRoute(deps, event, caller);
+        case 'POST /api/tasks/{id}/actions':
+          return await taskActionRoute(deps, event, caller);
         case 'GET /api/trends':
           return await trendsRoute(deps, event);
         case 'GET /api/metrics':

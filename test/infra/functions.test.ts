@@ -34,8 +34,13 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   // get a task and its card, its timeline (a query of its partition); list by status/service/assignee
   // (a list is a query of an index's keys, then one BatchGetItem of the page's tasks); insights: hourly
   // counters, a service's issue statistics and the trend episodes (each a query of its partition), a
-  // trending fingerprint's task (get), whether a service had a task (a list of one)
-  Api: { table: ['BatchGetItem', 'GetItem', 'Query'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  // trending fingerprint's task (get), whether a service had a task (a list of one); writes: the id counter
+  // (update), a new task (put), a change (put, held entries copied in batches), an alert task's fingerprint
+  // on resolve and reopen (updates)
+  Api: {
+    table: ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    indexes: ['gsi1', 'gsi2', 'gsi3'],
+  },
   // archive raw (put, its chunks in batches, get, a chunked body's query, mark processed), silences (gsi1, count)
   Ingest: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
   Events: { table: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },

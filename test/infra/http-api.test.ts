@@ -20,6 +20,8 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
       [
         'GET /api/tasks',
         'GET /api/tasks/{id}',
+        'POST /api/tasks',
+        'POST /api/tasks/{id}/actions',
         'GET /api/trends',
         'GET /api/metrics',
         'GET /api/services/{service}/playbook',
@@ -80,6 +82,8 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
         'GET /healthz': { throttlingRateLimit: 5, throttlingBurstLimit: 10 },
         'GET /api/tasks': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },
         'GET /api/tasks/{id}': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },
+        'POST /api/tasks': { throttlingRateLimit: 10, throttlingBurstLimit: 20 },
+        'POST /api/tasks/{id}/actions': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },
         'GET /api/trends': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },
         'GET /api/metrics': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },
         'GET /api/services/{service}/playbook': { throttlingRateLimit: 20, throttlingBurstLimit: 40 },

@@ -113,8 +113,10 @@ describe('the local gateway', () => {
   it('matches only the routes TMS serves', () => {
     expect(matchRoute('GET', '/healthz')?.route.fn).toBe('api');
     expect(matchRoute('POST', '/ingest/github')?.params).toEqual({ source: 'github' });
-    expect(matchRoute('POST', '/api/tasks')).toBeUndefined();
+    expect(matchRoute('POST', '/api/tasks/42/actions')?.params).toEqual({ id: '42' });
+    expect(matchRoute('PUT', '/api/tasks')).toBeUndefined();
     expect(matchRoute('GET', '/api/tasks/1/extra')).toBeUndefined();
+    expect(matchRoute('POST', '/api/tasks/1/2/actions')).toBeUndefined();
   });
 
   it('bounds requests in flight by lane, Slack first, and never the stack’s own calls', () => {

@@ -1,6 +1,6 @@
 import type { Alert, Route } from '../alert.js';
 import { prioritize, route, routeService } from '../alert.js';
-import { own } from '../bounds.js';
+import { boundLabels, LIMITS, own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { type TaskGroup, taskGroupOf } from '../group.js';
@@ -159,6 +159,8 @@ export interface OpenTaskRequest {
   /** Where the request came from (the slash command's channel): used when no service is named. */
   readonly channel?: string;
   readonly assignee?: string | null;
+  /** Kept whole or refused: a person who named a label is told, not left without it (alerts' are cut). */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly role: Role;
   readonly ctx: ChangeContext;
 }
@@ -173,6 +175,14 @@ export async function openTask(
   const title = request.title.trim();
   if (title === '') return fail(new DomainError('INVALID_INPUT', 'A task needs a title'));
   if (title.length > 300) return fail(new DomainError('INVALID_INPUT', 'A title has at most 300 characters'));
+  const labels = boundLabels(request.labels ?? {});
+  if (labels.dropped > 0)
+    return fail(
+      new DomainError(
+        'INVALID_INPUT',
+        `labels: at most ${LIMITS.labelBytes / 1024} KB of labels in all (${labels.droppedKeys.slice(0, 5).join(', ')} did not fit)`,
+      ),
+    );
   const { config } = deps;
   const named = request.service ? routeService(request.service, config) : undefined;
   const base = routeService(config.defaults.service, config);
@@ -189,7 +199,7 @@ export async function openTask(
       kind: 'manual',
       fingerprint: null,
       assignee: request.assignee ?? null,
-      labels: {},
+      labels: labels.labels,
       links: [],
       seenAt: request.ctx.now.toISOString(),
     },

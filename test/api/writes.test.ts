@@ -1,0 +1,428 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_ACCESS } from '../../infra/stack.js';
+import { TABLE } from '../../src/adapters/dynamo/table.js';
+import { LIMITS } from '../../src/core/bounds.js';
+import { makeApiHandler } from '../../src/handlers/api.js';
+import { MAX_API_BODY } from '../../src/http/request-body.js';
+import { signDevToken } from '../../src/local/dev-token.js';
+import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
+import { buildDeps } from '../../src/runtime/deps.js';
+import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { BEN, CAL, CHECKOUT, GENERAL, settle, VIC } from '../helpers/slack.js';
+
+let stack: TestStack;
+let developer: Record<string, string>;
+let otherDeveloper: Record<string, string>;
+let viewer: Record<string, string>;
+
+const token = async (role: 'developer' | 'viewer', user: string) =>
+  API(
+    await signDevToken({
+      role,
+      user,
+      ttlMs: 3_600_000,
+      secret: stack.secrets.TMS_JWT_SECRET,
+      now: new Date(),
+    }),
+  );
+
+beforeAll(async () => {
+  stack = await inProcessStack();
+  developer = await token('developer', BEN);
+  otherDeveloper = await token('developer', CAL);
+  viewer = await token('viewer', VIC);
+});
+afterAll(() => stack.close());
+
+const create = (body: unknown, headers = developer) => postJson(`${stack.url}/api/tasks`, body, headers);
+const act = (id: string, body: unknown, headers = developer) =>
+  postJson(`${stack.url}/api/tasks/${id}/actions`, body, headers);
+const timeline = async (id: string) => (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.timeline;
+async function opened(title = 'Rotate the TLS certificate'): Promise<string> {
+  const answer = await create({ title });
+  expect(answer.status).toBe(201);
+  return answer.body.task.id;
+}
+
+describe('POST /api/tasks', () => {
+  it('opens the task as the caller, posts its card and names the caller on the timeline', async () => {
+    const answer = await create({
+      title: '  Rotate the checkout TLS certificate ',
+      description: 'Expires on Friday',
+      priority: 'P2',
+      service: 'checkout',
+      labels: { env: 'prod', constructor: 'kept' },
+    });
+    expect(answer.status).toBe(201);
+    const { task } = answer.body;
+    expect(task).toMatchObject({
+      id: expect.stringMatching(/^TMS-\d+$/),
+      title: 'Rotate the checkout TLS certificate',
+      description: 'Expires on Friday',
+      status: 'open',
+      priority: 'P2',
+      service: 'checkout',
+      team: 'payments',
+      channel: CHECKOUT,
+      source: 'api',
+      kind: 'manual',
+      assignee: null,
+      labels: { env: 'prod', constructor: 'kept' },
+      version: 1,
+    });
+    expect(answer.headers.get('location')).toBe(`/api/tasks/${task.id}`);
+    await settle(stack);
+    // The card, as Slack shows it, in the service's channel: what the offline Slack serves to anyone.
+    const { body } = await getJson(`${stack.url}/_sandbox/slack/messages?channel=${CHECKOUT}`);
+    const card = body.messages.find((m: { text: string }) => m.text.includes(` ${task.id}: `));
+    expect(card?.text).toContain('Rotate the checkout TLS certificate');
+    expect(await timeline(task.id)).toEqual([
+      expect.objectContaining({ type: 'opened', actor: { type: 'user', id: BEN }, via: 'api' }),
+    ]);
+    // Read back as stored: the labels and who opened it.
+    const stored = (await getJson(`${stack.url}/api/tasks/${task.id}`, API())).body.task;
+    expect(stored.labels).toEqual({ env: 'prod', constructor: 'kept' });
+  });
+
+  it('takes the defaults, an assignee, and the API token as TMS itself', async () => {
+    const answer = await create({ title: 'Renew the domain', assignee: CAL }, API());
+    expect(answer.status).toBe(201);
+    expect(answer.body.task).toMatchObject({
+      priority: stack.deps.config.defaults.priority,
+      service: stack.deps.config.defaults.service,
+      channel: GENERAL,
+      assignee: CAL,
+    });
+    expect((await timeline(answer.body.task.id))[0]).toMatchObject({
+      actor: { type: 'system', id: 'api-token' },
+      via: 'api',
+    });
+  });
+
+  it('refuses a viewer with the reason, and opens nothing', async () => {
+    const before = (await getJson(`${stack.url}/api/tasks?limit=1`, API())).body.tasks[0]?.id;
+    const answer = await create({ title: 'Not mine to open' }, viewer);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatchObject({
+      code: 'NOT_ALLOWED',
+      message: expect.stringContaining('read-only access'),
+    });
+    expect((await getJson(`${stack.url}/api/tasks?limit=1`, API())).body.tasks[0]?.id).toBe(before);
+  });
+
+  it('answers 401 without a token', async () => {
+    const answer = await create({ title: 'Anyone?' }, {});
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it.each([
+    ['title: ', {}],
+    ['title: ', { title: '   ' }],
+    ['title: ', { title: 42 }],
+    ['title: ', { title: 'x'.repeat(LIMITS.titleLength + 1) }],
+    ['description: ', { title: 't', description: 'x'.repeat(LIMITS.descriptionLength + 1) }],
+    ['priority: ', { title: 't', priority: 'P9' }],
+    ['priority: ', { title: 't', priority: 'p1' }],
+    ['service: "nosuch" is not a configured service', { title: 't', service: 'nosuch' }],
+    ['service: ', { title: 't', service: 'constructor' }],
+    ['assignee: not a Slack user id', { title: 't', assignee: '@ben' }],
+    ['labels.env: ', { title: 't', labels: { env: 1 } }],
+    ['labels: ', { title: 't', labels: ['env'] }],
+    ['labels.', { title: 't', labels: { ['k'.repeat(LIMITS.labelKeyLength + 1)]: 'v' } }],
+    ['labels.env: ', { title: 't', labels: { env: 'v'.repeat(LIMITS.labelValueLength + 1) } }],
+    ['priorty: not a field of this request', { title: 't', priorty: 'P1' }],
+    ['body: a key named __proto__ is refused', '{"title":"t","labels":{"__proto__":"x"}}'],
+    ['body: not valid JSON', '{"title":'],
+    ['body: send a JSON object', ''],
+    ['body: ', '["t"]'],
+    ['body: ', 'null'],
+  ])('refuses with 400 naming the field (case %#): %s', async (message, body) => {
+    const answer = await create(body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('INVALID_INPUT');
+    expect(answer.body.error.message.startsWith(message)).toBe(true);
+  });
+
+  it('refuses labels over what a task keeps, as the core bounds them', async () => {
+    const labels = Object.fromEntries(
+      Array.from({ length: 300 }, (_, n) => [`k${String(n).padStart(3, '0')}`, 'v'.repeat(250)]),
+    );
+    const answer = await create({ title: 'Many labels', labels });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/^labels: at most 64 KB of labels/);
+  });
+
+  it('refuses a body over the bound with 413, and one that is not JSON with 415', async () => {
+    const big = await create({ title: 't', description: 'x'.repeat(MAX_API_BODY) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('TOO_LARGE');
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const response = await fetch(`${stack.url}/api/tasks`, {
+        method: 'POST',
+        headers: { ...developer, ...(type ? { 'content-type': type } : {}) },
+        body: type ? JSON.stringify({ title: 't' }) : new Uint8Array(Buffer.from('{"title":"t"}')),
+      });
+      expect(response.status, type).toBe(415);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+    }
+    // With a charset it is JSON still.
+    const charset = await create(
+      { title: 'With a charset' },
+      { ...developer, 'content-type': 'application/json; charset=utf-8' },
+    );
+    expect(charset.status).toBe(201);
+  });
+});
+
+describe('POST /api/tasks/{id}/actions', () => {
+  it('walks a task through its lifecycle as Slack would, each step on the timeline as the caller', async () => {
+    const id = await opened();
+    const step = async (body: unknown) => {
+      const answer = await act(id, body);
+      expect(answer.status, JSON.stringify(body)).toBe(200);
+      return answer.body.task;
+    };
+    expect(await step({ action: 'acknowledge' })).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: BEN,
+    });
+    expect(await step({ action: 'claim' })).toMatchObject({ assignee: BEN });
+    expect(await step({ action: 'start' })).toMatchObject({ status: 'in_progress' });
+    expect(await step({ action: 'comment', note: 'Looking at the consumer lag' })).toMatchObject({
+      status: 'in_progress',
+    });
+    const before = Date.now();
+    const snoozed = await step({ action: 'snooze', duration: '2h' });
+    expect(Date.parse(snoozed.snoozedUntil) - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
+    expect(Date.parse(snoozed.snoozedUntil) - before).toBeLessThanOrEqual(2 * 3_600_000 + 60_000);
+    expect(await step({ action: 'unsnooze' })).toMatchObject({ snoozedUntil: null });
+    expect(await step({ action: 'resolve', note: 'Rolled back the deploy' })).toMatchObject({
+      status: 'resolved',
+      resolvedBy: BEN,
+      resolution: 'Rolled back the deploy',
+    });
+    expect(await step({ action: 'reopen' })).toMatchObject({ status: 'open', resolution: null });
+    const entries = await timeline(id);
+    expect(entries.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining([
+        'opened',
+        'acknowledged',
+        'assigned',
+        'commented',
+        'snoozed',
+        'resolved',
+        'reopened',
+      ]),
+    );
+    expect(entries.find((e: { type: string }) => e.type === 'commented')).toMatchObject({
+      text: 'Looking at the consumer lag',
+      actor: { type: 'user', id: BEN },
+      via: 'api',
+    });
+    for (const entry of entries.slice(1))
+      expect(entry, entry.type).toMatchObject({ actor: { id: BEN }, via: 'api' });
+    // The card shows the latest version: the change reached Slack as a button's would.
+    await settle(stack);
+    const card = (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.card;
+    expect(card).toMatchObject({ upToDate: true });
+  });
+
+  it('answers a lifecycle refusal with 409 and the core’s code', async () => {
+    const id = await opened();
+    expect((await act(id, { action: 'reopen' })).body.error.code).toBe('TASK_NOT_RESOLVED');
+    expect((await act(id, { action: 'acknowledge' })).status).toBe(200);
+    const again = await act(id, { action: 'acknowledge' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'TASK_ALREADY_ACKNOWLEDGED', context: { taskId: id } });
+    expect((await act(id, { action: 'resolve' })).body.task).toMatchObject({
+      status: 'resolved',
+      resolution: null,
+    });
+    for (const action of ['resolve', 'start', 'claim']) {
+      const refused = await act(id, { action });
+      expect(refused.status, action).toBe(409);
+      expect(refused.body.error.code, action).toBe('TASK_ALREADY_RESOLVED');
+    }
+  });
+
+  it('refuses a viewer, and a developer what only the holder may do (403, with the reason)', async () => {
+    const id = await opened();
+    const byViewer = await act(id, { action: 'acknowledge' }, viewer);
+    expect(byViewer.status).toBe(403);
+    expect(byViewer.body.error.message).toContain('read-only access');
+    expect((await act(id, { action: 'claim' })).status).toBe(200);
+    const notHolder = await act(id, { action: 'start' }, otherDeveloper);
+    expect(notHolder.status).toBe(403);
+    expect(notHolder.body.error).toMatchObject({ code: 'NOT_ALLOWED', context: { holder: BEN } });
+    expect((await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task.status).toBe('acknowledged');
+  });
+
+  it('answers 404 for a task that does not exist, 400 for what is not an id, 401 without a token', async () => {
+    expect(await act('TMS-99999', { action: 'claim' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'TASK_NOT_FOUND' } },
+    });
+    expect((await act('drop%20table', { action: 'claim' })).status).toBe(400);
+    const id = await opened();
+    expect((await act(id, { action: 'claim' }, {})).status).toBe(401);
+  });
+
+  it('says escalate is not available yet', async () => {
+    const id = await opened();
+    const answer = await act(id, { action: 'escalate' });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({
+      code: 'NOT_AVAILABLE_YET',
+      message: expect.stringContaining('not available yet'),
+    });
+  });
+
+  it.each([
+    ['action: ', {}],
+    ['action: ', { action: 'close' }],
+    ['note: acknowledge takes no note', { action: 'acknowledge', note: 'why' }],
+    ['note: a comment needs some text', { action: 'comment' }],
+    ['note: a comment needs some text', { action: 'comment', note: '   ' }],
+    ['note: ', { action: 'resolve', note: 'x'.repeat(3001) }],
+    ['duration: a snooze needs a duration', { action: 'snooze' }],
+    ['duration: "forever" is not a snooze length', { action: 'snooze', duration: 'forever' }],
+    ['duration: "8d" is not a snooze length', { action: 'snooze', duration: '8d' }],
+    ['duration: claim takes no duration', { action: 'claim', duration: '1h' }],
+    ['force: not a field of this request', { action: 'claim', force: true }],
+    ['body: not valid JSON', '{"action":"claim"'],
+  ])('refuses with 400 naming the field (case %#): %s', async (message, body) => {
+    const id = await opened();
+    const answer = await act(id, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('INVALID_INPUT');
+    expect(answer.body.error.message.startsWith(message)).toBe(true);
+    expect((await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task.version).toBe(1);
+  });
+
+  it('refuses a body over the bound with 413', async () => {
+    const id = await opened();
+    const answer = await act(id, { action: 'comment', note: 'x'.repeat(MAX_API_BODY) });
+    expect(answer.status).toBe(413);
+  });
+});
+
+describe('an alert task through the API', () => {
+  const fire = () =>
+    postJson(`${stack.url}/ingest/generic`, {
+      routing_key: stack.secrets.INGEST_TOKEN,
+      event_action: 'trigger',
+      dedup_key: 'api-writes-disk',
+      payload: {
+        summary: 'Disk 95% full on db-1',
+        source: 'db-1',
+        severity: 'critical',
+        component: 'checkout',
+      },
+    });
+
+  it('is resolved and reopened with its alert: the alert firing again counts on the same task', async () => {
+    expect((await fire()).status).toBe(202);
+    await settle(stack);
+    const { tasks } = (await getJson(`${stack.url}/api/tasks?service=checkout&status=open`, API())).body;
+    const id = tasks.find(
+      (t: { fingerprint: string | null }) => t.fingerprint === 'generic:api-writes-disk',
+    ).id;
+    expect((await act(id, { action: 'resolve', note: 'Cleared old logs' })).body.task.status).toBe(
+      'resolved',
+    );
+    expect((await act(id, { action: 'reopen' })).body.task).toMatchObject({ status: 'open', occurrences: 1 });
+    // Reopened through the API, the alert's fingerprint is bound to it again: no second task opens.
+    expect((await fire()).status).toBe(202);
+    await settle(stack);
+    const task = (await getJson(`${stack.url}/api/tasks/${id}`, API())).body.task;
+    expect(task).toMatchObject({ status: 'open', occurrences: 2 });
+    const open = (await getJson(`${stack.url}/api/tasks?service=checkout&status=open`, API())).body.tasks;
+    expect(
+      open.filter((t: { fingerprint: string | null }) => t.fingerprint === 'generic:api-writes-disk'),
+    ).toHaveLength(1);
+  });
+});
+
+describe('what the writes call on the table', () => {
+  it('is within what the api function is granted on AWS (dynalite grants everything)', async () => {
+    const called = new Set<string>();
+    // What each request asks DynamoDB for, as its X-Amz-Target and body say: the operation and the index.
+    class Recording extends NodeHttpHandler {
+      override handle(...[request, options]: Parameters<NodeHttpHandler['handle']>) {
+        const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+        const body = request.body as string | Uint8Array | undefined;
+        const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+        const index = (JSON.parse(text || '{}') as { IndexName?: string }).IndexName;
+        called.add(index ? `${operation} ${index}` : operation);
+        return super.handle(request, options);
+      }
+    }
+    const deps = buildDeps(
+      { TMS_TABLE: TABLE.defaultName },
+      {
+        config: stack.deps.config,
+        secrets: stack.deps.secrets,
+        dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl, requestHandler: new Recording() },
+      },
+    );
+    const handler = makeApiHandler(deps);
+    const post = async (routeKey: string, body: unknown, path: Record<string, string> = {}) => {
+      const answer = await handler({
+        version: '2.0',
+        routeKey,
+        rawPath: '',
+        rawQueryString: '',
+        headers: { authorization: 'Bearer local-api-token', 'content-type': 'application/json' },
+        pathParameters: path,
+        requestContext: {},
+        body: JSON.stringify(body),
+        isBase64Encoded: false,
+      } as never);
+      return { status: answer.statusCode, body: JSON.parse(answer.body ?? '{}') };
+    };
+    const created = await post('POST /api/tasks', { title: 'Grants', labels: { env: 'prod' } });
+    expect(created.status).toBe(201);
+    const id = created.body.task.id;
+    // Enough changes that the entries the item holds are copied to the timeline (a batch write).
+    for (const action of [
+      { action: 'comment', note: 'one' },
+      { action: 'comment', note: 'two' },
+      { action: 'acknowledge' },
+      { action: 'resolve', note: 'done' },
+      { action: 'reopen' },
+      { action: 'snooze', duration: '1h' },
+      { action: 'unsnooze' },
+    ])
+      expect((await post('POST /api/tasks/{id}/actions', action, { id })).status, action.action).toBe(200);
+    // An alert task's fingerprint, released on resolve and claimed again on reopen.
+    const alert = await postJson(`${stack.url}/ingest/generic`, {
+      routing_key: stack.secrets.INGEST_TOKEN,
+      event_action: 'trigger',
+      dedup_key: 'api-writes-grants',
+      payload: { summary: 'Grants alert', source: 'db-2', severity: 'warning' },
+    });
+    expect(alert.status).toBe(202);
+    await settle(stack);
+    const alertTask = (await getJson(`${stack.url}/api/tasks?status=open`, API())).body.tasks.find(
+      (t: { fingerprint: string | null }) => t.fingerprint === 'generic:api-writes-grants',
+    ).id;
+    expect(
+      (await post('POST /api/tasks/{id}/actions', { action: 'resolve' }, { id: alertTask })).status,
+    ).toBe(200);
+    expect((await post('POST /api/tasks/{id}/actions', { action: 'reopen' }, { id: alertTask })).status).toBe(
+      200,
+    );
+    const granted = TABLE_ACCESS.api;
+    for (const call of called) {
+      const [operation = '', index] = call.split(' ');
+      expect(granted.actions, call).toContain(operation);
+      if (index) expect(granted.indexes, call).toContain(index);
+    }
+    // The counter, fingerprint updates and held entries' batches; the writes read nothing by query.
+    expect([...called].sort()).toEqual(['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem']);
+  });
+});
