@@ -67,7 +67,8 @@ export const TABLE_ACCESS = {
    * an alert task resolved or reopened (updates: claim, bind, drop, release).
    */
   api: {
-    actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    // (and a create's Idempotency-Key: a marker put, completed, or deleted again when the create failed)
+    actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   /**

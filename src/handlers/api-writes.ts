@@ -39,17 +39,82 @@ export async function createTaskRoute(
       'INVALID_INPUT',
       `service: "${service}" is not a configured service (known: ${knownServices(deps).join(', ')})`,
     );
-  const opened = await openTask(deps, {
-    title,
-    ...(description !== undefined ? { description } : {}),
-    ...(priority ? { priority } : {}),
-    ...(service ? { service } : {}),
-    assignee: assignee ?? null,
-    ...(labels ? { labels } : {}),
-    role: caller.role,
-    ctx: { ...changeContextOf(caller), now: deps.clock.now() },
-  });
-  if (!opened.ok) return fromError(opened.error);
+  const open = () =>
+    openTask(deps, {
+      title,
+      ...(description !== undefined ? { description } : {}),
+      ...(priority ? { priority } : {}),
+      ...(service ? { service } : {}),
+      assignee: assignee ?? null,
+      ...(labels ? { labels } : {}),
+      role: caller.role,
+      ctx: { ...changeContextOf(caller), now: deps.clock.now() },
+    });
+  const key = idempotencyKey(event);
+  if (key === null)
+    return problem(400, 'INVALID_INPUT', 'Idempotency-Key: 1 to 255 visible ASCII characters');
+  if (key === undefined) {
+    const opened = await open();
+    if (!opened.ok) return fromError(opened.error);
+    return json(201, { task: opened.value }, { location: `/api/tasks/${opened.value.id}` });
+  }
+  return openOnce(deps, caller, key, open);
+}
+
+/** How long a create's `Idempotency-Key` is remembered: a client retrying within a day gets the same task. */
+export const IDEMPOTENCY_KEPT_MS = 24 * 3_600_000;
+/** A create under way holds its key this long: past it, a holder that died no longer blocks the retry. */
+const CREATE_LEASE_MS = 30_000;
+
+/** The request's `Idempotency-Key`: undefined when absent, null when it is not a key. */
+function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined | null {
+  const header = Object.entries(event.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'idempotency-key',
+  );
+  if (!header) return undefined;
+  const value = header[1] ?? '';
+  return /^[\x21-\x7e]{1,255}$/.test(value) ? value : null;
+}
+
+/**
+ * A create with an `Idempotency-Key` (as Stripe's and the IETF draft's): the first request opens the task and
+ * the key remembers it, per caller, for a day; a retry of it (the answer lost on the way, a client's timeout)
+ * gets that task again, 200 with `Idempotent-Replayed: true`, instead of a second one; a retry while the first
+ * is still under way is told so (409). Should the first fail, the key is released and the retry opens it.
+ */
+async function openOnce(
+  deps: HouseDeps,
+  caller: Caller,
+  key: string,
+  open: () => ReturnType<typeof openTask>,
+): Promise<HttpResult> {
+  const scope = `api-create:${caller.actor.id}`;
+  const token = deps.newId();
+  const now = deps.clock.now();
+  const leaseUntil = new Date(now.getTime() + CREATE_LEASE_MS).toISOString();
+  const begun = await deps.seen.begin(scope, key, { token, now: now.toISOString(), leaseUntil });
+  if (begun === 'in-progress')
+    return problem(409, 'IN_PROGRESS', 'A request with this Idempotency-Key is still being processed');
+  if (begun === 'done') {
+    const id = await deps.seen.outcomeOf(scope, key);
+    const task = id ? await deps.store.get(id) : undefined;
+    if (task)
+      return json(200, { task }, { location: `/api/tasks/${task.id}`, 'idempotent-replayed': 'true' });
+    return problem(409, 'IDEMPOTENCY_KEY_USED', 'This Idempotency-Key was used for a task that is gone');
+  }
+  let opened: Awaited<ReturnType<typeof openTask>>;
+  try {
+    opened = await open();
+  } catch (error) {
+    await deps.seen.release(scope, key, token);
+    throw error;
+  }
+  if (!opened.ok) {
+    await deps.seen.release(scope, key, token);
+    return fromError(opened.error);
+  }
+  const keptUntil = new Date(now.getTime() + IDEMPOTENCY_KEPT_MS).toISOString();
+  await deps.seen.complete(scope, key, token, keptUntil, opened.value.id);
   return json(201, { task: opened.value }, { location: `/api/tasks/${opened.value.id}` });
 }
 

@@ -178,6 +178,47 @@ describe('POST /api/tasks', () => {
   });
 });
 
+describe('POST /api/tasks with an Idempotency-Key', () => {
+  it('opens one task however often the same request is retried, and answers each retry with it', async () => {
+    const key = `retry-${Date.now()}`;
+    const first = await create(
+      { title: 'Renew the wildcard certificate' },
+      { ...developer, 'idempotency-key': key },
+    );
+    const again = await create(
+      { title: 'Renew the wildcard certificate' },
+      { ...developer, 'idempotency-key': key },
+    );
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.task.id).toBe(first.body.task.id);
+    // Another caller's key is another key: theirs opens a task of its own.
+    const theirs = await create(
+      { title: 'Renew the wildcard certificate' },
+      { ...otherDeveloper, 'idempotency-key': key },
+    );
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.task.id).not.toBe(first.body.task.id);
+  });
+
+  it('lets a retry open the task when the first request was refused, and refuses a key that is not one', async () => {
+    const key = `refused-${Date.now()}`;
+    const refused = await create(
+      { title: 'x', service: 'no-such-service' },
+      { ...developer, 'idempotency-key': key },
+    );
+    expect(refused.status).toBe(400);
+    const refusedByCore = await create({ title: '   ' }, { ...developer, 'idempotency-key': key });
+    expect(refusedByCore.status).toBe(400);
+    const retried = await create({ title: 'Now with a title' }, { ...developer, 'idempotency-key': key });
+    expect(retried.status).toBe(201);
+    const bad = await create({ title: 'Bad key' }, { ...developer, 'idempotency-key': 'has spaces in it' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('Idempotency-Key');
+  });
+});
+
 describe('POST /api/tasks/{id}/actions', () => {
   it('walks a task through its lifecycle as Slack would, each step on the timeline as the caller', async () => {
     const id = await opened();

@@ -38,7 +38,7 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   // (update), a new task (put), a change (put, held entries copied in batches), an alert task's fingerprint
   // on resolve and reopen (updates)
   Api: {
-    table: ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    table: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     indexes: ['gsi1', 'gsi2', 'gsi3'],
   },
   // archive raw (put, its chunks in batches, get, a chunked body's query, mark processed), silences (gsi1, count)
