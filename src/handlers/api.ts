@@ -4,6 +4,7 @@ import type { CardRecord } from '../core/ports.js';
 import { authorize } from '../core/rbac.js';
 import { parseTaskId } from '../core/task.js';
 import { identify } from '../http/identity.js';
+import { openApiDocument } from '../http/openapi.js';
 import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
@@ -51,6 +52,9 @@ export const makeApiHandler = (deps: HouseDeps) =>
           return await metricsRoute(deps, event);
         case 'GET /api/services/{service}/playbook':
           return await playbookRoute(deps, event);
+        // Behind the token as all of /api/* is (DESIGN): it names no secret, but the contract makes no exception.
+        case 'GET /api/openapi.json':
+          return json(200, openApiDocument());
         default:
           return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
       }
