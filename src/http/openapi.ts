@@ -260,6 +260,12 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Playbook,
 };
 
+/** The zod schema of a route's success answer: what a test holds the handler's real answers to. */
+export function successSchema(key: string): z.ZodType | undefined {
+  const name = OPERATIONS[key]?.ok.schema;
+  return name ? RESPONSE_SCHEMAS[name] : undefined;
+}
+
 export const routeKey = (route: Route): string => `${route.method} ${route.path}`;
 
 /** The routes the document describes: the API function's, not ingest's or Slack's (their senders' contracts). */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { REQUEST_BODIES } from '../../src/http/api-schemas.js';
-import { openApiDocument } from '../../src/http/openapi.js';
+import { openApiDocument, successSchema } from '../../src/http/openapi.js';
 import { ROUTES } from '../../src/routes.js';
-import { API, getJson, inProcessStack, type TestStack } from '../helpers/local-stack.js';
+import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is walked as the JSON a client reads
 type Json = any;
@@ -149,6 +149,44 @@ describe('GET /api/openapi.json on the local stack', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it('documents what the routes really answer: each success answer parses with its documented schema', async () => {
+    const create = REQUEST_BODIES['POST /api/tasks'];
+    const example = (create.meta()?.examples as unknown[] | undefined)?.[0];
+    const answers: { key: string; status: number; body: unknown }[] = [];
+    const opened = await postJson(`${stack.url}/api/tasks`, example, API());
+    answers.push({ key: 'POST /api/tasks', ...opened });
+    const id = opened.body.task.id;
+    await postJson(`${stack.url}/api/tasks/${id}/actions`, { action: 'comment', note: 'Looking' }, API());
+    const resolved = await postJson(
+      `${stack.url}/api/tasks/${id}/actions`,
+      { action: 'resolve', note: 'Renewed the certificate' },
+      API(),
+    );
+    answers.push({ key: 'POST /api/tasks/{id}/actions', ...resolved });
+    for (const [key, path] of [
+      ['GET /healthz', '/healthz'],
+      ['GET /api/tasks', '/api/tasks?status=all'],
+      ['GET /api/tasks/{id}', `/api/tasks/${id}`],
+      ['GET /api/trends', '/api/trends'],
+      ['GET /api/metrics', '/api/metrics?service=checkout'],
+      ['GET /api/services/{service}/playbook', '/api/services/checkout/playbook'],
+    ] as const)
+      answers.push({ key, ...(await getJson(`${stack.url}${path}`, API())) });
+    expect(answers.map((a) => a.key).sort()).toEqual(
+      operations()
+        .map((o) => o.key)
+        .filter((key) => key !== 'GET /api/openapi.json')
+        .sort(),
+    );
+    for (const { key, status, body } of answers) {
+      const documented = operations().find((o) => o.key === key)?.op.responses;
+      expect(Object.keys(documented ?? {}), key).toContain(String(status));
+      const parsed = successSchema(key)?.safeParse(body);
+      expect(parsed?.error, `${key}: ${JSON.stringify(body).slice(0, 300)}`).toBeUndefined();
+      expect(parsed?.success, key).toBe(true);
+    }
   });
 
   it('answers 401 without one, as the rest of /api/*', async () => {
