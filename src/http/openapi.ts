@@ -67,7 +67,7 @@ const Trends = z
       z
         .object({
           service: z.string(),
-          title: z.string().nullable(),
+          title: z.string(),
           taskId: z.string().nullable(),
           recent: z.number(),
           expected: z.number(),
@@ -99,7 +99,7 @@ const Playbook = z
     issues: z.array(
       z
         .object({
-          title: z.string(),
+          title: z.string().nullable(),
           times: z.number().int(),
           medianTtrMs: z.number().nullable(),
           fixes: z.array(z.object({ note: z.string(), count: z.number().int() }).strict()),
@@ -133,6 +133,10 @@ const ERROR_WHY: Record<number, string> = {
 interface Operation {
   readonly summary: string;
   readonly ok: { readonly status: number; readonly description: string; readonly schema: string };
+  /** Another success status with the same shape (a create replayed by its Idempotency-Key). */
+  readonly alsoOk?: { readonly status: number; readonly description: string };
+  /** What the body's JSON Schema cannot say: the zod refinements across fields. */
+  readonly bodyRules?: string;
   readonly errors: readonly number[];
   readonly query?: readonly Parameter[];
   readonly path?: readonly Parameter[];
@@ -200,11 +204,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'POST /api/tasks': {
     summary: 'Open a task, as /tms new does',
-    ok: {
-      status: 201,
-      description: 'Opened (200 when an Idempotency-Key replays the first)',
-      schema: 'TaskAnswer',
-    },
+    ok: { status: 201, description: 'Opened', schema: 'TaskAnswer' },
+    alsoOk: { status: 200, description: 'The task the first request with this Idempotency-Key opened' },
     errors: [400, 401, 403, 409, 413, 415, 503],
     headers: [
       {
@@ -217,6 +218,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   'POST /api/tasks/{id}/actions': {
     summary: 'Act on a task as its Slack buttons do',
     ok: { status: 200, description: 'The task after the action', schema: 'TaskAnswer' },
+    bodyRules:
+      '`note` only with resolve (optional) and comment (required); `duration` (such as 30m, 2h, 1d, at most a week) only with snooze, which needs it',
     errors: [400, 401, 403, 404, 409, 413, 415, 503],
     path: [taskId],
   },
@@ -306,6 +309,7 @@ function build(): Schema {
         ? {
             requestBody: {
               required: true,
+              ...(operation.bodyRules ? { description: operation.bodyRules } : {}),
               content: {
                 'application/json': { schema: schemaOf(body, 'input'), examples: examplesOf(body) },
               },
@@ -319,6 +323,16 @@ function build(): Schema {
             'application/json': { schema: { $ref: `#/components/schemas/${operation.ok.schema}` } },
           },
         },
+        ...(operation.alsoOk
+          ? {
+              [operation.alsoOk.status]: {
+                description: operation.alsoOk.description,
+                content: {
+                  'application/json': { schema: { $ref: `#/components/schemas/${operation.ok.schema}` } },
+                },
+              },
+            }
+          : {}),
         ...Object.fromEntries(
           operation.errors.map((status) => [status, { $ref: `#/components/responses/E${status}` }]),
         ),
