@@ -154,21 +154,47 @@ describe('GET /api/openapi.json on the local stack', () => {
   it('documents what the routes really answer: each success answer parses with its documented schema', async () => {
     const create = REQUEST_BODIES['POST /api/tasks'];
     const example = (create.meta()?.examples as unknown[] | undefined)?.[0];
-    const answers: { key: string; status: number; body: unknown }[] = [];
+    const answers: { key: string; status: number; body: Json }[] = [];
     const once = { ...API(), 'idempotency-key': 'openapi-test-1' };
     const opened = await postJson(`${stack.url}/api/tasks`, example, once);
     expect(opened.status).toBe(201);
     const replayed = await postJson(`${stack.url}/api/tasks`, example, once);
     expect(replayed.status).toBe(200);
     answers.push({ key: 'POST /api/tasks', ...opened }, { key: 'POST /api/tasks', ...replayed });
-    const id = opened.body.task.id;
-    await postJson(`${stack.url}/api/tasks/${id}/actions`, { action: 'comment', note: 'Looking' }, API());
-    const resolved = await postJson(
-      `${stack.url}/api/tasks/${id}/actions`,
-      { action: 'resolve', note: 'Renewed the certificate' },
-      API(),
-    );
-    answers.push({ key: 'POST /api/tasks/{id}/actions', ...resolved });
+    // An alert fired and resolved twice: the playbook answers the issues that happened at least twice.
+    let id = '';
+    for (let round = 0; round < 2; round++) {
+      const fired = await postJson(`${stack.url}/ingest/generic`, {
+        routing_key: stack.secrets.INGEST_TOKEN,
+        event_action: 'trigger',
+        dedup_key: 'openapi-lag',
+        payload: {
+          summary: 'Consumer lag above 10k',
+          source: 'kafka-1',
+          severity: 'error',
+          component: 'checkout',
+        },
+      });
+      expect(fired.status).toBe(202);
+      await stack.idle();
+      const { tasks } = (await getJson(`${stack.url}/api/tasks?status=unresolved`, API())).body;
+      id = tasks.find((t: { fingerprint: string | null }) => t.fingerprint === 'generic:openapi-lag').id;
+      const commented = await postJson(
+        `${stack.url}/api/tasks/${id}/actions`,
+        { action: 'comment', note: 'Looking at the consumer' },
+        API(),
+      );
+      const resolved = await postJson(
+        `${stack.url}/api/tasks/${id}/actions`,
+        { action: 'resolve', note: 'Restarted the consumer' },
+        API(),
+      );
+      answers.push(
+        { key: 'POST /api/tasks/{id}/actions', ...commented },
+        { key: 'POST /api/tasks/{id}/actions', ...resolved },
+      );
+      await stack.idle(); // the resolution reaches the playbook's aggregates through the stream
+    }
     for (const [key, path] of [
       ['GET /healthz', '/healthz'],
       ['GET /api/tasks', '/api/tasks?status=all'],
@@ -183,6 +209,10 @@ describe('GET /api/openapi.json on the local stack', () => {
         .map((o) => o.key)
         .filter((key) => key !== 'GET /api/openapi.json')
         .sort(),
+    );
+    // The playbook's issue shape is checked on a real issue, not an empty list.
+    expect(answers.find((a) => a.key === 'GET /api/services/{service}/playbook')?.body.issues).toHaveLength(
+      1,
     );
     for (const { key, status, body } of answers) {
       const documented = operations().find((o) => o.key === key)?.op.responses;
