@@ -13,7 +13,7 @@ import { createTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
  * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights and the writes
- * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`). On AWS a Cognito JWT authorizer
+ * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`) and their OpenAPI document (`GET /api/openapi.json`). On AWS a Cognito JWT authorizer
  * in front of `/api/*` has already checked the caller; locally the bearer token is `TMS_API_TOKEN`.
  */
 export const makeApiHandler = (deps: HouseDeps) =>
