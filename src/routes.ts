@@ -20,6 +20,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/trends', fn: 'api' },
   { method: 'GET', path: '/api/metrics', fn: 'api' },
   { method: 'GET', path: '/api/services/{service}/playbook', fn: 'api' },
+  { method: 'GET', path: '/api/openapi.json', fn: 'api' },
   { method: 'POST', path: '/ingest/{source}', fn: 'ingest' },
   { method: 'POST', path: '/slack/events', fn: 'bot' },
 ];

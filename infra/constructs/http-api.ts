@@ -37,6 +37,8 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   'GET /api/trends': { rateLimit: 20, burstLimit: 40 },
   'GET /api/metrics': { rateLimit: 20, burstLimit: 40 },
   'GET /api/services/{service}/playbook': { rateLimit: 20, burstLimit: 40 },
+  // A document a client reads once, not per request.
+  'GET /api/openapi.json': { rateLimit: 5, burstLimit: 10 },
   'POST /ingest/{source}': { rateLimit: 300, burstLimit: 600 },
   'POST /slack/events': { rateLimit: 50, burstLimit: 100 },
 };

@@ -4,6 +4,7 @@ import type { CardRecord } from '../core/ports.js';
 import { authorize } from '../core/rbac.js';
 import { parseTaskId } from '../core/task.js';
 import { identify } from '../http/identity.js';
+import { openApiDocument } from '../http/openapi.js';
 import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
@@ -12,7 +13,7 @@ import { createTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
  * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights and the writes
- * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`). On AWS a Cognito JWT authorizer
+ * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`) and their OpenAPI document (`GET /api/openapi.json`). On AWS a Cognito JWT authorizer
  * in front of `/api/*` has already checked the caller; locally the bearer token is `TMS_API_TOKEN`.
  */
 export const makeApiHandler = (deps: HouseDeps) =>
@@ -51,6 +52,9 @@ export const makeApiHandler = (deps: HouseDeps) =>
           return await metricsRoute(deps, event);
         case 'GET /api/services/{service}/playbook':
           return await playbookRoute(deps, event);
+        // Behind the token as all of /api/* is (DESIGN): it names no secret, but the contract makes no exception.
+        case 'GET /api/openapi.json':
+          return json(200, openApiDocument());
         default:
           return problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
       }
