@@ -12,9 +12,10 @@ import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
 import { createTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
- * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights and the writes
- * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`) and their OpenAPI document (`GET /api/openapi.json`). On AWS a Cognito JWT authorizer
- * in front of `/api/*` has already checked the caller; locally the bearer token is `TMS_API_TOKEN`.
+ * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights, the writes
+ * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`) and their OpenAPI document (`GET /api/openapi.json`).
+ * Who calls is src/http/identity.ts's: on AWS the Cognito claims the JWT authorizer verified; locally
+ * `TMS_API_TOKEN` (an admin) or a JWT signed with `TMS_JWT_SECRET` (`npm run token`).
  */
 export const makeApiHandler = (deps: HouseDeps) =>
   async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
