@@ -104,13 +104,17 @@ describe('on AWS: the claims the Cognito authorizer verified', () => {
   });
 
   it('does not take a local bearer token for the authorizer, nor an authorizer of another shape for it', async () => {
+    // A Lambda authorizer's context shaped as full Cognito claims: read as them, it would be an admin.
     const lambdaAuthorizer = localEvent(
       `Bearer ${await sign({ sub: 's', 'cognito:groups': ['admin'] }, 'x')}`,
     );
     (lambdaAuthorizer.requestContext as unknown as Record<string, unknown>).authorizer = {
-      lambda: { 'cognito:groups': 'admin' },
+      lambda: { sub: 'aaaaaaaa-bbbb-cccc-dddd-example', 'cognito:groups': 'admin' },
     };
-    expect(await refusal(lambdaAuthorizer)).toMatchObject({ status: 401 });
+    expect(await refusal(lambdaAuthorizer)).toMatchObject({
+      status: 401,
+      error: { message: expect.stringMatching(/signature does not verify/) },
+    });
   });
 });
 
@@ -265,7 +269,10 @@ describe('locally: TMS_API_TOKEN and JWTs signed with TMS_JWT_SECRET', () => {
   });
 
   it('refuses a header too long to be a token without decoding it', async () => {
-    expect(await refusal(bearer(`${'a'.repeat(9000)}.b.c`))).toMatchObject({ status: 401 });
+    expect(await refusal(bearer(`${'a'.repeat(9000)}.b.c`))).toMatchObject({
+      status: 401,
+      error: { message: expect.stringMatching(/over 8192 characters/) },
+    });
   });
 });
 
