@@ -51,12 +51,19 @@ export async function identify(
   event: APIGatewayProxyEventV2,
   secrets: IdentitySecrets,
   now: Date,
+  /**
+   * False on Lambda: there only the authorizer's verified claims say who calls, and a bearer token the
+   * function checked itself (a TMS_JWT_SECRET or TMS_API_TOKEN set on it by mistake) is no identity.
+   */
+  selfChecked = true,
 ): Promise<Identified> {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: unknown } } } | undefined)
     ?.authorizer?.jwt?.claims;
   if (claims !== undefined && claims !== null && typeof claims === 'object')
     return callerOf(claims as Record<string, unknown>, 'cognito');
 
+  if (!selfChecked)
+    return unauthenticated('Send the Cognito ID token: on AWS the API gateway verifies who calls /api/*');
   const token = bearer(event);
   if (!token)
     return unauthenticated(

@@ -118,6 +118,26 @@ describe('on AWS: the claims the Cognito authorizer verified', () => {
   });
 });
 
+describe('on Lambda: only the authorizer says who calls', () => {
+  it('takes no bearer token the function could check itself, even with the local secrets set on it by mistake', async () => {
+    const jwt = await signDevToken({
+      role: 'admin',
+      user: 'U01AAA',
+      ttlMs: 3_600_000,
+      secret: SECRET,
+      now: NOW,
+    });
+    for (const token of [jwt, DEV_SECRETS.TMS_API_TOKEN]) {
+      const identified = await identify(bearer(token), secrets, NOW, false);
+      expect(identified.ok).toBe(false);
+      if (!identified.ok) expect(identified.refusal.statusCode).toBe(401);
+    }
+    // The verified claims still count.
+    const verified = await identify(cognitoEvent(ID_TOKEN_CLAIMS), secrets, NOW, false);
+    expect(verified).toMatchObject({ ok: true, caller: { role: 'developer' } });
+  });
+});
+
 describe('locally: TMS_API_TOKEN and JWTs signed with TMS_JWT_SECRET', () => {
   it('takes TMS_API_TOKEN as an admin that is TMS, not a person', async () => {
     expect(await caller(bearer(DEV_SECRETS.TMS_API_TOKEN))).toEqual({
