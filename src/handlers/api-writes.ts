@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { own } from '../core/bounds.js';
 import { type LifecycleAction, snoozeUntil } from '../core/lifecycle.js';
@@ -58,7 +59,16 @@ export async function createTaskRoute(
     if (!opened.ok) return fromError(opened.error);
     return json(201, { task: opened.value }, { location: `/api/tasks/${opened.value.id}` });
   }
-  return openOnce(deps, caller, key, open);
+  return openOnce(deps, caller, key, bodyDigest(event), open);
+}
+
+/** What a create asked for, to tell a retry of it from another request reusing its key. */
+function bodyDigest(event: APIGatewayProxyEventV2): string {
+  const body = event.body ?? '';
+  return createHash('sha256')
+    .update(event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** How long a create's `Idempotency-Key` is remembered: a client retrying within a day gets the same task. */
@@ -86,6 +96,7 @@ async function openOnce(
   deps: HouseDeps,
   caller: Caller,
   key: string,
+  digest: string,
   open: () => ReturnType<typeof openTask>,
 ): Promise<HttpResult> {
   const scope = `api-create:${caller.actor.id}`;
@@ -96,7 +107,10 @@ async function openOnce(
   if (begun === 'in-progress')
     return problem(409, 'IN_PROGRESS', 'A request with this Idempotency-Key is still being processed');
   if (begun === 'done') {
-    const id = await deps.seen.outcomeOf(scope, key);
+    const [id, asked] = (await deps.seen.outcomeOf(scope, key))?.split(' ') ?? [];
+    // The same key with another body is another request, not a retry: refused, as Stripe and the IETF draft do.
+    if (asked !== undefined && asked !== digest)
+      return problem(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request body');
     const task = id ? await deps.store.get(id) : undefined;
     if (task)
       return json(200, { task }, { location: `/api/tasks/${task.id}`, 'idempotent-replayed': 'true' });
@@ -114,7 +128,7 @@ async function openOnce(
     return fromError(opened.error);
   }
   const keptUntil = new Date(now.getTime() + IDEMPOTENCY_KEPT_MS).toISOString();
-  await deps.seen.complete(scope, key, token, keptUntil, opened.value.id);
+  await deps.seen.complete(scope, key, token, keptUntil, `${opened.value.id} ${digest}`);
   return json(201, { task: opened.value }, { location: `/api/tasks/${opened.value.id}` });
 }
 

@@ -127,6 +127,7 @@ const ERROR_WHY: Record<number, string> = {
   409: 'A lifecycle or version conflict (the core’s code), or an Idempotency-Key in use',
   413: 'The body is over the bound',
   415: 'The body is not application/json',
+  422: 'The Idempotency-Key was used for another request body',
   503: 'A transient fault; retry after the Retry-After seconds',
 };
 
@@ -206,7 +207,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Open a task, as /tms new does',
     ok: { status: 201, description: 'Opened', schema: 'TaskAnswer' },
     alsoOk: { status: 200, description: 'The task the first request with this Idempotency-Key opened' },
-    errors: [400, 401, 403, 409, 413, 415, 503],
+    errors: [400, 401, 403, 409, 413, 415, 422, 503],
     headers: [
       {
         name: 'Idempotency-Key',

@@ -193,6 +193,13 @@ describe('POST /api/tasks with an Idempotency-Key', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.task.id).toBe(first.body.task.id);
+    // The same key with another body is another request, refused rather than answered with the first task.
+    const other = await create(
+      { title: 'Something else entirely' },
+      { ...developer, 'idempotency-key': key },
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     // Another caller's key is another key: theirs opens a task of its own.
     const theirs = await create(
       { title: 'Renew the wildcard certificate' },
