@@ -64,9 +64,11 @@ export class TmsUsers extends Construct {
       disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
-      // Nothing a user may change about themselves with their own token: who they act as in Slack
-      // (custom:slack_user_id) is an admin's to set (admin-update-user-attributes), or anyone could be anyone.
-      writeAttributes: new ClientAttributes(),
+      // What a user may change about themselves with their own token: their name, and nothing else. Who they
+      // act as in Slack (custom:slack_user_id) is an admin's to set (admin-update-user-attributes), or anyone
+      // could be anyone. Named, not left empty: an empty list is no list to Cognito, which then lets a client
+      // write its pool's attributes by default.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),

@@ -151,7 +151,7 @@ describe('Cognito users of /api/*', () => {
     });
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       UserPoolId: { Ref: id('Users/Pool') },
-      WriteAttributes: [],
+      WriteAttributes: ['name'],
     });
   });
 
