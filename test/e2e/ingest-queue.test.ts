@@ -70,7 +70,7 @@ let stack: TestStack | undefined;
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
-});
+}, 60_000); // a stack closes once what it has in flight is done: seconds alone, longer on a busy machine
 
 describe('ingest on the local stack, through its queue', () => {
   it('answers a 300-alert Alertmanager group in under 2 s, and makes it 300 tasks with nothing lost', async () => {
@@ -133,7 +133,7 @@ describe('ingest on the local stack, through its queue', () => {
       10_000,
     );
     expect(ingestDead.peek()[0]?.body).toBe(dead?.body);
-  });
+  }, 120_000); // five receives and the monitor's tick: seconds alone, far more on a busy machine
 });
 
 describe('the local stack killed with SIGKILL while its queue holds a delivery', () => {
@@ -142,7 +142,7 @@ describe('the local stack killed with SIGKILL while its queue holds a delivery',
   afterAll(async () => {
     await tms?.stop('SIGKILL');
     rmSync(folder, { recursive: true, force: true });
-  });
+  }, 60_000);
   const start = () => npmStart({ TMS_DATA_DIR: folder, TMS_TICK: '1h', ...PER_ALERT_CONFIG });
 
   it('loses none of the delivery it acknowledged: the restart sends it to the queue again, counted once', async () => {
