@@ -1,4 +1,3 @@
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_ACCESS } from '../../infra/stack.js';
 import { TABLE } from '../../src/adapters/dynamo/table.js';
@@ -8,6 +7,7 @@ import { MAX_API_BODY } from '../../src/http/request-body.js';
 import { signDevToken } from '../../src/local/dev-token.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
 import { buildDeps } from '../../src/runtime/deps.js';
+import { recordingHandler } from '../helpers/dynamo-calls.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 import { BEN, CAL, CHECKOUT, GENERAL, settle, VIC } from '../helpers/slack.js';
 
@@ -402,24 +402,13 @@ describe('an alert task through the API', () => {
 
 describe('what the writes call on the table', () => {
   it('is within what the api function is granted on AWS (dynalite grants everything)', async () => {
-    const called = new Set<string>();
-    // What each request asks DynamoDB for, as its X-Amz-Target and body say: the operation and the index.
-    class Recording extends NodeHttpHandler {
-      override handle(...[request, options]: Parameters<NodeHttpHandler['handle']>) {
-        const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-        const body = request.body as string | Uint8Array | undefined;
-        const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-        const index = (JSON.parse(text || '{}') as { IndexName?: string }).IndexName;
-        called.add(index ? `${operation} ${index}` : operation);
-        return super.handle(request, options);
-      }
-    }
+    const { handler: recording, called } = recordingHandler();
     const deps = buildDeps(
       { TMS_TABLE: TABLE.defaultName },
       {
         config: stack.deps.config,
         secrets: stack.deps.secrets,
-        dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl, requestHandler: new Recording() },
+        dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl, requestHandler: recording },
       },
     );
     const handler = makeApiHandler(deps);
