@@ -6,7 +6,7 @@ export const FUNCTIONS = ['api', 'ingest', 'bot'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 export interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly fn: FunctionName;
 }
@@ -17,6 +17,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/tasks/{id}', fn: 'api' },
   { method: 'POST', path: '/api/tasks', fn: 'api' },
   { method: 'POST', path: '/api/tasks/{id}/actions', fn: 'api' },
+  { method: 'PATCH', path: '/api/tasks/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/api/tasks/{id}', fn: 'api' },
+  { method: 'GET', path: '/api/me', fn: 'api' },
   { method: 'GET', path: '/api/trends', fn: 'api' },
   { method: 'GET', path: '/api/metrics', fn: 'api' },
   { method: 'GET', path: '/api/services/{service}/playbook', fn: 'api' },

@@ -34,6 +34,11 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   // People and dashboards writing, not machines: a tenth of what ingest takes.
   'POST /api/tasks': { rateLimit: 10, burstLimit: 20 },
   'POST /api/tasks/{id}/actions': { rateLimit: 20, burstLimit: 40 },
+  'PATCH /api/tasks/{id}': { rateLimit: 20, burstLimit: 40 },
+  // An admin's rare act, each one several writes and a page of deletes per 25 timeline entries.
+  'DELETE /api/tasks/{id}': { rateLimit: 2, burstLimit: 5 },
+  // Read once per page load by the dashboard, to show the controls the caller's role allows.
+  'GET /api/me': { rateLimit: 20, burstLimit: 40 },
   'GET /api/trends': { rateLimit: 20, burstLimit: 40 },
   'GET /api/metrics': { rateLimit: 20, burstLimit: 40 },
   'GET /api/services/{service}/playbook': { rateLimit: 20, burstLimit: 40 },

@@ -59,7 +59,32 @@ export function timelineText(
       return `${actor} changed the priority from ${entry.from} to ${entry.to}`;
     case 'commented':
       return `:speech_balloon: ${actor}: ${mrkdwn(entry.text, quotes.comment)}`;
+    case 'edited':
+      return `:pencil2: ${actor} ${editedText(entry, quotes)}`;
   }
+}
+
+/** Which of its words a person changed: a title quoted before and after, the rest named (the card shows them). */
+function editedText(entry: Extract<TimelineEntry, { type: 'edited' }>, quotes: QuoteLimits): string {
+  const parts: string[] = [];
+  if (entry.title)
+    parts.push(
+      `renamed it from “${mrkdwn(entry.title.from, quotes.comment)}” to “${mrkdwn(entry.title.to, quotes.comment)}”`,
+    );
+  if (entry.description)
+    parts.push(entry.description.to ? 'changed the description' : 'removed the description');
+  if (entry.labels) {
+    const set = Object.entries(entry.labels.set).map(([key, value]) => `${key}=${value}`);
+    const said = [
+      ...(set.length > 0 ? [`set ${set.join(', ')}`] : []),
+      ...(entry.labels.removed.length > 0 ? [`removed ${entry.labels.removed.join(', ')}`] : []),
+      ...(entry.labels.more > 0 ? [`and ${entry.labels.more} more`] : []),
+    ];
+    parts.push(`changed the labels (${mrkdwn(said.join('; '), quotes.comment)})`);
+  }
+  return parts.length > 1
+    ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`
+    : (parts[0] ?? 'edited it');
 }
 
 /** A line of `/tms show`'s history: when, then the change in words. */

@@ -37,6 +37,8 @@ export interface ErrorContext {
   readonly at?: string | null;
   /** The open task of the same alert, which blocks a reopen. */
   readonly openTaskId?: string;
+  /** The task's version now, when the one the caller saw is not it (VERSION_CONFLICT). */
+  readonly version?: number;
   /** What the person typed, when that is what is wrong. */
   readonly input?: string;
 }

@@ -1,9 +1,17 @@
+import { boundLabels, cut, LIMITS, own, record } from './bounds.js';
 import { DomainError, type ErrorCode, person, sentence } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { clockStart, deadlines } from './sla.js';
 import type { Priority, Status, Task } from './task.js';
 import { ago, formatDuration, parseDuration } from './time.js';
-import { type ChangeContext, stamp, type TimelineChange, type TimelineEntry } from './timeline.js';
+import {
+  type ChangeContext,
+  EDIT_LABELS,
+  EDIT_TEXT,
+  stamp,
+  type TimelineChange,
+  type TimelineEntry,
+} from './timeline.js';
 
 /** What can be done to a task, by a person or by its alert source. */
 export type LifecycleAction =
@@ -30,6 +38,16 @@ export type LifecycleAction =
   | { readonly type: 'unsnooze' }
   | { readonly type: 'set_priority'; readonly priority: Priority }
   | { readonly type: 'comment'; readonly text: string }
+  /**
+   * A person rewrites what the task says: its title, description or labels (each only when given; labels are
+   * replaced whole, as the caller has already bounded them). Not the fields the clocks or the holder hang on.
+   */
+  | {
+      readonly type: 'edit';
+      readonly title?: string;
+      readonly description?: string;
+      readonly labels?: Readonly<Record<string, string>>;
+    }
   /** The alert behind the task fired again while it is open. */
   | { readonly type: 'occur'; readonly at: string; readonly summary?: string };
 export type LifecycleActionType = LifecycleAction['type'];
@@ -78,6 +96,9 @@ export const TRANSITIONS: Readonly<Record<LifecycleActionType, Readonly<Record<S
   unsnooze: onUnresolved(STAY),
   set_priority: onUnresolved(STAY),
   comment: { open: STAY, acknowledged: STAY, in_progress: STAY, resolved: STAY },
+  // A resolved task's words can still be put right (a title for its postmortem, a clearer description): they
+  // move no clock and no holder, and the edit is on the timeline like a comment.
+  edit: { open: STAY, acknowledged: STAY, in_progress: STAY, resolved: STAY },
   occur: onUnresolved(STAY),
 };
 
@@ -161,6 +182,28 @@ function guard(task: Task, action: LifecycleAction, ctx: ChangeContext): DomainE
       return action.text.trim() === ''
         ? new DomainError('INVALID_INPUT', 'A comment needs some text', context)
         : undefined;
+    case 'edit': {
+      const title = action.title?.trim();
+      if (title === '') return new DomainError('INVALID_INPUT', 'title: a task needs a title', context);
+      if (title !== undefined && title.length > LIMITS.titleLength)
+        return new DomainError('INVALID_INPUT', `title: at most ${LIMITS.titleLength} characters`, context);
+      if (action.description !== undefined && action.description.trim().length > LIMITS.descriptionLength)
+        return new DomainError(
+          'INVALID_INPUT',
+          `description: at most ${LIMITS.descriptionLength} characters`,
+          context,
+        );
+      const labels = action.labels ? boundLabels(action.labels) : undefined;
+      if (labels && labels.dropped > 0)
+        return new DomainError(
+          'INVALID_INPUT',
+          `labels: at most ${LIMITS.labelBytes / 1024} KB of labels in all (${labels.droppedKeys.slice(0, 5).join(', ')} did not fit)`,
+          context,
+        );
+      return editOf(task, action)
+        ? undefined
+        : new DomainError('NO_CHANGE', `${task.id} already says that`, context);
+    }
     default:
       return undefined;
   }
@@ -286,6 +329,14 @@ export function applyAction(
     case 'comment':
       changes.push({ type: 'commented', text: action.text.trim() });
       break;
+    case 'edit': {
+      const edit = editOf(task, action) as Edited;
+      if (edit.title) next.title = edit.title.to;
+      if (edit.description) next.description = action.description?.trim() ?? '';
+      if (action.labels !== undefined) next.labels = record(Object.entries(action.labels));
+      changes.push(edit);
+      break;
+    }
     case 'occur':
       next.occurrences = task.occurrences + 1;
       next.lastSeenAt =
@@ -304,6 +355,44 @@ export function applyAction(
   next.updatedAt = now;
   return ok({ task: next, entries: stamp(task.id, next.version, changes, ctx) });
 }
+
+/**
+ * The `edited` entry of an edit: the fields it changes, before and after (bounded, see timeline.ts), or
+ * undefined when it changes nothing (the same title, description and labels as the task has).
+ */
+function editOf(task: Task, action: Extract<LifecycleAction, { type: 'edit' }>): Edited | undefined {
+  const title = action.title?.trim();
+  const titled = title !== undefined && title !== task.title;
+  const description = action.description?.trim();
+  const described = description !== undefined && description !== task.description;
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  if (action.labels !== undefined) {
+    for (const [key, value] of Object.entries(action.labels))
+      if (own(task.labels, key) !== value) set.push([key, value]);
+    for (const key of Object.keys(task.labels)) if (!Object.hasOwn(action.labels, key)) removed.push(key);
+  }
+  const relabelled = set.length + removed.length > 0;
+  if (!titled && !described && !relabelled) return undefined;
+  return {
+    type: 'edited',
+    ...(titled ? { title: { from: task.title, to: title } } : {}),
+    ...(described
+      ? { description: { from: cut(task.description, EDIT_TEXT), to: cut(description ?? '', EDIT_TEXT) } }
+      : {}),
+    ...(relabelled
+      ? {
+          labels: {
+            set: record(set.slice(0, EDIT_LABELS)),
+            removed: removed.slice(0, EDIT_LABELS),
+            more: Math.max(0, set.length - EDIT_LABELS) + Math.max(0, removed.length - EDIT_LABELS),
+          },
+        }
+      : {}),
+  };
+}
+
+type Edited = Extract<TimelineChange, { type: 'edited' }>;
 
 /** A snooze length from a person: `30m`, `2h`, `1d`; refused when it is not a duration or longer than a week. */
 export function snoozeUntil(text: string, now: Date): Result<string, DomainError> {

@@ -84,6 +84,12 @@ export type OccurrenceEntry = Omit<
 
 export type SaveOutcome = 'saved' | 'conflict';
 
+/** Who deleted a task, and when: on the task item as it goes, for whoever reads its REMOVE record. */
+export interface TaskDeletion {
+  readonly by: string;
+  readonly at: string;
+}
+
 /**
  * What an occurrence counted on a task its writer did not read requires of the task, besides being open: that
  * it is the fingerprint's, that its group lists it (no `unreportedSince`), and that its resolve deadline is the
@@ -132,6 +138,17 @@ export interface TaskRepository {
   get(id: string): Promise<Task | undefined>;
   /** Writes the task if the stored version is still `expectedVersion`; `conflict` when someone changed it first. */
   save(task: Task, entries: readonly TimelineEntry[], expectedVersion: number): Promise<SaveOutcome>;
+  /**
+   * Deletes the task if the stored version is still `expectedVersion` (`conflict` when someone changed it first,
+   * or deleted it): the item is first marked with who deletes it and when, so the stream's REMOVE record (its
+   * old image) says so to the card. Its timeline is left to `dropHistory`.
+   */
+  deleteTask(id: string, expectedVersion: number, deletion: TaskDeletion): Promise<SaveOutcome>;
+  /**
+   * Deletes what is left of a deleted task (its timeline entries), in pages, whatever their number; nothing
+   * while its task item exists. Idempotent: a deleter that died halfway leaves what the next call removes.
+   */
+  dropHistory(id: string): Promise<void>;
   /**
    * One more occurrence of an open task's alert, in a single atomic write that reads no version first, so a
    * storm of one alert does not contend: occurrences + 1, version + 1, last seen moved forward (never back),
@@ -206,6 +223,11 @@ export interface FingerprintIndex {
   dropClaim(fingerprint: string, token: string): Promise<void>;
   /** The fingerprint's task was resolved: it has no open task now; remember it for reopening. */
   releaseFingerprint(fingerprint: string, taskId: string, resolvedAt: string): Promise<void>;
+  /**
+   * The task was deleted: the fingerprint no longer names it, as its open task nor as the last one to reopen,
+   * so the alert firing again opens a new task (a claim in flight is left alone).
+   */
+  forgetTask(fingerprint: string, taskId: string): Promise<void>;
 }
 
 /**

@@ -22,10 +22,14 @@ export type Action =
   /** Take a task away from the person who holds it (another than the actor). */
   | 'reassign'
   | 'snooze'
+  /** Rewrite a task's title, description or labels: what everyone on its card reads it as. */
+  | 'edit'
   | 'raise_priority'
   /** Lowering priority hides an incident from the SLA clocks, so it is kept to whoever holds the task. */
   | 'lower_priority'
   | 'silence'
+  /** Remove a task and its history for good (one opened by mistake, a test): admins only. */
+  | 'delete'
   | 'administer';
 
 /** `yes`, `no`, or `holder`: allowed when the actor holds the task or nobody does. */
@@ -44,9 +48,14 @@ export const PERMISSIONS: Readonly<Record<Action, Readonly<Record<Role, Rule>>>>
   assign: { admin: 'yes', developer: 'yes', viewer: 'no' },
   reassign: { admin: 'yes', developer: 'no', viewer: 'no' },
   snooze: { admin: 'yes', developer: 'holder', viewer: 'no' },
+  // As a snooze: how a held task is described is its holder's (anyone may comment on it); an unheld one is
+  // anyone's to put right. Resolving is open to every developer because it ends the work, not renames it.
+  edit: { admin: 'yes', developer: 'holder', viewer: 'no' },
   raise_priority: { admin: 'yes', developer: 'yes', viewer: 'no' },
   lower_priority: { admin: 'yes', developer: 'holder', viewer: 'no' },
   silence: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  // A task's history is the record of an incident: removing it is an admin's decision, never a holder's.
+  delete: { admin: 'yes', developer: 'no', viewer: 'no' },
   administer: { admin: 'yes', developer: 'no', viewer: 'no' },
 };
 
@@ -97,9 +106,11 @@ const DESCRIPTIONS: Record<Action, (target: string) => string> = {
   assign: (t) => `assign ${t}`,
   reassign: (t) => `reassign ${t}`,
   snooze: (t) => `snooze ${t}`,
+  edit: (t) => `edit ${t}`,
   raise_priority: (t) => `raise the priority of ${t}`,
   lower_priority: (t) => `lower the priority of ${t}`,
   silence: () => 'silence alerts',
+  delete: (t) => `delete ${t}`,
   administer: () => 'change how TMS is set up',
 };
 const phrase = (action: Action, target = 'tasks'): string => DESCRIPTIONS[action](target);

@@ -51,7 +51,29 @@ export const TimelineEntry = z.discriminatedUnion('type', [
   entry('unsnoozed', {}),
   entry('priority_changed', { from: Priority, to: Priority }),
   entry('commented', { text: z.string().min(1).max(4000) }),
+  /**
+   * What a person changed of the task's own words (`edit`): each field only when it changed. A description is
+   * kept in full on the task; here its before and after are cut to `EDIT_TEXT` characters, and labels are the
+   * keys set (with their new values) and removed, at most `EDIT_LABELS` of each with how many more, so one
+   * entry stays small whatever the task holds.
+   */
+  entry('edited', {
+    title: z.strictObject({ from: z.string(), to: z.string() }).optional(),
+    description: z.strictObject({ from: z.string(), to: z.string() }).optional(),
+    labels: z
+      .strictObject({
+        set: z.record(z.string(), z.string()),
+        removed: z.array(z.string()),
+        /** Keys set or removed beyond those listed. */
+        more: z.number().int().nonnegative(),
+      })
+      .optional(),
+  }),
 ]);
+/** How much of a description's before and after an `edited` entry keeps. */
+export const EDIT_TEXT = 500;
+/** How many label keys set, and how many removed, an `edited` entry lists. */
+export const EDIT_LABELS = 12;
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 export type TimelineType = TimelineEntry['type'];
 

@@ -4,12 +4,15 @@ import { own } from '../core/bounds.js';
 import { type LifecycleAction, snoozeUntil } from '../core/lifecycle.js';
 import { authorize } from '../core/rbac.js';
 import { actOnTask } from '../core/use-cases/act-on-task.js';
+import { deleteTask } from '../core/use-cases/delete-task.js';
 import { openTask } from '../core/use-cases/open-task.js';
-import { CreateTaskBody, TaskActionBody } from '../http/api-schemas.js';
+import { patchTask } from '../core/use-cases/patch-task.js';
+import { CreateTaskBody, PatchTaskBody, TaskActionBody } from '../http/api-schemas.js';
 import { type Caller, changeContextOf } from '../http/identity.js';
 import { readJsonBody } from '../http/request-body.js';
-import { fromError, type HttpResult, json, problem } from '../http/respond.js';
+import { fromError, type HttpResult, header, json, problem } from '../http/respond.js';
 import type { HouseDeps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
 
 /**
  * The writes of `/api/*`: the use cases Slack's `/tms new`, buttons and subcommands call, with the caller's
@@ -150,6 +153,95 @@ export async function taskActionRoute(
   });
   if (!acted.ok) return fromError(acted.error);
   return json(200, { task: acted.value.task });
+}
+
+/**
+ * `PATCH /api/tasks/{id}`: title, description, priority, assignee, labels, in one change (one version), through
+ * the lifecycle and RBAC Slack's controls go through (src/core/use-cases/patch-task.ts). `If-Match` with the
+ * version last read makes it conditional: 409 VERSION_CONFLICT, with the version now, when the task moved on.
+ * Without it the patch applies to the task as it is when written.
+ */
+export async function patchTaskRoute(
+  deps: HouseDeps,
+  event: APIGatewayProxyEventV2,
+  caller: Caller,
+): Promise<HttpResult> {
+  // A viewer is told before the body is read: every field of a patch is a change they may not make.
+  if (caller.role === 'viewer') {
+    const allowed = authorize(caller.role, 'edit', caller.actor.id);
+    if (!allowed.ok) return fromError(allowed.error);
+  }
+  const ifVersion = ifMatchVersion(event);
+  if (ifVersion === null)
+    return problem(
+      400,
+      'INVALID_INPUT',
+      'If-Match: one task version as its ETag gives it, such as "3" (or W/"3"), or *',
+    );
+  const body = readJsonBody(event, PatchTaskBody);
+  if (!body.ok) return body.refusal;
+  const patched = await patchTask(deps, {
+    taskId: decoded(event.pathParameters?.id ?? ''),
+    patch: body.value,
+    ...(ifVersion !== undefined ? { ifVersion } : {}),
+    role: caller.role,
+    ctx: changeContextOf(caller),
+  });
+  if (!patched.ok) {
+    const refused = fromError(patched.error);
+    const now = patched.error.context.version;
+    return now === undefined ? refused : { ...refused, headers: { ...refused.headers, etag: etag(now) } };
+  }
+  const { task } = patched.value;
+  return json(200, { task }, { etag: etag(task.version) });
+}
+
+/** A task's version as its entity tag: strong, as a version names one state of the task exactly. */
+export const etag = (version: number): string => `"${version}"`;
+
+/**
+ * The version `If-Match` names: undefined without the header (or with `*`, any current task), null when it
+ * is not one version: `"3"`, its weak form `W/"3"` (a client that cannot tell them apart sends what it got),
+ * or a bare `3`. A list of several is refused: a task is at one version, and the caller means one.
+ */
+function ifMatchVersion(event: APIGatewayProxyEventV2): number | undefined | null {
+  const value = header(event, 'if-match');
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '*') return undefined;
+  const match = /^(?:W\/)?"([1-9]\d{0,14})"$|^([1-9]\d{0,14})$/.exec(text);
+  const digits = match?.[1] ?? match?.[2];
+  return digits === undefined ? null : Number(digits);
+}
+
+/**
+ * `DELETE /api/tasks/{id}`: admins only. The task, its timeline and its hold on its alert's fingerprint go;
+ * its card says who deleted it (from the stream's REMOVE record). 204, and 404 for a task already gone.
+ */
+export async function deleteTaskRoute(
+  deps: HouseDeps,
+  event: APIGatewayProxyEventV2,
+  caller: Caller,
+): Promise<HttpResult> {
+  const deleted = await deleteTask(deps, {
+    taskId: decoded(event.pathParameters?.id ?? ''),
+    role: caller.role,
+    ctx: changeContextOf(caller),
+  });
+  if (!deleted.ok) return fromError(deleted.error);
+  const task = deleted.value;
+  // Its timeline is gone with it: the log is where the deletion stays on record, with who did it.
+  logger.info('task deleted', {
+    taskId: task.id,
+    actor: caller.actor,
+    via: caller.via,
+    title: task.title,
+    service: task.service,
+    status: task.status,
+    version: task.version,
+    fingerprint: task.fingerprint,
+  });
+  return { statusCode: 204 };
 }
 
 /** The lifecycle command an action asks for, as Slack's controls map theirs (src/bot/listeners). */

@@ -9,11 +9,12 @@ import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
-import { createTaskRoute, taskActionRoute } from './api-writes.js';
+import { createTaskRoute, deleteTaskRoute, etag, patchTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
  * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights, the writes
- * (`POST /api/tasks`, `POST /api/tasks/{id}/actions`) and their OpenAPI document (`GET /api/openapi.json`).
+ * (`POST /api/tasks`, `PATCH` and `DELETE /api/tasks/{id}`, `POST /api/tasks/{id}/actions`), the caller
+ * (`GET /api/me`) and their OpenAPI document (`GET /api/openapi.json`).
  * Who calls is src/http/identity.ts's: on AWS the Cognito claims the JWT authorizer verified; locally
  * `TMS_API_TOKEN` (an admin) or a JWT signed with `TMS_JWT_SECRET` (`npm run token`).
  */
@@ -47,8 +48,19 @@ export const makeApiHandler = (deps: HouseDeps) =>
           const task = await deps.store.get(id);
           if (!task) return problem(404, 'TASK_NOT_FOUND', `There is no task ${id}`);
           const [timeline, card] = await Promise.all([deps.store.timeline(id), deps.cards.card(id)]);
-          return json(200, { task, timeline, card: card ? cardView(card, task.version) : null });
+          return json(
+            200,
+            { task, timeline, card: card ? cardView(card, task.version) : null },
+            { etag: etag(task.version) },
+          );
         }
+        case 'PATCH /api/tasks/{id}':
+          return await patchTaskRoute(deps, event, caller);
+        case 'DELETE /api/tasks/{id}':
+          return await deleteTaskRoute(deps, event, caller);
+        // Who the caller is to TMS, as every route reads it: a client shows the controls their role allows.
+        case 'GET /api/me':
+          return json(200, { actor: caller.actor, role: caller.role });
         case 'POST /api/tasks':
           return await createTaskRoute(deps, event, caller);
         case 'POST /api/tasks/{id}/actions':

@@ -89,10 +89,36 @@ export const TaskActionBody = z
   });
 export type TaskActionBody = z.infer<typeof TaskActionBody>;
 
+/**
+ * `PATCH /api/tasks/{id}`: the fields to change, each replacing what the task has (labels whole, not merged);
+ * `assignee: null` unassigns. At least one field: an empty patch is a mistake, not a no-op.
+ */
+export const PatchTaskBody = z
+  .object({
+    title: CreateTaskBody.shape.title.optional(),
+    description: z.string().max(LIMITS.descriptionLength).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assignee: z.string().regex(SLACK_USER, 'not a Slack user id such as U01AAA').nullable().optional(),
+    labels: labels.optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, {
+    message: `send at least one of title, description, priority, assignee, labels`,
+  })
+  .meta({
+    examples: [
+      { priority: 'P1' },
+      { title: 'Checkout TLS certificate expires Friday', assignee: 'U01BBB' },
+      { assignee: null, labels: { env: 'prod', region: 'eu-west-1' } },
+    ],
+  });
+export type PatchTaskBody = z.infer<typeof PatchTaskBody>;
+
 /** Every request body schema of `/api/*`, by the route that reads it. */
 export const REQUEST_BODIES = {
   'POST /api/tasks': CreateTaskBody,
   'POST /api/tasks/{id}/actions': TaskActionBody,
+  'PATCH /api/tasks/{id}': PatchTaskBody,
 } as const;
 
 /** The first issue as `<field>: <what is wrong>`, the field path dotted (`labels.env`), `body` for the whole. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MAX_PAGE } from '../core/pagination.js';
+import { ROLES } from '../core/rbac.js';
 import { STATUSES, Task } from '../core/task.js';
 import { TimelineEntry } from '../core/timeline.js';
 import { ROUTES, type Route } from '../routes.js';
@@ -58,6 +59,15 @@ const TaskPage = z
   .object({
     tasks: z.array(Task),
     next: z.string().nullable().describe('The cursor of the next page, null on the last'),
+  })
+  .strict();
+const Me = z
+  .object({
+    actor: z
+      .object({ type: z.enum(['user', 'system']), id: z.string() })
+      .strict()
+      .describe('Who the timeline records: the Slack user, or TMS itself for TMS_API_TOKEN'),
+    role: z.enum(ROLES),
   })
   .strict();
 const TaskDetail = z.object({ task: Task, timeline: z.array(TimelineEntry), card: Card.nullable() }).strict();
@@ -133,7 +143,10 @@ const ERROR_WHY: Record<number, string> = {
 
 interface Operation {
   readonly summary: string;
-  readonly ok: { readonly status: number; readonly description: string; readonly schema: string };
+  /** The success answer; no `schema` for one without a body (204). */
+  readonly ok: { readonly status: number; readonly description: string; readonly schema?: string };
+  /** Headers of the success answer. */
+  readonly okHeaders?: Readonly<Record<string, { readonly description: string; readonly schema: Schema }>>;
   /** Another success status with the same shape (a create replayed by its Idempotency-Key). */
   readonly alsoOk?: { readonly status: number; readonly description: string };
   /** What the body's JSON Schema cannot say: the zod refinements across fields. */
@@ -162,6 +175,10 @@ const windowQuery = (fallback: string): Parameter => ({
   description: `A duration such as 1h or 7d (default ${fallback})`,
   schema: { type: 'string' },
 });
+const versionTag = {
+  description: 'The task’s version, quoted ("3"): what If-Match takes',
+  schema: { type: 'string', pattern: '^"[1-9]\\d*"$' },
+};
 const taskId: Parameter = {
   name: 'id',
   description: 'A task id: TMS-42 or 42',
@@ -200,8 +217,41 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/tasks/{id}': {
     summary: 'A task with its timeline and where its Slack card is',
     ok: { status: 200, description: 'The task', schema: 'TaskDetail' },
+    okHeaders: { ETag: versionTag },
     errors: [400, 401, 403, 404, 503],
     path: [taskId],
+  },
+  'PATCH /api/tasks/{id}': {
+    summary: 'Change a task’s title, description, priority, assignee or labels, as one change',
+    ok: { status: 200, description: 'The task after the change', schema: 'TaskAnswer' },
+    okHeaders: { ETag: versionTag },
+    bodyRules:
+      'At least one field. Each replaces what the task has (labels whole); a field that already has its value changes nothing. Priority and assignee go through the lifecycle and roles as in Slack (a developer lowers the priority of, or reassigns, only a task they hold or nobody does), and so do title, description and labels (`edit`: an admin, or a developer on a task they hold or nobody does). A 409 VERSION_CONFLICT carries the version now in `error.context.version` and the ETag header.',
+    errors: [400, 401, 403, 404, 409, 413, 415, 503],
+    path: [taskId],
+    headers: [
+      {
+        name: 'If-Match',
+        description:
+          'The version last read, as its ETag gave it ("3"; W/"3" and 3 are read the same): the change is refused with 409 VERSION_CONFLICT if the task moved on. Without it the change applies to the task as it is.',
+        schema: { type: 'string' },
+      },
+    ],
+  },
+  'DELETE /api/tasks/{id}': {
+    summary: 'Delete a task, its timeline and its hold on its alert (admins)',
+    ok: {
+      status: 204,
+      description:
+        'Deleted: its Slack card now says who deleted it; the alert firing again opens a new task. Statistics already counted stay.',
+    },
+    errors: [400, 401, 403, 404, 503],
+    path: [taskId],
+  },
+  'GET /api/me': {
+    summary: 'Who the caller is to TMS, and their role',
+    ok: { status: 200, description: 'The caller', schema: 'Me' },
+    errors: [401, 403],
   },
   'POST /api/tasks': {
     summary: 'Open a task, as /tms new does',
@@ -262,6 +312,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Trends,
   Metrics,
   Playbook,
+  Me,
 };
 
 /** The zod schema of a route's success answer: what a test holds the handler's real answers to. */
@@ -320,9 +371,14 @@ function build(): Schema {
       responses: {
         [operation.ok.status]: {
           description: operation.ok.description,
-          content: {
-            'application/json': { schema: { $ref: `#/components/schemas/${operation.ok.schema}` } },
-          },
+          ...(operation.okHeaders ? { headers: operation.okHeaders } : {}),
+          ...(operation.ok.schema
+            ? {
+                content: {
+                  'application/json': { schema: { $ref: `#/components/schemas/${operation.ok.schema}` } },
+                },
+              }
+            : {}),
         },
         ...(operation.alsoOk
           ? {

@@ -1,10 +1,12 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TASK_SK } from '../adapters/dynamo/table.js';
 import type { TaskChange } from '../core/aggregates/facts.js';
 import { isSlackUserId, type Task } from '../core/task.js';
 import { logger } from '../runtime/logger.js';
 import { changeOf } from './aggregator.js';
-import { type CardSyncDeps, syncCard } from './card-sync.js';
+import { type CardSyncDeps, type DeletedTask, retireCard, syncCard } from './card-sync.js';
 
 /** Cards brought up to date at once within a batch: different tasks never wait on each other's pacing. */
 const PARALLEL = 8;
@@ -14,6 +16,31 @@ export function changedTask(record: DynamoDBRecord): string | undefined {
   const keys = record.dynamodb?.Keys;
   if (keys?.sk?.S !== TASK_SK || record.eventName === 'REMOVE') return undefined;
   return record.dynamodb?.NewImage?.id?.S;
+}
+
+/**
+ * The task a REMOVE record deleted, as its old image had it: who deleted it and when (the API marks the item
+ * before deleting it), its title for the card's last words. Undefined for any other record.
+ */
+export function deletedTask(record: DynamoDBRecord): DeletedTask | undefined {
+  if (record.eventName !== 'REMOVE' || record.dynamodb?.Keys?.sk?.S !== TASK_SK) return undefined;
+  const image = record.dynamodb?.OldImage;
+  const id = image?.id?.S;
+  if (!image || !id) return undefined;
+  try {
+    const item = unmarshall(image as Record<string, AttributeValue>);
+    const text = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
+    const version = Number(item.version);
+    return {
+      id,
+      ...(text('deletedBy') ? { by: text('deletedBy') } : {}),
+      ...(text('deletedAt') ? { at: text('deletedAt') } : {}),
+      ...(text('title') ? { title: text('title') } : {}),
+      version: Number.isSafeInteger(version) ? version : 0,
+    };
+  } catch {
+    return { id, version: 0 };
+  }
 }
 
 /**
@@ -31,11 +58,30 @@ export async function projectCards(
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
   const byTask = new Map<string, DynamoDBRecord[]>();
+  const deleted = new Map<string, { task: DeletedTask; records: DynamoDBRecord[] }>();
   for (const record of event.Records) {
+    const gone = deletedTask(record);
+    if (gone) deleted.set(gone.id, { task: gone, records: [record] });
     const id = changedTask(record);
     if (id) byTask.set(id, [...(byTask.get(id) ?? []), record]);
   }
+  // A task deleted in this batch is not rendered again first: its card only says it was deleted.
+  for (const [id, gone] of deleted) {
+    gone.records.push(...(byTask.get(id) ?? []));
+    byTask.delete(id);
+  }
   const failed: DynamoDBRecord[] = [];
+  for (const { task, records } of deleted.values()) {
+    try {
+      await retireCard(deps, task);
+    } catch (error) {
+      logger.error('card of a deleted task not retired; its records will be retried', {
+        taskId: task.id,
+        error,
+      });
+      failed.push(...records);
+    }
+  }
   // A person's change first: in a storm their click is not left behind a batch of repeats and new alerts.
   const queue = [...byTask.entries()]
     .map(([id, records]) => ({ id, records, ...projectionOf(records) }))

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type CardInsight, renderCard } from '../bot/card.js';
 import { SlackCallFailed, slackFailure } from '../bot/slack-errors.js';
-import { escapeMrkdwn, link, messageText, mrkdwn, slackDate } from '../bot/text.js';
+import { escapeMrkdwn, link, mention, messageText, mrkdwn, slackDate } from '../bot/text.js';
 import { type NameOf, peopleIn, timelineText } from '../bot/timeline-text.js';
 import type {
   AggregateStore,
@@ -163,6 +163,79 @@ export async function syncCard(
     });
     return error.failure.error === 'ratelimited' ? 'rate_limited' : 'behind';
   }
+}
+
+/** A task as its REMOVE record last had it: who deleted it and when, when the deleter said so. */
+export interface DeletedTask {
+  readonly id: string;
+  readonly by?: string;
+  readonly at?: string;
+  readonly title?: string;
+  /** The version it was deleted at (0 when unknown). */
+  readonly version: number;
+}
+
+/**
+ * The card of a deleted task, edited in place to say so, with no buttons: a button left on it would act on a
+ * task that is no longer there. Kept rather than deleted, so the channel's history still shows there was one,
+ * and who removed it. Its record then shows past the task's last version, so no record of the task replayed
+ * later (a retried batch) renders it again. A card never posted has nothing to retire. Throws when the card
+ * cannot be taken or edited now (another writer holds it, Slack refused): its records are then retried.
+ */
+export async function retireCard(deps: CardSyncDeps, deleted: DeletedTask): Promise<'retired' | 'none'> {
+  const { cards, clock } = deps;
+  const token = deps.newId();
+  const started = clock.now();
+  const leased = await cards.leaseCard(
+    deleted.id,
+    token,
+    started.toISOString(),
+    new Date(started.getTime() + LEASE_MS).toISOString(),
+  );
+  if (!leased) throw new Error(`the card of ${deleted.id} is held by another writer`);
+  const state = stateOf(leased);
+  const done: CardState = {
+    ...state,
+    shownVersion: Math.max(state.shownVersion, deleted.version + 1),
+    threadVersion: Math.max(state.threadVersion, deleted.version + 1),
+    attempts: 0,
+    lastError: undefined,
+    retryAt: undefined,
+  };
+  if (!state.ts || !state.channel) {
+    await cards.releaseCard(deleted.id, token, done);
+    return 'none';
+  }
+  const who = deleted.by ? mention(deleted.by) : 'someone';
+  const when = deleted.at ? ` ${slackDate(deleted.at)}` : '';
+  const text = `${deleted.id} was deleted by ${who}${when}`;
+  const blocks = [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `:wastebasket: *${deleted.id}* was deleted by ${who}${when}` },
+    },
+    ...(deleted.title
+      ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `It was: ${mrkdwn(deleted.title, 300)}` }] }]
+      : []),
+  ];
+  try {
+    await call(deps, 'chat.update', () =>
+      deps.slack.chat.update({ channel: state.channel as string, ts: state.ts as string, text, blocks }),
+    );
+  } catch (error) {
+    const gone = error instanceof SlackCallFailed && error.failure.error;
+    // The message or its channel is gone already: nothing is left offering the task's buttons.
+    if (gone !== 'message_not_found' && !(gone && CHANNEL_GONE.has(gone))) {
+      await cards.releaseCard(deleted.id, token, {
+        ...state,
+        attempts: state.attempts + 1,
+        lastError: gone ? `chat.update: ${gone}` : String(error),
+      });
+      throw error;
+    }
+  }
+  await cards.releaseCard(deleted.id, token, { ...done, renderedAt: clock.now().toISOString() });
+  return 'retired';
 }
 
 function stateOf(record: CardRecord): CardState {

@@ -22,6 +22,7 @@ const EXAMPLES: Record<LifecycleActionType, LifecycleAction> = {
   unsnooze: { type: 'unsnooze' },
   set_priority: { type: 'set_priority', priority: 'P1' },
   comment: { type: 'comment', text: 'looking at the dashboards' },
+  edit: { type: 'edit', title: 'Disk full on db-1 (replica)' },
   occur: { type: 'occur', at: minutes(1) },
 };
 

@@ -9,6 +9,7 @@ import type {
   RawEvent,
   RawRef,
   SaveOutcome,
+  TaskDeletion,
   TaskPage,
   TaskQuery,
   TaskStore,
@@ -77,6 +78,22 @@ export class MemoryTaskStore implements TaskStore {
     this.tasks.set(task.id, copy(task));
     this.entries.set(task.id, [...(this.entries.get(task.id) ?? []), ...copy([...entries])]);
     return 'saved';
+  }
+
+  /** Who deleted which task: what the DynamoDB adapter leaves on the item's REMOVE record. */
+  readonly deletions = new Map<string, TaskDeletion>();
+
+  async deleteTask(id: string, expectedVersion: number, deletion: TaskDeletion): Promise<SaveOutcome> {
+    this.beforeWrite('deleteTask');
+    if (this.tasks.get(id)?.version !== expectedVersion) return 'conflict';
+    this.tasks.delete(id);
+    this.deletions.set(id, copy(deletion));
+    return 'saved';
+  }
+
+  async dropHistory(id: string): Promise<void> {
+    this.beforeWrite('dropHistory');
+    if (!this.tasks.has(id)) this.entries.delete(id);
   }
 
   async recordOccurrence(
@@ -249,6 +266,20 @@ export class MemoryTaskStore implements TaskStore {
     if (record?.openTaskId !== taskId) return;
     const { openTaskId: _open, ...rest } = record;
     this.fingerprints.set(fingerprint, { ...rest, lastTaskId: taskId, lastResolvedAt: resolvedAt });
+  }
+
+  async forgetTask(fingerprint: string, taskId: string): Promise<void> {
+    this.beforeWrite('forgetTask');
+    const record = this.fingerprints.get(fingerprint);
+    if (!record) return;
+    const { openTaskId, lastTaskId, lastResolvedAt, ...rest } = record;
+    this.fingerprints.set(fingerprint, {
+      ...rest,
+      ...(openTaskId !== undefined && openTaskId !== taskId ? { openTaskId } : {}),
+      ...(lastTaskId !== undefined && lastTaskId !== taskId
+        ? { lastTaskId, ...(lastResolvedAt !== undefined ? { lastResolvedAt } : {}) }
+        : {}),
+    });
   }
 
   async alertGroup(key: string): Promise<AlertGroupRecord | undefined> {

@@ -195,8 +195,21 @@ describe('GET /api/openapi.json on the local stack', () => {
       );
       await stack.idle(); // the resolution reaches the playbook's aggregates through the stream
     }
+    // A patch of the opened task, then its deletion (204: no body, so no schema to hold it to).
+    const patchedId = opened.body.task.id;
+    const patch = REQUEST_BODIES['PATCH /api/tasks/{id}'];
+    const patched = await fetch(`${stack.url}/api/tasks/${patchedId}`, {
+      method: 'PATCH',
+      headers: { ...API(), 'content-type': 'application/json' },
+      body: JSON.stringify((patch.meta()?.examples as unknown[] | undefined)?.[0]),
+    });
+    answers.push({ key: 'PATCH /api/tasks/{id}', status: patched.status, body: await patched.json() });
+    const deleted = await fetch(`${stack.url}/api/tasks/${patchedId}`, { method: 'DELETE', headers: API() });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe('');
     for (const [key, path] of [
       ['GET /healthz', '/healthz'],
+      ['GET /api/me', '/api/me'],
       ['GET /api/tasks', '/api/tasks?status=all'],
       ['GET /api/tasks/{id}', `/api/tasks/${id}`],
       ['GET /api/trends', '/api/trends'],
@@ -207,13 +220,16 @@ describe('GET /api/openapi.json on the local stack', () => {
     expect([...new Set(answers.map((a) => a.key))].sort()).toEqual(
       operations()
         .map((o) => o.key)
-        .filter((key) => key !== 'GET /api/openapi.json')
+        .filter((key) => key !== 'GET /api/openapi.json' && key !== 'DELETE /api/tasks/{id}')
         .sort(),
     );
     // The playbook's issue shape is checked on a real issue, not an empty list.
     expect(answers.find((a) => a.key === 'GET /api/services/{service}/playbook')?.body.issues).toHaveLength(
       1,
     );
+    expect(
+      Object.keys(operations().find((o) => o.key === 'DELETE /api/tasks/{id}')?.op.responses ?? {}),
+    ).toContain('204');
     for (const { key, status, body } of answers) {
       const documented = operations().find((o) => o.key === key)?.op.responses;
       expect(Object.keys(documented ?? {}), key).toContain(String(status));

@@ -5,6 +5,7 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -25,6 +26,7 @@ import type {
   RawEvent,
   RawRef,
   SaveOutcome,
+  TaskDeletion,
   TaskPage,
   TaskQuery,
   TaskStore,
@@ -207,6 +209,58 @@ export class DynamoTaskStore implements TaskStore {
     );
     this.#read.delete(task.id);
     return written ? 'saved' : 'conflict';
+  }
+
+  async deleteTask(id: string, expectedVersion: number, deletion: TaskDeletion): Promise<SaveOutcome> {
+    // Marked first, version unchanged, so the stream's REMOVE record carries who deleted it and when (its old
+    // image), which the card says; then deleted if nobody changed it in between (a change bumps the version).
+    const marked = await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          UpdateExpression: 'SET deletedBy = :by, deletedAt = :at',
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':by': deletion.by, ':at': deletion.at, ':expected': expectedVersion },
+        }),
+      ),
+    );
+    if (!marked) return 'conflict';
+    const deleted = await this.conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          ConditionExpression: 'version = :expected AND deletedAt = :at',
+          ExpressionAttributeValues: { ':expected': expectedVersion, ':at': deletion.at },
+        }),
+      ),
+    );
+    this.#read.delete(id);
+    return deleted ? 'saved' : 'conflict';
+  }
+
+  async dropHistory(id: string): Promise<void> {
+    const { pk } = keys.task(id);
+    // Page by page, keys only: a task with thousands of entries is deleted 25 at a time (BatchWriteItem's
+    // bound) without holding them all. A task item still there stops it: that task is not deleted.
+    for (;;) {
+      const { Items = [], LastEvaluatedKey } = await this.send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ProjectionExpression: 'pk, sk',
+            ConsistentRead: true,
+            Limit: 100,
+          }),
+        ),
+      );
+      if (Items.some((item) => item.sk === TASK_SK)) return;
+      await this.batchWrite(Items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })));
+      if (!LastEvaluatedKey) return;
+    }
   }
 
   async recordOccurrence(
@@ -727,6 +781,32 @@ export class DynamoTaskStore implements TaskStore {
     );
   }
 
+  async forgetTask(fingerprint: string, taskId: string): Promise<void> {
+    // Two writes, each only if the record names the task: it may be the open one, the last resolved, or both.
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.fingerprint(fingerprint),
+          UpdateExpression: 'REMOVE openTaskId',
+          ConditionExpression: 'openTaskId = :id',
+          ExpressionAttributeValues: { ':id': taskId },
+        }),
+      ),
+    );
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.fingerprint(fingerprint),
+          UpdateExpression: 'REMOVE lastTaskId, lastResolvedAt',
+          ConditionExpression: 'lastTaskId = :id',
+          ExpressionAttributeValues: { ':id': taskId },
+        }),
+      ),
+    );
+  }
+
   async alertGroup(key: string): Promise<AlertGroupRecord | undefined> {
     const { Item } = await this.send(() =>
       this.db.send(
@@ -1168,8 +1248,11 @@ export class DynamoTaskStore implements TaskStore {
     );
   }
 
-  private async batchPut(items: readonly Item[]): Promise<void> {
-    const requests: BatchWriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
+  private batchPut(items: readonly Item[]): Promise<void> {
+    return this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  private async batchWrite(requests: readonly BatchWriteRequest[]): Promise<void> {
     for (let i = 0; i < requests.length; i += 25) {
       let pending: BatchWriteRequest[] | undefined = requests.slice(i, i + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {

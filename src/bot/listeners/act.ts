@@ -17,6 +17,7 @@ const DONE: Record<LifecycleAction['type'], string> = {
   unsnooze: 'You ended the snooze of',
   set_priority: 'You changed the priority of',
   comment: 'You commented on',
+  edit: 'You edited',
   occur: 'Recorded an occurrence of',
 };
 
