@@ -91,5 +91,34 @@ export function fingerprintIndexContract(name: string, makeIndex: () => Promise<
       expect(await index.fingerprint('fp')).toEqual({ fingerprint: 'fp' });
       expect(await index.fingerprint('unknown')).toBeUndefined();
     });
+
+    it('forgets a deleted task, as the open one and as the last one, and leaves any other alone', async () => {
+      expect(await index.claimFingerprint('fp-d', 'a', T0, later(-10))).toBeDefined();
+      expect(await index.bindFingerprint('fp-d', 'a', 'TMS-1')).toBe(true);
+      await index.releaseFingerprint('fp-d', 'TMS-1', later(5));
+      expect(await index.claimFingerprint('fp-d', 'b', later(6), later(-4))).toBeDefined();
+      expect(await index.bindFingerprint('fp-d', 'b', 'TMS-2')).toBe(true);
+      expect(await index.fingerprint('fp-d')).toEqual({
+        fingerprint: 'fp-d',
+        openTaskId: 'TMS-2',
+        lastTaskId: 'TMS-1',
+        lastResolvedAt: later(5),
+      });
+      // Act
+      await index.forgetTask('fp-d', 'TMS-9'); // neither: nothing happens
+      await index.forgetTask('fp-d', 'TMS-2');
+      // Assess
+      expect(await index.fingerprint('fp-d')).toEqual({
+        fingerprint: 'fp-d',
+        lastTaskId: 'TMS-1',
+        lastResolvedAt: later(5),
+      });
+      await index.forgetTask('fp-d', 'TMS-1');
+      expect(await index.fingerprint('fp-d')).toEqual({ fingerprint: 'fp-d' });
+      // Nothing names a task now: a new one may be opened for the alert in one write.
+      expect(await index.openFingerprint('fp-d', 'TMS-3', later(-10))).toEqual({ bound: true });
+      await index.forgetTask('unknown', 'TMS-1');
+      expect(await index.fingerprint('unknown')).toBeUndefined();
+    });
   });
 }

@@ -108,6 +108,39 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       expect(await store.timeline('TMS-3', 3)).toEqual([]);
     });
 
+    it('deletes a task only over the version it read, and its history whatever its length', async () => {
+      const { task, entries } = opened({ id: 'TMS-4' });
+      await store.create(task, entries);
+      let current = task;
+      // More changes than a query page (100) and a batch (25) hold, some still held in the task item.
+      for (let n = 0; n < 120; n++) {
+        const commented = applyAction(current, { type: 'comment', text: `note ${n}` }, slack('U0ANA'));
+        if (!commented.ok) throw commented.error;
+        expect(await store.save(commented.value.task, commented.value.entries, current.version)).toBe(
+          'saved',
+        );
+        current = commented.value.task;
+      }
+      const { task: other, entries: its } = opened({ id: 'TMS-5' });
+      await store.create(other, its);
+      expect(await store.timeline('TMS-4')).toHaveLength(121);
+      const deletion = { by: 'U0ANA', at: T0 };
+      // Act
+      expect(await store.deleteTask('TMS-4', current.version - 1, deletion)).toBe('conflict');
+      await store.dropHistory('TMS-4'); // the task is still there: nothing of it goes
+      expect(await store.timeline('TMS-4')).toHaveLength(121);
+      expect(await store.get('TMS-4')).toEqual(current);
+      expect(await store.deleteTask('TMS-4', current.version, deletion)).toBe('saved');
+      expect(await store.get('TMS-4')).toBeUndefined();
+      await store.dropHistory('TMS-4');
+      // Assess
+      expect(await store.timeline('TMS-4')).toEqual([]);
+      expect(await store.deleteTask('TMS-4', current.version, deletion)).toBe('conflict');
+      await store.dropHistory('TMS-4'); // idempotent
+      expect((await store.list({ limit: 50 })).tasks.map((t) => t.id)).toEqual(['TMS-5']);
+      expect(await store.timeline('TMS-5')).toHaveLength(1);
+    });
+
     it('counts occurrences of an open task atomically: a storm of one alert never conflicts', async () => {
       const { task, entries } = opened({ id: 'TMS-5', lastSeenAt: T0 });
       await store.create(task, entries);

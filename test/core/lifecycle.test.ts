@@ -258,3 +258,118 @@ describe('the time of a change', () => {
     });
   });
 });
+
+describe('an edit of what a task says', () => {
+  const task = () =>
+    aTask({
+      id: 'TMS-9',
+      title: 'Disk full on db-1',
+      description: 'Seen at 09:00',
+      labels: { env: 'prod', team: 'storage' },
+      assignee: 'U0ANA',
+      status: 'acknowledged',
+    });
+
+  it('changes the title, description and labels in one version, with one entry of before and after', () => {
+    const result = applyAction(
+      task(),
+      {
+        type: 'edit',
+        title: '  Disk full on db-1 (replica) ',
+        description: ' Seen at 09:00 and 09:30 ',
+        labels: { env: 'prod', region: 'eu-west-1' },
+      },
+      slack('U0ANA', minutes(4)),
+    );
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({
+      title: 'Disk full on db-1 (replica)',
+      description: 'Seen at 09:00 and 09:30',
+      labels: { env: 'prod', region: 'eu-west-1' },
+      status: 'acknowledged',
+      assignee: 'U0ANA',
+      updatedAt: minutes(4),
+    });
+    expect(result.value.entries).toEqual([
+      expect.objectContaining({
+        type: 'edited',
+        title: { from: 'Disk full on db-1', to: 'Disk full on db-1 (replica)' },
+        description: { from: 'Seen at 09:00', to: 'Seen at 09:00 and 09:30' },
+        labels: { set: { region: 'eu-west-1' }, removed: ['team'], more: 0 },
+        actor: { type: 'user', id: 'U0ANA' },
+        version: 2,
+        seq: 0,
+      }),
+    ]);
+  });
+
+  it('names only what changed, and keeps its entry small whatever the task holds', () => {
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, n) => [`k${n}`, 'v'.repeat(200)]));
+    const long = 'x'.repeat(4000);
+    const result = applyAction(
+      task(),
+      { type: 'edit', title: 'Disk full on db-1', description: long, labels: many },
+      slack('U0ANA'),
+    );
+    if (!result.ok) throw result.error;
+    const [entry] = result.value.entries;
+    if (entry?.type !== 'edited') throw new Error('no edited entry');
+    expect(entry.title).toBeUndefined();
+    expect(result.value.task.description).toBe(long);
+    expect(entry.description?.to).toHaveLength(500);
+    expect(entry.description?.to.endsWith('…')).toBe(true);
+    expect(Object.keys(entry.labels?.set ?? {})).toHaveLength(12);
+    expect(entry.labels?.removed).toEqual(['env', 'team']);
+    expect(entry.labels?.more).toBe(40 - 12);
+    expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThan(8_000);
+  });
+
+  it('keeps labels named like Object.prototype’s members as labels', () => {
+    const result = applyAction(
+      task(),
+      { type: 'edit', labels: JSON.parse('{"constructor":"a","toString":"b"}') },
+      slack('U0ANA'),
+    );
+    if (!result.ok) throw result.error;
+    expect({ ...result.value.task.labels }).toEqual({ constructor: 'a', toString: 'b' });
+  });
+
+  it('refuses an edit that changes nothing, a blank title, and what a task cannot keep', () => {
+    for (const [command, code] of [
+      [{ type: 'edit', title: 'Disk full on db-1', labels: { team: 'storage', env: 'prod' } }, 'NO_CHANGE'],
+      [{ type: 'edit' }, 'NO_CHANGE'],
+      [{ type: 'edit', title: '   ' }, 'INVALID_INPUT'],
+      [{ type: 'edit', title: 't'.repeat(301) }, 'INVALID_INPUT'],
+      [{ type: 'edit', description: 'd'.repeat(4001) }, 'INVALID_INPUT'],
+      [
+        {
+          type: 'edit',
+          labels: Object.fromEntries(Array.from({ length: 300 }, (_, n) => [`k${n}`, 'v'.repeat(250)])),
+        },
+        'INVALID_INPUT',
+      ],
+    ] as [LifecycleAction, string][]) {
+      const result = applyAction(task(), command, slack('U0ANA'));
+      expect(result.ok, JSON.stringify(command).slice(0, 80)).toBe(false);
+      if (!result.ok) expect(result.error.code).toBe(code);
+    }
+  });
+
+  it('puts a resolved task’s words right without reopening it or moving its clocks', () => {
+    const resolved = aTask({
+      id: 'TMS-10',
+      status: 'resolved',
+      resolvedAt: minutes(-5),
+      resolvedBy: 'U0ANA',
+    });
+    const result = applyAction(resolved, { type: 'edit', title: 'Postmortem: disk full' }, slack('U0BEN'));
+    if (!result.ok) throw result.error;
+    expect(result.value.task).toMatchObject({
+      status: 'resolved',
+      resolvedAt: resolved.resolvedAt,
+      ackDueAt: resolved.ackDueAt,
+      resolveDueAt: resolved.resolveDueAt,
+      title: 'Postmortem: disk full',
+    });
+  });
+});

@@ -89,4 +89,19 @@ describe('what each role may do', () => {
     }
     expect(authorize('developer', 'administer', 'U0BEN').ok).toBe(false);
   });
+
+  it('lets a developer edit what a task says only when they hold it or nobody does, and delete none', () => {
+    expect(actionFor({ type: 'edit', title: 'Renamed' }, held, 'U0BEN')).toBe('edit');
+    expect(authorize('developer', 'edit', 'U0BEN', free).ok).toBe(true);
+    expect(authorize('developer', 'edit', 'U0ANA', held).ok).toBe(true);
+    expect(authorize('developer', 'edit', 'U0BEN', held)).toMatchObject({
+      ok: false,
+      error: { message: 'Only U0ANA, who has TMS-5, or an admin can edit it.' },
+    });
+    expect(authorize('developer', 'delete', 'U0ANA', held)).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_ALLOWED', message: 'Only admins can delete tasks.' },
+    });
+    expect(authorize('admin', 'delete', 'U0ADMIN', held).ok).toBe(true);
+  });
 });

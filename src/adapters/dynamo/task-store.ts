@@ -242,8 +242,21 @@ export class DynamoTaskStore implements TaskStore {
 
   async dropHistory(id: string): Promise<void> {
     const { pk } = keys.task(id);
+    // A task item still there stops it: that task is not deleted (its item sorts after its entries, so no page
+    // of them would show it first).
+    const { Item } = await this.send(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.task(id),
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
+      ),
+    );
+    if (Item) return;
     // Page by page, keys only: a task with thousands of entries is deleted 25 at a time (BatchWriteItem's
-    // bound) without holding them all. A task item still there stops it: that task is not deleted.
+    // bound) without holding them all.
     for (;;) {
       const { Items = [], LastEvaluatedKey } = await this.send(() =>
         this.db.send(
@@ -257,8 +270,11 @@ export class DynamoTaskStore implements TaskStore {
           }),
         ),
       );
-      if (Items.some((item) => item.sk === TASK_SK)) return;
-      await this.batchWrite(Items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })));
+      await this.batchWrite(
+        Items.filter((item) => item.sk !== TASK_SK).map((item) => ({
+          DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
+        })),
+      );
       if (!LastEvaluatedKey) return;
     }
   }
