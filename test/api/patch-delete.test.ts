@@ -369,6 +369,42 @@ describe('DELETE /api/tasks/{id}', () => {
     );
   });
 
+  it('retires the card once Slack takes the edit: a refusal retries its stream record', async () => {
+    const id = await opened({ title: 'Slack refuses the first edit' });
+    const card = await cardMessage(id);
+    const fault = await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.update',
+      error: 'internal_error',
+      count: 1,
+    });
+    expect(fault.status).toBeLessThan(300);
+    expect((await remove(id)).status).toBe(204);
+    await settle(stack);
+    // Deleted with the API token: TMS itself, named as such.
+    expect(message(card.ts).text).toMatch(new RegExp(`^${id} was deleted by api-token`));
+    expect(message(card.ts).blocks).not.toContain('"type":"actions"');
+  });
+
+  it('deletes a task whose card someone already deleted in Slack, and posts nothing in its place', async () => {
+    const id = await opened({ title: 'Card deleted by hand' });
+    const card = await cardMessage(id);
+    const gone = await postJson(
+      `${stack.url}/slack/api/chat.delete`,
+      { channel: card.channel, ts: card.ts },
+      { authorization: 'Bearer xoxb-tms-local-bot-token' },
+    );
+    expect(gone.status).toBe(200);
+    const before = stack.slack.messages().length;
+    expect((await remove(id)).status).toBe(204);
+    await settle(stack);
+    expect(stack.slack.messages().length).toBe(before);
+    // Nothing left to retry, and past the task's last version, so no replayed record renders it again.
+    const record = await stack.deps.cards.card(id);
+    expect(record).not.toHaveProperty('retryAt');
+    expect(record).not.toHaveProperty('lastError');
+    expect(record?.shownVersion).toBe(2);
+  });
+
   it('deletes a task with many more timeline entries than one batch takes', async () => {
     const id = await opened();
     for (let n = 0; n < 40; n++)
