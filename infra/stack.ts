@@ -64,7 +64,9 @@ export const TABLE_ACCESS = {
    * trend episodes: each a query of its own partition), a trending fingerprint's task (a get), and whether a
    * service ever had a task (a list of one, gsi). The writes: the id counter (an update), a new task (a put), a
    * change (the task put whole, the entries it held copied to the timeline in batches), and the fingerprint of
-   * an alert task resolved or reopened (updates: claim, bind, drop, release).
+   * an alert task resolved or reopened (updates: claim, bind, drop, release). A delete (admins): the task item
+   * marked (an update) and deleted, its fingerprint forgotten (updates), its timeline read by keys (a query of
+   * its own partition) and deleted in batches.
    */
   api: {
     // (and a create's Idempotency-Key: a marker put, completed, or deleted again when the create failed)

@@ -373,6 +373,9 @@ export interface CardRecord {
   readonly leaseUntil?: string;
   /** A task version someone saw while another writer held the lease: that writer shows it before releasing. */
   readonly wanted?: number;
+  /** Who deleted the card's task and when (`markCardDeleted`), for the card's last words. */
+  readonly deletedBy?: string;
+  readonly deletedAt?: string;
 }
 
 /** A card's history line as read, for the task status it was read at and when. */
@@ -414,6 +417,12 @@ export interface CardStore {
   wantCard(taskId: string, version: number, now: string): Promise<boolean>;
   /** Cards due for another attempt at or before `now`, oldest due first. */
   dueCards(now: string, limit: number): Promise<string[]>;
+  /**
+   * The card's task is being deleted: the card remembers who deleted it and is due at `now`, so that it is
+   * retired (said deleted, its buttons gone) even should the stream's record of the deletion never reach it.
+   * Nothing when the task has no card.
+   */
+  markCardDeleted(taskId: string, deletion: TaskDeletion, now: string): Promise<void>;
   /**
    * Tasks whose card shows an older version than the task (or that have no card) and no retry scheduled:
    * what a lost or expired stream record leaves behind. Each call reads the `page` newest tasks and the next

@@ -101,7 +101,13 @@ export async function syncCard(
       ? latest
       : await deps.store.get(taskId);
   if (!task) {
-    await cards.releaseCard(taskId, token, { ...state, retryAt: undefined });
+    // Deleted: its card says so (the stream's REMOVE record may not have come, or not yet).
+    await retireLeased(deps, token, leased, {
+      id: taskId,
+      ...(leased.deletedBy ? { by: leased.deletedBy } : {}),
+      ...(leased.deletedAt ? { at: leased.deletedAt } : {}),
+      version: Math.max(leased.shownVersion, leased.wanted ?? 0),
+    });
     return 'gone';
   }
   try {
@@ -193,6 +199,21 @@ export async function retireCard(deps: CardSyncDeps, deleted: DeletedTask): Prom
     new Date(started.getTime() + LEASE_MS).toISOString(),
   );
   if (!leased) throw new Error(`the card of ${deleted.id} is held by another writer`);
+  return retireLeased(deps, token, leased, {
+    ...deleted,
+    ...(deleted.by ? {} : leased.deletedBy ? { by: leased.deletedBy } : {}),
+    ...(deleted.at ? {} : leased.deletedAt ? { at: leased.deletedAt } : {}),
+  });
+}
+
+/** Retires a card this writer holds (`token`): see `retireCard`. */
+async function retireLeased(
+  deps: CardSyncDeps,
+  token: string,
+  leased: CardRecord,
+  deleted: DeletedTask,
+): Promise<'retired' | 'none'> {
+  const { cards, clock } = deps;
   const state = stateOf(leased);
   const done: CardState = {
     ...state,

@@ -93,6 +93,29 @@ export function cardStoreContract(name: string, makeStore: () => Promise<CardsAn
       expect(await cards.wantCard('TMS-7', 4, at(36))).toBe(false);
     });
 
+    it('marks the card of a task being deleted with who deleted it, due at once; no card, no record', async () => {
+      await cards.leaseCard('TMS-8', 'a', at(0), at(30));
+      await cards.releaseCard('TMS-8', 'a', { channel: 'C0X', ts: '1.000008', ...shows(4) });
+      expect(await cards.dueCards(at(50), 10)).toEqual([]);
+      // Act
+      await cards.markCardDeleted('TMS-8', { by: 'U0ANA', at: at(40) }, at(41));
+      await cards.markCardDeleted('TMS-9', { by: 'U0ANA', at: at(40) }, at(41));
+      // Assess
+      expect(await cards.card('TMS-8')).toEqual({
+        taskId: 'TMS-8',
+        channel: 'C0X',
+        ts: '1.000008',
+        ...shows(4),
+        deletedBy: 'U0ANA',
+        deletedAt: at(40),
+        retryAt: at(41),
+      });
+      expect(await cards.card('TMS-9')).toBeUndefined();
+      expect(await cards.dueCards(at(50), 10)).toEqual(['TMS-8']);
+      // The next writer reads who deleted it.
+      expect(await cards.leaseCard('TMS-8', 'b', at(51), at(81))).toMatchObject({ deletedBy: 'U0ANA' });
+    });
+
     it('lists cards that are due, oldest first: failed ones, and ones whose writer died holding them', async () => {
       const failed = { ...shows(1), attempts: 1 };
       await cards.leaseCard('TMS-3', 'a', at(0), at(30));

@@ -480,6 +480,44 @@ describe('DELETE /api/tasks/{id}', () => {
   });
 });
 
+describe('a deletion whose stream record never reaches the cards', () => {
+  it('still retires the card: the sweeper finds it due and its task gone', async () => {
+    const id = await opened({ title: 'Deleted while the stream was down' });
+    const card = await cardMessage(id);
+    // The same table, written without a stream: as if the stack died before delivering the REMOVE record.
+    const deps = buildDeps(
+      { TMS_TABLE: TABLE.defaultName },
+      {
+        config: stack.deps.config,
+        secrets: stack.deps.secrets,
+        dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl },
+      },
+    );
+    const answer = await makeApiHandler(deps)({
+      version: '2.0',
+      routeKey: 'DELETE /api/tasks/{id}',
+      rawPath: `/api/tasks/${id}`,
+      rawQueryString: '',
+      headers: { authorization: 'Bearer local-api-token' },
+      pathParameters: { id },
+      requestContext: {},
+      isBase64Encoded: false,
+    } as never);
+    expect(answer.statusCode).toBe(204);
+    await settle(stack);
+    expect(message(card.ts).blocks).toContain('"type":"actions"'); // nothing told the card yet
+    // Act: the sweeper's tick (reconcile-cards).
+    expect((await fetch(`${stack.url}/_sandbox/tick`, { method: 'POST' })).status).toBe(200);
+    await settle(stack);
+    // Assess
+    expect(message(card.ts).text).toMatch(new RegExp(`^${id} was deleted by api-token`));
+    expect(message(card.ts).blocks).not.toContain('"type":"actions"');
+    expect(stack.slack.messages().filter((m) => m.thread_ts === null && m.text.includes(` ${id}: `))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('GET /api/me', () => {
   it('says who the caller is and their role, for each way of calling', async () => {
     expect((await send('GET', '/api/me', undefined, API())).body).toEqual({

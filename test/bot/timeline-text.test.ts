@@ -34,6 +34,21 @@ describe('a timeline entry in words', () => {
     [{ type: 'commented', text: 'lag is 40k & rising' }, ':speech_balloon: ben: lag is 40k &amp; rising'],
     [{ type: 'opened', title: 't', priority: 'P2', service: 's', assignee: null }, 'ben opened it'],
     [
+      { type: 'edited', title: { from: 'Disk full', to: 'Disk <full> on db-1' } },
+      ':pencil2: ben renamed it from “Disk full” to “Disk &lt;full&gt; on db-1”',
+    ],
+    [{ type: 'edited', description: { from: '', to: 'more' } }, ':pencil2: ben changed the description'],
+    [{ type: 'edited', description: { from: 'old', to: '' } }, ':pencil2: ben removed the description'],
+    [
+      {
+        type: 'edited',
+        title: { from: 'a', to: 'b' },
+        description: { from: 'x', to: 'y' },
+        labels: { set: { env: 'prod', '<!here>': '1' }, removed: ['team'], more: 3 },
+      },
+      ':pencil2: ben renamed it from “a” to “b”, changed the description and changed the labels (set env=prod, &lt;!here&gt;=1; removed team; and 3 more)',
+    ],
+    [
       { type: 'occurred', occurrences: 3, actor: { type: 'source', id: 'generic' } },
       'generic saw it fire again',
     ],

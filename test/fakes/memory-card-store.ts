@@ -1,4 +1,4 @@
-import type { CardRecord, CardState, CardStore } from '../../src/core/ports.js';
+import type { CardRecord, CardState, CardStore, TaskDeletion } from '../../src/core/ports.js';
 import { formatTaskId, taskNumber } from '../../src/core/task.js';
 import type { MemoryTaskStore } from './memory-task-store.js';
 
@@ -62,6 +62,17 @@ export class MemoryCardStore implements CardStore {
     if (held.shownVersion >= version || (held.wanted ?? 0) >= version) return false;
     this.cards.set(taskNumber(taskId), { ...held, wanted: version });
     return true;
+  }
+
+  async markCardDeleted(taskId: string, deletion: TaskDeletion, now: string): Promise<void> {
+    const held = this.cards.get(taskNumber(taskId));
+    if (!held) return;
+    this.cards.set(taskNumber(taskId), {
+      ...held,
+      deletedBy: deletion.by,
+      deletedAt: deletion.at,
+      retryAt: now,
+    });
   }
 
   async dueCards(now: string, limit: number): Promise<string[]> {

@@ -18,6 +18,7 @@ import type {
   CardStore,
   SeenClaim,
   SeenStore,
+  TaskDeletion,
 } from '../../core/ports.js';
 import { formatTaskId, STATUSES } from '../../core/task.js';
 import { conditional, itemsOf, pick, send, updateIf } from './calls.js';
@@ -40,6 +41,8 @@ const CARD_FIELDS = [
   'lease',
   'leaseUntil',
   'wanted',
+  'deletedBy',
+  'deletedAt',
 ] as const;
 
 const toCard = (item: Record<string, unknown>) => pick(item, CARD_FIELDS) as unknown as CardRecord;
@@ -132,6 +135,27 @@ export class DynamoCardStore implements CardStore, SeenStore {
           ConditionExpression:
             'attribute_exists(lease) AND leaseUntil >= :now AND shownVersion < :v AND (attribute_not_exists(wanted) OR wanted < :v)',
           ExpressionAttributeValues: { ':v': version, ':now': now },
+        }),
+      ),
+    );
+  }
+
+  async markCardDeleted(taskId: string, deletion: TaskDeletion, now: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.card(taskId),
+          UpdateExpression:
+            'SET deletedBy = :by, deletedAt = :at, retryAt = :now, gsi1pk = :due, gsi1sk = :order',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':by': deletion.by,
+            ':at': deletion.at,
+            ':now': now,
+            ':due': keys.cardsDue,
+            ':order': keys.cardOrder(now, taskId),
+          },
         }),
       ),
     );

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { FingerprintIndex, TaskRepository } from '../ports.js';
+import type { CardStore, FingerprintIndex, TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
 import { parseTaskId, type Task } from '../task.js';
@@ -19,12 +19,16 @@ export interface DeleteRequest {
  * The aggregates that already counted it stay: the incident happened, and MTTA or a trend do not un-happen.
  *
  * In this order, so a deleter killed at any step leaves what a retry finishes: the fingerprint first (a task
- * still there but no longer its alert's, which a new alert of it does not touch), then the task (the delete
- * is refused if it changed meanwhile, and read again), then its history, which a retried delete, finding no
- * task, removes anyway before it answers "no such task".
+ * still there but no longer its alert's, which a new alert of it does not touch), then the card marked due
+ * (its sync, finding no task, retires it: the stream's record of the deletion is not the only way there),
+ * then the task (the delete is refused if it changed meanwhile, and read again), then its history, which a
+ * retried delete, finding no task, removes anyway before it answers "no such task".
  */
 export async function deleteTask(
-  deps: Deps<TaskRepository & FingerprintIndex>,
+  deps: Deps<TaskRepository & FingerprintIndex> & {
+    /** The task's Slack card, marked before the task goes (see `CardStore.markCardDeleted`). */
+    readonly cards?: Pick<CardStore, 'markCardDeleted'>;
+  },
   request: DeleteRequest,
 ): Promise<Result<Task, DomainError>> {
   const id = parseTaskId(request.taskId);
@@ -44,7 +48,9 @@ export async function deleteTask(
       return fail(new DomainError('TASK_NOT_FOUND', `There is no task ${id}`, { taskId: id }));
     }
     if (task.fingerprint) await deps.store.forgetTask(task.fingerprint, id);
-    const deletion = { by: request.ctx.actor.id, at: deps.clock.now().toISOString() };
+    const now = deps.clock.now().toISOString();
+    const deletion = { by: request.ctx.actor.id, at: now };
+    await deps.cards?.markCardDeleted(id, deletion, now);
     if ((await deps.store.deleteTask(id, task.version, deletion)) === 'saved') {
       await deps.store.dropHistory(id);
       return ok(task);
