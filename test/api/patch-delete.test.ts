@@ -8,6 +8,7 @@ import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
 import { buildDeps } from '../../src/runtime/deps.js';
 import { recordingHandler } from '../helpers/dynamo-calls.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
+import { captureLogs } from '../helpers/logs.js';
 import { ANA, BEN, CAL, settle, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
@@ -344,8 +345,23 @@ describe('DELETE /api/tasks/{id}', () => {
     const id = await opened();
     const card = await cardMessage(id);
     expect(card.blocks).toContain('"type":"actions"');
-    const answer = await remove(id, admin);
+    const logs = captureLogs();
+    let answer: Answer;
+    try {
+      answer = await remove(id, admin);
+    } finally {
+      logs.restore();
+    }
     expect(answer.status).toBe(204);
+    // The timeline goes with the task: the log keeps the deletion on record, with who did it.
+    expect(logs.lines.filter((l) => l.message === 'task deleted')).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        taskId: id,
+        actor: { type: 'user', id: ANA },
+        title: 'Rotate the TLS certificate',
+      }),
+    ]);
     expect(answer.body).toBeUndefined();
     expect(await getJson(`${stack.url}/api/tasks/${id}`, API())).toMatchObject({
       status: 404,
@@ -477,6 +493,44 @@ describe('DELETE /api/tasks/{id}', () => {
       status: 404,
       body: { error: { code: 'TASK_NOT_FOUND' } },
     });
+  });
+});
+
+describe('what a client sends, however wrong', () => {
+  it('is never answered with a 5xx', async () => {
+    const id = await opened();
+    const attempts: [string, 'PATCH' | 'DELETE' | 'GET', string, unknown, Record<string, string>][] = [
+      ['an id too long', 'PATCH', '/api/tasks/TMS-123456789012', { priority: 'P1' }, developer],
+      ['an id not percent-encoded right', 'PATCH', '/api/tasks/%ZZ', { priority: 'P1' }, developer],
+      [
+        'a huge If-Match',
+        'PATCH',
+        `/api/tasks/${id}`,
+        { priority: 'P1' },
+        { ...developer, 'if-match': `"${'1'.repeat(6000)}"` },
+      ],
+      ['a body over the bound', 'PATCH', `/api/tasks/${id}`, { description: 'x'.repeat(200_000) }, developer],
+      ['nested junk', 'PATCH', `/api/tasks/${id}`, { labels: { a: { b: [1, { c: null }] } } }, developer],
+      [
+        'many labels',
+        'PATCH',
+        `/api/tasks/${id}`,
+        { labels: Object.fromEntries(Array.from({ length: 5000 }, (_, n) => [`k${n}`, 'v'])) },
+        developer,
+      ],
+      ['a number for a body', 'PATCH', `/api/tasks/${id}`, '42', developer],
+      ['a body on a delete', 'DELETE', `/api/tasks/${id}`, { force: true }, developer],
+      ['an id too long', 'DELETE', '/api/tasks/TMS-123456789012', undefined, API()],
+      ['a query on me', 'GET', '/api/me?role=admin', undefined, viewer],
+    ];
+    for (const [what, method, path, body, headers] of attempts) {
+      const answer = await send(method, path, body, headers);
+      expect(answer.status, what).toBeGreaterThanOrEqual(200);
+      expect(answer.status, what).toBeLessThan(500);
+    }
+    // The viewer's query string changed nothing of who they are.
+    expect((await send('GET', '/api/me?role=admin', undefined, viewer)).body.role).toBe('viewer');
+    expect((await read(id)).task.version).toBe(1); // every one of them refused
   });
 });
 
