@@ -1,8 +1,11 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_ACCESS } from '../../infra/stack.js';
 import { TABLE } from '../../src/adapters/dynamo/table.js';
 import { LIMITS } from '../../src/core/bounds.js';
 import { makeApiHandler } from '../../src/handlers/api.js';
+import { projectCards } from '../../src/jobs/card-stream.js';
 import { signDevToken } from '../../src/local/dev-token.js';
 import { LOCAL_AWS } from '../../src/local/embedded-dynamo.js';
 import { buildDeps } from '../../src/runtime/deps.js';
@@ -419,6 +422,39 @@ describe('DELETE /api/tasks/{id}', () => {
     expect(record).not.toHaveProperty('retryAt');
     expect(record).not.toHaveProperty('lastError');
     expect(record?.shownVersion).toBe(2);
+  });
+
+  it('does not render a deleted task again when its change and its removal come in one batch', async () => {
+    const id = await opened({ title: 'Changed, then deleted' });
+    const card = await cardMessage(id);
+    const before = (await read(id)).task;
+    const after = { ...before, title: 'Renamed just before', version: before.version + 1 };
+    // The images as the table's stream carries them: the change, then the item as it was when deleted.
+    const keys = { pk: { S: `TASK#${id.slice(4)}` }, sk: { S: 'TASK' } };
+    const image = (item: object) =>
+      marshall(item, { removeUndefinedValues: true }) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
+    const records: DynamoDBRecord[] = [
+      {
+        eventName: 'MODIFY',
+        dynamodb: { Keys: keys, OldImage: image(before), NewImage: image(after), SequenceNumber: '1' },
+      },
+      {
+        eventName: 'REMOVE',
+        dynamodb: {
+          Keys: keys,
+          OldImage: image({ ...after, deletedBy: BEN, deletedAt: new Date().toISOString() }),
+          SequenceNumber: '2',
+        },
+      },
+    ];
+    const edits = stack.slack.messages().find((m) => m.ts === card.ts)?.edits ?? 0;
+    // Act
+    expect(await projectCards(stack.deps, { Records: records })).toEqual({ batchItemFailures: [] });
+    // Assess: one edit, the last words; the rename never shown.
+    const now = stack.slack.messages().find((m) => m.ts === card.ts);
+    expect(now?.edits).toBe(edits + 1);
+    expect(now?.text).toMatch(new RegExp(`^${id} was deleted by <@${BEN}>`));
+    expect(JSON.stringify(now?.blocks)).toContain('It was: Renamed just before');
   });
 
   it('deletes a task with many more timeline entries than one batch takes', async () => {
