@@ -106,6 +106,8 @@ export const PatchTaskBody = z
     message: `send at least one of title, description, priority, assignee, labels`,
   })
   .meta({
+    // What the refinement says, in the JSON Schema the document is generated with.
+    minProperties: 1,
     examples: [
       { priority: 'P1' },
       { title: 'Checkout TLS certificate expires Friday', assignee: 'U01BBB' },

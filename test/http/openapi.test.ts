@@ -124,6 +124,14 @@ describe('the OpenAPI document', () => {
       type: 'object',
       additionalProperties: { type: 'string' },
     });
+    // A patch: every field optional, at least one, none unknown; If-Match and the ETag it comes from.
+    const patch = doc.paths['/api/tasks/{id}'].patch;
+    const patchBody = patch.requestBody.content['application/json'].schema;
+    expect(patchBody).toMatchObject({ additionalProperties: false, minProperties: 1 });
+    expect(patchBody.required).toBeUndefined();
+    expect(patch.parameters.map((p: Json) => `${p.in} ${p.name}`)).toEqual(['path id', 'header If-Match']);
+    expect(patch.responses['200'].headers.ETag.schema.pattern).toBe('^"[1-9]\\d*"$');
+    expect(doc.paths['/api/tasks/{id}'].delete.responses['204'].content).toBeUndefined();
     const task = doc.components.schemas.Task;
     expect(task.additionalProperties).toBe(false);
     expect(task.required).toEqual(expect.arrayContaining(['id', 'title', 'status', 'version']));
