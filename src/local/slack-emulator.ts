@@ -95,6 +95,7 @@ export class SlackEmulator {
   readonly calls = new Map<string, number>();
   #sequence = 0;
   #viewSequence = 0;
+  #version = 0;
   #unreadable = 0;
 
   constructor(
@@ -206,8 +207,14 @@ export class SlackEmulator {
     return { messages: this.#messages, views: [...this.#views.values()] };
   }
 
+  /** Goes up with every change to the messages or views: a reader polling them learns cheaply that nothing did. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** A change kept before the call is answered: the bot is never told of one a restart would lose. */
   #keep(change: SlackChange): void {
+    this.#version++;
     this.options.journal?.record(change, () => this.#state());
   }
 
