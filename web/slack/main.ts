@@ -60,6 +60,8 @@ const ui = {
   modalErrors: {} as Record<string, string>,
 };
 let state: State | undefined;
+/** Whether the channel was scrolled to its newest message when last looked at. */
+let stuck = true;
 
 const sidebar = h('nav', { class: 'sidebar', 'aria-label': 'Channels' });
 const title = h('h1', { class: 'place-title' });
@@ -167,6 +169,7 @@ function renderSidebar(): void {
 
 function go(place: { kind: 'channel' | 'home'; id: string }): void {
   ui.place = place;
+  stuck = true;
   ui.thread = undefined;
   ui.highlight = undefined;
   const path = `${BASE}/`;
@@ -290,7 +293,6 @@ function renderChannel(channel: string): void {
   const replies = new Map<string, number>();
   for (const m of messages)
     if (isReply(m)) replies.set(m.thread_ts as string, (replies.get(m.thread_ts as string) ?? 0) + 1);
-  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const shown = messages.filter((m) => !isReply(m)).map((m) => drawMessage(m, replies.get(m.ts) ?? 0, false));
   const notes = (ui.notes.get(channel) ?? []).map(noteElement);
   arrange(
@@ -299,7 +301,6 @@ function renderChannel(channel: string): void {
       ? [...shown, ...notes]
       : [h('p', { class: 'empty' }, 'No messages here yet.')],
   );
-  if (nearBottom && !ui.highlight) list.scrollTop = list.scrollHeight;
   renderThread(messages);
 }
 
@@ -362,6 +363,8 @@ function render(): void {
     renderChannel(ui.place.id);
   }
   renderModal();
+  // Kept at the newest message, as Slack keeps a channel, unless the person scrolled up to read.
+  if (stuck && !ui.highlight) list.scrollTop = list.scrollHeight;
   if (ui.highlight) {
     const target = document.querySelector(`[data-ts="${CSS.escape(ui.highlight)}"].highlight`);
     if (target && !target.hasAttribute('data-scrolled')) {
@@ -658,5 +661,8 @@ document.body.append(
   ),
   modal,
 );
+list.addEventListener('scroll', () => {
+  stuck = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+});
 void refresh();
 setInterval(() => void refresh(), POLL_MS);
