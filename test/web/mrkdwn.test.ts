@@ -10,33 +10,33 @@ import {
 
 /** The words a tree shows, marks left out: what a reader sees. */
 function words(nodes: readonly Inline[]): string {
-  return nodes
-    .map((n) => {
-      switch (n.type) {
-        case 'text':
-        case 'code':
-          return n.text;
-        case 'bold':
-        case 'italic':
-        case 'strike':
-          return words(n.children);
-        case 'link':
-          return n.label;
-        case 'user':
-        case 'channel':
-        case 'usergroup':
-          return `@${n.id}`;
-        case 'special':
-          return `@${n.name}`;
-        case 'date':
-          return n.fallback;
-        case 'emoji':
-          return n.char;
-        case 'break':
-          return '\n';
-      }
-    })
-    .join('');
+  return nodes.map(word).join('');
+}
+
+function word(n: Inline): string {
+  switch (n.type) {
+    case 'text':
+    case 'code':
+      return n.text;
+    case 'bold':
+    case 'italic':
+    case 'strike':
+      return words(n.children);
+    case 'link':
+      return n.label;
+    case 'user':
+    case 'channel':
+    case 'usergroup':
+      return `@${n.id}`;
+    case 'special':
+      return `@${n.name}`;
+    case 'date':
+      return n.fallback;
+    case 'emoji':
+      return n.char;
+    case 'break':
+      return '\n';
+  }
 }
 
 describe("the offline Slack page's mrkdwn reader", () => {
