@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxSlack } from '../../src/local/slack-client.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SandboxSlack, slackSignature } from '../../src/local/slack-client.js';
 import type { SandboxEntry, SandboxView } from '../../src/local/slack-emulator.js';
 import { DEV_SECRETS } from '../../src/local/stack.js';
 import { getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
@@ -153,6 +153,74 @@ describe("the offline Slack page's routes", () => {
     await stack.idle();
     const home = (await openViews()).find((v) => v.type === 'home' && v.user === 'U09VIEW');
     expect(JSON.stringify(home?.view)).toContain('Your open tasks');
+  }, 60_000);
+
+  it('sends what Slack sends for a pick: signed, with the trigger, response_url, container, message and state', async () => {
+    const posted = await card('Packet loss on edge-7');
+    const option = findOption(posted.blocks, 'tms_priority', 'P1');
+    // The stack runs in this process: its own POST to /slack/events goes through this fetch.
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    try {
+      await send({
+        kind: 'block_actions',
+        user: 'U01BBB',
+        container: { type: 'message', channel: 'C0GENERAL', ts: posted.ts },
+        action_id: 'tms_priority',
+        value: option,
+      });
+      const call = fetched.mock.calls.find(([url]) => String(url).endsWith('/slack/events'));
+      expect(call).toBeDefined();
+      const init = call?.[1] as RequestInit & { headers: Record<string, string> };
+      const body = String(init.body);
+      const timestamp = Number(init.headers['x-slack-request-timestamp']);
+      expect(init.headers['x-slack-signature']).toBe(slackSignature(SECRET, timestamp, body));
+      const payload = JSON.parse(new URLSearchParams(body).get('payload') as string);
+      expect(payload).toMatchObject({
+        type: 'block_actions',
+        user: { id: 'U01BBB' },
+        team: { id: 'T0LOCAL' },
+        channel: { id: 'C0GENERAL', name: 'general' },
+        container: { type: 'message', message_ts: posted.ts, channel_id: 'C0GENERAL', is_ephemeral: false },
+        message: { ts: posted.ts, blocks: posted.blocks },
+        actions: [{ type: 'static_select', action_id: 'tms_priority', selected_option: { value: option } }],
+      });
+      expect(payload.trigger_id).toContain('U01BBB');
+      expect(payload.response_url).toMatch(/^https:\/\/hooks\.slack\.com\/actions\//);
+      const blockId = payload.actions[0].block_id;
+      expect(payload.state.values[blockId].tms_priority.selected_option.value).toBe(option);
+    } finally {
+      fetched.mockRestore();
+    }
+    await stack.idle();
+  }, 60_000);
+
+  it('presses a button in App Home: the click comes from the view, and the task changes', async () => {
+    await send({
+      kind: 'command',
+      user: 'U01AAA',
+      channel: 'C0GENERAL',
+      text: '/tms new Refunds stuck in checkout p2 checkout @ben',
+    });
+    await stack.idle();
+    await send({ kind: 'app_home_opened', user: 'U01BBB' });
+    await stack.idle();
+    const home = (await openViews()).find((v) => v.type === 'home' && v.user === 'U01BBB') as SandboxView;
+    expect(JSON.stringify(home.view)).toContain('Refunds stuck in checkout');
+    const pressed = await send({
+      kind: 'block_actions',
+      user: 'U01BBB',
+      container: { type: 'view', view_id: home.id },
+      action_id: 'tms_ack',
+    });
+    expect(pressed).toMatchObject({ status: 200, body: { ok: true } });
+    await stack.idle();
+    const { body } = await getJson(`${stack.url}/api/tasks?limit=100`, {
+      authorization: `Bearer ${stack.secrets.TMS_API_TOKEN}`,
+    });
+    const task = (body.tasks as { title: string; status: string; assignee: string }[]).find(
+      (t) => t.title === 'Refunds stuck in checkout',
+    );
+    expect(task).toMatchObject({ status: 'acknowledged', assignee: 'U01BBB' });
   }, 60_000);
 
   it.each([

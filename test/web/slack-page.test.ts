@@ -201,6 +201,8 @@ describe('the offline Slack page', () => {
     await expect
       .poll(async () => page.locator('.composer-hint').innerText(), { timeout: 20_000 })
       .toContain('/tms');
+    // Said by Slack to this person only, as Slackbot says what it could not send.
+    expect(await page.locator('.messages article.note').innerText()).toContain('Only visible to you');
     await page.locator('[data-place="home"]').click();
     const home = page.locator('.home');
     await home.waitFor({ timeout: 20_000 });
