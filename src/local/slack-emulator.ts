@@ -129,6 +129,8 @@ export class SlackEmulator {
       'chat.getPermalink': (p) => this.#permalink(p),
       'chat.delete': (p) => this.#delete(p),
       'views.open': (p) => this.#openView(p),
+      // A modal on top of the one open: the offline Slack page shows the newest, and the one under it once closed.
+      'views.push': (p) => this.#openView(p),
       'views.update': (p) => this.#updateView(p),
       'views.publish': (p) => this.#publish(p),
       'users.info': (p) => this.#userInfo(p),

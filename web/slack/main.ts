@@ -57,6 +57,8 @@ const ui = {
   /** A click's failure, under its message. */
   failed: new Map<string, string>(),
   modal: undefined as { id: string; updates: number } | undefined,
+  /** Modals this page closed (submitted, cancelled): not opened again by a poll answered before the server knew. */
+  dismissed: new Set<string>(),
   modalErrors: {} as Record<string, string>,
 };
 let state: State | undefined;
@@ -330,7 +332,7 @@ function renderHome(): void {
     return;
   }
   const key = `home:${home.id}`;
-  const drawnKey = JSON.stringify([home.view, home.updates, ui.me]);
+  const drawnKey = JSON.stringify([home.view, home.updates, ui.me, ui.failed.get(home.id)]);
   const known = drawn.get(key);
   if (known?.key === drawnKey && list.firstElementChild === known.element) return;
   const element = h(
@@ -387,7 +389,9 @@ function renderMeSelect(): void {
 // --- modals
 
 function renderModal(): void {
-  const open = state?.views.filter((v) => v.type === 'modal' && v.user === ui.me).at(-1);
+  const open = state?.views
+    .filter((v) => v.type === 'modal' && v.user === ui.me && !ui.dismissed.has(v.id))
+    .at(-1);
   if (!open) {
     if (modal.open) modal.close();
     ui.modal = undefined;
@@ -425,6 +429,7 @@ function drawModal(open: View): void {
   );
   const dismiss = () => {
     ui.modalErrors = {};
+    ui.dismissed.add(open.id);
     modal.close();
     void send({ kind: 'view_closed', user: ui.me, view_id: open.id });
   };
@@ -489,6 +494,7 @@ async function submitModal(open: View, button: HTMLButtonElement, status: HTMLEl
   }
   if (answer?.closed) {
     ui.modalErrors = {};
+    ui.dismissed.add(open.id);
     modal.close();
     await refresh();
   }
