@@ -207,6 +207,8 @@ describe('the offline Slack page', () => {
     const home = page.locator('.home');
     await home.waitFor({ timeout: 20_000 });
     expect(await home.innerText()).toContain('Your open tasks');
+    // Slack's Home tab has no message box.
+    expect(await page.locator('.composer').isVisible()).toBe(false);
     const views = (await getJson(`${stack.url}/_sandbox/slack/views`)).body.views as {
       type: string;
       user: string;

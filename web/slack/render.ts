@@ -63,7 +63,7 @@ function inlineNode(node: Inline, context: RenderContext): Child | Child[] {
     case 'code':
       return h('code', {}, node.text);
     case 'link':
-      return h('a', { href: node.url, target: '_blank', rel: 'noopener noreferrer' }, node.label);
+      return link(node.url, node.label);
     case 'user': {
       const name = context.directory.users.get(node.id) ?? node.label ?? node.id;
       return h('span', { class: 'mention', 'data-user': node.id }, `@${name}`);
@@ -92,6 +92,12 @@ function inlineNode(node: Inline, context: RenderContext): Child | Child[] {
     case 'break':
       return h('br');
   }
+}
+
+/** A link: a permalink of this offline Slack opens here, as Slack opens its own; anything else in a new tab. */
+function link(url: string, label: Child): HTMLElement {
+  const own = url.startsWith(`${location.origin}/_sandbox/slack/`);
+  return h('a', own ? { href: url } : { href: url, target: '_blank', rel: 'noopener noreferrer' }, label);
 }
 
 /** A text with its newlines as line breaks. */
