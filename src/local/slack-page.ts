@@ -344,7 +344,8 @@ export function slackPage(options: {
     const state = Object.create(null) as Record<string, Record<string, unknown>>;
     for (const [blockId, element] of inputs) {
       const actionId = element.action_id as string;
-      const given = values[blockId]?.[actionId];
+      const block = Object.hasOwn(values, blockId) ? values[blockId] : undefined;
+      const given = block && Object.hasOwn(block, actionId) ? block[actionId] : undefined;
       if (given && given.type !== element.type)
         throw new Refused(`${blockId} is a ${element.type}, not a ${given.type}`);
       state[blockId] = { [actionId]: shaped(element, given) };
