@@ -146,6 +146,11 @@ describe('the offline Slack page', () => {
     expect(await replyPage.locator('.thread').isVisible()).toBe(true);
     expect(await replyPage.locator('.thread').innerText()).toContain('Queue backlog on worker-3');
     await replyPage.close();
+
+    // A link to a message the offline Slack no longer has says so, where it would have been.
+    const gone = await open('/_sandbox/slack/archives/C0GENERAL/p1000000000000001');
+    await gone.locator('.messages article.note', { hasText: 'not here' }).waitFor({ timeout: 20_000 });
+    await gone.close();
   }, 60_000);
 
   it("opens the Resolve button's modal as a dialog and resolves the task with the note submitted", async () => {

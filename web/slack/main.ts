@@ -630,8 +630,15 @@ function start(): void {
     const ts = `${digits.slice(0, -6)}.${digits.slice(-6)}`;
     ui.place = { kind: 'channel', id: channel };
     ui.highlight = ts;
-    const message = state?.messages.find((m) => m.ts === ts);
+    const message = state?.messages.find((m) => m.ts === ts && m.channel === channel);
     if (message && isReply(message)) ui.thread = message.thread_ts as string;
+    if (!message)
+      ui.notes.set(channel, [
+        {
+          at: Date.now(),
+          text: 'The message this link points to is not here (deleted, or from an earlier run).',
+        },
+      ]);
     return;
   }
   if (query.get('tab') === 'home') {
