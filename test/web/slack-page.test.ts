@@ -157,9 +157,8 @@ describe('the offline Slack page', () => {
     const page = await open('/_sandbox/slack/?user=U01AAA&channel=C0GENERAL');
     const { card, ts } = await newCard(page, 'Cache stampede on api-2');
     await card.locator('[data-action-id="tms_resolve"]').click();
-    const dialog = page.locator('dialog.modal[open]');
+    const dialog = page.getByRole('dialog', { name: 'Resolve TMS-' });
     await dialog.waitFor({ timeout: 20_000 });
-    expect(await dialog.locator('.modal-head').innerText()).toContain('Resolve');
     await dialog.locator('textarea[data-action-id="note"]').fill('Warmed the cache before the deploy');
     await dialog.getByRole('button', { name: 'Resolve' }).click();
     await expect.poll(async () => page.locator('dialog.modal[open]').count(), { timeout: 20_000 }).toBe(0);

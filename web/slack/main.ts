@@ -84,7 +84,7 @@ const composer = h(
 );
 const threadPane = h('aside', { class: 'thread', 'aria-label': 'Thread', hidden: true });
 const banner = h('p', { class: 'banner', role: 'alert', hidden: true });
-const modal = h('dialog', { class: 'modal', 'aria-modal': 'true' });
+const modal = h('dialog', { class: 'modal', 'aria-modal': 'true', 'aria-labelledby': 'modal-title' });
 const meSelect = h('select', { class: 'me', 'aria-label': 'You are' });
 
 function directory(): Directory {
@@ -422,7 +422,12 @@ function drawModal(open: View): void {
   const status = h('p', { class: 'modal-status', role: 'status' });
   replace(
     modal,
-    h('header', { class: 'modal-head' }, h('h2', {}, v.title?.text ? String(v.title.text) : 'TMS'), x),
+    h(
+      'header',
+      { class: 'modal-head' },
+      h('h2', { id: 'modal-title' }, v.title?.text ? String(v.title.text) : 'TMS'),
+      x,
+    ),
     h('div', { class: 'modal-body', 'data-view-id': open.id }, body),
     status,
     h('footer', { class: 'modal-foot' }, cancel, submit),
