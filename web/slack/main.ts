@@ -418,6 +418,9 @@ function drawModal(open: View): void {
     directory: directory(),
     now: Date.now(),
     errors: ui.modalErrors,
+    // A button or select of the modal itself (not an input's) is a click Slack sends at once, from the view.
+    act: (interaction, control) =>
+      void act({ type: 'view', view_id: open.id }, interaction, control, open.id),
   });
   const status = h('p', { class: 'modal-status', role: 'status' });
   replace(

@@ -310,7 +310,9 @@ function options(e: Json): Child[] {
 
 function inputBlock(block: Json, blockId: string, context: RenderContext): HTMLElement {
   const id = `input-${blockId}`;
-  const control = element(block.element, blockId, context);
+  // An input's choice is sent on submit; only with dispatch_action does Slack send it at once as well.
+  const { act: _act, ...quiet } = context;
+  const control = element(block.element, blockId, block.dispatch_action === true ? context : quiet);
   if (control instanceof HTMLElement) control.id = id;
   const error = context.errors?.[blockId];
   return h(
