@@ -47,6 +47,12 @@ async function main(): Promise<void> {
       '',
       `TMS is running at ${stack.url}`,
       '',
+      ...(stack.slackMode === 'emulator'
+        ? [
+            `  start here    ${stack.url}/_sandbox/slack/   the offline Slack: type /tms new …, press its buttons`,
+            '',
+          ]
+        : []),
       `  health        GET  ${stack.url}/healthz`,
       `  tasks         GET  ${stack.url}/api/tasks            Authorization: Bearer ${s.TMS_API_TOKEN}`,
       `  alerts        POST ${stack.url}/ingest/generic       PagerDuty Events v2, routing_key ${s.INGEST_TOKEN}`,

@@ -120,7 +120,7 @@ export class SandboxSlack {
   }
 
   /** What every interaction payload says of where it comes from: the team, the person, the app, a trigger. */
-  #interaction(user: string) {
+  interaction(user: string) {
     return {
       team: { id: this.team, domain: 'tms-local' },
       user: { id: user, username: user.toLowerCase(), team_id: this.team },
@@ -158,7 +158,7 @@ export class SandboxSlack {
       if (element.type === 'users_select') action.selected_user = choice?.user;
       const payload = {
         type: 'block_actions',
-        ...this.#interaction(user),
+        ...this.interaction(user),
         ...(container === 'message'
           ? {
               container: {
@@ -205,7 +205,7 @@ export class SandboxSlack {
     }
     const payload = {
       type: 'view_submission',
-      ...this.#interaction(user),
+      ...this.interaction(user),
       view: { ...view.view, id: view.id, state: { values: state } },
     };
     return this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());

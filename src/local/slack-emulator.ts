@@ -95,6 +95,7 @@ export class SlackEmulator {
   readonly calls = new Map<string, number>();
   #sequence = 0;
   #viewSequence = 0;
+  #version = 0;
   #unreadable = 0;
 
   constructor(
@@ -128,6 +129,8 @@ export class SlackEmulator {
       'chat.getPermalink': (p) => this.#permalink(p),
       'chat.delete': (p) => this.#delete(p),
       'views.open': (p) => this.#openView(p),
+      // A modal on top of the one open: the offline Slack page shows the newest, and the one under it once closed.
+      'views.push': (p) => this.#openView(p),
       'views.update': (p) => this.#updateView(p),
       'views.publish': (p) => this.#publish(p),
       'users.info': (p) => this.#userInfo(p),
@@ -206,8 +209,14 @@ export class SlackEmulator {
     return { messages: this.#messages, views: [...this.#views.values()] };
   }
 
+  /** Goes up with every change to the messages or views: a reader polling them learns cheaply that nothing did. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** A change kept before the call is answered: the bot is never told of one a restart would lose. */
   #keep(change: SlackChange): void {
+    this.#version++;
     this.options.journal?.record(change, () => this.#state());
   }
 

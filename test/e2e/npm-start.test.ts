@@ -32,6 +32,16 @@ describe('npm start, driven from outside as a user would', () => {
     expect(tms.output()).toMatch(/TMS_API_TOKEN\s+local-api-token/);
   });
 
+  it('points a newcomer to the offline Slack page first, which answers', async () => {
+    const output = tms.output();
+    const page = `${tms.url}/_sandbox/slack/`;
+    expect(output.indexOf(page)).toBeGreaterThan(-1);
+    expect(output.indexOf(page)).toBeLessThan(output.indexOf(`${tms.url}/healthz`));
+    const answer = await fetch(page);
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('/_sandbox/slack/app/slack.js');
+  });
+
   it('is healthy', async () => {
     expect(await getJson(`${tms.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
   });
