@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from './rbac.js';
 import { authorize } from './rbac.js';
 import { fail, ok, type Result } from './result.js';
