@@ -27,7 +27,7 @@ import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 /** A stream consumer's entry in the registry the local stack runs too. */
 function subscription(
   name: string,
-): Pick<StreamSubscription, 'name' | 'filter'> & { readonly parallelization?: number } {
+): Pick<StreamSubscription, 'name' | 'filter' | 'also'> & { readonly parallelization?: number } {
   const found = STREAM_CONSUMERS.find((c) => c.name === name);
   if (!found) throw new Error(`no stream consumer named ${name} in src/handlers/stream-consumers.ts`);
   return found;

@@ -56,7 +56,7 @@ export class LiveApi extends Construct {
       readonly table: TableV2;
       readonly retainLogs: boolean;
       readonly users: TmsUsers;
-      readonly subscription: Pick<StreamSubscription, 'name' | 'filter'> & {
+      readonly subscription: Pick<StreamSubscription, 'name' | 'filter' | 'also'> & {
         readonly parallelization?: number;
       };
       readonly redrive: (queue: Queue) => string;

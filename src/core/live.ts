@@ -49,6 +49,8 @@ export type ServerMessage =
       readonly type: 'sla.warning';
       readonly taskId: string;
       readonly kind: 'ack' | 'resolve';
+      /** What the channel was told: the deadline is near (or predicted to be missed), or it passed. */
+      readonly state: 'at_risk' | 'breached';
       readonly dueAt: string;
     }
   | { readonly type: 'caught_up'; readonly at: string; readonly complete: boolean }

@@ -1,4 +1,5 @@
 import type { LiveSender } from '../core/ports.js';
+import { SLA_WARNINGS_SENT, TREND_ITEMS } from '../jobs/live.js';
 import type { FilterPattern, StreamSubscription } from '../jobs/stream-consumers.js';
 import { TASK_ITEMS } from '../jobs/stream-consumers.js';
 import type { SlackHouseDeps } from '../runtime/slack-deps.js';
@@ -10,6 +11,8 @@ import { makeLiveStreamHandler } from './live-stream.js';
 export const STREAM_CONSUMERS: readonly {
   readonly name: 'cards' | 'aggregator' | 'live';
   readonly filter: FilterPattern;
+  /** Records it takes besides the filter's (src/jobs/stream-consumers.ts `reaches`). */
+  readonly also?: readonly FilterPattern[];
   /** Batches side by side, a task's records in order (the event source mapping's ParallelizationFactor). */
   readonly parallelization?: number;
   /** How long a batch gathers locally (on AWS infra sets the mapping's own window). */
@@ -23,7 +26,7 @@ export const STREAM_CONSUMERS: readonly {
   { name: 'aggregator', filter: TASK_ITEMS, batchingWindowMs: 1_000 },
   // The dashboards' live updates: people watch them, so no batching window; its own items (connections, the
   // catch-up log) are not task items, so they never feed it.
-  { name: 'live', filter: TASK_ITEMS },
+  { name: 'live', filter: TASK_ITEMS, also: [TREND_ITEMS, SLA_WARNINGS_SENT] },
 ];
 
 /**

@@ -1,5 +1,7 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TASK_SK } from '../adapters/dynamo/table.js';
+import { keys, TASK_SK } from '../adapters/dynamo/table.js';
 import {
   CATCH_UP_LIMIT,
   CATCH_UP_WINDOW_MS,
@@ -13,6 +15,24 @@ import type { Clock, LiveConnectionStore, LiveSender, TaskRepository } from '../
 import type { Task } from '../core/task.js';
 import { logger } from '../runtime/logger.js';
 import { changeOf } from './aggregator.js';
+import type { FilterPattern } from './stream-consumers.js';
+
+/** The scope of the sweeper's SLA warnings' at-most-once markers (src/jobs/sla-warnings.ts). */
+const SLA_WARNING_SCOPE = 'sla-warning';
+const SLA_MARKER_PREFIX = keys.seen(SLA_WARNING_SCOPE, '').pk;
+
+/** The aggregator's trend episodes (`AGG#TRENDS`): a new one is a trend that started. */
+export const TREND_ITEMS: FilterPattern = { dynamodb: { Keys: { pk: { S: [keys.trends] } } } };
+/**
+ * An SLA warning the sweeper sent: its marker turning `done` (src/jobs/once.ts), which happens once the
+ * message is posted, so the dashboard hears of a warning when the channel does and never of one not sent.
+ */
+export const SLA_WARNINGS_SENT: FilterPattern = {
+  dynamodb: {
+    Keys: { pk: { S: [{ prefix: SLA_MARKER_PREFIX }] } },
+    NewImage: { state: { S: ['done'] } },
+  },
+};
 
 export interface LiveDeps {
   readonly live: LiveConnectionStore;
@@ -53,12 +73,17 @@ export async function pushChanges(
     const id = 'task' in change ? change.task.id : change.deleted;
     byTask.set(id, [...(byTask.get(id) ?? []), change]);
   }
-  const messages = [...byTask.values()].flatMap((changes) => latestOf(changes) ?? []);
+  const changes = [...byTask.values()].flatMap((changes) => latestOf(changes) ?? []);
+  // Trends and warnings are news of the moment: sent, never logged for catch-up (the dashboard reads the
+  // trends and the SLA clocks from the API when it loads).
+  const news = event.Records.flatMap((record) => newsOf(record) ?? []);
+  const messages = [...changes, ...news];
   if (messages.length === 0) return { batchItemFailures: [] };
-  await deps.live.logChanges(
-    messages.flatMap((m) => logEntryOf(m) ?? []),
-    new Date(now.getTime() + CATCH_UP_WINDOW_MS).toISOString(),
-  );
+  if (changes.length > 0)
+    await deps.live.logChanges(
+      changes.flatMap((m) => logEntryOf(m) ?? []),
+      new Date(now.getTime() + CATCH_UP_WINDOW_MS).toISOString(),
+    );
   const connections = await deps.live.connections(now.toISOString());
   await fanOut(deps, connections, messages, now);
   return { batchItemFailures: [] };
@@ -85,6 +110,62 @@ function taskChangeOf(
       eventID: record.eventID,
       error,
     });
+    return undefined;
+  }
+}
+
+/**
+ * A trend that started (a new episode item, or one put over an ended episode: its `startedAt` differs from the
+ * old image's; an episode extended only moves `lastHeldAt`), or an SLA warning that was sent (its marker's
+ * key is `<task>:<stage>:<state>:<dueAt>`, src/jobs/sla-warnings.ts).
+ */
+export function newsOf(record: DynamoDBRecord): ServerMessage | undefined {
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  const image = record.dynamodb?.NewImage;
+  if (!pk || !image || record.eventName === 'REMOVE') return undefined;
+  if (pk === keys.trends) {
+    const item = itemOf(image);
+    const old = record.dynamodb?.OldImage ? itemOf(record.dynamodb.OldImage) : undefined;
+    if (!item || (old && old.startedAt === item.startedAt)) return undefined;
+    const { service, title, taskId, recent, expected, startedAt } = item;
+    if (typeof service !== 'string' || typeof title !== 'string' || typeof startedAt !== 'string')
+      return undefined;
+    return {
+      type: 'trend',
+      trend: {
+        service,
+        title,
+        taskId: typeof taskId === 'string' ? taskId : null,
+        recent: Number(recent) || 0,
+        expected: Number(expected) || 0,
+        startedAt,
+      },
+    };
+  }
+  if (pk.startsWith(SLA_MARKER_PREFIX) && image.state?.S === 'done') {
+    if (record.dynamodb?.OldImage?.state?.S === 'done') return undefined; // (done again: a TTL refresh)
+    const warning = SLA_MARKER_KEY.exec(pk.slice(SLA_MARKER_PREFIX.length));
+    if (!warning) return undefined;
+    const [, taskId, kind, state, dueAt] = warning as unknown as [
+      string,
+      string,
+      'ack' | 'resolve',
+      string,
+      string,
+    ];
+    return { type: 'sla.warning', taskId, kind, state: state as 'at_risk' | 'breached', dueAt };
+  }
+  return undefined;
+}
+
+/** `TMS-42:ack:at_risk:2026-03-02T09:05:00.000Z`: each part of fixed shape, so matched in one pass. */
+const SLA_MARKER_KEY =
+  /^(TMS-\d{1,12}):(ack|resolve):(at_risk|breached):(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z)$/;
+
+function itemOf(image: Record<string, unknown>): Record<string, unknown> | undefined {
+  try {
+    return unmarshall(image as Record<string, AttributeValue>);
+  } catch {
     return undefined;
   }
 }

@@ -135,11 +135,20 @@ describe('the live updates’ WebSocket API', () => {
     expect(JSON.stringify(env.TMS_LIVE_CALLBACK_URL)).toContain(apiId);
   });
 
-  it('feeds the pusher the task items of the stream at once, as the local stack does', () => {
+  it('feeds the pusher the task items of the stream at once, trend episodes and sent SLA warnings, as the local stack does', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id('Live/Pusher/Function') },
       EventSourceArn: { 'Fn::GetAtt': [id('Store/Table'), 'StreamArn'] },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(TASK_ITEMS) }] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify(TASK_ITEMS) },
+          { Pattern: '{"dynamodb":{"Keys":{"pk":{"S":["AGG#TRENDS"]}}}}' },
+          {
+            Pattern:
+              '{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SEEN#sla-warning#"}]}},"NewImage":{"state":{"S":["done"]}}}}',
+          },
+        ],
+      },
       MaximumBatchingWindowInSeconds: 0,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/core/live.js';
+import { ManualClock } from '../../src/core/time.js';
 import { signDevToken } from '../../src/local/dev-token.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
 
@@ -241,5 +242,80 @@ describe('live updates over the local WebSocket', () => {
         timeout: WAIT_MS,
       })
       .toBe(before - 1);
+  }, 60_000);
+});
+
+describe('live news: trends and SLA warnings, as the channel hears them', () => {
+  let stack: TestStack;
+  const clock = new ManualClock('2026-03-02T09:00:00.000Z');
+  let watcher: Client;
+  const fire = (key: string, summary: string, severity: string) =>
+    fetch(`${stack.url}/ingest/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        routing_key: stack.secrets.INGEST_TOKEN,
+        event_action: 'trigger',
+        dedup_key: key,
+        payload: { summary, source: 'prod', severity, component: 'checkout' },
+      }),
+    });
+
+  beforeAll(async () => {
+    stack = await inProcessStack({}, { clock });
+    watcher = await connect(stack, stack.secrets.TMS_API_TOKEN);
+  }, 60_000);
+  afterAll(async () => {
+    await watcher?.close();
+    await stack?.close();
+  }, 60_000);
+
+  it('tells of a trend when it starts, once', async () => {
+    // The default config's rule: five events within the hour, none in the day before.
+    for (let i = 0; i < 5; i++) {
+      expect((await fire('consumer-lag', 'Consumer lag above 10k on orders', 'error')).status).toBe(202);
+      clock.advance(1_000);
+    }
+    const trend = await watcher.next((m) => m.type === 'trend', 'a trend');
+    expect(trend).toMatchObject({
+      type: 'trend',
+      trend: { service: 'checkout', title: 'Consumer lag above 10k on orders', recent: 5, expected: 0 },
+    });
+    // It goes on holding: no second start.
+    await fire('consumer-lag', 'Consumer lag above 10k on orders', 'error');
+    await stack.idle();
+    await watcher.next((m) => m.type === 'task.changed' && m.task.occurrences === 6, 'the sixth occurrence');
+    expect(
+      watcher.received.filter((m) => m.type === 'trend' && m.trend.title.startsWith('Consumer lag')),
+    ).toHaveLength(1);
+  }, 60_000);
+
+  it('tells of an SLA warning once the sweeper has posted it', async () => {
+    expect((await fire('disk-full', 'Disk 95% full on db-1', 'critical')).status).toBe(202);
+    await stack.idle();
+    const opened = await watcher.next(
+      (m) => m.type === 'task.changed' && m.task.title === 'Disk 95% full on db-1',
+      'the P1',
+    );
+    if (opened.type !== 'task.changed') throw new Error('not a task');
+    expect(opened.task.priority).toBe('P1');
+    // Past 80% of its five minutes to acknowledge: at risk.
+    clock.advance(4.5 * 60_000);
+    await stack.tick();
+    await stack.idle();
+    const warning = await watcher.next((m) => m.type === 'sla.warning', 'an SLA warning');
+    expect(warning).toEqual({
+      type: 'sla.warning',
+      taskId: opened.task.id,
+      kind: 'ack',
+      state: 'at_risk',
+      dueAt: opened.task.ackDueAt,
+    });
+    const posted = (await (await fetch(`${stack.url}/_sandbox/slack/messages`)).json()) as {
+      messages: { text: string }[];
+    };
+    expect(
+      posted.messages.some((m) => m.text.includes('left to acknowledge') && m.text.includes(opened.task.id)),
+    ).toBe(true);
   }, 60_000);
 });
