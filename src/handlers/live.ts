@@ -5,7 +5,7 @@ import type { TaskRepository } from '../core/ports.js';
 import { authorize } from '../core/rbac.js';
 import { cognitoVerifier } from '../http/cognito-tokens.js';
 import { type Identified, type IdentitySecrets, identify } from '../http/identity.js';
-import { fromError } from '../http/respond.js';
+import { fromError, problem } from '../http/respond.js';
 import { catchUp, type LiveDeps } from '../jobs/live.js';
 import { buildDeps, type Env } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -72,10 +72,14 @@ export const makeLiveHandler = (deps: LiveHandlerDeps) =>
 
 async function connect(deps: LiveHandlerDeps, connectionId: string, token: string): Promise<LiveResult> {
   const now = deps.clock.now();
-  const identified = deps.verifyCognito
+  // On Lambda only a Cognito ID token counts (no TMS_API_TOKEN or locally signed JWT, as for /api/*).
+  const identified: Identified = deps.verifyCognito
     ? token
       ? await deps.verifyCognito(token, now)
-      : await identify(asRequest(''), deps.secrets, now, false)
+      : {
+          ok: false,
+          refusal: problem(401, 'UNAUTHENTICATED', 'Send your Cognito ID token: wss://…?token=<ID token>'),
+        }
     : await identify(asRequest(token), deps.secrets, now, true);
   if (!identified.ok) {
     const { refusal } = identified;

@@ -29,7 +29,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './gateway.js';
-import { LiveServer } from './live-server.js';
+import { LIVE_PATH, LiveServer } from './live-server.js';
 import { LocalQueue, localAlertQueue } from './local-queue.js';
 import { localDeadLetterQueues, queueRoute } from './queue-routes.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
@@ -320,6 +320,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, report);
     }
 
+    if (path === LIVE_PATH)
+      return json(426, {
+        error: {
+          code: 'UPGRADE_REQUIRED',
+          message: `${LIVE_PATH} is a WebSocket: ws://…${LIVE_PATH}?token=…`,
+        },
+      });
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
     if (matched.route.fn !== 'bot' || slackMode !== 'emulator')

@@ -135,6 +135,9 @@ describe('live updates over the local WebSocket', () => {
     expect((await refusal(connect(stack, forged))).status).toBe(401);
     const elsewhere = await refusal(connect(stack, admin, { origin: 'https://evil.example' }));
     expect(elsewhere.status).toBe(403);
+    // Not a WebSocket request: told what it is.
+    const plain = await fetch(`${stack.url}/api/live?token=${admin}`);
+    expect(plain.status).toBe(426);
     // The page of the stack itself may connect.
     const own = await connect(stack, admin, { origin: stack.url });
     open.push(own);
