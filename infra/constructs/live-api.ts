@@ -121,6 +121,8 @@ export class LiveApi extends Construct {
       ...base,
       entry: LIVE_ENTRY,
       description: 'TMS live updates: $default (ping, and catch-up since a time)',
+      // A catch-up of 500 tasks, read and posted a few at once: as long as API Gateway waits for a route.
+      timeout: Duration.seconds(29),
       tableAccess: LIVE_TABLE_ACCESS.messages,
       environment: sender,
     });

@@ -42,7 +42,12 @@ export interface TrendStarted {
 }
 
 export type ServerMessage =
-  | { readonly type: 'task.changed'; readonly task: Task }
+  | {
+      readonly type: 'task.changed';
+      readonly task: Task;
+      /** Its labels, links and group were left out to fit a WebSocket message: `GET /api/tasks/{id}` has them. */
+      readonly partial?: true;
+    }
   | { readonly type: 'task.deleted'; readonly taskId: string; readonly at: string }
   | { readonly type: 'trend'; readonly trend: TrendStarted }
   | {
@@ -58,6 +63,29 @@ export type ServerMessage =
   | { readonly type: 'error'; readonly code: LiveErrorCode; readonly message: string };
 
 export type LiveErrorCode = 'INVALID_MESSAGE' | 'TOO_LARGE' | 'NOT_ALLOWED' | 'UNAVAILABLE';
+
+/**
+ * API Gateway's most a WebSocket message may be (128 KB), less a margin: a task can be larger (its labels alone
+ * may be 64 KB, src/core/bounds.ts).
+ */
+export const MAX_SERVER_MESSAGE = 120 * 1024;
+
+/**
+ * A message as it is sent: its JSON, within MAX_SERVER_MESSAGE. A task too large to send whole goes without
+ * what makes it large (labels, links, the Alertmanager group) and says so (`partial`), so a client still sees
+ * its status, holder and clocks change and reads the rest from the API when it needs them.
+ */
+export function encode(message: ServerMessage): string {
+  const text = JSON.stringify(message);
+  if (message.type !== 'task.changed' || new TextEncoder().encode(text).length <= MAX_SERVER_MESSAGE)
+    return text;
+  const { group: _group, ...rest } = message.task;
+  return JSON.stringify({
+    type: 'task.changed',
+    task: { ...rest, labels: {}, links: [] },
+    partial: true,
+  } satisfies ServerMessage);
+}
 
 /** A WebSocket connection as the store keeps it: who opened it (as `$connect` proved it) and until when. */
 export interface LiveConnection {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ApiGatewaySender } from '../adapters/aws/live-sender.js';
-import { CONNECTION_TTL_MS, parseClientMessage, type ServerMessage } from '../core/live.js';
+import { CONNECTION_TTL_MS, encode, parseClientMessage, type ServerMessage } from '../core/live.js';
 import type { TaskRepository } from '../core/ports.js';
 import { authorize } from '../core/rbac.js';
 import { cognitoVerifier } from '../http/cognito-tokens.js';
@@ -132,7 +132,7 @@ async function message(deps: LiveHandlerDeps, connectionId: string, body: string
 }
 
 const tell = (deps: LiveDeps, connectionId: string, message: ServerMessage) =>
-  deps.sender.send(connectionId, JSON.stringify(message));
+  deps.sender.send(connectionId, encode(message));
 
 function bodyOf(event: LiveEvent): string {
   const body = event.body ?? '';

@@ -5,6 +5,7 @@ import { keys, TASK_SK } from '../adapters/dynamo/table.js';
 import {
   CATCH_UP_LIMIT,
   CATCH_UP_WINDOW_MS,
+  encode,
   type LiveConnection,
   latestOf,
   changeOf as logEntryOf,
@@ -58,8 +59,9 @@ export const SETTLING_MS = 30_000;
  * batch (the others were sent, and a resend would repeat them). The store failing does fail it: the stream
  * sends the batch again, and clients take a repeated version as the same.
  *
- * The log is written before the connections are listed, so a client connecting meanwhile is either listed
- * (and sent the change) or connected after the log had it (and its `since` finds it).
+ * The log is written before the connections are listed, and both are read consistently, so a client
+ * connecting meanwhile is either listed (and sent the change) or connected after the log had it (and its
+ * `since`, sent once connected, finds it).
  */
 export async function pushChanges(
   deps: LiveDeps,
@@ -178,11 +180,12 @@ export async function fanOut(
   now: Date,
 ): Promise<{ sent: number; gone: number; failed: number }> {
   const counts = { sent: 0, gone: 0, failed: 0 };
+  const encoded = messages.map((message) => ({ message, text: encode(message) }));
   const queue = [...connections];
   await Promise.all(
     Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
       for (let connection = queue.shift(); connection; connection = queue.shift()) {
-        const outcome = await sendAll(deps, connection, messages, now);
+        const outcome = await sendAll(deps, connection, encoded, now);
         counts[outcome]++;
       }
     }),
@@ -193,13 +196,13 @@ export async function fanOut(
 async function sendAll(
   deps: LiveDeps,
   connection: LiveConnection,
-  messages: readonly ServerMessage[],
+  messages: readonly { readonly message: ServerMessage; readonly text: string }[],
   now: Date,
 ): Promise<'sent' | 'gone' | 'failed'> {
   try {
-    for (const message of messages) {
+    for (const { message, text } of messages) {
       if (!mayReceive(connection, message)) continue;
-      if ((await deps.sender.send(connection.id, JSON.stringify(message))) === 'gone') {
+      if ((await deps.sender.send(connection.id, text)) === 'gone') {
         if (now.getTime() - Date.parse(connection.connectedAt) >= SETTLING_MS)
           await deps.live.disconnect(connection.id);
         return 'gone';
@@ -224,7 +227,7 @@ export async function catchUp(
   at: string,
 ): Promise<void> {
   const now = deps.clock.now();
-  const send = (message: ServerMessage) => deps.sender.send(connection.id, JSON.stringify(message));
+  const send = (message: ServerMessage) => deps.sender.send(connection.id, encode(message));
   if (Date.parse(at) < now.getTime() - CATCH_UP_WINDOW_MS) {
     await send({ type: 'caught_up', at: now.toISOString(), complete: false });
     return;
@@ -247,9 +250,15 @@ export async function catchUp(
       }
     }),
   );
-  for (const message of messages) {
-    if (!mayReceive(connection, message)) continue;
-    if ((await send(message)) === 'gone') return;
-  }
-  await send({ type: 'caught_up', at: now.toISOString(), complete });
+  // A few at once (a Lambda posting 500 one after another would outlast its timeout); a client orders them by
+  // version, and `caught_up` goes after all of them.
+  const allowed = messages.filter((message) => mayReceive(connection, message));
+  let gone = false;
+  await Promise.all(
+    Array.from({ length: Math.min(READS, allowed.length) }, async () => {
+      for (let message = allowed.shift(); message && !gone; message = allowed.shift())
+        if ((await send(message)) === 'gone') gone = true;
+    }),
+  );
+  if (!gone) await send({ type: 'caught_up', at: now.toISOString(), complete });
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  encode,
   hoursBetween,
   latestOf,
   MAX_CLIENT_MESSAGE,
+  MAX_SERVER_MESSAGE,
   mayReceive,
   parseClientMessage,
 } from '../../src/core/live.js';
@@ -93,5 +95,39 @@ describe('the hours of the catch-up log', () => {
     expect(hoursBetween(new Date('2026-03-02T09:10:00Z'), new Date('2026-03-02T09:50:00Z'))).toEqual([
       '2026-03-02T09',
     ]);
+  });
+});
+
+describe('a message as it is sent', () => {
+  it('is the task whole, as the API shows it, when it fits', () => {
+    const task = aTask({ id: 'TMS-7', labels: { env: 'prod' } });
+    expect(JSON.parse(encode({ type: 'task.changed', task }))).toEqual({ type: 'task.changed', task });
+  });
+
+  it('leaves out a large task’s labels and links, and says so, to stay within a WebSocket message', () => {
+    // As large as a task gets (src/core/bounds.ts): 64 KB of labels, twenty long links, a description and a
+    // resolution of 4,000 characters of three bytes each.
+    const labels = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`label-${i}`, 'v'.repeat(250)]));
+    const links = Array.from({ length: 20 }, (_, i) => ({
+      label: `runbook ${i}`,
+      url: `https://wiki.example/${'p'.repeat(2000)}/${i}`,
+    }));
+    const task = aTask({
+      id: 'TMS-7',
+      labels,
+      links,
+      description: '€'.repeat(4000),
+      resolution: '€'.repeat(4000),
+    });
+    expect(new TextEncoder().encode(JSON.stringify({ type: 'task.changed', task })).length).toBeGreaterThan(
+      MAX_SERVER_MESSAGE,
+    );
+    const sent = encode({ type: 'task.changed', task });
+    expect(new TextEncoder().encode(sent).length).toBeLessThanOrEqual(MAX_SERVER_MESSAGE);
+    expect(JSON.parse(sent)).toEqual({
+      type: 'task.changed',
+      task: { ...task, labels: {}, links: [] },
+      partial: true,
+    });
   });
 });

@@ -100,6 +100,8 @@ export class DynamoLiveStore implements LiveConnectionStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           FilterExpression: 'expiresAt > :now',
+          // Consistent, as the log's reads: a connection just kept is listed (see src/jobs/live.ts).
+          ConsistentRead: true,
           ExpressionAttributeValues: { ':pk': keys.liveConnections(shard), ':now': now },
         }),
       ),
@@ -153,6 +155,8 @@ export class DynamoLiveStore implements LiveConnectionStore {
             new QueryCommand({
               TableName: this.tableName,
               KeyConditionExpression: 'pk = :pk AND sk >= :since',
+              // A change the pusher logged a moment ago is found: it lists connections only after logging.
+              ConsistentRead: true,
               ExpressionAttributeValues: { ':pk': keys.liveChanges(hour), ':since': since },
               // One past what is wanted: whether there were more is known without another read.
               Limit: limit + 1 - changes.length,
