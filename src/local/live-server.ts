@@ -148,13 +148,20 @@ export class LiveServer implements LiveSender {
   /** Closes every socket (going away) and waits for their `$disconnect`. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const { socket } of this.#connections.values()) socket?.close(1001, 'TMS is stopping');
-    for (let round = 0; round < 5 && this.#inFlight.size > 0; round++)
-      await Promise.race([
-        Promise.all([...this.#inFlight]),
-        new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
-      ]);
-    for (const client of this.#wss.clients) client.terminate();
+    // Every socket's close (its `$disconnect` is queued then) before the store it writes to goes: a client
+    // that is slow to answer the closing handshake is cut off after a while.
+    const closed = [...this.#wss.clients].map((ws) =>
+      ws.readyState === ws.CLOSED
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => ws.once('close', () => resolve())),
+    );
+    for (const ws of this.#wss.clients) ws.close(1001, 'TMS is stopping');
+    const cutOff = setTimeout(() => {
+      for (const ws of this.#wss.clients) ws.terminate();
+    }, 2_000);
+    await Promise.all(closed);
+    clearTimeout(cutOff);
+    for (let round = 0; round < 5 && this.#inFlight.size > 0; round++) await Promise.all([...this.#inFlight]);
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 }
