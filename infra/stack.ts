@@ -14,6 +14,7 @@ import { FailureQueue } from './constructs/failure-queue.js';
 import { REPO_ROOT, type TableAccess, TmsFunction } from './constructs/function.js';
 import { TmsHttpApi } from './constructs/http-api.js';
 import { IngestQueue } from './constructs/ingest-queue.js';
+import { LiveApi } from './constructs/live-api.js';
 import { NotificationTopic } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { DEPLOYED_SECRETS, secretNameOf, TmsSecrets } from './constructs/secrets.js';
@@ -26,7 +27,7 @@ import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 /** A stream consumer's entry in the registry the local stack runs too. */
 function subscription(
   name: string,
-): Pick<StreamSubscription, 'name' | 'filter'> & { readonly parallelization?: number } {
+): Pick<StreamSubscription, 'name' | 'filter' | 'also'> & { readonly parallelization?: number } {
   const found = STREAM_CONSUMERS.find((c) => c.name === name);
   if (!found) throw new Error(`no stream consumer named ${name} in src/handlers/stream-consumers.ts`);
   return found;
@@ -149,11 +150,21 @@ export class TmsStack extends Stack {
   readonly config: DeployConfig;
   readonly table: TmsTable;
   readonly functions: Record<
-    FunctionName | 'events' | 'cards' | 'sweeper' | 'aggregator' | 'processor' | 'dead-letters',
+    | FunctionName
+    | 'events'
+    | 'cards'
+    | 'sweeper'
+    | 'aggregator'
+    | 'processor'
+    | 'dead-letters'
+    | 'live-connect'
+    | 'live-messages'
+    | 'live',
     TmsFunction
   >;
   readonly http: TmsHttpApi;
   readonly ingestQueue: IngestQueue;
+  readonly live: LiveApi;
 
   constructor(scope: Construct, id: string, props: TmsStackProps = {}) {
     super(scope, id, props);
@@ -312,10 +323,21 @@ export class TmsStack extends Stack {
       redrive: streamRedrive('those changes stay uncounted in the reports'),
     });
 
+    const users = new TmsUsers(this, 'Users', { retain });
+    // The dashboards' live updates: its own API, functions and stream consumer (infra/constructs/live-api.ts).
+    this.live = new LiveApi(this, 'Live', {
+      ...base,
+      users,
+      subscription: subscription('live'),
+      redrive: streamRedrive('a dashboard that missed them catches up when it reconnects, or reloads'),
+    });
+    api.fn.addEnvironment('TMS_LIVE_URL', this.live.url);
+
     const failureQueues = [
       this.ingestQueue.deadLetters,
       cardsFeed.failures,
       aggregatorFeed.failures,
+      this.live.feed.failures,
       botJobs,
       eventsFailures,
     ];
@@ -332,7 +354,6 @@ export class TmsStack extends Stack {
     });
     new DeadLetterWatch(this, 'DeadLetterWatch', { monitor: deadLetters, queues: failureQueues });
 
-    const users = new TmsUsers(this, 'Users', { retain });
     this.http = new TmsHttpApi(this, 'Http', { functions: { api, ingest, bot }, users, retainLogs: retain });
 
     const ownAlarmPrefix = `${this.stackName}-`;
@@ -354,11 +375,14 @@ export class TmsStack extends Stack {
       aggregator,
       processor,
       'dead-letters': deadLetters,
+      'live-connect': this.live.connect,
+      'live-messages': this.live.messages,
+      live: this.live.pusher,
     };
     const observability = new Observability(this, 'Observability', {
       functions: this.functions,
       slackCallers: [bot, cards, sweeper, aggregator],
-      streamConsumers: [cards, aggregator],
+      streamConsumers: [cards, aggregator, this.live.pusher],
       ingestQueue: this.ingestQueue,
       failureQueues,
       api: this.http,
@@ -379,6 +403,10 @@ export class TmsStack extends Stack {
         value: `${url}/ingest/${source}`,
         description: `Where ${source} delivers alerts`,
       });
+    new CfnOutput(this, 'LiveUrl', {
+      value: this.live.url,
+      description: "The dashboard's WebSocket for live updates (?token=<Cognito ID token>)",
+    });
     new CfnOutput(this, 'UserPoolId', {
       value: users.pool.userPoolId,
       description: 'Cognito users of /api/*',

@@ -29,7 +29,7 @@ export class TaskStream extends Construct {
       readonly table: TableV2;
       readonly consumer: TmsFunction;
       /** Its entry in src/jobs/stream-consumers.ts: the filter, the same one the local stack applies. */
-      readonly subscription: Pick<StreamSubscription, 'name' | 'filter'> & {
+      readonly subscription: Pick<StreamSubscription, 'name' | 'filter' | 'also'> & {
         /** Batches of one shard side by side, a task's records in order (the local stack runs as many lanes). */
         readonly parallelization?: number;
       };
@@ -61,7 +61,9 @@ export class TaskStream extends Construct {
         bisectBatchOnError: true,
         retryAttempts: STREAM_RETRIES,
         maxRecordAge: STREAM_MAX_RECORD_AGE,
-        filters: [FilterCriteria.filter({ ...props.subscription.filter })],
+        filters: [props.subscription.filter, ...(props.subscription.also ?? [])].map((pattern) =>
+          FilterCriteria.filter({ ...pattern }),
+        ),
         onFailure: new SqsDlq(this.failures.queue),
       }),
     );

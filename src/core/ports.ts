@@ -2,6 +2,7 @@ import type { Contribution, HourCounters, ItemDelta, Scope } from './aggregates/
 import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
 import type { TrendEpisode } from './aggregates/trends.js';
 import type { TaskGroup } from './group.js';
+import type { LiveChange, LiveConnection } from './live.js';
 import type { Silence } from './silence.js';
 import type { Status, Task } from './task.js';
 import type { TimelineEntry } from './timeline.js';
@@ -533,4 +534,37 @@ export interface AggregateStore {
   markTrendPosted(scope: string, startedAt: string, postedAt: string, coveredBy?: string): Promise<void>;
   lastDigest(channel: string): Promise<string | undefined>;
   recordDigest(channel: string, at: string): Promise<void>;
+}
+
+/**
+ * The live updates' WebSocket connections and the log a reconnecting client catches up from (in the one table,
+ * src/adapters/dynamo/live-store.ts). Connections are listed without a scan; both kinds of item expire by TTL.
+ */
+export interface LiveConnectionStore {
+  /** Keeps a connection `$connect` accepted (a second put of the same id replaces it). */
+  connect(connection: LiveConnection): Promise<void>;
+  /** The connection, unless it is gone or expired at `now`. */
+  connection(id: string, now: string): Promise<LiveConnection | undefined>;
+  /** Moves its expiry on (a ping); false when it is not kept any more. */
+  refresh(id: string, expiresAt: string): Promise<boolean>;
+  /** Forgets it (`$disconnect`, or API Gateway said it is gone); no error when it was not kept. */
+  disconnect(id: string): Promise<void>;
+  /** Every connection not expired at `now`. */
+  connections(now: string): Promise<LiveConnection[]>;
+  /** Logs changes for catch-up, kept until `expiresAt`. */
+  logChanges(changes: readonly LiveChange[], expiresAt: string): Promise<void>;
+  /**
+   * The changes logged at or after `since` up to `now`, oldest first, at most `limit`; `complete` false when
+   * there were more.
+   */
+  changesSince(
+    since: string,
+    now: string,
+    limit: number,
+  ): Promise<{ changes: LiveChange[]; complete: boolean }>;
+}
+
+/** What sending a connection a message came to: `gone` when it is closed (API Gateway's 410). Throws otherwise. */
+export interface LiveSender {
+  send(connectionId: string, message: string): Promise<'sent' | 'gone'>;
 }

@@ -1,13 +1,18 @@
+import type { LiveSender } from '../core/ports.js';
+import { SLA_WARNINGS_SENT, TREND_ITEMS } from '../jobs/live.js';
 import type { FilterPattern, StreamSubscription } from '../jobs/stream-consumers.js';
 import { TASK_ITEMS } from '../jobs/stream-consumers.js';
 import type { SlackHouseDeps } from '../runtime/slack-deps.js';
 import { makeAggregatorHandler } from './aggregator.js';
 import { makeCardsStreamHandler } from './cards-stream.js';
+import { makeLiveStreamHandler } from './live-stream.js';
 
 /** The consumers of the table's stream by name and filter: infra maps each to its function. */
 export const STREAM_CONSUMERS: readonly {
-  readonly name: 'cards' | 'aggregator';
+  readonly name: 'cards' | 'aggregator' | 'live';
   readonly filter: FilterPattern;
+  /** Records it takes besides the filter's (src/jobs/stream-consumers.ts `reaches`). */
+  readonly also?: readonly FilterPattern[];
   /** Batches side by side, a task's records in order (the event source mapping's ParallelizationFactor). */
   readonly parallelization?: number;
   /** How long a batch gathers locally (on AWS infra sets the mapping's own window). */
@@ -19,13 +24,20 @@ export const STREAM_CONSUMERS: readonly {
   // Counters, statistics and trends for the reports; its own items are not task items, so they never feed it.
   // Reports need no second's latency: a burst's records counted a batch at a time cost far fewer writes.
   { name: 'aggregator', filter: TASK_ITEMS, batchingWindowMs: 1_000 },
+  // The dashboards' live updates: people watch them, so no batching window; its own items (connections, the
+  // catch-up log) are not task items, so they never feed it.
+  { name: 'live', filter: TASK_ITEMS, also: [TREND_ITEMS, SLA_WARNINGS_SENT] },
 ];
 
-/** The same consumers as handlers over one set of deps: the local stack feeds its stream to them. */
-export function streamConsumers(deps: SlackHouseDeps): StreamSubscription[] {
+/**
+ * The same consumers as handlers over one set of deps: the local stack feeds its stream to them, and sends the
+ * live updates to its own WebSocket server (`live`).
+ */
+export function streamConsumers(deps: SlackHouseDeps, live: { sender: LiveSender }): StreamSubscription[] {
   const handlers = {
     cards: makeCardsStreamHandler(deps),
     aggregator: makeAggregatorHandler(deps, async () => deps),
+    live: makeLiveStreamHandler({ ...deps, sender: live.sender }),
   };
   return STREAM_CONSUMERS.map((consumer) => ({
     ...consumer,

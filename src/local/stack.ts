@@ -9,6 +9,7 @@ import { type BotHandler, makeBotHandler } from '../handlers/bot.js';
 import { makeDeadLetterHandler } from '../handlers/dead-letters.js';
 import { makeIngestHandler } from '../handlers/ingest.js';
 import { makeIngestProcessor } from '../handlers/ingest-processor.js';
+import { makeLiveHandler } from '../handlers/live.js';
 import { streamConsumers } from '../handlers/stream-consumers.js';
 import { makeSweeperHandler } from '../handlers/sweeper.js';
 import { MAX_RECEIVES, QUEUE_LEASE_MS, REDELIVERED_AFTER_MS } from '../ingest/queue.js';
@@ -28,6 +29,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './gateway.js';
+import { LIVE_PATH, LiveServer } from './live-server.js';
 import { LocalQueue, localAlertQueue } from './local-queue.js';
 import { localDeadLetterQueues, queueRoute } from './queue-routes.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
@@ -230,6 +232,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       })
       .finally(() => admission.leave(lane));
   });
+  // The WebSocket API (`/api/live`) on the same server, as the dashboard finds it: the same handlers as on AWS.
+  const live = new LiveServer({ origin: () => baseUrl, print });
+  server.on('upgrade', (req, socket, head) => live.upgrade(req, socket, head));
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', baseUrl);
@@ -329,6 +334,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, report);
     }
 
+    if (path === LIVE_PATH)
+      return json(426, {
+        error: {
+          code: 'UPGRADE_REQUIRED',
+          message: `${LIVE_PATH} is a WebSocket: ws://…${LIVE_PATH}?token=…`,
+        },
+      });
     const matched = matchRoute(method, path);
     if (!matched) return json(404, { error: { code: 'NOT_FOUND', message: `No route ${method} ${path}` } });
     if (matched.route.fn !== 'bot' || slackMode !== 'emulator')
@@ -416,6 +428,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bot: BotHandler = makeBotHandler(deps);
   const ingest = makeIngestHandler(deps);
   handlers = { api: makeApiHandler(deps), ingest, bot };
+  live.attach(makeLiveHandler({ ...deps, sender: live }));
   // The processor as its Lambda is fed by its event source mapping (answering a sender waits for it locally).
   ingestQueue.consume(
     makeIngestProcessor(deps, {
@@ -428,7 +441,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
   const sweeper = makeSweeperHandler(deps);
   const deadLetters = makeDeadLetterHandler(deps, localDeadLetterQueues({ ingest: ingestDead }, baseUrl));
-  dispatcher = new StreamDispatcher(streamConsumers(deps), {
+  dispatcher = new StreamDispatcher(streamConsumers(deps, { sender: live }), {
     onDiscard: (consumer, records, reason) =>
       print(`stream: ${consumer} set aside ${records.length} record(s): ${reason}`),
   });
@@ -501,6 +514,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // What is still in flight (stream consumers, handed-off jobs) finishes against live stand-ins first.
       await idle();
       await ingestQueue.close();
+      await live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.idle();

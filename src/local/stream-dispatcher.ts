@@ -1,6 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { shardOf } from '../core/shard.js';
-import { type FilterPattern, passes, type StreamConsumer } from '../jobs/stream-consumers.js';
+import { type FilterPattern, reaches, type StreamConsumer } from '../jobs/stream-consumers.js';
 import type { StreamRecord } from './stream-feed.js';
 
 export interface DispatcherOptions {
@@ -15,6 +15,8 @@ export interface DispatchedConsumer {
   readonly name: string;
   readonly handler: StreamConsumer;
   readonly filter?: FilterPattern;
+  /** Patterns that let records through besides the filter. */
+  readonly also?: readonly FilterPattern[];
   /**
    * Batches of one consumer delivered side by side, records of one partition key always in the same lane and
    * in order: what an event source mapping's ParallelizationFactor does with a stream shard.
@@ -49,7 +51,7 @@ export class StreamDispatcher {
   push(record: StreamRecord): void {
     for (const consumer of this.consumers) {
       // Filtered before batching, as an event source mapping's filter criteria are.
-      if (consumer.filter && !passes(consumer.filter, record)) continue;
+      if (!reaches(consumer, record)) continue;
       const lanes = consumer.parallelization ?? 1;
       const lane =
         lanes > 1 ? `${consumer.name}#${shardOf(record.dynamodb.Keys?.pk?.S ?? '', lanes)}` : consumer.name;

@@ -5,13 +5,20 @@ import { type CertificateFetcher, certificatesIn, fetchFromSns } from '../adapte
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
+import { DynamoLiveStore } from '../adapters/dynamo/live-store.js';
 import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
 import type { SlackSettings } from '../bot/context.js';
 import { loadConfig } from '../config.js';
 import type { Config } from '../core/config.js';
-import type { AggregateStore, Notifier, SeenStore, SilenceStore } from '../core/ports.js';
+import type {
+  AggregateStore,
+  LiveConnectionStore,
+  Notifier,
+  SeenStore,
+  SilenceStore,
+} from '../core/ports.js';
 import { type Clock, systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
 import { type AlertQueue, encodeMessage } from '../ingest/queue.js';
@@ -28,6 +35,13 @@ export interface HouseDeps extends Deps {
   readonly cards: DynamoCardStore;
   readonly seen: SeenStore;
   readonly aggregates: AggregateStore;
+  /** The live updates' WebSocket connections and catch-up log (the same table). */
+  readonly live: LiveConnectionStore;
+  /**
+   * The WebSocket API's URL for the dashboard (`TMS_LIVE_URL`, `wss://…/{stage}` on AWS); absent locally, where
+   * the dashboard derives `ws://<host>/api/live`.
+   */
+  readonly liveUrl?: string;
   readonly secrets: Secrets;
   readonly metrics: FactMetrics;
   /** The notification topic (SNS), when one is configured. */
@@ -92,6 +106,8 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     cards,
     seen: cards,
     aggregates: new DynamoAggregateStore(db, table),
+    live: new DynamoLiveStore(db, table),
+    ...(env.TMS_LIVE_URL ? { liveUrl: env.TMS_LIVE_URL } : {}),
     secrets: overrides.secrets ?? secretsOf(env),
     metrics: overrides.metrics ?? createMetrics(),
     ...(notifier ? { notifier } : {}),

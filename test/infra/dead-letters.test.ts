@@ -110,6 +110,7 @@ describe('the dead-letter monitor', () => {
       'ingest',
       'cards-stream',
       'aggregator-stream',
+      'live-stream',
       'bot-jobs',
       'aws-events',
     ]);

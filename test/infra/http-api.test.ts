@@ -11,9 +11,16 @@ const resources = template.toJSON().Resources as Record<
   { Type: string; Properties: Record<string, unknown> }
 >;
 const FUNCTION_OF = { api: 'Api', ingest: 'Ingest', bot: 'Bot' } as const;
+/** The HTTP API's own routes and stage (the live updates' WebSocket API has its own: test/infra/live.test.ts). */
+const ofHttpApi = (r: { Properties?: Record<string, unknown> }) =>
+  JSON.stringify(r.Properties?.ApiId) === JSON.stringify({ Ref: id('Http/Api') });
+const httpResources = (type: string) =>
+  Object.fromEntries(Object.entries(template.findResources(type)).filter(([, r]) => ofHttpApi(r)));
 
 describe('the HTTP API serves the routes of src/routes.ts', () => {
-  const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+  const routes = Object.values(resources).filter(
+    (r) => r.Type === 'AWS::ApiGatewayV2::Route' && ofHttpApi(r),
+  );
 
   it('has exactly the routes of DESIGN.md, nothing more', () => {
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
@@ -97,15 +104,15 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
       },
     });
     // Route settings name routes by key: the stage waits for every route.
-    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+    const stage = Object.values(httpResources('AWS::ApiGatewayV2::Stage'))[0] as {
       DependsOn: string[];
     };
-    for (const [routeId] of Object.entries(template.findResources('AWS::ApiGatewayV2::Route')))
+    for (const [routeId] of Object.entries(httpResources('AWS::ApiGatewayV2::Route')))
       expect(stage.DependsOn).toContain(routeId);
   });
 
   it('writes JSON access logs, without the query string (?token= carries the ingest token)', () => {
-    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+    const stage = Object.values(httpResources('AWS::ApiGatewayV2::Stage'))[0] as {
       Properties: { AccessLogSettings: { DestinationArn: unknown; Format: string } };
     };
     expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({

@@ -46,9 +46,17 @@ describe('alarms, all to the notification topic (and back to OK)', () => {
     ];
     // The stream aggregator's, once its handler is in src/ (test/infra/aggregator.test.ts asserts them).
     const aggregator = ['errors', 'throttles', 'behind', 'stream-failed'].map((a) => `Tms-aggregator-${a}`);
+    // The live updates' functions and their stream consumer (infra/constructs/live-api.ts).
+    const live = [
+      ...['live-connect', 'live-messages', 'live'].flatMap((f) => [`Tms-${f}-errors`, `Tms-${f}-throttles`]),
+      'Tms-live-behind',
+      'Tms-live-stream-failed',
+    ];
     const names = alarms.map((a) => a.AlarmName as string);
-    expect(names).toEqual(expect.arrayContaining(required));
-    expect(names.filter((n) => !required.includes(n) && !aggregator.includes(n))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining([...required, ...live]));
+    expect(
+      names.filter((n) => !required.includes(n) && !aggregator.includes(n) && !live.includes(n)),
+    ).toEqual([]);
     for (const a of alarms) {
       expect(a.AlarmActions, a.AlarmName as string).toEqual([topic]);
       expect(a.OKActions, a.AlarmName as string).toEqual([topic]);

@@ -51,10 +51,17 @@ describe('the aggregator on the table’s stream', () => {
       .filter((m) => JSON.stringify(m.EventSourceArn).includes('StreamArn'));
     expect(mappings).toHaveLength(STREAM_CONSUMERS.length);
     for (const consumer of STREAM_CONSUMERS) expect(consumer.filter).toEqual(TASK_ITEMS);
+    // Task items first; the live pusher also takes trend episodes and sent SLA warnings (test/infra/live.test.ts).
+    const patterns = mappings.map((m) => m.FilterCriteria.Filters.map((f: { Pattern: string }) => f.Pattern));
+    expect(patterns.sort()).toEqual(
+      STREAM_CONSUMERS.map((c) => [c.filter, ...(c.also ?? [])].map((p) => JSON.stringify(p))).sort(),
+    );
     for (const mapping of mappings)
       expect(mapping).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': [id('Store/Table'), 'StreamArn'] },
-        FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["TASK"]}}}}' }] },
+        FilterCriteria: {
+          Filters: expect.arrayContaining([{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["TASK"]}}}}' }]),
+        },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: 5,

@@ -25,6 +25,8 @@ import { taskNumber } from '../../core/task.js';
  * | stats counted mark | AGG#APPLIED#<task>  | <stats pk>#<stats sk> | (TTL 3 h after it was counted)   |                 |                  |
  * | trend episode      | AGG#TRENDS          | <scope>              | (TTL 7 d after it last held)       |                 |                  |
  * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
+ * | live connection    | LIVE#CONN#<0-3>     | <connectionId>       | (TTL 2 h, moved on by a ping; 4 partitions by id, each one query) |
+ * | live change        | LIVE#CHANGES#<yyyy-mm-ddThh> | <at>#<task id> | (TTL 2 h: what a reconnecting client catches up from) |
  *
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
  * so the aggregator's own writes never feed it again.
@@ -215,6 +217,14 @@ export const keys = {
   trends: 'AGG#TRENDS',
   trend: (scope: string) => ({ pk: 'AGG#TRENDS', sk: keyPart(scope) }),
   digest: (channel: string) => ({ pk: `AGG#DIGEST#${channel}`, sk: 'DIGEST' }),
+  /**
+   * WebSocket connections, spread over a few partitions by id: the pusher lists them by a query of each (never
+   * a scan, never an index whose projection would have to carry who each connection is).
+   */
+  liveConnectionShards: 4,
+  liveConnection: (id: string) => ({ pk: `LIVE#CONN#${shardOf(id, 4)}`, sk: id }),
+  liveConnections: (shard: number) => `LIVE#CONN#${shard}`,
+  liveChanges: (hour: string) => `LIVE#CHANGES#${hour}`,
 } as const;
 
 /**
