@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       '',
       `TMS is running at ${stack.url}`,
       '',
+      `  dashboard     GET  ${stack.url}/?token=${s.TMS_API_TOKEN}   (open it in a browser)`,
       `  health        GET  ${stack.url}/healthz`,
       `  tasks         GET  ${stack.url}/api/tasks            Authorization: Bearer ${s.TMS_API_TOKEN}`,
       `  alerts        POST ${stack.url}/ingest/generic       PagerDuty Events v2, routing_key ${s.INGEST_TOKEN}`,
