@@ -200,6 +200,12 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
       return true;
     } catch (error) {
       showError(error);
+      // Refused as the task moved on (someone else acted first): show it as it is now.
+      if (error instanceof ApiError && error.status === 409)
+        void api.get<{ task: Task }>(`/api/tasks/${encodeURIComponent(id)}`).then(
+          (answer) => upsert(answer.task),
+          () => {},
+        );
       return false;
     }
   }
@@ -427,6 +433,24 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   }
   serviceSelect.addEventListener('change', () => void loadMetrics());
 
+  timers.push(
+    setInterval(() => {
+      if (liveState !== 'live') void loadTasks();
+    }, POLL_MS),
+    // The SLA clocks count down every second, without redrawing the rows.
+    setInterval(() => {
+      const now = Date.now();
+      for (const element of root.querySelectorAll<HTMLElement>('.clock')) paintClock(element, now);
+    }, 1000),
+    setInterval(() => {
+      void loadTrends();
+      void loadMetrics();
+    }, 60_000),
+  );
+
+  // The list first, then the socket, whose first `since` is then the newest change the list showed.
+  const insights = Promise.all([loadTrends(), loadMetrics()]);
+  await loadTasks();
   // Live: changes pushed; while the socket is down the list is polled instead.
   live = connectLive(liveUrl(config.liveUrl, token), {
     since: () => newest,
@@ -450,22 +474,7 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
       status.className = `live-state ${state}`;
     },
   });
-  timers.push(
-    setInterval(() => {
-      if (liveState !== 'live') void loadTasks();
-    }, POLL_MS),
-    // The SLA clocks count down every second, without redrawing the rows.
-    setInterval(() => {
-      const now = Date.now();
-      for (const element of root.querySelectorAll<HTMLElement>('.clock')) paintClock(element, now);
-    }, 1000),
-    setInterval(() => {
-      void loadTrends();
-      void loadMetrics();
-    }, 60_000),
-  );
-
-  await Promise.all([loadTasks(), loadTrends(), loadMetrics()]);
+  await insights;
 }
 
 function paintClock(element: HTMLElement, now: number): void {
