@@ -10,6 +10,7 @@ const HOURS = [1, 6, 24, 168, 720];
 const AXIS = { stroke: '#c9d1d9', grid: { stroke: '#30363d' }, ticks: { stroke: '#30363d' } };
 
 const minutes = (ms: number | null) => (ms === null ? null : ms / 60_000);
+const fromZero = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max * 1.1)];
 
 /**
  * Two charts over the windows (x: the window, evenly spaced): MTTA, MTTR and MTBF in minutes, and SLA adherence
@@ -21,7 +22,7 @@ export function metricCharts(): { element: HTMLElement; update(rows: readonly (M
   const slaBox = h('div', { class: 'chart', role: 'img', 'aria-label': 'SLA adherence per window' });
   const table = h('table', { class: 'sr-only' });
   const element = h('div', { class: 'charts' }, [
-    h('h3', {}, 'Response times (minutes)'),
+    h('h3', {}, 'Response times'),
     timesBox,
     h('h3', {}, 'SLA met (%)'),
     slaBox,
@@ -41,17 +42,18 @@ export function metricCharts(): { element: HTMLElement; update(rows: readonly (M
       width: width(),
       height: 170,
       ...x,
-      scales: {
-        ...x.scales,
-        y: {
-          range: (_: uPlot, _min: number, max: number) => [0, Math.max(1, max * 1.1)] as uPlot.Range.MinMax,
-        },
-      },
+      // MTBF is hours where MTTA is minutes: its own scale, on the right, so neither flattens the other.
+      scales: { ...x.scales, y: { range: fromZero }, h: { range: fromZero } },
+      axes: [
+        x.axes[0] as uPlot.Axis,
+        { ...AXIS, size: 56, label: 'MTTA, MTTR (min)' },
+        { ...AXIS, scale: 'h', side: 1, size: 56, grid: { show: false }, label: 'MTBF (h)' },
+      ],
       series: [
         { label: 'window', value: (_, v) => WINDOWS[HOURS.indexOf(v)] ?? '' },
         { label: 'MTTA', stroke: '#79c0ff', width: 2, points: { size: 7 } },
         { label: 'MTTR', stroke: '#ffa657', width: 2, points: { size: 7 } },
-        { label: 'MTBF', stroke: '#d2a8ff', width: 2, points: { size: 7 } },
+        { label: 'MTBF (h)', scale: 'h', stroke: '#d2a8ff', width: 2, points: { size: 7 } },
       ],
     },
     empty,
@@ -63,6 +65,12 @@ export function metricCharts(): { element: HTMLElement; update(rows: readonly (M
       height: 140,
       ...x,
       scales: { ...x.scales, y: { range: [0, 100] } },
+      // The same margins as the chart above (whose right axis is MTBF's), so the windows line up.
+      axes: [
+        x.axes[0] as uPlot.Axis,
+        { ...AXIS, size: 56, label: 'SLA met (%)' },
+        { scale: 'y', side: 1, size: 56, grid: { show: false }, ticks: { show: false }, values: () => [] },
+      ],
       series: [
         { label: 'window', value: (_, v) => WINDOWS[HOURS.indexOf(v)] ?? '' },
         { label: 'SLA met', stroke: '#56d364', width: 2, points: { size: 7 } },
@@ -83,7 +91,7 @@ export function metricCharts(): { element: HTMLElement; update(rows: readonly (M
         HOURS,
         rows.map((r) => minutes(r?.mttaMs ?? null)),
         rows.map((r) => minutes(r?.mttrMs ?? null)),
-        rows.map((r) => minutes(r?.mtbfMs ?? null)),
+        rows.map((r) => (r?.mtbfMs == null ? null : r.mtbfMs / 3_600_000)),
       ] as unknown as uPlot.AlignedData);
       sla.setData([
         HOURS,
@@ -103,7 +111,7 @@ export function metricCharts(): { element: HTMLElement; update(rows: readonly (M
             h('th', { scope: 'row' }, WINDOWS[i] ?? ''),
             h('td', {}, cell(minutes(r?.mttaMs ?? null), ' min')),
             h('td', {}, cell(minutes(r?.mttrMs ?? null), ' min')),
-            h('td', {}, cell(minutes(r?.mtbfMs ?? null), ' min')),
+            h('td', {}, cell(r?.mtbfMs == null ? null : r.mtbfMs / 3_600_000, ' h')),
             h('td', {}, cell(r?.slaMet == null ? null : r.slaMet * 100, '%')),
           ]),
         ),
