@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../../src/handlers/api-web.js';
 import { signDevToken } from '../../src/local/dev-token.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
@@ -56,6 +58,83 @@ async function open(token: string): Promise<Page> {
 // Strings run in the page: this file is typed for Node, without the DOM's names.
 const stored = (page: Page) => page.evaluate<string | null>("sessionStorage.getItem('tms.token')");
 const focusedTask = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.dataset.task');
+
+/**
+ * Cognito stood in for at its two endpoints (the hosted UI's authorize, which answers with where it would
+ * send the browser back, and the token endpoint, which checks the PKCE proof); the page, its CSP as the
+ * api function writes it with a Cognito domain, and the API are the real ones.
+ */
+async function standInForCognito(page: Page, tokens: { code: string; refreshed?: string }) {
+  const cognito = { domain: 'https://tms-test.auth.eu-west-1.amazoncognito.com', clientId: 'client-1' };
+  await page.route(
+    (url) => url.origin === stack.url && url.pathname === '/',
+    async (route) => {
+      const real = await route.fetch();
+      const csp = contentSecurityPolicy({ liveUrl: null, cognito });
+      await route.fulfill({ response: real, headers: { ...real.headers(), 'content-security-policy': csp } });
+    },
+  );
+  await page.route(`${stack.url}/app/config.json`, (route) =>
+    route.fulfill({
+      json: {
+        liveUrl: null,
+        auth: { cognitoDomain: cognito.domain, clientId: cognito.clientId, redirectUri: `${stack.url}/` },
+      },
+    }),
+  );
+  let challenge = '';
+  let back = '';
+  await page.route(
+    (url) => url.href.startsWith(`${cognito.domain}/oauth2/authorize?`),
+    (route) => {
+      const asked = new URL(route.request().url()).searchParams;
+      if (
+        asked.get('response_type') === 'code' &&
+        asked.get('client_id') === cognito.clientId &&
+        asked.get('redirect_uri') === `${stack.url}/` &&
+        asked.get('code_challenge_method') === 'S256'
+      ) {
+        challenge = asked.get('code_challenge') ?? '';
+        back = `${stack.url}/?code=the-code&state=${encodeURIComponent(asked.get('state') ?? '')}`;
+      } else back = `${stack.url}/?error=invalid_request`;
+      return route.fulfill({ contentType: 'text/html', body: '<p>Cognito: signed in</p>' });
+    },
+  );
+  const seen: URLSearchParams[] = [];
+  const cors = { 'access-control-allow-origin': '*' };
+  await page.route(`${cognito.domain}/oauth2/token`, (route) => {
+    const form = new URLSearchParams(route.request().postData() ?? '');
+    seen.push(form);
+    const proven =
+      form.get('grant_type') === 'authorization_code' &&
+      form.get('code') === 'the-code' &&
+      createHash('sha256')
+        .update(form.get('code_verifier') ?? '')
+        .digest('base64url') === challenge;
+    const renewed =
+      form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === 'the-refresh-token';
+    const idToken = proven ? tokens.code : renewed ? tokens.refreshed : undefined;
+    return idToken
+      ? route.fulfill({
+          json: {
+            id_token: idToken,
+            access_token: 'a',
+            refresh_token: 'the-refresh-token',
+            token_type: 'Bearer',
+          },
+          headers: cors,
+        })
+      : route.fulfill({ status: 400, json: { error: 'invalid_grant' }, headers: cors });
+  });
+  return {
+    seen,
+    /** Where Cognito sends the browser back: navigated to by the test (a fulfilled redirect skips the routes). */
+    callback: async () => {
+      await expect.poll(() => back, { timeout: 10_000 }).not.toBe('');
+      return back;
+    },
+  };
+}
 
 const row = (page: Page, id: string) => page.locator(`li.task[data-id="${id}"]`);
 
@@ -244,6 +323,53 @@ describe('the dashboard', () => {
     });
     server?.send(JSON.stringify({ type: 'caught_up', at: new Date().toISOString(), complete: false }));
     await reloaded;
+    await page.context().close();
+  }, 60_000);
+
+  it("signs in through Cognito's hosted UI with the authorization code and PKCE, and keeps the ID token", async () => {
+    const idToken = await jwt('developer', 'U01BBB');
+    const page = await (await browser.newContext()).newPage();
+    const exchanges = await standInForCognito(page, { code: idToken });
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const read = page.waitForRequest(
+      (r) => r.url().includes('/api/tasks?') && r.headers().authorization === `Bearer ${idToken}`,
+      { timeout: 10_000 },
+    );
+    await page.goto(await exchanges.callback());
+    await read; // the API is read with the ID token Cognito gave
+    await page.locator('section.p1').waitFor();
+    expect(exchanges.seen.map((form) => form.get('grant_type'))).toEqual(['authorization_code']);
+    expect(exchanges.seen[0]?.get('redirect_uri')).toBe(`${stack.url}/`);
+    expect(new URL(page.url()).search).toBe(''); // the code is not left in the address
+    expect(await stored(page)).toBe(idToken);
+    await page.context().close();
+  }, 60_000);
+
+  it("renews Cognito's ID token with the refresh token when the API says it expired, and goes on", async () => {
+    // Issued an hour and a minute ago for an hour: past expiry and past the API's 30 s of clock skew.
+    const expired = await signDevToken({
+      role: 'developer',
+      user: 'U01BBB',
+      ttlMs: 3_600_000,
+      secret: stack.secrets.TMS_JWT_SECRET,
+      now: new Date(Date.now() - 3_660_000),
+    });
+    const fresh = await jwt('developer', 'U01BBB');
+    const page = await (await browser.newContext()).newPage();
+    const exchanges = await standInForCognito(page, { code: expired, refreshed: fresh });
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(await exchanges.callback());
+    await page.locator('section.p1').waitFor();
+    await expect.poll(() => stored(page), { timeout: 10_000 }).toBe(fresh);
+    // One renewal, however many calls failed together with the old token; and no sign-in screen.
+    expect(exchanges.seen.map((form) => form.get('grant_type'))).toEqual([
+      'authorization_code',
+      'refresh_token',
+    ]);
+    expect(exchanges.seen[1]?.get('refresh_token')).toBe('the-refresh-token');
+    expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
     await page.context().close();
   }, 60_000);
 

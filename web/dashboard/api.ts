@@ -14,9 +14,16 @@ export interface Api {
   post<T>(path: string, body: unknown): Promise<T>;
 }
 
-/** Calls `/api/*` with the signed-in token; a 401 (expired, revoked) signs the page out through `onSignedOut`. */
-export function apiClient(token: string, onSignedOut: (reason: string) => void): Api {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls `/api/*` with the signed-in token. A 401 (expired, revoked) is answered by one renewal of the token
+ * (`renew`, Cognito's refresh) and the call again; when that fails too the page is signed out.
+ */
+export function apiClient(
+  session: { token: string; renew(): Promise<string | null> },
+  onSignedOut: (reason: string) => void,
+): Api {
+  async function call<T>(method: string, path: string, body?: unknown, again = true): Promise<T> {
+    const token = session.token;
     let response: Response;
     try {
       response = await fetch(path, {
@@ -44,7 +51,12 @@ export function apiClient(token: string, onSignedOut: (reason: string) => void):
         typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`,
         typeof error?.message === 'string' ? error.message : `${method} ${path} answered ${response.status}`,
       );
-      if (response.status === 401) onSignedOut(failure.message);
+      if (response.status === 401) {
+        // Renewed once per expiry: calls failing together with the same old token share the renewal.
+        if (again && (session.token !== token || (await session.renew())))
+          return call(method, path, body, false);
+        onSignedOut(failure.message);
+      }
       throw failure;
     }
     return parsed as T;

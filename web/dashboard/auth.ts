@@ -5,10 +5,11 @@ import type { SiteConfig } from './types.js';
  * Sign-in. The token is kept for the browser session only (sessionStorage: gone when the tab closes, never
  * sent anywhere but as the API's bearer). Locally `/?token=` or the form below takes TMS_API_TOKEN or a JWT
  * from `npm run token`; on AWS Cognito's hosted UI signs people in with the authorization-code flow and PKCE.
- * No OAuth library: the flow is two redirects and one POST, WebCrypto makes the S256 challenge, and a
+ * No OAuth library: the flow is two redirects and a POST (and one more to renew), WebCrypto makes the S256 challenge, and a
  * library (amplify, oidc-client) would add more than the whole dashboard weighs for what is forty lines.
  */
 const TOKEN = 'tms.token';
+const REFRESH = 'tms.refresh';
 const VERIFIER = 'tms.pkce.verifier';
 const STATE = 'tms.pkce.state';
 
@@ -18,6 +19,37 @@ export function storedToken(): string | null {
 
 export function signOut(): void {
   sessionStorage.removeItem(TOKEN);
+  sessionStorage.removeItem(REFRESH);
+}
+
+/** Cognito's token endpoint, for the code and for a refresh: the ID token it answers, or undefined. */
+async function exchange(
+  auth: NonNullable<SiteConfig['auth']>,
+  form: Record<string, string>,
+): Promise<string | undefined> {
+  const response = await fetch(`${auth.cognitoDomain}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: auth.clientId, ...form }),
+  }).catch(() => undefined);
+  const answer = (await response?.json().catch(() => undefined)) as
+    | { id_token?: string; refresh_token?: string }
+    | undefined;
+  if (!response?.ok || !answer?.id_token) return undefined;
+  // The ID token, as the API's authorizer and src/http/identity.ts read groups and the Slack user from it.
+  sessionStorage.setItem(TOKEN, answer.id_token);
+  if (answer.refresh_token) sessionStorage.setItem(REFRESH, answer.refresh_token);
+  return answer.id_token;
+}
+
+/**
+ * A new ID token for the one that expired (Cognito's last an hour), so a wall screen stays signed in for
+ * the refresh token's day; null where there is none (a typed-in token, which is not renewed).
+ */
+export async function renewToken(config: SiteConfig): Promise<string | null> {
+  const refresh = sessionStorage.getItem(REFRESH);
+  if (!config.auth || !refresh) return null;
+  return (await exchange(config.auth, { grant_type: 'refresh_token', refresh_token: refresh })) ?? null;
 }
 
 /**
@@ -47,23 +79,13 @@ export async function tokenFromAddress(config: SiteConfig): Promise<{ token?: st
   // The state ties the answer to a sign-in this tab started: a link planted with someone else's code is refused.
   if (!verifier || !expected || state !== expected)
     return { error: 'This sign-in answer is not for a sign-in started here: sign in again' };
-  const response = await fetch(`${config.auth.cognitoDomain}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: config.auth.clientId,
-      code,
-      redirect_uri: config.auth.redirectUri,
-      code_verifier: verifier,
-    }),
-  }).catch(() => undefined);
-  const answer = (await response?.json().catch(() => undefined)) as { id_token?: string } | undefined;
-  if (!response?.ok || !answer?.id_token)
-    return { error: 'Cognito did not exchange the sign-in code: sign in again' };
-  // The ID token, as the API's authorizer and src/http/identity.ts read groups and the Slack user from it.
-  sessionStorage.setItem(TOKEN, answer.id_token);
-  return { token: answer.id_token };
+  const idToken = await exchange(config.auth, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: config.auth.redirectUri,
+    code_verifier: verifier,
+  });
+  return idToken ? { token: idToken } : { error: 'Cognito did not exchange the sign-in code: sign in again' };
 }
 
 const base64url = (bytes: Uint8Array) =>

@@ -21,7 +21,7 @@ const MAX_BACKOFF_MS = 30_000;
  * dropped connection misses nothing; it reconnects with jittered exponential backoff (1 s doubling to 30 s),
  * so a restarted server is not met by every wall screen at once. The page keeps working without it.
  */
-export function connectLive(url: string, handlers: LiveHandlers): { close(): void } {
+export function connectLive(url: () => string, handlers: LiveHandlers): { close(): void } {
   let socket: WebSocket | undefined;
   let attempt = 0;
   let closed = false;
@@ -31,7 +31,7 @@ export function connectLive(url: string, handlers: LiveHandlers): { close(): voi
   const open = () => {
     handlers.state(attempt === 0 ? 'connecting' : 'reconnecting');
     try {
-      socket = new WebSocket(url);
+      socket = new WebSocket(url()); // the token as it is now: renewed tokens reconnect with the new one
     } catch {
       schedule();
       return;

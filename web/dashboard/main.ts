@@ -1,6 +1,6 @@
 import { h, replace } from '../shared/dom.js';
 import { type Api, ApiError, apiClient } from './api.js';
-import { signInView, signOut, storedToken, tokenFromAddress } from './auth.js';
+import { renewToken, signInView, signOut, storedToken, tokenFromAddress } from './auth.js';
 import { metricCharts, WINDOWS } from './charts.js';
 import { connectLive, type LiveState, liveUrl } from './live.js';
 import './style.css';
@@ -52,7 +52,19 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
       signInView(config, `Signed out: ${reason}`, (t) => void dashboard(config, t)),
     );
   };
-  const api: Api = apiClient(token, signedOut);
+  let renewing: Promise<string | null> | undefined;
+  const session = {
+    token,
+    renew: () => {
+      renewing ??= renewToken(config).then((renewed) => {
+        renewing = undefined;
+        if (renewed) session.token = renewed;
+        return renewed;
+      });
+      return renewing;
+    },
+  };
+  const api: Api = apiClient(session, signedOut);
 
   // The page's parts.
   const status = h('span', { class: 'live-state', role: 'status' }, 'connecting…');
@@ -238,14 +250,17 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
     replace(dialog, close, ...children);
     if (!dialog.open) dialog.showModal();
   }
-  // Focus goes back where it was when the dialog opened (showModal moves it in; Escape closes it).
+  // Focus goes back where it was when the dialog opened (showModal moves it in; Escape closes it); when
+  // that control was redrawn meanwhile, or its task resolved, to the task's row, else the list.
   dialog.addEventListener('close', () => {
     const back = opener;
     opener = null;
-    const again = back?.dataset.task
-      ? root.querySelector<HTMLElement>(`[data-task="${back.dataset.task}"]`)
-      : back;
-    (again ?? back)?.focus();
+    if (back?.isConnected) return back.focus();
+    const id = CSS.escape(dialog.dataset.task ?? '');
+    (
+      root.querySelector<HTMLElement>(`li[data-id="${id}"] .task-open`) ??
+      root.querySelector<HTMLElement>('.task-open')
+    )?.focus();
   });
 
   async function details(id: string): Promise<void> {
@@ -330,11 +345,11 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
     }
     // A redraw keeps the keyboard where it was: the same control of the same task.
     if (focusKey && focusLabel) {
-      const li = root.querySelector<HTMLElement>(`li[data-id="${focusKey}"]`);
+      const li = root.querySelector<HTMLElement>(`li[data-id="${CSS.escape(focusKey)}"]`);
       const again =
         focusLabel === 'open'
           ? li?.querySelector<HTMLElement>('.task-open')
-          : li?.querySelector<HTMLElement>(`[aria-label="${focusLabel}"]`);
+          : li?.querySelector<HTMLElement>(`[aria-label="${CSS.escape(focusLabel)}"]`);
       (again ?? li?.querySelector<HTMLElement>('.task-open'))?.focus();
     }
     const byHolder = new Map<string, Task[]>();
@@ -452,7 +467,7 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   const insights = Promise.all([loadTrends(), loadMetrics()]);
   await loadTasks();
   // Live: changes pushed; while the socket is down the list is polled instead.
-  live = connectLive(liveUrl(config.liveUrl, token), {
+  live = connectLive(() => liveUrl(config.liveUrl, session.token), {
     since: () => newest,
     taskChanged: upsert,
     taskDeleted: (id) => {
