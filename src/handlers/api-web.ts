@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type HttpResult, header, json, problem } from '../http/respond.js';
-import type { Env } from '../runtime/deps.js';
+import type { DashboardSite, Env } from '../runtime/deps.js';
 import { readWebAssets, type WebAssets } from '../web/assets.js';
 
 /**
@@ -17,34 +17,14 @@ import { readWebAssets, type WebAssets } from '../web/assets.js';
 /** The app's files, or how to get them once (the local stack builds them; a Lambda reads them from its asset). */
 export type WebSource = WebAssets | (() => Promise<WebAssets>);
 
-/** What `/app/config.json` tells the page: where live updates are, and how people sign in. */
-export interface DashboardSite {
-  /** The WebSocket's URL; null: `ws(s)://<the page's host>/api/live`. */
-  readonly liveUrl: string | null;
-  /** Cognito's hosted UI (authorization code + PKCE), or null where a token is typed in (locally). */
-  readonly cognito: { readonly domain: string; readonly clientId: string } | null;
-}
-
 export interface WebPort {
   readonly assets: WebSource;
   readonly site: DashboardSite;
 }
 
-/** The site on AWS: the WebSocket API's URL and the user pool's hosted UI, from the function's environment. */
-export function dashboardSiteOf(env: Env): DashboardSite {
-  const domain = env.TMS_COGNITO_DOMAIN?.replace(/\/+$/, '');
-  const clientId = env.TMS_COGNITO_CLIENT_ID;
-  return {
-    liveUrl: env.TMS_LIVE_URL || null,
-    cognito: domain && clientId ? { domain, clientId } : null,
-  };
-}
-
 /** The built files inside the Lambda's asset (infra/constructs/function.ts writes them to `web/`). */
 export const lambdaWebAssets = (env: Env) => async () =>
   readWebAssets(join(env.LAMBDA_TASK_ROOT || '/var/task', 'web'), '/app');
-
-export const WEB_ROUTES = ['GET /', 'GET /app/config.json', 'GET /app/{file}'] as const;
 
 /** A year: a file is asked for by its content's hash (`?v=`), so a cached copy is never stale. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

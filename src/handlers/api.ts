@@ -6,10 +6,10 @@ import { parseTaskId } from '../core/task.js';
 import { identify } from '../http/identity.js';
 import { openApiDocument } from '../http/openapi.js';
 import { fromError, type HttpResult, json, problem } from '../http/respond.js';
-import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
+import { buildDeps, dashboardSiteOf, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
-import { dashboardSiteOf, lambdaWebAssets, makeWebRoutes, type WebPort } from './api-web.js';
+import { lambdaWebAssets, makeWebRoutes, type WebPort } from './api-web.js';
 import { createTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**

@@ -6,8 +6,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { makeApiHandler } from '../../src/handlers/api.js';
-import { dashboardSiteOf, lambdaWebAssets, type WebPort } from '../../src/handlers/api-web.js';
-import { buildDeps } from '../../src/runtime/deps.js';
+import { lambdaWebAssets, type WebPort } from '../../src/handlers/api-web.js';
+import { buildDeps, dashboardSiteOf } from '../../src/runtime/deps.js';
 import { secretsOf } from '../../src/runtime/secrets.js';
 import { buildWebAssets, WEB_ENTRIES, writeWebAssets } from '../../src/web/build.js';
 
