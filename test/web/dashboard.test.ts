@@ -307,6 +307,9 @@ describe('the dashboard', () => {
     );
     server?.send(JSON.stringify({ type: 'task.changed', task: created.body.task }));
     await page.locator('section.p2 li.task', { hasText: 'Pushed, not polled' }).waitFor({ timeout: 1_000 });
+    expect(await page.locator('[aria-live="polite"]').textContent()).toBe(
+      `New P2 task ${created.body.task.id}: Pushed, not polled`,
+    );
     server?.send(JSON.stringify({ type: 'task.deleted', taskId: id, at: new Date().toISOString() }));
     await expect.poll(() => row(page, id).count(), { timeout: 1_000 }).toBe(0);
 
