@@ -8,6 +8,7 @@ import { SOURCES } from '../src/ingest/pipeline.js';
 import { PROCESSOR_TIMEOUT_S } from '../src/ingest/queue.js';
 import type { StreamSubscription } from '../src/jobs/stream-consumers.js';
 import type { FunctionName } from '../src/routes.js';
+import { WEB_ENTRIES } from '../src/web/build.js';
 import { AwsSources } from './constructs/aws-sources.js';
 import { DeadLetterWatch } from './constructs/dead-letter-watch.js';
 import { FailureQueue } from './constructs/failure-queue.js';
@@ -189,8 +190,9 @@ export class TmsStack extends Stack {
       ...base,
       entry: 'src/handlers/api.ts',
       description:
-        'TMS read API: /healthz, /api/tasks, /api/trends, /api/metrics, /api/services/{service}/playbook',
+        'TMS API: /healthz, /api/tasks, /api/trends, /api/metrics, /api/services/{service}/playbook, the web dashboard',
       tableAccess: TABLE_ACCESS.api,
+      webEntries: WEB_ENTRIES,
     });
 
     // Accept fast, process from the queue: the processor records what the ingest paths accept.
@@ -355,6 +357,9 @@ export class TmsStack extends Stack {
     new DeadLetterWatch(this, 'DeadLetterWatch', { monitor: deadLetters, queues: failureQueues });
 
     this.http = new TmsHttpApi(this, 'Http', { functions: { api, ingest, bot }, users, retainLogs: retain });
+    // The dashboard's sign-in (src/handlers/api-web.ts): Cognito's hosted UI with the dashboard's own client.
+    api.fn.addEnvironment('TMS_COGNITO_DOMAIN', users.domain.baseUrl());
+    api.fn.addEnvironment('TMS_COGNITO_CLIENT_ID', this.http.dashboardClient.userPoolClientId);
 
     const ownAlarmPrefix = `${this.stackName}-`;
     new AwsSources(this, 'AwsSources', {

@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import type { IndexName } from '../../src/adapters/dynamo/table.js';
 import { type SecretName, secretArnVariable } from '../../src/runtime/secrets.js';
+import { writeWebAssets } from '../../src/web/build.js';
 import type { DeployConfig } from '../deploy-config.js';
 
 /** The repository root: entries, the lock file and the cold-start module are found from here. */
@@ -50,6 +51,7 @@ class EsbuildBundling implements ILocalBundling {
     readonly entry: string,
     readonly alias: Readonly<Record<string, string>>,
     readonly configPath: string,
+    readonly webEntries: Readonly<Record<string, string>> | undefined,
   ) {}
 
   tryBundle(outputDir: string): boolean {
@@ -73,6 +75,8 @@ class EsbuildBundling implements ILocalBundling {
       logLevel: 'warning',
     });
     copyFileSync(this.configPath, join(outputDir, 'tms.config.yaml'));
+    // The web app's built files, which the function serves itself (src/handlers/api-web.ts reads `web/`).
+    if (this.webEntries) writeWebAssets(this.webEntries, join(outputDir, 'web'));
     return true;
   }
 }
@@ -114,6 +118,8 @@ export interface TmsFunctionProps {
   readonly retainLogs?: boolean;
   /** esbuild aliases beyond the handler's, paths from the repository root (the bot's stubs). */
   readonly bundleAliases?: Readonly<Record<string, string>>;
+  /** Web entry points (src/web/build.ts) built into the asset's `web/` folder, for a function that serves them. */
+  readonly webEntries?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -150,7 +156,7 @@ export class TmsFunction extends Construct {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('dummy'),
-          local: new EsbuildBundling(props.entry, props.bundleAliases ?? {}, config.path),
+          local: new EsbuildBundling(props.entry, props.bundleAliases ?? {}, config.path, props.webEntries),
         },
       }),
       handler: 'index.handler', // index.mjs, the entry chunk; the others sit beside it

@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, ROUTES, type Route } from '../../src/routes.js';
@@ -46,6 +47,10 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   'GET /api/openapi.json': { rateLimit: 5, burstLimit: 10 },
   'POST /ingest/{source}': { rateLimit: 300, burstLimit: 600 },
   'POST /slack/events': { rateLimit: 50, burstLimit: 100 },
+  // The dashboard: a page load is the page, its config and two files; wall screens load it rarely.
+  'GET /': { rateLimit: 5, burstLimit: 20 },
+  'GET /app/config.json': { rateLimit: 5, burstLimit: 20 },
+  'GET /app/{file}': { rateLimit: 10, burstLimit: 40 },
 };
 const DEFAULT_THROTTLE: ThrottleSettings = { rateLimit: 5, burstLimit: 10 };
 
@@ -56,6 +61,12 @@ const OWN_AUTHENTICATION: Readonly<Record<string, string>> = {
     "alert sources authenticate themselves: GitHub's X-Hub-Signature-256, SNS message signatures, Grafana's HMAC or the ingest token, checked by the handler before anything else (deduplication included)",
   'POST /slack/events':
     'Slack signs every request (X-Slack-Signature over the raw body and a timestamp within five minutes); the handler checks it, and refuses replays, before Bolt sees the request',
+  'GET /':
+    "the web dashboard's HTML shell: static, public, the same for everyone and holding no data (the page reads /api/* with the person's own Cognito token)",
+  'GET /app/config.json':
+    "the web dashboard's public settings: the WebSocket's URL and the hosted UI's domain and client id, which every sign-in page shows anyway; no data",
+  'GET /app/{file}':
+    "the web dashboard's built JavaScript and CSS: static, public, looked up by name among the built files only; no data",
 };
 
 /**
@@ -68,6 +79,8 @@ export class TmsHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly routes: readonly HttpRoute[];
   readonly accessLogs: LogGroup;
+  /** The web dashboard's Cognito client (the hosted UI's code grant back to this API's root). */
+  readonly dashboardClient: UserPoolClient;
 
   constructor(
     scope: Construct,
@@ -80,11 +93,13 @@ export class TmsHttpApi extends Construct {
   ) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', {
-      description: 'TMS: Slack, alert sources and the read API',
+      description: 'TMS: Slack, alert sources, the API and the web dashboard',
       createDefaultStage: false,
     });
+    // The dashboard is served at the API's root (src/handlers/api-web.ts), where Cognito sends people back.
+    this.dashboardClient = props.users.addDashboardClient(`${this.api.apiEndpoint}/`);
     const authorizer = new HttpUserPoolAuthorizer('Cognito', props.users.pool, {
-      userPoolClients: [props.users.client],
+      userPoolClients: [props.users.client, this.dashboardClient],
       identitySource: ['$request.header.Authorization'],
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();

@@ -1,12 +1,15 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   ClientAttributes,
   FeaturePlan,
   Mfa,
+  OAuthScope,
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -26,6 +29,8 @@ const GROUP_DESCRIPTIONS: Readonly<Record<Role, string>> = {
 export class TmsUsers extends Construct {
   readonly pool: UserPool;
   readonly client: UserPoolClient;
+  /** Cognito's hosted UI, where the web dashboard sends people to sign in. */
+  readonly domain: UserPoolDomain;
   readonly groups: Readonly<Record<Role, UserPoolGroup>>;
 
   constructor(scope: Construct, id: string, props: { readonly retain: boolean }) {
@@ -73,6 +78,13 @@ export class TmsUsers extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
+    // The account and stack name keep the prefix unique per region, as Cognito requires of every domain.
+    const stack = Stack.of(this);
+    this.domain = this.pool.addDomain('SignIn', {
+      cognitoDomain: {
+        domainPrefix: `${stack.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${stack.account}`,
+      },
+    });
     this.groups = Object.fromEntries(
       ROLES.map((role, precedence) => [
         role,
@@ -84,5 +96,33 @@ export class TmsUsers extends Construct {
         }),
       ]),
     ) as Record<Role, UserPoolGroup>;
+  }
+
+  /**
+   * The web dashboard's client: the hosted UI's authorization-code grant (the page adds PKCE), back to the
+   * dashboard's own URL and nowhere else; no secret (a browser cannot keep one) and no password flows (the
+   * hosted UI takes the password and the MFA code). Its own client, so the scripts' client keeps no OAuth at
+   * all. Made once the API exists, whose URL is the callback: the client waits for the API, and the API's
+   * authorizer (which names the client) for both, which is no cycle.
+   */
+  addDashboardClient(url: string): UserPoolClient {
+    return this.pool.addClient('Dashboard', {
+      // Named, not left out: without a list Cognito allows SRP and custom auth on it by default.
+      authFlows: { userSrp: false },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: [url],
+        logoutUrls: [url],
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      // A wall screen signs in again each working day at most: the session's ID token lasts an hour.
+      refreshTokenValidity: Duration.days(1),
+    });
   }
 }

@@ -6,9 +6,10 @@ import { parseTaskId } from '../core/task.js';
 import { identify } from '../http/identity.js';
 import { openApiDocument } from '../http/openapi.js';
 import { fromError, type HttpResult, json, problem } from '../http/respond.js';
-import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
+import { buildDeps, dashboardSiteOf, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
+import { lambdaWebAssets, makeWebRoutes, type WebPort } from './api-web.js';
 import { createTaskRoute, deleteTaskRoute, etag, patchTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
@@ -18,10 +19,14 @@ import { createTaskRoute, deleteTaskRoute, etag, patchTaskRoute, taskActionRoute
  * Who calls is src/http/identity.ts's: on AWS the Cognito claims the JWT authorizer verified; locally
  * `TMS_API_TOKEN` (an admin) or a JWT signed with `TMS_JWT_SECRET` (`npm run token`).
  */
-export const makeApiHandler = (deps: HouseDeps) =>
-  async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+export const makeApiHandler = (deps: HouseDeps, web?: WebPort) => {
+  const webRoute = web ? makeWebRoutes(web) : undefined;
+  return async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     try {
       if (event.routeKey === 'GET /healthz') return json(200, { ok: true });
+      // The dashboard's files, public (src/handlers/api-web.ts): served before anyone is identified.
+      const page = await webRoute?.(event);
+      if (page) return page;
       // On Lambda only the authorizer's claims count; the local stack checks its own tokens.
       const identified = await identify(
         event,
@@ -81,9 +86,11 @@ export const makeApiHandler = (deps: HouseDeps) =>
       return fromError(error);
     }
   };
+};
 
 /** The Lambda's handler, built once per container from its environment (src/runtime/lambda-entry.ts). */
-export const fromEnvironment = (env: Env, secrets: Secrets) => makeApiHandler(buildDeps(env, { secrets }));
+export const fromEnvironment = (env: Env, secrets: Secrets) =>
+  makeApiHandler(buildDeps(env, { secrets }), { assets: lambdaWebAssets(env), site: dashboardSiteOf(env) });
 
 /** Where the task's Slack card is and whether it shows the latest version (it is a projection, reconciled). */
 function cardView(card: CardRecord, version: number) {

@@ -50,9 +50,10 @@ async function main(): Promise<void> {
       ...(stack.slackMode === 'emulator'
         ? [
             `  start here    ${stack.url}/_sandbox/slack/   the offline Slack: type /tms new …, press its buttons`,
+            `  dashboard     GET  ${stack.url}/?token=${s.TMS_API_TOKEN}   tasks live, for a wall screen`,
             '',
           ]
-        : []),
+        : [`  dashboard     GET  ${stack.url}/?token=${s.TMS_API_TOKEN}   (open it in a browser)`, '']),
       `  health        GET  ${stack.url}/healthz`,
       `  tasks         GET  ${stack.url}/api/tasks            Authorization: Bearer ${s.TMS_API_TOKEN}`,
       `  alerts        POST ${stack.url}/ingest/generic       PagerDuty Events v2, routing_key ${s.INGEST_TOKEN}`,

@@ -19,6 +19,7 @@ import { buildDeps, slackSettingsOf } from '../runtime/deps.js';
 import type { FactMetrics } from '../runtime/metrics.js';
 import { secretsOf } from '../runtime/secrets.js';
 import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
+import { buildWebAssets, WEB_ENTRIES } from '../web/build.js';
 import { LOCAL_AWS, startEmbeddedDynamo } from './embedded-dynamo.js';
 import {
   Admission,
@@ -427,7 +428,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
   const bot: BotHandler = makeBotHandler(deps);
   const ingest = makeIngestHandler(deps);
-  handlers = { api: makeApiHandler(deps), ingest, bot };
+  // The dashboard is built on its first request, not at every start (most stacks, the tests', never show it).
+  const web = { assets: () => buildWebAssets(WEB_ENTRIES, '/app'), site: { liveUrl: null, cognito: null } };
+  handlers = { api: makeApiHandler(deps, web), ingest, bot };
   live.attach(makeLiveHandler({ ...deps, sender: live }));
   // The processor as its Lambda is fed by its event source mapping (answering a sender waits for it locally).
   ingestQueue.consume(

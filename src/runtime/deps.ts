@@ -146,3 +146,25 @@ export function slackSettingsOf(env: Env): SlackSettings {
     ...(env.SLACK_BOT_USER_ID ? { botUserId: env.SLACK_BOT_USER_ID } : {}),
   };
 }
+
+/** What the web dashboard's `/app/config.json` tells the page: where live updates are, how people sign in. */
+export interface DashboardSite {
+  /** The WebSocket's URL; null: `ws(s)://<the page's host>/api/live`. */
+  readonly liveUrl: string | null;
+  /** Cognito's hosted UI (authorization code + PKCE), or null where a token is typed in (locally). */
+  readonly cognito: { readonly domain: string; readonly clientId: string } | null;
+}
+
+/**
+ * On AWS (infra sets them on the api function): `TMS_LIVE_URL`, the WebSocket API's URL;
+ * `TMS_COGNITO_DOMAIN` (`https://….auth.<region>.amazoncognito.com`) and `TMS_COGNITO_CLIENT_ID`, the hosted
+ * UI and the dashboard's own client. Locally unset: the page derives the socket and asks for a token.
+ */
+export function dashboardSiteOf(env: Env): DashboardSite {
+  const domain = env.TMS_COGNITO_DOMAIN?.replace(/\/+$/, '');
+  const clientId = env.TMS_COGNITO_CLIENT_ID;
+  return {
+    liveUrl: env.TMS_LIVE_URL || null,
+    cognito: domain && clientId ? { domain, clientId } : null,
+  };
+}

@@ -1,19 +1,26 @@
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, buildSync } from 'esbuild';
+import { contentTypeOf, type WebAsset, type WebAssets } from './assets.js';
 
-/** One file of a built web app, as it is served. */
-export interface WebAsset {
-  readonly contentType: string;
-  readonly body: Buffer;
-}
+export type { WebAsset, WebAssets } from './assets.js';
 
-/** The files of a web app by the path they are served at (`/app/dashboard.js`), built in memory. */
-export type WebAssets = ReadonlyMap<string, WebAsset>;
+/** The dashboard's entry: served at `/app/dashboard.js` (and its CSS at `/app/dashboard.css`). */
+export const WEB_ENTRIES = { dashboard: 'web/dashboard/main.ts' } as const;
 
-const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-};
+/** Entries are named from the repository root, wherever the process runs. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const options = (entryPoints: Readonly<Record<string, string>>): BuildOptions => ({
+  absWorkingDir: ROOT,
+  entryPoints: Object.entries(entryPoints).map(([out, input]) => ({ out, in: input })),
+  bundle: true,
+  format: 'esm',
+  target: ['es2022'],
+  platform: 'browser',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'silent',
+});
 
 /**
  * Bundles web entry points (TypeScript under web/, with what they import from npm, uPlot's CSS included)
@@ -25,26 +32,22 @@ export async function buildWebAssets(
   entryPoints: Readonly<Record<string, string>>,
   publicPath: string,
 ): Promise<WebAssets> {
-  const result = await build({
-    entryPoints: Object.entries(entryPoints).map(([out, input]) => ({ out, in: input })),
-    bundle: true,
-    format: 'esm',
-    target: ['es2022'],
-    platform: 'browser',
-    minify: true,
-    legalComments: 'none',
-    write: false,
-    outdir: '/out',
-    logLevel: 'silent',
-  });
+  const result = await build({ ...options(entryPoints), write: false, outdir: '/out' });
   const assets = new Map<string, WebAsset>();
   for (const file of result.outputFiles) {
     const name = file.path.slice('/out/'.length);
-    const extension = name.slice(name.lastIndexOf('.'));
     assets.set(`${publicPath}/${name}`, {
-      contentType: TYPES[extension] ?? 'application/octet-stream',
+      contentType: contentTypeOf(name),
       body: Buffer.from(file.contents),
     });
   }
   return assets;
+}
+
+/**
+ * The same build written into a folder, synchronously, as CDK's local bundling must be: the api function's
+ * asset carries the files (src/handlers/api-web.ts reads them once per container).
+ */
+export function writeWebAssets(entryPoints: Readonly<Record<string, string>>, dir: string): void {
+  buildSync({ ...options(entryPoints), write: true, outdir: dir });
 }

@@ -42,6 +42,13 @@ describe('npm start, driven from outside as a user would', () => {
     expect(await answer.text()).toContain('/_sandbox/slack/app/slack.js');
   });
 
+  it('prints the dashboard signed in with the development token, and serves it there', async () => {
+    expect(tms.output()).toContain(`${tms.url}/?token=local-api-token`);
+    const page = await fetch(`${tms.url}/?token=local-api-token`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<script type="module" src="\/app\/dashboard\.js\?v=/);
+  });
+
   it('is healthy', async () => {
     expect(await getJson(`${tms.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
   });

@@ -214,6 +214,16 @@ describe('each bundle holds what its function uses, and its cold start reads wha
     );
   });
 
+  it("the api's holds the web dashboard it serves, built (web/), and none holds esbuild or the dashboard's source", () => {
+    const web = join(bundles()['src/handlers/api.ts'] as string, 'web');
+    expect(readdirSync(web).sort()).toEqual(['dashboard.css', 'dashboard.js']);
+    expect(readFileSync(join(web, 'dashboard.css'), 'utf8')).toContain('.uplot');
+    for (const [handler, dir] of Object.entries(bundles())) {
+      if (handler !== 'src/handlers/api.ts') expect(existsSync(join(dir, 'web')), handler).toBe(false);
+      expect(packagesIn(modules(handler), ['esbuild', 'uplot']), handler).toEqual([]);
+    }
+  });
+
   it('none holds zod’s messages in other languages than English', () => {
     for (const handler of Object.keys(bundles()))
       expect(

@@ -39,6 +39,9 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
         'GET /healthz',
         'POST /ingest/{source}',
         'POST /slack/events',
+        'GET /',
+        'GET /app/config.json',
+        'GET /app/{file}',
       ].sort(),
     );
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
@@ -73,7 +76,7 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [{ Ref: id('Users/Pool/Api') }],
+        Audience: [{ Ref: id('Users/Pool/Api') }, { Ref: id('Users/Pool/Dashboard') }],
         Issuer: {
           'Fn::Join': [
             '',
@@ -101,6 +104,9 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
         'GET /api/openapi.json': { throttlingRateLimit: 5, throttlingBurstLimit: 10 },
         'POST /ingest/{source}': { throttlingRateLimit: 300, throttlingBurstLimit: 600 },
         'POST /slack/events': { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+        'GET /': { throttlingRateLimit: 5, throttlingBurstLimit: 20 },
+        'GET /app/config.json': { throttlingRateLimit: 5, throttlingBurstLimit: 20 },
+        'GET /app/{file}': { throttlingRateLimit: 10, throttlingBurstLimit: 40 },
       },
     });
     // Route settings name routes by key: the stage waits for every route.
@@ -175,11 +181,28 @@ describe('Cognito users of /api/*', () => {
       AccessTokenValidity: 60,
       IdTokenValidity: 60,
     });
-    expect(
-      template.findResources('AWS::Cognito::UserPoolClient', {
-        Properties: { CallbackURLs: Match.anyValue() },
-      }),
-    ).toEqual({});
+    expect(resources[id('Users/Pool/Api')]?.Properties.CallbackURLs).toBeUndefined();
+  });
+
+  it("has the dashboard's client: the hosted UI's code grant back to the API's root only, no secret, no passwords", () => {
+    const endpoint = { 'Fn::GetAtt': [id('Http/Api'), 'ApiEndpoint'] };
+    const root = { 'Fn::Join': ['', [endpoint, '/']] };
+    expect(resources[id('Users/Pool/Dashboard')]?.Properties).toMatchObject({
+      UserPoolId: { Ref: id('Users/Pool') },
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: [root],
+      LogoutURLs: [root],
+      SupportedIdentityProviders: ['COGNITO'],
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      IdTokenValidity: 60,
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      UserPoolId: { Ref: id('Users/Pool') },
+      Domain: { 'Fn::Join': ['', ['tms-', { Ref: 'AWS::AccountId' }]] },
+    });
   });
 
   it('has one group per TMS role: admin, developer, viewer (in that precedence)', () => {
@@ -193,6 +216,24 @@ describe('Cognito users of /api/*', () => {
       { name: 'developer', precedence: 1, pool: { Ref: id('Users/Pool') } },
       { name: 'viewer', precedence: 2, pool: { Ref: id('Users/Pool') } },
     ]);
+  });
+});
+
+describe('the web dashboard, served by the api function', () => {
+  const apiRoutes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+
+  it.each(['GET /', 'GET /app/config.json', 'GET /app/{file}'])('%s is public: no authorizer', (key) => {
+    const route = apiRoutes.find((r) => r.Properties.RouteKey === key);
+    expect(route?.Properties.AuthorizationType).toBe('NONE');
+    expect(route?.Properties.AuthorizerId).toBeUndefined();
+  });
+
+  it("tells the function the hosted UI's domain and the dashboard's client", () => {
+    const fn = resources[id('Api/Function')]?.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(fn.Environment.Variables.TMS_COGNITO_CLIENT_ID).toEqual({ Ref: id('Users/Pool/Dashboard') });
+    expect(JSON.stringify(fn.Environment.Variables.TMS_COGNITO_DOMAIN)).toContain(id('Users/Pool/SignIn'));
   });
 });
 
