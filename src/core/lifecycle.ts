@@ -2,7 +2,7 @@ import { boundLabels, cut, LIMITS, own, record } from './bounds.js';
 import { DomainError, type ErrorCode, person, sentence } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { clockStart, deadlines } from './sla.js';
-import type { Priority, Status, Task } from './task.js';
+import { isSlackUserId, type Priority, type Status, type Task } from './task.js';
 import { ago, formatDuration, parseDuration } from './time.js';
 import {
   type ChangeContext,
@@ -141,6 +141,15 @@ function guard(task: Task, action: LifecycleAction, ctx: ChangeContext): DomainE
   const context = { taskId: task.id, status: task.status, action: action.type, user: ctx.actor.id };
   switch (action.type) {
     case 'claim': {
+      // A claim makes the actor the task's holder, whom Slack mentions and pages: it takes a person with a Slack
+      // identity. The API token acts as TMS itself, and a Cognito user without custom:slack_user_id as nobody
+      // Slack knows; either may still assign the task to someone.
+      if (!isSlackUserId(ctx.actor.id))
+        return new DomainError(
+          'NOT_ALLOWED',
+          `Only someone with a Slack identity can claim ${task.id} (${ctx.actor.id} has none): assign it to a person instead`,
+          context,
+        );
       if (task.assignee && task.assignee !== ctx.actor.id) {
         return new DomainError(
           'TASK_ALREADY_CLAIMED',

@@ -77,6 +77,25 @@ describe('refusals a person reads', () => {
     }
   });
 
+  it('refuses a claim by an actor Slack does not know (the API token, a Cognito user without a Slack id), as its holder would be nobody', () => {
+    for (const actor of [
+      { type: 'system' as const, id: 'api-token' },
+      { type: 'user' as const, id: '7f3c9a1e-5b2d-4e8f-9a6c-0d1e2f3a4b5c' },
+    ]) {
+      const result = applyAction(
+        aTask({ id: 'TMS-7' }),
+        { type: 'claim' },
+        { actor, via: 'api', now: new Date(T0) },
+      );
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.error.code).toBe('NOT_ALLOWED');
+      expect(result.error.message).toBe(
+        `Only someone with a Slack identity can claim TMS-7 (${actor.id} has none): assign it to a person instead`,
+      );
+    }
+  });
+
   it('tells a second claimer who has the task', () => {
     const claimed = aTask({ id: 'TMS-7', status: 'acknowledged', assignee: 'U0ANA' });
     const result = applyAction(claimed, { type: 'claim' }, slack('U0BEN'));
