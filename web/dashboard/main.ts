@@ -38,6 +38,8 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   let newest: string | null = null;
   let role: Role = 'viewer';
   let me = '';
+  // A claim makes the caller the holder, so it takes a Slack identity (the API token acts as TMS itself).
+  let isPerson = false;
   let liveState: LiveState = 'connecting';
   let firstLoad = true;
   let live: { close(): void } | undefined;
@@ -136,6 +138,7 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
     const answer = await api.get<{ actor: { type: string; id: string }; role: Role }>('/api/me');
     role = answer.role;
     me = answer.actor.id;
+    isPerson = answer.actor.type === 'user' && /^[UW][A-Z0-9]{2,}$/.test(me);
     who.textContent = `${me} · ${role}`;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
@@ -195,8 +198,7 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
       buttons.push(button);
     };
     if (task.status === 'open') add('Acknowledge', () => void act(task.id, 'acknowledge'));
-    if (!task.assignee || (role === 'admin' && task.assignee !== me))
-      add('Claim', () => void act(task.id, 'claim'));
+    if (!task.assignee && isPerson) add('Claim', () => void act(task.id, 'claim'));
     add('Resolve…', () => resolveForm(task));
     return h('span', { class: inDialog ? 'actions in-dialog' : 'actions' }, buttons);
   }
