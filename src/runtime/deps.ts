@@ -37,11 +37,6 @@ export interface HouseDeps extends Deps {
   readonly aggregates: AggregateStore;
   /** The live updates' WebSocket connections and catch-up log (the same table). */
   readonly live: LiveConnectionStore;
-  /**
-   * The WebSocket API's URL for the dashboard (`TMS_LIVE_URL`, `wss://…/{stage}` on AWS); absent locally, where
-   * the dashboard derives `ws://<host>/api/live`.
-   */
-  readonly liveUrl?: string;
   readonly secrets: Secrets;
   readonly metrics: FactMetrics;
   /** The notification topic (SNS), when one is configured. */
@@ -107,7 +102,6 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     seen: cards,
     aggregates: new DynamoAggregateStore(db, table),
     live: new DynamoLiveStore(db, table),
-    ...(env.TMS_LIVE_URL ? { liveUrl: env.TMS_LIVE_URL } : {}),
     secrets: overrides.secrets ?? secretsOf(env),
     metrics: overrides.metrics ?? createMetrics(),
     ...(notifier ? { notifier } : {}),
