@@ -3,9 +3,9 @@ import { applyAction, type LifecycleAction, type Transition } from '../lifecycle
 import type { FingerprintIndex, TaskRepository } from '../ports.js';
 import { actionFor, authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
-import { parseTaskId, type Task } from '../task.js';
+import type { Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
-import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
+import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS, taskIdFrom } from './deps.js';
 
 export interface ActRequest {
   /** `TMS-42` or `42`. */
@@ -25,13 +25,9 @@ export async function actOnTask(
   request: ActRequest,
 ): Promise<Result<Transition, DomainError>> {
   const { store } = deps;
-  const id = parseTaskId(request.taskId);
-  if (!id)
-    return fail(
-      new DomainError('INVALID_INPUT', `"${request.taskId}" is not a task id such as TMS-42 or 42`, {
-        input: request.taskId,
-      }),
-    );
+  const parsed = taskIdFrom(request.taskId);
+  if (!parsed.ok) return parsed;
+  const id = parsed.value;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ctx: ChangeContext = { ...request.ctx, now: deps.clock.now() };

@@ -2,9 +2,9 @@ import { DomainError } from '../errors.js';
 import type { CardStore, FingerprintIndex, TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
-import { parseTaskId, type Task } from '../task.js';
+import type { Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
-import { backoff, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
+import { backoff, ContentionError, type Deps, MAX_ATTEMPTS, taskIdFrom } from './deps.js';
 
 export interface DeleteRequest {
   /** `TMS-42` or `42`. */
@@ -31,13 +31,9 @@ export async function deleteTask(
   },
   request: DeleteRequest,
 ): Promise<Result<Task, DomainError>> {
-  const id = parseTaskId(request.taskId);
-  if (!id)
-    return fail(
-      new DomainError('INVALID_INPUT', `"${request.taskId}" is not a task id such as TMS-42 or 42`, {
-        input: request.taskId,
-      }),
-    );
+  const parsed = taskIdFrom(request.taskId);
+  if (!parsed.ok) return parsed;
+  const id = parsed.value;
   // Refused before anything is read: whether the task exists is not a developer's to learn this way either.
   const allowed = authorize(request.role, 'delete', request.ctx.actor.id);
   if (!allowed.ok) return allowed;

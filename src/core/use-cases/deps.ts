@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
-import { TransientError } from '../errors.js';
+import { DomainError, TransientError } from '../errors.js';
 import type { SilenceStore, TaskStore } from '../ports.js';
+import { fail, ok, type Result } from '../result.js';
+import { parseTaskId } from '../task.js';
 import type { Clock } from '../time.js';
 
 /**
@@ -51,3 +53,11 @@ export class ContentionError extends TransientError {
 export const CLAIM_STALE_MS = 10_000;
 export const MAX_ATTEMPTS = 12;
 export const backoff = (attempt: number): number => Math.min(250, 10 * 2 ** attempt);
+
+/** A task id as a person or a client gave it (`TMS-42`, `42`), or the refusal that says what one looks like. */
+export function taskIdFrom(input: string): Result<string, DomainError> {
+  const id = parseTaskId(input);
+  return id
+    ? ok(id)
+    : fail(new DomainError('INVALID_INPUT', `"${input}" is not a task id such as TMS-42 or 42`, { input }));
+}

@@ -3,9 +3,9 @@ import { applyAction, type LifecycleAction, type Transition } from '../lifecycle
 import type { TaskRepository } from '../ports.js';
 import { actionFor, authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
-import { type Priority, parseTaskId, type Task } from '../task.js';
+import type { Priority, Task } from '../task.js';
 import type { ChangeContext, TimelineEntry } from '../timeline.js';
-import { backoff, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
+import { backoff, ContentionError, type Deps, MAX_ATTEMPTS, taskIdFrom } from './deps.js';
 
 /** What a patch may set: each field only when given. */
 export interface TaskPatch {
@@ -40,13 +40,9 @@ export async function patchTask(
   deps: Deps<TaskRepository>,
   request: PatchRequest,
 ): Promise<Result<Transition, DomainError>> {
-  const id = parseTaskId(request.taskId);
-  if (!id)
-    return fail(
-      new DomainError('INVALID_INPUT', `"${request.taskId}" is not a task id such as TMS-42 or 42`, {
-        input: request.taskId,
-      }),
-    );
+  const parsed = taskIdFrom(request.taskId);
+  if (!parsed.ok) return parsed;
+  const id = parsed.value;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ctx: ChangeContext = { ...request.ctx, now: deps.clock.now() };
     const task = await deps.store.get(id);
