@@ -89,6 +89,8 @@ export type SaveOutcome = 'saved' | 'conflict';
 export interface TaskDeletion {
   readonly by: string;
   readonly at: string;
+  /** The alert the task was for, kept with its tombstone so a retried delete still lets go of it. */
+  readonly fingerprint?: string;
 }
 
 /**
@@ -145,6 +147,12 @@ export interface TaskRepository {
    * old image) says so to the card. Its timeline is left to `dropHistory`.
    */
   deleteTask(id: string, expectedVersion: number, deletion: TaskDeletion): Promise<SaveOutcome>;
+  /**
+   * Who deleted the task, if it was: its tombstone, kept for good (a few bytes a deleted task), written before
+   * the task goes. A task id is never handed out twice, except to the one writer that finds its alert bound to
+   * an id whose task was never written: that writer must not bring a deleted task back under its old id.
+   */
+  deletion(id: string): Promise<TaskDeletion | undefined>;
   /**
    * Deletes what is left of a deleted task (its timeline entries), in pages, whatever their number; nothing
    * while its task item exists. Idempotent: a deleter that died halfway leaves what the next call removes.

@@ -135,6 +135,9 @@ export function taskRepositoryContract(name: string, makeStore: () => Promise<Ta
       await store.dropHistory('TMS-4');
       // Assess
       expect(await store.timeline('TMS-4')).toEqual([]);
+      // Its tombstone stays, so its id is never written again; a task never deleted has none.
+      expect(await store.deletion('TMS-4')).toEqual(deletion);
+      expect(await store.deletion('TMS-5')).toBeUndefined();
       expect(await store.deleteTask('TMS-4', current.version, deletion)).toBe('conflict');
       await store.dropHistory('TMS-4'); // idempotent
       expect((await store.list({ limit: 50 })).tasks.map((t) => t.id)).toEqual(['TMS-5']);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyAction } from '../../src/core/lifecycle.js';
+import { actOnTask } from '../../src/core/use-cases/act-on-task.js';
 import { deleteTask } from '../../src/core/use-cases/delete-task.js';
+import { ingestAlert } from '../../src/core/use-cases/ingest-alert.js';
 import { patchTask } from '../../src/core/use-cases/patch-task.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
-import { aTask, depsFor, slack, user } from '../helpers/factories.js';
+import { anAlert, aTask, depsFor, slack, user } from '../helpers/factories.js';
 
 const api = (id: string) => ({ actor: user(id), via: 'api' as const });
 
@@ -122,23 +124,29 @@ describe('deleting a task', () => {
     expect(store.entries.has('TMS-1')).toBe(false);
     // Another task it was not keeps its place as the one to reopen.
     expect(store.fingerprints.get('fp-1')).toEqual({ fingerprint: 'fp-1', lastTaskId: 'TMS-0' });
-    expect(store.deletions.get('TMS-1')).toEqual({ by: 'U0ANA', at: deps.clock.now().toISOString() });
+    expect(store.deletions.get('TMS-1')).toEqual({
+      by: 'U0ANA',
+      at: deps.clock.now().toISOString(),
+      fingerprint: 'fp-1',
+    });
     expect(await deleteTask(deps, { taskId: '1', role: 'admin', ctx: api('U0ANA') })).toMatchObject({
       ok: false,
       error: { code: 'TASK_NOT_FOUND' },
     });
   });
 
-  it('finishes what a deleter killed halfway left: the retry removes the rest before answering 404', async () => {
+  it('finishes what a deleter killed halfway left: the retry lets go of the alert and removes the rest before answering 404', async () => {
     const { store, deps } = await withTask({ fingerprint: 'fp-2' });
     store.fingerprints.set('fp-2', { fingerprint: 'fp-2', openTaskId: 'TMS-1' });
     store.beforeWrite = (operation) => {
-      if (operation === 'dropHistory') throw new Error('killed');
+      if (operation === 'forgetTask') throw new Error('killed'); // the step right after the task went
     };
     await expect(deleteTask(deps, { taskId: '1', role: 'admin', ctx: api('U0ANA') })).rejects.toThrow(
       'killed',
     );
     expect(store.entries.has('TMS-1')).toBe(true);
+    expect(await store.get('TMS-1')).toBeUndefined();
+    expect(store.fingerprints.get('fp-2')?.openTaskId).toBe('TMS-1');
     store.beforeWrite = () => {};
     expect(await deleteTask(deps, { taskId: '1', role: 'admin', ctx: api('U0ANA') })).toMatchObject({
       ok: false,
@@ -159,5 +167,62 @@ describe('deleting a task', () => {
     const deleted = await deleteTask(deps, { taskId: '1', role: 'admin', ctx: api('U0ANA') });
     expect(deleted).toMatchObject({ ok: true, value: { version: 2 } });
     expect(await store.get('TMS-1')).toBeUndefined();
+  });
+
+  it('never brings a deleted task back: an alert bound to it as the delete went through opens a new task', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const opened = await ingestAlert(deps, anAlert());
+    if (opened.result !== 'created') throw new Error(`not opened: ${opened.result}`);
+    const id = opened.taskId;
+    const resolved = await actOnTask(deps, {
+      taskId: id,
+      command: { type: 'resolve', resolution: null },
+      role: 'admin',
+      ctx: api('U0ANA'),
+    });
+    expect(resolved.ok).toBe(true);
+    deps.clock.advance(60_000);
+    // Slack's Reopen claims the alert, saves the task, then binds the alert to it: the DELETE lands in between.
+    const bind = store.bindFingerprint.bind(store);
+    store.bindFingerprint = async (fingerprint, token, taskId) => {
+      expect(await deleteTask(deps, { taskId, role: 'admin', ctx: api('U0ANA') })).toMatchObject({
+        ok: true,
+      });
+      return bind(fingerprint, token, taskId);
+    };
+    await actOnTask(deps, { taskId: id, command: { type: 'reopen' }, role: 'admin', ctx: api('U0BEN') });
+    store.bindFingerprint = bind;
+    expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(id); // bound to a deleted task
+
+    deps.clock.advance(60_000);
+    const again = await ingestAlert(deps, anAlert({ occurredAt: deps.clock.now().toISOString() }));
+    expect(again.result).toBe('created');
+    expect((again as { taskId: string }).taskId).not.toBe(id);
+    expect(await store.get(id)).toBeUndefined();
+    expect((await store.fingerprint(anAlert().fingerprint))?.openTaskId).toBe(
+      (again as { taskId: string }).taskId,
+    );
+  });
+
+  it('leaves the task its alert’s when the delete never gets through (its alert storming), so the alert still resolves it', async () => {
+    const store = new MemoryTaskStore();
+    const deps = depsFor(store);
+    const opened = await ingestAlert(deps, anAlert());
+    if (opened.result !== 'created') throw new Error(`not opened: ${opened.result}`);
+    store.beforeWrite = (operation) => {
+      if (operation !== 'deleteTask') return;
+      const task = store.tasks.get(opened.taskId);
+      if (task) store.tasks.set(task.id, { ...task, version: task.version + 1 }); // another occurrence first
+    };
+    await expect(
+      deleteTask(deps, { taskId: opened.taskId, role: 'admin', ctx: api('U0ANA') }),
+    ).rejects.toThrow('changing too fast to delete');
+    store.beforeWrite = () => {};
+    const recovered = await ingestAlert(
+      deps,
+      anAlert({ action: 'resolve', occurredAt: deps.clock.now().toISOString() }),
+    );
+    expect(recovered).toMatchObject({ result: 'resolved', taskId: opened.taskId });
   });
 });

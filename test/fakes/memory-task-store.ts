@@ -91,6 +91,11 @@ export class MemoryTaskStore implements TaskStore {
     return 'saved';
   }
 
+  async deletion(id: string): Promise<TaskDeletion | undefined> {
+    const found = this.deletions.get(id);
+    return found ? copy(found) : undefined;
+  }
+
   async dropHistory(id: string): Promise<void> {
     this.beforeWrite('dropHistory');
     if (!this.tasks.has(id)) this.entries.delete(id);

@@ -153,6 +153,8 @@ export const TASK_SK = 'TASK';
 /** Every key TMS writes, in one place. Task numbers are padded so string order is number order. */
 export const keys = {
   task: (id: string) => ({ pk: `TASK#${taskNumber(id)}`, sk: TASK_SK }),
+  /** A deleted task's tombstone, beside where its item was (no index attributes, no stream consumer's sort key). */
+  taskTombstone: (id: string) => ({ pk: `TASK#${taskNumber(id)}`, sk: 'DELETED' }),
   taskOrder: (id: string) => pad(taskNumber(id), 10),
   byStatus: (status: string) => `STATUS#${status}`,
   byService: (service: string) => `SERVICE#${service}`,

@@ -226,6 +226,21 @@ export class DynamoTaskStore implements TaskStore {
       ),
     );
     if (!marked) return 'conflict';
+    // The tombstone before the task goes: a deleter that dies in between leaves a live task with one, which
+    // nothing but a writer about to reuse the id reads, and the retried delete finishes.
+    await this.send(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.taskTombstone(id),
+            deletedBy: deletion.by,
+            deletedAt: deletion.at,
+            ...(deletion.fingerprint ? { fingerprint: deletion.fingerprint } : {}),
+          },
+        }),
+      ),
+    );
     const deleted = await this.conditional(() =>
       this.db.send(
         new DeleteCommand({
@@ -238,6 +253,20 @@ export class DynamoTaskStore implements TaskStore {
     );
     this.#read.delete(id);
     return deleted ? 'saved' : 'conflict';
+  }
+
+  async deletion(id: string): Promise<TaskDeletion | undefined> {
+    const { Item } = await this.send(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.taskTombstone(id), ConsistentRead: true }),
+      ),
+    );
+    if (!Item) return undefined;
+    return {
+      by: String(Item.deletedBy),
+      at: String(Item.deletedAt),
+      ...(typeof Item.fingerprint === 'string' ? { fingerprint: Item.fingerprint } : {}),
+    };
   }
 
   async dropHistory(id: string): Promise<void> {
@@ -271,7 +300,7 @@ export class DynamoTaskStore implements TaskStore {
         ),
       );
       await this.batchWrite(
-        Items.filter((item) => item.sk !== TASK_SK).map((item) => ({
+        Items.filter((item) => item.sk !== TASK_SK && item.sk !== keys.taskTombstone(id).sk).map((item) => ({
           DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
         })),
       );

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { CardStore, FingerprintIndex, TaskRepository } from '../ports.js';
+import type { CardStore, FingerprintIndex, TaskDeletion, TaskRepository } from '../ports.js';
 import { authorize, type Role } from '../rbac.js';
 import { fail, ok, type Result } from '../result.js';
 import type { Task } from '../task.js';
@@ -18,11 +18,13 @@ export interface DeleteRequest {
  * fingerprint, so the alert firing again opens a new task. The card follows from the stream's REMOVE record.
  * The aggregates that already counted it stay: the incident happened, and MTTA or a trend do not un-happen.
  *
- * In this order, so a deleter killed at any step leaves what a retry finishes: the fingerprint first (a task
- * still there but no longer its alert's, which a new alert of it does not touch), then the card marked due
- * (its sync, finding no task, retires it: the stream's record of the deletion is not the only way there),
- * then the task (the delete is refused if it changed meanwhile, and read again), then its history, which a
- * retried delete, finding no task, removes anyway before it answers "no such task".
+ * In this order, so a deleter killed at any step leaves what a retry (or the alert's next writer) finishes: the
+ * card marked due (its sync, finding no task, retires it: the stream's record of the deletion is not the only
+ * way there), then the task, refused if it changed meanwhile and read again, with its tombstone written just
+ * before (see `TaskRepository.deletion`), then its hold on its alert and its history, which a retried delete,
+ * finding no task, lets go of from the tombstone before it answers "no such task". The hold goes last, not
+ * first: a delete that never succeeds (a storm of its alert bumping the version every time) must leave the task
+ * its alert's, or the alert could never resolve it. An alert bound to a deleted task opens a new one.
  */
 export async function deleteTask(
   deps: Deps<TaskRepository & FingerprintIndex> & {
@@ -40,18 +42,31 @@ export async function deleteTask(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const task = await deps.store.get(id);
     if (!task) {
-      await deps.store.dropHistory(id);
+      await finish(deps, id, await deps.store.deletion(id));
       return fail(new DomainError('TASK_NOT_FOUND', `There is no task ${id}`, { taskId: id }));
     }
-    if (task.fingerprint) await deps.store.forgetTask(task.fingerprint, id);
     const now = deps.clock.now().toISOString();
-    const deletion = { by: request.ctx.actor.id, at: now };
-    await deps.cards?.markCardDeleted(id, deletion, now);
+    const deletion = {
+      by: request.ctx.actor.id,
+      at: now,
+      ...(task.fingerprint ? { fingerprint: task.fingerprint } : {}),
+    };
+    await deps.cards?.markCardDeleted(id, { by: deletion.by, at: deletion.at }, now);
     if ((await deps.store.deleteTask(id, task.version, deletion)) === 'saved') {
-      await deps.store.dropHistory(id);
+      await finish(deps, id, deletion);
       return ok(task);
     }
     await deps.sleep(backoff(attempt));
   }
   throw new ContentionError(`${id} is changing too fast to delete; try again`, { taskId: id });
+}
+
+/** What goes once the task has: its hold on its alert (as the tombstone names it) and its timeline. */
+async function finish(
+  deps: Deps<TaskRepository & FingerprintIndex>,
+  id: string,
+  deletion: TaskDeletion | undefined,
+): Promise<void> {
+  if (deletion?.fingerprint) await deps.store.forgetTask(deletion.fingerprint, id);
+  await deps.store.dropHistory(id);
 }

@@ -157,6 +157,12 @@ export async function ingestAlert(
     const open = record?.openTaskId ? await store.get(record.openTaskId) : undefined;
 
     if (record?.openTaskId && !open) {
+      // Bound to a task that was deleted (its deleter died before letting go, or a reopen bound it as the delete
+      // went through): let go of it, and decide again. Never write a deleted task back under its old id.
+      if (await store.deletion(record.openTaskId)) {
+        await store.forgetTask(alert.fingerprint, record.openTaskId);
+        continue;
+      }
       // Bound to an id whose task was never written (its writer died, or is writing it now).
       if (alert.action !== 'trigger') return ignored(null, 'no open task for this alert');
       const { task, entries } = taskFromAlert(record.openTaskId, alert, deps.config, ctx);
