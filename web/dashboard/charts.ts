@@ -74,13 +74,26 @@ export function metricCharts(onRange: (range: Range) => void): {
     (range === 'days' ? dayLabel : hourLabel).format(new Date(seconds * 1000));
   // The span is the window's, from its first hour to now: a point is drawn at its bucket's start, so today's
   // (or this hour's) sits inside the chart with the time still to come after it, not on the edge.
-  let span: uPlot.Range.MinMax = [0, 1];
+  let span: [number, number] = [0, 1];
   const x = {
     tzDate: utc,
     scales: { x: { time: true, range: (): uPlot.Range.MinMax => span } },
-    axes: [{ ...AXIS, values: (_: uPlot, ticks: number[]) => ticks.map(label) }],
+    axes: [
+      {
+        ...AXIS,
+        // The same ticks on both charts, whatever their widths: every 3 days, or at 00, 06, 12 and 18 UTC.
+        splits: () => {
+          const every = range === 'days' ? 3 * 86_400 : 6 * 3_600;
+          const ticks: number[] = [];
+          for (let t = Math.ceil(span[0] / every) * every; t <= span[1]; t += every) ticks.push(t);
+          return ticks;
+        },
+        values: (_: uPlot, ticks: number[]) => ticks.map(label),
+      },
+    ],
   };
-  const points = { show: true, size: 7 };
+  // Filled, so a lone figure (a bucket between two without data) shows in its series' colour.
+  const points = (fill: string) => ({ show: true, size: 7, fill });
   const width = () => Math.max(260, (element.clientWidth || 400) - 8);
   const times = new uPlot(
     {
@@ -96,14 +109,26 @@ export function metricCharts(onRange: (range: Range) => void): {
       ],
       series: [
         { label: 'UTC', value: (_, v) => (v == null ? '' : label(v)) },
-        { label: 'MTTA', stroke: '#79c0ff', width: 2, points, value: (_, v) => inMinutes(v) },
-        { label: 'MTTR', stroke: '#ffa657', width: 2, points, value: (_, v) => inMinutes(v) },
+        {
+          label: 'MTTA',
+          stroke: '#79c0ff',
+          width: 2,
+          points: points('#79c0ff'),
+          value: (_, v) => inMinutes(v),
+        },
+        {
+          label: 'MTTR',
+          stroke: '#ffa657',
+          width: 2,
+          points: points('#ffa657'),
+          value: (_, v) => inMinutes(v),
+        },
         {
           label: 'MTBF',
           scale: 'h',
           stroke: '#d2a8ff',
           width: 2,
-          points,
+          points: points('#d2a8ff'),
           dash: [6, 4],
           value: (_, v) => inHours(v),
         },
@@ -123,11 +148,25 @@ export function metricCharts(onRange: (range: Range) => void): {
       axes: [
         x.axes[0] as uPlot.Axis,
         { ...AXIS, size: 56, label: 'SLA met (%)' },
-        { scale: 'y', side: 1, size: 56, grid: { show: false }, ticks: { show: false }, values: () => [] },
+        {
+          scale: 'y',
+          side: 1,
+          size: 56,
+          label: ' ',
+          grid: { show: false },
+          ticks: { show: false },
+          values: () => [],
+        },
       ],
       series: [
         { label: 'UTC', value: (_, v) => (v == null ? '' : label(v)) },
-        { label: 'SLA met', stroke: '#56d364', width: 2, points, value: (_, v) => inPercent(v) },
+        {
+          label: 'SLA met',
+          stroke: '#56d364',
+          width: 2,
+          points: points('#56d364'),
+          value: (_, v) => inPercent(v),
+        },
       ],
     },
     [[], []],
