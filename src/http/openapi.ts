@@ -309,7 +309,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       windowQuery('7d'),
       {
         name: 'step',
-        description: `Adds \`series\`, the figures per bucket of ${Object.keys(SERIES_STEPS).join(', ')} (aligned in UTC); at most ${MAX_SERIES_POINTS} buckets (window / step)`,
+        description: `Adds \`series\`, the figures per bucket of ${Object.keys(SERIES_STEPS).join(', ')} (aligned in UTC); window / step at most ${MAX_SERIES_POINTS} (a 400 beyond)`,
         schema: { type: 'string', enum: Object.keys(SERIES_STEPS) },
       },
     ],
