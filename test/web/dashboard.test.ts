@@ -212,6 +212,31 @@ describe('the dashboard', () => {
     await page.context().close();
   }, 60_000);
 
+  it('reads the figures again after live changes, at most once a minute, and every 5 minutes besides', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.clock.install(); // the page's timers, run forward by the test; the stack's time is real
+    let reads = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/metrics') reads++;
+    });
+    await page.goto(`${stack.url}/?token=${encodeURIComponent(stack.secrets.TMS_API_TOKEN)}`);
+    await expect.poll(() => page.locator('.live-state').textContent(), { timeout: 10_000 }).toBe('live');
+    await expect.poll(() => reads).toBe(1);
+    // Three changes pushed within the minute of that read: none read at once, one read when the minute is up.
+    for (let n = 1; n <= 3; n++)
+      await row(page, await ingest(`web-throttle-${n}`, `Cache hit rate below 40% on shard ${n}`)).waitFor();
+    expect(reads).toBe(1);
+    await page.clock.runFor(61_000);
+    await expect.poll(() => reads).toBe(2);
+    // Quiet: nothing more until the next change, or the 5 minutes since the first read.
+    await page.clock.runFor(30_000);
+    expect(reads).toBe(2);
+    await page.clock.runFor(5 * 60_000 - 91_000 + 1_000);
+    await expect.poll(() => reads).toBe(3);
+    await context.close();
+  }, 60_000);
+
   it('shows a new alert within 2 s of its ingest, without a reload (live over the WebSocket)', async () => {
     const page = await open(stack.secrets.TMS_API_TOKEN);
     await page.locator('section.p1').waitFor();
