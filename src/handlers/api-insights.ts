@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { WindowMetrics } from '../core/aggregates/metrics.js';
 import { commonFixes } from '../core/aggregates/resolutions.js';
 import { own } from '../core/bounds.js';
 import { formatDuration } from '../core/time.js';
@@ -6,6 +7,7 @@ import {
   knownService,
   playbook,
   reportService,
+  reportStep,
   reportWindow,
   STATS_WINDOW,
   statsReport,
@@ -67,29 +69,47 @@ export async function trendsRoute(deps: HouseDeps, event: APIGatewayProxyEventV2
   return json(200, { trends: [...ongoing, ...read] });
 }
 
-/** `GET /api/metrics?service=&window=`: the figures of `/tms stats` over the window (7d unless asked). */
+/**
+ * `GET /api/metrics?service=&window=&step=`: the figures of `/tms stats` over the window (7d unless asked),
+ * and with a step the same figures bucket by bucket, from the same hours (a chart over time, one read).
+ */
 export async function metricsRoute(deps: HouseDeps, event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const query = event.queryStringParameters ?? {};
-  const refused = unknownParameters(query, ['service', 'window']);
+  const refused = unknownParameters(query, ['service', 'window', 'step']);
   if (refused) return refused;
   const service = await serviceParameter(deps, query.service);
   if (typeof service !== 'string' && service !== null) return service;
   const window = windowParameter(query.window, STATS_WINDOW);
   if (typeof window !== 'number') return window;
-  const { overall } = await statsReport(deps, service, window, deps.clock.now());
+  const step = query.step === undefined ? undefined : reportStep(query.step, window);
+  if (step && 'reason' in step) return invalid('step', step.reason);
+  const { overall, series } = await statsReport(deps, service, window, deps.clock.now(), step?.stepMs);
   return json(200, {
     // As asked, or the default as Slack's help writes it (7d, not 1w).
     window: query.window?.toLowerCase() || `${window / 86_400_000}d`,
-    opened: overall.opened,
-    acknowledged: overall.acknowledged,
-    resolved: overall.resolved,
-    mttaMs: overall.mttaMs,
-    mttrMs: overall.mttrMs,
-    mtbfMs: overall.mtbfMs,
-    // SLA adherence, the share Slack prints as "SLA 100% met": null when no deadline ended in the window.
-    slaMet: overall.slaAdherence,
+    ...figures(overall),
+    ...(series
+      ? {
+          series: series.map((b) => ({
+            from: new Date(b.from).toISOString(),
+            to: new Date(b.to).toISOString(),
+            ...figures(b.metrics),
+          })),
+        }
+      : {}),
   });
 }
+
+const figures = (m: WindowMetrics) => ({
+  opened: m.opened,
+  acknowledged: m.acknowledged,
+  resolved: m.resolved,
+  mttaMs: m.mttaMs,
+  mttrMs: m.mttrMs,
+  mtbfMs: m.mtbfMs,
+  // SLA adherence, the share Slack prints as "SLA 100% met": null when no deadline ended in the window.
+  slaMet: m.slaAdherence,
+});
 
 /** `GET /api/services/{service}/playbook`: its recurring issues, what fixed them, its runbook. */
 export async function playbookRoute(deps: HouseDeps, event: APIGatewayProxyEventV2): Promise<HttpResult> {

@@ -3,6 +3,7 @@ import { MAX_PAGE } from '../core/pagination.js';
 import { ROLES } from '../core/rbac.js';
 import { STATUSES, Task } from '../core/task.js';
 import { TimelineEntry } from '../core/timeline.js';
+import { MAX_SERIES_POINTS, SERIES_STEPS } from '../core/use-cases/reports.js';
 import { ROUTES, type Route } from '../routes.js';
 import { REQUEST_BODIES } from './api-schemas.js';
 
@@ -90,16 +91,35 @@ const Trends = z
     ),
   })
   .strict();
+const figures = {
+  opened: z.number().int(),
+  acknowledged: z.number().int(),
+  resolved: z.number().int(),
+  mttaMs: z.number().nullable(),
+  mttrMs: z.number().nullable(),
+  mtbfMs: z.number().nullable(),
+  slaMet: z.number().nullable().describe('SLA adherence (0..1), null when no deadline ended in the window'),
+};
 const Metrics = z
   .object({
     window: z.string(),
-    opened: z.number().int(),
-    acknowledged: z.number().int(),
-    resolved: z.number().int(),
-    mttaMs: z.number().nullable(),
-    mttrMs: z.number().nullable(),
-    mtbfMs: z.number().nullable(),
-    slaMet: z.number().nullable().describe('SLA adherence (0..1), null when no deadline ended in the window'),
+    ...figures,
+    series: z
+      .array(
+        z
+          .object({
+            from: z
+              .string()
+              .describe('The bucket’s start: a step boundary in UTC, or the window’s first hour'),
+            to: z.string().describe('Its end: the next step boundary, or now for the last'),
+            ...figures,
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        'Only with `step`: the same figures per bucket of the window, oldest first (null where none)',
+      ),
   })
   .strict();
 const Playbook = z
@@ -284,7 +304,15 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'MTTA, MTTR, MTBF and SLA adherence, as /tms stats',
     ok: { status: 200, description: 'The figures (null where there is no data)', schema: 'Metrics' },
     errors: [400, 401, 403, 404, 503],
-    query: [serviceQuery, windowQuery('7d')],
+    query: [
+      serviceQuery,
+      windowQuery('7d'),
+      {
+        name: 'step',
+        description: `Adds \`series\`, the figures per bucket of ${Object.keys(SERIES_STEPS).join(', ')} (aligned in UTC); window / step at most ${MAX_SERIES_POINTS} (a 400 beyond)`,
+        schema: { type: 'string', enum: Object.keys(SERIES_STEPS) },
+      },
+    ],
   },
   'GET /api/services/{service}/playbook': {
     summary: 'A service’s recurring issues and what fixed them, as /tms playbook',

@@ -1,3 +1,4 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TABLE_ACCESS } from '../../infra/stack.js';
 import { TABLE } from '../../src/adapters/dynamo/table.js';
@@ -137,6 +138,88 @@ describe('GET /api/metrics', () => {
         slaMet: null,
       },
     });
+  });
+});
+
+describe('GET /api/metrics with a step', () => {
+  it('adds the same figures bucket by bucket, on the hour in UTC, adding up to the window’s', async () => {
+    clock.hold();
+    try {
+      const now = clock.now().getTime();
+      const { status, body } = await get('/api/metrics?service=checkout&window=1d&step=1h');
+      expect(status).toBe(200);
+      // The answer without a step, unchanged, and the series beside it.
+      const { series, ...figures } = body;
+      expect(figures).toEqual((await get('/api/metrics?service=checkout&window=1d')).body);
+      const first = Math.floor((now - 24 * HOUR) / HOUR) * HOUR;
+      expect(series[0].from).toBe(new Date(first).toISOString());
+      expect(series.at(-1).to).toBe(new Date(now).toISOString());
+      series.forEach((bucket: { from: string; to: string }, i: number) => {
+        if (i > 0) expect(bucket.from).toBe(series[i - 1].to);
+        if (i > 0) expect(Date.parse(bucket.from) % HOUR, bucket.from).toBe(0);
+      });
+      expect(series).toHaveLength(now % HOUR === 0 ? 24 : 25);
+      for (const field of ['opened', 'acknowledged', 'resolved'])
+        expect(
+          series.reduce((sum: number, b: Record<string, number>) => sum + (b[field] ?? 0), 0),
+          field,
+        ).toBe(figures[field]);
+      // The figures of a bucket are those the core reads for it, in the same names as the window's.
+      const { series: read } = await statsReport(stack.deps, 'checkout', 24 * HOUR, clock.now(), HOUR);
+      expect(series).toEqual(
+        read?.map((b) => ({
+          from: new Date(b.from).toISOString(),
+          to: new Date(b.to).toISOString(),
+          opened: b.metrics.opened,
+          acknowledged: b.metrics.acknowledged,
+          resolved: b.metrics.resolved,
+          mttaMs: b.metrics.mttaMs,
+          mttrMs: b.metrics.mttrMs,
+          mtbfMs: b.metrics.mtbfMs,
+          slaMet: b.metrics.slaAdherence,
+        })),
+      );
+      // The work of this hour is in the last bucket; the hours before the cache alert, empty, are nulls.
+      expect(series.at(-1).resolved).toBe(3);
+      expect(series[0]).toMatchObject({ opened: 0, mttaMs: null, mttrMs: null, mtbfMs: null, slaMet: null });
+    } finally {
+      clock.release();
+    }
+  });
+
+  it('starts days at UTC midnight, the first at the window’s first hour', async () => {
+    clock.hold();
+    try {
+      const now = clock.now().getTime();
+      const { body } = await get('/api/metrics?window=14d&step=1D');
+      expect(body.window).toBe('14d');
+      expect(body.series[0].from).toBe(
+        new Date(Math.floor((now - 14 * 86_400_000) / HOUR) * HOUR).toISOString(),
+      );
+      for (const bucket of body.series.slice(1)) expect(bucket.from).toMatch(/T00:00:00\.000Z$/);
+      expect(body.series.length).toBeGreaterThanOrEqual(14);
+      expect(body.series.length).toBeLessThanOrEqual(15);
+    } finally {
+      clock.release();
+    }
+  });
+
+  it('answers 400 naming the step for one it does not take, or one cutting the window in over 200 points', async () => {
+    for (const [path, reason] of [
+      ['/api/metrics?step=2h', 'not a step: 1h, 6h, 1d'],
+      ['/api/metrics?step=', 'not a step: 1h, 6h, 1d'],
+      ['/api/metrics?step=__proto__', 'not a step: 1h, 6h, 1d'],
+      ['/api/metrics?window=9d&step=1h', 'more than 200 points'],
+      ['/api/metrics?window=90d&step=6h', 'more than 200 points'],
+    ] as const) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(400);
+      expect(body.error).toEqual({ code: 'INVALID_INPUT', message: expect.stringContaining(`step: `) });
+      expect(body.error.message, path).toContain(reason);
+    }
+    // The default window, 7d, in hours: 168 points.
+    expect((await get('/api/metrics?step=1h')).body.series.length).toBeGreaterThanOrEqual(168);
+    expect((await get('/api/metrics?window=90d&step=1d')).status).toBe(200);
   });
 });
 
@@ -340,5 +423,44 @@ describe('what the insights call on the table', () => {
     }
     // The aggregates by query, a trending fingerprint's task, a service's tasks (gsi2) when it is not configured.
     expect([...called].sort()).toEqual(['GetItem', 'Query', 'Query gsi2']);
+  });
+
+  it('reads a series from the window’s hours, no more calls than the window alone', async () => {
+    let calls = 0;
+    class Counting extends NodeHttpHandler {
+      override handle(...args: Parameters<NodeHttpHandler['handle']>) {
+        calls++;
+        return super.handle(...args);
+      }
+    }
+    const handler = makeApiHandler(
+      buildDeps(
+        { TMS_TABLE: TABLE.defaultName },
+        {
+          config: stack.deps.config,
+          clock,
+          secrets: stack.deps.secrets,
+          dynamo: { ...LOCAL_AWS, endpoint: stack.unstreamedStoreUrl, requestHandler: new Counting() },
+        },
+      ),
+    );
+    const callsFor = async (query: Record<string, string>) => {
+      calls = 0;
+      const answer = await handler({
+        version: '2.0',
+        routeKey: 'GET /api/metrics',
+        rawPath: '',
+        rawQueryString: '',
+        headers: { authorization: 'Bearer local-api-token' },
+        queryStringParameters: query,
+        requestContext: {},
+        isBase64Encoded: false,
+      } as never);
+      expect(answer.statusCode).toBe(200);
+      return calls;
+    };
+    const alone = await callsFor({ service: 'checkout', window: '7d' });
+    expect(alone).toBeGreaterThan(0);
+    expect(await callsFor({ service: 'checkout', window: '7d', step: '1h' })).toBe(alone); // 168 buckets
   });
 });

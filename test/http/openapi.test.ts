@@ -222,6 +222,8 @@ describe('GET /api/openapi.json on the local stack', () => {
       ['GET /api/tasks/{id}', `/api/tasks/${id}`],
       ['GET /api/trends', '/api/trends'],
       ['GET /api/metrics', '/api/metrics?service=checkout'],
+      // With a step, its series too: each bucket held to the same schema.
+      ['GET /api/metrics', '/api/metrics?service=checkout&window=1d&step=1h'],
       ['GET /api/services/{service}/playbook', '/api/services/checkout/playbook'],
     ] as const)
       answers.push({ key, ...(await getJson(`${stack.url}${path}`, API())) });
@@ -231,6 +233,10 @@ describe('GET /api/openapi.json on the local stack', () => {
         .filter((key) => key !== 'GET /api/openapi.json' && key !== 'DELETE /api/tasks/{id}')
         .sort(),
     );
+    // The series' bucket shape is checked on real buckets, not an empty list.
+    expect(
+      answers.find((a) => a.key === 'GET /api/metrics' && a.body.series)?.body.series.length,
+    ).toBeGreaterThanOrEqual(24);
     // The playbook's issue shape is checked on a real issue, not an empty list.
     expect(answers.find((a) => a.key === 'GET /api/services/{service}/playbook')?.body.issues).toHaveLength(
       1,

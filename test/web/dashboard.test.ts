@@ -157,6 +157,86 @@ describe('the dashboard', () => {
     await page.context().close();
   }, 60_000);
 
+  it('charts the figures over time: 14 days by day, 24 hours by hour on the toggle, the same numbers in its table', async () => {
+    const id = await ingest('web-charts-1', 'Queue depth above 5k on billing');
+    const acked = await postJson(
+      `${stack.url}/api/tasks/${id}/actions`,
+      { action: 'acknowledge' },
+      { authorization: `Bearer ${await jwt('developer', 'U01CHART')}` },
+    );
+    expect(acked.status).toBe(200);
+    await stack.idle();
+    const page = await open(stack.secrets.TMS_API_TOKEN);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/metrics') asked.push(url.search);
+    });
+    const rows = page.locator('.charts table.sr-only tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(14);
+    expect(await page.locator('.charts canvas').count()).toBe(2);
+    // The table's last row is today (UTC), with what the API answers for it.
+    const { body } = await getJson(`${stack.url}/api/metrics?window=14d&step=1d`, admin);
+    const today = body.series.at(-1);
+    const cells = async (at: number) =>
+      (await rows.nth(at).locator('th, td').allTextContents()).map((t) => t.trim());
+    const dayOf = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+    expect(await rows.count()).toBe(body.series.length + 1); // and the header
+    const [day, opened, mtta] = await cells(body.series.length);
+    expect(day).toBe(dayOf.format(new Date(today.from)));
+    expect(Number(opened)).toBe(today.opened);
+    expect(today.opened).toBeGreaterThan(0);
+    expect(mtta).toMatch(/^\d+(\.\d)? (s|min)$/); // acknowledged today: a figure, not a dash
+    // The toggle: the last 24 hours, by hour.
+    const hourly = page.getByRole('button', { name: '24 hours by hour' });
+    await hourly.click();
+    expect(await hourly.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: '14 days by day' }).getAttribute('aria-pressed')).toBe(
+      'false',
+    );
+    await expect
+      .poll(async () => page.locator('.charts table.sr-only caption').textContent(), { timeout: 5_000 })
+      .toContain('24 hours by hour');
+    const hours = (await getJson(`${stack.url}/api/metrics?window=1d&step=1h`, admin)).body.series;
+    expect(await rows.count()).toBe(hours.length + 1);
+    expect((await cells(hours.length))[0]).toBe(hours.at(-1).from.slice(11, 16));
+    expect(asked.some((q) => q.includes('window=1d') && q.includes('step=1h'))).toBe(true);
+    // The service picker asks for that service's series, over the span shown.
+    const { service } = (await getJson(`${stack.url}/api/tasks/${id}`, admin)).body.task;
+    await page.locator('#metrics-service').selectOption(service);
+    await expect
+      .poll(() => asked.some((q) => q.includes(`service=${service}`) && q.includes('step=1h')), {
+        timeout: 5_000,
+      })
+      .toBe(true);
+    await page.context().close();
+  }, 60_000);
+
+  it('reads the figures again after live changes, at most once a minute, and every 5 minutes besides', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.clock.install(); // the page's timers, run forward by the test; the stack's time is real
+    let reads = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/metrics') reads++;
+    });
+    await page.goto(`${stack.url}/?token=${encodeURIComponent(stack.secrets.TMS_API_TOKEN)}`);
+    await expect.poll(() => page.locator('.live-state').textContent(), { timeout: 10_000 }).toBe('live');
+    await expect.poll(() => reads).toBe(1);
+    // Three changes pushed within the minute of that read: none read at once, one read when the minute is up.
+    for (let n = 1; n <= 3; n++)
+      await row(page, await ingest(`web-throttle-${n}`, `Cache hit rate below 40% on shard ${n}`)).waitFor();
+    expect(reads).toBe(1);
+    await page.clock.runFor(61_000);
+    await expect.poll(() => reads).toBe(2);
+    // Quiet: nothing more until the next change, or the 5 minutes since the first read.
+    await page.clock.runFor(30_000);
+    expect(reads).toBe(2);
+    await page.clock.runFor(5 * 60_000 - 91_000 + 1_000);
+    await expect.poll(() => reads).toBe(3);
+    await context.close();
+  }, 60_000);
+
   it('shows a new alert within 2 s of its ingest, without a reload (live over the WebSocket)', async () => {
     const page = await open(stack.secrets.TMS_API_TOKEN);
     await page.locator('section.p1').waitFor();

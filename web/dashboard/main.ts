@@ -1,19 +1,22 @@
 import { h, replace } from '../shared/dom.js';
 import { type Api, ApiError, apiClient } from './api.js';
 import { renewToken, signInView, signOut, storedToken, tokenFromAddress } from './auth.js';
-import { metricCharts, WINDOWS } from './charts.js';
+import { metricCharts, RANGES } from './charts.js';
 import { connectLive, type LiveState, liveUrl } from './live.js';
 import './style.css';
 import type { Metrics, Playbook, Role, SiteConfig, Task, TimelineEntry, Trend } from './types.js';
 
 /**
  * The wall-screen dashboard: open tasks by priority with their SLA clocks, who holds what, trends, the
- * figures over a few windows, a task's timeline and its service's playbook; live over the WebSocket, polling
+ * figures over time, a task's timeline and its service's playbook; live over the WebSocket, polling
  * the list while that is down. Every element is made with h() (text as text), so nothing a sender wrote runs.
  */
 
 const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 const POLL_MS = 15_000;
+/** The figures are hourly aggregates: read every few minutes, and after a change at most once a minute. */
+const METRICS_MS = 5 * 60_000;
+const METRICS_AFTER_CHANGE_MS = 60_000;
 const root = document.getElementById('app') ?? document.body;
 
 async function start(): Promise<void> {
@@ -44,11 +47,13 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   let firstLoad = true;
   let live: { close(): void } | undefined;
   const timers: ReturnType<typeof setInterval>[] = [];
+  let metricsSoon: ReturnType<typeof setTimeout> | undefined;
 
   const signedOut = (reason: string) => {
     signOut();
     live?.close();
     for (const timer of timers) clearInterval(timer);
+    clearTimeout(metricsSoon);
     replace(
       root,
       signInView(config, `Signed out: ${reason}`, (t) => void dashboard(config, t)),
@@ -83,7 +88,7 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   >;
   const holders = h('ul', { class: 'holders' });
   const trends = h('ul', { class: 'trends' });
-  const charts = metricCharts();
+  const charts = metricCharts(() => void loadMetrics());
   const serviceSelect = h('select', { id: 'metrics-service' }, h('option', { value: '' }, 'All services'));
   const dialog = h('dialog', { class: 'detail', 'aria-labelledby': 'detail-title' });
 
@@ -432,21 +437,33 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
     );
   }
 
+  let metricsAsked = 0;
+  let metricsReadAt = 0;
   async function loadMetrics(): Promise<void> {
     const service = serviceSelect.value;
-    const rows = await Promise.all(
-      WINDOWS.map((window) =>
-        api
-          .get<Metrics>(
-            `/api/metrics?window=${window}${service ? `&service=${encodeURIComponent(service)}` : ''}`,
-          )
-          .catch((error: unknown) => {
-            showError(error);
-            return null;
-          }),
-      ),
+    const { window, step } = RANGES[charts.range];
+    const asked = ++metricsAsked;
+    metricsReadAt = Date.now();
+    try {
+      const answer = await api.get<Metrics>(
+        `/api/metrics?window=${window}&step=${step}${service ? `&service=${encodeURIComponent(service)}` : ''}`,
+      );
+      // A late answer for a span or service no longer shown never replaces the one asked since.
+      if (asked === metricsAsked) charts.update(answer.series ?? []);
+    } catch (error) {
+      showError(error);
+    }
+  }
+  /** After a task or trend message: the figures again, at most once a minute whatever the traffic. */
+  function metricsChanged(): void {
+    if (metricsSoon) return;
+    metricsSoon = setTimeout(
+      () => {
+        metricsSoon = undefined;
+        void loadMetrics();
+      },
+      Math.max(0, metricsReadAt + METRICS_AFTER_CHANGE_MS - Date.now()),
     );
-    charts.update(rows);
   }
   serviceSelect.addEventListener('change', () => void loadMetrics());
 
@@ -459,10 +476,8 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
       const now = Date.now();
       for (const element of root.querySelectorAll<HTMLElement>('.clock')) paintClock(element, now);
     }, 1000),
-    setInterval(() => {
-      void loadTrends();
-      void loadMetrics();
-    }, 60_000),
+    setInterval(() => void loadTrends(), 60_000),
+    setInterval(() => void loadMetrics(), METRICS_MS),
   );
 
   // The list first, then the socket, whose first `since` is then the newest change the list showed.
@@ -471,16 +486,21 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
   // Live: changes pushed; while the socket is down the list is polled instead.
   live = connectLive(() => liveUrl(config.liveUrl, session.token), {
     since: () => newest,
-    taskChanged: upsert,
+    taskChanged: (task) => {
+      upsert(task);
+      metricsChanged();
+    },
     taskDeleted: (id) => {
       tasks.delete(id);
       scheduleDraw();
     },
-    trend: (trend) =>
+    trend: (trend) => {
       drawTrends([
         trend,
         ...trendList.filter((t) => !(t.service === trend.service && t.title === trend.title)),
-      ]),
+      ]);
+      metricsChanged();
+    },
     caughtUp: (complete) => {
       if (!complete) void loadTasks();
     },

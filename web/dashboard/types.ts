@@ -43,8 +43,7 @@ export interface Trend {
   readonly startedAt: string | null;
 }
 
-export interface Metrics {
-  readonly window: string;
+interface Figures {
   readonly opened: number;
   readonly acknowledged: number;
   readonly resolved: number;
@@ -52,6 +51,15 @@ export interface Metrics {
   readonly mttrMs: number | null;
   readonly mtbfMs: number | null;
   readonly slaMet: number | null;
+}
+/** One bucket of `GET /api/metrics?step=`: the figures of [from, to). */
+export interface MetricsBucket extends Figures {
+  readonly from: string;
+  readonly to: string;
+}
+export interface Metrics extends Figures {
+  readonly window: string;
+  readonly series?: readonly MetricsBucket[];
 }
 
 export interface Playbook {

@@ -93,21 +93,85 @@ async function windowHours(
   return { hours: await aggregates.hours(scope, hourOf(from), hourOf(to)), start, covered: to - start };
 }
 
+/** The steps a series may be cut in: whole hours, since counters are kept per hour, aligned in UTC. */
+export const SERIES_STEPS: Readonly<Record<string, number>> = Object.freeze(
+  Object.assign(Object.create(null), { '1h': 3_600_000, '6h': 6 * 3_600_000, '1d': DAY }),
+);
+/** The most buckets a series is cut into (window / step): enough for a chart, bounded for the answer. */
+export const MAX_SERIES_POINTS = 200;
+
+/**
+ * A series' step (`1h`, `6h`, `1d`, case-blind) for a window, or why it is not one: another duration, or one
+ * that would cut the window in more than MAX_SERIES_POINTS buckets.
+ */
+export function reportStep(text: string, windowMs: number): { stepMs: number } | { reason: string } {
+  const ms = SERIES_STEPS[text.toLowerCase()];
+  if (ms === undefined) return { reason: `not a step: ${Object.keys(SERIES_STEPS).join(', ')}` };
+  if (windowMs / ms > MAX_SERIES_POINTS)
+    return {
+      reason: `${text.toLowerCase()} cuts the window in more than ${MAX_SERIES_POINTS} points: take a longer step or a shorter window`,
+    };
+  return { stepMs: ms };
+}
+
+/** One bucket of a series: the figures of the hours in [from, to). */
+export interface SeriesBucket {
+  readonly from: number;
+  readonly to: number;
+  readonly metrics: WindowMetrics;
+}
+
+/**
+ * The hours a window read, cut into buckets at multiples of the step since the epoch (UTC midnight, so days and
+ * 6-hour steps start where a reader expects them). The first bucket starts where the window's hours do and the
+ * last ends at `end` (now), so both may be shorter than a step: MTBF divides each by the time it covers. A bucket
+ * with no items is there with zeros and null figures, a gap on a chart, not a missing point.
+ */
+export function metricSeries(
+  hours: readonly HourCounters[],
+  start: number,
+  end: number,
+  stepMs: number,
+): SeriesBucket[] {
+  const buckets: { from: number; to: number; hours: HourCounters[] }[] = [];
+  for (let from = start; from < end; ) {
+    const to = Math.min(end, (Math.floor(from / stepMs) + 1) * stepMs);
+    buckets.push({ from, to, hours: [] });
+    from = to;
+  }
+  const first = buckets[0];
+  for (const hour of hours) {
+    const at = hourStart(hour.hour);
+    if (!first || at < start || at >= end) continue;
+    // The bucket the hour falls in, found by arithmetic: every bucket but the first starts on a step.
+    const index = Math.floor(at / stepMs) - Math.floor(start / stepMs);
+    buckets[index]?.hours.push(hour);
+  }
+  return buckets.map((b) => ({
+    from: b.from,
+    to: b.to,
+    metrics: windowMetrics(sumCounters(b.hours), b.to - b.from),
+  }));
+}
+
 export interface StatsReport {
   readonly service: string | null;
   readonly windowMs: number;
   readonly overall: WindowMetrics;
   readonly byPriority: Readonly<Record<Priority, WindowMetrics>>;
+  /** With a step: the same hours cut into buckets (no further read). */
+  readonly series?: readonly SeriesBucket[];
 }
 
-/** `/tms stats [service] [window]`: one query over the window's hourly items. */
+/** `/tms stats [service] [window]`: one query over the window's hourly items, cut by `stepMs` if given. */
 export async function statsReport(
   deps: Pick<ReportDeps, 'aggregates'>,
   service: string | null,
   windowMs: number,
   now: Date,
+  stepMs?: number,
 ): Promise<StatsReport> {
-  const { hours, covered } = await windowHours(
+  const { hours, start, covered } = await windowHours(
     deps.aggregates,
     service ? scopes.service(service) : scopes.all,
     now.getTime() - windowMs,
@@ -122,6 +186,7 @@ export async function statsReport(
       Priority,
       WindowMetrics
     >,
+    ...(stepMs ? { series: metricSeries(hours, start, now.getTime(), stepMs) } : {}),
   };
 }
 
