@@ -58,7 +58,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
   await page.goto(`${stack.url}/?token=${developer}`);
   await page.locator('li.task').first().waitFor();
-  await page.waitForTimeout(1500); // the charts' five windows
+  await page.waitForTimeout(1500); // the charts over time
   mkdirSync('docs/screenshots', { recursive: true });
   await page.screenshot({ path: OUT, fullPage: true });
   console.log(`wrote ${OUT}`);

@@ -321,7 +321,8 @@ describe('the dashboard', () => {
     await dialog.getByRole('heading', { name: /^Playbook of / }).waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
-    expect(await focusedTask(page)).toBe(focusedId);
+    // The dialog's close event, which gives focus back, comes a moment after the dialog is hidden.
+    await expect.poll(() => focusedTask(page), { timeout: 5_000 }).toBe(focusedId);
     await page.context().close();
   }, 60_000);
 
