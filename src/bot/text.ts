@@ -5,11 +5,15 @@ import { isSlackUserId } from '../core/task.js';
 /**
  * Text that Slack renders. Everything a person or a source typed passes through `escapeMrkdwn` before it is put
  * in mrkdwn, so `<!channel>`, `<@U…>` or `<https://evil|https://good>` in a title shows as typed and
- * pings or forges nothing. Slack asks for exactly these three entities and no others.
+ * pings or forges nothing. Slack asks for exactly these three entities and no others. The bidirectional
+ * embedding, override and isolate controls go too: with them a title can show its text in another order than
+ * it has (`\u202Eevil` reads "live"); the letters of right-to-left languages need none of them.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(BIDI_CONTROLS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 
 /** Slash-command text arrives with `&`, `<` and `>` encoded; the task stores what the person typed. */
 export function decodeEntities(text: string): string {

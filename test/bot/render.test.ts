@@ -19,6 +19,12 @@ describe('text for Slack', () => {
     );
   });
 
+  it('drops the bidirectional controls with which a title would show its letters in another order, and keeps right-to-left scripts', () => {
+    expect(escapeMrkdwn('deploy \u202Elive\u202C ok')).toBe('deploy live ok');
+    expect(escapeMrkdwn('\u2066a\u2067b\u2068c\u2069 \u202Ax\u202By\u202Cz\u202D')).toBe('abc xyz');
+    expect(escapeMrkdwn('שרת db-1 נפל')).toBe('שרת db-1 נפל');
+  });
+
   it('makes links whose label and URL cannot break out of the link, and only for http(s)', () => {
     expect(link('https://ci.example/run/1', 'Run <1>')).toBe('<https://ci.example/run/1|Run &lt;1&gt;>');
     expect(link('https://x.example/a|b>c', 'l|abel')).toBe('<https://x.example/a%7Cb%3Ec|l¦abel>');

@@ -1,3 +1,5 @@
+import { shown } from './text.js';
+
 /**
  * The one way the web pages make elements: attributes set one by one and text as text nodes, never HTML, so
  * what a sender or a person wrote (a title, a comment, a Slack message) is shown as written and never run.
@@ -21,7 +23,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function append(parent: Node, children: readonly (Child | readonly Child[])[]): void {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(shown(String(child))));
   }
 }
 
