@@ -77,7 +77,7 @@ describe('the dashboard page (GET /)', () => {
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        "connect-src 'self' ws: wss:",
+        "connect-src 'self'",
         "frame-ancestors 'none'",
         "object-src 'none'",
       ]),
@@ -100,7 +100,7 @@ describe('the dashboard page (GET /)', () => {
     const handler = makeApiHandler(deps, { assets: ASSETS, site });
     const page = await handler(event('GET /', '/'));
     expect(String(page.headers?.['content-security-policy'])).toContain(
-      "connect-src 'self' ws: wss: wss://live.example.com https://tms.auth.eu-west-1.amazoncognito.com",
+      "connect-src 'self' wss://live.example.com https://tms.auth.eu-west-1.amazoncognito.com",
     );
     const config = await handler(event('GET /app/config.json', '/app/config.json'));
     expect(JSON.parse(String(config.body))).toEqual({
