@@ -208,3 +208,17 @@ export function overloaded(lane: Lane, limit: number): WireResponse {
     ),
   };
 }
+
+/**
+ * Whether a request's Host names this machine's server (127.0.0.1, localhost or [::1] on its port). A web page
+ * elsewhere can make its own name resolve to 127.0.0.1 (DNS rebinding) and then read what this server answers
+ * as its own origin: its requests still name that page's host, and are refused.
+ */
+export function isLocalHost(host: string | undefined, baseUrl: string): boolean {
+  if (!host) return false;
+  const { port } = new URL(baseUrl);
+  const name = host.toLowerCase();
+  return ['127.0.0.1', 'localhost', '[::1]'].some(
+    (local) => name === `${local}:${port}` || (port === '' && name === local),
+  );
+}

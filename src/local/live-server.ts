@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { LiveSender } from '../core/ports.js';
 import type { LiveEvent, LiveResult } from '../handlers/live.js';
+import { isLocalHost } from './gateway.js';
 
 /** Where the dashboard connects, on the stack's own HTTP server (`ws://127.0.0.1:$PORT/api/live?token=…`). */
 export const LIVE_PATH = '/api/live';
@@ -62,6 +63,13 @@ export class LiveServer implements LiveSender {
     if (url.pathname !== LIVE_PATH)
       return refuse(socket, 404, {
         error: { code: 'NOT_FOUND', message: `No WebSocket at ${url.pathname}` },
+      });
+    if (!isLocalHost(req.headers.host, this.options.origin()))
+      return refuse(socket, 421, {
+        error: {
+          code: 'MISDIRECTED',
+          message: `This TMS answers as ${new URL(this.options.origin()).host} only`,
+        },
       });
     // A page open in this machine's browser could otherwise connect with the public development token.
     const origin = req.headers.origin;

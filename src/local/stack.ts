@@ -24,6 +24,7 @@ import { LOCAL_AWS, startEmbeddedDynamo } from './embedded-dynamo.js';
 import {
   Admission,
   invoke,
+  isLocalHost,
   type LocalHandlers,
   laneOf,
   overloaded,
@@ -238,6 +239,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   server.on('upgrade', (req, socket, head) => live.upgrade(req, socket, head));
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isLocalHost(req.headers.host, baseUrl))
+      return send(
+        res,
+        json(421, {
+          error: { code: 'MISDIRECTED', message: `This TMS answers as ${new URL(baseUrl).host} only` },
+        }),
+      );
     const url = new URL(req.url ?? '/', baseUrl);
     // A web page open in a browser on this machine could otherwise post to it (the development secrets
     // are public): browsers name the page's origin, webhooks and curl send none.

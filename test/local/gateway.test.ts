@@ -4,6 +4,7 @@ import {
   Admission,
   apiGatewayTime,
   fromLambdaResult,
+  isLocalHost,
   laneOf,
   toApiGatewayEvent,
 } from '../../src/local/gateway.js';
@@ -147,5 +148,22 @@ describe('the local gateway', () => {
       inFlight: { senders: 5, slack: 0 },
       shed: { senders: 2, slack: 1 },
     });
+  });
+});
+
+describe('the hosts the local stack answers as', () => {
+  it('is this machine on its own port, and no name a page elsewhere could make resolve to it', () => {
+    const base = 'http://127.0.0.1:3000';
+    for (const host of ['127.0.0.1:3000', 'localhost:3000', 'LOCALHOST:3000', '[::1]:3000'])
+      expect(isLocalHost(host, base)).toBe(true);
+    for (const host of [
+      'evil.example:3000',
+      '127.0.0.1:3001',
+      '127.0.0.1',
+      'localhost.evil.example:3000',
+      '',
+      undefined,
+    ])
+      expect(isLocalHost(host, base)).toBe(false);
   });
 });

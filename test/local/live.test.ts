@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/core/live.js';
@@ -135,6 +136,11 @@ describe('live updates over the local WebSocket', () => {
     expect((await refusal(connect(stack, forged))).status).toBe(401);
     const elsewhere = await refusal(connect(stack, admin, { origin: 'https://evil.example' }));
     expect(elsewhere.status).toBe(403);
+    // A page whose own name was made to resolve here (DNS rebinding) names its host, not this one.
+    const rebound = await refusal(
+      connect(stack, admin, { host: `tms.evil.example:${new URL(stack.url).port}` }),
+    );
+    expect(rebound.status).toBe(421);
     // Not a WebSocket request: told what it is.
     const plain = await fetch(`${stack.url}/api/live?token=${admin}`);
     expect(plain.status).toBe(426);
@@ -142,6 +148,20 @@ describe('live updates over the local WebSocket', () => {
     const own = await connect(stack, admin, { origin: stack.url });
     open.push(own);
     expect(own.ws.readyState).toBe(WebSocket.OPEN);
+  }, 60_000);
+
+  it('answers HTTP only when asked as this machine: a rebound page reads nothing of the offline Slack', async () => {
+    const asked = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = get(`${stack.url}/_sandbox/slack/state`, { headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.once('error', reject);
+      });
+    const port = new URL(stack.url).port;
+    expect(await asked(`tms.evil.example:${port}`)).toBe(421);
+    expect(await asked(`localhost:${port}`)).toBe(200);
   }, 60_000);
 
   it('pushes a task created through the API to every client, a viewer as an admin', async () => {
