@@ -126,8 +126,23 @@ async function standInForCognito(page: Page, tokens: { code: string; refreshed?:
         })
       : route.fulfill({ status: 400, json: { error: 'invalid_grant' }, headers: cors });
   });
+  const revoked: URLSearchParams[] = [];
+  await page.route(`${cognito.domain}/oauth2/revoke`, (route) => {
+    revoked.push(new URLSearchParams(route.request().postData() ?? ''));
+    return route.fulfill({ status: 200, body: '', headers: cors });
+  });
+  const loggedOut: URL[] = [];
+  await page.route(
+    (url) => url.href.startsWith(`${cognito.domain}/logout?`),
+    (route) => {
+      loggedOut.push(new URL(route.request().url()));
+      return route.fulfill({ contentType: 'text/html', body: '<p>Cognito: signed out</p>' });
+    },
+  );
   return {
     seen,
+    revoked,
+    loggedOut,
     /** Where Cognito sends the browser back: navigated to by the test (a fulfilled redirect skips the routes). */
     callback: async () => {
       await expect.poll(() => back, { timeout: 10_000 }).not.toBe('');
@@ -427,6 +442,25 @@ describe('the dashboard', () => {
     expect(exchanges.seen[0]?.get('redirect_uri')).toBe(`${stack.url}/`);
     expect(new URL(page.url()).search).toBe(''); // the code is not left in the address
     expect(await stored(page)).toBe(idToken);
+    await page.context().close();
+  }, 60_000);
+
+  it("signs a person out of Cognito too: the refresh token revoked, the hosted UI's session ended", async () => {
+    const idToken = await jwt('developer', 'U01BBB');
+    const page = await (await browser.newContext()).newPage();
+    const cognito = await standInForCognito(page, { code: idToken });
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(await cognito.callback());
+    await page.locator('section.p1').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => cognito.loggedOut.length, { timeout: 10_000 }).toBe(1);
+    expect(cognito.revoked.map((form) => [form.get('token'), form.get('client_id')])).toEqual([
+      ['the-refresh-token', 'client-1'],
+    ]);
+    const logout = cognito.loggedOut[0] as URL;
+    expect(logout.searchParams.get('client_id')).toBe('client-1');
+    expect(logout.searchParams.get('logout_uri')).toBe(`${stack.url}/`);
     await page.context().close();
   }, 60_000);
 

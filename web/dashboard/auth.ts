@@ -22,6 +22,26 @@ export function signOut(): void {
   sessionStorage.removeItem(REFRESH);
 }
 
+/**
+ * A person's own sign-out on AWS ends more than this tab's tokens: the refresh token is revoked and the
+ * hosted UI's session ended (its /logout, back to the dashboard), or "Sign in" on a shared wall screen would
+ * sign the same person straight back in.
+ */
+export async function endCognitoSession(auth: NonNullable<SiteConfig['auth']>): Promise<void> {
+  const refresh = sessionStorage.getItem(REFRESH);
+  signOut();
+  if (refresh)
+    await fetch(`${auth.cognitoDomain}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refresh, client_id: auth.clientId }),
+    }).catch(() => undefined); // signed out here whatever Cognito says; the token expires within a day anyway
+  const logout = new URL(`${auth.cognitoDomain}/logout`);
+  logout.searchParams.set('client_id', auth.clientId);
+  logout.searchParams.set('logout_uri', auth.redirectUri);
+  location.assign(logout.toString());
+}
+
 /** Cognito's token endpoint, for the code and for a refresh: the ID token it answers, or undefined. */
 async function exchange(
   auth: NonNullable<SiteConfig['auth']>,

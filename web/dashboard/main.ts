@@ -1,6 +1,6 @@
 import { h, replace } from '../shared/dom.js';
 import { type Api, ApiError, apiClient } from './api.js';
-import { renewToken, signInView, signOut, storedToken, tokenFromAddress } from './auth.js';
+import { endCognitoSession, renewToken, signInView, signOut, storedToken, tokenFromAddress } from './auth.js';
 import { metricCharts, RANGES } from './charts.js';
 import { connectLive, type LiveState, liveUrl } from './live.js';
 import './style.css';
@@ -126,7 +126,15 @@ async function dashboard(config: SiteConfig, token: string): Promise<void> {
     ]),
     dialog,
   );
-  signOutButton.addEventListener('click', () => signedOut('you signed out'));
+  signOutButton.addEventListener('click', () => {
+    if (config.auth) {
+      const auth = config.auth;
+      // The tokens are read before the page forgets them: the refresh token is revoked with Cognito.
+      void endCognitoSession(auth).finally(() => signedOut('you signed out'));
+      return;
+    }
+    signedOut('you signed out');
+  });
 
   const showError = (error: unknown) => {
     const e = error instanceof ApiError ? error : new ApiError(0, 'ERROR', String(error));
