@@ -426,7 +426,9 @@ export function slackPage(options: {
           error: { code: 'FORBIDDEN', message: 'Only the offline Slack page itself may send' },
         });
       // JSON only: a form another site posts cannot be one without a CORS preflight, which is never allowed.
-      if (!(header(request, 'content-type') ?? '').includes('application/json'))
+      // The media type itself, not a parameter that names JSON (`text/plain; a=application/json`).
+      const media = (header(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      if (media !== 'application/json')
         return json(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send application/json' } });
       let body: unknown;
       try {

@@ -282,6 +282,33 @@ describe("the offline Slack page's routes", () => {
     expect((await fetch(`${stack.url}/_sandbox/slack/send`)).status).toBe(405);
   });
 
+  it('takes a message with a date beyond what a Date holds, and prints it with its fallback', async () => {
+    for (const text of ['<!date^-1e308^{date_pretty}|neg>', '<!date^99999999999999^{date}|far>']) {
+      const posted = await postJson(
+        `${stack.url}/slack/api/chat.postMessage`,
+        { channel: 'C0GENERAL', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
+        { authorization: 'Bearer xoxb-tms-local-bot-token' },
+      );
+      expect(posted.status, text).toBe(200);
+      expect(posted.body).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses a body whose media type only mentions JSON in a parameter', async () => {
+    const answer = await postJson(
+      `${stack.url}/_sandbox/slack/send`,
+      { kind: 'app_home_opened', user: 'U01AAA' },
+      { 'content-type': 'text/plain; a=application/json' },
+    );
+    expect(answer.status).toBe(415);
+    const cased = await postJson(
+      `${stack.url}/_sandbox/slack/send`,
+      { kind: 'app_home_opened', user: 'U01AAA' },
+      { 'content-type': 'Application/JSON; charset=utf-8' },
+    );
+    expect(cased.status).toBe(200);
+  });
+
   it('answers its state with a version, and 204 while nothing changed', async () => {
     const first = await getJson(`${stack.url}/_sandbox/slack/state`);
     expect(first.body.users).toEqual(

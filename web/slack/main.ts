@@ -241,6 +241,20 @@ function threadLink(m: Message, replies: number): HTMLElement {
   return link;
 }
 
+/** A message that throws while drawn (blocks no one foresaw) is shown as such: the rest of the channel still is. */
+function drawnSafely(m: Message, replies: number, inThread: boolean): HTMLElement {
+  try {
+    return messageElement(m, replies, inThread);
+  } catch {
+    return h(
+      'article',
+      { class: 'message broken', 'data-ts': m.ts, 'data-edits': m.edits },
+      h('div', { class: 'avatar', 'aria-hidden': 'true' }, 'T'),
+      h('div', { class: 'message-main' }, h('p', { class: 'failed' }, '[this message could not be drawn]')),
+    );
+  }
+}
+
 /** Each message's drawing, kept while what it shows is unchanged, so an edit redraws only its message. */
 const drawn = new Map<string, { key: string; element: HTMLElement }>();
 
@@ -257,7 +271,7 @@ function drawMessage(m: Message, replies: number, inThread: boolean): HTMLElemen
   ]);
   const known = drawn.get(id);
   if (known?.key === key) return known.element;
-  const element = messageElement(m, replies, inThread);
+  const element = drawnSafely(m, replies, inThread);
   known?.element.replaceWith(element);
   drawn.set(id, { key, element });
   return element;
