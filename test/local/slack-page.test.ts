@@ -334,6 +334,44 @@ describe("the offline Slack page's routes", () => {
     expect(changed.body.version).not.toBe(version);
   }, 60_000);
 
+  it('answers only what changed since the version the page has, and everything to a page of another run', async () => {
+    const bot = { authorization: 'Bearer xoxb-tms-local-bot-token' };
+    const post = async (text: string) =>
+      (await postJson(`${stack.url}/slack/api/chat.postMessage`, { channel: 'C0CHECKOUT', text }, bot)).body
+        .ts as string;
+    const old = await post('an old message');
+    const full = await getJson(`${stack.url}/_sandbox/slack/state`);
+    const version = full.body.version as string;
+    expect(full.body.since).toBeUndefined();
+    expect(full.body.messages.map((m: SandboxEntry) => m.ts)).toContain(old);
+
+    const added = await post('a new message');
+    await postJson(
+      `${stack.url}/slack/api/chat.update`,
+      { channel: 'C0CHECKOUT', ts: old, text: 'an old message, edited' },
+      bot,
+    );
+    const diff = await getJson(`${stack.url}/_sandbox/slack/state?since=${version}`);
+    expect(diff.status).toBe(200);
+    expect(diff.body).toMatchObject({ since: version, removed: [], closed: [] });
+    expect(diff.body.messages.map((m: SandboxEntry) => [m.ts, m.text])).toEqual([
+      [old, 'an old message, edited'],
+      [added, 'a new message'],
+    ]);
+    expect(diff.body.users).toEqual(full.body.users);
+    const unchanged = await fetch(`${stack.url}/_sandbox/slack/state?since=${diff.body.version}`);
+    expect(unchanged.status).toBe(204);
+
+    // A version this run never gave (an earlier run's counters, a made-up one) gets the whole state.
+    const [, count, closings] = version.split('.');
+    const everything = (await getJson(`${stack.url}/_sandbox/slack/state`)).body.messages;
+    for (const since of [`otherrun.${count}.${closings}`, 'x', `${version.split('.')[0]}.99999999.0`]) {
+      const whole = await getJson(`${stack.url}/_sandbox/slack/state?since=${since}`);
+      expect(whole.body.since, since).toBeUndefined();
+      expect(whole.body.messages).toEqual(everything);
+    }
+  });
+
   it('serves the page, its permalinks and its built script under a CSP with no inline script', async () => {
     const page = await fetch(`${stack.url}/_sandbox/slack/`);
     expect(page.status).toBe(200);
