@@ -278,11 +278,17 @@ function drawMessage(m: Message, replies: number, inThread: boolean): HTMLElemen
   return element;
 }
 
-/** Puts `children` in `parent` in order, moving only what is out of place (a focused select keeps focus). */
+/**
+ * Puts `children` in `parent` in order, moving only what is out of place (a focused select keeps focus, and a
+ * new message at the end of a channel is one insertion, not 200 elements laid out again).
+ */
 function arrange(parent: HTMLElement, children: readonly HTMLElement[]): void {
-  const current = [...parent.children];
-  if (current.length === children.length && current.every((c, i) => c === children[i])) return;
-  parent.replaceChildren(...children);
+  const wanted = new Set<Element>(children);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  children.forEach((child, i) => {
+    const there = parent.children[i];
+    if (there !== child) parent.insertBefore(child, there ?? null);
+  });
 }
 
 function noteElement(note: { at: number; text: string }): HTMLElement {
