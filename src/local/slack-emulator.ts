@@ -343,7 +343,7 @@ export class SlackEmulator {
     const changed = new Set<string>();
     const removed: string[] = [];
     const views: SandboxView[] = [];
-    // Newest last: stop at the first key older than `version`, so a poll costs what changed, not the history.
+    // Newest last: read back to the first key as old as `version`; no message is compared or copied but those.
     for (const [key, at] of [...this.#changedAt].reverse()) {
       if (at <= version) break;
       const id = key.slice(1);
