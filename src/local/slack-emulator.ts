@@ -96,6 +96,11 @@ export class SlackEmulator {
   #sequence = 0;
   #viewSequence = 0;
   #version = 0;
+  /**
+   * The version each message (by ts), removal and view last changed at, oldest change first (a change moves
+   * its key to the end): what changed since a version a page has is read without comparing whole messages.
+   */
+  readonly #changedAt = new Map<string, number>();
   #unreadable = 0;
 
   constructor(
@@ -217,6 +222,16 @@ export class SlackEmulator {
   /** A change kept before the call is answered: the bot is never told of one a restart would lose. */
   #keep(change: SlackChange): void {
     this.#version++;
+    const key =
+      'message' in change
+        ? `m${change.message.ts}`
+        : 'removed' in change
+          ? `r${change.removed}`
+          : `v${change.view.id}`;
+    this.#changedAt.delete(key);
+    this.#changedAt.set(key, this.#version);
+    if ('message' in change) this.#changedAt.delete(`r${change.message.ts}`);
+    if ('removed' in change) this.#changedAt.delete(`m${change.removed}`);
     this.options.journal?.record(change, () => this.#state());
   }
 
@@ -298,20 +313,49 @@ export class SlackEmulator {
 
   /** Every field always present (`thread_ts` null for a top-level message, `blocks` empty for text only). */
   messages(channel?: string): SandboxEntry[] {
-    return this.#messages
-      .filter((m) => !channel || m.channel === channel)
-      .map(({ channel: c, ts, thread_ts, text, blocks, edits, ephemeral_user, response_url }) =>
-        structuredClone({
-          channel: c,
-          ts,
-          thread_ts: thread_ts ?? null,
-          text,
-          blocks: blocks ?? [],
-          edits,
-          ...(ephemeral_user ? { ephemeral_user } : {}),
-          ...(response_url ? { response_url } : {}),
-        }),
-      );
+    return this.#entries(this.#messages.filter((m) => !channel || m.channel === channel));
+  }
+
+  #entries(messages: SandboxMessage[]): SandboxEntry[] {
+    return messages.map(({ channel: c, ts, thread_ts, text, blocks, edits, ephemeral_user, response_url }) =>
+      structuredClone({
+        channel: c,
+        ts,
+        thread_ts: thread_ts ?? null,
+        text,
+        blocks: blocks ?? [],
+        edits,
+        ...(ephemeral_user ? { ephemeral_user } : {}),
+        ...(response_url ? { response_url } : {}),
+      }),
+    );
+  }
+
+  /**
+   * What changed after `version` (one this emulator answered): messages posted or edited since, as
+   * `messages()` shows them, the ts of those removed, and views opened or updated. Undefined for a version
+   * it never had (a later one, or a reader that was talking to an earlier run).
+   */
+  changesSince(
+    version: number,
+  ): { messages: SandboxEntry[]; removed: string[]; views: SandboxView[] } | undefined {
+    if (!Number.isInteger(version) || version < 0 || version > this.#version) return undefined;
+    const changed = new Set<string>();
+    const removed: string[] = [];
+    const views: SandboxView[] = [];
+    // Newest last: read back to the first key as old as `version`; no message is compared or copied but those.
+    for (const [key, at] of [...this.#changedAt].reverse()) {
+      if (at <= version) break;
+      const id = key.slice(1);
+      if (key[0] === 'm') changed.add(id);
+      else if (key[0] === 'r') removed.push(id);
+      else {
+        const view = this.#views.get(id);
+        if (view) views.push(structuredClone(view));
+      }
+    }
+    const messages = this.#entries(this.#messages.filter((m) => changed.has(m.ts)));
+    return { messages, removed, views };
   }
 
   views(): SandboxView[] {

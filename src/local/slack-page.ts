@@ -161,7 +161,11 @@ export function slackPage(options: {
       .map((v) => v.id),
   );
   let closings = 0;
-  const version = () => `${slack.version}.${closings}`;
+  /** When (by `closings`) each modal the page closed was closed: a page told of it only once. */
+  const closedAt = new Map<string, number>();
+  // This run's mark in the version: a page that read an earlier run's state (whose counters restart) gets all.
+  const run = randomUUID().slice(0, 8);
+  const version = () => `${run}.${slack.version}.${closings}`;
   const client = () => new SandboxSlack(options.baseUrl(), options.signingSecret);
   const directory = directoryOf(config);
 
@@ -227,8 +231,10 @@ export function slackPage(options: {
 
   function close(user: string, id: string | undefined): void {
     for (const view of slack.views())
-      if (view.type === 'modal' && view.user === user && (id === undefined || view.id === id))
+      if (view.type === 'modal' && view.user === user && (id === undefined || view.id === id)) {
         closed.add(view.id);
+        closedAt.set(view.id, closings + 1);
+      }
     closings++;
   }
 
@@ -401,20 +407,40 @@ export function slackPage(options: {
     }
     if (path === `${PAGE_PATH}/state` && method === 'GET') {
       const now = version();
+      const since = url.searchParams.get('since');
       // Asked every second by every open page: one number compared when nothing changed.
-      if (url.searchParams.get('since') === now)
-        return { status: 204, headers: { ...SECURITY_HEADERS }, body: Buffer.alloc(0) };
-      return json(200, {
-        version: now,
-        messages: slack.messages(),
-        views: slack
-          .views()
+      if (since === now) return { status: 204, headers: { ...SECURITY_HEADERS }, body: Buffer.alloc(0) };
+      const shown = (views: SandboxView[]) =>
+        views
           .filter((v) => v.type === 'home' || !closed.has(v.id))
-          .map(({ id, type, user, view, updates }) => ({ id, type, user, view, updates })),
+          .map(({ id, type, user, view, updates }) => ({ id, type, user, view, updates }));
+      const people = {
         users: directory.users,
         channels: directory.channels,
         bot: { id: BOT.userId, name: 'TMS' },
-      });
+      };
+      // What changed since the version the page has, when it has one of this run: a channel of 2,000 cards
+      // is megabytes, resent whole after every change it would keep a page busy parsing and drawing.
+      const [sinceRun, sinceVersion, sinceClosings] = (since ?? '').split('.');
+      const changes =
+        sinceRun === run &&
+        sinceVersion &&
+        sinceClosings &&
+        /^\d+$/.test(sinceVersion) &&
+        /^\d+$/.test(sinceClosings)
+          ? slack.changesSince(Number(sinceVersion))
+          : undefined;
+      if (changes && Number(sinceClosings) <= closings)
+        return json(200, {
+          version: now,
+          since,
+          messages: changes.messages,
+          removed: changes.removed,
+          views: shown(changes.views),
+          closed: [...closedAt].filter(([, at]) => at > Number(sinceClosings)).map(([id]) => id),
+          ...people,
+        });
+      return json(200, { version: now, messages: slack.messages(), views: shown(slack.views()), ...people });
     }
     if (path === `${PAGE_PATH}/send`) {
       if (method !== 'POST')
@@ -426,7 +452,9 @@ export function slackPage(options: {
           error: { code: 'FORBIDDEN', message: 'Only the offline Slack page itself may send' },
         });
       // JSON only: a form another site posts cannot be one without a CORS preflight, which is never allowed.
-      if (!(header(request, 'content-type') ?? '').includes('application/json'))
+      // The media type itself, not a parameter that names JSON (`text/plain; a=application/json`).
+      const media = (header(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      if (media !== 'application/json')
         return json(415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send application/json' } });
       let body: unknown;
       try {

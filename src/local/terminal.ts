@@ -16,9 +16,11 @@ const label = (e: Block) =>
 /** Slack's markup as plain text for a terminal: mentions, links and dates readable, no escapes. */
 export function plain(mrkdwn: string): string {
   return mrkdwn
-    .replace(/<!date\^(\d+)\^[^|>]*\|([^>]*)>/g, (_, epoch: string) =>
-      new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z'),
-    )
+    .replace(/<!date\^(\d+)\^[^|>]*\|([^>]*)>/g, (_, epoch: string, fallback: string) => {
+      // A date beyond what a Date holds (the bot's bug, or a hostile text) is shown as its fallback.
+      const at = new Date(Number(epoch) * 1000);
+      return Number.isNaN(at.getTime()) ? fallback : at.toISOString().replace('.000Z', 'Z');
+    })
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
     .replace(/<#([A-Z0-9]+)(\|[^>]*)?>/g, '#$1')
     .replace(/<!(here|channel|everyone)>/g, '@$1')

@@ -391,3 +391,41 @@ describe('what the emulator refuses, as Slack refuses it', () => {
     expect(call('chat.update', update)).toMatchObject({ status: 200, body: { error: 'message_not_found' } });
   });
 });
+
+describe('what changed since a version, as the offline Slack page polls it', () => {
+  const emulator = new SlackEmulator({
+    token: 'xoxb-t',
+    sandbox: config.sandbox,
+    baseUrl: () => 'http://127.0.0.1:1',
+  });
+  const call = (method: string, params: Record<string, unknown>) =>
+    emulator.call(method, params, 'Bearer xoxb-t').body as { ts: string; view: { id: string } };
+
+  it('answers only the messages posted, edited or removed after it, and the views changed', () => {
+    const first = call('chat.postMessage', { channel: 'C0CARDS', text: 'one' });
+    const second = call('chat.postMessage', { channel: 'C0CARDS', text: 'two' });
+    const home = call('views.publish', { user_id: 'U01AAA', view: { type: 'home', blocks: [] } });
+    const seen = emulator.version;
+    expect(emulator.changesSince(seen)).toEqual({ messages: [], removed: [], views: [] });
+
+    call('chat.update', { channel: 'C0CARDS', ts: first.ts, text: 'one, edited' });
+    const third = call('chat.postMessage', { channel: 'C0CARDS', text: 'three' });
+    call('chat.delete', { channel: 'C0CARDS', ts: second.ts });
+    const changes = emulator.changesSince(seen);
+    expect(changes?.messages.map((m) => [m.ts, m.text, m.edits])).toEqual([
+      [first.ts, 'one, edited', 1],
+      [third.ts, 'three', 0],
+    ]);
+    expect(changes?.removed).toEqual([second.ts]);
+    expect(changes?.views).toEqual([]);
+
+    call('views.publish', { user_id: 'U01AAA', view: { type: 'home', blocks: [{ type: 'divider' }] } });
+    expect(emulator.changesSince(seen)?.views).toEqual([
+      expect.objectContaining({ id: home.view.id, updates: 1 }),
+    ]);
+    // From the start: everything there is; a version it never had (an earlier run's, a later one): nothing to diff.
+    expect(emulator.changesSince(0)?.messages.map((m) => m.text)).toEqual(['one, edited', 'three']);
+    expect(emulator.changesSince(emulator.version + 1)).toBeUndefined();
+    expect(emulator.changesSince(Number.NaN)).toBeUndefined();
+  });
+});

@@ -282,6 +282,33 @@ describe("the offline Slack page's routes", () => {
     expect((await fetch(`${stack.url}/_sandbox/slack/send`)).status).toBe(405);
   });
 
+  it('takes a message with a date beyond what a Date holds, and prints it with its fallback', async () => {
+    for (const text of ['<!date^-1e308^{date_pretty}|neg>', '<!date^99999999999999^{date}|far>']) {
+      const posted = await postJson(
+        `${stack.url}/slack/api/chat.postMessage`,
+        { channel: 'C0GENERAL', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
+        { authorization: 'Bearer xoxb-tms-local-bot-token' },
+      );
+      expect(posted.status, text).toBe(200);
+      expect(posted.body).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses a body whose media type only mentions JSON in a parameter', async () => {
+    const answer = await postJson(
+      `${stack.url}/_sandbox/slack/send`,
+      { kind: 'app_home_opened', user: 'U01AAA' },
+      { 'content-type': 'text/plain; a=application/json' },
+    );
+    expect(answer.status).toBe(415);
+    const cased = await postJson(
+      `${stack.url}/_sandbox/slack/send`,
+      { kind: 'app_home_opened', user: 'U01AAA' },
+      { 'content-type': 'Application/JSON; charset=utf-8' },
+    );
+    expect(cased.status).toBe(200);
+  });
+
   it('answers its state with a version, and 204 while nothing changed', async () => {
     const first = await getJson(`${stack.url}/_sandbox/slack/state`);
     expect(first.body.users).toEqual(
@@ -306,6 +333,44 @@ describe("the offline Slack page's routes", () => {
     expect(changed.status).toBe(200);
     expect(changed.body.version).not.toBe(version);
   }, 60_000);
+
+  it('answers only what changed since the version the page has, and everything to a page of another run', async () => {
+    const bot = { authorization: 'Bearer xoxb-tms-local-bot-token' };
+    const post = async (text: string) =>
+      (await postJson(`${stack.url}/slack/api/chat.postMessage`, { channel: 'C0CHECKOUT', text }, bot)).body
+        .ts as string;
+    const old = await post('an old message');
+    const full = await getJson(`${stack.url}/_sandbox/slack/state`);
+    const version = full.body.version as string;
+    expect(full.body.since).toBeUndefined();
+    expect(full.body.messages.map((m: SandboxEntry) => m.ts)).toContain(old);
+
+    const added = await post('a new message');
+    await postJson(
+      `${stack.url}/slack/api/chat.update`,
+      { channel: 'C0CHECKOUT', ts: old, text: 'an old message, edited' },
+      bot,
+    );
+    const diff = await getJson(`${stack.url}/_sandbox/slack/state?since=${version}`);
+    expect(diff.status).toBe(200);
+    expect(diff.body).toMatchObject({ since: version, removed: [], closed: [] });
+    expect(diff.body.messages.map((m: SandboxEntry) => [m.ts, m.text])).toEqual([
+      [old, 'an old message, edited'],
+      [added, 'a new message'],
+    ]);
+    expect(diff.body.users).toEqual(full.body.users);
+    const unchanged = await fetch(`${stack.url}/_sandbox/slack/state?since=${diff.body.version}`);
+    expect(unchanged.status).toBe(204);
+
+    // A version this run never gave (an earlier run's counters, a made-up one) gets the whole state.
+    const [, count, closings] = version.split('.');
+    const everything = (await getJson(`${stack.url}/_sandbox/slack/state`)).body.messages;
+    for (const since of [`otherrun.${count}.${closings}`, 'x', `${version.split('.')[0]}.99999999.0`]) {
+      const whole = await getJson(`${stack.url}/_sandbox/slack/state?since=${since}`);
+      expect(whole.body.since, since).toBeUndefined();
+      expect(whole.body.messages).toEqual(everything);
+    }
+  });
 
   it('serves the page, its permalinks and its built script under a CSP with no inline script', async () => {
     const page = await fetch(`${stack.url}/_sandbox/slack/`);

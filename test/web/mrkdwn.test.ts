@@ -143,6 +143,15 @@ describe("the offline Slack page's mrkdwn reader", () => {
     expect(formatSlackDate(at, '{nonsense} {', 0, 'UTC')).toBe('{nonsense} {');
   });
 
+  it('shows a <!date^…> beyond what a Date holds as its fallback, and keeps one at the very edge', () => {
+    for (const epoch of ['-1e308', '1e14', '99999999999999', 'NaN', 'Infinity', '0x', '1e3e3'])
+      expect(words(parseInline(`<!date^${epoch}^{date_pretty}|the label>`)), epoch).toBe('the label');
+    // 8.64e15 ms is the last instant a JS Date holds: still a date, and it formats.
+    const [edge] = parseInline('<!date^8640000000000^{date_num}|edge>');
+    expect(edge).toMatchObject({ type: 'date', epoch: 8.64e12 });
+    expect(formatSlackDate(8.64e12, '{date_num}', 0, 'UTC')).toBe('275760-09-13');
+  });
+
   it('shows the emoji TMS writes and leaves unknown names as written', () => {
     expect(words(parseInline(':rotating_light: :tada: :not_an_emoji: 10:30:00'))).toBe(
       '🚨 🎉 :not_an_emoji: 10:30:00',

@@ -220,4 +220,87 @@ describe('the offline Slack page', () => {
     expect(views.some((v) => v.type === 'home' && v.user === 'U01BBB')).toBe(true);
     await page.close();
   }, 60_000);
+
+  /** A message the bot posts to a channel, as the emulator answers it. */
+  function post(channel: string, text: string, blocks?: unknown[]): string {
+    const answer = stack.slack.call(
+      'chat.postMessage',
+      { channel, text, ...(blocks ? { blocks } : {}) },
+      `Bearer ${stack.secrets.SLACK_BOT_TOKEN}`,
+    );
+    expect(answer.body).toMatchObject({ ok: true });
+    return (answer.body as { ts: string }).ts;
+  }
+
+  it('draws the newest 200 messages of a long channel, older ones on asking, and patches only what changed', async () => {
+    const ts = Array.from({ length: 450 }, (_, i) => post('C0PAYMENTS', `Payment note ${i}`));
+    const page = await open('/_sandbox/slack/?user=U01BBB&channel=C0PAYMENTS');
+    const drawn = page.locator('.messages article[data-ts]');
+    await page.locator(`article[data-ts="${ts[449]}"]`).waitFor({ timeout: 20_000 });
+    expect(await drawn.count()).toBe(200);
+    expect(await drawn.first().getAttribute('data-ts')).toBe(ts[250]);
+
+    // A new message is added and an edited one drawn again; the others are the same elements as before.
+    await page.locator(`article[data-ts="${ts[300]}"]`).evaluate((e) => e.setAttribute('data-kept', ''));
+    const added = post('C0PAYMENTS', 'Payment note, the newest');
+    stack.slack.call(
+      'chat.update',
+      { channel: 'C0PAYMENTS', ts: ts[449], text: 'Payment note 449, edited' },
+      `Bearer ${stack.secrets.SLACK_BOT_TOKEN}`,
+    );
+    await page.locator(`article[data-ts="${added}"]`).waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => page.locator(`article[data-ts="${ts[449]}"]`).innerText(), { timeout: 20_000 })
+      .toContain('edited');
+    expect(await page.locator(`article[data-ts="${ts[300]}"][data-kept]`).count()).toBe(1);
+
+    const older = page.getByRole('button', { name: /Show older messages/ });
+    await older.click();
+    await page.locator(`article[data-ts="${ts[51]}"]`).waitFor({ timeout: 20_000 });
+    expect(await drawn.count()).toBe(400);
+    await older.click();
+    await page.locator(`article[data-ts="${ts[0]}"]`).waitFor({ timeout: 20_000 });
+    expect(await drawn.count()).toBe(451);
+    expect(await older.count()).toBe(0);
+    expect(pageErrors.get(page)).toEqual([]);
+    await page.close();
+
+    // A permalink to a message far back still opens it, highlighted.
+    const path = `/_sandbox/slack/archives/C0PAYMENTS/p${(ts[3] as string).replace('.', '')}`;
+    const linked = await open(path);
+    const highlighted = linked.locator('.messages article.highlight');
+    await highlighted.waitFor({ timeout: 20_000 });
+    expect(await highlighted.getAttribute('data-ts')).toBe(ts[3]);
+    expect(pageErrors.get(linked)).toEqual([]);
+    await linked.close();
+  }, 60_000);
+
+  it('shows a date beyond what a Date holds as its label, and a message it cannot draw as such', async () => {
+    const dates = '<!date^-1e308^{date_pretty}|long ago> and <!date^99999999999999^{date}|far ahead>';
+    const dated = post('C0CHECKOUT', dates, [{ type: 'section', text: { type: 'mrkdwn', text: dates } }]);
+    const after = post('C0CHECKOUT', 'A message after them');
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // A state the page cannot draw a message of (a journal of another version, a bug): the rest is drawn.
+    await page.route('**/_sandbox/slack/state*', async (route) => {
+      const response = await route.fetch();
+      if (response.status() !== 200) return route.fulfill({ response });
+      const state = await response.json();
+      state.messages.push({
+        ...state.messages.find((m: SandboxEntry) => m.ts === after),
+        ts: '1.000001',
+        blocks: [{ type: { toString: 1, valueOf: 1 } }],
+      });
+      return route.fulfill({ response, json: state });
+    });
+    await page.goto(`${stack.url}/_sandbox/slack/?user=U01BBB&channel=C0CHECKOUT`);
+    await page.locator(`article[data-ts="${after}"]`).waitFor({ timeout: 20_000 });
+    expect(await page.locator(`article[data-ts="${dated}"]`).innerText()).toContain('long ago and far ahead');
+    expect(await page.locator('article[data-ts="1.000001"]').innerText()).toContain(
+      '[this message could not be drawn]',
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -35,6 +35,9 @@ interface State {
   bot: { id: string; name: string };
 }
 
+/** The state route's answer: the whole state, or (with `since`, the version the page had) what changed after it. */
+type StateAnswer = State & { since?: string; removed?: string[]; closed?: string[] };
+
 interface SendAnswer {
   ok: boolean;
   status: number;
@@ -45,6 +48,8 @@ interface SendAnswer {
 
 const BASE = '/_sandbox/slack';
 const POLL_MS = 1000;
+/** Messages of a channel drawn at first, and how many more "Show older messages" draws: 2,000 cards drawn at once froze the page. */
+const PAGE_SIZE = 200;
 
 /** What the page shows: who it is being, where, the thread open, the message a permalink named. */
 const ui = {
@@ -60,6 +65,8 @@ const ui = {
   /** Modals this page closed (submitted, cancelled): not opened again by a poll answered before the server knew. */
   dismissed: new Set<string>(),
   modalErrors: {} as Record<string, string>,
+  /** How many of a channel's newest messages are drawn, by channel (PAGE_SIZE unless older ones were asked for). */
+  shown: new Map<string, number>(),
 };
 let state: State | undefined;
 /** Whether the channel was scrolled to its newest message when last looked at. */
@@ -241,33 +248,47 @@ function threadLink(m: Message, replies: number): HTMLElement {
   return link;
 }
 
+/** A message that throws while drawn (blocks no one foresaw) is shown as such: the rest of the channel still is. */
+function drawnSafely(m: Message, replies: number, inThread: boolean): HTMLElement {
+  try {
+    return messageElement(m, replies, inThread);
+  } catch {
+    return h(
+      'article',
+      { class: 'message broken', 'data-ts': m.ts, 'data-edits': m.edits },
+      h('div', { class: 'avatar', 'aria-hidden': 'true' }, 'T'),
+      h('div', { class: 'message-main' }, h('p', { class: 'failed' }, '[this message could not be drawn]')),
+    );
+  }
+}
+
 /** Each message's drawing, kept while what it shows is unchanged, so an edit redraws only its message. */
-const drawn = new Map<string, { key: string; element: HTMLElement }>();
+const drawn = new Map<string, { key: string; element: HTMLElement; message?: Message }>();
 
 function drawMessage(m: Message, replies: number, inThread: boolean): HTMLElement {
   const id = `${inThread ? 't' : 'c'}:${m.ts}`;
-  const key = JSON.stringify([
-    m.text,
-    m.blocks,
-    m.edits,
-    replies,
-    ui.highlight === m.ts,
-    ui.failed.get(m.ts),
-    ui.me,
-  ]);
+  // A message object is replaced only when the server says it changed (see `merge`): comparing it by
+  // identity, not by its blocks turned to JSON, keeps a poll's cost to the messages that did.
+  const key = JSON.stringify([m.edits, replies, ui.highlight === m.ts, ui.failed.get(m.ts), ui.me]);
   const known = drawn.get(id);
-  if (known?.key === key) return known.element;
-  const element = messageElement(m, replies, inThread);
+  if (known?.key === key && known.message === m) return known.element;
+  const element = drawnSafely(m, replies, inThread);
   known?.element.replaceWith(element);
-  drawn.set(id, { key, element });
+  drawn.set(id, { key, element, message: m });
   return element;
 }
 
-/** Puts `children` in `parent` in order, moving only what is out of place (a focused select keeps focus). */
+/**
+ * Puts `children` in `parent` in order, moving only what is out of place (a focused select keeps focus, and a
+ * new message at the end of a channel is one insertion, not 200 elements laid out again).
+ */
 function arrange(parent: HTMLElement, children: readonly HTMLElement[]): void {
-  const current = [...parent.children];
-  if (current.length === children.length && current.every((c, i) => c === children[i])) return;
-  parent.replaceChildren(...children);
+  const wanted = new Set<Element>(children);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  children.forEach((child, i) => {
+    const there = parent.children[i];
+    if (there !== child) parent.insertBefore(child, there ?? null);
+  });
 }
 
 function noteElement(note: { at: number; text: string }): HTMLElement {
@@ -295,15 +316,40 @@ function renderChannel(channel: string): void {
   const replies = new Map<string, number>();
   for (const m of messages)
     if (isReply(m)) replies.set(m.thread_ts as string, (replies.get(m.thread_ts as string) ?? 0) + 1);
-  const shown = messages.filter((m) => !isReply(m)).map((m) => drawMessage(m, replies.get(m.ts) ?? 0, false));
+  const top = messages.filter((m) => !isReply(m));
+  const limit = ui.shown.get(channel) ?? PAGE_SIZE;
+  const shown = top.slice(-limit).map((m) => drawMessage(m, replies.get(m.ts) ?? 0, false));
   const notes = (ui.notes.get(channel) ?? []).map(noteElement);
+  const older = top.length > limit ? [olderButton(channel, top.length - limit)] : [];
   arrange(
     list,
     shown.length + notes.length > 0
-      ? [...shown, ...notes]
+      ? [...older, ...shown, ...notes]
       : [h('p', { class: 'empty' }, 'No messages here yet.')],
   );
   renderThread(messages);
+}
+
+/** The button above a channel's oldest drawn message; kept while the count it shows is the same. */
+let older: { channel: string; hidden: number; element: HTMLElement } | undefined;
+
+function olderButton(channel: string, hidden: number): HTMLElement {
+  if (older?.channel === channel && older.hidden === hidden) return older.element;
+  const button = h(
+    'button',
+    { type: 'button', class: 'btn older', 'data-older': hidden },
+    `Show older messages (${hidden} more)`,
+  );
+  button.addEventListener('click', () => {
+    // Where the reader was stays put: the older messages go above it.
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    ui.shown.set(channel, (ui.shown.get(channel) ?? PAGE_SIZE) + PAGE_SIZE);
+    stuck = false;
+    render();
+    list.scrollTop = list.scrollHeight - fromBottom;
+  });
+  older = { channel, hidden, element: button };
+  return button;
 }
 
 function renderThread(messages: Message[]): void {
@@ -614,7 +660,8 @@ async function refresh(): Promise<void> {
     if (response.status === 204) return;
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const first = !state;
-    state = (await response.json()) as State;
+    const answer = (await response.json()) as StateAnswer;
+    state = state && answer.since === state.version ? merge(state, answer) : answer;
     if (first) start();
     render();
   } catch {
@@ -623,6 +670,26 @@ async function refresh(): Promise<void> {
   } finally {
     polling = false;
   }
+}
+
+/**
+ * What changed put into the state the page has: an edited message's object replaced (so only its article is
+ * drawn again), a new one appended (the server answers them in the order they were posted), removed ones dropped.
+ */
+function merge(old: State, changes: StateAnswer): State {
+  const changed = new Map(changes.messages.map((m) => [m.ts, m]));
+  const removed = new Set(changes.removed ?? []);
+  const messages: Message[] = [];
+  for (const m of old.messages) {
+    if (removed.has(m.ts)) continue;
+    messages.push(changed.get(m.ts) ?? m);
+    changed.delete(m.ts);
+  }
+  messages.push(...changed.values());
+  const views = new Map(old.views.map((v) => [v.id, v]));
+  for (const id of changes.closed ?? []) views.delete(id);
+  for (const v of changes.views) views.set(v.id, v);
+  return { ...changes, messages, views: [...views.values()] };
 }
 
 /** The first state read: who the page is, and where the address says to go (a permalink names a message). */
@@ -640,6 +707,10 @@ function start(): void {
     ui.highlight = ts;
     const message = state?.messages.find((m) => m.ts === ts && m.channel === channel);
     if (message && isReply(message)) ui.thread = message.thread_ts as string;
+    // An old message is drawn: enough of the channel's history to reach it (or its thread's parent).
+    const top = (state?.messages ?? []).filter((m) => m.channel === channel && visible(m) && !isReply(m));
+    const at = top.findIndex((m) => m.ts === (ui.thread ?? ts));
+    if (at >= 0) ui.shown.set(channel, Math.ceil((top.length - at) / PAGE_SIZE) * PAGE_SIZE);
     if (!message)
       ui.notes.set(channel, [
         {

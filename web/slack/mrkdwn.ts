@@ -290,7 +290,7 @@ function entity(inner: string): Inline {
     // <!date^epoch^format^optional_link|fallback>
     const parts = head.slice(6).split('^');
     const epoch = Number(parts[0]);
-    if (parts.length >= 2 && Number.isFinite(epoch) && parts[0] !== '')
+    if (parts.length >= 2 && parts[0] !== '' && inDateRange(epoch))
       return {
         type: 'date',
         epoch,
@@ -305,6 +305,11 @@ function entity(inner: string): Inline {
   if (isSafeUrl(url)) return { type: 'link', url, label: label ?? url };
   // Not something Slack links (a javascript: URL, a stray `<…>`): shown as its words.
   return { type: 'text', text: label ?? `<${decodeEscapes(inner)}>` };
+}
+
+/** Whether `epoch` (seconds) is a time a JS Date holds (±8.64e15 ms): any other is shown as its fallback. */
+export function inDateRange(epoch: number): boolean {
+  return Number.isFinite(epoch) && Math.abs(epoch * 1000) <= 8.64e15;
 }
 
 function isSafeUrl(url: string): boolean {

@@ -78,9 +78,11 @@ function inlineNode(node: Inline, context: RenderContext): Child | Child[] {
       return h('span', { class: 'mention special' }, `@${node.name.split('|')[0]}`);
     case 'date': {
       const shown = formatSlackDate(node.epoch, node.format, context.now) || node.fallback;
+      // parseInline keeps only dates a Date holds; a node made elsewhere still must not throw here.
+      const at = new Date(node.epoch * 1000);
       const time = h(
         'time',
-        { datetime: new Date(node.epoch * 1000).toISOString(), title: node.fallback },
+        { datetime: Number.isNaN(at.getTime()) ? undefined : at.toISOString(), title: node.fallback },
         shown,
       );
       return node.link
