@@ -93,8 +93,20 @@ export interface LiveConnection {
   readonly role: Role;
   readonly actor: Actor;
   readonly connectedAt: string;
-  /** When the store may forget it (its TTL); moved on by each ping. */
+  /** When the store may forget it (its TTL); moved on by each ping, never past `tokenExpiresAt`. */
   readonly expiresAt: string;
+  /**
+   * When the token it was opened with expires (a JWT's `exp`; none for the local API token): a person signed
+   * out, or taken out of their group, is not sent their old role's news for as long as their client pings.
+   */
+  readonly tokenExpiresAt?: string;
+}
+
+/** How long a connection is kept from `now`: the connection's bound (2 h), or until its token expires. */
+export function keptUntil(now: Date, tokenExpiresAt: string | undefined): string {
+  const bound = now.getTime() + CONNECTION_TTL_MS;
+  const token = tokenExpiresAt ? Date.parse(tokenExpiresAt) : Number.POSITIVE_INFINITY;
+  return new Date(Math.min(bound, token)).toISOString();
 }
 
 /** One task's change as the catch-up log keeps it: the task, when (its `updatedAt`, or when it was deleted). */

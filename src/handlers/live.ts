@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ApiGatewaySender } from '../adapters/aws/live-sender.js';
-import { CONNECTION_TTL_MS, encode, parseClientMessage, type ServerMessage } from '../core/live.js';
+import { encode, keptUntil, parseClientMessage, type ServerMessage } from '../core/live.js';
 import type { TaskRepository } from '../core/ports.js';
 import { authorize } from '../core/rbac.js';
 import { cognitoVerifier } from '../http/cognito-tokens.js';
@@ -95,12 +95,14 @@ async function connect(deps: LiveHandlerDeps, connectionId: string, token: strin
     const refusal = fromError(allowed.error);
     return { statusCode: refusal.statusCode ?? 403, body: String(refusal.body ?? '') };
   }
+  const tokenExpiresAt = caller.expiresAt?.toISOString();
   await deps.live.connect({
     id: connectionId,
     role: caller.role,
     actor: caller.actor,
     connectedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + CONNECTION_TTL_MS).toISOString(),
+    expiresAt: keptUntil(now, tokenExpiresAt),
+    ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
   });
   logger.info('live: connected', { connectionId, role: caller.role, via: caller.via });
   return OK;
@@ -118,12 +120,12 @@ async function message(deps: LiveHandlerDeps, connectionId: string, body: string
     await tell(deps, connectionId, {
       type: 'error',
       code: 'NOT_ALLOWED',
-      message: 'This connection is not known any more (it expired): connect again',
+      message: 'This connection is not known any more (it, or the token it was opened with, expired): connect again',
     });
     return OK;
   }
   if (parsed.value.type === 'ping') {
-    await deps.live.refresh(connectionId, new Date(now.getTime() + CONNECTION_TTL_MS).toISOString());
+    await deps.live.refresh(connectionId, keptUntil(now, connection.tokenExpiresAt));
     await tell(deps, connectionId, { type: 'pong' });
     return OK;
   }

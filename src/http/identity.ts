@@ -11,6 +11,8 @@ export interface Caller {
   readonly actor: Actor;
   /** How they proved it: a Cognito token the API Gateway authorizer verified, a locally signed JWT, or TMS_API_TOKEN. */
   readonly via: 'cognito' | 'jwt' | 'api-token';
+  /** When the token stops proving it (its `exp`); the API token does not expire. */
+  readonly expiresAt?: Date;
 }
 
 export type Identified =
@@ -95,6 +97,10 @@ export async function identify(
   }
 }
 
+/** A verified token's `exp` (seconds since the epoch), as the time it stops counting. */
+const expiry = (claims: Readonly<Record<string, unknown>>): { expiresAt?: Date } =>
+  typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? { expiresAt: new Date(claims.exp * 1000) } : {};
+
 /** The role and actor from a verified token's claims, the same for Cognito's and for locally signed ones. */
 export function callerOf(claims: Readonly<Record<string, unknown>>, via: 'cognito' | 'jwt'): Identified {
   const sub = claims.sub;
@@ -124,9 +130,9 @@ export function callerOf(claims: Readonly<Record<string, unknown>>, via: 'cognit
           "Your token's custom:slack_user_id is not a Slack user id such as U01AAA: ask an admin to correct it",
         ),
       };
-    return { ok: true, caller: { role, actor: { type: 'user', id: slackUser }, via } };
+    return { ok: true, caller: { role, actor: { type: 'user', id: slackUser }, via, ...expiry(claims) } };
   }
-  return { ok: true, caller: { role, actor: { type: 'user', id: sub }, via } };
+  return { ok: true, caller: { role, actor: { type: 'user', id: sub }, via, ...expiry(claims) } };
 }
 
 /**

@@ -56,10 +56,11 @@ onEachBackend((name, dynamo) => {
     const handlerOver = async () => {
       const live = new DynamoLiveStore(dynamo().embedded.db, await dynamo().freshTable());
       const sent = new Sent();
+      const clock = new ManualClock(NOW);
       const handler = makeLiveHandler({
         live,
         sender: sent,
-        clock: new ManualClock(NOW),
+        clock,
         store: { get: async () => undefined },
         secrets: {
           optional: (n) => ({ TMS_API_TOKEN: 'local-api-token', TMS_JWT_SECRET: 'x'.repeat(40) })[n],
@@ -71,7 +72,7 @@ onEachBackend((name, dynamo) => {
           requestContext: { routeKey: '$connect', connectionId },
           queryStringParameters: token === undefined ? null : { token },
         });
-      return { live, sent, handler, connect };
+      return { live, sent, handler, connect, clock };
     };
 
     it('keeps the connection of a Cognito ID token, with its groups’ role and its Slack user', async () => {
@@ -82,8 +83,31 @@ onEachBackend((name, dynamo) => {
         role: 'developer',
         actor: { type: 'user', id: 'U01AAA' },
         connectedAt: NOW.toISOString(),
-        expiresAt: '2026-03-02T11:00:00.000Z',
+        // Kept while its token counts (an hour), not the two hours a connection may last.
+        expiresAt: '2026-03-02T10:00:00.000Z',
+        tokenExpiresAt: '2026-03-02T10:00:00.000Z',
       });
+    });
+
+    it('forgets a connection once its token has expired, however often its client pings', async () => {
+      const { live, sent, handler, connect, clock } = await handlerOver();
+      await connect(await idToken({ exp: SECONDS + 300 })); // a token with five minutes left
+      const ping = () =>
+        handler({
+          requestContext: { routeKey: '$default', connectionId: 'conn-1' },
+          body: '{"type":"ping"}',
+        });
+      clock.advance(4 * 60_000);
+      await ping();
+      expect(sent.messages.get('conn-1')).toEqual([{ type: 'pong' }]);
+      // The ping kept it, but no further than the token.
+      expect((await live.connection('conn-1', clock.now().toISOString()))?.expiresAt).toBe(
+        new Date(NOW.getTime() + 300_000).toISOString(),
+      );
+      clock.advance(2 * 60_000);
+      expect(await live.connections(clock.now().toISOString())).toEqual([]); // nothing pushed to it any more
+      await ping();
+      expect(sent.messages.get('conn-1')?.at(-1)).toMatchObject({ type: 'error', code: 'NOT_ALLOWED' });
     });
 
     it.each([

@@ -28,6 +28,7 @@ function toConnection(item: Record<string, unknown>): LiveConnection | undefined
     actor,
     connectedAt: String(item.connectedAt),
     expiresAt: String(item.expiresAt),
+    ...(typeof item.tokenExpiresAt === 'string' ? { tokenExpiresAt: item.tokenExpiresAt } : {}),
   };
 }
 
