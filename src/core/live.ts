@@ -25,6 +25,13 @@ export const CONNECTION_TTL_MS = 2 * 3_600_000;
  * catch-up should send, and reloads `GET /api/tasks` instead (`complete: false`).
  */
 export const CATCH_UP_WINDOW_MS = 2 * 3_600_000;
+/**
+ * How far before the client's `since` a catch-up reads. The log is sorted by each task's `updatedAt`, which
+ * its writer stamps before its write commits: a writer that stamps A, then commits after another's later B
+ * was pushed, logs A before the newest time a client saw. A minute covers a write's commit and the writers'
+ * clocks; what it sends again, the client already has at that version.
+ */
+export const CATCH_UP_OVERLAP_MS = 60_000;
 
 export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('since'), at: z.iso.datetime({ offset: true }) }),

@@ -4,6 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { keys, TASK_SK } from '../adapters/dynamo/table.js';
 import {
   CATCH_UP_LIMIT,
+  CATCH_UP_OVERLAP_MS,
   CATCH_UP_WINDOW_MS,
   encode,
   type LiveConnection,
@@ -232,7 +233,8 @@ export async function catchUp(
     await send({ type: 'caught_up', at: now.toISOString(), complete: false });
     return;
   }
-  const { changes, complete } = await deps.live.changesSince(at, now.toISOString(), CATCH_UP_LIMIT);
+  const from = new Date(Date.parse(at) - CATCH_UP_OVERLAP_MS).toISOString();
+  const { changes, complete } = await deps.live.changesSince(from, now.toISOString(), CATCH_UP_LIMIT);
   // Each task once, as it is now: the log says which changed, the store what they are.
   const latest = new Map<string, string>();
   for (const change of changes) latest.set(change.taskId, change.at);

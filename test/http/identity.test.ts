@@ -155,6 +155,8 @@ describe('locally: TMS_API_TOKEN and JWTs signed with TMS_JWT_SECRET', () => {
         role,
         actor: { type: 'user', id: 'U09VIEW' },
         via: 'jwt',
+        // Until its exp: what a live connection opened with it is kept no longer than.
+        expiresAt: new Date(NOW.getTime() + 3_600_000),
       });
     },
   );

@@ -8,7 +8,7 @@ import { toTask } from '../../src/adapters/dynamo/task-store.js';
 import type { LiveConnection, ServerMessage } from '../../src/core/live.js';
 import type { LiveConnectionStore, LiveSender } from '../../src/core/ports.js';
 import { ManualClock } from '../../src/core/time.js';
-import { pushChanges, SETTLING_MS } from '../../src/jobs/live.js';
+import { catchUp, pushChanges, SETTLING_MS } from '../../src/jobs/live.js';
 import { onEachBackend } from '../helpers/dynamo.js';
 
 /** The golden stream of the DynamoDB Local scenario: an alert, its repeat, a claim, a resolve, other items. */
@@ -130,6 +130,30 @@ onEachBackend((name, dynamo) => {
       };
       expect(await pushChanges(deps, { Records: [broken, lastTask] })).toEqual({ batchItemFailures: [] });
       expect(sockets.sent.get('a')).toEqual([{ type: 'task.changed', task: latest }]);
+    });
+  });
+
+  describe(`the catch-up on ${name}`, () => {
+    it('sends a change its writer stamped before the newest one the client saw, but logged after it', async () => {
+      const { live, sockets, deps } = await setUp([conn('conn-1')]);
+      // B, stamped 01:59:50, was pushed and seen; A, stamped 01:59:45 by a writer that committed later, was
+      // logged once the client had gone.
+      await live.logChanges(
+        [{ taskId: 'TMS-2', at: '2026-12-04T01:59:50.000Z' }],
+        '2026-12-04T04:00:00.000Z',
+      );
+      await live.logChanges(
+        [{ taskId: 'TMS-1', at: '2026-12-04T01:59:45.000Z' }],
+        '2026-12-04T04:00:00.000Z',
+      );
+      const store = { get: async (id: string) => ({ ...latest, id }) };
+      await catchUp({ ...deps, store }, conn('conn-1'), '2026-12-04T01:59:50.000Z');
+      const sent = sockets.sent.get('conn-1') ?? [];
+      expect(sent.flatMap((m) => (m.type === 'task.changed' ? [m.task.id] : [])).sort()).toEqual([
+        'TMS-1',
+        'TMS-2',
+      ]);
+      expect(sent.at(-1)).toMatchObject({ type: 'caught_up', complete: true });
     });
   });
 });
