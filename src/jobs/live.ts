@@ -42,8 +42,8 @@ export interface LiveDeps {
   readonly clock: Clock;
 }
 
-/** Connections sent to at once; each one's messages go in order. */
-const PARALLEL = 16;
+/** Connections sent to at once; each one's messages go in order (infra bounds a batch's changes, LIVE_BATCH). */
+const PARALLEL = 32;
 /** Tasks read at once for a catch-up. */
 const READS = 8;
 /**

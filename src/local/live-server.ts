@@ -147,6 +147,12 @@ export class LiveServer implements LiveSender {
       return 'sent';
     }
     if (socket.readyState !== socket.OPEN) return 'gone';
+    // A client that reads nothing would make this process hold all it is sent: past a bound it is cut off and
+    // gone, as API Gateway drops a connection it cannot deliver to.
+    if (socket.bufferedAmount > MAX_BUFFERED) {
+      socket.terminate();
+      return 'gone';
+    }
     await new Promise<void>((resolve, reject) =>
       socket.send(message, (error) => (error ? reject(error) : resolve())),
     );
@@ -173,6 +179,9 @@ export class LiveServer implements LiveSender {
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 }
+
+/** What a local socket may have waiting to be sent before its client counts as gone. */
+const MAX_BUFFERED = 1024 * 1024;
 
 /** An upgrade refused as an HTTP answer: the client's handshake fails with this status (a 401 says why). */
 function refuse(

@@ -150,6 +150,8 @@ describe('the live updates’ WebSocket API', () => {
         ],
       },
       MaximumBatchingWindowInSeconds: 0,
+      // Small batches: each is sent to every connection within the pusher's timeout.
+      BatchSize: 25,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [id('Live/Feed/Failures/Queue'), 'Arn'] } },
