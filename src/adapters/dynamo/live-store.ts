@@ -34,7 +34,7 @@ function toConnection(item: Record<string, unknown>): LiveConnection | undefined
 
 /**
  * Live connections and the catch-up log in the task table. A connection is `LIVE#CONN#<shard>` / its id: the
- * pusher reads them by one query of each of four partitions (base-table items, so who opened each is there
+ * pusher reads them by one query of their partition (base-table items, so who opened each is there
  * without widening an index's projection, and no key nears the 2,048-byte limit of an index's). Expired items
  * are left out of every read, as DynamoDB's TTL deletes them only some time after. The log is one partition
  * per hour, sorted by when each task changed: a catch-up is a query of the hours since the client's last

@@ -25,7 +25,7 @@ import { taskNumber } from '../../core/task.js';
  * | stats counted mark | AGG#APPLIED#<task>  | <stats pk>#<stats sk> | (TTL 3 h after it was counted)   |                 |                  |
  * | trend episode      | AGG#TRENDS          | <scope>              | (TTL 7 d after it last held)       |                 |                  |
  * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
- * | live connection    | LIVE#CONN#<0-3>     | <connectionId>       | (TTL 2 h, moved on by a ping; 4 partitions by id, each one query) |
+ * | live connection    | LIVE#CONN#<0-3>     | <connectionId>       | (TTL 2 h, moved on by a ping; one partition, one query a batch) |
  * | live change        | LIVE#CHANGES#<yyyy-mm-ddThh> | <at>#<task id> | (TTL 2 h: what a reconnecting client catches up from) |
  *
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
@@ -220,11 +220,13 @@ export const keys = {
   trend: (scope: string) => ({ pk: 'AGG#TRENDS', sk: keyPart(scope) }),
   digest: (channel: string) => ({ pk: `AGG#DIGEST#${channel}`, sk: 'DIGEST' }),
   /**
-   * WebSocket connections, spread over a few partitions by id: the pusher lists them by a query of each (never
-   * a scan, never an index whose projection would have to carry who each connection is).
+   * WebSocket connections, in one partition: the pusher lists them with one query per stream batch (never a
+   * scan, never an index whose projection would have to carry who each connection is). One, not several: the
+   * listing is paid for every batch of task changes, the partition's write bound (1,000 a second) only by
+   * dashboards connecting. More shards (`shardOf(id, n)`) when connections number in the tens of thousands.
    */
-  liveConnectionShards: 4,
-  liveConnection: (id: string) => ({ pk: `LIVE#CONN#${shardOf(id, 4)}`, sk: id }),
+  liveConnectionShards: 1,
+  liveConnection: (id: string) => ({ pk: `LIVE#CONN#${shardOf(id, 1)}`, sk: id }),
   liveConnections: (shard: number) => `LIVE#CONN#${shard}`,
   liveChanges: (hour: string) => `LIVE#CHANGES#${hour}`,
 } as const;
