@@ -120,7 +120,8 @@ async function message(deps: LiveHandlerDeps, connectionId: string, body: string
     await tell(deps, connectionId, {
       type: 'error',
       code: 'NOT_ALLOWED',
-      message: 'This connection is not known any more (it, or the token it was opened with, expired): connect again',
+      message:
+        'This connection is not known any more (it, or the token it was opened with, expired): connect again',
     });
     return OK;
   }

@@ -99,7 +99,9 @@ export async function identify(
 
 /** A verified token's `exp` (seconds since the epoch), as the time it stops counting. */
 const expiry = (claims: Readonly<Record<string, unknown>>): { expiresAt?: Date } =>
-  typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? { expiresAt: new Date(claims.exp * 1000) } : {};
+  typeof claims.exp === 'number' && Number.isFinite(claims.exp)
+    ? { expiresAt: new Date(claims.exp * 1000) }
+    : {};
 
 /** The role and actor from a verified token's claims, the same for Cognito's and for locally signed ones. */
 export function callerOf(claims: Readonly<Record<string, unknown>>, via: 'cognito' | 'jwt'): Identified {
