@@ -576,3 +576,27 @@ export interface LiveConnectionStore {
 export interface LiveSender {
   send(connectionId: string, message: string): Promise<'sent' | 'gone'>;
 }
+
+/** One call of a schedule's webhook (issue 18): the same `deliveryId` on every attempt, so a receiver drops a repeat. */
+export interface WebhookRequest {
+  readonly url: string;
+  /** The JSON body, as sent and signed. */
+  readonly body: string;
+  readonly deliveryId: string;
+}
+
+/** What a webhook call came to, after its retries: `address` is the one connected to (checked, then pinned). */
+export type WebhookResult =
+  | { readonly ok: true; readonly status: number; readonly attempts: number; readonly address: string }
+  | {
+      readonly ok: false;
+      /** Why, in a line a person can act on (a refusal names the address and the config key that allows it). */
+      readonly error: string;
+      readonly attempts: number;
+      readonly status?: number;
+    };
+
+/** Calls webhooks: signed, with a timeout and retries, and never to an address the SSRF rules refuse. */
+export interface WebhookSender {
+  send(request: WebhookRequest): Promise<WebhookResult>;
+}
