@@ -33,7 +33,14 @@ export type TmsCommand =
   | { readonly name: 'lift'; readonly id: string }
   | { readonly name: 'stats' | 'trends'; readonly service?: string; readonly window?: string }
   | { readonly name: 'playbook'; readonly service: string }
-  | { readonly name: 'digest' };
+  | { readonly name: 'digest' }
+  /** Issue 18: the words after `schedule` as typed (decoded); none opens the form. */
+  | { readonly name: 'schedule'; readonly words: readonly string[] }
+  | { readonly name: 'schedules' }
+  | { readonly name: 'unschedule'; readonly id: string }
+  | { readonly name: 'heartbeat'; readonly words: readonly string[] }
+  | { readonly name: 'heartbeats' }
+  | { readonly name: 'maintenance'; readonly words: readonly string[] };
 
 /** What `/tms new` saw among its options and could not use: said back to the person, never dropped silently. */
 export interface Unrecognised {
@@ -75,6 +82,15 @@ export const USAGE = {
   trends: '`/tms trends [service] [1h]` — what is firing well above its usual rate',
   playbook: '`/tms playbook <service>` — a service’s recurring issues and what fixed them',
   digest: '`/tms digest` — post this channel’s digest here now',
+  schedule:
+    '`/tms schedule "<title>" [p1..p4] [service] [@user] at <time> [every day|week|month|weekday|<cron>] [remind #channel|webhook <url>]` — a chore, reminder or webhook on time (`/tms schedule` alone opens a form)',
+  schedules: '`/tms schedules` — schedules with their next run and how the last one went',
+  unschedule: '`/tms unschedule <id>` — remove a schedule (its runs stay in its history)',
+  heartbeat:
+    '`/tms heartbeat <name> every <1d> [grace <1h>] [service]` — a task opens when a job stops pinging',
+  heartbeats: '`/tms heartbeats` — each heartbeat with its last ping and whether it is late',
+  maintenance:
+    '`/tms maintenance <service or key=value …> from <time> to <time> [every …] [reason]` — hold alerts back during planned work',
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
@@ -255,6 +271,30 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
     case 'digest':
       if (words.length > 0) return usage('digest', '`digest` takes nothing more');
       return ok({ name: 'digest' });
+    case 'schedule':
+      return ok({ name: 'schedule', words: words.map(decodeEntities) });
+    case 'schedules':
+      if (words.length > 0) return usage('schedules', '`schedules` takes nothing more');
+      return ok({ name: 'schedules' });
+    case 'unschedule': {
+      const raw = decodeEntities(words[0] ?? '');
+      if (!raw)
+        return usage('unschedule', 'Name the schedule, such as SCH-1a2b3c4d (`/tms schedules` lists them)');
+      if (words.length > 1) return usage('unschedule', 'Remove one schedule at a time');
+      if (!/^SCH-[0-9a-z]{8}$/i.test(raw))
+        return usage('unschedule', `"${raw.slice(0, 40)}" is not a schedule id such as SCH-1a2b3c4d`);
+      return ok({ name: 'unschedule', id: `SCH-${raw.slice(4).toLowerCase()}` });
+    }
+    case 'heartbeat':
+      if (words.length === 0) return usage('heartbeat', 'Name the heartbeat and how often it pings');
+      return ok({ name: 'heartbeat', words: words.map(decodeEntities) });
+    case 'heartbeats':
+      if (words.length > 0) return usage('heartbeats', '`heartbeats` takes nothing more');
+      return ok({ name: 'heartbeats' });
+    case 'maintenance':
+      if (words.length === 0)
+        return usage('maintenance', 'Say what the window holds back, from when and to when');
+      return ok({ name: 'maintenance', words: words.map(decodeEntities) });
     default:
       return unknownCommand(decodeEntities(name));
   }

@@ -1,4 +1,11 @@
-import type { AggregateStore, Notifier, SeenStore } from '../core/ports.js';
+import type {
+  AggregateStore,
+  HeartbeatStore,
+  Notifier,
+  ScheduleStore,
+  SeenStore,
+  WebhookSender,
+} from '../core/ports.js';
 import type { CardSyncDeps } from '../jobs/card-sync.js';
 import type { FactMetrics } from '../runtime/metrics.js';
 import type { Directory } from './directory.js';
@@ -25,4 +32,9 @@ export interface BotDeps extends CardSyncDeps {
   readonly slackSettings: SlackSettings;
   /** CloudWatch metrics (SLA breaches); none locally. */
   readonly metrics: FactMetrics;
+  /** Schedules and their runs (issue 18); absent where a test does not need them. */
+  readonly schedules?: ScheduleStore;
+  readonly heartbeats?: HeartbeatStore;
+  /** Calls the webhooks of schedules; absent: webhook schedules are refused. */
+  readonly webhooks?: WebhookSender;
 }

@@ -3,8 +3,12 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { HEARTBEAT_NAME } from './heartbeat.js';
+import { readEvery } from './schedule.js';
+import { readIsoIn } from './schedule-time.js';
 import { PRIORITIES, Priority, SLACK_USER_ID } from './task.js';
 import { parseDuration } from './time.js';
+import { checkWebhookUrl } from './webhook-target.js';
 
 /** `30s`, `5m`, `4h`, `3d`, `1w`, parsed to milliseconds. */
 const Duration = z.string().transform((text, ctx) => {
@@ -101,6 +105,38 @@ const PartialSla = z.strictObject({
   atRisk: z.number().gt(0).lt(1).optional(),
 });
 
+/** A heartbeat's name: what its ping URL carries (src/core/heartbeat.ts `HEARTBEAT_NAME`). */
+const HeartbeatName = z.string().regex(HEARTBEAT_NAME, 'letters, digits, ".", "_" and "-", at most 64');
+const HeartbeatEntry = z.strictObject({
+  every: Duration,
+  grace: Duration.optional(),
+  service: Name.optional(),
+  priority: Priority.optional(),
+});
+/** A chore in version control (issue 18): `at` is ISO, a wall-clock time in `timezone` unless it has an offset. */
+const ScheduleEntry = z.strictObject({
+  title: z.string().min(1).max(LIMITS.titleLength),
+  at: z.string().min(1).max(40),
+  every: z.string().min(1).max(100).optional(),
+  timezone: TimeZone.default('UTC'),
+  action: z.enum(['task', 'message', 'webhook']).default('task'),
+  channel: ChannelId.optional(),
+  url: z.string().min(1).max(2_048).optional(),
+  service: Name.optional(),
+  priority: Priority.optional(),
+  assignee: UserId.optional(),
+});
+/** A maintenance window in version control: `from`/`to` as a schedule's `at`; `every` repeats it. */
+const WindowEntry = z.strictObject({
+  service: Name.optional(),
+  matchers: z.record(z.string().min(1).max(LIMITS.nameBytes), Glob).optional(),
+  from: z.string().min(1).max(40),
+  to: z.string().min(1).max(40),
+  every: z.string().min(1).max(100).optional(),
+  timezone: TimeZone.default('UTC'),
+  reason: z.string().max(500).optional(),
+});
+
 export const ALERTMANAGER_GROUPINGS = ['group', 'alert'] as const;
 export type AlertmanagerGrouping = (typeof ALERTMANAGER_GROUPINGS)[number];
 
@@ -146,6 +182,13 @@ const ConfigFile = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** Webhook targets inside the network (private, loopback, link-local) that schedules may call on purpose. */
+  webhooks: z
+    .strictObject({ allowHosts: z.array(z.string().min(1).max(253)).max(100).optional() })
+    .optional(),
+  heartbeats: z.record(HeartbeatName, HeartbeatEntry).optional(),
+  schedules: z.array(ScheduleEntry).max(200).optional(),
+  maintenance: z.array(WindowEntry).max(100).optional(),
   rbac: z
     .strictObject({
       admins: z.array(UserOrGroupId).optional(),
@@ -209,12 +252,24 @@ export interface Config {
     kubernetes: { normalReasons: string[] };
     alertmanager: { grouping: AlertmanagerGrouping; staleAfter?: number };
   };
+  webhooks: { allowHosts: string[] };
+  heartbeats: Record<string, HeartbeatConfig>;
+  schedules: ScheduleConfig[];
+  maintenance: WindowConfig[];
   rbac: { admins: string[]; viewers: string[]; default: 'admin' | 'developer' | 'viewer' };
   sandbox: {
     users: Record<string, { name: string; tz?: string | undefined; real_name?: string | undefined }>;
     usergroups: Record<string, string[]>;
   };
 }
+export interface HeartbeatConfig {
+  everyMs: number;
+  graceMs: number;
+  service?: string | undefined;
+  priority?: Priority | undefined;
+}
+export type ScheduleConfig = z.infer<typeof ScheduleEntry>;
+export type WindowConfig = z.infer<typeof WindowEntry>;
 export type ServiceConfig = Config['services'][string];
 export type TeamConfig = Config['teams'][string];
 export type EscalationStep = z.infer<typeof EscalationStep>;
@@ -272,6 +327,21 @@ function withDefaults(file: ConfigFile): Config {
       default: file.rbac?.default ?? 'developer',
     },
     sandbox: { users: file.sandbox?.users ?? {}, usergroups: file.sandbox?.usergroups ?? {} },
+    webhooks: { allowHosts: file.webhooks?.allowHosts ?? [] },
+    heartbeats: Object.fromEntries(
+      Object.entries(file.heartbeats ?? {}).map(([name, beat]) => [
+        name,
+        {
+          everyMs: beat.every,
+          // Unset: a tenth of the period, at least a minute (a sweep's granularity) and at most an hour.
+          graceMs: beat.grace ?? Math.min(HOUR, Math.max(MINUTE, Math.round(beat.every / 10))),
+          ...(beat.service ? { service: beat.service } : {}),
+          ...(beat.priority ? { priority: beat.priority } : {}),
+        },
+      ]),
+    ),
+    schedules: file.schedules ?? [],
+    maintenance: file.maintenance ?? [],
   };
 }
 
@@ -289,6 +359,56 @@ function crossReferences(config: Config): { path: string[]; message: string }[] 
       });
     }
   }
+  const known = (service: string | undefined) =>
+    service === undefined ||
+    service === config.defaults.service ||
+    own(config.services, service) !== undefined;
+  for (const [name, beat] of Object.entries(config.heartbeats)) {
+    if (!known(beat.service))
+      issues.push({
+        path: ['heartbeats', name, 'service'],
+        message: `no service "${beat.service}" in services`,
+      });
+  }
+  config.schedules.forEach((entry, i) => {
+    const at = (key: string) => ['schedules', String(i), key];
+    const first = readIsoIn(entry.at, entry.timezone);
+    if (!first.ok) issues.push({ path: at('at'), message: first.error });
+    if (entry.every !== undefined) {
+      const every = readEvery(entry.every);
+      if (!every.ok) issues.push({ path: at('every'), message: every.error });
+    }
+    if (!known(entry.service))
+      issues.push({ path: at('service'), message: `no service "${entry.service}" in services` });
+    if (entry.action === 'message' && !entry.channel)
+      issues.push({ path: at('channel'), message: 'a reminder (action: message) names its channel' });
+    if (entry.action === 'webhook') {
+      const url = entry.url === undefined ? undefined : checkWebhookUrl(entry.url);
+      if (!url) issues.push({ path: at('url'), message: 'a webhook schedule names its url' });
+      else if (!url.ok) issues.push({ path: at('url'), message: url.error });
+    } else if (entry.url !== undefined)
+      issues.push({ path: at('url'), message: 'a url goes with action: webhook' });
+  });
+  config.maintenance.forEach((entry, i) => {
+    const at = (key: string) => ['maintenance', String(i), key];
+    const from = readIsoIn(entry.from, entry.timezone);
+    const to = readIsoIn(entry.to, entry.timezone);
+    if (!from.ok) issues.push({ path: at('from'), message: from.error });
+    if (!to.ok) issues.push({ path: at('to'), message: to.error });
+    if (from.ok && to.ok && to.value <= from.value)
+      issues.push({ path: at('to'), message: 'a window ends after it starts' });
+    if (entry.every !== undefined) {
+      const every = readEvery(entry.every);
+      if (!every.ok) issues.push({ path: at('every'), message: every.error });
+    }
+    if (!entry.service && Object.keys(entry.matchers ?? {}).length === 0)
+      issues.push({
+        path: at('service'),
+        message: 'a window names a service or matchers, else it would hold every alert',
+      });
+    if (!known(entry.service))
+      issues.push({ path: at('service'), message: `no service "${entry.service}" in services` });
+  });
   return issues;
 }
 

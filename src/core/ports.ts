@@ -3,8 +3,9 @@ import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
 import type { TrendEpisode } from './aggregates/trends.js';
 import type { TaskGroup } from './group.js';
 import type { LiveChange, LiveConnection } from './live.js';
+import type { RunSummary, Schedule, ScheduleRun, ScheduleStatus } from './schedule.js';
 import type { Silence } from './silence.js';
-import type { Status, Task } from './task.js';
+import type { Priority, Status, Task } from './task.js';
 import type { TimelineEntry } from './timeline.js';
 
 export type { Clock } from './time.js';
@@ -599,4 +600,83 @@ export type WebhookResult =
 /** Calls webhooks: signed, with a timeout and retries, and never to an address the SSRF rules refuse. */
 export interface WebhookSender {
   send(request: WebhookRequest): Promise<WebhookResult>;
+}
+
+/** How a run's lease came out (ScheduleStore.beginRun). */
+export type RunLease =
+  /** The run is the caller's: new, or taken over from a holder whose lease ran out (`run` says how far it got). */
+  | { readonly outcome: 'begun'; readonly run: ScheduleRun }
+  /** Another sweeper holds it and is alive. */
+  | { readonly outcome: 'in-progress' }
+  /** It ran: completed or failed, once. */
+  | { readonly outcome: 'done'; readonly run: ScheduleRun };
+
+/**
+ * Schedules and their runs (issue 18). Due schedules are found by a sparse index ordered by next run, never by
+ * a scan; a run is keyed by (schedule, the time it was due), which makes it happen once however often a tick
+ * comes and however many sweepers run.
+ */
+export interface ScheduleStore {
+  /** Refuses (throws) a second schedule with the same id. */
+  createSchedule(schedule: Schedule): Promise<void>;
+  getSchedule(id: string): Promise<Schedule | undefined>;
+  /** Every schedule, soonest next run first (those without one last). */
+  listSchedules(): Promise<Schedule[]>;
+  /** Schedules whose next run is at or before `now`, soonest first, at most `limit`. */
+  dueSchedules(now: string, limit: number): Promise<Schedule[]>;
+  /** Removes a schedule (its runs are kept until their TTL); false when there was none. */
+  deleteSchedule(id: string): Promise<boolean>;
+  /**
+   * Moves a schedule on after the run due at `expectedNextRunAt`: false when another sweeper already did (or it
+   * was deleted), so a run advances its schedule once.
+   */
+  advanceSchedule(
+    id: string,
+    expectedNextRunAt: string,
+    change: {
+      readonly nextRunAt: string | null;
+      readonly lastRun: RunSummary;
+      readonly status: ScheduleStatus;
+    },
+  ): Promise<boolean>;
+  /**
+   * Takes the run due at `run.scheduledFor` for `holder` until `leaseUntil` (ISO), unless another holder's lease
+   * is alive or the run is done. A run taken over keeps what its dead holder recorded (its task id).
+   */
+  beginRun(run: ScheduleRun, holder: string, leaseUntil: string, now: string): Promise<RunLease>;
+  /** Records the task a run is about to open, before it opens it, so a holder that takes over opens the same one. */
+  noteRunTask(scheduleId: string, scheduledFor: string, holder: string, taskId: string): Promise<boolean>;
+  /** Ends a run the caller holds; false when its lease was lost (another holder took over). */
+  finishRun(run: ScheduleRun, holder: string): Promise<boolean>;
+  /** A schedule's runs, newest first. */
+  listRuns(scheduleId: string, limit: number): Promise<ScheduleRun[]>;
+}
+
+/** A heartbeat as it is kept: its definition, where it came from, and what its pings said. */
+export interface HeartbeatRecord {
+  readonly name: string;
+  readonly everyMs: number;
+  readonly graceMs: number;
+  readonly service?: string;
+  readonly priority?: Priority;
+  readonly origin: 'config' | 'slack';
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly lastPingAt?: string;
+  /** Since when it is late (its task is open), until a ping. */
+  readonly lateSince?: string;
+}
+
+export interface HeartbeatStore {
+  /** Makes or redefines a heartbeat, keeping its pings and state. */
+  putHeartbeat(
+    beat: Omit<HeartbeatRecord, 'lastPingAt' | 'lateSince' | 'createdAt'> & { readonly createdAt: string },
+  ): Promise<void>;
+  getHeartbeat(name: string): Promise<HeartbeatRecord | undefined>;
+  listHeartbeats(): Promise<HeartbeatRecord[]>;
+  removeHeartbeat(name: string): Promise<boolean>;
+  /** Records a ping (and ends its lateness); the heartbeat as it was before, undefined when there is none. */
+  ping(name: string, at: string): Promise<HeartbeatRecord | undefined>;
+  /** Marks it late since `since`, once: false when it already was, or was pinged after `lastPingAt`. */
+  markLate(name: string, since: string, lastPingAt: string | undefined): Promise<boolean>;
 }

@@ -154,7 +154,8 @@ export function nextRuns(
   return runs;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const IN = /^in ([0-9]{1,6}) ?(s|m|h|d|w|sec|secs|min|mins|minutes?|hours?|hrs?|days?|weeks?)$/;
 const DAY_THEN_TIME =
   /^(?:(today|tomorrow|[a-z]{3,9})(?: at)?)?(?: ?([0-9]{1,2})(?::([0-9]{2}))? ?(am|pm)?)?$/;
@@ -209,6 +210,20 @@ export function parseWhen(input: string, now: Date, timeZone: string): Result<Da
   if (!at) return fail(`"${input.trim().slice(0, 40)}" is not a time TMS reads: ${WHEN_HELP}`);
   if (Number.isNaN(at.getTime())) return fail(`"${input.trim().slice(0, 40)}" is not a date`);
   if (at <= now) return fail(`${at.toISOString()} has passed: a schedule's first run lies ahead`);
+  return ok(at);
+}
+
+/**
+ * An ISO date or date-time as the config and the API write a first run: with an offset it is that instant,
+ * without one a wall-clock time in `timeZone`. Unlike `parseWhen` it may lie in the past (a monthly chore the
+ * config has named since January).
+ */
+export function readIsoIn(input: string, timeZone: string): Result<Date, string> {
+  const text = input.trim().toLowerCase();
+  if (text.length > 40 || !ISO.test(text))
+    return fail(`"${input.trim().slice(0, 40)}" is not an ISO date such as 2027-01-04T09:00:00`);
+  const at = readWhen(text, new Date(0), timeZone);
+  if (!at || Number.isNaN(at.getTime())) return fail(`"${input.trim().slice(0, 40)}" is not a date`);
   return ok(at);
 }
 

@@ -78,5 +78,14 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
     case 'silences':
     case 'lift':
       return (await import('./silences.js')).silences(deps, command, asker);
+    case 'schedule':
+    case 'schedules':
+    case 'unschedule':
+      return (await import('./schedules.js')).schedules(deps, command, asker);
+    case 'heartbeat':
+    case 'heartbeats':
+      return (await import('./heartbeats.js')).heartbeats(deps, command, asker);
+    case 'maintenance':
+      return (await import('./maintenance.js')).maintenance(deps, command, asker);
   }
 }
