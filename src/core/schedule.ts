@@ -185,3 +185,55 @@ export function checkSchedule(
   }
   return ok({ ...request, title });
 }
+
+/** A new schedule's id from a random token (`deps.newId()`): `SCH-` and eight base-36 characters. */
+export function scheduleIdFrom(token: string): string {
+  const digits = token.replace(/[^0-9a-z]/gi, '').toLowerCase();
+  return `SCH-${digits.padEnd(8, '0').slice(0, 8)}`;
+}
+
+/** A checked request made a schedule: due first at `at`, no run yet. */
+export function newSchedule(
+  request: ScheduleRequest,
+  made: {
+    readonly id: string;
+    readonly createdBy: string;
+    readonly createdAt: Date;
+    readonly origin: Schedule['origin'];
+  },
+): Schedule {
+  return {
+    id: made.id,
+    title: request.title,
+    at: request.at.toISOString(),
+    ...(request.every !== undefined ? { every: request.every } : {}),
+    timezone: request.timezone,
+    action: request.action,
+    ...(request.channel !== undefined ? { channel: request.channel } : {}),
+    ...(request.url !== undefined ? { url: request.url } : {}),
+    ...(request.priority !== undefined ? { priority: request.priority } : {}),
+    ...(request.service !== undefined ? { service: request.service } : {}),
+    ...(request.assignee !== undefined ? { assignee: request.assignee } : {}),
+    status: 'scheduled',
+    nextRunAt: request.at.toISOString(),
+    lastRun: null,
+    createdBy: made.createdBy,
+    createdAt: made.createdAt.toISOString(),
+    origin: made.origin,
+    version: 1,
+  };
+}
+
+/** The next `count` runs of a schedule after `now`, for "how it was read" and the lists. */
+export const upcomingRuns = (
+  schedule: Pick<Schedule, 'at' | 'every' | 'timezone'>,
+  now: Date,
+  count: number,
+): Date[] =>
+  nextRuns(
+    new Date(schedule.at),
+    schedule.every === undefined ? undefined : everyOf(schedule.every),
+    schedule.timezone,
+    new Date(now.getTime() - 1),
+    count,
+  );
