@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'NO_CHANGE',
   'NOT_ALLOWED',
   'INVALID_INPUT',
+  'SCHEDULE_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -38,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   NO_CHANGE: 409,
   NOT_ALLOWED: 403,
   INVALID_INPUT: 400,
+  SCHEDULE_NOT_FOUND: 404,
 };
 
 /**
