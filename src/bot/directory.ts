@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../core/config.js';
 import { TransientError } from '../core/errors.js';
 import { type Role, roleOf } from '../core/rbac.js';
+import { isTimeZone } from '../core/schedule-time.js';
 import { logger } from '../runtime/logger.js';
 
 const TTL_MS = 5 * 60_000;
@@ -15,6 +16,7 @@ const GROUP = /^S[A-Z0-9]{2,}$/;
 export class Directory {
   readonly #groups = new Map<string, { members: Set<string>; at: number }>();
   readonly #names = new Map<string, { name: string; at: number }>();
+  readonly #zones = new Map<string, { timeZone: string; at: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -55,6 +57,25 @@ export class Directory {
     } catch (error) {
       logger.warn('users.info failed; naming the user by id', { userId, error: (error as Error).message });
       return userId;
+    }
+  }
+
+  /**
+   * The person's Slack time zone (`users.info` `user.tz`, such as Europe/Berlin), for reading the times they
+   * write: 'UTC' where Slack knows none or cannot be asked, which the reply then says.
+   */
+  async timeZoneOf(userId: string): Promise<string> {
+    const cached = this.#zones.get(userId);
+    if (cached && this.now() - cached.at < TTL_MS) return cached.timeZone;
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      const tz = typeof user?.tz === 'string' ? user.tz : '';
+      const timeZone = tz && isTimeZone(tz) ? tz : 'UTC';
+      this.#zones.set(userId, { timeZone, at: this.now() });
+      return timeZone;
+    } catch (error) {
+      logger.warn('users.info failed; reading times in UTC', { userId, error: (error as Error).message });
+      return 'UTC';
     }
   }
 
