@@ -27,6 +27,8 @@ import { taskNumber } from '../../core/task.js';
  * | digest             | AGG#DIGEST#<channel>| DIGEST               |                                    |                 |                  |
  * | live connection    | LIVE#CONN#<0-3>     | <connectionId>       | (TTL 2 h, moved on by a ping; one partition, one query a batch) |
  * | live change        | LIVE#CHANGES#<yyyy-mm-ddThh> | <at>#<task id> | (TTL 2 h: what a reconnecting client catches up from) |
+ * | schedule           | SCHED               | <SCH-id>             | SCHED#DUE / <nextRunAt>#<id> (while it has a next run; keys only) |
+ * | schedule run       | SCHEDRUN#<SCH-id>   | <scheduledFor>       | (TTL 90 d after it was due; the run's lease and its history) |
  *
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
  * so the aggregator's own writes never feed it again.
@@ -229,6 +231,12 @@ export const keys = {
   liveConnection: (id: string) => ({ pk: `LIVE#CONN#${shardOf(id, 1)}`, sk: id }),
   liveConnections: (shard: number) => `LIVE#CONN#${shard}`,
   liveChanges: (hour: string) => `LIVE#CHANGES#${hour}`,
+  /** Schedules, in one partition (hundreds at most: listing them is one query). */
+  schedule: (id: string) => ({ pk: 'SCHED', sk: id }),
+  schedulesPartition: 'SCHED',
+  schedulesDue: 'SCHED#DUE',
+  scheduleRun: (id: string, scheduledFor: string) => ({ pk: `SCHEDRUN#${id}`, sk: scheduledFor }),
+  scheduleRunsOf: (id: string) => `SCHEDRUN#${id}`,
 } as const;
 
 /**
