@@ -19,6 +19,13 @@ interface Received {
   readonly body: Buffer;
 }
 
+/** The two headers verifyWebhook reads, as a receiver in Node gets them (a repeated header would be refused). */
+const signatureHeaders = ({ headers }: Received) => ({
+  signature: single(headers['x-tms-signature-256']),
+  timestamp: single(headers['x-tms-timestamp']),
+});
+const single = (value: string | string[] | undefined) => (Array.isArray(value) ? undefined : value);
+
 /** How the receiver answers its n-th request (0-based); `undefined` leaves the request unanswered. */
 type Answer = (response: ServerResponse, n: number, path: string) => void;
 
@@ -111,12 +118,7 @@ describe('HttpWebhookSender against a real HTTP receiver on 127.0.0.1', () => {
       expect(request.headers['x-tms-delivery']).toBe('sched-1#2026-03-02T09:00');
       expect(request.headers['x-tms-timestamp']).toBe(String(NOW_SECONDS));
       expect(request.headers['x-tms-signature-256']).toBe(signWebhook(SECRET, NOW_SECONDS, BODY));
-      const verified = verifyWebhook(
-        SECRET,
-        { signature: request.headers['x-tms-signature-256'], timestamp: request.headers['x-tms-timestamp'] },
-        request.body.toString('utf8'),
-        NOW,
-      );
+      const verified = verifyWebhook(SECRET, signatureHeaders(request), request.body.toString('utf8'), NOW);
       expect(verified).toEqual({ ok: true, value: { timestampSeconds: NOW_SECONDS } });
       expect(sleeps).toEqual([]);
     });
@@ -127,12 +129,7 @@ describe('HttpWebhookSender against a real HTTP receiver on 127.0.0.1', () => {
 
       // Assess
       const [request] = received as [Received];
-      const verified = verifyWebhook(
-        SECRET,
-        { signature: request.headers['x-tms-signature-256'], timestamp: request.headers['x-tms-timestamp'] },
-        request.body.toString('utf8'),
-        NOW,
-      );
+      const verified = verifyWebhook(SECRET, signatureHeaders(request), request.body.toString('utf8'), NOW);
       expect(verified.ok).toBe(false);
     });
   });
