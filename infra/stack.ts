@@ -193,7 +193,8 @@ export class TmsStack extends Stack {
         'TMS API: /healthz, /api/tasks, /api/trends, /api/metrics, /api/services/{service}/playbook, the web dashboard',
       tableAccess: TABLE_ACCESS.api,
       webEntries: WEB_ENTRIES,
-    });
+      // Only that webhook schedules can be made: its presence is what allows them.
+    }).readSecret('TMS_WEBHOOK_SECRET', secrets.get('TMS_WEBHOOK_SECRET'));
 
     // Accept fast, process from the queue: the processor records what the ingest paths accept.
     const processor = new TmsFunction(this, 'Processor', {
@@ -246,6 +247,7 @@ export class TmsStack extends Stack {
     })
       .readSecret('SLACK_SIGNING_SECRET', secrets.get('SLACK_SIGNING_SECRET'))
       .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
+      .readSecret('TMS_WEBHOOK_SECRET', secrets.get('TMS_WEBHOOK_SECRET'))
       .invokesItself();
 
     const eventsFailures = new FailureQueue(this, 'EventsFailures', {
@@ -289,7 +291,7 @@ export class TmsStack extends Stack {
       ...base,
       entry: 'src/handlers/sweeper.ts',
       description:
-        'TMS sweeper, every minute: re-drive deliveries, reconcile cards, SLA warnings, trends, digests',
+        'TMS sweeper, every minute: re-drive deliveries, reconcile cards, SLA warnings, trends, digests, schedules',
       // Done before the next minute's run begins.
       timeout: Duration.seconds(55),
       tableAccess: TABLE_ACCESS.sweeper,
@@ -298,6 +300,8 @@ export class TmsStack extends Stack {
       async: { retryAttempts: 0, maxEventAge: Duration.minutes(1) },
     })
       .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
+      // Signs the webhooks of the schedules it runs.
+      .readSecret('TMS_WEBHOOK_SECRET', secrets.get('TMS_WEBHOOK_SECRET'))
       .publishTo(topic)
       // Its re-drive hands archived deliveries that were never processed to the processor.
       .sendsToIngestQueue(ingestQueue);

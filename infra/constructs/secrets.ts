@@ -50,6 +50,12 @@ export const DEPLOYED_SECRETS: readonly DeployedSecret[] = [
     what: "the HMAC secret of Grafana's webhook contact point",
     generated: true,
   },
+  {
+    name: 'TMS_WEBHOOK_SECRET',
+    id: 'webhook-signing-secret',
+    what: "the key that signs schedules' webhooks (X-TMS-Signature-256); give it to their receivers",
+    generated: true,
+  },
 ];
 
 /** Its name in Secrets Manager: `Tms/slack-bot-token` for the stack Tms. */

@@ -49,6 +49,8 @@ export const DEV_SECRETS = {
   GITHUB_WEBHOOK_SECRET: 'local-github-webhook-secret',
   INGEST_TOKEN: 'local-ingest-token',
   TMS_API_TOKEN: 'local-api-token',
+  /** Signs schedules' webhooks (`X-TMS-Signature-256`); a receiver checks it with the same value. */
+  TMS_WEBHOOK_SECRET: 'local-webhook-signing-secret',
   /** Signs the local API's JWTs (`npm run token`); not used on AWS, where Cognito signs them. */
   TMS_JWT_SECRET: 'local-jwt-secret-for-hs256-tokens',
 } as const;

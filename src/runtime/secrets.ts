@@ -12,8 +12,11 @@ export const SECRET_NAMES = [
   'INGEST_TOKEN',
   'TMS_API_TOKEN',
 ] as const;
-/** Secrets that switch a feature on when present (Grafana's HMAC in place of the ingest token). */
-export const OPTIONAL_SECRET_NAMES = ['GRAFANA_WEBHOOK_SECRET'] as const;
+/**
+ * Secrets that switch a feature on when present: Grafana's HMAC in place of the ingest token; the key that signs
+ * schedules' webhooks (without it a webhook schedule is refused).
+ */
+export const OPTIONAL_SECRET_NAMES = ['GRAFANA_WEBHOOK_SECRET', 'TMS_WEBHOOK_SECRET'] as const;
 /**
  * Secrets of the local stack only, never looked up in Secrets Manager: TMS_JWT_SECRET signs the API's local JWTs,
  * while on AWS the HTTP API's Cognito authorizer verifies tokens before the Lambda runs.

@@ -64,12 +64,12 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   },
 };
 const SECRETS: Record<Name, string[]> = {
-  Api: [], // on AWS /api/* is behind Cognito: no TMS_API_TOKEN
+  Api: ['TMS_WEBHOOK_SECRET'], // on AWS /api/* is behind Cognito: no TMS_API_TOKEN
   Ingest: ['GITHUB_WEBHOOK_SECRET', 'GRAFANA_WEBHOOK_SECRET', 'INGEST_TOKEN'],
-  Bot: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
+  Bot: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'TMS_WEBHOOK_SECRET'],
   Events: [], // AWS invokes it: IAM is the proof
   Cards: ['SLACK_BOT_TOKEN'],
-  Sweeper: ['SLACK_BOT_TOKEN'],
+  Sweeper: ['SLACK_BOT_TOKEN', 'TMS_WEBHOOK_SECRET'],
   Processor: [], // it records alerts; cards and Slack follow from the stream
   DeadLetters: [],
 };
@@ -190,13 +190,19 @@ describe('secrets: by ARN, read at cold start, never a value in the environment'
       'Tms/ingest-token',
       'Tms/slack-bot-token',
       'Tms/slack-signing-secret',
+      'Tms/webhook-signing-secret',
     ]);
     for (const name of ['Tms/slack-bot-token', 'Tms/slack-signing-secret']) {
       const props = (byName[name] as { Properties: Record<string, unknown> }).Properties;
       expect(props).not.toHaveProperty('GenerateSecretString');
       expect(props).not.toHaveProperty('SecretString');
     }
-    for (const name of ['Tms/github-webhook-secret', 'Tms/grafana-webhook-secret', 'Tms/ingest-token'])
+    for (const name of [
+      'Tms/github-webhook-secret',
+      'Tms/grafana-webhook-secret',
+      'Tms/ingest-token',
+      'Tms/webhook-signing-secret',
+    ])
       expect(
         (byName[name] as { Properties: Record<string, unknown> }).Properties.GenerateSecretString,
       ).toEqual({

@@ -25,8 +25,10 @@ onEachBackend((name, dynamo) => {
         expect(due.map((s) => s.id)).toEqual(['SCH-index000', 'SCH-index001']);
         const commands = sent.mock.calls.map(([command]) => command);
         expect(commands.some((c) => c instanceof ScanCommand)).toBe(false);
-        const queries = commands.filter((c): c is QueryCommand => c instanceof QueryCommand);
-        expect(queries.map((q) => q.input.IndexName)).toEqual(['gsi1']);
+        const indexes = commands
+          .filter((c) => c instanceof QueryCommand)
+          .map((c) => (c as QueryCommand).input.IndexName);
+        expect(indexes).toEqual(['gsi1']);
       } finally {
         sent.mockRestore();
       }
