@@ -9,13 +9,20 @@ import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, dashboardSiteOf, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
+import {
+  createScheduleRoute,
+  deleteScheduleRoute,
+  listSchedulesRoute,
+  readScheduleRoute,
+} from './api-schedules.js';
 import { lambdaWebAssets, makeWebRoutes, type WebPort } from './api-web.js';
 import { createTaskRoute, deleteTaskRoute, etag, patchTaskRoute, taskActionRoute } from './api-writes.js';
 
 /**
  * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights, the writes
  * (`POST /api/tasks`, `PATCH` and `DELETE /api/tasks/{id}`, `POST /api/tasks/{id}/actions`), the caller
- * (`GET /api/me`) and their OpenAPI document (`GET /api/openapi.json`).
+ * (`GET /api/me`), the schedules (`/api/schedules`, src/handlers/api-schedules.ts) and their OpenAPI document
+ * (`GET /api/openapi.json`).
  * Who calls is src/http/identity.ts's: on AWS the Cognito claims the JWT authorizer verified; locally
  * `TMS_API_TOKEN` (an admin) or a JWT signed with `TMS_JWT_SECRET` (`npm run token`).
  */
@@ -76,6 +83,14 @@ export const makeApiHandler = (deps: HouseDeps, web?: WebPort) => {
           return await metricsRoute(deps, event);
         case 'GET /api/services/{service}/playbook':
           return await playbookRoute(deps, event);
+        case 'GET /api/schedules':
+          return await listSchedulesRoute(deps, event);
+        case 'POST /api/schedules':
+          return await createScheduleRoute(deps, event, caller);
+        case 'GET /api/schedules/{id}':
+          return await readScheduleRoute(deps, event);
+        case 'DELETE /api/schedules/{id}':
+          return await deleteScheduleRoute(deps, event, caller);
         // Behind the token as all of /api/* is (DESIGN): it names no secret, but the contract makes no exception.
         case 'GET /api/openapi.json':
           return json(200, openApiDocument());

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { LIMITS } from '../core/bounds.js';
+import { ScheduleAction } from '../core/schedule.js';
 import { PRIORITIES } from '../core/task.js';
+import { WEBHOOK_URL_MAX } from '../core/webhook-target.js';
 
 /**
  * The request bodies of the `/api/*` writes: what validates them is what the OpenAPI document is to be generated
@@ -116,11 +118,70 @@ export const PatchTaskBody = z
   });
 export type PatchTaskBody = z.infer<typeof PatchTaskBody>;
 
+/**
+ * `POST /api/schedules` (issue 18): what `/tms schedule` takes, as fields. `at` is an ISO date; without an offset
+ * it is read in `timezone` (UTC when absent). The route reads `at`, checks the URL and the rest go through the
+ * use case's checks, which Slack's and the config's go through too.
+ */
+export const CreateScheduleBody = z
+  .object({
+    title: CreateTaskBody.shape.title,
+    at: z
+      .string()
+      .min(1)
+      .max(40)
+      .describe(
+        'The first run: an ISO date such as 2027-01-04T09:00 (local time in `timezone`) or with an offset',
+      ),
+    every: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('day, week, month, weekday, or a five-field cron pattern; once when absent'),
+    timezone: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('An IANA time zone such as Europe/Berlin (default UTC)'),
+    action: ScheduleAction.optional().describe(
+      'task (the default) opens a task; message posts to `channel`; webhook calls `url`',
+    ),
+    channel: z.string().min(1).max(32).optional().describe('A Slack channel id: where a message goes'),
+    url: z.string().min(1).max(WEBHOOK_URL_MAX).optional().describe('The webhook: http(s), no credentials'),
+    priority: z.enum(PRIORITIES).optional(),
+    service: CreateTaskBody.shape.service,
+    assignee: z.string().regex(SLACK_USER, 'not a Slack user id such as U01AAA').optional(),
+  })
+  .strict()
+  .meta({
+    examples: [
+      { title: 'Rotate the staging keys', at: '2027-01-04T09:00', every: 'month', timezone: 'Europe/Berlin' },
+      {
+        title: 'Stand-up',
+        at: '2027-01-04T09:30:00Z',
+        every: '30 9 * * 1-5',
+        action: 'message',
+        channel: 'C0123ABCD',
+      },
+      {
+        title: 'Nightly export',
+        at: '2027-01-04T02:00',
+        every: 'day',
+        action: 'webhook',
+        url: 'https://hooks.example.com/tms',
+      },
+    ],
+  });
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
 /** Every request body schema of `/api/*`, by the route that reads it. */
 export const REQUEST_BODIES = {
   'POST /api/tasks': CreateTaskBody,
   'POST /api/tasks/{id}/actions': TaskActionBody,
   'PATCH /api/tasks/{id}': PatchTaskBody,
+  'POST /api/schedules': CreateScheduleBody,
 } as const;
 
 /** The first issue as `<field>: <what is wrong>`, the field path dotted (`labels.env`), `body` for the whole. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_PAGE } from '../core/pagination.js';
 import { ROLES } from '../core/rbac.js';
+import { Schedule, ScheduleRun, ScheduleStatus } from '../core/schedule.js';
 import { STATUSES, Task } from '../core/task.js';
 import { TimelineEntry } from '../core/timeline.js';
 import { MAX_SERIES_POINTS, SERIES_STEPS } from '../core/use-cases/reports.js';
@@ -140,6 +141,12 @@ const Playbook = z
   })
   .strict();
 
+const ScheduleAnswer = z.object({ schedule: Schedule }).strict();
+const ScheduleList = z.object({ schedules: z.array(Schedule) }).strict();
+const ScheduleDetail = z
+  .object({ schedule: Schedule, runs: z.array(ScheduleRun).describe('Its latest runs, newest first') })
+  .strict();
+
 type Schema = Record<string, unknown>;
 
 /** A zod schema as an OpenAPI 3.1 schema object: JSON Schema 2020-12 without its `$schema` (the document's). */
@@ -153,7 +160,7 @@ const ERROR_WHY: Record<number, string> = {
   400: 'Not a valid request: the message names the field or parameter',
   401: 'No bearer token, or one that is not valid',
   403: 'The caller has no TMS role, or the role may not do this',
-  404: 'No such task, service or route',
+  404: 'No such task, schedule, service or route',
   409: 'A lifecycle or version conflict (the core’s code), or an Idempotency-Key in use',
   413: 'The body is over the bound',
   415: 'The body is not application/json',
@@ -203,6 +210,13 @@ const taskId: Parameter = {
   name: 'id',
   description: 'A task id: TMS-42 or 42',
   schema: { type: 'string', pattern: '^(?:[Tt][Mm][Ss]-)?[1-9]\\d{0,9}$' },
+  required: true,
+};
+
+const scheduleId: Parameter = {
+  name: 'id',
+  description: 'A schedule id such as SCH-1a2b3c4d',
+  schema: { type: 'string', pattern: '^[Ss][Cc][Hh]-[0-9A-Za-z]{8}$' },
   required: true,
 };
 
@@ -322,6 +336,38 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       { name: 'service', description: 'A service TMS knows', schema: { type: 'string' }, required: true },
     ],
   },
+  'GET /api/schedules': {
+    summary: 'List schedules, soonest next run first, as /tms schedules',
+    ok: { status: 200, description: 'The schedules', schema: 'ScheduleList' },
+    errors: [400, 401, 403, 503],
+    query: [
+      {
+        name: 'status',
+        description: `Only schedules in this state: ${ScheduleStatus.options.join(', ')}`,
+        schema: { type: 'string', enum: ScheduleStatus.options },
+      },
+    ],
+  },
+  'POST /api/schedules': {
+    summary: 'Make a schedule (a chore, a reminder or a webhook), as /tms schedule',
+    ok: { status: 201, description: 'Made, due first at its nextRunAt', schema: 'ScheduleAnswer' },
+    okHeaders: { Location: { description: 'The schedule’s path', schema: { type: 'string' } } },
+    bodyRules:
+      'Whoever may open a task may make one. `at` without an offset is local time in `timezone` (default UTC); a schedule that runs once must be due ahead. `channel` goes with action message (required), `url` with action webhook (required; http(s), no credentials; private and loopback addresses are refused when it is sent unless the config’s webhooks.allowHosts names the host); webhooks need TMS_WEBHOOK_SECRET. `service` is a configured one.',
+    errors: [400, 401, 403, 413, 415, 503],
+  },
+  'GET /api/schedules/{id}': {
+    summary: 'A schedule with its latest runs',
+    ok: { status: 200, description: 'The schedule', schema: 'ScheduleDetail' },
+    errors: [400, 401, 403, 404, 503],
+    path: [scheduleId],
+  },
+  'DELETE /api/schedules/{id}': {
+    summary: 'Remove a schedule (its maker or an admin; one from the config is removed there)',
+    ok: { status: 204, description: 'Removed: it runs no more; its runs are kept for their history' },
+    errors: [400, 401, 403, 404, 503],
+    path: [scheduleId],
+  },
   'GET /api/openapi.json': {
     summary: 'This document',
     ok: { status: 200, description: 'The OpenAPI 3.1 document of /api/*', schema: 'OpenApi' },
@@ -341,6 +387,11 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Metrics,
   Playbook,
   Me,
+  Schedule,
+  ScheduleRun,
+  ScheduleAnswer,
+  ScheduleList,
+  ScheduleDetail,
 };
 
 /** The zod schema of a route's success answer: what a test holds the handler's real answers to. */

@@ -215,6 +215,18 @@ describe('GET /api/openapi.json on the local stack', () => {
     const deleted = await fetch(`${stack.url}/api/tasks/${patchedId}`, { method: 'DELETE', headers: API() });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
+    // A schedule made from the body's first example moved a year ahead (a one-off must be due), read, listed.
+    const scheduleExample = (
+      REQUEST_BODIES['POST /api/schedules'].meta()?.examples as { at: string }[] | undefined
+    )?.[0] ?? { at: '' };
+    const made = await postJson(
+      `${stack.url}/api/schedules`,
+      { ...scheduleExample, at: `${new Date().getUTCFullYear() + 1}${scheduleExample.at.slice(4)}` },
+      API(),
+    );
+    expect(made.status).toBe(201);
+    answers.push({ key: 'POST /api/schedules', ...made });
+    const scheduleId = made.body.schedule.id;
     for (const [key, path] of [
       ['GET /healthz', '/healthz'],
       ['GET /api/me', '/api/me'],
@@ -225,12 +237,20 @@ describe('GET /api/openapi.json on the local stack', () => {
       // With a step, its series too: each bucket held to the same schema.
       ['GET /api/metrics', '/api/metrics?service=checkout&window=1d&step=1h'],
       ['GET /api/services/{service}/playbook', '/api/services/checkout/playbook'],
+      ['GET /api/schedules', '/api/schedules'],
+      ['GET /api/schedules', '/api/schedules?status=scheduled'],
+      ['GET /api/schedules/{id}', `/api/schedules/${scheduleId}`],
     ] as const)
       answers.push({ key, ...(await getJson(`${stack.url}${path}`, API())) });
     expect([...new Set(answers.map((a) => a.key))].sort()).toEqual(
       operations()
         .map((o) => o.key)
-        .filter((key) => key !== 'GET /api/openapi.json' && key !== 'DELETE /api/tasks/{id}')
+        .filter(
+          (key) =>
+            key !== 'GET /api/openapi.json' &&
+            key !== 'DELETE /api/tasks/{id}' &&
+            key !== 'DELETE /api/schedules/{id}',
+        )
         .sort(),
     );
     // The series' bucket shape is checked on real buckets, not an empty list.
@@ -244,6 +264,8 @@ describe('GET /api/openapi.json on the local stack', () => {
     expect(
       Object.keys(operations().find((o) => o.key === 'DELETE /api/tasks/{id}')?.op.responses ?? {}),
     ).toContain('204');
+    // The schedule's shape is checked on a real schedule, not an empty list.
+    expect(answers.find((a) => a.key === 'GET /api/schedules')?.body.schedules).toHaveLength(1);
     for (const { key, status, body } of answers) {
       const documented = operations().find((o) => o.key === key)?.op.responses;
       expect(Object.keys(documented ?? {}), key).toContain(String(status));
