@@ -1,5 +1,8 @@
 import { formatDuration as spell } from 'date-fns';
-import { formatDuration } from './time.js';
+import { cut } from './bounds.js';
+import { DomainError } from './errors.js';
+import { fail, ok, type Result } from './result.js';
+import { formatDuration, parseDuration } from './time.js';
 
 /**
  * A heartbeat ("dead man's switch", issue 18): a job pings each time it succeeds, and a ping later than
@@ -58,4 +61,85 @@ export function lateTitle(beat: Heartbeat, lastPingAt: Date | undefined, created
   return state.state === 'late'
     ? `${beat.name} has not reported for ${quiet}; ${last}, ${expected}`
     : `${beat.name} is reporting; ${last}, ${expected}`;
+}
+
+/** The fingerprint of a heartbeat's late task: one task per heartbeat at a time, whoever opens or resolves it. */
+export const heartbeatFingerprint = (name: string): string => `heartbeat:${name}`;
+
+/** A grace left unsaid: a tenth of the period, at least a minute (a sweep's granularity) and at most an hour. */
+export const defaultGraceMs = (everyMs: number): number =>
+  Math.min(3_600_000, Math.max(60_000, Math.round(everyMs / 10)));
+
+/** The shortest period: the sweep looks once a minute. */
+export const MIN_EVERY_MS = 60_000;
+
+/**
+ * Where a heartbeat's late task stands: `open` — opened for the quiet spell since its last ping; `owed` — a ping
+ * came since it was opened, and its resolve is still to be sent; undefined — none.
+ */
+export function lateTask(record: {
+  readonly lastPingAt?: string | undefined;
+  readonly lateSince?: string | undefined;
+  readonly lateFrom?: string | undefined;
+}): 'open' | 'owed' | undefined {
+  if (record.lateSince === undefined) return undefined;
+  return record.lateFrom === record.lastPingAt ? 'open' : 'owed';
+}
+
+/** What `/tms heartbeat …` asks: make or redefine one, or remove it. */
+export type HeartbeatRequest =
+  | {
+      readonly kind: 'define';
+      readonly name: string;
+      readonly everyMs: number;
+      readonly graceMs: number;
+      readonly service?: string;
+    }
+  | { readonly kind: 'remove'; readonly name: string };
+
+/**
+ * `<name> every <duration> [grace <duration>] [service]` (the options in any order, each once), or
+ * `<name> remove`. `services`: the names a service word may be.
+ */
+export function parseHeartbeat(
+  words: readonly string[],
+  services: readonly string[],
+): Result<HeartbeatRequest, DomainError> {
+  const invalid = (message: string) => fail(new DomainError('INVALID_INPUT', message));
+  const [name, ...rest] = words;
+  if (name === undefined) return invalid('Name the heartbeat, such as nightly-backup');
+  if (!HEARTBEAT_NAME.test(name))
+    return invalid(
+      `"${cut(name, 80)}" is not a heartbeat name: letters, digits, ".", "_" and "-", at most 64, as its ping URL carries it`,
+    );
+  if (rest.length === 1 && rest[0]?.toLowerCase() === 'remove') return ok({ kind: 'remove', name });
+  let everyMs: number | undefined;
+  let graceMs: number | undefined;
+  let service: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i] as string;
+    const key = word.toLowerCase();
+    if (key === 'every' || key === 'grace') {
+      const value = rest[i + 1];
+      const ms = value === undefined ? undefined : parseDuration(value);
+      if (ms === undefined)
+        return invalid(`Say a duration after ${key}, such as ${key === 'every' ? '1d' : '1h'}`);
+      if ((key === 'every' ? everyMs : graceMs) !== undefined) return invalid(`Say ${key} once`);
+      if (key === 'every') everyMs = ms;
+      else graceMs = ms;
+      i++;
+    } else if (services.includes(word)) {
+      if (service !== undefined) return invalid('Name one service');
+      service = word;
+    } else return invalid(`"${cut(word, 80)}" is neither every, grace nor a service`);
+  }
+  if (everyMs === undefined) return invalid('Say how often the job pings, such as every 1d');
+  if (everyMs < MIN_EVERY_MS) return invalid('A heartbeat pings every minute at most often (every 1m)');
+  return ok({
+    kind: 'define',
+    name,
+    everyMs,
+    graceMs: graceMs ?? defaultGraceMs(everyMs),
+    ...(service !== undefined ? { service } : {}),
+  });
 }
