@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchedule } from '../../src/core/use-cases/schedules.js';
 import { getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
 
 /** How a script ended and what it printed, run as a person runs it: `npm run <script> -- <args>`. */
@@ -38,6 +39,7 @@ describe('every script answers --help with its usage, exit 0, no stack trace', (
     ['token', 'Usage: npm run token -- --role admin|developer|viewer', 'custom:slack_user_id'],
     ['bench', 'Usage: [BENCH_…=n …] npm run bench', 'BENCH_EVENTS'],
     ['start', 'Usage: [VARIABLE=value …] npm start', 'TMS_DATA_DIR'],
+    ['tick', 'Usage: npm run tick', '/_sandbox/tick'],
   ])('npm run %s -- --help', SPAWNED, async (script, usage, mentions) => {
     const run = await npmRun(script, ['--help']);
 
@@ -172,4 +174,49 @@ describe('npm run token against the local stack', () => {
     expect(run.stderr).toContain('--role is "owner": say admin, developer, viewer');
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
+});
+
+describe('npm run tick against the local stack', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await inProcessStack();
+  });
+  afterAll(() => stack.close());
+
+  it(
+    'runs the due work now: a chore due a moment ago opens its task, and every job is listed',
+    SPAWNED,
+    async () => {
+      // Prepare: a one-off chore due as soon as it is made (the stack's own tick is an hour away)
+      const now = stack.deps.clock.now();
+      const made = await createSchedule(
+        { ...stack.deps, webhooksEnabled: true },
+        {
+          title: 'Renew the staging certificate',
+          at: new Date(now.getTime() + 1_500),
+          timezone: 'UTC',
+          action: 'task',
+        },
+        { user: 'U01AAA', role: 'admin', origin: 'api' },
+      );
+      if (!made.ok) throw new Error(made.error.message);
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      const missed = await npmRun('tick', ['--url', `http://127.0.0.1:${await closedPort()}`]);
+
+      // Act
+      const run = await npmRun('tick', ['--url', stack.url]);
+
+      // Assess
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^✓ schedules: \{"ran":1,"failed":0,"busy":0/m);
+      expect(run.stdout).toContain('✓ redrive-unprocessed-deliveries');
+      const { body } = await getJson(`${stack.url}/api/tasks`, {
+        authorization: `Bearer ${stack.secrets.TMS_API_TOKEN}`,
+      });
+      expect(body.tasks.map((t: { title: string }) => t.title)).toContain('Renew the staging certificate');
+      expect(missed.code).toBe(1);
+      expect(missed.stderr).toContain('is npm start running?');
+      expect(missed.stderr).not.toMatch(STACK_TRACE);
+    },
+  );
 });
