@@ -46,6 +46,8 @@ export const ROUTE_THROTTLES: Readonly<Record<string, ThrottleSettings>> = {
   // A document a client reads once, not per request.
   'GET /api/openapi.json': { rateLimit: 5, burstLimit: 10 },
   'POST /ingest/{source}': { rateLimit: 300, burstLimit: 600 },
+  // Jobs pinging when they succeed: many may end in the same minute (cron's 02:00), and a refused ping is a false alarm.
+  'POST /ingest/heartbeat/{name}': { rateLimit: 50, burstLimit: 100 },
   'POST /slack/events': { rateLimit: 50, burstLimit: 100 },
   // The dashboard: a page load is the page, its config and two files; wall screens load it rarely.
   'GET /': { rateLimit: 5, burstLimit: 20 },
@@ -59,6 +61,8 @@ const OWN_AUTHENTICATION: Readonly<Record<string, string>> = {
   'GET /healthz': 'a liveness probe that answers {"ok":true} and reads nothing',
   'POST /ingest/{source}':
     "alert sources authenticate themselves: GitHub's X-Hub-Signature-256, SNS message signatures, Grafana's HMAC or the ingest token, checked by the handler before anything else (deduplication included)",
+  'POST /ingest/heartbeat/{name}':
+    'a heartbeat ping carries the ingest token (Authorization: Bearer, or ?token=), checked by the handler before the name is even looked up',
   'POST /slack/events':
     'Slack signs every request (X-Slack-Signature over the raw body and a timestamp within five minutes); the handler checks it, and refuses replays, before Bolt sees the request',
   'GET /':

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromError, type HttpResult } from '../http/respond.js';
+import { heartbeatPing } from '../ingest/heartbeat.js';
 import { ANSWER_BUDGET_MS, type ContinueLater, ingest } from '../ingest/pipeline.js';
 import { buildDeps, type Env, type HouseDeps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -26,8 +27,11 @@ function continuations(onLambda: boolean): { continueLater?: ContinueLater; idle
   };
 }
 
+const HEARTBEAT_ROUTE = 'POST /ingest/heartbeat/{name}';
+
 /**
- * `POST /ingest/{source}`: alert sources deliver here. With an ingest queue (on AWS `TMS_INGEST_QUEUE_URL`, the
+ * `POST /ingest/{source}`: alert sources deliver here (heartbeats' pings too, `POST /ingest/heartbeat/{name}`).
+ * With an ingest queue (on AWS `TMS_INGEST_QUEUE_URL`, the
  * local stack's own) a new delivery is archived, sent to the queue and answered: on AWS the answer names no task
  * of it (nothing can wait for the processor), locally it waits up to ANSWER_BUDGET_MS for the processor in the
  * same process, so a small delivery's `{"taskIds":[…]}` still names its tasks. `idle()`: what it does after
@@ -37,6 +41,9 @@ export const makeIngestHandler = (deps: HouseDeps) => {
   const later = continuations(deps.functionName !== undefined);
   const handler = async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     try {
+      // A heartbeat's ping (src/ingest/heartbeat.ts): the same token, no delivery to archive.
+      if (event.routeKey === HEARTBEAT_ROUTE)
+        return await heartbeatPing(deps, event, deps.secrets.get('INGEST_TOKEN'));
       const source = event.pathParameters?.source ?? '';
       return await ingest(
         deps,
