@@ -94,6 +94,8 @@ const inputValue = z.object({
   value: text.nullish(),
   selected_option: omittable(option),
   selected_user: omittable(slackId),
+  /** A conversations_select's choice (the schedule form's channel). */
+  selected_conversation: omittable(slackId),
 });
 
 const viewSubmission = z.object({
