@@ -18,7 +18,8 @@ SLACK_BOT_TOKEN, an offline Slack. Its banner says where everything is. Set in t
   PORT              the port (default 3000; 0 picks a free one)
   TMS_DATA_DIR      a folder that keeps the store and the offline Slack across restarts (default: in memory)
   TMS_CONFIG        the configuration file (default tms.config.yaml)
-  TMS_TICK          how often the schedule runs (default 30s)
+  TMS_TICK          how often the schedule runs (default 30s); npm run tick runs it now
+  TMS_CLOCK         manual: the stack's time moves ahead on POST /_sandbox/clock {"advance":"1d"} (default system)
   SLACK_BOT_TOKEN   a real workspace instead of the offline Slack (with SLACK_SIGNING_SECRET; SLACK_APP_TOKEN
                     for Socket Mode)
 

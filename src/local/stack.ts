@@ -34,6 +34,7 @@ import {
 import { LIVE_PATH, LiveServer } from './live-server.js';
 import { LocalQueue, localAlertQueue } from './local-queue.js';
 import { localDeadLetterQueues, queueRoute } from './queue-routes.js';
+import { ShiftableClock } from './shiftable-clock.js';
 import { BOT, Fault, type ResponseTarget, SlackEmulator } from './slack-emulator.js';
 import { SlackJournal } from './slack-journal.js';
 import { slackPage } from './slack-page.js';
@@ -125,7 +126,10 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const print = options.print ?? (() => {});
-  const clock = options.clock ?? systemClock;
+  if (env.TMS_CLOCK && env.TMS_CLOCK !== 'manual' && env.TMS_CLOCK !== 'system')
+    throw new Error(`TMS_CLOCK is "${env.TMS_CLOCK}": say manual (moved by POST /_sandbox/clock) or system`);
+  const shiftable = !options.clock && env.TMS_CLOCK === 'manual' ? new ShiftableClock() : undefined;
+  const clock = options.clock ?? shiftable ?? systemClock;
   const config = loadConfig(env); // a bad config stops the start with the key and its line
   const tickMs = parseDuration(env.TMS_TICK || '30s');
   if (tickMs === undefined)
@@ -337,6 +341,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (paged) return paged;
     const queued = await queueRoute(method, path, { ingest: ingestQueue, ingestDead });
     if (queued) return queued;
+    if (path === '/_sandbox/clock' && method === 'GET')
+      return json(200, { now: clock.now().toISOString(), manual: shiftable !== undefined });
+    if (path === '/_sandbox/clock' && method === 'POST') {
+      if (!shiftable)
+        return json(409, {
+          error: {
+            code: 'CLOCK_NOT_MANUAL',
+            message: 'This stack runs on the system clock: start it with TMS_CLOCK=manual to move its time',
+          },
+        });
+      let advance: unknown;
+      try {
+        advance = (JSON.parse(request.body.toString('utf8')) as { advance?: unknown }).advance;
+      } catch {
+        return json(400, { error: { code: 'INVALID_INPUT', message: 'The body is not JSON' } });
+      }
+      const ms = typeof advance === 'string' ? parseDuration(advance) : undefined;
+      if (ms === undefined)
+        return json(400, {
+          error: {
+            code: 'INVALID_INPUT',
+            message: 'Say how far to move the clock: {"advance":"90m"} (s, m, h, d, w)',
+          },
+        });
+      shiftable.advance(ms);
+      print(`clock: moved ${advance} ahead, to ${clock.now().toISOString()}`);
+      return json(200, { now: clock.now().toISOString(), manual: true });
+    }
     if (path === '/_sandbox/tick' && method === 'POST') {
       const report = await tick();
       // What it sent the queue again is recorded (or dead-lettered): retries waiting out their visibility too.
