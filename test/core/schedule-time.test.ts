@@ -91,6 +91,69 @@ describe('nextRuns: recurrence in the schedule’s time zone', () => {
     ]);
   });
 
+  it.each([
+    // zone, a daily 09:00 first run (local), the change: the runs before and after it, in UTC
+    [
+      'Europe/Berlin',
+      { year: 2026, month: 10, day: 24 },
+      ['2026-10-24T07:00:00.000Z', '2026-10-25T08:00:00.000Z', '2026-10-26T08:00:00.000Z'],
+    ],
+    [
+      'America/New_York',
+      { year: 2026, month: 3, day: 7 },
+      ['2026-03-07T14:00:00.000Z', '2026-03-08T13:00:00.000Z', '2026-03-09T13:00:00.000Z'],
+    ],
+    [
+      'America/New_York',
+      { year: 2026, month: 10, day: 31 },
+      ['2026-10-31T13:00:00.000Z', '2026-11-01T14:00:00.000Z', '2026-11-02T14:00:00.000Z'],
+    ],
+  ])('keeps a daily 09:00 in %s at 09:00 local across a daylight-saving change', (zone, day, expected) => {
+    const first = fromWallTime({ ...day, hour: 9, minute: 0 }, zone);
+    const runs = nextRuns(first, 'day', zone, new Date(first.getTime() - 1), 3);
+    expect(iso(runs)).toEqual(expected);
+    expect(runs.map((run) => wallTime(run, zone).hour)).toEqual([9, 9, 9]);
+  });
+
+  it.each([
+    [
+      'Europe/Berlin',
+      [
+        '2027-01-31T08:00:00.000Z',
+        '2027-02-28T08:00:00.000Z',
+        '2027-03-31T07:00:00.000Z',
+        '2027-04-30T07:00:00.000Z',
+      ],
+    ],
+    [
+      'America/New_York',
+      [
+        '2027-01-31T14:00:00.000Z',
+        '2027-02-28T14:00:00.000Z',
+        '2027-03-31T13:00:00.000Z',
+        '2027-04-30T13:00:00.000Z',
+      ],
+    ],
+  ])(
+    'runs a monthly 09:00 of the 31st in %s on each month’s last day, at 09:00 local through the spring change',
+    (zone, expected) => {
+      const first = fromWallTime({ year: 2027, month: 1, day: 31, hour: 9, minute: 0 }, zone);
+      const runs = nextRuns(first, 'month', zone, new Date(first.getTime() - 1), 4);
+      expect(iso(runs)).toEqual(expected);
+      expect(runs.map((run) => wallTime(run, zone).hour)).toEqual([9, 9, 9, 9]);
+    },
+  );
+
+  it('keeps a weekly run on its weekday and hour in New York across the fall change', () => {
+    const first = fromWallTime({ year: 2026, month: 10, day: 26, hour: 18, minute: 30 }, 'America/New_York'); // a Monday
+    const runs = nextRuns(first, 'week', 'America/New_York', first, 2);
+    expect(iso(runs)).toEqual(['2026-11-02T23:30:00.000Z', '2026-11-09T23:30:00.000Z']);
+    expect(runs.map((run) => wallTime(run, 'America/New_York'))).toEqual([
+      expect.objectContaining({ weekday: 1, hour: 18, minute: 30 }),
+      expect.objectContaining({ weekday: 1, hour: 18, minute: 30 }),
+    ]);
+  });
+
   it('runs a chore of the 31st on the last day of shorter months, and on the 31st again after', () => {
     const first = new Date('2027-01-31T10:00:00Z');
     const runs = nextRuns(first, 'month', 'UTC', new Date('2027-01-01T00:00:00Z'), 4);
