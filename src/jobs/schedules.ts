@@ -57,6 +57,12 @@ const LEASE_MS = 2 * 60_000;
 /** At most this many runs a sweep, a few at a time: webhooks may take their timeout, thrice. */
 const DUE_PER_SWEEP = 25;
 const IN_PARALLEL = 5;
+/**
+ * No new batch is begun after this much of a sweep (real time: the Lambda's own budget, whatever the clock of
+ * the schedules says): a batch of webhooks may take 35 s (three attempts of 10 s, and the backoff), and the
+ * sweep has 55. What is left is due still, and the next minute's sweep runs it.
+ */
+const START_BUDGET_MS = 15_000;
 const ERROR_MAX = 500;
 
 export async function runSchedules(deps: BotDeps, now: Date): Promise<ScheduleSweep | 'no store'> {
@@ -67,7 +73,8 @@ export async function runSchedules(deps: BotDeps, now: Date): Promise<ScheduleSw
   let ran = 0;
   let failed = 0;
   let busy = 0;
-  for (let i = 0; i < due.length; i += IN_PARALLEL) {
+  const began = performance.now();
+  for (let i = 0; i < due.length && performance.now() - began < START_BUDGET_MS; i += IN_PARALLEL) {
     const outcomes = await Promise.all(
       due.slice(i, i + IN_PARALLEL).map((schedule) =>
         runOnce(withStore, schedule, now).catch((error: unknown) => {
