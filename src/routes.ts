@@ -23,12 +23,18 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/trends', fn: 'api' },
   { method: 'GET', path: '/api/metrics', fn: 'api' },
   { method: 'GET', path: '/api/services/{service}/playbook', fn: 'api' },
+  { method: 'GET', path: '/api/schedules', fn: 'api' },
+  { method: 'POST', path: '/api/schedules', fn: 'api' },
+  { method: 'GET', path: '/api/schedules/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/api/schedules/{id}', fn: 'api' },
   { method: 'GET', path: '/api/openapi.json', fn: 'api' },
   // The web dashboard's page and files, public (src/handlers/api-web.ts); config.json before {file}.
   { method: 'GET', path: '/', fn: 'api' },
   { method: 'GET', path: '/app/config.json', fn: 'api' },
   { method: 'GET', path: '/app/{file}', fn: 'api' },
   { method: 'POST', path: '/ingest/{source}', fn: 'ingest' },
+  // A heartbeat's ping: two segments, so `/ingest/{source}` (one segment) never takes it, in either order.
+  { method: 'POST', path: '/ingest/heartbeat/{name}', fn: 'ingest' },
   { method: 'POST', path: '/slack/events', fn: 'bot' },
 ];
 

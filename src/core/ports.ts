@@ -1,8 +1,10 @@
 import type { Contribution, HourCounters, ItemDelta, Scope } from './aggregates/counters.js';
 import type { ResolutionStats, StatsKey } from './aggregates/resolutions.js';
 import type { TrendEpisode } from './aggregates/trends.js';
+import type { Alert } from './alert.js';
 import type { TaskGroup } from './group.js';
 import type { LiveChange, LiveConnection } from './live.js';
+import type { MaintenanceWindow } from './maintenance.js';
 import type { RunSummary, Schedule, ScheduleRun, ScheduleStatus } from './schedule.js';
 import type { Silence } from './silence.js';
 import type { Priority, Status, Task } from './task.js';
@@ -663,20 +665,92 @@ export interface HeartbeatRecord {
   readonly createdBy: string;
   readonly createdAt: string;
   readonly lastPingAt?: string;
-  /** Since when it is late (its task is open), until a ping. */
+  /**
+   * Since when it is late, set once its late task was opened; kept past the ping that ends the lateness, until
+   * that task's resolve was sent (`clearLate`), so a crash in between leaves the resolve to the next sweep.
+   */
   readonly lateSince?: string;
+  /** The ping the lateness was counted from (absent: none yet); a later `lastPingAt` means a resolve is owed. */
+  readonly lateFrom?: string;
 }
 
 export interface HeartbeatStore {
-  /** Makes or redefines a heartbeat, keeping its pings and state. */
+  /** Makes or redefines a heartbeat, keeping its pings, its state and when it was first made (`createdAt`). */
   putHeartbeat(
-    beat: Omit<HeartbeatRecord, 'lastPingAt' | 'lateSince' | 'createdAt'> & { readonly createdAt: string },
+    beat: Omit<HeartbeatRecord, 'lastPingAt' | 'lateSince' | 'lateFrom' | 'createdAt'> & {
+      readonly createdAt: string;
+    },
   ): Promise<void>;
   getHeartbeat(name: string): Promise<HeartbeatRecord | undefined>;
+  /** Every heartbeat, by name. */
   listHeartbeats(): Promise<HeartbeatRecord[]>;
   removeHeartbeat(name: string): Promise<boolean>;
-  /** Records a ping (and ends its lateness); the heartbeat as it was before, undefined when there is none. */
+  /**
+   * Records a ping; the heartbeat as it was before, undefined when there is none (a ping makes none). Its
+   * lateness stays until `clearLate`.
+   */
   ping(name: string, at: string): Promise<HeartbeatRecord | undefined>;
-  /** Marks it late since `since`, once: false when it already was, or was pinged after `lastPingAt`. */
+  /**
+   * Marks it late since `since`, counted from `lastPingAt`, once: false when it already is marked, or was pinged
+   * after `lastPingAt` (or is gone).
+   */
   markLate(name: string, since: string, lastPingAt: string | undefined): Promise<boolean>;
+  /** Ends the lateness marked since `since` (its task's resolve was sent): false when it is not so marked. */
+  clearLate(name: string, since: string): Promise<boolean>;
+}
+
+/** An alert a maintenance window held back during one occurrence: kept once per fingerprint, counted. */
+export interface HeldAlert {
+  readonly windowId: string;
+  readonly occurrenceStart: string;
+  readonly occurrenceEnd: string;
+  readonly fingerprint: string;
+  /** The latest of its deliveries (src/core/maintenance.ts `heldAlertOf` bounds it). */
+  readonly alert: Alert;
+  /** False once a resolve came: nothing opens at the occurrence's end (a later trigger makes it true again). */
+  readonly firing: boolean;
+  readonly count: number;
+  readonly firstHeldAt: string;
+  readonly lastHeldAt: string;
+  /** When the sweep let it through (opened its task, or found it no longer firing). */
+  readonly releasedAt?: string;
+  readonly taskId?: string;
+}
+
+/**
+ * Maintenance windows (issue 18) and what they held. Windows are few and read on every alert: one query of one
+ * partition lists them all (behind a per-container cache). Held alerts are kept per (window, occurrence).
+ */
+export interface MaintenanceStore {
+  /** False (and nothing written) when a window has this id already: a config sync makes each once. */
+  createWindow(window: MaintenanceWindow): Promise<boolean>;
+  /** Every window kept, lifted ones too (their held alerts are still released), by id. */
+  listWindows(): Promise<MaintenanceWindow[]>;
+  getWindow(id: string): Promise<MaintenanceWindow | undefined>;
+  /** Ends a window now (it holds nothing more); false when there is none, or it was lifted already. */
+  liftWindow(id: string, by: string, at: string): Promise<boolean>;
+  /** Counts an alert the window held back. */
+  countHeld(id: string, at: string): Promise<void>;
+  /** Records that the held alerts of occurrences ending at or before `end` were released (never moves back). */
+  markReleasedThrough(id: string, end: string): Promise<void>;
+  /** Holds an alert (firing) for the occurrence: made, or counted once more with its latest delivery. */
+  hold(held: {
+    readonly windowId: string;
+    readonly occurrenceStart: string;
+    readonly occurrenceEnd: string;
+    readonly alert: Alert;
+    readonly at: string;
+  }): Promise<void>;
+  /** A resolve came for a held alert: false when the occurrence held none with this fingerprint (or released it). */
+  markNotFiring(windowId: string, occurrenceStart: string, fingerprint: string, at: string): Promise<boolean>;
+  /** What the occurrence held, released or not. */
+  heldAlerts(windowId: string, occurrenceStart: string): Promise<HeldAlert[]>;
+  /** The sweep let it through; false when it was already. */
+  markReleased(
+    windowId: string,
+    occurrenceStart: string,
+    fingerprint: string,
+    at: string,
+    taskId?: string,
+  ): Promise<boolean>;
 }

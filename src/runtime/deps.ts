@@ -5,19 +5,27 @@ import { type CertificateFetcher, certificatesIn, fetchFromSns } from '../adapte
 import { createSnsClient, SnsNotifier } from '../adapters/aws/sns-notifier.js';
 import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
+import { DynamoHeartbeatStore } from '../adapters/dynamo/heartbeat-store.js';
 import { DynamoLiveStore } from '../adapters/dynamo/live-store.js';
+import { DynamoScheduleStore } from '../adapters/dynamo/schedule-store.js';
 import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
 import { createDocumentClient, DynamoTaskStore } from '../adapters/dynamo/task-store.js';
+import { CachedWindows, DynamoWindowStore } from '../adapters/dynamo/window-store.js';
+import { HttpWebhookSender } from '../adapters/http/webhook-sender.js';
 import type { SlackSettings } from '../bot/context.js';
 import { loadConfig } from '../config.js';
 import type { Config } from '../core/config.js';
 import type {
   AggregateStore,
+  HeartbeatStore,
   LiveConnectionStore,
+  MaintenanceStore,
   Notifier,
+  ScheduleStore,
   SeenStore,
   SilenceStore,
+  WebhookSender,
 } from '../core/ports.js';
 import { type Clock, systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
@@ -31,6 +39,10 @@ export type { Env } from './secrets.js';
 /** Everything a TMS handler may need, built once per container (or once per local stack). */
 export interface HouseDeps extends Deps {
   readonly silences: SilenceStore;
+  /** Maintenance windows (issue 18): read by every alert, through a per-container cache. */
+  readonly windows: MaintenanceStore;
+  /** Heartbeats (issue 18): pinged through ingest, watched by the sweep. */
+  readonly heartbeats: HeartbeatStore;
   /** Cards and at-most-once markers (the same table); a restart releases the leases a dead run held. */
   readonly cards: DynamoCardStore;
   readonly seen: SeenStore;
@@ -51,6 +63,10 @@ export interface HouseDeps extends Deps {
    * without one, ingest and the re-drive record alerts themselves.
    */
   readonly ingestQueue?: AlertQueue;
+  /** Schedules and their runs (issue 18). */
+  readonly schedules: ScheduleStore;
+  /** Sends (and signs) webhook schedules' calls; without one a webhook schedule is refused. */
+  readonly webhooks?: WebhookSender;
 }
 
 /** What a caller (the local stack, a test) may set instead of what the environment says. */
@@ -71,6 +87,8 @@ export interface DepsOverrides {
   /** The ingest queue, instead of the SQS queue `TMS_INGEST_QUEUE_URL` names (the local stack's own). */
   readonly ingestQueue?: AlertQueue;
   readonly slackSettings?: SlackSettings;
+  /** How schedules' webhooks are sent, instead of over HTTP with TMS_WEBHOOK_SECRET (a test's recorder). */
+  readonly webhooks?: WebhookSender;
 }
 
 /**
@@ -90,6 +108,18 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
   const notifier =
     overrides.notifier ?? (topic ? new SnsNotifier(createSnsClient(overrides.sns ?? {}), topic) : undefined);
   const base = defaultDeps(new DynamoTaskStore(db, table), config, clock);
+  const secrets = overrides.secrets ?? secretsOf(env);
+  const webhookSecret = secrets.optional('TMS_WEBHOOK_SECRET');
+  const webhooks =
+    overrides.webhooks ??
+    (webhookSecret
+      ? new HttpWebhookSender({
+          secret: webhookSecret,
+          allowHosts: config.webhooks.allowHosts,
+          now: () => clock.now(),
+          sleep: overrides.sleep ?? base.sleep,
+        })
+      : undefined);
   const ingestQueue =
     overrides.ingestQueue ??
     (env.TMS_INGEST_QUEUE_URL ? sqsQueue(env.TMS_INGEST_QUEUE_URL, overrides.sqs ?? {}) : undefined);
@@ -98,11 +128,15 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     ...(overrides.newId ? { newId: overrides.newId } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     silences: new CachedSilences(new DynamoSilenceStore(db, table), undefined, () => clock.now().getTime()),
+    windows: new CachedWindows(new DynamoWindowStore(db, table), undefined, () => clock.now().getTime()),
+    heartbeats: new DynamoHeartbeatStore(db, table),
     cards,
     seen: cards,
     aggregates: new DynamoAggregateStore(db, table),
     live: new DynamoLiveStore(db, table),
-    secrets: overrides.secrets ?? secretsOf(env),
+    secrets,
+    schedules: new DynamoScheduleStore(db, table),
+    ...(webhooks ? { webhooks } : {}),
     metrics: overrides.metrics ?? createMetrics(),
     ...(notifier ? { notifier } : {}),
     slackSettings: overrides.slackSettings ?? slackSettingsOf(env),

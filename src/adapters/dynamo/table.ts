@@ -29,6 +29,9 @@ import { taskNumber } from '../../core/task.js';
  * | live change        | LIVE#CHANGES#<yyyy-mm-ddThh> | <at>#<task id> | (TTL 2 h: what a reconnecting client catches up from) |
  * | schedule           | SCHED               | <SCH-id>             | SCHED#DUE / <nextRunAt>#<id> (while it has a next run; keys only) |
  * | schedule run       | SCHEDRUN#<SCH-id>   | <scheduledFor>       | (TTL 90 d after it was due; the run's lease and its history) |
+ * | heartbeat          | HEARTBEAT           | <name>               | (one partition: the sweep lists them with one query a minute) |
+ * | maintenance window | WINDOW              | <MW-id>              | (one partition: listed by one query, cached per container; TTL 30 d after its last end) |
+ * | held alert         | WINDOW#HELD#<MW-id> | <occurrence start>#<fingerprint> | (TTL 30 d after the occurrence's end; the alert, bounded to 100 KB) |
  *
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
  * so the aggregator's own writes never feed it again.
@@ -237,6 +240,19 @@ export const keys = {
   schedulesDue: 'SCHED#DUE',
   scheduleRun: (id: string, scheduledFor: string) => ({ pk: `SCHEDRUN#${id}`, sk: scheduledFor }),
   scheduleRunsOf: (id: string) => `SCHEDRUN#${id}`,
+  /** Heartbeats, in one partition (tens, hundreds at most: the sweep lists them with one query a minute). */
+  heartbeat: (name: string) => ({ pk: 'HEARTBEAT', sk: name }),
+  heartbeatsPartition: 'HEARTBEAT',
+  /** Maintenance windows, in one partition (a hundred or so: every alert reads the list, through a cache). */
+  window: (id: string) => ({ pk: 'WINDOW', sk: id }),
+  windowsPartition: 'WINDOW',
+  /** What one occurrence of a window held, one item per fingerprint (fingerprints are bounded to 512 bytes). */
+  heldAlert: (windowId: string, occurrenceStart: string, fingerprint: string) => ({
+    pk: `WINDOW#HELD#${windowId}`,
+    sk: `${occurrenceStart}#${keyPart(fingerprint)}`,
+  }),
+  heldOfWindow: (windowId: string) => `WINDOW#HELD#${windowId}`,
+  heldOfOccurrence: (occurrenceStart: string) => `${occurrenceStart}#`,
 } as const;
 
 /**
