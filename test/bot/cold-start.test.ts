@@ -60,6 +60,8 @@ const LAZY = [
   'src/bot/listeners/commands/show.ts',
   'src/bot/listeners/commands/new.ts',
   'src/bot/listeners/commands/silences.ts',
+  'src/bot/listeners/commands/schedules.ts',
+  'src/bot/schedule-modal.ts',
 ];
 
 /** Never in the bot's bundle at all: Bolt's index brings the receivers TMS does not use (Express's). */
