@@ -4,6 +4,7 @@ import { logger } from '../runtime/logger.js';
 import { reconcileCards } from './card-sync.js';
 import { sendDueDigests } from './digests.js';
 import { sweepHeartbeats } from './heartbeats.js';
+import { runMaintenance } from './maintenance.js';
 import { redriveUnprocessed } from './redrive.js';
 import { runSchedules } from './schedules.js';
 import { warnSla } from './sla-warnings.js';
@@ -30,6 +31,8 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'resolve-unreported-alerts', run: (deps, now) => resolveStaleUnreported(deps, now) },
   // Alertmanager groups not notified for `staleAfter` (grouping: group; the whole group muted).
   { name: 'resolve-silent-groups', run: (deps, now) => resolveSilentGroups(deps, now) },
+  // Maintenance windows (issue 18): the config's made, and what an ended occurrence held released.
+  { name: 'maintenance-windows', run: (deps, now) => runMaintenance(deps, now) },
   // Heartbeats later than every + grace open their task; a resolve a ping left owed is sent.
   { name: 'heartbeats', run: (deps, now) => sweepHeartbeats(deps, now) },
   // Chores, reminders and webhooks that are due (issue 18), and the config's schedules brought into the store.

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { DomainError, TransientError } from '../errors.js';
-import type { SilenceStore, TaskStore } from '../ports.js';
+import type { MaintenanceStore, SilenceStore, TaskStore } from '../ports.js';
 import { fail, ok, type Result } from '../result.js';
 import { parseTaskId } from '../task.js';
 import type { Clock } from '../time.js';
@@ -23,6 +23,8 @@ export interface Deps<Store = TaskStore> {
   readonly sleep: (ms: number) => Promise<void>;
   /** Silences in force hold matching alerts back; without a store nothing is silenced. */
   readonly silences?: SilenceStore;
+  /** Maintenance windows in force hold matching alerts back until they end; without a store none does. */
+  readonly windows?: MaintenanceStore;
 }
 
 export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Deps => ({

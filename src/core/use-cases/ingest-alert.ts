@@ -2,10 +2,12 @@ import { type Alert, decide, prioritize, route } from '../alert.js';
 import { priorityRank } from '../config.js';
 import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
+import { occurrenceAt, recentOccurrence, windowMatches } from '../maintenance.js';
 import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
 import type {
   FingerprintIndex,
   FingerprintRecord,
+  MaintenanceStore,
   OccurrenceEntry,
   OccurrenceFields,
   TaskRepository,
@@ -135,6 +137,10 @@ export async function ingestAlert(
         `silenced by ${silence.id} until ${silence.endsAt}`,
       );
     }
+  }
+  if (deps.windows && (alert.action === 'trigger' || alert.action === 'resolve')) {
+    const held = await heldByWindow(deps, deps.windows, alert);
+    if (held) return held;
   }
   const contextNow = (): ChangeContext => ({
     actor: { type: 'source', id: alert.source },
@@ -509,6 +515,45 @@ async function heardWhileSilenced(deps: AlertDeps, alert: Alert): Promise<string
   }
   return openId;
 }
+
+/**
+ * A maintenance window in force that matches holds a trigger back (kept with its window's occurrence, counted,
+ * released by the sweep when it ends) as a silence would. A resolve marks what the window's latest occurrence
+ * held of it not firing, so nothing opens at the end, and then goes on as usual.
+ */
+async function heldByWindow(
+  deps: AlertDeps,
+  windows: MaintenanceStore,
+  alert: Alert,
+): Promise<IngestOutcome | undefined> {
+  const listed = await windows.listWindows();
+  if (listed.length === 0) return undefined;
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const where = route(alert, deps.config);
+  for (const window of listed) {
+    if (!windowMatches(window, alert, where)) continue;
+    if (alert.action === 'trigger') {
+      const occurrence = occurrenceAt(window, now);
+      if (!occurrence) continue;
+      const end = occurrence.end.toISOString();
+      const occurrenceStart = occurrence.start.toISOString();
+      await windows.hold({ windowId: window.id, occurrenceStart, occurrenceEnd: end, alert, at });
+      await windows.countHeld(window.id, at);
+      return ignored(
+        await heardWhileSilenced(deps, alert),
+        `held by maintenance window ${window.id} until ${end}`,
+      );
+    }
+    const occurrence = recentOccurrence(window, now, RESOLVE_LOOKBACK_MS);
+    if (occurrence && !(window.releasedThrough && window.releasedThrough >= occurrence.end.toISOString()))
+      await windows.markNotFiring(window.id, occurrence.start.toISOString(), alert.fingerprint, at);
+  }
+  return undefined;
+}
+
+/** A resolve this soon after a window's occurrence ended may come before the sweep released what it held. */
+const RESOLVE_LOOKBACK_MS = 3_600_000;
 
 /**
  * When the alert's event is counted: its sender's time when plausible, else when its delivery was received

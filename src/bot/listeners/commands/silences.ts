@@ -22,16 +22,27 @@ export async function silences(
     const active = (await Promise.all(listed.map(async (s) => (await store.getSilence(s.id)) ?? s)))
       .filter((s) => !s.liftedAt)
       .sort((a, b) => (a.endsAt < b.endsAt ? -1 : 1));
-    if (active.length === 0) return text('No silence is in force.');
+    const windows = await (await import('./maintenance.js')).windowLines(deps, now);
+    if (active.length === 0)
+      return text(
+        ['No silence is in force.', ...windows, ...(windows.length ? [USAGE.silences] : [])].join('\n'),
+      );
     const lines = active.map(
       (s) =>
         `• *${s.id}* ${escapeMrkdwn(describeMatchers(s.matchers))} until ${slackDate(s.endsAt)} by ${mention(s.createdBy)}` +
         `${s.reason ? ` — ${escapeMrkdwn(s.reason)}` : ''} (${s.matched} held back)`,
     );
-    return text(`*Silences in force*\n${lines.join('\n')}\n${USAGE.silences}`);
+    return text(['*Silences in force*', ...lines, ...windows, USAGE.silences].join('\n'));
   }
   const allowed = authorize(role, 'silence', user);
   if (!allowed.ok) return text(asSentence(slackText(allowed.error)));
+  if (command.name === 'lift' && command.id.startsWith('MW-')) {
+    if (!(await deps.windows?.liftWindow(command.id, user, now.toISOString())))
+      return text(`There is no maintenance window ${command.id} to lift.`);
+    return text(
+      `Lifted *${command.id}*: it holds nothing more; what it held and still fires opens at the next sweep.`,
+    );
+  }
   if (command.name === 'lift') {
     if (!(await store.liftSilence(command.id, user, now.toISOString())))
       return text(`There is no silence ${command.id} in force.`);
