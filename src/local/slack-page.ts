@@ -43,6 +43,7 @@ const Input = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('plain_text_input'), value: z.string().max(3000).nullable() }),
   z.strictObject({ type: z.literal('static_select'), value: z.string().max(150).nullable() }),
   z.strictObject({ type: z.literal('users_select'), user: UserId.nullable() }),
+  z.strictObject({ type: z.literal('conversations_select'), conversation: ChannelId.nullable() }),
   z.strictObject({
     type: z.literal('datepicker'),
     date: z
@@ -79,6 +80,7 @@ export const SendRequest = z.discriminatedUnion('kind', [
     /** The chosen option's value, for a static select or an overflow menu. */
     value: z.string().max(150).optional(),
     selected_user: UserId.optional(),
+    selected_conversation: ChannelId.optional(),
     selected_date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/)
@@ -130,6 +132,7 @@ type Element = {
   options?: Option[];
   option_groups?: { options?: Option[] }[];
   initial_option?: Option;
+  initial_conversation?: string;
 };
 
 class Refused extends Error {}
@@ -312,6 +315,11 @@ export function slackPage(options: {
         if (!input.selected_user) throw new Refused('A users_select needs selected_user');
         action.selected_user = input.selected_user;
         break;
+      case 'conversations_select':
+        if (!input.selected_conversation)
+          throw new Refused('A conversations_select needs selected_conversation');
+        action.selected_conversation = input.selected_conversation;
+        break;
       case 'datepicker':
         if (!input.selected_date) throw new Refused('A datepicker needs selected_date');
         action.selected_date = input.selected_date;
@@ -374,6 +382,17 @@ export function slackPage(options: {
       }
       case 'users_select':
         return { type: element.type, selected_user: given?.type === element.type ? given.user : null };
+      case 'conversations_select': {
+        // As a static select's initial_option: what the modal opened with, unless the page sent a choice.
+        const initial = element.initial_conversation;
+        const chosen =
+          given?.type === element.type
+            ? given.conversation
+            : typeof initial === 'string' && ChannelId.safeParse(initial).success
+              ? initial
+              : null;
+        return { type: element.type, selected_conversation: chosen };
+      }
       case 'datepicker':
         return { type: element.type, selected_date: given?.type === element.type ? given.date : null };
       case 'timepicker':
@@ -538,11 +557,13 @@ function optionsOf(element: Element): Option[] {
 }
 
 function stateValue(action: Record<string, unknown>): Record<string, unknown> {
-  const { type, selected_option, selected_user, selected_date, selected_time } = action;
+  const { type, selected_option, selected_user, selected_conversation, selected_date, selected_time } =
+    action;
   return {
     type,
     ...(selected_option ? { selected_option } : {}),
     ...(selected_user ? { selected_user } : {}),
+    ...(selected_conversation ? { selected_conversation } : {}),
     ...(selected_date ? { selected_date } : {}),
     ...(selected_time ? { selected_time } : {}),
   };

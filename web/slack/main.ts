@@ -101,6 +101,10 @@ function directory(): Directory {
     users,
     channels: new Map((state?.channels ?? []).map((c) => [c.id, c.name])),
     people: state?.users ?? [],
+    // Read only by a conversations_select: every message drawn asks for a directory, and this walks them all.
+    get conversations() {
+      return places().filter((p) => !p.dm);
+    },
   };
 }
 
@@ -519,11 +523,13 @@ function modalValues(open: View): {
           ? { type: element.type, value: empty ? null : raw }
           : element.type === 'users_select'
             ? { type: element.type, user: empty ? null : raw }
-            : element.type === 'datepicker'
-              ? { type: element.type, date: empty ? null : raw }
-              : element.type === 'timepicker'
-                ? { type: element.type, time: empty ? null : raw }
-                : undefined;
+            : element.type === 'conversations_select'
+              ? { type: element.type, conversation: empty ? null : raw }
+              : element.type === 'datepicker'
+                ? { type: element.type, date: empty ? null : raw }
+                : element.type === 'timepicker'
+                  ? { type: element.type, time: empty ? null : raw }
+                  : undefined;
     if (value) values[block.block_id] = { [String(element.action_id)]: value };
   }
   return { values, missing };
@@ -608,6 +614,7 @@ async function act(
     action_id: interaction.actionId,
     ...(interaction.value !== undefined ? { value: interaction.value } : {}),
     ...(interaction.selectedUser ? { selected_user: interaction.selectedUser } : {}),
+    ...(interaction.selectedConversation ? { selected_conversation: interaction.selectedConversation } : {}),
     ...(interaction.selectedDate ? { selected_date: interaction.selectedDate } : {}),
     ...(interaction.selectedTime ? { selected_time: interaction.selectedTime } : {}),
   });

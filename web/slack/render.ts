@@ -10,6 +10,8 @@ export interface Directory {
   readonly channels: ReadonlyMap<string, string>;
   /** The people a users_select offers. */
   readonly people: readonly { id: string; name: string }[];
+  /** The channels a conversations_select offers: the config's and those with messages. */
+  readonly conversations: readonly { id: string; name: string }[];
 }
 
 /** What a person did to an interactive element: the page sends it as Slack would. */
@@ -18,6 +20,7 @@ export interface Interaction {
   readonly actionId: string;
   readonly value?: string;
   readonly selectedUser?: string;
+  readonly selectedConversation?: string;
   readonly selectedDate?: string;
   readonly selectedTime?: string;
 }
@@ -257,6 +260,33 @@ export function element(e: Json, blockId: string, context: RenderContext): Child
       if (typeof e.initial_user === 'string') select.value = e.initial_user;
       select.addEventListener('change', () => {
         if (select.value) act?.({ blockId, actionId, selectedUser: select.value }, select);
+      });
+      return select;
+    }
+    case 'conversations_select': {
+      const initial = typeof e.initial_conversation === 'string' ? e.initial_conversation : undefined;
+      const listed = context.directory.conversations;
+      // A conversation the modal opened with is offered even when the page knows no message of it.
+      const offered =
+        initial && !listed.some((c) => c.id === initial)
+          ? [
+              { id: initial, name: context.directory.channels.get(initial) ?? initial.toLowerCase() },
+              ...listed,
+            ]
+          : listed;
+      const select = h(
+        'select',
+        { class: 'select conversations', 'aria-label': plain(e.placeholder) || 'Pick a channel', ...common },
+        h(
+          'option',
+          { value: '', disabled: !act, selected: !initial },
+          plain(e.placeholder) || 'Pick a channel',
+        ),
+        offered.map((c) => h('option', { value: c.id }, `#${c.name}`)),
+      );
+      if (initial) select.value = initial;
+      select.addEventListener('change', () => {
+        if (select.value) act?.({ blockId, actionId, selectedConversation: select.value }, select);
       });
       return select;
     }
