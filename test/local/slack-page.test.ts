@@ -131,6 +131,102 @@ describe("the offline Slack page's routes", () => {
     expect(again.body.error.message).toContain(id);
   }, 60_000);
 
+  it("submits /tms schedule's form with its channel as Slack sends a conversations_select, and the schedule is made", async () => {
+    // Prepare: the bare command opens the form, its channel picked as the one it was typed in.
+    const opened = await send({
+      kind: 'command',
+      user: 'U01AAA',
+      channel: 'C0GENERAL',
+      text: '/tms schedule',
+    });
+    expect(opened.status).toBe(200);
+    await stack.idle();
+    const modal = (await openViews()).findLast((v) => v.type === 'modal' && v.user === 'U01AAA');
+    expect(modal?.view.callback_id).toBe('tms_schedule');
+    const id = modal?.id as string;
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    const sentState = () => {
+      const call = fetched.mock.calls.findLast(([url]) => String(url).endsWith('/slack/events'));
+      const payload = JSON.parse(new URLSearchParams(String(call?.[1]?.body)).get('payload') as string);
+      return payload.view.state.values;
+    };
+    try {
+      // Act: no channel sent, a reminder with no title; then a channel of the config's chosen.
+      const blank = await send({
+        kind: 'view_submission',
+        user: 'U01AAA',
+        view_id: id,
+        values: {
+          schedule_when: { schedule_when: { type: 'plain_text_input', value: 'tomorrow 09:00' } },
+          schedule_action: { schedule_action: { type: 'static_select', value: 'message' } },
+        },
+      });
+      const initial = sentState();
+      const submitted = await send({
+        kind: 'view_submission',
+        user: 'U01AAA',
+        view_id: id,
+        values: {
+          schedule_title: { schedule_title: { type: 'plain_text_input', value: 'Check the payment queues' } },
+          schedule_when: { schedule_when: { type: 'plain_text_input', value: 'tomorrow 09:00' } },
+          schedule_repeat: { schedule_repeat: { type: 'static_select', value: 'weekday' } },
+          schedule_action: { schedule_action: { type: 'static_select', value: 'message' } },
+          schedule_channel: {
+            schedule_channel: { type: 'conversations_select', conversation: 'C0PAYMENTS' },
+          },
+        },
+      });
+      const chosen = sentState();
+
+      // Assess: the channel the form opened with is sent until another is chosen, shaped as Slack shapes it.
+      expect(blank).toMatchObject({ status: 200, body: { ok: true, closed: false } });
+      expect(blank.body.errors.schedule_title).toContain('title');
+      expect(initial.schedule_channel.schedule_channel).toEqual({
+        type: 'conversations_select',
+        selected_conversation: 'C0GENERAL',
+      });
+      expect(submitted).toMatchObject({ status: 200, body: { ok: true, closed: true } });
+      expect(chosen.schedule_channel.schedule_channel).toEqual({
+        type: 'conversations_select',
+        selected_conversation: 'C0PAYMENTS',
+      });
+    } finally {
+      fetched.mockRestore();
+    }
+    await stack.idle();
+    const told = (await messages()).find(
+      (m) => m.ephemeral_user === 'U01AAA' && m.text.includes('Check the payment queues'),
+    );
+    expect(told?.text).toContain('reminds <#C0PAYMENTS>');
+    await send({ kind: 'command', user: 'U01AAA', channel: 'C0GENERAL', text: '/tms schedules' });
+    await stack.idle();
+    const listed = (await messages()).findLast(
+      (m) => m.ephemeral_user === 'U01AAA' && m.text.startsWith('*Schedules*'),
+    );
+    expect(listed?.text).toContain('Check the payment queues');
+    expect(listed?.text).toContain('C0PAYMENTS');
+
+    // A channel that is not a channel id is refused by the page before anything is sent.
+    const again = await send({
+      kind: 'command',
+      user: 'U01AAA',
+      channel: 'C0GENERAL',
+      text: '/tms schedule',
+    });
+    expect(again.status).toBe(200);
+    await stack.idle();
+    const next = (await openViews()).findLast((v) => v.type === 'modal' && v.user === 'U01AAA');
+    const bad = await send({
+      kind: 'view_submission',
+      user: 'U01AAA',
+      view_id: next?.id,
+      values: {
+        schedule_channel: { schedule_channel: { type: 'conversations_select', conversation: '#general' } },
+      },
+    });
+    expect(bad.status).toBe(400);
+  }, 60_000);
+
   it('closes a modal on Cancel', async () => {
     const posted = await card('Memory leak in billing', 'U01AAA');
     await send({

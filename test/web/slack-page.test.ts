@@ -199,6 +199,37 @@ describe('the offline Slack page', () => {
     await page.close();
   }, 60_000);
 
+  it("opens /tms schedule's form, lists the channels it knows for the reminder, and makes the schedule", async () => {
+    const page = await open('/_sandbox/slack/?user=U01AAA&channel=C0GENERAL');
+    await command(page, '/tms schedule');
+    const dialog = page.getByRole('dialog', { name: 'New schedule' });
+    await dialog.waitFor({ timeout: 20_000 });
+    const channel = dialog.locator('select[data-action-id="schedule_channel"]');
+    // The form opens on the channel it was typed in; the config's channels are the others offered.
+    expect(await channel.inputValue()).toBe('C0GENERAL');
+    const offered = await channel
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => o.getAttribute('value')));
+    expect(offered).toEqual(expect.arrayContaining(['C0GENERAL', 'C0PAYMENTS', 'C0CHECKOUT']));
+    await dialog.locator('input[data-action-id="schedule_title"]').fill('Check the payment queues');
+    await dialog.locator('input[data-action-id="schedule_when"]').fill('tomorrow 09:00');
+    await dialog.locator('select[data-action-id="schedule_repeat"]').selectOption('weekday');
+    await dialog.locator('select[data-action-id="schedule_action"]').selectOption('message');
+    await channel.selectOption('C0PAYMENTS');
+    await dialog.getByRole('button', { name: 'Schedule' }).click();
+    await expect.poll(async () => page.locator('dialog.modal[open]').count(), { timeout: 20_000 }).toBe(0);
+    // The bot's answer, shown to the person who made it: the reminder goes to the channel chosen.
+    const told = page.locator('.messages article', { hasText: 'Check the payment queues' });
+    await told.waitFor({ timeout: 20_000 });
+    expect(await told.innerText()).toContain('reminds #payments');
+
+    await command(page, '/tms schedules');
+    const listed = page.locator('.messages article', { hasText: 'Schedules ·' });
+    await listed.waitFor({ timeout: 20_000 });
+    expect(await listed.innerText()).toContain('Check the payment queues');
+    await page.close();
+  }, 60_000);
+
   it('draws App Home for the person chosen, and takes only /tms in the box', async () => {
     const page = await open('/_sandbox/slack/?user=U01BBB&channel=C0GENERAL');
     await command(page, 'hello everyone');
