@@ -87,7 +87,7 @@ export const USAGE = {
   schedules: '`/tms schedules` — schedules with their next run and how the last one went',
   unschedule: '`/tms unschedule <id>` — remove a schedule (its runs stay in its history)',
   heartbeat:
-    '`/tms heartbeat <name> every <1d> [grace <1h>] [service]` — a task opens when a job stops pinging',
+    '`/tms heartbeat <name> every <1d> [grace <1h>] [service]` — a task opens when a job stops pinging (`/tms heartbeat <name> remove` ends it)',
   heartbeats: '`/tms heartbeats` — each heartbeat with its last ping and whether it is late',
   maintenance:
     '`/tms maintenance <service or key=value …> from <time> to <time> [every …] [reason]` — hold alerts back during planned work',
@@ -245,6 +245,7 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       if (!named)
         return usage('silences', 'Name the silence to lift, such as S-1a2b3c (`/tms silences` lists them)');
       if (extra) return usage('silences', 'Lift one silence at a time');
+      if (WINDOW_ID.test(named)) return ok({ name: 'lift', id: `MW-${named.slice(3).toLowerCase()}` });
       if (!SILENCE_ID.test(named))
         return usage(
           'silences',
@@ -301,6 +302,7 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
 }
 
 const SILENCE_ID = /^S-[0-9a-z]{6,}$/i;
+const WINDOW_ID = /^MW-[0-9a-z]{6,8}$/i;
 
 /** Every word `parseCommand` takes as a subcommand, for "did you mean". */
 const COMMAND_WORDS = [
