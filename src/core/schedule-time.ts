@@ -7,7 +7,8 @@ import { parseDuration } from './time.js';
  *
  * Pure: `now` and the zone are arguments. Wall-clock times become instants through the zone's offset at that
  * moment, so a 09:00 chore stays at 09:00 across a daylight-saving change; a time that does not exist on the
- * day the clocks go forward runs when it would have (02:30 becomes 03:30), and one that happens twice runs once.
+ * day the clocks go forward runs after the gap (a first run or a monthly one at 02:30 keeps its minutes, 03:30;
+ * a daily, weekly or cron one, computed by croner, runs at 03:00), and one that happens twice runs once.
  * Every pattern here is anchored and without nested repetition: linear in the text, whoever typed it.
  */
 
@@ -105,12 +106,16 @@ export function checkCron(pattern: string): Result<string, string> {
   if (text.length > 100 || text.split(' ').length !== 5) {
     return fail('a cron pattern has five fields: minute hour day-of-month month day-of-week');
   }
+  let cron: Cron;
   try {
-    new Cron(text, { paused: true });
-    return ok(text);
+    cron = new Cron(text, { paused: true });
   } catch (error) {
     return fail(`not a cron pattern: ${(error as Error).message}`);
   }
+  // `0 0 30 2 *` (30 February) is a pattern croner reads and a time that never comes.
+  const next = cron.nextRun(new Date(Date.UTC(2026, 0, 1)));
+  if (!next || next.getTime() > Date.UTC(2031, 0, 1)) return fail(`\`${text}\` names no time that comes`);
+  return ok(text);
 }
 
 /**
@@ -195,6 +200,9 @@ const WEEKDAY_NAMES: Record<string, number> = Object.assign(Object.create(null),
   saturday: 6,
 });
 
+/** How far ahead a first run may lie: what people plan, and well inside what a date and an ISO key can hold. */
+export const HORIZON_MS = 10 * 366 * 86_400_000;
+
 const WHEN_HELP =
   'say when as 2026-12-24T09:00 (in your time zone, or with Z or +01:00), "tomorrow 09:00", "mon 9am", "17:30" or "in 2h"';
 
@@ -210,6 +218,10 @@ export function parseWhen(input: string, now: Date, timeZone: string): Result<Da
   if (!at) return fail(`"${input.trim().slice(0, 40)}" is not a time TMS reads: ${WHEN_HELP}`);
   if (Number.isNaN(at.getTime())) return fail(`"${input.trim().slice(0, 40)}" is not a date`);
   if (at <= now) return fail(`${at.toISOString()} has passed: a schedule's first run lies ahead`);
+  if (at.getTime() - now.getTime() > HORIZON_MS)
+    return fail(
+      `${input.trim().slice(0, 40)} is more than ten years ahead: a schedule's first run lies within ten years`,
+    );
   return ok(at);
 }
 
@@ -238,6 +250,8 @@ function readWhen(text: string, now: Date, timeZone: string): Date | undefined {
     const minute = Number(mi ?? 0);
     if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59)
       return new Date(Number.NaN);
+    // Date.UTC reads years 0–99 as 1900–1999; nothing TMS schedules is that old (nor past 9999).
+    if (year < 1970 || year > 9998) return new Date(Number.NaN);
     if (Number(s ?? 0) > 59) return new Date(Number.NaN);
     if (zone) return new Date(Date.parse(text.toUpperCase().replace(' ', 'T')));
     return fromWallTime({ year, month, day, hour, minute }, timeZone);

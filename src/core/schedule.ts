@@ -104,6 +104,8 @@ export const ScheduleRun = z.strictObject({
   /** Due while TMS was not running: it ran once, late, and this many later occurrences were skipped. */
   late: z.boolean().optional(),
   skipped: z.number().int().nonnegative().optional(),
+  /** How many sweepers began it (more than one: one before stopped mid-run, and its lease ran out). */
+  begun: z.number().int().positive().optional(),
 });
 export type ScheduleRun = z.infer<typeof ScheduleRun>;
 

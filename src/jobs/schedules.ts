@@ -47,6 +47,8 @@ export interface ScheduleSweep {
   readonly failed: number;
   /** Due runs another sweeper holds right now. */
   readonly busy: number;
+  /** Runs that stopped on a fault (Slack or the store down): taken over once their lease runs out. */
+  readonly errors: number;
   readonly synced: { readonly added: number; readonly removed: number };
 }
 
@@ -64,6 +66,12 @@ const IN_PARALLEL = 5;
  */
 const START_BUDGET_MS = 15_000;
 const ERROR_MAX = 500;
+/**
+ * A run begun this often and never finished (each sweeper stopped mid-run: killed, or a fault each time) is
+ * given up on, failed, with a task about it: one schedule that always breaks cannot hold a place among the due
+ * forever, nor run its action again every two minutes.
+ */
+const MAX_BEGUN = 3;
 
 export async function runSchedules(deps: BotDeps, now: Date): Promise<ScheduleSweep | 'no store'> {
   if (!deps.schedules) return 'no store';
@@ -73,6 +81,7 @@ export async function runSchedules(deps: BotDeps, now: Date): Promise<ScheduleSw
   let ran = 0;
   let failed = 0;
   let busy = 0;
+  let errors = 0;
   const began = performance.now();
   for (let i = 0; i < due.length && performance.now() - began < START_BUDGET_MS; i += IN_PARALLEL) {
     const outcomes = await Promise.all(
@@ -91,9 +100,10 @@ export async function runSchedules(deps: BotDeps, now: Date): Promise<ScheduleSw
       if (outcome === 'completed') ran++;
       else if (outcome === 'failed') failed++;
       else if (outcome === 'busy') busy++;
+      else if (outcome === 'error') errors++;
     }
   }
-  return { ran, failed, busy, synced };
+  return { ran, failed, busy, errors, synced };
 }
 
 /** The config's `schedules:` as store items: each entry by an id its content gives; gone from the config, gone. */
@@ -193,7 +203,10 @@ async function runOnce(deps: ScheduleJobDeps, schedule: Schedule, now: Date): Pr
     await advance(deps, schedule, lease.run, plan.next);
     return 'moved on';
   }
-  const ended = await perform(deps, schedule, lease.run, holder, now);
+  const ended =
+    (lease.run.begun ?? 1) > MAX_BEGUN
+      ? await giveUp(deps, schedule, lease.run, now)
+      : await perform(deps, schedule, lease.run, holder, now);
   if (!(await deps.schedules.finishRun(ended, holder))) return 'busy';
   await advance(deps, schedule, ended, plan.next);
   if (ended.status === 'completed' && schedule.lastRun?.status === 'failed')
@@ -247,6 +260,24 @@ async function perform(
   const failedRun = { ...run, ...attempts };
   const taskId = await reportFailure(deps, schedule, failedRun, error, now);
   return finished({ status: 'failed', error, ...attempts, ...(taskId ? { taskId } : {}) });
+}
+
+/** A run that sweeper after sweeper began and none finished: failed, with a task about it, so the schedule goes on. */
+async function giveUp(
+  deps: ScheduleJobDeps,
+  schedule: Schedule,
+  run: ScheduleRun,
+  now: Date,
+): Promise<ScheduleRun> {
+  const error = `${MAX_BEGUN} sweepers began this run and none finished it (each stopped on a fault or was stopped: the sweeper's logs say which); given up, so the schedule goes on`;
+  const taskId = await reportFailure(deps, schedule, run, error, now);
+  return {
+    ...run,
+    status: 'failed',
+    error,
+    ...(taskId && !run.taskId ? { taskId } : {}),
+    finishedAt: deps.clock.now().toISOString(),
+  };
 }
 
 function lateNote(schedule: Schedule, run: ScheduleRun): string {
@@ -304,6 +335,15 @@ type Done =
   | { readonly ok: true; readonly attempts?: number }
   | { readonly ok: false; readonly error: string; readonly attempts?: number };
 
+const TRANSIENT_SLACK = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
+
 async function postReminder(deps: ScheduleJobDeps, schedule: Schedule, run: ScheduleRun): Promise<Done> {
   const late = lateNote(schedule, run);
   const text = `:alarm_clock: *Reminder:* ${escapeMrkdwn(schedule.title)}${late ? `\n_${escapeMrkdwn(late)}_` : ''}`;
@@ -328,9 +368,10 @@ async function postReminder(deps: ScheduleJobDeps, schedule: Schedule, run: Sche
     return { ok: true };
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
-    // A channel that is gone, or the bot not in it, is not mended by trying again; anything else is retried.
-    if (code && /channel_not_found|not_in_channel|is_archived|invalid_auth|account_inactive/.test(code))
-      return { ok: false, error: `Slack refused the reminder: ${code}` };
+    // Slack's own refusals (a channel gone, the bot not in it, a posting restriction, a token revoked) are not
+    // mended by trying again; Slack being down or limiting is, at the next sweep.
+    if (typeof code === 'string' && !TRANSIENT_SLACK.has(code))
+      return { ok: false, error: `Slack refused the reminder: ${cut(code, 100)}` };
     throw error;
   }
 }

@@ -149,11 +149,11 @@ export function scheduleStoreContract(name: string, makeStore: () => Promise<Sch
         'sweeper-a',
       );
       // Assess
-      expect(first).toEqual({ outcome: 'begun', run });
+      expect(first).toEqual({ outcome: 'begun', run: { ...run, begun: 1 } });
       expect(second).toEqual({ outcome: 'in-progress' });
       expect(noted).toBe(true);
       // The new holder carries on from what the dead one recorded: the same task, the same start.
-      expect(takeover).toEqual({ outcome: 'begun', run: { ...run, taskId: 'TMS-41' } });
+      expect(takeover).toEqual({ outcome: 'begun', run: { ...run, taskId: 'TMS-41', begun: 2 } });
       expect(staleFinish).toBe(false);
       expect(await store.noteRunTask('SCH-leased01', at(10), 'sweeper-a', 'TMS-99')).toBe(false);
     });
@@ -164,6 +164,7 @@ export function scheduleStoreContract(name: string, makeStore: () => Promise<Sch
       await store.beginRun(run, 'sweeper-a', at(35), at(31));
       const ended: ScheduleRun = {
         ...run,
+        begun: 1,
         status: 'failed',
         finishedAt: at(33),
         error: 'POST https://hooks.example/x answered 500',

@@ -55,13 +55,16 @@ export class MemoryScheduleStore implements ScheduleStore {
     const key = `${run.scheduleId}#${run.scheduledFor}`;
     const held = this.runs.get(key);
     if (!held) {
-      this.runs.set(key, { run: structuredClone(run), holder, leaseUntil });
-      return { outcome: 'begun', run: structuredClone(run) };
+      const { begun: _begun, ...starting } = run;
+      const begun = { ...structuredClone(starting), begun: 1 };
+      this.runs.set(key, { run: begun, holder, leaseUntil });
+      return { outcome: 'begun', run: structuredClone(begun) };
     }
     if (held.run.status !== 'running') return { outcome: 'done', run: structuredClone(held.run) };
     if (held.leaseUntil > now) return { outcome: 'in-progress' };
-    this.runs.set(key, { run: held.run, holder, leaseUntil });
-    return { outcome: 'begun', run: structuredClone(held.run) };
+    const taken = { ...held.run, begun: (held.run.begun ?? 0) + 1 };
+    this.runs.set(key, { run: taken, holder, leaseUntil });
+    return { outcome: 'begun', run: structuredClone(taken) };
   }
 
   async noteRunTask(

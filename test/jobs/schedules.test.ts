@@ -247,6 +247,49 @@ describe('a reminder that falls due', () => {
   });
 });
 
+describe('a run that never finishes', () => {
+  it('is given up on after three sweepers began it, failed with a task about it, and the schedule goes on', async () => {
+    // Prepare: Slack fails every post with an error worth retrying, for longer than TMS retries
+    const { stack, clock } = await stackOn();
+    const reminder = await schedule(stack, {
+      title: 'Rotate the on-call notes',
+      action: 'message',
+      channel: 'C0PAYMENTS',
+      every: 'day',
+    });
+    await postJson(`${stack.url}/_sandbox/slack/faults`, {
+      method: 'chat.postMessage',
+      error: 'internal_error',
+      count: 50,
+    });
+    clock.advance(5 * SECOND);
+
+    // Act: a sweep, then one after each lease has run out
+    const reports = [];
+    for (let sweep = 0; sweep < 4; sweep++) {
+      reports.push(await runSchedules(stack.deps, clock.now()));
+      clock.advance(121 * SECOND);
+    }
+
+    // Assess
+    expect(reports.map((r) => (r === 'no store' ? r : [r.errors, r.failed]))).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    const [run] = await stack.deps.schedules.listRuns(reminder.id, 10);
+    expect(run).toMatchObject({ status: 'failed', begun: 4 });
+    expect(run?.error).toContain('3 sweepers began this run and none finished it');
+    const after = await stack.deps.schedules.getSchedule(reminder.id);
+    expect(after).toMatchObject({ status: 'scheduled', nextRunAt: onTheMinute(reminder.at, DAY) });
+    const { body } = await getJson(`${stack.url}/api/tasks?status=open`, API());
+    expect(
+      (body.tasks as Task[]).filter((t) => t.fingerprint === `schedule-failed:${reminder.id}`),
+    ).toHaveLength(1);
+  });
+});
+
 describe('a webhook that falls due', () => {
   it('POSTs a signed JSON body that the receiver verifies with the shared secret', async () => {
     // Prepare

@@ -42,6 +42,7 @@ const RUN_FIELDS = [
   'attempts',
   'late',
   'skipped',
+  'begun',
 ] as const satisfies readonly (keyof ScheduleRun)[];
 
 /** A run is kept this long after it was due: a schedule's history, then DynamoDB's TTL removes it. */
@@ -165,11 +166,14 @@ export class DynamoScheduleStore implements ScheduleStore {
   async beginRun(run: ScheduleRun, holder: string, leaseUntil: string, now: string): Promise<RunLease> {
     const key = keys.scheduleRun(run.scheduleId, run.scheduledFor);
     // What the run starts with is set only where a holder before did not: one taking over keeps its task id.
-    const fields = pick(run as unknown as Record<string, unknown>, RUN_FIELDS);
+    // `begun` counts the sweepers that began it: this store's to keep, whatever the caller says.
+    const { begun: _begun, ...starting } = run;
+    const fields = pick(starting as unknown as Record<string, unknown>, RUN_FIELDS);
     const names: Record<string, string> = {
       '#holder': 'holder',
       '#lease': 'leaseUntil',
       '#ttl': TABLE.ttlAttribute,
+      '#begun': 'begun',
     };
     const values: Record<string, unknown> = {
       ':holder': holder,
@@ -177,8 +181,15 @@ export class DynamoScheduleStore implements ScheduleStore {
       ':now': now,
       ':running': 'running',
       ':ttl': Math.floor((Date.parse(run.scheduledFor) + RUN_KEEP_MS) / 1000),
+      ':zero': 0,
+      ':one': 1,
     };
-    const sets = ['#holder = :holder', '#lease = :lease', '#ttl = :ttl'];
+    const sets = [
+      '#holder = :holder',
+      '#lease = :lease',
+      '#ttl = :ttl',
+      '#begun = if_not_exists(#begun, :zero) + :one',
+    ];
     for (const [field, value] of Object.entries(fields)) {
       names[`#${field}`] = field;
       values[`:${field}`] = value;

@@ -36,7 +36,11 @@ export interface HttpWebhookSenderOptions {
 /** What is read of an answer's body for the error text: a receiver can answer with anything, of any size. */
 const BODY_READ_MAX = 2_048;
 const ERROR_TEXT_MAX = 200;
-const RETRY_AFTER_MAX_SECONDS = 60;
+/**
+ * A Retry-After longer than this is not waited for (the backoff decides): with three attempts of 10 s, a run
+ * stays well inside the sweep's minute and its lease.
+ */
+const RETRY_AFTER_MAX_SECONDS = 10;
 const FIRST_BACKOFF_MS = 1_000;
 const BACKOFF_FACTOR = 4;
 
@@ -104,17 +108,19 @@ export class HttpWebhookSender implements WebhookSender {
   /** Resolve, check every address, then POST to the first one and only to it. */
   async #attempt(url: URL, request: WebhookRequest): Promise<Attempt> {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const resolved = await this.#resolve(host);
+    // One bound for the whole attempt, the look-up included: what the resolver took, the POST has not.
+    const deadline = performance.now() + this.#timeoutMs;
+    const resolved = await this.#resolve(host, deadline);
     if (resolved.kind === 'failed') return resolved;
     // One refused address refuses the call: which one a later connection would get is not ours to choose.
     for (const { address } of resolved.addresses) {
       const refusal = addressRefusal(address, host, this.#options.allowHosts);
       if (refusal) return { kind: 'failed', error: `refused: ${refusal}`, retry: false };
     }
-    return this.#post(url, host, resolved.addresses[0], request);
+    return this.#post(url, host, resolved.addresses[0], request, deadline);
   }
 
-  async #resolve(host: string): Promise<Resolution> {
+  async #resolve(host: string, deadline: number): Promise<Resolution> {
     const literal = familyOf(host);
     if (literal) return { kind: 'resolved', addresses: [{ address: host, family: literal }] };
     let timer: NodeJS.Timeout | undefined;
@@ -123,7 +129,7 @@ export class HttpWebhookSender implements WebhookSender {
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`timed out after ${this.#timeoutMs / 1000} s`)),
-          this.#timeoutMs,
+          Math.max(0, deadline - performance.now()),
         );
       });
       const answered = await Promise.race([this.#lookup(host), timedOut]);
@@ -149,7 +155,13 @@ export class HttpWebhookSender implements WebhookSender {
     }
   }
 
-  #post(url: URL, host: string, pinned: Address, request: WebhookRequest): Promise<Attempt> {
+  #post(
+    url: URL,
+    host: string,
+    pinned: Address,
+    request: WebhookRequest,
+    deadline: number,
+  ): Promise<Attempt> {
     const tls = url.protocol === 'https:';
     const port = Number(url.port) || (tls ? 443 : 80);
     const where = `${host} (${pinned.family === 6 ? `[${pinned.address}]` : pinned.address}:${port})`;
@@ -203,7 +215,7 @@ export class HttpWebhookSender implements WebhookSender {
             error: `${target} timed out after ${this.#timeoutMs / 1000} s (${where})`,
             retry: true,
           }),
-        this.#timeoutMs,
+        Math.max(0, deadline - performance.now()),
       );
       outgoing.on('socket', (socket) => {
         socket.once(tls ? 'secureConnect' : 'connect', () => {
@@ -222,7 +234,10 @@ export class HttpWebhookSender implements WebhookSender {
       });
       outgoing.on('response', (response) => {
         response.on('error', () => {}); // the request's destroy above may abort it; what was read is enough
-        readSome(response, (text) => settle(this.#outcome(response, text, target, pinned.address)));
+        const status = response.statusCode ?? 0;
+        // A 2xx is the answer: its body is not waited for (a receiver that never ends it is still a delivery).
+        if (status >= 200 && status < 300) settle(this.#outcome(response, '', target, pinned.address));
+        else readSome(response, (text) => settle(this.#outcome(response, text, target, pinned.address)));
       });
       outgoing.end(body);
     });

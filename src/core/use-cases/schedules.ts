@@ -13,6 +13,7 @@ import {
   scheduleIdFrom,
   upcomingRuns,
 } from '../schedule.js';
+import { HORIZON_MS } from '../schedule-time.js';
 import type { Clock } from '../time.js';
 
 /**
@@ -55,17 +56,26 @@ export async function createSchedule(
       'webhooks are not set up here: TMS_WEBHOOK_SECRET, the key they are signed with, is not set',
     );
   const now = deps.clock.now();
-  const made = newSchedule(checked.value, {
-    id: scheduleIdFrom(deps.newId()),
-    createdBy: maker.user,
-    createdAt: now,
-    origin: maker.origin,
-  });
-  const [next] = upcomingRuns(made, now, 1);
-  if (!next) return invalid(`${made.at} has passed: a schedule that runs once is due ahead`);
-  const schedule: Schedule = { ...made, nextRunAt: next.toISOString() };
-  await deps.schedules.createSchedule(schedule);
-  return ok(schedule);
+  if (checked.value.at.getTime() - now.getTime() > HORIZON_MS)
+    return invalid('the first run is more than ten years ahead: a schedule starts within ten years');
+  // Ids are 32 random bits: a clash is rare, and answered with another id rather than a refusal.
+  for (let attempt = 0; ; attempt++) {
+    const made = newSchedule(checked.value, {
+      id: scheduleIdFrom(deps.newId()),
+      createdBy: maker.user,
+      createdAt: now,
+      origin: maker.origin,
+    });
+    const [next] = upcomingRuns(made, now, 1);
+    if (!next) return invalid(`${made.at} has passed: a schedule that runs once is due ahead`);
+    const schedule: Schedule = { ...made, nextRunAt: next.toISOString() };
+    try {
+      await deps.schedules.createSchedule(schedule);
+      return ok(schedule);
+    } catch (error) {
+      if (attempt >= 2 || !(await deps.schedules.getSchedule(schedule.id))) throw error;
+    }
+  }
 }
 
 /** Every schedule, or those in one state, soonest next run first. */

@@ -321,20 +321,36 @@ describe('HttpWebhookSender against a real HTTP receiver on 127.0.0.1', () => {
       expect(sleeps).toEqual([]);
     });
 
-    it('waits what a 429 asks in Retry-After, up to a minute', async () => {
+    it('waits what a 429 asks in Retry-After, up to ten seconds', async () => {
       // Prepare
       answer = inTurn(
         answerWith(429, '', { 'retry-after': '2' }),
-        answerWith(429, '', { 'retry-after': '3600' }),
+        answerWith(429, '', { 'retry-after': '11' }),
         answerWith(200),
       );
 
       // Act
       const result = await send(sender());
 
-      // Assess: an hour is more than TMS waits, so the backoff decides the second wait.
+      // Assess: 11 s is more than TMS waits (a run stays inside its sweep), so the backoff decides the second wait.
       expect(result).toMatchObject({ ok: true, attempts: 3 });
       expect(sleeps).toEqual([2000, 4000]);
+    });
+
+    it('takes a 2xx as delivered at once, though its body never ends: no second delivery', async () => {
+      // Prepare: the receiver accepts and then keeps the connection open
+      answer = (response) => {
+        response.writeHead(202, { 'content-type': 'text/plain' });
+        response.write('accepted, working on it');
+      };
+
+      // Act
+      const result = await send(sender({ timeoutMs: 500 }));
+
+      // Assess
+      expect(result).toMatchObject({ ok: true, status: 202, attempts: 1 });
+      expect(received).toHaveLength(1);
+      expect(sleeps).toEqual([]);
     });
 
     it('retries a receiver that never answers, and says it timed out', async () => {
