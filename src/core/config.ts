@@ -3,7 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { HEARTBEAT_NAME } from './heartbeat.js';
+import { HEARTBEAT_NAME, MAX_SPAN_MS, MIN_EVERY_MS } from './heartbeat.js';
 import { readEvery } from './schedule.js';
 import { readIsoIn } from './schedule-time.js';
 import { PRIORITIES, Priority, SLACK_USER_ID } from './task.js';
@@ -107,9 +107,11 @@ const PartialSla = z.strictObject({
 
 /** A heartbeat's name: what its ping URL carries (src/core/heartbeat.ts `HEARTBEAT_NAME`). */
 const HeartbeatName = z.string().regex(HEARTBEAT_NAME, 'letters, digits, ".", "_" and "-", at most 64');
+/** At most a year: a heartbeat's deadline stays a date. */
+const HeartbeatSpan = Duration.refine((ms) => ms <= MAX_SPAN_MS, { message: 'at most a year (52w)' });
 const HeartbeatEntry = z.strictObject({
-  every: Duration,
-  grace: Duration.optional(),
+  every: HeartbeatSpan.refine((ms) => ms >= MIN_EVERY_MS, { message: 'at least a minute (1m)' }),
+  grace: HeartbeatSpan.optional(),
   service: Name.optional(),
   priority: Priority.optional(),
 });

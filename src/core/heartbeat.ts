@@ -31,7 +31,10 @@ export function heartbeatState(
   now: Date,
 ): HeartbeatState {
   const since = lastPingAt ?? createdAt;
-  const lateAt = new Date(since.getTime() + beat.everyMs + beat.graceMs);
+  // Bounded as they are read (a year each), so the deadline is always a date, whatever was stored.
+  const lateAt = new Date(
+    since.getTime() + Math.min(beat.everyMs, MAX_SPAN_MS) + Math.min(Math.max(beat.graceMs, 0), MAX_SPAN_MS),
+  );
   if (now < lateAt) return { state: 'up', lateAt };
   return { state: 'late', lateAt, quietMs: now.getTime() - since.getTime() };
 }
@@ -72,6 +75,8 @@ export const defaultGraceMs = (everyMs: number): number =>
 
 /** The shortest period: the sweep looks once a minute. */
 export const MIN_EVERY_MS = 60_000;
+/** A year: the longest a job may go between pings, or a grace last (and well inside what a date can hold). */
+export const MAX_SPAN_MS = 366 * 86_400_000;
 
 /**
  * Where a heartbeat's late task stands: `open` — opened for the quiet spell since its last ping; `owed` — a ping
@@ -135,6 +140,8 @@ export function parseHeartbeat(
   }
   if (everyMs === undefined) return invalid('Say how often the job pings, such as every 1d');
   if (everyMs < MIN_EVERY_MS) return invalid('A heartbeat pings every minute at most often (every 1m)');
+  if (everyMs > MAX_SPAN_MS || (graceMs ?? 0) > MAX_SPAN_MS)
+    return invalid('every and grace are at most a year each (52w)');
   return ok({
     kind: 'define',
     name,

@@ -47,6 +47,14 @@ export function addressRefusal(
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
   const parsed = ipaddr.process(address); // ::ffff:a.b.c.d becomes a.b.c.d
   const range = parsed.range();
+  // ipaddr.js calls IPv4-compatible IPv6 (`::127.0.0.1`, deprecated since RFC 4291) unicast: it is never a
+  // public receiver, and some stacks route it to the IPv4 address it holds.
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    parsed.toNormalizedString().startsWith('0:0:0:0:0:0:')
+  )
+    return `${hostKey(host)} is at ${parsed.toString()}, an IPv4-compatible IPv6 address; webhooks go to public addresses unless webhooks.allowHosts names the host`;
   if (range === 'unicast') return undefined;
   return `${hostKey(host)} is at ${parsed.toString()}, a ${range} address; webhooks go to public addresses unless webhooks.allowHosts names the host`;
 }

@@ -6,6 +6,9 @@ import type { Clock } from '../core/time.js';
  * or a test sees tomorrow's chore fall due, a heartbeat go late or a maintenance window end, without waiting.
  * Time only moves forward: nothing in TMS expects it to run back.
  */
+/** How far the clock may be moved in all: ten years is every demo; past it lie dates no store key can hold. */
+export const MAX_SHIFT_MS = 10 * 366 * 86_400_000;
+
 export class ShiftableClock implements Clock {
   #offsetMs = 0;
 
@@ -15,6 +18,8 @@ export class ShiftableClock implements Clock {
 
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms <= 0) throw new RangeError('the clock only moves forward');
+    if (this.#offsetMs + ms > MAX_SHIFT_MS)
+      throw new RangeError('the clock moves at most ten years ahead in all');
     this.#offsetMs += ms;
   }
 

@@ -365,7 +365,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             message: 'Say how far to move the clock: {"advance":"90m"} (s, m, h, d, w)',
           },
         });
-      shiftable.advance(ms);
+      try {
+        shiftable.advance(ms);
+      } catch (error) {
+        return json(400, { error: { code: 'INVALID_INPUT', message: `${(error as Error).message}` } });
+      }
       print(`clock: moved ${advance} ahead, to ${clock.now().toISOString()}`);
       return json(200, { now: clock.now().toISOString(), manual: true });
     }

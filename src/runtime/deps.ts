@@ -116,7 +116,8 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
       ? new HttpWebhookSender({
           secret: webhookSecret,
           allowHosts: config.webhooks.allowHosts,
-          now: () => clock.now(),
+          // Signed on the wall clock, not the stack's: a receiver checks the timestamp against its own clock.
+          now: () => new Date(),
           sleep: overrides.sleep ?? base.sleep,
         })
       : undefined);

@@ -52,6 +52,8 @@ describe('/tms heartbeat: how its words are read', () => {
     expect(refusal('backup every 1d grace')).toContain('Say a duration after grace');
     expect(refusal('backup every 1d every 2d')).toContain('Say every once');
     expect(refusal('backup every 30s')).toContain('every minute at most often');
+    expect(refusal('backup every 53w')).toContain('at most a year each');
+    expect(refusal('backup every 1d grace 14300000w')).toContain('at most a year each');
     expect(refusal('backup every 1d billing')).toContain('"billing" is neither every, grace nor a service');
     expect(refusal('backup every 1d db checkout')).toContain('Name one service');
   });

@@ -265,7 +265,7 @@ describe('a run that never finishes', () => {
     clock.advance(5 * SECOND);
 
     // Act: a sweep, then one after each lease has run out
-    const reports = [];
+    const reports: Awaited<ReturnType<typeof runSchedules>>[] = [];
     for (let sweep = 0; sweep < 4; sweep++) {
       reports.push(await runSchedules(stack.deps, clock.now()));
       clock.advance(121 * SECOND);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShiftedClock } from '../helpers/clock.js';
 import { API, getJson, inProcessStack, postJson, type TestStack } from '../helpers/local-stack.js';
-import { ANA, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
+import { ANA, BEN, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
 
 const HOUR = 3_600_000;
 const DB = 'C0DB';
@@ -71,6 +71,13 @@ describe('/tms heartbeat and /tms heartbeats', () => {
     expect(await tms('heartbeat nightly-backup every 2d')).toContain('comes from the config');
     expect(await tms('heartbeat etl.daily every 1d', VIC)).toContain('read-only');
     expect(await tms('heartbeat etl.daily every soon')).toContain('Say a duration after every');
+    // Another developer can neither redefine nor switch off ana's heartbeat; she (an admin, or its maker) can.
+    expect(await tms('heartbeat etl.daily remove', BEN)).toContain(
+      "is <@U01AAA>'s heartbeat: only its maker or an admin can remove it",
+    );
+    expect(await tms('heartbeat etl.daily every 1d', BEN)).toContain(
+      'only its maker or an admin can redefine it',
+    );
     // Act: removed, its pings are refused.
     expect(await tms('heartbeat etl.daily remove')).toContain('Removed the heartbeat *etl.daily*');
     expect((await ping('etl.daily')).status).toBe(404);

@@ -50,10 +50,12 @@ describe('TMS_CLOCK=manual', () => {
     // Act
     const backwards = await postJson(`${manual.url}/_sandbox/clock`, { advance: '-1h' });
     const garbled = await postJson(`${manual.url}/_sandbox/clock`, { advance: 'tomorrow' });
+    const tooFar = await postJson(`${manual.url}/_sandbox/clock`, { advance: '14000000w' });
     const refused = await postJson(`${system.url}/_sandbox/clock`, { advance: '1h' });
 
     // Assess
-    for (const answer of [backwards, garbled])
+    expect(tooFar.body.error.message).toBe('the clock moves at most ten years ahead in all');
+    for (const answer of [backwards, garbled, tooFar])
       expect(answer).toMatchObject({ status: 400, body: { error: { code: 'INVALID_INPUT' } } });
     expect(refused).toMatchObject({
       status: 409,

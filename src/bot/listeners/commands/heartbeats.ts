@@ -7,8 +7,11 @@ import { backAlert, stateOf } from '../../../ingest/heartbeat.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { asSentence, slackText } from '../../slack-errors.js';
-import { escapeMrkdwn, slackDate } from '../../text.js';
+import { escapeMrkdwn, mention, slackDate } from '../../text.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
+
+/** How many heartbeats `/tms heartbeats` lists: a reply people read, within Slack's limits. */
+const LISTED = 40;
 
 /** How a job pings: the line its cron entry ends with. */
 const pingLine = (name: string) =>
@@ -53,9 +56,15 @@ async function listing(deps: BotDeps, store: NonNullable<BotDeps['heartbeats']>)
       ([name, beat]) =>
         `• *${escapeMrkdwn(name)}* ${period(beat)} · from the config — watched from the next sweep`,
     );
-  const lines = [...stored.map((beat) => line(beat, now)), ...pending];
+  // Late ones first: what the asker came for. At most LISTED lines, and a count of the rest.
+  const ordered = [...stored].sort(
+    (a, b) => Number(stateOf(b, now).state === 'late') - Number(stateOf(a, now).state === 'late'),
+  );
+  const lines = [...ordered.map((beat) => line(beat, now)), ...pending];
   if (lines.length === 0) return text(`No heartbeats yet.\n${USAGE.heartbeat}`);
-  return text(`*Heartbeats*\n${lines.join('\n')}\n${USAGE.heartbeat}`);
+  const shown = lines.slice(0, LISTED);
+  const more = lines.length > LISTED ? `\n…and ${lines.length - LISTED} more` : '';
+  return text(`*Heartbeats*\n${shown.join('\n')}${more}\n${USAGE.heartbeat}`);
 }
 
 /** `/tms heartbeat <name> every <duration> [grace <duration>] [service]`, `/tms heartbeat <name> remove`, `/tms heartbeats`. */
@@ -78,6 +87,11 @@ export async function heartbeats(
   if (Object.hasOwn(deps.config.heartbeats, request.name) || existing?.origin === 'config')
     return text(
       `*${name}* comes from the config (\`heartbeats:\` in the config file): change or remove it there, not in Slack.`,
+    );
+  // A dead man's switch is its maker's: another developer switching it off would do so silently.
+  if (existing && existing.createdBy !== asker.user && asker.role !== 'admin')
+    return text(
+      `*${name}* is ${mention(existing.createdBy)}'s heartbeat: only its maker or an admin can ${request.kind === 'remove' ? 'remove' : 'redefine'} it.`,
     );
   const now = deps.clock.now();
   if (request.kind === 'remove') {
