@@ -30,7 +30,7 @@ interface Held {
   readonly sentAt: number;
   receiveCount: number;
   firstReceiveAt?: number;
-  /** `performance.now()` after which it may be received again (0: visible). */
+  /** The monotonic clock's time after which it may be received again (0: visible). */
   visibleAt: number;
   inFlight: boolean;
   lastError?: string;
@@ -60,6 +60,8 @@ export interface LocalQueueOptions {
   readonly file?: string;
   /** The stack's clock, for the timestamps a record carries. */
   readonly now?: () => number;
+  /** Milliseconds the visibility timeouts are counted on: `performance.now()` (tests: a clock they step). */
+  readonly monotonic?: () => number;
 }
 
 const Kept = z.object({
@@ -88,11 +90,13 @@ export class LocalQueue {
   /** The queue whose dead-letter queue this is (where `redrive()` sends back). */
   private source?: LocalQueue;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
 
   constructor(private readonly options: LocalQueueOptions) {
     this.name = options.name;
     this.arn = `arn:aws:sqs:${options.region}:000000000000:${options.name}`;
     this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
     if (options.deadLetter) options.deadLetter.source = this;
     if (options.file && existsSync(options.file)) this.load(options.file);
   }
@@ -183,7 +187,7 @@ export class LocalQueue {
   private isIdle(): boolean {
     if (this.running > 0) return false;
     if (!this.handler || this.closed) return true;
-    const at = performance.now();
+    const at = this.monotonic();
     return ![...this.messages.values()].some((m) => !m.inFlight && m.visibleAt <= at);
   }
 
@@ -199,15 +203,21 @@ export class LocalQueue {
     for (const resolve of waiting) resolve();
   }
 
-  /** Receives what is visible into batches while fewer than `concurrency` run; wakes again when the next is due. */
+  /**
+   * Receives what is visible into batches while fewer than `concurrency` run; wakes again when the next is due.
+   * The wake-up is timed from the very reading the last receive pass went by: read afresh, a message that became
+   * visible in between (a timer fires up to a millisecond early, so its pass often lands just before) would be
+   * neither received nor waited for, and stay in the queue until something else was sent.
+   */
   private pump(): void {
     if (!this.handler || this.closed) {
       this.settle();
       return;
     }
     const concurrency = this.options.concurrency ?? 4;
+    let at = this.monotonic();
     while (this.running < concurrency) {
-      const at = performance.now();
+      at = this.monotonic();
       const visible: Held[] = [];
       for (const m of this.messages.values()) {
         if (m.inFlight || m.visibleAt > at) continue;
@@ -222,7 +232,7 @@ export class LocalQueue {
       if (visible.length === 0) break;
       void this.deliver(visible);
     }
-    this.wakeAtNextVisible();
+    this.wakeAtNextVisible(at);
     this.settle();
   }
 
@@ -256,7 +266,7 @@ export class LocalQueue {
       failed = new Set(batch.map((m) => m.messageId));
       for (const m of batch) m.lastError = error instanceof Error ? error.message : String(error);
     }
-    const visibleAt = performance.now() + this.options.visibilityTimeoutMs;
+    const visibleAt = this.monotonic() + this.options.visibilityTimeoutMs;
     for (const m of batch) {
       m.inFlight = false;
       if (failed.has(m.messageId)) m.visibleAt = visibleAt;
@@ -285,10 +295,10 @@ export class LocalQueue {
     };
   }
 
-  private wakeAtNextVisible(): void {
+  /** A timer for the first message not visible at `at`; what was visible then is received or waits for a slot. */
+  private wakeAtNextVisible(at: number): void {
     clearTimeout(this.timer);
     if (this.closed || !this.handler) return;
-    const at = performance.now();
     let next = Number.POSITIVE_INFINITY;
     for (const m of this.messages.values())
       if (!m.inFlight && m.visibleAt > at) next = Math.min(next, m.visibleAt);
