@@ -61,10 +61,11 @@ const DUE_PER_SWEEP = 25;
 const IN_PARALLEL = 5;
 /**
  * No new batch is begun after this much of a sweep (real time: the Lambda's own budget, whatever the clock of
- * the schedules says): a batch of webhooks may take 35 s (three attempts of 10 s, and the backoff), and the
- * sweep has 55. What is left is due still, and the next minute's sweep runs it.
+ * the schedules says): a batch of webhooks may take 40 s (three attempts of 10 s, two waits of at most 5 s),
+ * and the sweep has 55. What is left is due still, and the next minute's sweep runs it; a run cut short all the
+ * same is taken over once its lease ends, and given up after MAX_BEGUN.
  */
-const START_BUDGET_MS = 15_000;
+const START_BUDGET_MS = 10_000;
 const ERROR_MAX = 500;
 /**
  * A run begun this often and never finished (each sweeper stopped mid-run: killed, or a fault each time) is

@@ -38,9 +38,9 @@ const BODY_READ_MAX = 2_048;
 const ERROR_TEXT_MAX = 200;
 /**
  * A Retry-After longer than this is not waited for (the backoff decides): with three attempts of 10 s, a run
- * stays well inside the sweep's minute and its lease.
+ * stays inside the sweep's 55 s and its lease.
  */
-const RETRY_AFTER_MAX_SECONDS = 10;
+const RETRY_AFTER_MAX_SECONDS = 5;
 const FIRST_BACKOFF_MS = 1_000;
 const BACKOFF_FACTOR = 4;
 
