@@ -7,7 +7,7 @@ import { DomainError } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { everyOf, readEvery } from './schedule.js';
 import { fromWallTime, nextRuns, parseWhen, readIsoIn, wallTime } from './schedule-time.js';
-import { Matcher, silences } from './silence.js';
+import { Matcher, readMatchers, silences } from './silence.js';
 import { parseDuration } from './time.js';
 
 /**
@@ -241,25 +241,11 @@ const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frid
 const KEYWORDS = new Set(['from', 'to', 'until', 'for', 'every']);
 const OFFSET = /^\+([0-9]{1,4}(?:s|m|h|d|w))$/;
 
-/** The matchers of a window's words (a bare word is a configured service), as a silence reads them. */
-function readMatchers(words: readonly string[], services: readonly string[]): Result<Matcher[], string> {
-  const matchers: Matcher[] = [];
-  for (const word of words) {
-    const equals = word.indexOf('=');
-    const key = equals > 0 ? word.slice(0, equals) : '';
-    if (/^[\w.-]{1,64}$/.test(key)) {
-      const value = word.slice(equals + 1);
-      if (!value) return fail(`"${cut(word, 60)}" has no value after "="`);
-      if (value.length > LIMITS.globLength)
-        return fail(`a matcher's value is at most ${LIMITS.globLength} characters`);
-      matchers.push({ key, value });
-    } else if (services.includes(word)) matchers.push({ key: 'service', value: word });
-    else return fail(`"${cut(word, 60)}" is neither a service nor key=value`);
-  }
-  if (matchers.length === 0)
+/** The matchers of a window's words, as a silence reads them; a window names at least one. */
+function windowMatchers(words: readonly string[], services: readonly string[]): Result<Matcher[], string> {
+  if (words.length === 0)
     return fail('say what the window holds back: a service, or key=value such as alertname=DiskFull');
-  if (matchers.length > 10) return fail('a window has at most 10 matchers');
-  return ok(matchers);
+  return readMatchers(words, services, 'window');
 }
 
 /** The longest run of at most 3 words from `at` (stopping at a keyword) that `read` accepts, and its length. */
@@ -295,7 +281,7 @@ export function parseMaintenance(
   const lower = words.map((w) => w.toLowerCase());
   const fromAt = lower.indexOf('from');
   if (fromAt < 0) return invalid('Say when the window starts: from <time> to <time>');
-  const matchers = readMatchers(words.slice(0, fromAt), services);
+  const matchers = windowMatchers(words.slice(0, fromAt), services);
   if (!matchers.ok) return invalid(capital(matchers.error));
   let i = fromAt + 1;
   let from: Date;

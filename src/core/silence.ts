@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Alert, Route } from './alert.js';
-import { globMatch, LIMITS, own } from './bounds.js';
+import { cut, globMatch, LIMITS, own } from './bounds.js';
 import { DomainError } from './errors.js';
 import { fail, ok, type Result } from './result.js';
 import { formatDuration, parseDuration } from './time.js';
@@ -52,6 +52,32 @@ export interface SilenceRequest {
 }
 
 /**
+ * What a silence or a maintenance window holds back, from the words that say it: `key=value` (a `*` glob,
+ * bounded) or a bare word that is a configured service. At most 10; every one must match.
+ */
+export function readMatchers(
+  words: readonly string[],
+  services: readonly string[],
+  noun: 'silence' | 'window',
+): Result<Matcher[], string> {
+  const matchers: Matcher[] = [];
+  for (const word of words) {
+    const equals = word.indexOf('=');
+    const key = equals > 0 ? word.slice(0, equals) : '';
+    if (/^[\w.-]{1,64}$/.test(key)) {
+      const value = word.slice(equals + 1);
+      if (!value) return fail(`"${cut(word, 60)}" has no value after "="`);
+      if (value.length > LIMITS.globLength)
+        return fail(`A matcher's value is at most ${LIMITS.globLength} characters`);
+      matchers.push({ key, value });
+    } else if (services.includes(word)) matchers.push({ key: 'service', value: word });
+    else return fail(`"${cut(word, 60)}" is neither a service nor key=value`);
+  }
+  if (matchers.length > 10) return fail(`A ${noun} has at most 10 matchers`);
+  return ok(matchers);
+}
+
+/**
  * `/tms silence <service or key=value …> <duration> [reason]`: the words before the duration are matchers
  * (a bare word is a service), the words after it the reason.
  */
@@ -66,22 +92,10 @@ export function parseSilence(
   const durationMs = parseDuration(words[at] as string) as number;
   if (durationMs > MAX_SILENCE_MS)
     return invalid(`A silence lasts at most ${formatDuration(MAX_SILENCE_MS)}`);
-  const matchers: Matcher[] = [];
-  for (const word of words.slice(0, at)) {
-    const equals = word.indexOf('=');
-    const key = equals > 0 ? word.slice(0, equals) : '';
-    if (/^[\w.-]{1,64}$/.test(key)) {
-      const value = word.slice(equals + 1);
-      if (!value) return invalid(`"${word}" has no value after "="`);
-      if (value.length > LIMITS.globLength)
-        return invalid(`A matcher's value is at most ${LIMITS.globLength} characters`);
-      matchers.push({ key, value });
-    } else if (services.includes(word)) matchers.push({ key: 'service', value: word });
-    else return invalid(`"${word}" is neither a service nor key=value`);
-  }
-  if (matchers.length > 10) return invalid('A silence has at most 10 matchers');
+  const matchers = readMatchers(words.slice(0, at), services, 'silence');
+  if (!matchers.ok) return invalid(matchers.error);
   return ok({
-    matchers,
+    matchers: matchers.value,
     durationMs,
     reason: words
       .slice(at + 1)
