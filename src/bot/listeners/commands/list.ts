@@ -13,14 +13,13 @@ import type { BotDeps } from '../../context.js';
 import { REPLY_ACTION_ID } from '../../ids.js';
 import { permalinks } from '../../permalinks.js';
 import { escapeMrkdwn } from '../../text.js';
-import type { Asker, CommandOf } from './reply.js';
+import { type Asker, type CommandOf, sections } from './reply.js';
 
 /** Tasks on one page of `/tms list`. */
 export const LIST_PAGE = 20;
 /** Reads of the store one page may take when a priority filters what they return. */
 const MAX_READS = 5;
 /** A section's text stays well inside Slack's 3,000 characters: the lines are split over sections. */
-const SECTION_BUDGET = 2_800;
 
 /** Where a page of `/tms list` starts: what the "Next page" button carries back. */
 export interface ListPosition {
@@ -121,21 +120,6 @@ function nextPageButton(command: CommandOf<'list'>, before: number, offset: numb
     text: { type: 'plain_text', text: `Next ${LIST_PAGE}` },
     value: JSON.stringify(value),
   };
-}
-
-/** Lines in as few sections as fit: a page of long titles with links would not fit in one. */
-function sections(lines: readonly string[]): { type: 'section'; text: { type: 'mrkdwn'; text: string } }[] {
-  const chunks: string[][] = [[]];
-  let size = 0;
-  for (const line of lines) {
-    if (size + line.length + 1 > SECTION_BUDGET && (chunks.at(-1) as string[]).length > 0) {
-      chunks.push([]);
-      size = 0;
-    }
-    (chunks.at(-1) as string[]).push(line);
-    size += line.length + 1;
-  }
-  return chunks.map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: chunk.join('\n') } }));
 }
 
 /**

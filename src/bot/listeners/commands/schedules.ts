@@ -13,12 +13,11 @@ import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { asSentence, slackText } from '../../slack-errors.js';
 import { escapeMrkdwn, link, mention, mrkdwn, slackDate } from '../../text.js';
-import { type Asker, type CommandOf, type Reply, text } from './reply.js';
+import { type Asker, type CommandOf, type Reply, sections, text } from './reply.js';
 
 /** How many schedules `/tms schedules` lists before it says how many more there are. */
 const LISTED = 40;
 /** A section's text stays well inside Slack's 3,000 characters: the lines are split over sections. */
-const SECTION_BUDGET = 2_800;
 const NOT_HERE = 'Schedules are not available here.';
 
 /** `/tms schedule …` (a bare one opens the form), `/tms schedules`, `/tms unschedule <id>`. */
@@ -191,19 +190,4 @@ function lastRunText(s: Schedule, permalink: string | undefined): string {
   if (run.status === 'running') return `running since ${when}${task}`;
   if (run.status === 'completed') return `last ${when} ✓${task}`;
   return `last ${when} ✗ ${mrkdwn(run.error ?? 'failed', 200)}${task}`;
-}
-
-/** Lines in as few sections as fit (as `/tms list` splits its page). */
-function sections(lines: readonly string[]): { type: 'section'; text: { type: 'mrkdwn'; text: string } }[] {
-  const chunks: string[][] = [[]];
-  let size = 0;
-  for (const line of lines) {
-    if (size + line.length + 1 > SECTION_BUDGET && (chunks.at(-1) as string[]).length > 0) {
-      chunks.push([]);
-      size = 0;
-    }
-    (chunks.at(-1) as string[]).push(line);
-    size += line.length + 1;
-  }
-  return chunks.map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: chunk.join('\n') } }));
 }
