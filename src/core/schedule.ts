@@ -126,12 +126,14 @@ export function planRun(
   // once, and the schedule goes on from the first occurrence after now.
   const after = now > scheduledFor ? now : scheduledFor;
   const [next] = nextRuns(first, every, schedule.timezone, after, 1);
-  let skipped = 0;
-  for (let cursor = scheduledFor; skipped < SKIPPED_COUNTED; skipped++) {
-    const [missed] = nextRuns(first, every, schedule.timezone, cursor, 1);
-    if (!missed || missed > now) break;
-    cursor = missed;
-  }
+  // On time, the occurrence after the due one lies ahead: one step. Late, one walk of the recurrence from the
+  // due run counts what was passed over (at most SKIPPED_COUNTED: the walk is bounded, whatever the pattern).
+  const [following] = nextRuns(first, every, schedule.timezone, scheduledFor, 1);
+  const passed =
+    following && following <= now
+      ? nextRuns(first, every, schedule.timezone, scheduledFor, SKIPPED_COUNTED)
+      : [];
+  const skipped = passed.filter((at) => at <= now).length;
   return { late: now.getTime() - scheduledFor.getTime() > LATE_AFTER_MS, skipped, next: next ?? null };
 }
 

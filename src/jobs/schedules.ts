@@ -180,7 +180,11 @@ function fromConfig(
 
 type RunOutcome = 'completed' | 'failed' | 'busy' | 'moved on';
 
-async function runOnce(deps: ScheduleJobDeps, schedule: Schedule, now: Date): Promise<RunOutcome> {
+const later = (a: Date, b: Date): Date => (a > b ? a : b);
+
+async function runOnce(deps: ScheduleJobDeps, schedule: Schedule, sweptAt: Date): Promise<RunOutcome> {
+  // Read when this run starts, not when the sweep did: a later batch starts seconds after, and its lease with it.
+  const now = later(deps.clock.now(), sweptAt);
   const scheduledFor = schedule.nextRunAt;
   if (scheduledFor === null) return 'moved on';
   const plan = planRun(schedule, new Date(scheduledFor), now);
@@ -414,14 +418,19 @@ async function reportFailure(
   error: string,
   now: Date,
 ): Promise<string | undefined> {
-  const what = schedule.action === 'message' ? 'reminder' : 'webhook';
+  const what =
+    schedule.action === 'message'
+      ? 'its reminder did not go out'
+      : schedule.action === 'webhook'
+        ? 'its webhook did not go out'
+        : 'its task could not be opened';
   const outcome = await ingestAlert(
     deps,
     Alert.parse({
       source: 'tms',
       action: 'trigger',
       fingerprint: failureFingerprint(schedule.id),
-      title: cut(`Schedule “${schedule.title}” failed: its ${what} did not go out`, 300),
+      title: cut(`Schedule “${schedule.title}” failed: ${what}`, 300),
       description: [
         `The run due ${run.scheduledFor.slice(0, 16).replace('T', ' ')} UTC of ${schedule.id} (${everyText(schedule.every)}) failed: ${error}`,
         schedule.action === 'webhook'
@@ -431,7 +440,7 @@ async function reportFailure(
       ]
         .filter(Boolean)
         .join('\n'),
-      priority: schedule.priority ?? 'P3',
+      priority: schedule.priority ?? deps.config.defaults.priority,
       ...(schedule.service ? { service: schedule.service } : {}),
       labels: { schedule: schedule.id },
       occurredAt: now.toISOString(),

@@ -21,6 +21,9 @@ export interface SweepJob {
  * so they are imported with the sweeper rather than on first use.
  */
 export const SWEEP_JOBS: SweepJob[] = [
+  // Chores, reminders and webhooks that are due (issue 18), and the config's schedules brought into the store.
+  // First: they are due at a minute people chose, and their time budget (src/jobs/schedules.ts) is the sweep's.
+  { name: 'schedules', run: (deps, now) => runSchedules(deps, now) },
   { name: 'redrive-unprocessed-deliveries', run: (deps, now) => redriveUnprocessed(deps, now) },
   { name: 'reconcile-cards', run: (deps, now) => reconcileCards(deps, now) },
   { name: 'sla-warnings', run: (deps, now) => warnSla(deps, now) },
@@ -35,8 +38,6 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'maintenance-windows', run: (deps, now) => runMaintenance(deps, now) },
   // Heartbeats later than every + grace open their task; a resolve a ping left owed is sent.
   { name: 'heartbeats', run: (deps, now) => sweepHeartbeats(deps, now) },
-  // Chores, reminders and webhooks that are due (issue 18), and the config's schedules brought into the store.
-  { name: 'schedules', run: (deps, now) => runSchedules(deps, now) },
 ];
 
 export interface SweepReport {
