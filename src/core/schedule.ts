@@ -241,3 +241,22 @@ export const upcomingRuns = (
     new Date(now.getTime() - 1),
     count,
   );
+
+/**
+ * A schedule as someone other than its maker or an admin sees it: a webhook's URL down to its origin, since its
+ * path and query are where people put tokens (Slack's own webhooks are nothing but a path of secrets).
+ */
+export function shownTo(
+  schedule: Schedule,
+  viewer: { readonly user: string; readonly role: string },
+): Schedule {
+  if (schedule.url === undefined || viewer.role === 'admin' || viewer.user === schedule.createdBy)
+    return schedule;
+  let origin: string;
+  try {
+    origin = new URL(schedule.url).origin;
+  } catch {
+    origin = 'https://…';
+  }
+  return { ...schedule, url: `${origin}/…` };
+}

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { authorize } from '../core/rbac.js';
-import { ScheduleStatus } from '../core/schedule.js';
+import { ScheduleStatus, shownTo } from '../core/schedule.js';
 import { isTimeZone, readIsoIn } from '../core/schedule-time.js';
 import {
   createSchedule,
@@ -64,21 +64,28 @@ export async function createScheduleRoute(
 export async function listSchedulesRoute(
   deps: HouseDeps,
   event: APIGatewayProxyEventV2,
+  caller: Caller,
 ): Promise<HttpResult> {
   const asked = event.queryStringParameters?.status?.trim();
   const status = asked ? ScheduleStatus.safeParse(asked) : undefined;
   if (status && !status.success)
     return invalid(`status: "${asked?.slice(0, 40)}" is not one of ${ScheduleStatus.options.join(', ')}`);
-  return json(200, { schedules: await listSchedules(deps, status?.data) });
+  const viewer = { user: caller.actor.id, role: caller.role };
+  return json(200, { schedules: (await listSchedules(deps, status?.data)).map((s) => shownTo(s, viewer)) });
 }
 
 /** `GET /api/schedules/{id}`: the schedule and its latest runs, newest first. */
-export async function readScheduleRoute(deps: HouseDeps, event: APIGatewayProxyEventV2): Promise<HttpResult> {
+export async function readScheduleRoute(
+  deps: HouseDeps,
+  event: APIGatewayProxyEventV2,
+  caller: Caller,
+): Promise<HttpResult> {
   const id = scheduleIdOf(event);
   if (!id.ok) return id.refusal;
   const read = await readSchedule(deps, id.value);
   if (!read.ok) return fromError(read.error);
-  return json(200, read.value);
+  const viewer = { user: caller.actor.id, role: caller.role };
+  return json(200, { ...read.value, schedule: shownTo(read.value.schedule, viewer) });
 }
 
 /** `DELETE /api/schedules/{id}`: 204; its runs stay for their history, and no run of it starts again. */

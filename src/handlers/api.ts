@@ -84,11 +84,11 @@ export const makeApiHandler = (deps: HouseDeps, web?: WebPort) => {
         case 'GET /api/services/{service}/playbook':
           return await playbookRoute(deps, event);
         case 'GET /api/schedules':
-          return await listSchedulesRoute(deps, event);
+          return await listSchedulesRoute(deps, event, caller);
         case 'POST /api/schedules':
           return await createScheduleRoute(deps, event, caller);
         case 'GET /api/schedules/{id}':
-          return await readScheduleRoute(deps, event);
+          return await readScheduleRoute(deps, event, caller);
         case 'DELETE /api/schedules/{id}':
           return await deleteScheduleRoute(deps, event, caller);
         // Behind the token as all of /api/* is (DESIGN): it names no secret, but the contract makes no exception.

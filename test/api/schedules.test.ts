@@ -205,6 +205,25 @@ describe('POST /api/schedules', () => {
     expect(answer.body.schedule).toMatchObject({ action: 'webhook', url: 'http://127.0.0.1:8080/hook' });
   });
 
+  it("shows others a webhook's URL down to its origin: its path and query are where tokens go", async () => {
+    // Prepare
+    const { call } = apiWith({ webhooks: new RecordingWebhooks() });
+    const url = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET?token=abc';
+    const made = await call(create({ title: 'Export', at: '2027-01-04T02:00Z', action: 'webhook', url }));
+    const id = made.body.schedule.id as string;
+    // Act
+    const mine = await call(read(id));
+    const theirs = await call(read(id, VIEWER));
+    const listed = await call({ routeKey: 'GET /api/schedules', caller: VIEWER });
+    const admins = await call(read(id, ADMIN));
+    // Assess
+    expect(mine.body.schedule.url).toBe(url);
+    expect(admins.body.schedule.url).toBe(url);
+    expect(theirs.body.schedule.url).toBe('https://hooks.slack.com/…');
+    expect(listed.body.schedules.map((s: { url: string }) => s.url)).toEqual(['https://hooks.slack.com/…']);
+    expect(JSON.stringify([theirs.body, listed.body])).not.toContain('SECRET');
+  });
+
   it.each([
     ['no title', { at: '2027-01-04T09:00Z' }, /^title: /],
     ['a blank title', { title: '   ', at: '2027-01-04T09:00Z' }, /^title: /],
