@@ -4,6 +4,7 @@ import { LIMITS } from './bounds.js';
 import { fail, ok, type Result } from './result.js';
 import { checkCron, type Every, isTimeZone, nextRuns } from './schedule-time.js';
 import { Priority, SLACK_USER_ID } from './task.js';
+import { checkWebhookUrl } from './webhook-target.js';
 
 /**
  * A schedule (issue 18): a chore, a reminder or a webhook that runs at a time and may recur. Pure: what a
@@ -179,6 +180,10 @@ export function checkSchedule(
   if (request.action === 'message' && !request.channel)
     return fail('a reminder names the channel it goes to');
   if (request.action === 'webhook' && !request.url) return fail('a webhook schedule names its URL');
+  if (request.url !== undefined) {
+    const url = checkWebhookUrl(request.url);
+    if (!url.ok) return fail(url.error);
+  }
   if (request.action !== 'webhook' && request.url) return fail('a URL goes with action webhook');
   if (request.channel !== undefined && !/^[CGD][A-Z0-9]{2,}$/.test(request.channel))
     return fail('the channel is a Slack channel id such as C0123ABCD (pick it from Slack’s list)');

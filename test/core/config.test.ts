@@ -99,6 +99,72 @@ sla:
     ]);
   });
 
+  it('reads webhooks, heartbeats, schedules and maintenance windows, with their defaults', () => {
+    const config = parseConfig(
+      [
+        'services:',
+        '  db: { channel: C0DB }',
+        'webhooks: { allowHosts: [hooks.internal.example] }',
+        'heartbeats:',
+        '  nightly-backup: { every: 1d, grace: 1h, service: db, priority: P2 }',
+        '  hourly-sync: { every: 1h }',
+        'schedules:',
+        '  - { title: "Rotate TLS certificates", at: "2027-01-04T09:00:00", every: month, service: db, timezone: Europe/Berlin }',
+        'maintenance:',
+        '  - { service: db, from: "2027-01-03T02:00", to: "2027-01-03T04:00", every: week, timezone: Europe/Berlin }',
+        '',
+      ].join('\n'),
+    );
+    expect(config.webhooks).toEqual({ allowHosts: ['hooks.internal.example'] });
+    expect(config.heartbeats).toEqual({
+      'nightly-backup': { everyMs: 86_400_000, graceMs: 3_600_000, service: 'db', priority: 'P2' },
+      // Unset grace: a tenth of the period, at least a minute.
+      'hourly-sync': { everyMs: 3_600_000, graceMs: 360_000 },
+    });
+    expect(config.schedules).toEqual([
+      {
+        title: 'Rotate TLS certificates',
+        at: '2027-01-04T09:00:00',
+        every: 'month',
+        service: 'db',
+        timezone: 'Europe/Berlin',
+        action: 'task',
+      },
+    ]);
+    expect(config.maintenance).toHaveLength(1);
+    expect(parseConfig('').schedules).toEqual([]);
+  });
+
+  it('refuses schedules, heartbeats and windows it could not run, naming the key and its line', () => {
+    const paths = (text: string) => issuesOf(text).map((i) => `${i.path}@${i.line}`);
+    expect(paths('heartbeats:\n  backup: { every: 53w }\n')).toEqual(['heartbeats.backup.every@2']);
+    expect(paths('heartbeats:\n  backup: { every: 30s }\n')).toEqual(['heartbeats.backup.every@2']);
+    expect(paths('heartbeats:\n  backup: { every: 1d, service: nosuch }\n')).toEqual([
+      'heartbeats.backup.service@2',
+    ]);
+    expect(paths('schedules:\n  - { title: Chore, at: "next tuesday" }\n')).toEqual(['schedules.0.at@2']);
+    expect(paths('schedules:\n  - { title: Chore, at: "2027-01-04", every: "0 0 30 2 *" }\n')).toEqual([
+      'schedules.0.every@2',
+    ]);
+    expect(paths('schedules:\n  - { title: Chore, at: "2027-01-04", action: message }\n')).toEqual([
+      'schedules.0.channel@2',
+    ]);
+    expect(
+      paths(
+        'schedules:\n  - { title: Chore, at: "2027-01-04", action: webhook, url: "https://u:p@hooks.example/x" }\n',
+      ),
+    ).toEqual(['schedules.0.url@2']);
+    expect(paths('maintenance:\n  - { from: "2027-01-03T02:00", to: "2027-01-03T04:00" }\n')).toEqual([
+      'maintenance.0.service@2',
+    ]);
+    // Eight days: one occurrence lasts at most seven.
+    expect(
+      paths(
+        'services:\n  db: {}\nmaintenance:\n  - { service: db, from: "2027-01-03T02:00", to: "2027-01-11T02:00" }\n',
+      ),
+    ).toEqual(['maintenance.0@4']);
+  });
+
   it('reports a YAML syntax error with its line', () => {
     const issues = issuesOf('sla:\n  P1: { ack: 5m\n');
     expect(issues[0]?.line).toBeGreaterThanOrEqual(2);
