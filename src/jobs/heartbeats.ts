@@ -2,7 +2,7 @@ import type { BotDeps } from '../bot/context.js';
 import type { HeartbeatConfig } from '../core/config.js';
 import { lateTask } from '../core/heartbeat.js';
 import type { HeartbeatRecord, HeartbeatStore } from '../core/ports.js';
-import { ingestAlert } from '../core/use-cases/ingest-alert.js';
+import { HELD_BY_WINDOW, ingestAlert } from '../core/use-cases/ingest-alert.js';
 import { backAlert, lateAlert, stateOf } from '../ingest/heartbeat.js';
 import { logger } from '../runtime/logger.js';
 
@@ -118,8 +118,11 @@ async function settle(
   const state = stateOf(beat, now);
   if (state.state !== 'late') return;
   const outcome = await ingestAlert(deps, lateAlert(beat, now));
-  // Held back with no task (a silence in force): not marked, so it opens once nothing holds it back.
-  if (outcome.taskId === null) return;
+  // Held back with no task by a silence: not marked, so it opens once nothing holds it back. Held by a
+  // maintenance window: marked, since the window opens its task when it ends (and a ping meanwhile resolves
+  // what it held), rather than held again, and counted again, every minute.
+  const heldByWindow = outcome.result === 'ignored' && outcome.reason.startsWith(HELD_BY_WINDOW);
+  if (outcome.taskId === null && !heldByWindow) return;
   if (await store.markLate(beat.name, state.lateAt.toISOString(), beat.lastPingAt)) {
     report.late.push(beat.name);
     return;

@@ -7,6 +7,7 @@ import { pingHeartbeat } from '../../src/ingest/heartbeat.js';
 import { sweepHeartbeats } from '../../src/jobs/heartbeats.js';
 import { MemoryHeartbeatStore } from '../fakes/memory-heartbeat-store.js';
 import { MemoryTaskStore } from '../fakes/memory-task-store.js';
+import { MemoryWindowStore } from '../fakes/memory-window-store.js';
 import { depsFor } from '../helpers/factories.js';
 
 const HOUR = 3_600_000;
@@ -79,6 +80,42 @@ describe('the heartbeat sweep', () => {
     expect((await tasks.get('TMS-1'))?.status).toBe('resolved');
     expect((await heartbeats.getHeartbeat('nightly-backup'))?.lateSince).toBeUndefined();
     expect((await sweep()).late).toEqual([]);
+  });
+
+  it('held by a maintenance window is marked late once, not held (and counted) again every minute', async () => {
+    // Prepare: the db's window covers the hour the heartbeat goes late in
+    const { deps, heartbeats, sweep } = setup();
+    const windows = new MemoryWindowStore();
+    await windows.createWindow({
+      id: 'MW-db0001',
+      matchers: [{ key: 'service', value: 'db' }],
+      from: new Date(Date.parse(MADE) + 24 * HOUR).toISOString(),
+      to: new Date(Date.parse(MADE) + 27 * HOUR).toISOString(),
+      timezone: 'UTC',
+      reason: 'storage migration',
+      origin: 'slack',
+      createdBy: 'U01AAA',
+      createdAt: MADE,
+      held: 0,
+    });
+    Object.assign(deps, { windows });
+    await sweep();
+    deps.clock.advance(25 * HOUR);
+    // Act
+    const first = await sweep();
+    deps.clock.advance(60_000);
+    await sweep();
+    deps.clock.advance(60_000);
+    await sweep();
+    // Assess
+    expect(first.late).toEqual(['nightly-backup']);
+    expect((await heartbeats.getHeartbeat('nightly-backup'))?.lateSince).toBeDefined();
+    expect((await windows.getWindow('MW-db0001'))?.held).toBe(1);
+    const [held] = await windows.heldAlerts(
+      'MW-db0001',
+      new Date(Date.parse(MADE) + 24 * HOUR).toISOString(),
+    );
+    expect(held).toMatchObject({ fingerprint: 'heartbeat:nightly-backup', firing: true, count: 1 });
   });
 
   it('counts from the last ping, not from when it was made', async () => {

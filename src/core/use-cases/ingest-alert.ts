@@ -2,7 +2,7 @@ import { type Alert, decide, prioritize, route } from '../alert.js';
 import { priorityRank } from '../config.js';
 import { type AlertGroup, newlyFiring, sameGroup, type TaskGroup, taskGroupOf } from '../group.js';
 import { applyAction, type LifecycleAction } from '../lifecycle.js';
-import { occurrenceAt, recentOccurrence, windowMatches } from '../maintenance.js';
+import { lastEnd, occurrenceAt, recentOccurrence, windowMatches } from '../maintenance.js';
 import { type PlausibleTime, plausibleTime } from '../plausible-time.js';
 import type {
   FingerprintIndex,
@@ -531,7 +531,11 @@ async function heldByWindow(
   const now = deps.clock.now();
   const at = now.toISOString();
   const where = route(alert, deps.config);
+  const since = now.getTime() - RESOLVE_LOOKBACK_MS;
   for (const window of listed) {
+    // One that holds nothing any more (lifted, or a one-off long over) costs no matching and no occurrence math.
+    const last = lastEnd(window);
+    if (last && last.getTime() < since) continue;
     if (!windowMatches(window, alert, where)) continue;
     if (alert.action === 'trigger') {
       const occurrence = occurrenceAt(window, now);
@@ -540,10 +544,7 @@ async function heldByWindow(
       const occurrenceStart = occurrence.start.toISOString();
       await windows.hold({ windowId: window.id, occurrenceStart, occurrenceEnd: end, alert, at });
       await windows.countHeld(window.id, at);
-      return ignored(
-        await heardWhileSilenced(deps, alert),
-        `held by maintenance window ${window.id} until ${end}`,
-      );
+      return ignored(await heardWhileSilenced(deps, alert), `${HELD_BY_WINDOW} ${window.id} until ${end}`);
     }
     const occurrence = recentOccurrence(window, now, RESOLVE_LOOKBACK_MS);
     if (occurrence && !(window.releasedThrough && window.releasedThrough >= occurrence.end.toISOString()))
@@ -551,6 +552,9 @@ async function heldByWindow(
   }
   return undefined;
 }
+
+/** How an outcome says a window held the alert: it opens its task when the window ends, if still firing. */
+export const HELD_BY_WINDOW = 'held by maintenance window';
 
 /** A resolve this soon after a window's occurrence ended may come before the sweep released what it held. */
 const RESOLVE_LOOKBACK_MS = 3_600_000;
