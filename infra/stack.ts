@@ -193,8 +193,9 @@ export class TmsStack extends Stack {
         'TMS API: /healthz, /api/tasks, /api/trends, /api/metrics, /api/services/{service}/playbook, the web dashboard',
       tableAccess: TABLE_ACCESS.api,
       webEntries: WEB_ENTRIES,
-      // Only that webhook schedules can be made: its presence is what allows them.
-    }).readSecret('TMS_WEBHOOK_SECRET', secrets.get('TMS_WEBHOOK_SECRET'));
+      // Webhook schedules can be made: the sweeper, which alone holds the key, signs them.
+      environment: { TMS_WEBHOOKS: 'on' },
+    });
 
     // Accept fast, process from the queue: the processor records what the ingest paths accept.
     const processor = new TmsFunction(this, 'Processor', {
@@ -239,6 +240,7 @@ export class TmsStack extends Stack {
       tableAccess: TABLE_ACCESS.bot,
       environment: {
         ...slackEnvironment,
+        TMS_WEBHOOKS: 'on',
         ...(props.slack?.botId ? { SLACK_BOT_ID: props.slack.botId } : {}),
         ...(props.slack?.botUserId ? { SLACK_BOT_USER_ID: props.slack.botUserId } : {}),
       },
@@ -247,7 +249,6 @@ export class TmsStack extends Stack {
     })
       .readSecret('SLACK_SIGNING_SECRET', secrets.get('SLACK_SIGNING_SECRET'))
       .readSecret('SLACK_BOT_TOKEN', secrets.get('SLACK_BOT_TOKEN'))
-      .readSecret('TMS_WEBHOOK_SECRET', secrets.get('TMS_WEBHOOK_SECRET'))
       .invokesItself();
 
     const eventsFailures = new FailureQueue(this, 'EventsFailures', {

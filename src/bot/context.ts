@@ -35,6 +35,8 @@ export interface BotDeps extends CardSyncDeps {
   /** Schedules and their runs (issue 18); absent where a test does not need them. */
   readonly schedules?: ScheduleStore;
   readonly heartbeats?: HeartbeatStore;
-  /** Calls the webhooks of schedules; absent: webhook schedules are refused. */
+  /** Calls the webhooks of schedules (the sweeper's). */
   readonly webhooks?: WebhookSender;
+  /** Whether webhook schedules may be made (see HouseDeps); absent: only where `webhooks` is. */
+  readonly webhooksEnabled?: boolean;
 }

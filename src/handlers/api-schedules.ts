@@ -115,7 +115,7 @@ const scheduleDeps = (deps: HouseDeps): ScheduleDeps => ({
   clock: deps.clock,
   config: deps.config,
   newId: deps.newId,
-  webhooksEnabled: deps.webhooks !== undefined,
+  webhooksEnabled: deps.webhooksEnabled,
 });
 
 /**

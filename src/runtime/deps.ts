@@ -65,8 +65,13 @@ export interface HouseDeps extends Deps {
   readonly ingestQueue?: AlertQueue;
   /** Schedules and their runs (issue 18). */
   readonly schedules: ScheduleStore;
-  /** Sends (and signs) webhook schedules' calls; without one a webhook schedule is refused. */
+  /** Sends (and signs) webhook schedules' calls: where TMS_WEBHOOK_SECRET is (the sweeper, the local stack). */
   readonly webhooks?: WebhookSender;
+  /**
+   * Whether webhook schedules may be made: where they are sent, or where `TMS_WEBHOOKS=on` says the sweeper
+   * sends them (on AWS the api and bot functions, which never hold the signing key).
+   */
+  readonly webhooksEnabled: boolean;
 }
 
 /** What a caller (the local stack, a test) may set instead of what the environment says. */
@@ -138,6 +143,7 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     secrets,
     schedules: new DynamoScheduleStore(db, table),
     ...(webhooks ? { webhooks } : {}),
+    webhooksEnabled: webhooks !== undefined || env.TMS_WEBHOOKS === 'on',
     metrics: overrides.metrics ?? createMetrics(),
     ...(notifier ? { notifier } : {}),
     slackSettings: overrides.slackSettings ?? slackSettingsOf(env),

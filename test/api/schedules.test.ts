@@ -63,6 +63,7 @@ function apiWith(options: { webhooks?: WebhookSender } = {}) {
     ),
     schedules,
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    webhooksEnabled: options.webhooks !== undefined,
   };
   const handler = makeApiHandler(deps);
   const call = async (

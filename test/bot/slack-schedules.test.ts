@@ -40,8 +40,8 @@ afterAll(() => stack.close());
 beforeEach(() => {
   store = new MemoryScheduleStore();
   const deps: SlackHouseDeps = { ...stack.deps, schedules: store };
-  bot = makeBotHandler({ ...deps, webhooks: sender });
-  noWebhooks = makeBotHandler({ ...deps, webhooks: undefined });
+  bot = makeBotHandler({ ...deps, webhooks: sender, webhooksEnabled: true });
+  noWebhooks = makeBotHandler({ ...deps, webhooks: undefined, webhooksEnabled: false });
   // The bot's own deps leave schedules out where a deployment keeps none (BotDeps.schedules is optional).
   noSchedules = makeBotHandler({ ...stack.deps, schedules: undefined } as unknown as SlackHouseDeps);
 });

@@ -64,9 +64,9 @@ const DYNAMO: Record<Name, { table: string[]; indexes: string[] }> = {
   },
 };
 const SECRETS: Record<Name, string[]> = {
-  Api: ['TMS_WEBHOOK_SECRET'], // on AWS /api/* is behind Cognito: no TMS_API_TOKEN
+  Api: [], // on AWS /api/* is behind Cognito: no TMS_API_TOKEN
   Ingest: ['GITHUB_WEBHOOK_SECRET', 'GRAFANA_WEBHOOK_SECRET', 'INGEST_TOKEN'],
-  Bot: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'TMS_WEBHOOK_SECRET'],
+  Bot: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
   Events: [], // AWS invokes it: IAM is the proof
   Cards: ['SLACK_BOT_TOKEN'],
   Sweeper: ['SLACK_BOT_TOKEN', 'TMS_WEBHOOK_SECRET'],

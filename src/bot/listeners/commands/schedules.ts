@@ -78,7 +78,7 @@ export function scheduleDeps(deps: BotDeps): ScheduleDeps | undefined {
     clock: deps.clock,
     config: deps.config,
     newId: deps.newId,
-    webhooksEnabled: deps.webhooks !== undefined,
+    webhooksEnabled: deps.webhooksEnabled ?? deps.webhooks !== undefined,
   };
 }
 
