@@ -19,4 +19,3 @@ export const SCHEDULE_INPUT_ID = {
 
 /** The repeat menu: once, a keyword of `every`, or a cron pattern typed in its own field. */
 export const REPEATS = ['once', 'day', 'weekday', 'week', 'month', 'cron'] as const;
-export const ACTIONS = ['task', 'message', 'webhook'] as const;

@@ -3,8 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { HEARTBEAT_NAME, MAX_SPAN_MS, MIN_EVERY_MS } from './heartbeat.js';
-import { windowOfEntry } from './maintenance.js';
+import { defaultGraceMs, HEARTBEAT_NAME, MAX_SPAN_MS, MIN_EVERY_MS } from './heartbeat.js';
 import { readEvery } from './schedule.js';
 import { readIsoIn } from './schedule-time.js';
 import { PRIORITIES, Priority, SLACK_USER_ID } from './task.js';
@@ -337,7 +336,7 @@ function withDefaults(file: ConfigFile): Config {
         {
           everyMs: beat.every,
           // Unset: a tenth of the period, at least a minute (a sweep's granularity) and at most an hour.
-          graceMs: beat.grace ?? Math.min(HOUR, Math.max(MINUTE, Math.round(beat.every / 10))),
+          graceMs: beat.grace ?? defaultGraceMs(beat.every),
           ...(beat.service ? { service: beat.service } : {}),
           ...(beat.priority ? { priority: beat.priority } : {}),
         },
@@ -401,10 +400,22 @@ function crossReferences(config: Config): { path: (string | number)[]; message: 
       });
     else if (!known(entry.service))
       issues.push({ path: at('service'), message: `no service "${entry.service}" in services` });
-    // The window as the sweep will make it, checked as /tms maintenance checks one (length, overlap, matchers).
     else {
-      const window = windowOfEntry(entry);
-      if (!window.ok) issues.push({ path: ['maintenance', i], message: window.error });
+      // As /tms maintenance checks a window (src/core/maintenance.ts `checkWindow`, which this module cannot
+      // import without a cycle): readable times, one occurrence from a minute to seven days, a readable every.
+      const from = readIsoIn(entry.from, entry.timezone);
+      const to = readIsoIn(entry.to, entry.timezone);
+      if (!from.ok) issues.push({ path: at('from'), message: from.error });
+      if (!to.ok) issues.push({ path: at('to'), message: to.error });
+      const length = from.ok && to.ok ? to.value.getTime() - from.value.getTime() : undefined;
+      if (length !== undefined && (length < MINUTE || length > 7 * DAY))
+        issues.push({ path: at('to'), message: 'one occurrence of a window lasts from a minute to 7 days' });
+      if (entry.every !== undefined) {
+        const every = readEvery(entry.every);
+        if (!every.ok) issues.push({ path: at('every'), message: every.error });
+      }
+      if (Object.keys(entry.matchers ?? {}).length + (entry.service ? 1 : 0) > 10)
+        issues.push({ path: at('matchers'), message: 'a window has at most 10 matchers' });
     }
   });
   return issues;

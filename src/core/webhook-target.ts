@@ -4,9 +4,9 @@ import { fail, ok, type Result } from './result.js';
 /**
  * Where a schedule's webhook may go (issue 18). A webhook is a request TMS sends from inside the network to a
  * URL a user typed, so it is an SSRF surface: the URL is checked when the schedule is made, and every address
- * its host resolves to must be checked again when it runs, by the adapter that connects, which is to connect only
- * to an address that passed (so a DNS answer that changes between the check and the connection changes nothing;
- * that adapter is still to come).
+ * its host resolves to is checked again when it runs, by the adapter that connects
+ * (src/adapters/http/webhook-sender.ts), which connects only to an address that passed (so a DNS answer that
+ * changes between the check and the connection changes nothing).
  *
  * Only public unicast addresses are allowed, unless the config's `webhooks.allowHosts` names the host:
  * loopback, the private ranges, link-local (169.254.169.254 is the instance metadata service), carrier-grade

@@ -162,7 +162,7 @@ sla:
       paths(
         'services:\n  db: {}\nmaintenance:\n  - { service: db, from: "2027-01-03T02:00", to: "2027-01-11T02:00" }\n',
       ),
-    ).toEqual(['maintenance.0@4']);
+    ).toEqual(['maintenance.0.to@4']);
   });
 
   it('reports a YAML syntax error with its line', () => {
