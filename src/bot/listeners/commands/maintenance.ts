@@ -71,6 +71,9 @@ export function occurrenceLines(occurrences: readonly Occurrence[], now: Date): 
     .join('\n');
 }
 
+/** How many windows of each kind `/tms silences` lists: a reply people read, within Slack's limits. */
+const WINDOWS_LISTED = 20;
+
 /** `/tms silences`' lines for windows: those in force now, then those to come with their next occurrence. */
 export async function windowLines(deps: BotDeps, now: Date): Promise<string[]> {
   const store = deps.windows;
@@ -96,10 +99,14 @@ export async function windowLines(deps: BotDeps, now: Date): Promise<string[]> {
         line: `• ${what} next ${slackDate(next.start.toISOString())} → ${slackDate(next.end.toISOString())}${recurs}${why}`,
       });
   }
+  const capped = (lines: string[]) =>
+    lines.length > WINDOWS_LISTED
+      ? [...lines.slice(0, WINDOWS_LISTED), `…and ${lines.length - WINDOWS_LISTED} more`]
+      : lines;
   return [
-    ...(inForce.length ? ['*Maintenance windows in force*', ...inForce] : []),
+    ...(inForce.length ? ['*Maintenance windows in force*', ...capped(inForce)] : []),
     ...(upcoming.length
-      ? ['*Maintenance windows to come*', ...upcoming.sort((a, b) => a.at - b.at).map((u) => u.line)]
+      ? ['*Maintenance windows to come*', ...capped(upcoming.sort((a, b) => a.at - b.at).map((u) => u.line))]
       : []),
   ];
 }
