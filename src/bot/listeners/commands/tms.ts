@@ -87,5 +87,7 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
       return (await import('./heartbeats.js')).heartbeats(deps, command, asker);
     case 'maintenance':
       return (await import('./maintenance.js')).maintenance(deps, command, asker);
+    case 'oncall':
+      return (await import('./oncall.js')).oncall(deps, command);
   }
 }
