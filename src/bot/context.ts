@@ -2,6 +2,7 @@ import type {
   AggregateStore,
   HeartbeatStore,
   Notifier,
+  OncallStore,
   ScheduleStore,
   SeenStore,
   WebhookSender,
@@ -35,6 +36,8 @@ export interface BotDeps extends CardSyncDeps {
   /** Schedules and their runs (issue 18); absent where a test does not need them. */
   readonly schedules?: ScheduleStore;
   readonly heartbeats?: HeartbeatStore;
+  /** On-call overrides (issue 19); absent: `/tms oncall` reads the rotations alone and makes no overrides. */
+  readonly oncall?: OncallStore;
   /** Calls the webhooks of schedules (the sweeper's). */
   readonly webhooks?: WebhookSender;
   /** Whether webhook schedules may be made (see HouseDeps); absent: only where `webhooks` is. */

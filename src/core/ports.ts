@@ -5,6 +5,7 @@ import type { Alert } from './alert.js';
 import type { TaskGroup } from './group.js';
 import type { LiveChange, LiveConnection } from './live.js';
 import type { MaintenanceWindow } from './maintenance.js';
+import type { Override } from './oncall.js';
 import type { RunSummary, Schedule, ScheduleRun, ScheduleStatus } from './schedule.js';
 import type { Silence } from './silence.js';
 import type { Priority, Status, Task } from './task.js';
@@ -753,4 +754,24 @@ export interface MaintenanceStore {
     at: string,
     taskId?: string,
   ): Promise<boolean>;
+}
+
+/** An on-call override as kept (issue 19): whose team, who made it, and why (a swap makes two). */
+export interface OverrideRecord extends Override {
+  readonly team: string;
+  readonly createdBy: string;
+  readonly reason: 'override' | 'swap' | 'take';
+}
+
+/**
+ * On-call overrides, per team (issue 19). A team's overrides are few: those not yet ended are one query of its
+ * partition.
+ */
+export interface OncallStore {
+  /** Keeps an override (its id is new: the caller makes it from a random token). */
+  createOverride(override: OverrideRecord): Promise<void>;
+  /** The team's overrides whose span overlaps [from, to), soonest ending first. */
+  listOverrides(team: string, from: string, to: string): Promise<OverrideRecord[]>;
+  /** False when the team has no override with this id. */
+  removeOverride(team: string, id: string): Promise<boolean>;
 }

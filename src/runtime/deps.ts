@@ -7,6 +7,7 @@ import { DynamoAggregateStore } from '../adapters/dynamo/aggregate-store.js';
 import { DynamoCardStore } from '../adapters/dynamo/card-store.js';
 import { DynamoHeartbeatStore } from '../adapters/dynamo/heartbeat-store.js';
 import { DynamoLiveStore } from '../adapters/dynamo/live-store.js';
+import { DynamoOncallStore } from '../adapters/dynamo/oncall-store.js';
 import { DynamoScheduleStore } from '../adapters/dynamo/schedule-store.js';
 import { CachedSilences, DynamoSilenceStore } from '../adapters/dynamo/silence-store.js';
 import { TABLE } from '../adapters/dynamo/table.js';
@@ -22,6 +23,7 @@ import type {
   LiveConnectionStore,
   MaintenanceStore,
   Notifier,
+  OncallStore,
   ScheduleStore,
   SeenStore,
   SilenceStore,
@@ -65,6 +67,8 @@ export interface HouseDeps extends Deps {
   readonly ingestQueue?: AlertQueue;
   /** Schedules and their runs (issue 18). */
   readonly schedules: ScheduleStore;
+  /** On-call overrides (issue 19). */
+  readonly oncall: OncallStore;
   /** Sends (and signs) webhook schedules' calls: where TMS_WEBHOOK_SECRET is (the sweeper, the local stack). */
   readonly webhooks?: WebhookSender;
   /**
@@ -142,6 +146,7 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     live: new DynamoLiveStore(db, table),
     secrets,
     schedules: new DynamoScheduleStore(db, table),
+    oncall: new DynamoOncallStore(db, table),
     ...(webhooks ? { webhooks } : {}),
     webhooksEnabled: webhooks !== undefined || env.TMS_WEBHOOKS === 'on',
     metrics: overrides.metrics ?? createMetrics(),

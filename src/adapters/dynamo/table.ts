@@ -32,6 +32,7 @@ import { taskNumber } from '../../core/task.js';
  * | heartbeat          | HEARTBEAT           | <name>               | (one partition: the sweep lists them with one query a minute) |
  * | maintenance window | WINDOW              | <MW-id>              | (one partition: listed by one query, cached per container; TTL 30 d after its last end) |
  * | held alert         | WINDOW#HELD#<MW-id> | <occurrence start>#<fingerprint> | (TTL 30 d after the occurrence's end; the alert, bounded to 100 KB) |
+ * | on-call override   | ONCALL#<team>       | OVR#<end>#<id>       | (TTL 14 d after its end; those not ended are one query from `OVR#<now>`) |
  *
  * Aggregator items (pk `AGG#…`) are never task items (sk `TASK`): the stream consumers read task items only,
  * so the aggregator's own writes never feed it again.
@@ -253,6 +254,13 @@ export const keys = {
   }),
   heldOfWindow: (windowId: string) => `WINDOW#HELD#${windowId}`,
   heldOfOccurrence: (occurrenceStart: string) => `${occurrenceStart}#`,
+  /** A team's on-call overrides (issue 19), in its own partition sorted by end: few, one query. */
+  oncallOverride: (team: string, end: string, id: string) => ({
+    pk: `ONCALL#${team}`,
+    sk: `OVR#${end}#${id}`,
+  }),
+  oncallOf: (team: string) => `ONCALL#${team}`,
+  oncallOverridePrefix: 'OVR#',
 } as const;
 
 /**
