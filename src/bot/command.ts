@@ -42,7 +42,7 @@ export type TmsCommand =
   | { readonly name: 'heartbeats' }
   | { readonly name: 'maintenance'; readonly words: readonly string[] }
   /** Issue 19: who is on call for a team, or for every team with a rotation. */
-  | { readonly name: 'oncall'; readonly team?: string };
+  | { readonly name: 'oncall'; readonly words: readonly string[] };
 
 /** What `/tms new` saw among its options and could not use: said back to the person, never dropped silently. */
 export interface Unrecognised {
@@ -93,7 +93,11 @@ export const USAGE = {
   heartbeats: '`/tms heartbeats` — each heartbeat with its last ping and whether it is late',
   maintenance:
     '`/tms maintenance <service or key=value …> from <time> to <time> [every …] [reason]` — hold alerts back during planned work',
-  oncall: '`/tms oncall [team]` — who is on call now, until when, and who is next',
+  oncall:
+    '`/tms oncall [team]` — who is on call now, until when, and who is next; ' +
+    '`/tms oncall override <@person> <2h|from <time> to <time>> [team]`, `/tms oncall swap <@person> [team]` ' +
+    '(your next shifts), `/tms oncall take [team]` (the rest of this shift), `/tms oncall overrides [team]`, ' +
+    '`/tms oncall remove <id> [team]`',
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
@@ -299,12 +303,9 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       if (words.length === 0)
         return usage('maintenance', 'Say what the window holds back, from when and to when');
       return ok({ name: 'maintenance', words: words.map(decodeEntities) });
-    case 'oncall': {
-      const team = decodeEntities(words[0] ?? '').toLowerCase();
-      if (words.length > 1) return usage('oncall', 'Name one team, or none for every team');
-      if (team && !SERVICE.test(team)) return usage('oncall', `"${team.slice(0, 40)}" is not a team name`);
-      return ok({ name: 'oncall', ...(team ? { team } : {}) });
-    }
+    case 'oncall':
+      // Read by src/core/oncall-command.ts, which needs the asker's time zone and teams; mentions stay whole.
+      return ok({ name: 'oncall', words: words.map((w) => (MENTION.test(w) ? w : decodeEntities(w))) });
     default:
       return unknownCommand(decodeEntities(name));
   }

@@ -88,6 +88,6 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
     case 'maintenance':
       return (await import('./maintenance.js')).maintenance(deps, command, asker);
     case 'oncall':
-      return (await import('./oncall.js')).oncall(deps, command);
+      return (await import('./oncall.js')).oncall(deps, command, asker);
   }
 }
