@@ -27,6 +27,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/schedules', fn: 'api' },
   { method: 'GET', path: '/api/schedules/{id}', fn: 'api' },
   { method: 'DELETE', path: '/api/schedules/{id}', fn: 'api' },
+  { method: 'GET', path: '/api/oncall', fn: 'api' },
   { method: 'GET', path: '/api/openapi.json', fn: 'api' },
   // The web dashboard's page and files, public (src/handlers/api-web.ts); config.json before {file}.
   { method: 'GET', path: '/', fn: 'api' },

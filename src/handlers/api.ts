@@ -9,6 +9,7 @@ import { fromError, type HttpResult, json, problem } from '../http/respond.js';
 import { buildDeps, dashboardSiteOf, type Env, type HouseDeps } from '../runtime/deps.js';
 import type { Secrets } from '../runtime/secrets.js';
 import { metricsRoute, playbookRoute, trendsRoute } from './api-insights.js';
+import { oncallRoute } from './api-oncall.js';
 import {
   createScheduleRoute,
   deleteScheduleRoute,
@@ -21,7 +22,8 @@ import { createTaskRoute, deleteTaskRoute, etag, patchTaskRoute, taskActionRoute
 /**
  * The API: `GET /healthz`, the tasks (`GET /api/tasks`, `GET /api/tasks/{id}`), the insights, the writes
  * (`POST /api/tasks`, `PATCH` and `DELETE /api/tasks/{id}`, `POST /api/tasks/{id}/actions`), the caller
- * (`GET /api/me`), the schedules (`/api/schedules`, src/handlers/api-schedules.ts) and their OpenAPI document
+ * (`GET /api/me`), the schedules (`/api/schedules`, src/handlers/api-schedules.ts), who is on call
+ * (`GET /api/oncall`, src/handlers/api-oncall.ts) and their OpenAPI document
  * (`GET /api/openapi.json`).
  * Who calls is src/http/identity.ts's: on AWS the Cognito claims the JWT authorizer verified; locally
  * `TMS_API_TOKEN` (an admin) or a JWT signed with `TMS_JWT_SECRET` (`npm run token`).
@@ -91,6 +93,8 @@ export const makeApiHandler = (deps: HouseDeps, web?: WebPort) => {
           return await readScheduleRoute(deps, event, caller);
         case 'DELETE /api/schedules/{id}':
           return await deleteScheduleRoute(deps, event, caller);
+        case 'GET /api/oncall':
+          return await oncallRoute(deps, event);
         // Behind the token as all of /api/* is (DESIGN): it names no secret, but the contract makes no exception.
         case 'GET /api/openapi.json':
           return json(200, openApiDocument());

@@ -147,6 +147,22 @@ const ScheduleDetail = z
   .object({ schedule: Schedule, runs: z.array(ScheduleRun).describe('Its latest runs, newest first') })
   .strict();
 
+const OncallList = z
+  .object({
+    oncall: z.array(
+      z
+        .object({
+          team: z.string(),
+          now: z
+            .object({ user: z.string(), until: z.string().describe('Until when, without a break') })
+            .strict(),
+          next: z.object({ user: z.string(), from: z.string() }).strict().describe('The next other person'),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 type Schema = Record<string, unknown>;
 
 /** A zod schema as an OpenAPI 3.1 schema object: JSON Schema 2020-12 without its `$schema` (the document's). */
@@ -160,7 +176,7 @@ const ERROR_WHY: Record<number, string> = {
   400: 'Not a valid request: the message names the field or parameter',
   401: 'No bearer token, or one that is not valid',
   403: 'The caller has no TMS role, or the role may not do this',
-  404: 'No such task, schedule, service or route',
+  404: 'No such task, schedule, service, team or route',
   409: 'A lifecycle or version conflict (the core’s code), or an Idempotency-Key in use',
   413: 'The body is over the bound',
   415: 'The body is not application/json',
@@ -368,6 +384,18 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     errors: [400, 401, 403, 404, 503],
     path: [scheduleId],
   },
+  'GET /api/oncall': {
+    summary: 'Who is on call for each team, until when, and who is next, as /tms oncall (overrides counted)',
+    ok: { status: 200, description: 'Each team with a rotation, or the one named', schema: 'OncallList' },
+    errors: [400, 401, 403, 404, 503],
+    query: [
+      {
+        name: 'team',
+        description: 'Only this team (404 when it has no rotation)',
+        schema: { type: 'string' },
+      },
+    ],
+  },
   'GET /api/openapi.json': {
     summary: 'This document',
     ok: { status: 200, description: 'The OpenAPI 3.1 document of /api/*', schema: 'OpenApi' },
@@ -392,6 +420,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   ScheduleAnswer,
   ScheduleList,
   ScheduleDetail,
+  OncallList,
 };
 
 /** The zod schema of a route's success answer: what a test holds the handler's real answers to. */

@@ -240,6 +240,7 @@ describe('GET /api/openapi.json on the local stack', () => {
       ['GET /api/schedules', '/api/schedules'],
       ['GET /api/schedules', '/api/schedules?status=scheduled'],
       ['GET /api/schedules/{id}', `/api/schedules/${scheduleId}`],
+      ['GET /api/oncall', '/api/oncall'],
     ] as const)
       answers.push({ key, ...(await getJson(`${stack.url}${path}`, API())) });
     expect([...new Set(answers.map((a) => a.key))].sort()).toEqual(

@@ -39,6 +39,7 @@ describe('the HTTP API serves the routes of src/routes.ts', () => {
         'POST /api/schedules',
         'GET /api/schedules/{id}',
         'DELETE /api/schedules/{id}',
+        'GET /api/oncall',
         'GET /api/openapi.json',
         'GET /healthz',
         'POST /ingest/{source}',

@@ -16,38 +16,15 @@ import {
 } from '../../../core/oncall-command.js';
 import type { OncallStore, OverrideRecord } from '../../../core/ports.js';
 import { authorize } from '../../../core/rbac.js';
+import { overridesFrom, rotationOf } from '../../../core/use-cases/oncall.js';
 import { USAGE } from '../../command.js';
 import type { BotDeps } from '../../context.js';
 import { asSentence, slackText } from '../../slack-errors.js';
 import { escapeMrkdwn, mention, slackDate } from '../../text.js';
 import { type Asker, type CommandOf, type Reply, text } from './reply.js';
 
-/** A team's rotation as the core reads it, from the config. */
-export function rotationOf(team: TeamConfig): Rotation | undefined {
-  const oncall = team.oncall;
-  if (!oncall) return undefined;
-  return {
-    participants: oncall.rotation,
-    everyMs: oncall.every,
-    handoff: oncall.handoff,
-    timezone: oncall.timezone,
-  };
-}
-
-/** How far ahead overrides are read: who is next may lie past several of them. */
-const AHEAD_MS = 400 * 86_400_000;
 /** The most overrides `/tms oncall overrides` lists. */
 const LIST_MAX = 20;
-
-/** A team's overrides that matter from `now` on (none where no store is). */
-export async function overridesFrom(
-  store: OncallStore | undefined,
-  team: string,
-  now: Date,
-): Promise<OverrideRecord[]> {
-  if (!store) return [];
-  return store.listOverrides(team, now.toISOString(), new Date(now.getTime() + AHEAD_MS).toISOString());
-}
 
 /** `/tms oncall …`: who is on call, and the overrides people make (src/core/oncall-command.ts reads the words). */
 export async function oncall(deps: BotDeps, command: CommandOf<'oncall'>, asker: Asker): Promise<Reply> {
