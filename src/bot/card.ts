@@ -212,6 +212,14 @@ export function labelsLine(labels: Readonly<Record<string, string>>): string | u
   return `:label: ${shown.join(' · ')}${more > 0 ? ` · and ${more} more` : ''}`;
 }
 
+/** Who holds the task, and why when on-call put them there and it is still theirs (issue 19). */
+function assigneeLine(task: Task): string {
+  if (!task.assignee) return 'Unassigned';
+  const by = task.assignedBy;
+  const why = by && by.user === task.assignee ? `, on call for ${mrkdwn(by.oncall, 100)}` : '';
+  return `${mention(task.assignee)}${why}`;
+}
+
 /** The card: the notification text and the blocks, everything typed by people or sources escaped. */
 export function renderCard(task: Task, options: CardOptions): { text: string; blocks: KnownBlock[] } {
   const { now } = options;
@@ -221,7 +229,7 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
   const resolve = slaClock(task, 'resolve', now);
   const fields = [
     `*Status*\n${statusLine(task)}`,
-    `*Assignee*\n${task.assignee ? mention(task.assignee) : 'Unassigned'}`,
+    `*Assignee*\n${assigneeLine(task)}`,
     `*Service*\n${mrkdwn(task.service, 300)}${task.team ? ` (${mrkdwn(task.team, 100)})` : ''}`,
     `*Source*\n${mrkdwn(task.source, 100)}${task.kind === 'alert' ? ' alert' : ''}`,
     `*Occurrences*\n${task.occurrences}, last ${slackDate(task.lastSeenAt, '{date_short_pretty} {time}')}${senderClock(task)}${task.flapCount > 0 ? `\n:repeat: flapped ${task.flapCount}×` : ''}`,

@@ -67,6 +67,11 @@ export const Task = z.strictObject({
   source: TaskSource,
   kind: TaskKind,
   assignee: SlackUserId.nullable(),
+  /**
+   * Why the task opened assigned (issue 19): `user` was on call for the team `oncall` then. The card says so
+   * while the task is still theirs (`assignee === user`), so a later reassignment need not clear it.
+   */
+  assignedBy: z.strictObject({ oncall: z.string().min(1), user: SlackUserId }).optional(),
   channel: z.string().min(1),
   /** The dedup key of an alert task; null for tasks people typed in. */
   fingerprint: z.string().min(1).nullable(),

@@ -32,6 +32,7 @@ import type {
 import { type Clock, systemClock } from '../core/time.js';
 import { type Deps, defaultDeps } from '../core/use-cases/deps.js';
 import { type AlertQueue, encodeMessage } from '../ingest/queue.js';
+import { logger } from './logger.js';
 import { createMetrics, type FactMetrics } from './metrics.js';
 import { type Env, type Secrets, secretsOf } from './secrets.js';
 
@@ -147,6 +148,7 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     secrets,
     schedules: new DynamoScheduleStore(db, table),
     oncall: new DynamoOncallStore(db, table),
+    warn: (message, context) => logger.warn(message, context),
     ...(webhooks ? { webhooks } : {}),
     webhooksEnabled: webhooks !== undefined || env.TMS_WEBHOOKS === 'on',
     metrics: overrides.metrics ?? createMetrics(),

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { DomainError, TransientError } from '../errors.js';
-import type { MaintenanceStore, SilenceStore, TaskStore } from '../ports.js';
+import type { MaintenanceStore, OncallStore, SilenceStore, TaskStore } from '../ports.js';
 import { fail, ok, type Result } from '../result.js';
 import { parseTaskId } from '../task.js';
 import type { Clock } from '../time.js';
@@ -25,6 +25,13 @@ export interface Deps<Store = TaskStore> {
   readonly silences?: SilenceStore;
   /** Maintenance windows in force hold matching alerts back until they end; without a store none does. */
   readonly windows?: MaintenanceStore;
+  /**
+   * On-call overrides (issue 19): a new alert task goes to whoever is on call for its team, overrides counted;
+   * without a store, to whoever the rotation alone names.
+   */
+  readonly oncall?: OncallStore;
+  /** Where a use case reports trouble it got past (a lookup that failed, a fallback taken); nowhere without it. */
+  readonly warn?: (message: string, context: Record<string, unknown>) => void;
 }
 
 export const defaultDeps = (store: TaskStore, config: Config, clock: Clock): Deps => ({

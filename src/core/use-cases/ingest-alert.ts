@@ -19,6 +19,7 @@ import { formatTaskId, type Task } from '../task.js';
 import type { ChangeContext } from '../timeline.js';
 import { reportedAgain } from './alert-groups.js';
 import { backoff, CLAIM_STALE_MS, ContentionError, type Deps, MAX_ATTEMPTS } from './deps.js';
+import { onCallAssignment } from './oncall.js';
 import { taskFromAlert } from './open-task.js';
 
 /** Which alert of which delivery this is, so its changes carry its token (see `deliveryToken`). */
@@ -171,7 +172,8 @@ export async function ingestAlert(
       }
       // Bound to an id whose task was never written (its writer died, or is writing it now).
       if (alert.action !== 'trigger') return ignored(null, 'no open task for this alert');
-      const { task, entries } = taskFromAlert(record.openTaskId, alert, deps.config, ctx);
+      const assigned = await onCallOf(deps, alert, ctx);
+      const { task, entries } = taskFromAlert(record.openTaskId, alert, deps.config, ctx, assigned);
       if ((await store.create(task, entries)) === 'created') return { result: 'created', taskId: task.id };
       continue;
     }
@@ -312,7 +314,8 @@ async function writeBound(
   alert: Alert,
   ctx: ChangeContext,
 ): Promise<IngestOutcome | undefined> {
-  const { task, entries } = taskFromAlert(id, alert, deps.config, ctx);
+  const assigned = await onCallOf(deps, alert, ctx);
+  const { task, entries } = taskFromAlert(id, alert, deps.config, ctx, assigned);
   // `exists` means a concurrent delivery saw the binding first and wrote the task: ours is then a repeat.
   if ((await deps.store.create(task, entries)) === 'created') {
     remember(deps, task);
@@ -370,6 +373,13 @@ async function withoutReading(
 }
 
 const REPEAT = 'the same occurrence was recorded already';
+
+/**
+ * A new task goes to whoever is on call for its team as it opens (issue 19): one query for the overrides, and
+ * only here, on the way to a new task; a repeat or a reopen keeps whom the task has.
+ */
+const onCallOf = (deps: AlertDeps, alert: Alert, ctx: ChangeContext) =>
+  onCallAssignment(deps, route(alert, deps.config).team, ctx.now);
 
 /** A failure that comes back within this long after its source saw it pass is flaky, not fixed. */
 export const FLAKY_WITHIN_MS = 24 * 3_600_000;

@@ -1,6 +1,9 @@
+import { own } from '../bounds.js';
 import type { TeamConfig } from '../config.js';
-import { type OnCall, onCallNow, type Rotation } from '../oncall.js';
+import { type OnCall, onCallAt, onCallNow, type Rotation } from '../oncall.js';
 import type { OncallStore, OverrideRecord } from '../ports.js';
+import { isSlackUserId, type Task } from '../task.js';
+import type { Deps } from './deps.js';
 
 /**
  * Who is on call for a team (issue 19), as `/tms oncall` and `GET /api/oncall` both answer it: the config's
@@ -40,4 +43,40 @@ export async function onCallFor(
   now: Date,
 ): Promise<{ now: OnCall; next: { user: string; from: Date } }> {
   return onCallNow(rotation, await overridesFrom(store, team, now), now);
+}
+
+/** Who a new task goes to as on call for its team, and the reason the task keeps (`Task.assignedBy`). */
+export interface OnCallAssignment {
+  readonly assignee: string;
+  readonly assignedBy: NonNullable<Task['assignedBy']>;
+}
+
+/**
+ * Whom a new alert task of `team` is assigned to at `at` (issue 19): whoever is on call then, the overrides in
+ * force counted. One query (the overrides covering that instant), none for a team without a rotation, which
+ * stays unassigned. An override lookup that fails falls back to the rotation alone, so ingest never fails
+ * for it; the failure is reported through `warn`.
+ */
+export async function onCallAssignment(
+  deps: Pick<Deps, 'config' | 'oncall' | 'warn'>,
+  team: string | null,
+  at: Date,
+): Promise<OnCallAssignment | undefined> {
+  const settings = team ? own(deps.config.teams, team) : undefined;
+  const rotation = settings ? rotationOf(settings) : undefined;
+  if (!team || !rotation) return undefined;
+  let overrides: OverrideRecord[] = [];
+  if (deps.oncall) {
+    const from = at.toISOString();
+    try {
+      overrides = await deps.oncall.listOverrides(team, from, new Date(at.getTime() + 1).toISOString());
+    } catch (error) {
+      deps.warn?.('on-call overrides could not be read; assigned from the rotation alone', {
+        team,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  const user = onCallAt(rotation, overrides, at).user;
+  return isSlackUserId(user) ? { assignee: user, assignedBy: { oncall: team, user } } : undefined;
 }

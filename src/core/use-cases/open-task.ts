@@ -21,6 +21,7 @@ import {
 } from '../task.js';
 import { type ChangeContext, stamp, type TimelineEntry } from '../timeline.js';
 import type { Deps } from './deps.js';
+import type { OnCallAssignment } from './oncall.js';
 
 export interface NewTask {
   readonly title: string;
@@ -31,6 +32,8 @@ export interface NewTask {
   readonly kind: TaskKind;
   readonly fingerprint: string | null;
   readonly assignee: string | null;
+  /** Why it opens assigned, when a rule chose the assignee (on call for a team). */
+  readonly assignedBy?: Task['assignedBy'];
   readonly labels: Readonly<Record<string, string>>;
   readonly links: readonly Link[];
   /** When it happened: the SLA clocks start then (for an alert, the plausible time its sender gave). */
@@ -78,6 +81,7 @@ export function buildTask(
     source: input.source,
     kind: input.kind,
     assignee: input.assignee,
+    ...(input.assignedBy ? { assignedBy: input.assignedBy } : {}),
     channel: input.route.channel,
     fingerprint: input.fingerprint,
     ...(hasIssue(input.kind)
@@ -124,7 +128,14 @@ export function buildTask(
   return { task, entries };
 }
 
-export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: ChangeContext) {
+/** An alert's new task; `assigned`: whom it goes to from the start (the team's on-call), else nobody. */
+export function taskFromAlert(
+  id: string,
+  alert: Alert,
+  config: Config,
+  ctx: ChangeContext,
+  assigned?: OnCallAssignment,
+) {
   const seen = plausibleTime(alert.occurredAt, { receivedAt: alert.receivedAt ?? ctx.now });
   return buildTask(
     id,
@@ -136,7 +147,8 @@ export function taskFromAlert(id: string, alert: Alert, config: Config, ctx: Cha
       source: alert.source,
       kind: 'alert',
       fingerprint: alert.fingerprint,
-      assignee: null,
+      assignee: assigned?.assignee ?? null,
+      ...(assigned ? { assignedBy: assigned.assignedBy } : {}),
       labels: alert.labels,
       links: alert.links,
       seenAt: seen.at,
