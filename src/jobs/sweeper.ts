@@ -5,6 +5,7 @@ import { reconcileCards } from './card-sync.js';
 import { sendDueDigests } from './digests.js';
 import { sweepHeartbeats } from './heartbeats.js';
 import { runMaintenance } from './maintenance.js';
+import { announceHandoffs } from './oncall-handoffs.js';
 import { redriveUnprocessed } from './redrive.js';
 import { runSchedules } from './schedules.js';
 import { warnSla } from './sla-warnings.js';
@@ -38,6 +39,8 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'maintenance-windows', run: (deps, now) => runMaintenance(deps, now) },
   // Heartbeats later than every + grace open their task; a resolve a ping left owed is sent.
   { name: 'heartbeats', run: (deps, now) => sweepHeartbeats(deps, now) },
+  // Who is on call changed (issue 19): the team channel told, with the open tasks; the team's user group set.
+  { name: 'oncall-handoffs', run: (deps, now) => announceHandoffs(deps, now) },
 ];
 
 export interface SweepReport {

@@ -101,6 +101,8 @@ export class SlackEmulator {
    * its key to the end): what changed since a version a page has is read without comparing whole messages.
    */
   readonly #changedAt = new Map<string, number>();
+  /** User groups whose members `usergroups.users.update` set, over the config's sandbox (in memory only). */
+  readonly #usergroups = new Map<string, string[]>();
   #unreadable = 0;
 
   constructor(
@@ -140,8 +142,21 @@ export class SlackEmulator {
       'views.publish': (p) => this.#publish(p),
       'users.info': (p) => this.#userInfo(p),
       'usergroups.users.list': (p) => {
-        const users = this.options.sandbox.usergroups[String(p.usergroup ?? '')];
+        const users = this.#membersOf(String(p.usergroup ?? ''));
         return users ? ok({ users }) : error('no_such_subteam');
+      },
+      // As Slack: the whole list is replaced; an unknown group, no list or one with a non-user id is refused.
+      'usergroups.users.update': (p) => {
+        const usergroup = String(p.usergroup ?? '');
+        if (!this.#membersOf(usergroup)) return error('no_such_subteam');
+        if (p.users === undefined || p.users === '') return error('no_users_provided');
+        const users = (Array.isArray(p.users) ? p.users.map(String) : String(p.users).split(',')).map((u) =>
+          u.trim(),
+        );
+        if (users.length === 0 || !users.every((u) => isSlackUserId(u))) return error('invalid_users');
+        const members = [...new Set(users)];
+        this.#usergroups.set(usergroup, members);
+        return ok({ usergroup: { id: usergroup, users: members, user_count: members.length } });
       },
       'conversations.info': (p) => {
         const channel = String(p.channel ?? '');
@@ -178,6 +193,14 @@ export class SlackEmulator {
       this.#unreadable = skipped;
       this.flush();
     }
+  }
+
+  /** A user group's members: as `usergroups.users.update` last set them, else the config's sandbox. */
+  #membersOf(usergroup: string): string[] | undefined {
+    const sandbox = this.options.sandbox.usergroups;
+    return (
+      this.#usergroups.get(usergroup) ?? (Object.hasOwn(sandbox, usergroup) ? sandbox[usergroup] : undefined)
+    );
   }
 
   /** How many lines of the kept state could not be read at start (a write a kill cut short). */

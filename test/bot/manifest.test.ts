@@ -18,6 +18,7 @@ const METHOD_SCOPES: Record<string, readonly string[]> = {
   'views.publish': [],
   'users.info': ['users:read'],
   'usergroups.users.list': ['usergroups:read'],
+  'usergroups.users.update': ['usergroups:write'],
   'conversations.join': ['channels:join'],
   'conversations.info': ['channels:read'],
   'conversations.open': ['im:write'],
