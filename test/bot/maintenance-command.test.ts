@@ -1,29 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/time.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
-import { ANA, BEN, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
+import { ANA, BEN, typeOn, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
 // A Friday, 2026-12-04 14:00 UTC: 15:00 for ana (Europe/Berlin), 09:00 for ben (America/New_York).
 const clock = new ManualClock('2026-12-04T14:00:00.000Z');
-let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
   stack = await inProcessStack({}, { clock });
-  slack = slackOf(stack);
 }, 60_000);
 afterAll(() => stack?.close(), 60_000);
 
-/** Types `/tms <text>` and returns the reply only the person saw. */
-async function tms(text: string, user = ANA): Promise<string> {
-  // Signed at the stack's time: Slack's five-minute rule is checked on the stack's clock.
-  const answer = await slack.client.send(slack.client.commandBody(text, { user, channel: GENERAL }), {
-    timestamp: Math.floor(clock.now().getTime() / 1000),
-  });
-  expect(answer.status).toBe(200);
-  await settle(stack);
-  return slack.lastPrivate(user);
-}
+const tms = (text: string, user = ANA) => typeOn(stack, clock, text, user);
 const date = (iso: string) => `<!date^${Date.parse(iso) / 1000}^`;
 
 describe('/tms maintenance', () => {

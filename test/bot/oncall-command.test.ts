@@ -1,28 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/time.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
-import { ANA, GENERAL, settle, slackOf } from '../helpers/slack.js';
+import { ANA, typeOn } from '../helpers/slack.js';
 
 let stack: TestStack;
 // Friday 2026-12-04, 14:00 UTC. tms.config.yaml's payments team hands over on Mondays at 09:00 in Berlin,
 // ana first from 5 January: 47 weeks on, the shift from Monday 30 November is ben's.
 const clock = new ManualClock('2026-12-04T14:00:00.000Z');
-let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
   stack = await inProcessStack({}, { clock });
-  slack = slackOf(stack);
 }, 60_000);
 afterAll(() => stack?.close(), 60_000);
 
-async function tms(text: string, user = ANA): Promise<string> {
-  const answer = await slack.client.send(slack.client.commandBody(text, { user, channel: GENERAL }), {
-    timestamp: Math.floor(clock.now().getTime() / 1000),
-  });
-  expect(answer.status).toBe(200);
-  await settle(stack);
-  return slack.lastPrivate(user);
-}
+const tms = (text: string, user = ANA) => typeOn(stack, clock, text, user);
 const date = (iso: string) => `<!date^${Date.parse(iso) / 1000}^`;
 
 describe('/tms oncall', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackDate } from '../../src/bot/text.js';
 import { ManualClock } from '../../src/core/time.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
-import { ANA, BEN, CAL, GENERAL, settle, slackOf, VIC } from '../helpers/slack.js';
+import { ANA, BEN, CAL, typeOn, VIC } from '../helpers/slack.js';
 
 let stack: TestStack;
 // Friday 2026-12-04, 14:00 UTC. test/fixtures/config/oncall.config.yaml: payments hands over on Mondays at 09:00
@@ -10,22 +10,13 @@ let stack: TestStack;
 // search on Mondays at 09:00 in New York (14:00 UTC), ben first, so cal holds this week's and ben the next.
 const FRIDAY = '2026-12-04T14:00:00.000Z';
 const clock = new ManualClock(FRIDAY);
-let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
   stack = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/oncall.config.yaml' }, { clock });
-  slack = slackOf(stack);
 }, 60_000);
 afterAll(() => stack?.close(), 60_000);
 
-async function tms(text: string, user = ANA): Promise<string> {
-  const answer = await slack.client.send(slack.client.commandBody(text, { user, channel: GENERAL }), {
-    timestamp: Math.floor(clock.now().getTime() / 1000),
-  });
-  expect(answer.status).toBe(200);
-  await settle(stack);
-  return slack.lastPrivate(user);
-}
+const tms = (text: string, user = ANA) => typeOn(stack, clock, text, user);
 /** How a reply writes an instant. */
 const date = (iso: string) => slackDate(new Date(iso).toISOString());
 const idIn = (reply: string) => /OV-[0-9a-z]{8}/.exec(reply)?.[0] ?? '';

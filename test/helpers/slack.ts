@@ -1,3 +1,4 @@
+import type { Clock } from '../../src/core/time.js';
 import { type SandboxCard, SandboxSlack } from '../../src/local/slack-client.js';
 import type { SandboxEntry } from '../../src/local/slack-emulator.js';
 import type { TestStack } from './local-stack.js';
@@ -50,4 +51,23 @@ export function slackOf(stack: TestStack) {
       return JSON.stringify(card(taskId).blocks);
     },
   };
+}
+
+/**
+ * `/tms <text>` typed by `user` in #general, signed at the stack's own time (Slack's five-minute rule is checked
+ * on the stack's clock, which a test may have moved): the reply only that person saw.
+ */
+export async function typeOn(
+  stack: TestStack,
+  clock: Clock,
+  text: string,
+  user: string = ANA,
+): Promise<string> {
+  const slack = slackOf(stack);
+  const answer = await slack.client.send(slack.client.commandBody(text, { user, channel: GENERAL }), {
+    timestamp: Math.floor(clock.now().getTime() / 1000),
+  });
+  if (answer.status !== 200) throw new Error(`/tms ${text} was answered ${answer.status}`);
+  await settle(stack);
+  return slack.lastPrivate(user);
 }

@@ -4,7 +4,7 @@ import type { Rotation } from '../../src/core/oncall.js';
 import { ManualClock } from '../../src/core/time.js';
 import { lastChange } from '../../src/jobs/oncall-handoffs.js';
 import { inProcessStack, type TestStack } from '../helpers/local-stack.js';
-import { ANA, BEN, CAL, GENERAL, settle, slackOf } from '../helpers/slack.js';
+import { ANA, BEN, CAL, settle, typeOn } from '../helpers/slack.js';
 
 let stack: TestStack;
 // Friday 2026-12-04, 14:00 UTC. test/fixtures/config/oncall-handoffs.config.yaml: payments hands over on Mondays
@@ -14,22 +14,13 @@ const FRIDAY = '2026-12-04T14:00:00.000Z';
 const PAYMENTS = 'C0PAYMENTS';
 const GROUP = 'S0PAYONCALL';
 const clock = new ManualClock(FRIDAY);
-let slack: ReturnType<typeof slackOf>;
 
 beforeAll(async () => {
   stack = await inProcessStack({ TMS_CONFIG: 'test/fixtures/config/oncall-handoffs.config.yaml' }, { clock });
-  slack = slackOf(stack);
 }, 60_000);
 afterAll(() => stack?.close(), 60_000);
 
-async function tms(text: string, user = ANA): Promise<string> {
-  const answer = await slack.client.send(slack.client.commandBody(text, { user, channel: GENERAL }), {
-    timestamp: Math.floor(clock.now().getTime() / 1000),
-  });
-  expect(answer.status).toBe(200);
-  await settle(stack);
-  return slack.lastPrivate(user);
-}
+const tms = (text: string, user = ANA) => typeOn(stack, clock, text, user);
 /** One sweep of the stack's schedule, at the clock's time. */
 async function sweepAt(iso: string): Promise<void> {
   clock.set(iso);
