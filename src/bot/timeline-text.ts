@@ -1,3 +1,4 @@
+import type { PageTarget } from '../core/escalation-policy.js';
 import { isSlackUserId } from '../core/task.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import { mrkdwn, slackDate } from './text.js';
@@ -61,8 +62,37 @@ export function timelineText(
       return `:speech_balloon: ${actor}: ${mrkdwn(entry.text, quotes.comment)}`;
     case 'edited':
       return `:pencil2: ${actor} ${editedText(entry, quotes)}`;
+    case 'escalated': {
+      const where = `step ${entry.step} of ${entry.of}${entry.round > 0 ? `, round ${entry.round + 1}` : ''}`;
+      const who =
+        entry.to.length > 0 ? `notified ${entry.to.map((t) => targetText(t, nameOf)).join(', ')}` : '';
+      const note = entry.note ? mrkdwn(entry.note, 300) : '';
+      const what = [who, note].filter(Boolean).join('; ') || 'nobody to notify';
+      return entry.manual
+        ? `:rotating_light: ${actor} escalated it (${mrkdwn(entry.policy, 64)} ${where}): ${what}`
+        : `:rotating_light: Escalation (${mrkdwn(entry.policy, 64)} ${where}): ${what}`;
+    }
+    case 'escalation_ended':
+      return entry.reason === 'exhausted'
+        ? `:rotating_light: Escalation (${mrkdwn(entry.policy, 64)}) took every step and nobody acknowledged`
+        : `:warning: Escalation (${mrkdwn(entry.policy, 64)}) stopped: a step failed${entry.error ? ` (${mrkdwn(entry.error, 200)})` : ''}`;
   }
 }
+
+/** Whom a notify step reached, as a record says it: names that ping nobody, a channel link, a group's id. */
+function targetText(target: PageTarget, nameOf: NameOf): string {
+  switch (target.kind) {
+    case 'user':
+      return target.as === 'named' ? nameOf(target.id) : `${nameOf(target.id)} (${AS_TEXT[target.as]})`;
+    case 'group':
+      return `the user group ${mrkdwn(target.id, 32)}`;
+    case 'channel':
+      return `<#${target.id}> with @here`;
+    case 'sns':
+      return 'the notification topic (email, SMS)';
+  }
+}
+const AS_TEXT = { oncall: 'on call', next: 'on call next', assignee: 'assignee' } as const;
 
 /** Which of its words a person changed: a title quoted before and after, the rest named (the card shows them). */
 function editedText(entry: Extract<TimelineEntry, { type: 'edited' }>, quotes: QuoteLimits): string {
@@ -94,6 +124,10 @@ export function historyText(entry: TimelineEntry, nameOf: NameOf): string {
 
 /** The Slack users an entry names (its actor, whoever it was assigned to): the ids to look names up for. */
 export function peopleIn(entry: TimelineEntry): string[] {
-  const ids = [entry.actor.id, ...(entry.type === 'assigned' && entry.to !== null ? [entry.to] : [])];
+  const ids = [
+    entry.actor.id,
+    ...(entry.type === 'assigned' && entry.to !== null ? [entry.to] : []),
+    ...(entry.type === 'escalated' ? entry.to.flatMap((t) => (t.kind === 'user' ? [t.id] : [])) : []),
+  ];
   return ids.filter(isSlackUserId);
 }

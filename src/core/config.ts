@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { ESCALATION_TARGETS, MAX_ESCALATION_STEPS } from './escalation-policy.js';
 import { defaultGraceMs, HEARTBEAT_NAME, MAX_SPAN_MS, MIN_EVERY_MS } from './heartbeat.js';
 import { readEvery } from './schedule.js';
 import { readIsoIn } from './schedule-time.js';
@@ -89,11 +90,29 @@ const Team = z.strictObject({
     .optional(),
 });
 
+/**
+ * Whom an escalation step notifies (issue 19): `oncall` (whoever is on call for the task's team now), `next`
+ * (whoever is on call after them), `channel` (the team's channel, with @here; `team` says the same),
+ * `assignee` (the task's holder, else the on-call), `sns` (the notification topic), a user or a user group.
+ */
+const EscalationTarget = z.union([z.enum(ESCALATION_TARGETS), UserOrGroupId]);
+/** At most a week: a step waits inside one Step Functions execution, which lives a year at most. */
+const EscalationWait = Duration.refine((ms) => ms <= 7 * 86_400_000, { message: 'at most a week (7d)' });
 const EscalationStep = z.union([
-  z.strictObject({ wait: Duration }),
-  z.strictObject({ notify: z.union([z.enum(['oncall', 'channel', 'team', 'assignee']), UserOrGroupId]) }),
+  z.strictObject({ wait: EscalationWait }),
+  z.strictObject({ notify: EscalationTarget }),
   z.strictObject({ repeat: z.number().int().min(1).max(10) }),
 ]);
+const EscalationPolicy = z
+  .array(EscalationStep)
+  .min(1)
+  .max(MAX_ESCALATION_STEPS)
+  .refine((steps) => steps.some((step) => 'notify' in step), {
+    message: 'a policy needs at least one notify step',
+  })
+  .refine((steps) => steps.every((step, i) => !('repeat' in step) || i === steps.length - 1), {
+    message: 'repeat goes last: it starts the policy over from its first step',
+  });
 
 const SeverityTable = z.record(z.string().min(1), Priority);
 
@@ -163,7 +182,18 @@ const ConfigFile = z.strictObject({
   digests: z
     .array(z.strictObject({ channel: ChannelId, cron: CronExpression, timezone: TimeZone.default('UTC') }))
     .optional(),
-  escalations: z.record(Name, z.array(EscalationStep).min(1)).optional(),
+  escalations: z.record(Name, EscalationPolicy).optional(),
+  /**
+   * When escalation starts and what else pages (issue 19): the priorities whose new tasks escalate under their
+   * service's policy (P1 and P2 unless said), and how long an acknowledged task may go without progress
+   * before its assignee is reminded, once (`false`: never).
+   */
+  escalation: z
+    .strictObject({
+      priorities: z.array(Priority).optional(),
+      remindAfter: z.union([Duration, z.literal(false)]).optional(),
+    })
+    .optional(),
   notifications: z
     .strictObject({
       sns: z.strictObject({ emails: z.array(z.email()).optional() }).optional(),
@@ -248,6 +278,7 @@ export interface Config {
   trends: { window: number; baseline: number; factor: number; minCount: number };
   digests: { channel: string; cron: string; timezone: string }[];
   escalations: Record<string, z.infer<typeof EscalationStep>[]>;
+  escalation: { priorities: Priority[]; remindAfter: number | false };
   notifications: { sns: { emails: string[] } };
   sources: {
     cloudwatch: { topics: string[] };
@@ -317,6 +348,10 @@ function withDefaults(file: ConfigFile): Config {
     },
     digests: file.digests ?? [],
     escalations: file.escalations ?? {},
+    escalation: {
+      priorities: file.escalation?.priorities ?? ['P1', 'P2'],
+      remindAfter: file.escalation?.remindAfter ?? HOUR,
+    },
     notifications: { sns: { emails: file.notifications?.sns?.emails ?? [] } },
     sources: {
       cloudwatch: { topics: file.sources?.cloudwatch?.topics ?? [] },

@@ -1,5 +1,7 @@
 import { boundLabels, cut, LIMITS, own, record } from './bounds.js';
 import { DomainError, type ErrorCode, person, sentence } from './errors.js';
+import { restartEscalation } from './escalation.js';
+import type { Escalation } from './escalation-policy.js';
 import { fail, ok, type Result } from './result.js';
 import { clockStart, deadlines } from './sla.js';
 import { isSlackUserId, type Priority, type Status, type Task } from './task.js';
@@ -49,7 +51,12 @@ export type LifecycleAction =
       readonly labels?: Readonly<Record<string, string>>;
     }
   /** The alert behind the task fired again while it is open. */
-  | { readonly type: 'occur'; readonly at: string; readonly summary?: string };
+  | { readonly type: 'occur'; readonly at: string; readonly summary?: string }
+  /**
+   * The task's escalation moved on (issue 19): its new state, as ./escalation.ts worked it out, and the entry
+   * that says so when the step is one people are told of (a notification, its end).
+   */
+  | { readonly type: 'escalate'; readonly escalation: Escalation; readonly change?: EscalationChange };
 export type LifecycleActionType = LifecycleAction['type'];
 
 const STAY = 'stay' as const;
@@ -100,6 +107,9 @@ export const TRANSITIONS: Readonly<Record<LifecycleActionType, Readonly<Record<S
   // move no clock and no holder, and the edit is on the timeline like a comment.
   edit: { open: STAY, acknowledged: STAY, in_progress: STAY, resolved: STAY },
   occur: onUnresolved(STAY),
+  // Only an open task is escalated further (./escalation.ts checks); an acknowledged one may still have its
+  // last notifications recorded as sent, so the people they reached are told it was acknowledged.
+  escalate: onUnresolved(STAY),
 };
 
 function refusal(code: ErrorCode, task: Task, action: LifecycleAction, now: Date): DomainError {
@@ -307,6 +317,8 @@ export function applyAction(
         if (action.reportedAt) next.reportedAt = action.reportedAt;
         else delete next.reportedAt;
       }
+      // Open again, it escalates again: the same policy from its start, as the next run.
+      if (task.escalation) next.escalation = restartEscalation(task.escalation, ctx.now);
       changes.push({ type: 'reopened', from: task.status, flap: action.flap ?? false });
       break;
     }
@@ -346,6 +358,10 @@ export function applyAction(
       changes.push(edit);
       break;
     }
+    case 'escalate':
+      next.escalation = action.escalation;
+      if (action.change) changes.push(action.change);
+      break;
     case 'occur':
       next.occurrences = task.occurrences + 1;
       next.lastSeenAt =
@@ -402,6 +418,7 @@ function editOf(task: Task, action: Extract<LifecycleAction, { type: 'edit' }>):
 }
 
 type Edited = Extract<TimelineChange, { type: 'edited' }>;
+export type EscalationChange = Extract<TimelineChange, { type: 'escalated' | 'escalation_ended' }>;
 
 /** A snooze length from a person: `30m`, `2h`, `1d`; refused when it is not a duration or longer than a week. */
 export function snoozeUntil(text: string, now: Date): Result<string, DomainError> {

@@ -28,6 +28,8 @@ export type Action =
   /** Lowering priority hides an incident from the SLA clocks, so it is kept to whoever holds the task. */
   | 'lower_priority'
   | 'silence'
+  /** Page the next step of a task's escalation now, without waiting for it (`/tms escalate`). */
+  | 'escalate'
   /** Remove a task and its history for good (one opened by mistake, a test): admins only. */
   | 'delete'
   | 'administer';
@@ -54,6 +56,7 @@ export const PERMISSIONS: Readonly<Record<Action, Readonly<Record<Role, Rule>>>>
   raise_priority: { admin: 'yes', developer: 'yes', viewer: 'no' },
   lower_priority: { admin: 'yes', developer: 'holder', viewer: 'no' },
   silence: { admin: 'yes', developer: 'yes', viewer: 'no' },
+  escalate: { admin: 'yes', developer: 'yes', viewer: 'no' },
   // A task's history is the record of an incident: removing it is an admin's decision, never a holder's.
   delete: { admin: 'yes', developer: 'no', viewer: 'no' },
   administer: { admin: 'yes', developer: 'no', viewer: 'no' },
@@ -110,6 +113,7 @@ const DESCRIPTIONS: Record<Action, (target: string) => string> = {
   raise_priority: (t) => `raise the priority of ${t}`,
   lower_priority: (t) => `lower the priority of ${t}`,
   silence: () => 'silence alerts',
+  escalate: (t) => `escalate ${t}`,
   delete: (t) => `delete ${t}`,
   administer: () => 'change how TMS is set up',
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { Escalation } from './escalation-policy.js';
 import { TaskGroup } from './group.js';
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
@@ -109,6 +110,11 @@ export const Task = z.strictObject({
   labels: z.record(z.string(), z.string()),
   links: z.array(Link).max(MAX_LINKS),
   sla: SlaSnapshot,
+  /**
+   * Its service's escalation policy as it was when the task opened, and how far it has gone (issue 19); absent
+   * when nothing escalates it (no policy, or a priority the config does not escalate).
+   */
+  escalation: Escalation.optional(),
   /** Alertmanager group state, for a task that stands for a whole group (`grouping: group`). */
   group: TaskGroup.optional(),
   version: z.number().int().positive(),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PageTarget } from './escalation-policy.js';
 import { Link, Priority, Status } from './task.js';
 
 /** Who made a change: a person (Slack user id), an alert source, a schedule, or TMS itself. */
@@ -51,6 +52,27 @@ export const TimelineEntry = z.discriminatedUnion('type', [
   entry('unsnoozed', {}),
   entry('priority_changed', { from: Priority, to: Priority }),
   entry('commented', { text: z.string().min(1).max(4000) }),
+  /**
+   * A notify step of the task's escalation (issue 19): its place in the policy (`step` of `of`, `round` times
+   * over), what the step names, whom that reached then (none: `note` says why), and whether a person jumped
+   * to it by hand.
+   */
+  entry('escalated', {
+    policy: z.string(),
+    step: z.number().int().positive(),
+    of: z.number().int().positive(),
+    round: z.number().int().nonnegative(),
+    target: z.string(),
+    to: z.array(PageTarget),
+    manual: z.boolean(),
+    note: z.string().max(300).optional(),
+  }),
+  /** The escalation stopped by itself: every step taken with nobody acknowledging, or a step that failed. */
+  entry('escalation_ended', {
+    policy: z.string(),
+    reason: z.enum(['exhausted', 'failed']),
+    error: z.string().max(500).optional(),
+  }),
   /**
    * What a person changed of the task's own words (`edit`): each field only when it changed. A description is
    * kept in full on the task; here its before and after are cut to `EDIT_TEXT` characters, and labels are the

@@ -24,6 +24,30 @@ const EXAMPLES: Record<LifecycleActionType, LifecycleAction> = {
   comment: { type: 'comment', text: 'looking at the dashboards' },
   edit: { type: 'edit', title: 'Disk full on db-1 (replica)' },
   occur: { type: 'occur', at: minutes(1) },
+  escalate: {
+    type: 'escalate',
+    escalation: {
+      policy: 'default',
+      steps: [{ type: 'notify', target: 'oncall' }],
+      run: 1,
+      at: 1,
+      round: 0,
+      state: 'running',
+      taken: 1,
+      notified: ['U0ANA'],
+      startedAt: minutes(0),
+    },
+    change: {
+      type: 'escalated',
+      policy: 'default',
+      step: 1,
+      of: 1,
+      round: 0,
+      target: 'oncall',
+      to: [{ kind: 'user', id: 'U0ANA', as: 'oncall' }],
+      manual: false,
+    },
+  },
 };
 
 const inStatus = (status: Status) =>

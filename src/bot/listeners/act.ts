@@ -19,6 +19,7 @@ const DONE: Record<LifecycleAction['type'], string> = {
   comment: 'You commented on',
   edit: 'You edited',
   occur: 'Recorded an occurrence of',
+  escalate: 'You escalated',
 };
 
 /** A change to one task, by a person: the same path for a command, a button and a modal. */

@@ -3,6 +3,7 @@ import { prioritize, route, routeService } from '../alert.js';
 import { boundLabels, LIMITS, own } from '../bounds.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import { snapshotEscalation } from '../escalation.js';
 import { type TaskGroup, taskGroupOf } from '../group.js';
 import { plausibleTime } from '../plausible-time.js';
 import type { TaskRepository } from '../ports.js';
@@ -70,6 +71,11 @@ export function buildTask(
   const links = withRunbook
     ? [...input.links.slice(0, MAX_LINKS - 1), { label: 'Runbook', url: runbook }]
     : [...input.links];
+  // Alerts and tasks people open escalate; a chore is planned work, nobody is paged for it.
+  const escalation =
+    input.kind === 'chore'
+      ? undefined
+      : snapshotEscalation(config, input.route.service, input.priority, ctx.now);
   const task: Task = {
     id,
     title: input.title,
@@ -108,6 +114,7 @@ export function buildTask(
     links: links.slice(0, 20),
     sla,
     ...(input.group ? { group: input.group } : {}),
+    ...(escalation ? { escalation } : {}),
     version: 1,
   };
   const entries = stamp(
