@@ -71,3 +71,12 @@ export const Escalation = z.strictObject({
   error: z.string().max(500).optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
+
+/** What starts an execution of the escalation state machine. */
+export interface EscalationInput {
+  readonly taskId: string;
+  readonly run: number;
+}
+
+/** An execution's name: the task and its run, so a second start of the same run is the same execution. */
+export const executionName = (taskId: string, run: number): string => `${taskId}-${run}`;

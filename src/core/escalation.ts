@@ -202,16 +202,6 @@ export function resolveTarget(
   }
 }
 
-/** How a reached target is remembered among the notified: a user's id, `channel:<id>`, `sns` (groups by member). */
-export const notifiedKey = (target: PageTarget): string | undefined =>
-  target.kind === 'user'
-    ? target.id
-    : target.kind === 'channel'
-      ? `channel:${target.id}`
-      : target.kind === 'sns'
-        ? 'sns'
-        : undefined;
-
 /** The notified list with `more` added, each once, bounded (the oldest kept: they were paged first). */
 export function withNotified(notified: readonly string[], more: readonly string[]): string[] {
   const all = [...notified];

@@ -353,6 +353,17 @@ export interface Notification {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where escalations run (issue 19): Step Functions on AWS, `aws-local-stepfunctions` in the local stack. An
+ * execution is named by its task and run (src/jobs/escalation-machine.ts `executionName`).
+ */
+export interface Escalator {
+  /** Starts run `run` of the task's escalation; a run started before (running or finished) is left as it is. */
+  start(taskId: string, run: number): Promise<void>;
+  /** Stops the run's execution now; one that has ended, or never started, is no failure. */
+  stop(taskId: string, run: number, cause: string): Promise<void>;
+}
+
 export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }

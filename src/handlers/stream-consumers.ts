@@ -5,11 +5,12 @@ import { TASK_ITEMS } from '../jobs/stream-consumers.js';
 import type { SlackHouseDeps } from '../runtime/slack-deps.js';
 import { makeAggregatorHandler } from './aggregator.js';
 import { makeCardsStreamHandler } from './cards-stream.js';
+import { makeEscalationsStreamHandler } from './escalations-stream.js';
 import { makeLiveStreamHandler } from './live-stream.js';
 
 /** The consumers of the table's stream by name and filter: infra maps each to its function. */
 export const STREAM_CONSUMERS: readonly {
-  readonly name: 'cards' | 'aggregator' | 'live';
+  readonly name: 'cards' | 'aggregator' | 'live' | 'escalations';
   readonly filter: FilterPattern;
   /** Records it takes besides the filter's (src/jobs/stream-consumers.ts `reaches`). */
   readonly also?: readonly FilterPattern[];
@@ -27,6 +28,9 @@ export const STREAM_CONSUMERS: readonly {
   // The dashboards' live updates: people watch them, so no batching window; its own items (connections, the
   // catch-up log) are not task items, so they never feed it.
   { name: 'live', filter: TASK_ITEMS, also: [TREND_ITEMS, SLA_WARNINGS_SENT] },
+  // Escalation (issue 19): executions started as tasks open, stopped as they are acknowledged. One lane: a
+  // task's start and stop stay in order, and starts are rare next to the cards' edits.
+  { name: 'escalations', filter: TASK_ITEMS },
 ];
 
 /**
@@ -38,6 +42,7 @@ export function streamConsumers(deps: SlackHouseDeps, live: { sender: LiveSender
     cards: makeCardsStreamHandler(deps),
     aggregator: makeAggregatorHandler(deps, async () => deps),
     live: makeLiveStreamHandler({ ...deps, sender: live.sender }),
+    escalations: makeEscalationsStreamHandler(deps),
   };
   return STREAM_CONSUMERS.map((consumer) => ({
     ...consumer,

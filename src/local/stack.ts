@@ -7,6 +7,7 @@ import { type Clock, parseDuration, systemClock } from '../core/time.js';
 import { makeApiHandler } from '../handlers/api.js';
 import { type BotHandler, makeBotHandler } from '../handlers/bot.js';
 import { makeDeadLetterHandler } from '../handlers/dead-letters.js';
+import { makeEscalationStepHandler } from '../handlers/escalation-step.js';
 import { makeIngestHandler } from '../handlers/ingest.js';
 import { makeIngestProcessor } from '../handlers/ingest-processor.js';
 import { makeLiveHandler } from '../handlers/live.js';
@@ -21,6 +22,7 @@ import { secretsOf } from '../runtime/secrets.js';
 import { type SlackHouseDeps, withSlack } from '../runtime/slack-deps.js';
 import { buildWebAssets, WEB_ENTRIES } from '../web/build.js';
 import { LOCAL_AWS, startEmbeddedDynamo } from './embedded-dynamo.js';
+import { LocalEscalations, type WaitState } from './escalations.js';
 import {
   Admission,
   invoke,
@@ -84,6 +86,8 @@ export interface LocalStackOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Tests: the ingest queue's visibility timeout (how soon a failed message is received again); 5 s by default. */
   readonly queueVisibilityTimeoutMs?: number;
+  /** Tests: milliseconds the escalation state machine's Wait states wait instead of their seconds. */
+  readonly escalationWaits?: Partial<Record<WaitState, number>>;
 }
 
 export interface LocalStack {
@@ -113,6 +117,8 @@ export interface LocalStack {
    * restart sends again what the previous run left unprocessed).
    */
   readonly queues: { readonly ingest: LocalQueue; readonly ingestDead: LocalQueue };
+  /** The escalation state machine's executions, run in-process from the definition the CDK app deploys. */
+  readonly escalations: LocalEscalations;
   /** Resolves once what the stack does after answering (the queues, stream consumers, handed-off jobs) is done. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -337,6 +343,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { ok: true, fault: fault.data });
     }
     if (path === '/_sandbox/sns/messages' && method === 'GET') return json(200, { messages: sns.messages() });
+    if (path === '/_sandbox/escalations' && method === 'GET')
+      return json(200, { executions: escalations.executions() });
     const paged = await page?.route(request);
     if (paged) return paged;
     const queued = await queueRoute(method, path, { ingest: ingestQueue, ingestDead });
@@ -442,6 +450,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     now,
   });
   const alertQueue = localAlertQueue(ingestQueue);
+  // The state machine's Task states call the step handler, which is made from the deps the escalator is part of.
+  let escalationStep: ((request: unknown) => Promise<unknown>) | undefined;
+  const escalations = new LocalEscalations({
+    step: (request) => {
+      if (!escalationStep) throw new Error('the escalation step handler is not ready');
+      return escalationStep(request);
+    },
+    ...(options.escalationWaits ? { waits: options.escalationWaits } : {}),
+    print,
+  });
   const deps = withSlack(
     buildDeps(
       {
@@ -459,6 +477,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dynamo: { ...local, endpoint: feedUrl },
         sns: { ...local, endpoint: `${baseUrl}/_aws/sns` },
         ingestQueue: alertQueue.queue,
+        escalator: escalations,
         // Offline the bot's Web API calls and replies go to the emulator; with a real SLACK_BOT_TOKEN, to Slack.
         slackSettings:
           slackMode === 'emulator'
@@ -472,6 +491,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     ),
   );
+  escalationStep = makeEscalationStepHandler(deps);
   const bot: BotHandler = makeBotHandler(deps);
   const ingest = makeIngestHandler(deps);
   // The dashboard is built on its first request, not at every start (most stacks, the tests', never show it).
@@ -554,9 +574,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     admission,
     deps,
     queues: { ingest: ingestQueue, ingestDead },
+    escalations,
     idle,
     async close() {
       clearInterval(timer);
+      await escalations.close();
       await recovering;
       await socket?.stop();
       await ticking;

@@ -19,6 +19,7 @@ import { loadConfig } from '../config.js';
 import type { Config } from '../core/config.js';
 import type {
   AggregateStore,
+  Escalator,
   HeartbeatStore,
   LiveConnectionStore,
   MaintenanceStore,
@@ -77,6 +78,11 @@ export interface HouseDeps extends Deps {
    * sends them (on AWS the api and bot functions, which never hold the signing key).
    */
   readonly webhooksEnabled: boolean;
+  /**
+   * Where escalations run (issue 19): the state machine `TMS_ESCALATION_STATE_MACHINE_ARN` names on AWS (the
+   * escalations stream consumer's), the local stack's own in-process runner; none elsewhere.
+   */
+  readonly escalator?: Escalator;
 }
 
 /** What a caller (the local stack, a test) may set instead of what the environment says. */
@@ -99,6 +105,8 @@ export interface DepsOverrides {
   readonly slackSettings?: SlackSettings;
   /** How schedules' webhooks are sent, instead of over HTTP with TMS_WEBHOOK_SECRET (a test's recorder). */
   readonly webhooks?: WebhookSender;
+  /** Where escalations run, instead of the state machine the environment names (the local stack's runner). */
+  readonly escalator?: Escalator;
 }
 
 /**
@@ -134,8 +142,11 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
   const ingestQueue =
     overrides.ingestQueue ??
     (env.TMS_INGEST_QUEUE_URL ? sqsQueue(env.TMS_INGEST_QUEUE_URL, overrides.sqs ?? {}) : undefined);
+  const machine = env.TMS_ESCALATION_STATE_MACHINE_ARN;
+  const escalator = overrides.escalator ?? (machine ? sfnEscalator(machine) : undefined);
   return {
     ...base,
+    ...(escalator ? { escalator } : {}),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     silences: new CachedSilences(new DynamoSilenceStore(db, table), undefined, () => clock.now().getTime()),
@@ -157,6 +168,25 @@ export function buildDeps(env: Env, overrides: DepsOverrides = {}): HouseDeps {
     certificates: env.TMS_SNS_CERT_DIR ? certificatesIn(env.TMS_SNS_CERT_DIR) : fetchFromSns,
     ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
     ...(ingestQueue ? { ingestQueue } : {}),
+  };
+}
+
+/** The escalation state machine, its client loaded on first use: only the escalations consumer calls it. */
+function sfnEscalator(stateMachineArn: string): Escalator {
+  let loaded: Promise<Escalator> | undefined;
+  const escalator = () => {
+    loaded ??= import('../adapters/aws/sfn-escalator.js').then(
+      ({ SfnEscalator, createSfnClient }) => new SfnEscalator(createSfnClient(), stateMachineArn),
+      (error: unknown) => {
+        loaded = undefined; // a load that failed is tried again, not remembered
+        throw error;
+      },
+    );
+    return loaded;
+  };
+  return {
+    start: async (taskId, run) => (await escalator()).start(taskId, run),
+    stop: async (taskId, run, cause) => (await escalator()).stop(taskId, run, cause),
   };
 }
 
