@@ -80,3 +80,104 @@ describe('a timeline entry in words', () => {
     expect(peopleIn(entry({ type: 'assigned', from: BEN, to: null }))).toEqual([BEN]);
   });
 });
+
+describe('an escalation in words', () => {
+  const SYSTEM = { actor: { type: 'system', id: 'escalation' }, via: 'system' };
+  const escalated = (fields: Record<string, unknown>) =>
+    entry({
+      ...SYSTEM,
+      type: 'escalated',
+      policy: 'loud',
+      step: 2,
+      of: 5,
+      round: 0,
+      target: 'oncall',
+      to: [],
+      manual: false,
+      ...fields,
+    });
+
+  it.each([
+    [
+      { to: [{ kind: 'user', id: CAL, as: 'oncall' }] },
+      'Escalation (loud step 2 of 5): notified cal (on call)',
+    ],
+    [
+      { round: 1, to: [{ kind: 'user', id: CAL, as: 'next' }] },
+      'Escalation (loud step 2 of 5, round 2): notified cal (on call next)',
+    ],
+    [
+      { to: [{ kind: 'user', id: CAL, as: 'oncall' }], note: 'nobody holds it: its on-call' },
+      'Escalation (loud step 2 of 5): notified cal (on call); nobody holds it: its on-call',
+    ],
+    [
+      { to: [{ kind: 'user', id: CAL, as: 'assignee' }] },
+      'Escalation (loud step 2 of 5): notified cal (assignee)',
+    ],
+    [{ to: [{ kind: 'user', id: CAL, as: 'named' }] }, 'Escalation (loud step 2 of 5): notified cal'],
+    [
+      { to: [{ kind: 'group', id: 'S0OPS' }] },
+      'Escalation (loud step 2 of 5): notified the user group S0OPS',
+    ],
+    [
+      { to: [{ kind: 'channel', id: 'C0PAYMENTS' }] },
+      'Escalation (loud step 2 of 5): notified <#C0PAYMENTS> with @here',
+    ],
+    [
+      { to: [{ kind: 'sns' }] },
+      'Escalation (loud step 2 of 5): notified the notification topic (email, SMS)',
+    ],
+    [
+      { note: 'payments has no on-call rotation' },
+      'Escalation (loud step 2 of 5): payments has no on-call rotation',
+    ],
+    [{}, 'Escalation (loud step 2 of 5): nobody to notify'],
+    [
+      { ...base, manual: true, to: [{ kind: 'user', id: CAL, as: 'oncall' }] },
+      'ben escalated it (loud step 2 of 5): notified cal (on call)',
+    ],
+  ])('says a notify step %j as %s', (fields, words) => {
+    expect(timelineText(escalated(fields), byName)).toBe(`:rotating_light: ${words}`);
+  });
+
+  it('says how it ended: every step taken, or a step that failed', () => {
+    const ended = (fields: Record<string, unknown>) =>
+      timelineText(entry({ ...SYSTEM, type: 'escalation_ended', policy: 'loud', ...fields }), byName);
+    expect(ended({ reason: 'exhausted' })).toBe(
+      ':rotating_light: Escalation (loud) took every step and nobody acknowledged',
+    );
+    expect(ended({ reason: 'failed', error: 'channel_not_found' })).toBe(
+      ':warning: Escalation (loud) stopped: a step failed (channel_not_found)',
+    );
+    expect(ended({ reason: 'failed' })).toBe(':warning: Escalation (loud) stopped: a step failed');
+  });
+
+  it('escapes the policy name, the note and the error', () => {
+    const line = timelineText(escalated({ policy: '<!channel>', note: '<@U0EVE> & co' }), byName);
+    expect(line).toBe(':rotating_light: Escalation (&lt;!channel&gt; step 2 of 5): &lt;@U0EVE&gt; &amp; co');
+    const failed = timelineText(
+      entry({
+        ...SYSTEM,
+        type: 'escalation_ended',
+        policy: '<!here>',
+        reason: 'failed',
+        error: '<https://evil|ok>',
+      }),
+      byName,
+    );
+    expect(failed).not.toMatch(/<[!@h]/);
+    expect(failed).toContain('&lt;!here&gt;');
+    expect(failed).toContain('&lt;https://evil|ok&gt;');
+  });
+
+  it('names the people it paged to look up, not the system that paged them', () => {
+    const paged = escalated({
+      to: [
+        { kind: 'user', id: CAL, as: 'oncall' },
+        { kind: 'channel', id: 'C0PAYMENTS' },
+        { kind: 'group', id: 'S0OPS' },
+      ],
+    });
+    expect(peopleIn(paged)).toEqual([CAL]);
+  });
+});
