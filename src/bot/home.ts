@@ -1,6 +1,7 @@
 import { UNRESOLVED } from '../core/task.js';
 import type { BotDeps } from './context.js';
 import type { Job } from './handoff.js';
+import { homeShifts } from './home-shifts.js';
 import { permalinks } from './permalinks.js';
 import { escapeMrkdwn } from './text.js';
 import { homeView } from './views.js';
@@ -21,8 +22,15 @@ export async function publishHome(deps: BotDeps, user: string, notice?: string):
     teams.push({ team, tasks: tasks.filter((t) => t.assignee !== user).slice(0, 10) });
   }
   const links = await permalinks(deps, [...mine, ...teams.flatMap((t) => t.tasks)]);
+  const oncall = await homeShifts(deps, user, deps.clock.now());
   const view = homeView(
-    { mine, teams, permalinks: links, ...(notice ? { notice: escapeMrkdwn(notice) } : {}) },
+    {
+      mine,
+      teams,
+      permalinks: links,
+      ...(notice ? { notice: escapeMrkdwn(notice) } : {}),
+      ...(oncall ? { oncall } : {}),
+    },
     { id: user, role },
     deps.clock.now(),
   );

@@ -4,6 +4,7 @@ import { cut } from '../core/bounds.js';
 import type { Config } from '../core/config.js';
 import { PRIORITIES, type Task } from '../core/task.js';
 import { taskActions, taskLine, taskRef, type Viewer } from './card.js';
+import { homeShiftsBlocks, type ViewerShifts } from './home-shifts.js';
 import { ACTION_ID, CALLBACK_ID, INPUT_ID } from './ids.js';
 import { fitView, mrkdwn } from './text.js';
 
@@ -84,9 +85,11 @@ export interface HomeContent {
   readonly teams: readonly { team: string; tasks: readonly Task[] }[];
   readonly permalinks: ReadonlyMap<string, string>;
   readonly notice?: string;
+  /** My on-call shifts (issue 19); absent: no section (I am in no rotation and on no shift). */
+  readonly oncall?: ViewerShifts;
 }
 
-/** App Home: my open tasks with their clocks and buttons, then my teams' open tasks. */
+/** App Home: my open tasks with their clocks and buttons, my on-call shifts, then my teams' open tasks. */
 export function homeView(content: HomeContent, viewer: Viewer, now: Date): View {
   const blocks = [];
   if (content.notice) blocks.push(Blocks.Context().elements(`:warning: ${content.notice}`));
@@ -99,6 +102,7 @@ export function homeView(content: HomeContent, viewer: Viewer, now: Date): View 
     if (actions) blocks.push(actions);
     blocks.push(Blocks.Divider());
   }
+  if (content.oncall) blocks.push(...homeShiftsBlocks(content.oncall));
   for (const { team, tasks } of content.teams) {
     blocks.push(Blocks.Header({ text: cut(`Open in ${team}`, 150) }));
     if (tasks.length === 0) blocks.push(Blocks.Section({ text: 'Nothing open.' }));
