@@ -42,7 +42,9 @@ export type TmsCommand =
   | { readonly name: 'heartbeats' }
   | { readonly name: 'maintenance'; readonly words: readonly string[] }
   /** Issue 19: who is on call for a team, or for every team with a rotation. */
-  | { readonly name: 'oncall'; readonly words: readonly string[] };
+  | { readonly name: 'oncall'; readonly words: readonly string[] }
+  /** Issue 19: page the next step of a task's escalation now. */
+  | { readonly name: 'escalate'; readonly id: string };
 
 /** What `/tms new` saw among its options and could not use: said back to the person, never dropped silently. */
 export interface Unrecognised {
@@ -98,6 +100,7 @@ export const USAGE = {
     '`/tms oncall override <@person> <2h|from <time> to <time>> [team]`, `/tms oncall swap <@person> [team]` ' +
     '(your next shifts), `/tms oncall take [team]` (the rest of this shift), `/tms oncall overrides [team]`, ' +
     '`/tms oncall remove <id> [team]`',
+  escalate: '`/tms escalate <id>` — page the next step of a task’s escalation now, without waiting',
 } as const;
 export type Subcommand = keyof typeof USAGE;
 
@@ -303,6 +306,12 @@ export function parseCommand(text: string, services: readonly string[]): ParseRe
       if (words.length === 0)
         return usage('maintenance', 'Say what the window holds back, from when and to when');
       return ok({ name: 'maintenance', words: words.map(decodeEntities) });
+    case 'escalate': {
+      const id = idOr('escalate');
+      if (typeof id !== 'string') return id;
+      if (words.length > 0) return usage('escalate', '`escalate` takes only a task id');
+      return ok({ name: 'escalate', id });
+    }
     case 'oncall':
       // Read by src/core/oncall-command.ts, which needs the asker's time zone and teams; mentions stay whole.
       return ok({ name: 'oncall', words: words.map((w) => (MENTION.test(w) ? w : decodeEntities(w))) });

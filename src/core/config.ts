@@ -3,7 +3,12 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import * as z from 'zod';
 import { LIMITS, own } from './bounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { ESCALATION_TARGETS, MAX_ESCALATION_STEPS } from './escalation-policy.js';
+import {
+  ESCALATION_TARGETS,
+  MAX_ESCALATION_STEPS,
+  MAX_POLICY_NAME,
+  MAX_TARGET,
+} from './escalation-policy.js';
 import { defaultGraceMs, HEARTBEAT_NAME, MAX_SPAN_MS, MIN_EVERY_MS } from './heartbeat.js';
 import { readEvery } from './schedule.js';
 import { readIsoIn } from './schedule-time.js';
@@ -71,7 +76,7 @@ const Service = z.strictObject({
   runbook: z.url().max(LIMITS.urlLength).optional(),
   match: Match.optional(),
   logPatterns: z.array(z.string().min(1).max(LIMITS.labelValueLength)).optional(),
-  escalation: Name.optional(),
+  escalation: Name.max(MAX_POLICY_NAME).optional(),
 });
 
 const Team = z.strictObject({
@@ -95,7 +100,18 @@ const Team = z.strictObject({
  * (whoever is on call after them), `channel` (the team's channel, with @here; `team` says the same),
  * `assignee` (the task's holder, else the on-call), `sns` (the notification topic), a user or a user group.
  */
-const EscalationTarget = z.union([z.enum(ESCALATION_TARGETS), UserOrGroupId]);
+const EscalationTarget = z
+  .union([z.enum(ESCALATION_TARGETS), UserOrGroupId.max(MAX_TARGET)], {
+    error: `${ESCALATION_TARGETS.join(', ')}, a Slack user id (U…) or a user-group id (S…)`,
+  })
+  .refine(
+    (target) =>
+      !(ESCALATION_TARGETS as readonly string[]).includes(target.toLowerCase()) ||
+      target === target.toLowerCase(),
+    {
+      message: 'the words oncall, next, channel, team, assignee and sns are written in lower case',
+    },
+  );
 /** At most a week: a step waits inside one Step Functions execution, which lives a year at most. */
 const EscalationWait = Duration.refine((ms) => ms <= 7 * 86_400_000, { message: 'at most a week (7d)' });
 const EscalationStep = z.union([
@@ -182,7 +198,7 @@ const ConfigFile = z.strictObject({
   digests: z
     .array(z.strictObject({ channel: ChannelId, cron: CronExpression, timezone: TimeZone.default('UTC') }))
     .optional(),
-  escalations: z.record(Name, EscalationPolicy).optional(),
+  escalations: z.record(Name.max(MAX_POLICY_NAME), EscalationPolicy).optional(),
   /**
    * When escalation starts and what else pages (issue 19): the priorities whose new tasks escalate under their
    * service's policy (P1 and P2 unless said), and how long an acknowledged task may go without progress

@@ -8,6 +8,10 @@ import * as z from 'zod';
 
 /** The words a `notify` step may name besides a user (`U…`) or a user group (`S…`). */
 export const ESCALATION_TARGETS = ['oncall', 'next', 'channel', 'team', 'assignee', 'sns'] as const;
+/** A policy's name as a task keeps it, at most. */
+export const MAX_POLICY_NAME = 64;
+/** A notify step's target as a task keeps it (a word, a user id, a user-group id), at most. */
+export const MAX_TARGET = 32;
 /** Steps a policy may have: each one is a state transition or two on AWS, and a line on the task. */
 export const MAX_ESCALATION_STEPS = 20;
 /** Whom one run remembers as notified (people, channels, the topic): who is told when it is acknowledged. */
@@ -16,7 +20,7 @@ export const MAX_NOTIFIED = 50;
 export const MAX_GROUP_MEMBERS = 20;
 
 const Timestamp = z.iso.datetime({ offset: false });
-const Id = z.string().min(1).max(32);
+const Id = z.string().min(1).max(MAX_TARGET);
 
 export const EscalationStepSnapshot = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('wait'), ms: z.number().int().positive() }),
@@ -42,7 +46,7 @@ export const ESCALATION_STATES = ['running', 'ended', 'failed'] as const;
 
 export const Escalation = z.strictObject({
   /** The policy's name in the config, and its steps as they were when the task opened. */
-  policy: z.string().min(1).max(64),
+  policy: z.string().min(1).max(MAX_POLICY_NAME),
   steps: z.array(EscalationStepSnapshot).min(1).max(MAX_ESCALATION_STEPS),
   /** Which run this is: its execution is named `<task id>-<run>`; a reopened task escalates again as the next. */
   run: z.number().int().positive(),
@@ -66,9 +70,20 @@ export const Escalation = z.strictObject({
    * recording it): the next call sends what is left of it, each notification once, before going on.
    */
   pending: z
-    .strictObject({ step: z.number().int().positive(), targets: z.array(PageTarget).max(20) })
+    .strictObject({
+      step: z.number().int().positive(),
+      round: z.number().int().nonnegative(),
+      targets: z.array(PageTarget).max(20),
+      /**
+       * The person who asked for it now (`/tms escalate`, the API): such a page is sent by the escalations
+       * stream consumer, which the bot and the API hand it to; the state machine's own steps it sends itself.
+       */
+      by: z.string().min(1).max(64).optional(),
+    })
     .optional(),
   error: z.string().max(500).optional(),
+  /** Who took its last step by hand, ending it (`/tms escalate` past the last step): its execution is stopped. */
+  endedBy: z.string().min(1).max(64).optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 

@@ -38,32 +38,33 @@ export function snapshotEscalation(
   const policy = own(config.services, service)?.escalation;
   const steps = policy ? own(config.escalations, policy) : undefined;
   if (!policy || !steps || !config.escalation.priorities.includes(priority)) return undefined;
+  return begun(policy, steps.map(snapshotStep), 1, now);
+}
+
+/**
+ * A run at its start. A policy that opens with a wait (most do: a grace period before anyone is paged) is
+ * already in it, so the state machine's first step finds the wait under way and writes nothing.
+ */
+function begun(policy: string, steps: EscalationStepSnapshot[], run: number, now: Date): Escalation {
+  const first = steps[0];
+  const waiting = first?.type === 'wait';
   return {
     policy,
-    steps: steps.map(snapshotStep),
-    run: 1,
-    at: 0,
+    steps,
+    run,
+    at: waiting ? 1 : 0,
     round: 0,
     state: 'running',
     taken: 0,
     notified: [],
     startedAt: now.toISOString(),
+    ...(waiting ? { waitUntil: new Date(now.getTime() + first.ms).toISOString() } : {}),
   };
 }
 
 /** The same policy from its start, as the next run: a reopened task escalates again, its earlier run closed. */
 export function restartEscalation(escalation: Escalation, now: Date): Escalation {
-  return {
-    policy: escalation.policy,
-    steps: escalation.steps,
-    run: escalation.run + 1,
-    at: 0,
-    round: 0,
-    state: 'running',
-    taken: 0,
-    notified: [],
-    startedAt: now.toISOString(),
-  };
+  return begun(escalation.policy, escalation.steps, escalation.run + 1, now);
 }
 
 /** Whether the task's escalation may take a step now, is paused, or has stopped (and why). */

@@ -5,6 +5,7 @@ import { type LifecycleAction, snoozeUntil } from '../core/lifecycle.js';
 import { authorize } from '../core/rbac.js';
 import { actOnTask } from '../core/use-cases/act-on-task.js';
 import { deleteTask } from '../core/use-cases/delete-task.js';
+import { escalateNow } from '../core/use-cases/escalate.js';
 import { openTask } from '../core/use-cases/open-task.js';
 import { patchTask } from '../core/use-cases/patch-task.js';
 import { CreateTaskBody, PatchTaskBody, TaskActionBody } from '../http/api-schemas.js';
@@ -143,6 +144,17 @@ export async function taskActionRoute(
 ): Promise<HttpResult> {
   const body = readJsonBody(event, TaskActionBody);
   if (!body.ok) return body.refusal;
+  if (body.value.action === 'escalate') {
+    // Its next notify step now (issue 19); the escalations stream consumer sends it.
+    const escalated = await escalateNow(deps, {
+      taskId: decoded(event.pathParameters?.id ?? ''),
+      user: caller.actor.id,
+      role: caller.role,
+      via: 'api',
+    });
+    if (!escalated.ok) return fromError(escalated.error);
+    return json(200, { task: escalated.value.task });
+  }
   const command = commandOf(body.value, deps.clock.now());
   if ('refusal' in command) return command.refusal;
   const acted = await actOnTask(deps, {
@@ -263,14 +275,7 @@ function commandOf(body: TaskActionBody, now: Date): LifecycleAction | { readonl
       return { type: 'snooze', until: until.value };
     }
     case 'escalate':
-      return {
-        refusal: problem(
-          409,
-          'NOT_AVAILABLE_YET',
-          'escalate is not available yet: TMS has no escalation of its own to start (it is planned); acknowledge or claim the task, or page the team',
-          {},
-        ),
-      };
+      return { refusal: problem(500, 'INTERNAL', 'escalate is not a lifecycle command', {}) };
   }
 }
 

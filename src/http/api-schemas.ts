@@ -45,7 +45,7 @@ export const CreateTaskBody = z
   });
 export type CreateTaskBody = z.infer<typeof CreateTaskBody>;
 
-/** What `POST /api/tasks/{id}/actions` can ask; `escalate` is in the contract, not in TMS yet. */
+/** What `POST /api/tasks/{id}/actions` can ask; `escalate` pages the next step of the task's escalation now. */
 export const TASK_ACTIONS = [
   'acknowledge',
   'claim',

@@ -64,8 +64,8 @@ export function escalationDefinition() {
     Comment:
       "TMS escalation (issue 19): one execution per task and run, named <task id>-<run>; it waits, asks whether the task is still open, and has the step function take the policy's next step",
     StartAt: 'Check',
-    // A year, the longest a standard execution lives; a snoozed task pauses it, it is never left running.
-    TimeoutSeconds: 31_536_000,
+    // No TimeoutSeconds: a standard execution lives a year at most anyway, and a machine-wide timeout would be
+    // one timer for the whole run locally (Node's timers hold 24.8 days at most, so a year overflows to 1 ms).
     States: {
       Check: {
         Type: 'Task',

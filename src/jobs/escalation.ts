@@ -7,14 +7,10 @@ import { toTask } from '../adapters/dynamo/task-store.js';
 import { renderCard } from '../bot/card.js';
 import { slackFailure } from '../bot/slack-errors.js';
 import { mention, mrkdwn } from '../bot/text.js';
-import type { DomainError } from '../core/errors.js';
 import { groupMembers } from '../core/escalation.js';
-import type { PageTarget } from '../core/escalation-policy.js';
+import type { Escalation, PageTarget } from '../core/escalation-policy.js';
 import type { Escalator, Notifier, SeenStore } from '../core/ports.js';
-import type { Role } from '../core/rbac.js';
-import { ok, type Result } from '../core/result.js';
 import { Task } from '../core/task.js';
-import type { Via } from '../core/timeline.js';
 import type { Deps } from '../core/use-cases/deps.js';
 import {
   escalationCheck,
@@ -125,25 +121,6 @@ function causeOf(cause: string | undefined): string | undefined {
   return cause.slice(0, 300);
 }
 
-/** A person jumps the task's escalation to its next notification now (`/tms escalate`, the API's `escalate`). */
-export async function escalateNow(
-  deps: EscalationDeps,
-  request: { readonly taskId: string; readonly user: string; readonly role: Role; readonly via: Via },
-): Promise<Result<{ task: Task; reached: PageTarget[] }, DomainError>> {
-  const taken = await takeEscalationStep(deps, {
-    taskId: request.taskId,
-    manual: { user: request.user, role: request.role, via: request.via },
-  });
-  if (!taken.ok) return taken;
-  const page = taken.value.page;
-  if (!page) {
-    const task = await deps.store.get(request.taskId);
-    return ok({ task: task as Task, reached: [] });
-  }
-  await sendPage(deps, page);
-  return ok({ task: (await deps.store.get(page.task.id)) ?? page.task, reached: [...page.targets] });
-}
-
 /** Why a person gets the page: the line the DM opens with. */
 function pageLine(task: Task, page: Page, target: PageTarget): string {
   const step = task.escalation ? ` (escalation step ${page.step} of ${task.escalation.steps.length})` : '';
@@ -183,7 +160,7 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
       await once(
         deps,
         'escalation-page',
-        `${task.id}:${page.run}:${page.step}:${key}`,
+        `${task.id}:${page.run}:${page.round}:${page.step}:${key}`,
         markerExpiry(now),
         work,
       );
@@ -253,7 +230,7 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
   }
   if (transient) throw transient;
   const keys = reached.filter((key) => key.length <= 40);
-  await recordSent(deps, { taskId: task.id, run: page.run, step: page.step }, keys);
+  await recordSent(deps, { taskId: task.id, run: page.run, step: page.step, round: page.round }, keys);
   return keys;
 }
 
@@ -318,7 +295,16 @@ export async function onTaskChange(
   const is = after?.escalation;
   if (after && is && is.state === 'running' && after.status === 'open' && was?.run !== is.run)
     await deps.escalator.start(after.id, is.run);
+  // A page a person asked for (recorded by the bot or the API) is sent from here, once.
+  const pending = is?.pending;
+  if (after && is && pending?.by && !samePage(was?.pending, pending))
+    await sendPage(deps, { task: after, run: is.run, ...pending });
   if (!before || !was || before.status !== 'open') return;
+  // Ended by a person's last step: its execution may be waiting out a step already taken.
+  if (after && is?.endedBy && is.run === was.run && was.state === 'running' && is.state !== 'running') {
+    await deps.escalator.stop(after.id, was.run, `its escalation ${is.state}`);
+    return;
+  }
   if (!after) {
     await deps.escalator.stop(before.id, was.run, 'the task was deleted');
     return;
@@ -340,3 +326,6 @@ function removed(record: DynamoDBRecord): Task | undefined {
     return undefined;
   }
 }
+
+const samePage = (a: Escalation['pending'], b: Escalation['pending']): boolean =>
+  a?.step === b?.step && a?.round === b?.round && a?.by === b?.by;

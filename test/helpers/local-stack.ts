@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Clock } from '../../src/core/time.js';
-import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/local/stack.js';
 
 export type TestStack = LocalStack & { readonly lines: string[] };
 
 /** The local stack inside the test process: its own store, stand-ins and deps; on a clock of the test's if given. */
 export async function inProcessStack(
   env: NodeJS.ProcessEnv = {},
-  options: { clock?: Clock; sleep?: (ms: number) => Promise<void>; queueVisibilityTimeoutMs?: number } = {},
+  options: Pick<LocalStackOptions, 'clock' | 'sleep' | 'queueVisibilityTimeoutMs' | 'escalationWaits'> = {},
 ): Promise<TestStack> {
   const lines: string[] = [];
   const stack = await startLocalStack({

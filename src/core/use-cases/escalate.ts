@@ -32,6 +32,8 @@ export interface Page {
   readonly task: Task;
   readonly run: number;
   readonly step: number;
+  /** How often the policy had gone back to its start: a repeat pages the same step again, as a new page. */
+  readonly round: number;
   readonly targets: readonly PageTarget[];
   /** A person asked for this step now (`/tms escalate`). */
   readonly by?: string;
@@ -153,7 +155,13 @@ export async function takeEscalationStep(
         await onCallOf(deps, task, plan.target, now),
       );
       targets = reached.targets;
-      next = { ...plan.escalation, ...(targets.length > 0 ? { pending: { step: plan.step, targets } } : {}) };
+      const pending = {
+        step: plan.step,
+        round: plan.escalation.round,
+        targets,
+        ...(manual ? { by: manual.user } : {}),
+      };
+      next = { ...plan.escalation, ...(targets.length > 0 ? { pending } : {}) };
       change = {
         type: 'escalated',
         policy: escalation.policy,
@@ -166,7 +174,7 @@ export async function takeEscalationStep(
         ...(reached.note ? { note: reached.note } : {}),
       };
     } else if (plan.kind === 'end') {
-      next = plan.escalation;
+      next = manual ? { ...plan.escalation, endedBy: manual.user } : plan.escalation;
       change = { type: 'escalation_ended', policy: escalation.policy, reason: 'exhausted' };
     } else next = plan.escalation as Escalation;
 
@@ -191,6 +199,7 @@ export async function takeEscalationStep(
             task: applied.value.task,
             run: escalation.run,
             step: plan.step,
+            round: plan.escalation.round,
             targets,
             ...(manual ? { by: manual.user } : {}),
           }
@@ -232,11 +241,11 @@ async function updateEscalation(
 /** A step's notifications were sent: the step is no longer pending, and whom it reached is remembered. */
 export function recordSent(
   deps: Deps<TaskRepository>,
-  page: { readonly taskId: string; readonly run: number; readonly step: number },
+  page: { readonly taskId: string; readonly run: number; readonly step: number; readonly round: number },
   reached: readonly string[],
 ): Promise<boolean> {
   return updateEscalation(deps, page.taskId, page.run, (escalation) => {
-    if (escalation.pending?.step !== page.step) return undefined;
+    if (escalation.pending?.step !== page.step || escalation.pending.round !== page.round) return undefined;
     const { pending: _sent, ...rest } = escalation;
     return { escalation: { ...rest, notified: withNotified(escalation.notified, reached) } };
   });
@@ -258,4 +267,24 @@ export function failEscalation(
       entry: { type: 'escalation_ended', policy: escalation.policy, reason: 'failed', error: said },
     };
   });
+}
+
+/**
+ * A person jumps the task's escalation to its next notification now (`/tms escalate`, the API's `escalate`):
+ * the step is recorded with whom it reaches, and the escalations stream consumer sends it a moment later (the
+ * API holds no Slack token, and one sender for a person's pages keeps each sent once). The running execution
+ * goes on from the step after it.
+ */
+export async function escalateNow(
+  deps: Deps,
+  request: { readonly taskId: string; readonly user: string; readonly role: Role; readonly via: Via },
+): Promise<Result<{ task: Task; reached: readonly PageTarget[] }, DomainError>> {
+  const taken = await takeEscalationStep(deps, {
+    taskId: request.taskId,
+    manual: { user: request.user, role: request.role, via: request.via },
+  });
+  if (!taken.ok) return taken;
+  const page = taken.value.page;
+  const task = page?.task ?? (await deps.store.get(request.taskId));
+  return ok({ task: task as Task, reached: page?.targets ?? [] });
 }

@@ -89,5 +89,7 @@ export async function runCommand(deps: BotDeps, input: CommandInput): Promise<Re
       return (await import('./maintenance.js')).maintenance(deps, command, asker);
     case 'oncall':
       return (await import('./oncall.js')).oncall(deps, command, asker);
+    case 'escalate':
+      return (await import('./escalate.js')).escalate(deps, command, asker);
   }
 }
