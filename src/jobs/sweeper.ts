@@ -1,6 +1,7 @@
 import type { BotDeps } from '../bot/context.js';
 import { resolveSilentGroups, resolveStaleUnreported } from '../core/use-cases/alert-groups.js';
 import { logger } from '../runtime/logger.js';
+import { remindAcknowledged } from './ack-reminders.js';
 import { reconcileCards } from './card-sync.js';
 import { sendDueDigests } from './digests.js';
 import { sweepHeartbeats } from './heartbeats.js';
@@ -41,6 +42,8 @@ export const SWEEP_JOBS: SweepJob[] = [
   { name: 'heartbeats', run: (deps, now) => sweepHeartbeats(deps, now) },
   // Who is on call changed (issue 19): the team channel told, with the open tasks; the team's user group set.
   { name: 'oncall-handoffs', run: (deps, now) => announceHandoffs(deps, now) },
+  // Acknowledged tasks with no progress for `escalation.remindAfter` remind their assignee, once (issue 19).
+  { name: 'ack-reminders', run: (deps, now) => remindAcknowledged(deps, now) },
 ];
 
 export interface SweepReport {
