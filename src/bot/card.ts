@@ -6,7 +6,7 @@ import type { GroupMember, TaskGroup } from '../core/group.js';
 import { type LifecycleAction, TRANSITIONS } from '../core/lifecycle.js';
 import { actionFor, authorize, type Role } from '../core/rbac.js';
 import { type SlaClock, type SlaStage, slaClock } from '../core/sla.js';
-import { PRIORITIES, type Priority, type Task } from '../core/task.js';
+import { isSlackUserId, PRIORITIES, type Priority, type Task } from '../core/task.js';
 import { formatDuration } from '../core/time.js';
 import { ACTION_ID, type ActionName } from './ids.js';
 import { taskRef } from './task-ref.js';
@@ -249,6 +249,8 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
     );
   if (task.snoozedUntil && Date.parse(task.snoozedUntil) > now.getTime())
     context.push(`:zzz: snoozed until ${slackDate(task.snoozedUntil, '{date_short_pretty} {time}')}`);
+  const escalating = escalationLine(task, now);
+  if (escalating) context.push(escalating);
   const blocks = [
     Blocks.Section({ text: `${PRIORITY_ICON[task.priority]} *${task.priority}* · *${title}*` }),
     ...(options.note ? [Blocks.Context().elements(options.note)] : []),
@@ -283,6 +285,30 @@ export function renderCard(task: Task, options: CardOptions): { text: string; bl
       'message',
     ),
   };
+}
+
+/**
+ * Where the task's escalation is (issue 19), while it says something the status does not: escalating and to
+ * whom so far, and when its next step is due; ended with nobody acknowledging; stopped by a failed step.
+ */
+function escalationLine(task: Task, now: Date): string | undefined {
+  const escalation = task.escalation;
+  if (!escalation || task.status === 'resolved') return undefined;
+  const policy = mrkdwn(escalation.policy, 64);
+  if (escalation.state === 'failed') return `:warning: escalation (${policy}) stopped: a step failed`;
+  if (escalation.state === 'ended')
+    return task.status === 'open' ? `:rotating_light: escalation (${policy}) took every step` : undefined;
+  if (task.status !== 'open') return undefined;
+  const people = escalation.notified
+    .filter((key) => isSlackUserId(key))
+    .slice(0, 5)
+    .map(mention);
+  const paged = people.length > 0 ? `, paged ${people.join(', ')}` : '';
+  const next =
+    escalation.waitUntil && Date.parse(escalation.waitUntil) > now.getTime()
+      ? `, next step ${slackDate(escalation.waitUntil, '{time}')}`
+      : '';
+  return `:rotating_light: escalating (${policy})${paged}${next}`;
 }
 
 function labelBlocks(task: Task) {

@@ -319,13 +319,38 @@ describe('POST /api/tasks/{id}/actions', () => {
     expect((await act(id, { action: 'claim' }, {})).status).toBe(401);
   });
 
-  it('says escalate is not available yet', async () => {
+  it("escalates: pages the next step of the task's escalation now, as the caller", async () => {
+    // Prepare: a P2 for checkout escalates under tms.config.yaml's `default` policy (five minutes' grace).
+    const answer = await create({ title: 'Checkout is failing', priority: 'P2', service: 'checkout' });
+    const id = answer.body.task.id;
+    expect(answer.body.task.escalation).toMatchObject({ policy: 'default', state: 'running', taken: 0 });
+
+    // Act
+    const escalated = await act(id, { action: 'escalate' });
+    await settle(stack);
+
+    // Assess: the on-call paged at once, by name of who escalated; the step on the timeline as theirs.
+    expect(escalated.status).toBe(200);
+    expect(escalated.body.task.escalation).toMatchObject({ taken: 1, at: 2 });
+    const step = (await timeline(id)).find((e: { type: string }) => e.type === 'escalated');
+    expect(step).toMatchObject({
+      manual: true,
+      target: 'oncall',
+      actor: { type: 'user', id: BEN },
+      via: 'api',
+    });
+    const paged = step.to[0].id as string;
+    const dms = stack.slack.messages(`D${paged.slice(1)}`).map((m) => m.text);
+    expect(dms.filter((t) => t.includes(`<@${BEN}> escalated *${id}*`))).toHaveLength(1);
+  });
+
+  it('refuses to escalate a task that has no escalation, saying why', async () => {
     const id = await opened();
     const answer = await act(id, { action: 'escalate' });
     expect(answer.status).toBe(409);
     expect(answer.body.error).toMatchObject({
-      code: 'NOT_AVAILABLE_YET',
-      message: expect.stringContaining('not available yet'),
+      code: 'NO_CHANGE',
+      message: expect.stringContaining('has no escalation'),
     });
   });
 

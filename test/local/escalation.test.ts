@@ -108,6 +108,7 @@ describe('escalation on the local stack', () => {
     expect(thread).toContain('took every step and nobody acknowledged');
     const { body } = await getJson(`${stack.url}/api/tasks/${id}`, API());
     expect(body.task.escalation).toMatchObject({ state: 'ended', run: 1, taken: 12 });
+    expect(slackOf(stack).cardText(id)).toContain('escalation (fast) took every step');
   });
 
   it('stops the moment the task is acknowledged, and tells everyone it had notified, once', async () => {
@@ -185,6 +186,7 @@ describe('escalation on the local stack', () => {
     expect(pages).toHaveLength(1);
     expect(pages[0]).toContain(`<@${CAL}> escalated *${id}*`);
     expect((await execution(`${id}-1`))?.status).toBe('RUNNING');
+    expect(slackOf(stack).cardText(id)).toContain(`escalating (slow), paged <@${BEN}>`);
 
     // Act: the next jump pages the channel; the one after has nothing left.
     const second = await typeOn(stack, clock, `escalate ${id}`, CAL);
