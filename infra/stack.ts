@@ -11,6 +11,7 @@ import type { FunctionName } from '../src/routes.js';
 import { WEB_ENTRIES } from '../src/web/build.js';
 import { AwsSources } from './constructs/aws-sources.js';
 import { DeadLetterWatch } from './constructs/dead-letter-watch.js';
+import { Escalation } from './constructs/escalation.js';
 import { FailureQueue } from './constructs/failure-queue.js';
 import { REPO_ROOT, type TableAccess, TmsFunction } from './constructs/function.js';
 import { TmsHttpApi } from './constructs/http-api.js';
@@ -36,17 +37,17 @@ function subscription(
 
 /**
  * A dead letter is read, then deleted (`aws sqs delete-message` with its receipt handle) by someone who
- * understood it: none goes unseen. Short: all five queues' texts share the monitor's 4 KB of environment.
+ * understood it: none goes unseen. Short: every queue's texts share the monitor's 4 KB of environment (it is full).
  */
 const readThenDelete = (queue: Queue) =>
-  `read it, then delete it: aws sqs receive-message --queue-url ${queue.queueUrl}`;
+  `read, then delete it: aws sqs receive-message --queue-url ${queue.queueUrl}`;
 
 /**
  * A stream consumer's failure message names the failed batch (its shard and sequence numbers), not its
  * records: there is nothing to move back, and the records leave the stream after 24 hours.
  */
 const streamRedrive = (consequence: string) => (queue: Queue) =>
-  `nothing to move: a message names a failed stream batch, not its records; ${consequence}. ${readThenDelete(queue)}`;
+  `nothing to move: a message names a failed batch, not its records; ${consequence}. ${readThenDelete(queue)}`;
 
 /** The stream aggregator's handler. */
 export const AGGREGATOR_ENTRY = 'src/handlers/aggregator.ts';
@@ -127,6 +128,21 @@ export const TABLE_ACCESS = {
    * post failed). No index: it never lists tasks.
    */
   aggregator: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
+  /**
+   * The escalation state machine's step function: the task read and written conditionally on its version (a
+   * get, a put, the entries it held copied to the timeline in batches), the on-call overrides of its team (a
+   * query of their partition), and a page's at-most-once markers (put, read, completed, deleted when the send
+   * failed). No index: it never lists tasks.
+   */
+  escalationStep: {
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'],
+  },
+  /**
+   * The escalations stream consumer: the at-most-once markers of telling those notified that the task was
+   * acknowledged (and of a page a person asked for), and that page recorded sent on the task (a get, a put, held
+   * entries copied in batches). No query: it reads the change from the stream record.
+   */
+  escalations: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] },
 } as const satisfies Record<string, TableAccess>;
 
 export interface TmsStackProps extends StackProps {
@@ -160,7 +176,9 @@ export class TmsStack extends Stack {
     | 'dead-letters'
     | 'live-connect'
     | 'live-messages'
-    | 'live',
+    | 'live'
+    | 'escalation-step'
+    | 'escalations',
     TmsFunction
   >;
   readonly http: TmsHttpApi;
@@ -340,11 +358,25 @@ export class TmsStack extends Stack {
     });
     api.fn.addEnvironment('TMS_LIVE_URL', this.live.url);
 
+    // Escalation (issue 19): the state machine, its step function, and its consumer of the stream.
+    const escalation = new Escalation(this, 'Escalation', {
+      ...base,
+      tableAccess: { step: TABLE_ACCESS.escalationStep, consumer: TABLE_ACCESS.escalations },
+      slackBotToken: secrets.get('SLACK_BOT_TOKEN'),
+      topic,
+      environment: slackEnvironment,
+      subscription: subscription('escalations'),
+      // No queue URL in it, unlike the others: the dead-letter monitor's 4 KB of environment holds no more.
+      redrive: () =>
+        'nothing to move: read, then delete it (aws sqs receive-message); /tms escalate pages a task left unpaged',
+    });
+
     const failureQueues = [
       this.ingestQueue.deadLetters,
       cardsFeed.failures,
       aggregatorFeed.failures,
       this.live.feed.failures,
+      escalation.feed.failures,
       botJobs,
       eventsFailures,
     ];
@@ -388,11 +420,14 @@ export class TmsStack extends Stack {
       'live-connect': this.live.connect,
       'live-messages': this.live.messages,
       live: this.live.pusher,
+      'escalation-step': escalation.step,
+      escalations: escalation.consumer,
     };
     const observability = new Observability(this, 'Observability', {
       functions: this.functions,
-      slackCallers: [bot, cards, sweeper, aggregator],
-      streamConsumers: [cards, aggregator, this.live.pusher],
+      slackCallers: [bot, cards, sweeper, aggregator, escalation.step, escalation.consumer],
+      streamConsumers: [cards, aggregator, this.live.pusher, escalation.consumer],
+      stateMachines: { escalation: escalation.stateMachine },
       ingestQueue: this.ingestQueue,
       failureQueues,
       api: this.http,

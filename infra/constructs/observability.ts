@@ -14,6 +14,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { FailureQueue } from './failure-queue.js';
 import type { TmsFunction } from './function.js';
@@ -47,6 +48,8 @@ export const SLACK_FAILURE_MESSAGES = [
   'digest not posted; the next sweep tries again',
   'response_url refused the reply',
   'response_url could not be reached',
+  'escalation recipient refused by Slack; passed over',
+  'escalation user group unknown to Slack',
 ] as const;
 
 export interface ObservabilityProps {
@@ -61,6 +64,11 @@ export interface ObservabilityProps {
   readonly failureQueues: readonly FailureQueue[];
   readonly api: TmsHttpApi;
   readonly table: TableV2;
+  /**
+   * The state machines (escalation), by the name their alarms give them: an execution that failed or timed
+   * out. Not one aborted: an acknowledgement stops its task's execution on purpose.
+   */
+  readonly stateMachines?: Readonly<Record<string, IStateMachine>>;
   /** Where alarms go (and their return to OK). */
   readonly alarmTopic: ITopic;
   /** Every alarm name begins so; the EventBridge rule leaves these out of TMS's own input. */
@@ -138,6 +146,20 @@ export class Observability extends Construct {
         `${failures.name}-failed`,
         `Something failed for good and waits in its failure queue: ${failures.holds}.`,
         failures.queue.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
+      );
+    }
+
+    const machines = Object.entries(props.stateMachines ?? {});
+    for (const [name, machine] of machines) {
+      alarm(
+        `${name}-executions-failed`,
+        `The ${name} state machine: an execution failed, as a step failed after its retries (the task's timeline has the error, its escalation ended) or recording that failure did.`,
+        machine.metricFailed({ ...fiveMinutes, statistic: 'Sum' }),
+      );
+      alarm(
+        `${name}-executions-timed-out`,
+        `The ${name} state machine: an execution timed out, as it ran the longest Step Functions lets it, or a state did.`,
+        machine.metricTimedOut({ ...fiveMinutes, statistic: 'Sum' }),
       );
     }
 
@@ -273,5 +295,22 @@ export class Observability extends Construct {
       new GraphWidget({ title: 'Slack API failures', left: [this.slackFailures], width: 8 }),
       new GraphWidget({ title: 'SLA breaches', left: [this.slaBreaches], width: 8 }),
     );
+    if (machines.length > 0)
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Escalation executions',
+          // Stopped: acknowledged or resolved while escalating, which is the point.
+          left: machines.flatMap(([name, machine]) => [
+            machine.metricStarted({ ...fiveMinutes, label: `${name} started` }),
+            machine.metricSucceeded({ ...fiveMinutes, label: `${name} finished` }),
+            machine.metricAborted({ ...fiveMinutes, label: `${name} stopped` }),
+          ]),
+          right: machines.flatMap(([name, machine]) => [
+            machine.metricFailed({ ...fiveMinutes, label: `${name} failed` }),
+            machine.metricTimedOut({ ...fiveMinutes, label: `${name} timed out` }),
+          ]),
+          width: 24,
+        }),
+      );
   }
 }

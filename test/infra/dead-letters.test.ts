@@ -111,6 +111,7 @@ describe('the dead-letter monitor', () => {
       'cards-stream',
       'aggregator-stream',
       'live-stream',
+      'escalations-stream',
       'bot-jobs',
       'aws-events',
     ]);

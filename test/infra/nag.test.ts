@@ -91,9 +91,13 @@ describe("cdk-nag's AwsSolutions checks", () => {
     ).toEqual([
       'AwsSolutions-APIG4',
       'AwsSolutions-COG8',
+      // The escalation state machine's log delivery and X-Ray calls, which take no narrower resource.
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<fn>:*]',
       // The live functions' PostToConnection: any connection of the WebSocket API's own stage.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<live-api>/live/POST/@connections/*]',
+      // The escalations consumer's StopExecution: any execution of the escalation state machine.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Tms-escalation:*]',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',

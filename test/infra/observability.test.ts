@@ -52,10 +52,21 @@ describe('alarms, all to the notification topic (and back to OK)', () => {
       'Tms-live-behind',
       'Tms-live-stream-failed',
     ];
+    // Escalation's functions, its stream consumer and its state machine (test/infra/escalation.test.ts).
+    const escalation = [
+      ...['escalation-step', 'escalations'].flatMap((f) => [`Tms-${f}-errors`, `Tms-${f}-throttles`]),
+      'Tms-escalations-behind',
+      'Tms-escalations-stream-failed',
+      'Tms-escalation-executions-failed',
+      'Tms-escalation-executions-timed-out',
+    ];
     const names = alarms.map((a) => a.AlarmName as string);
-    expect(names).toEqual(expect.arrayContaining([...required, ...live]));
+    expect(names).toEqual(expect.arrayContaining([...required, ...live, ...escalation]));
     expect(
-      names.filter((n) => !required.includes(n) && !aggregator.includes(n) && !live.includes(n)),
+      names.filter(
+        (n) =>
+          !required.includes(n) && !aggregator.includes(n) && !live.includes(n) && !escalation.includes(n),
+      ),
     ).toEqual([]);
     for (const a of alarms) {
       expect(a.AlarmActions, a.AlarmName as string).toEqual([topic]);
@@ -194,15 +205,22 @@ describe('the dashboard', () => {
 });
 
 describe('tracing', () => {
-  it('is off on every function, and no role may write to X-Ray: no SDK client is instrumented yet', () => {
+  it('is off on every function, and no role but the escalation state machine’s may write to X-Ray: no SDK client is instrumented yet', () => {
     const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThan(0);
     for (const [fnId, fn] of functions) expect(fn.Properties.TracingConfig, fnId).toBeUndefined();
-    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
-        (s) => s.Action,
-      ),
-    );
+    // Step Functions traces its own executions (each state, each Lambda invoke) without any SDK instrumented.
+    const machines = (policy: { [key: string]: { Roles?: unknown } }) =>
+      JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: id('Escalation/Role') }]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(policies.filter(machines)).toHaveLength(1);
+    const actions = policies
+      .filter((policy) => !machines(policy))
+      .flatMap((policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
+          (s) => s.Action,
+        ),
+      );
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => a.startsWith('xray:'))).toEqual([]);
   });
