@@ -49,6 +49,8 @@ export class LocalEscalations implements Escalator {
       readonly step: (request: unknown) => Promise<unknown>;
       /** Milliseconds each Wait state waits instead of its seconds (tests). */
       readonly waits?: Partial<Record<WaitState, number>>;
+      /** Milliseconds a Task state waits before each retry instead of its backoff (tests). */
+      readonly retryMs?: number;
       readonly print?: (line: string) => void;
     },
   ) {}
@@ -63,6 +65,13 @@ export class LocalEscalations implements Escalator {
       overrides: {
         taskResourceLocalHandlers: handlers,
         ...(this.options.waits ? { waitTimeOverrides: this.options.waits as Record<string, number> } : {}),
+        ...(this.options.retryMs !== undefined
+          ? {
+              retryIntervalOverrides: Object.fromEntries(
+                TASK_STATES.map((state) => [state, this.options.retryMs as number]),
+              ),
+            }
+          : {}),
       },
       noThrowOnAbort: true,
     });

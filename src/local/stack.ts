@@ -88,6 +88,8 @@ export interface LocalStackOptions {
   readonly queueVisibilityTimeoutMs?: number;
   /** Tests: milliseconds the escalation state machine's Wait states wait instead of their seconds. */
   readonly escalationWaits?: Partial<Record<WaitState, number>>;
+  /** Tests: milliseconds the escalation state machine waits before retrying a failed step. */
+  readonly escalationRetryMs?: number;
 }
 
 export interface LocalStack {
@@ -458,6 +460,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return escalationStep(request);
     },
     ...(options.escalationWaits ? { waits: options.escalationWaits } : {}),
+    ...(options.escalationRetryMs !== undefined ? { retryMs: options.escalationRetryMs } : {}),
     print,
   });
   const deps = withSlack(

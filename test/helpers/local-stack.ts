@@ -7,7 +7,10 @@ export type TestStack = LocalStack & { readonly lines: string[] };
 /** The local stack inside the test process: its own store, stand-ins and deps; on a clock of the test's if given. */
 export async function inProcessStack(
   env: NodeJS.ProcessEnv = {},
-  options: Pick<LocalStackOptions, 'clock' | 'sleep' | 'queueVisibilityTimeoutMs' | 'escalationWaits'> = {},
+  options: Pick<
+    LocalStackOptions,
+    'clock' | 'sleep' | 'queueVisibilityTimeoutMs' | 'escalationWaits' | 'escalationRetryMs'
+  > = {},
 ): Promise<TestStack> {
   const lines: string[] = [];
   const stack = await startLocalStack({

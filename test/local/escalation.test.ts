@@ -220,3 +220,57 @@ describe('escalation on the local stack', () => {
     expect(api.body.error.code).toBe('TASK_ALREADY_ACKNOWLEDGED');
   });
 });
+
+describe('an escalation step that keeps failing', () => {
+  let failing: TestStack;
+  beforeAll(async () => {
+    const shifted = new ShiftedClock();
+    shifted.advance(TUESDAY - Date.now());
+    failing = await inProcessStack(
+      { TMS_CONFIG: 'test/fixtures/config/escalation.config.yaml' },
+      // Its retries come 10 ms apart here, not after 3, 6 and 12 seconds.
+      { clock: shifted, escalationRetryMs: 10 },
+    );
+  });
+  afterAll(async () => {
+    await failing.close();
+  });
+
+  it('is retried, then recorded on the task, and the execution fails (what the alarm watches)', async () => {
+    // Prepare: Slack errs on every post for a while, so the first page cannot be sent.
+    const event = {
+      ...FIXTURE,
+      routing_key: failing.secrets.INGEST_TOKEN,
+      dedup_key: 'escalation/failing',
+      payload: { ...FIXTURE.payload, component: 'checkout' },
+    };
+    expect(
+      (
+        await postJson(`${failing.url}/_sandbox/slack/faults`, {
+          method: 'chat.postMessage',
+          error: 'internal_error',
+          count: 1000,
+        })
+      ).status,
+    ).toBe(200);
+
+    // Act
+    expect((await postJson(`${failing.url}/ingest/generic`, event)).status).toBe(202);
+    const run = await until('the failing run to end', () => {
+      const found = failing.escalations.executions().find((e) => e.name === 'TMS-1-1');
+      return found && found.status !== 'RUNNING' ? found : undefined;
+    });
+    await failing.idle();
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.states.map((s) => s.name)).toContain('RecordFailure');
+    const { body } = await getJson(`${failing.url}/api/tasks/TMS-1`, API());
+    expect(body.task.escalation).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('internal_error'),
+    });
+    const ended = body.timeline.filter((e: { type: string }) => e.type === 'escalation_ended');
+    expect(ended).toEqual([expect.objectContaining({ reason: 'failed' })]);
+  });
+});
