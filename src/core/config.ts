@@ -128,6 +128,9 @@ const EscalationPolicy = z
   })
   .refine((steps) => steps.every((step, i) => !('repeat' in step) || i === steps.length - 1), {
     message: 'repeat goes last: it starts the policy over from its first step',
+  })
+  .refine((steps) => !steps.some((step) => 'repeat' in step) || steps.some((step) => 'wait' in step), {
+    message: 'a policy that repeats needs a wait, or its rounds would page in one burst',
   });
 
 const SeverityTable = z.record(z.string().min(1), Priority);

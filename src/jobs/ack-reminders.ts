@@ -24,7 +24,14 @@ const REMEMBER_MS = 365 * 86_400_000;
 const MAX_PER_SWEEP = 50;
 
 /** What happens on a task after its acknowledgement that is not progress: its alert firing again, its escalation. */
-const NOT_PROGRESS: ReadonlySet<TimelineType> = new Set(['occurred', 'escalated', 'escalation_ended']);
+// A snooze is not progress either: it puts the work off, and the reminder waits for it to end.
+const NOT_PROGRESS: ReadonlySet<TimelineType> = new Set([
+  'occurred',
+  'escalated',
+  'escalation_ended',
+  'snoozed',
+  'unsnoozed',
+]);
 
 /** Slack refusals that asking again will not change: the reminder is given up (and logged), not tried each minute. */
 const FOR_GOOD = new Set([

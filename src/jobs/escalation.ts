@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KnownBlock, WebClient } from '@slack/web-api';
@@ -34,6 +35,14 @@ export interface EscalationDeps extends Deps {
   readonly seen: SeenStore;
   readonly slack: WebClient;
   readonly notifier?: Notifier;
+}
+
+/** How long a page being sent holds its marker: past the step function's 30 s timeout, then anyone may send it. */
+const PAGE_LEASE_MS = 35_000;
+
+/** A page is held by another caller: the stream record is tried again later. */
+export class PageInFlightError extends Error {
+  override readonly name = 'PageInFlightError';
 }
 
 /** A notification is sent once per (task, run, step, recipient); its marker outlives any escalation. */
@@ -96,7 +105,8 @@ export async function runEscalationStep(
     case 'step': {
       const taken = await takeEscalationStep(deps, { taskId: request.taskId, run: request.run });
       if (!taken.ok) return { next: 'stopped' };
-      if (taken.value.page) await sendPage(deps, taken.value.page);
+      const sent = taken.value.page ? await sendPage(deps, taken.value.page) : undefined;
+      if (sent === 'busy') return { next: 'wait', seconds: PAGE_LEASE_MS / 1000 };
       return taken.value.next === 'wait'
         ? { next: 'wait', seconds: taken.value.seconds }
         : { next: taken.value.next };
@@ -150,22 +160,40 @@ function pageMessage(task: Task, line: string, now: Date): { text: string; block
  * down, rate limited, the topic unreachable) is thrown after the others were tried, so the state machine
  * retries the step, which sends only what is left.
  */
-export async function sendPage(deps: EscalationDeps, page: Page): Promise<string[]> {
+export async function sendPage(deps: EscalationDeps, page: Page): Promise<string[] | 'busy'> {
   const now = deps.clock.now();
   const { task } = page;
   const reached: string[] = [];
+  // Acknowledged (or resolved) since the step was recorded: nobody more is paged for it.
+  const fresh = await deps.store.get(task.id);
+  if (fresh?.status !== 'open') {
+    await recordSent(deps, { taskId: task.id, run: page.run, step: page.step, round: page.round }, []);
+    return [];
+  }
   let transient: unknown;
+  let busy = false;
   const send = async (key: string, work: () => Promise<void>) => {
-    try {
-      await once(
-        deps,
-        'escalation-page',
-        `${task.id}:${page.run}:${page.round}:${page.step}:${key}`,
-        markerExpiry(now),
-        work,
-      );
+    const marker = `${task.id}:${page.run}:${page.round}:${page.step}:${key}`;
+    const token = randomUUID();
+    const claim = {
+      token,
+      now: now.toISOString(),
+      leaseUntil: new Date(now.getTime() + PAGE_LEASE_MS).toISOString(),
+    };
+    const begun = await deps.seen.begin('escalation-page', marker, claim);
+    if (begun === 'done') {
       reached.push(key);
+      return;
+    }
+    // Another caller is sending it right now (or died doing so, until its lease runs out): not known sent.
+    if (begun === 'in-progress') {
+      busy = true;
+      return;
+    }
+    try {
+      await work();
     } catch (error) {
+      await deps.seen.release('escalation-page', marker, token);
       const failure = slackFailure(error);
       if (FOR_GOOD.has(failure.error))
         logger.warn('escalation recipient refused by Slack; passed over', {
@@ -174,7 +202,10 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
           error: failure.error,
         });
       else transient ??= error;
+      return;
     }
+    await deps.seen.complete('escalation-page', marker, token, markerExpiry(now));
+    reached.push(key);
   };
   for (const target of page.targets) {
     const line = pageLine(task, page, target);
@@ -229,6 +260,8 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
     }
   }
   if (transient) throw transient;
+  // A page another caller holds is not recorded sent: the step looks again once that lease is over.
+  if (busy) return 'busy';
   const keys = reached.filter((key) => key.length <= 40);
   await recordSent(deps, { taskId: task.id, run: page.run, step: page.step, round: page.round }, keys);
   return keys;
@@ -255,24 +288,36 @@ export async function tellNotified(deps: EscalationDeps, task: Task): Promise<nu
   let told = 0;
   for (const key of escalation.notified) {
     if (key === actor) continue;
-    const outcome = await once(
-      deps,
-      'escalation-told',
-      `${task.id}:${escalation.run}:${key}`,
-      markerExpiry(now),
-      async () => {
-        if (key === 'sns') {
-          await deps.notifier?.publish({
-            subject: `${task.id} ${task.status === 'resolved' ? 'resolved' : 'acknowledged'}: ${task.title}`,
-            message: text.replace(/[*:]/g, '').trim(),
-            attributes: { taskId: task.id, priority: task.priority, event: 'escalation_stopped' },
-          });
-          return;
-        }
-        const channel = key.startsWith('channel:') ? key.slice('channel:'.length) : key;
-        await deps.slack.chat.postMessage({ channel, text, unfurl_links: false });
-      },
-    );
+    let outcome: 'done' | 'skipped';
+    try {
+      outcome = await once(
+        deps,
+        'escalation-told',
+        `${task.id}:${escalation.run}:${key}`,
+        markerExpiry(now),
+        async () => {
+          if (key === 'sns') {
+            await deps.notifier?.publish({
+              subject: `${task.id} ${task.status === 'resolved' ? 'resolved' : 'acknowledged'}: ${task.title}`,
+              message: `${task.id} (${task.priority}, ${task.service}) was ${task.status === 'resolved' ? 'resolved' : 'acknowledged'}${actor ? ` by ${actor}` : ''}: ${task.title}. Its escalation has stopped.`,
+              attributes: { taskId: task.id, priority: task.priority, event: 'escalation_stopped' },
+            });
+            return;
+          }
+          const channel = key.startsWith('channel:') ? key.slice('channel:'.length) : key;
+          await deps.slack.chat.postMessage({ channel, text, unfurl_links: false });
+        },
+      );
+    } catch (error) {
+      const failure = slackFailure(error);
+      if (!FOR_GOOD.has(failure.error)) throw error;
+      logger.warn('escalation end not told: Slack refuses the recipient', {
+        taskId: task.id,
+        key,
+        error: failure.error,
+      });
+      continue;
+    }
     if (outcome === 'done') told += 1;
   }
   return told;
@@ -297,8 +342,16 @@ export async function onTaskChange(
     await deps.escalator.start(after.id, is.run);
   // A page a person asked for (recorded by the bot or the API) is sent from here, once.
   const pending = is?.pending;
-  if (after && is && pending?.by && !samePage(was?.pending, pending))
-    await sendPage(deps, { task: after, run: is.run, ...pending });
+  if (after && is && pending?.by && !samePage(was?.pending, pending)) {
+    const sent = await sendPage(deps, { task: after, run: is.run, ...pending });
+    if (sent === 'busy') throw new PageInFlightError(`${after.id}: a page is being sent by another caller`);
+  }
+  // Pages recorded sent after the task stopped being open (sent just before the acknowledgement): those people
+  // are told too (each once, through the markers).
+  if (after && is && was && after.status !== 'open' && before?.status !== 'open' && is.run === was.run) {
+    if (is.notified.some((key) => !was.notified.includes(key))) await tellNotified(deps, after);
+    return;
+  }
   if (!before || !was || before.status !== 'open') return;
   // Ended by a person's last step: its execution may be waiting out a step already taken.
   if (after && is?.endedBy && is.run === was.run && was.state === 'running' && is.state !== 'running') {

@@ -36,11 +36,12 @@ export interface LocalExecution {
  * step ARN substituted, as CloudFormation substitutes the real one), run by `aws-local-stepfunctions`, each
  * Task state bound to the same step handler the Lambda runs. Waits are honoured (`waits` shortens them for a
  * test). Executions are named as on AWS: a second start of a run that exists, or existed, is no change; an
- * execution lives in this process only (a restart's sweep of open tasks is the AWS answer to lost starts too).
+ * execution lives in this process only: a restart of the stack ends the escalations it was running.
  */
 export class LocalEscalations implements Escalator {
   readonly definition: EscalationDefinition = substituted(LOCAL_STEP_ARN);
-  readonly #machine = new StateMachine(this.definition as unknown as StateMachineDefinition);
+  // A copy: the runner writes its defaults (QueryLanguage) into the object it is given.
+  readonly #machine = new StateMachine(structuredClone(this.definition) as unknown as StateMachineDefinition);
   readonly #executions = new Map<string, LocalExecution & { abort?: () => void; done: Promise<void> }>();
 
   constructor(

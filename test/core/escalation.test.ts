@@ -139,9 +139,15 @@ escalations:
     ['no notify step', '    - { wait: 5m }\n', 'escalations.p', 'a policy needs at least one notify step'],
     [
       'a repeat before the last step',
-      '    - { repeat: 2 }\n    - { notify: oncall }\n',
+      '    - { repeat: 2 }\n    - { wait: 5m }\n    - { notify: oncall }\n',
       'escalations.p',
       'repeat goes last: it starts the policy over from its first step',
+    ],
+    [
+      'a repeat with no wait (its rounds would page in one burst)',
+      '    - { notify: oncall }\n    - { repeat: 3 }\n',
+      'escalations.p',
+      'a policy that repeats needs a wait, or its rounds would page in one burst',
     ],
     [
       'a wait over a week',

@@ -139,8 +139,20 @@ export async function takeEscalationStep(
     }
     const escalation = task.escalation as Escalation;
     const plan = planEscalation(escalation, now, manual ? { manual: true } : {});
-    if (plan.kind === 'resend')
+    if (plan.kind === 'resend') {
+      if (manual)
+        return fail(
+          new DomainError(
+            'NO_CHANGE',
+            `A page of ${task.id}'s escalation is going out right now; try again in a moment`,
+            {
+              taskId: task.id,
+              action: 'escalate',
+            },
+          ),
+        );
       return ok({ next: 'check', page: { task, run: escalation.run, ...plan.pending } });
+    }
     if (plan.kind === 'wait' && !plan.escalation)
       return ok({ next: 'wait', seconds: Math.ceil(plan.ms / 1000) });
 

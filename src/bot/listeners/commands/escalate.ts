@@ -29,7 +29,7 @@ export function reachedText(targets: readonly PageTarget[]): string {
 
 /**
  * `/tms escalate <id>` (issue 19): the task's escalation takes its next notify step now, waits passed over;
- * the running execution goes on from there. The pages go out from the stream a moment later (src/jobs/escalation.ts
+ * the running execution goes on from there. The pages go out from the stream a moment later (src/core/use-cases/escalate.ts
  * escalateNow). Refused, with the reason, when there is nothing to escalate.
  */
 export async function escalate(deps: BotDeps, command: CommandOf<'escalate'>, asker: Asker): Promise<Reply> {
