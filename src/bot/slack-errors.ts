@@ -91,3 +91,20 @@ export class SlackCallFailed extends Error {
     super(`${method} failed: ${failure.error}`);
   }
 }
+
+/**
+ * Slack refusals that asking again will not change (the person, channel or group is gone, or will not take
+ * the message): a page or a reminder passes over its recipient rather than retrying it for ever.
+ */
+export const REFUSED_FOR_GOOD: ReadonlySet<string> = new Set([
+  'channel_not_found',
+  'user_not_found',
+  'not_in_channel',
+  'is_archived',
+  'cannot_dm_bot',
+  'user_disabled',
+  'no_such_subteam',
+  'invalid_users',
+  'restricted_action',
+  'messages_tab_disabled',
+]);

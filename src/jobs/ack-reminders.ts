@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { renderCard } from '../bot/card.js';
 import type { BotDeps } from '../bot/context.js';
-import { slackFailure } from '../bot/slack-errors.js';
+import { REFUSED_FOR_GOOD, slackFailure } from '../bot/slack-errors.js';
 import { fitMessage, link, mrkdwn } from '../bot/text.js';
 import { isSlackUserId, type Task } from '../core/task.js';
 import { ago } from '../core/time.js';
@@ -31,18 +31,6 @@ const NOT_PROGRESS: ReadonlySet<TimelineType> = new Set([
   'escalation_ended',
   'snoozed',
   'unsnoozed',
-]);
-
-/** Slack refusals that asking again will not change: the reminder is given up (and logged), not tried each minute. */
-const FOR_GOOD = new Set([
-  'channel_not_found',
-  'user_not_found',
-  'cannot_dm_bot',
-  'user_disabled',
-  'messages_tab_disabled',
-  'restricted_action',
-  'is_archived',
-  'not_in_channel',
 ]);
 
 /**
@@ -167,7 +155,7 @@ async function remind(deps: BotDeps, task: Task & { acknowledgedAt: string }, no
     });
   } catch (error) {
     const failure = slackFailure(error);
-    if (!FOR_GOOD.has(failure.error)) throw error;
+    if (!REFUSED_FOR_GOOD.has(failure.error)) throw error;
     logger.warn('acknowledgement reminder refused by Slack; given up', {
       taskId: task.id,
       to,

@@ -6,7 +6,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { toTask } from '../adapters/dynamo/task-store.js';
 import { renderCard } from '../bot/card.js';
-import { slackFailure } from '../bot/slack-errors.js';
+import { REFUSED_FOR_GOOD, slackFailure } from '../bot/slack-errors.js';
 import { mention, mrkdwn } from '../bot/text.js';
 import { groupMembers } from '../core/escalation.js';
 import type { Escalation, PageTarget } from '../core/escalation-policy.js';
@@ -48,20 +48,6 @@ export class PageInFlightError extends Error {
 /** A notification is sent once per (task, run, step, recipient); its marker outlives any escalation. */
 const MARKER_DAYS = 30;
 const markerExpiry = (now: Date) => new Date(now.getTime() + MARKER_DAYS * 86_400_000).toISOString();
-
-/** Slack refusals that sending again will not change: the recipient is passed over, the rest still paged. */
-const FOR_GOOD = new Set([
-  'channel_not_found',
-  'user_not_found',
-  'not_in_channel',
-  'is_archived',
-  'cannot_dm_bot',
-  'user_disabled',
-  'no_such_subteam',
-  'invalid_users',
-  'restricted_action',
-  'messages_tab_disabled',
-]);
 
 const STEP_REQUEST = z.discriminatedUnion('op', [
   z.strictObject({
@@ -195,7 +181,7 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
     } catch (error) {
       await deps.seen.release('escalation-page', marker, token);
       const failure = slackFailure(error);
-      if (FOR_GOOD.has(failure.error))
+      if (REFUSED_FOR_GOOD.has(failure.error))
         logger.warn('escalation recipient refused by Slack; passed over', {
           taskId: task.id,
           key,
@@ -222,7 +208,7 @@ export async function sendPage(deps: EscalationDeps, page: Page): Promise<string
           members = groupMembers(listed.users ?? []);
         } catch (error) {
           const failure = slackFailure(error);
-          if (FOR_GOOD.has(failure.error))
+          if (REFUSED_FOR_GOOD.has(failure.error))
             logger.warn('escalation user group unknown to Slack', { taskId: task.id, group: target.id });
           else transient ??= error;
         }
@@ -310,7 +296,7 @@ export async function tellNotified(deps: EscalationDeps, task: Task): Promise<nu
       );
     } catch (error) {
       const failure = slackFailure(error);
-      if (!FOR_GOOD.has(failure.error)) throw error;
+      if (!REFUSED_FOR_GOOD.has(failure.error)) throw error;
       logger.warn('escalation end not told: Slack refuses the recipient', {
         taskId: task.id,
         key,
