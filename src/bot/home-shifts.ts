@@ -1,7 +1,7 @@
 import { Blocks } from 'slack-block-builder';
 import { nextShiftsOf, type Override, onCallAt, type Rotation } from '../core/oncall.js';
 import type { Deps } from '../core/use-cases/deps.js';
-import { overridesFrom, rotationOf } from '../core/use-cases/oncall.js';
+import { OVERRIDES_AHEAD_MS, overridesFrom, rotationOf } from '../core/use-cases/oncall.js';
 import { logger } from '../runtime/logger.js';
 import { mrkdwn, slackDate } from './text.js';
 
@@ -40,7 +40,7 @@ export interface ViewerShifts {
 /** How many next shifts the Home lists. */
 export const NEXT_SHIFTS = 3;
 /** How far ahead shifts are looked for: as far as `overridesFrom` reads overrides. */
-const HORIZON_MS = 400 * 86_400_000;
+const HORIZON_MS = OVERRIDES_AHEAD_MS;
 /** Steps through one team's spans: each lands on an instant the viewer may come on call, so few are needed. */
 const MAX_STEPS = 200;
 /** The most teams whose overrides one Home reads, and how many at a time. */

@@ -4,7 +4,7 @@ import { escapeMrkdwn, mention, mrkdwn, slackDate } from '../bot/text.js';
 import type { TeamConfig } from '../core/config.js';
 import { type OnCall, type Override, onCallAt, type Rotation, shiftAt } from '../core/oncall.js';
 import { type Task, taskNumber, UNRESOLVED } from '../core/task.js';
-import { rotationOf } from '../core/use-cases/oncall.js';
+import { OVERRIDES_AHEAD_MS, rotationOf } from '../core/use-cases/oncall.js';
 import { logger } from '../runtime/logger.js';
 import { once } from './once.js';
 
@@ -13,8 +13,6 @@ const DAY = 86_400_000;
 const LOOKBACK_MIN_MS = 2 * DAY;
 /** How many edges (handoffs, override starts and ends) the walk back passes at most. */
 const MAX_EDGES = 100;
-/** How far ahead overrides are read: the current person's `until` may be an override's edge. */
-const AHEAD_MS = 400 * DAY;
 /** The open tasks a handoff message lists, at most. */
 const MAX_TASKS = 10;
 const TITLE_MAX = 80;
@@ -105,7 +103,7 @@ async function sweepTeam(
     ? await deps.oncall.listOverrides(
         name,
         since.toISOString(),
-        new Date(now.getTime() + AHEAD_MS).toISOString(),
+        new Date(now.getTime() + OVERRIDES_AHEAD_MS).toISOString(),
       )
     : [];
   const change = lastChange(rotation, overrides, now, since);

@@ -22,8 +22,8 @@ export function rotationOf(team: TeamConfig): Rotation | undefined {
   };
 }
 
-/** How far ahead overrides are read: who is next may lie past several of them. */
-const AHEAD_MS = 400 * 86_400_000;
+/** How far ahead overrides are read (who is next may lie past several of them): every on-call view's horizon. */
+export const OVERRIDES_AHEAD_MS = 400 * 86_400_000;
 
 /** A team's overrides that matter from `now` on (none where no store is). */
 export async function overridesFrom(
@@ -32,7 +32,11 @@ export async function overridesFrom(
   now: Date,
 ): Promise<OverrideRecord[]> {
   if (!store) return [];
-  return store.listOverrides(team, now.toISOString(), new Date(now.getTime() + AHEAD_MS).toISOString());
+  return store.listOverrides(
+    team,
+    now.toISOString(),
+    new Date(now.getTime() + OVERRIDES_AHEAD_MS).toISOString(),
+  );
 }
 
 /** Who is on call for the team now, until when, and who is next, from when. */
